@@ -1,0 +1,65 @@
+/*
+ * nmexpert/session.h: expert sessions (keys) without a plug-in.
+ *
+ * A session is what Network Monitor called a running expert: one Run or one
+ * Configure call, named by an HEXPERTKEY. Every Expert* function validates
+ * its key. This header lets a program (or a test, or an embedding host)
+ * open and close sessions directly and call the Expert* memory functions
+ * (netmon.h) with their keys; the full host (loading experts, running them
+ * isolated) builds on the same calls.
+ *
+ * Ownership: a session owns every block allocated with its key. Closing the
+ * session frees them all (and reports what was left). A block can be handed
+ * over to the host (nmx_session_adopt) and then survives the session; such a
+ * block is freed with nmx_host_free().
+ */
+#ifndef NMEXPERT_SESSION_H
+#define NMEXPERT_SESSION_H
+
+#include "nmexpert/common.h"
+#include "nmexpert/mem.h"
+
+NMX_BEGIN_DECLS
+
+/* Same representation as netmon.h's HEXPERTKEY (a pointer-sized value). */
+typedef void *nmx_key;
+
+#define NMX_SESSION_CONFIG_VERSION 1
+typedef struct nmx_session_config {
+    uint32_t    version;       /* NMX_SESSION_CONFIG_VERSION                  */
+    const char *name;          /* e.g. "topusers Run"; copied                 */
+    uint64_t    memory_limit;  /* bytes the session may hold; 0 = unlimited   */
+    uint32_t    heap_flags;    /* NMX_HEAP_DEBUG, NMX_HEAP_CHECK_ON_DESTROY   */
+} nmx_session_config;
+
+/* Opens a session; *key receives its key (never NULL on success). */
+NMX_API nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key);
+
+/* Closes the session: every block still allocated with the key is freed and
+ * described in *report (may be NULL; free with nmx_heap_report_free).
+ * Afterwards the key is invalid for every Expert* call. Any thread. */
+NMX_API nmx_err nmx_session_close(nmx_key key, nmx_heap_report *report);
+
+/* Asks the session to stop: every following Expert* call with its key
+ * returns NMERR_EXPERT_TERMINATE (memory: NULL + that code; frees still
+ * free). Any thread. */
+NMX_API nmx_err nmx_session_terminate(nmx_key key);
+
+NMX_API nmx_err nmx_session_stats(nmx_key key, nmx_heap_stats *st);
+
+/* The heap behind a key (valid until the session closes), or NULL. */
+NMX_API nmx_heap *nmx_session_heap(nmx_key key);
+
+/* Hands a live block of the session over to the host: the returned pointer
+ * (which may differ from `block`) survives nmx_session_close() and is freed
+ * with nmx_host_free(). Used for the configuration Configure returns. */
+NMX_API void *nmx_session_adopt(nmx_key key, void *block, nmx_err *err);
+
+/* Host-owned blocks (adopted ones, or allocated here). */
+NMX_API void   *nmx_host_alloc(size_t n, nmx_err *err);
+NMX_API nmx_err nmx_host_free(void *p);
+NMX_API size_t  nmx_host_size(const void *p);
+
+NMX_END_DECLS
+
+#endif

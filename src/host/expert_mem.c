@@ -1,0 +1,43 @@
+/*
+ * The Expert* memory functions of netmon.h (spec 4.1-4.4, decisions M1-M5):
+ * thin wrappers over the key-validated allocator. Errors reach the expert
+ * as NMERR_* codes; *pError is written whenever the pointer is non-NULL,
+ * also with NMERR_SUCCESS on success (M1).
+ */
+#include "netmon.h"
+#include "nmexpert/mem.h"
+
+static inline uint64_t tok(HEXPERTKEY k)
+{
+    return (uint64_t)(uintptr_t)k;
+}
+
+LPVOID WINAPI ExpertAllocMemory(HEXPERTKEY hExpertKey, SIZE_T nBytes, DWORD *pError)
+{
+    nmx_err e;
+    void *p = nmx_key_alloc(tok(hExpertKey), nBytes, &e, __builtin_return_address(0));
+    if (pError)
+        *pError = nmx_err_to_nmerr(e);
+    return p;
+}
+
+LPVOID WINAPI ExpertReallocMemory(HEXPERTKEY hExpertKey, LPVOID pOriginalMemory, SIZE_T nBytes,
+                                  DWORD *pError)
+{
+    nmx_err e;
+    void *p = nmx_key_realloc(tok(hExpertKey), pOriginalMemory, nBytes, &e,
+                              __builtin_return_address(0));
+    if (pError)
+        *pError = nmx_err_to_nmerr(e);
+    return p;
+}
+
+DWORD WINAPI ExpertFreeMemory(HEXPERTKEY hExpertKey, LPVOID pMemory)
+{
+    return nmx_err_to_nmerr(nmx_key_free(tok(hExpertKey), pMemory));
+}
+
+SIZE_T WINAPI ExpertMemorySize(HEXPERTKEY hExpertKey, LPVOID pOriginalMemory)
+{
+    return nmx_key_size(tok(hExpertKey), pOriginalMemory, NULL);
+}

@@ -1,0 +1,1171 @@
+/*
+ * Heaps: block allocation, exact validation, realloc, release.
+ *
+ * Small blocks (requested size + 1 <= 32 KiB) come from 64 KiB chunks of one
+ * size class; the free blocks of a chunk are a stack of indices kept in the
+ * chunk's metadata slot, never inside user memory. Large blocks are runs of
+ * whole chunks; they grow in place at the end of the address range or move
+ * by remapping pages (no copy).
+ *
+ * Validation of a pointer p for heap h (never dereferences p):
+ *   top[p >> 32] -> arena?            no: WILD
+ *   cstate[chunk(p)] kind/owner       unused: WILD, released: STALE,
+ *                                     other owner: FOREIGN
+ *   small: index = offset * recip     not a block start: INTERIOR
+ *          live bit                   clear: DOUBLE
+ *   large: head chunk, offset 0, live otherwise INTERIOR / DOUBLE
+ *
+ * A byte past the requested end of every block ("canary", up to 8 bytes of
+ * the slack that size classes leave; at least one byte always exists
+ * because classes are chosen for n + 1) is checked at free, at realloc and,
+ * for heaps that ask for it, at destroy.
+ */
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mem/heap.h"
+
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+#define MAX_REQUEST ((size_t)(CHUNKS_PER_ARENA - 1) << CHUNK_SHIFT)
+
+static const uint8_t canary_pat[CANARY_MAX] = {0xA5, 0x5A, 0xC3, 0x3C, 0x96, 0x69, 0xF0, 0x0F};
+
+/* The canary is almost always 8 bytes: one unaligned 64-bit access. */
+static inline bool canary_ok(const uint8_t *p, size_t k)
+{
+    if (k == CANARY_MAX) {
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, canary_pat, 8);
+        return a == b;
+    }
+    for (size_t i = 0; i < k; i++)
+        if (p[i] != canary_pat[i])
+            return false;
+    return true;
+}
+
+static inline void canary_put(uint8_t *p, size_t k)
+{
+    if (k == CANARY_MAX) {
+        memcpy(p, canary_pat, 8);
+        return;
+    }
+    for (size_t i = 0; i < k; i++)
+        p[i] = canary_pat[i];
+}
+
+bool nmx__canary_ok(const uint8_t *p, size_t k)
+{
+    return canary_ok(p, k);
+}
+
+void nmx__canary_put(uint8_t *p, size_t k)
+{
+    canary_put(p, k);
+}
+
+static inline size_t canary_len(size_t cap, size_t n)
+{
+    size_t k = cap - n;
+    return k < CANARY_MAX ? k : CANARY_MAX;
+}
+
+/* ---- stats and misuse ------------------------------------------------ */
+
+void nmx__stats_alloc(nmx_heap *h, size_t n)
+{
+    nmx_heap_stats *s = &h->st;
+    s->cur_bytes += n;
+    s->total_bytes += n;
+    s->cur_blocks++;
+    s->total_blocks++;
+    if (s->cur_bytes > s->peak_bytes)
+        s->peak_bytes = s->cur_bytes;
+    if (s->cur_blocks > s->peak_blocks)
+        s->peak_blocks = s->cur_blocks;
+}
+
+void nmx__stats_free(nmx_heap *h, size_t n)
+{
+    h->st.cur_bytes -= n;
+    h->st.cur_blocks--;
+}
+
+void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p, size_t bsize,
+                 const void *site)
+{
+    h->st.misuse[k]++;
+    h->st.misuse_total++;
+    nmx_misuse *m = &h->st.last_misuse;
+    m->kind = k;
+    m->op = op;
+    m->ptr = p;
+    m->block_size = bsize;
+    m->alloc_site = site;
+    m->tid = nmx__gettid();
+    if (h->on_misuse)
+        h->on_misuse(h, m, h->misuse_ud);
+}
+
+/* ---- lists ----------------------------------------------------------- */
+
+static inline void list_push(struct chunk **head, struct chunk *c, uint8_t which)
+{
+    c->prev = NULL;
+    c->next = *head;
+    if (*head)
+        (*head)->prev = c;
+    *head = c;
+    c->list = which;
+}
+
+static inline void list_del(struct chunk **head, struct chunk *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        *head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+    c->list = L_NONE;
+}
+
+/* ---- small chunks ---------------------------------------------------- */
+
+static inline uint16_t *chunk_fs(struct chunk *c)
+{
+    return (uint16_t *)(void *)((uint8_t *)c->live + (((size_t)c->nblocks + 63u) / 64u) * 8u);
+}
+static inline uint16_t *chunk_rs(struct chunk *c)
+{
+    return chunk_fs(c) + c->nblocks;
+}
+
+static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
+{
+    struct chunk *c = h->empty;
+    struct arena *ar;
+    uint32_t idx;
+    uint8_t zeroed;
+    if (c) {
+        list_del(&h->empty, c);
+        h->nempty--;
+        ar = c->arena;
+        idx = c->idx;
+        zeroed = 0;
+    } else {
+        if (!nmx__chunks_acquire(1, h->otag, &ar, &idx))
+            return NULL;
+        c = chunk_meta(ar, idx);
+        zeroed = 1;
+        h->st.footprint_bytes += CHUNK_SIZE;
+    }
+    uint32_t bs = class_size(cls);
+    memset(c, 0, sizeof *c);
+    c->arena = ar;
+    c->idx = idx;
+    c->kind = CK_SMALL;
+    c->cls = (uint8_t)cls;
+    c->zeroed = zeroed;
+    c->bsize = bs;
+    c->recip = (uint32_t)(((1ull << 32) + bs - 1) / bs);
+    c->nblocks = (uint16_t)(CHUNK_SIZE / bs);
+    if (h->flags & NMX_HEAP_DEBUG) {
+        c->sites = calloc(c->nblocks, sizeof *c->sites);
+        if (!c->sites) {
+            nmx__chunks_release(ar, idx, 1, h->otag);
+            h->st.footprint_bytes -= CHUNK_SIZE;
+            return NULL;
+        }
+    }
+    /* bitmap words of a reused chunk are already clear (all blocks freed) */
+    cstate_set(ar, idx, ST_MAKE(CK_SMALL, h->otag, idx));
+    list_push(&h->avail[cls], c, L_AVAIL);
+    return c;
+}
+
+/* A small chunk became empty: keep it as the class's only chunk, park it in
+ * the heap's empty cache, or give it back. */
+static void small_chunk_retire(nmx_heap *h, struct chunk *c)
+{
+    unsigned cls = c->cls;
+    if (h->avail[cls] == c && c->next == NULL)
+        return; /* last chunk of the class: keep it */
+    list_del(&h->avail[cls], c);
+    free(c->sites);
+    c->sites = NULL;
+    if (h->nempty < EMPTY_CACHE_MAX) {
+        c->kind = CK_EMPTY;
+        cstate_set(c->arena, c->idx, ST_MAKE(CK_EMPTY, h->otag, c->idx));
+        list_push(&h->empty, c, L_EMPTY);
+        h->nempty++;
+    } else {
+        h->st.footprint_bytes -= CHUNK_SIZE;
+        nmx__chunks_release(c->arena, c->idx, 1, h->otag);
+    }
+}
+
+/* ---- lookup ------------------------------------------------------------ */
+
+struct loc {
+    struct chunk *c;   /* small chunk or large head                       */
+    uint32_t bi;       /* block index (small)                             */
+    uint8_t *base;     /* block start                                     */
+    size_t size;       /* requested size                                  */
+    size_t cap;        /* bytes available to the block                    */
+};
+
+/* Is p a live block of h? On failure returns the misuse kind. */
+static int locate(nmx_heap *h, const void *p, struct loc *L)
+{
+    uintptr_t a = (uintptr_t)p;
+    if (a >> ADDR_BITS)
+        return NMX_MISUSE_WILD;
+    struct arena *ar = atomic_load_explicit(&nmx__top[a >> ARENA_SHIFT], memory_order_acquire);
+    if (!ar)
+        return NMX_MISUSE_WILD;
+    uint32_t idx = (uint32_t)((a - (uintptr_t)ar->base) >> CHUNK_SHIFT);
+    uint64_t st = cstate_get(ar, idx);
+    unsigned kind = ST_KIND(st);
+    switch (kind) {
+    case CK_UNUSED:
+        return NMX_MISUSE_WILD;
+    case CK_RELEASED:
+    case CK_FREE:
+        return ST_TAG(st) == h->otag && kind == CK_RELEASED ? NMX_MISUSE_DOUBLE
+                                                            : NMX_MISUSE_STALE;
+    default:
+        break;
+    }
+    if (ST_TAG(st) != h->otag)
+        return NMX_MISUSE_FOREIGN;
+    uint32_t off = (uint32_t)(a & (CHUNK_SIZE - 1));
+    if (kind == CK_EMPTY)
+        return NMX_MISUSE_DOUBLE;
+    if (kind == CK_SMALL) {
+        struct chunk *c = chunk_meta(ar, idx);
+        uint32_t bi = (uint32_t)(((uint64_t)off * c->recip) >> 32);
+        if (bi >= c->nblocks || bi * c->bsize != off)
+            return NMX_MISUSE_INTERIOR;
+        if (!(c->live[bi >> 6] & (1ull << (bi & 63))))
+            return NMX_MISUSE_DOUBLE;
+        L->c = c;
+        L->bi = bi;
+        L->base = (uint8_t *)(uintptr_t)a;
+        L->size = chunk_rs(c)[bi];
+        L->cap = c->bsize;
+        return -1;
+    }
+    if (kind == CK_LTAIL || off != 0)
+        return NMX_MISUSE_INTERIOR;
+    struct chunk *c = chunk_meta(ar, idx);
+    if (!c->llive)
+        return NMX_MISUSE_DOUBLE;
+    L->c = c;
+    L->bi = 0;
+    L->base = (uint8_t *)(uintptr_t)a;
+    L->size = (size_t)c->lreq;
+    L->cap = (size_t)c->nchunks << CHUNK_SHIFT;
+    return -1;
+}
+
+static inline const void *block_site(const struct loc *L)
+{
+    if (L->c->kind == CK_SMALL)
+        return L->c->sites ? L->c->sites[L->bi] : NULL;
+    return L->c->lsite;
+}
+
+static void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op)
+{
+    size_t k = canary_len(L->cap, L->size);
+    if (!canary_ok(L->base + L->size, k)) {
+        if (L->c->kind != CK_SMALL)
+            L->c->loverrun = 1;
+        nmx__misuse(h, NMX_MISUSE_OVERRUN, op, L->base, L->size, block_site(L));
+    }
+}
+
+/* ---- allocation ------------------------------------------------------ */
+
+static void *small_alloc(nmx_heap *h, size_t n, const void *site)
+{
+    unsigned cls = size_class(n + 1);
+    struct chunk *c = h->avail[cls];
+    if (!c && !(c = small_chunk_new(h, cls)))
+        return NULL;
+    uint32_t bi;
+    bool dirty;
+    if (c->nfree) {
+        bi = chunk_fs(c)[--c->nfree];
+        dirty = true;
+    } else {
+        bi = c->bump++;
+        dirty = !c->zeroed;
+    }
+    if (++c->nused == c->nblocks) {
+        list_del(&h->avail[cls], c);
+        list_push(&h->full[cls], c, L_FULL);
+    }
+    c->live[bi >> 6] |= 1ull << (bi & 63);
+    chunk_rs(c)[bi] = (uint16_t)n;
+    if (c->sites)
+        c->sites[bi] = site;
+    uint8_t *p = chunk_addr(c->arena, c->idx) + (size_t)bi * c->bsize;
+    if (dirty)
+        memset(p, 0, n);
+    canary_put(p + n, canary_len(c->bsize, n));
+    return p;
+}
+
+static void small_free(nmx_heap *h, const struct loc *L)
+{
+    struct chunk *c = L->c;
+    uint32_t bi = L->bi;
+    c->live[bi >> 6] &= ~(1ull << (bi & 63));
+    chunk_fs(c)[c->nfree++] = (uint16_t)bi;
+    if (c->nused-- == c->nblocks) {
+        list_del(&h->full[c->cls], c);
+        list_push(&h->avail[c->cls], c, L_AVAIL);
+    }
+    if (c->nused == 0)
+        small_chunk_retire(h, c);
+}
+
+static inline uint32_t chunks_for(size_t n)
+{
+    return (uint32_t)((n + 1 + CHUNK_SIZE - 1) >> CHUNK_SHIFT);
+}
+
+static void large_set_tails(struct arena *ar, uint32_t idx, uint32_t from, uint32_t to,
+                            uint64_t owner)
+{
+    for (uint32_t i = from; i < to; i++)
+        cstate_set(ar, idx + i, ST_MAKE(CK_LTAIL, owner, idx));
+}
+
+static void *large_alloc(nmx_heap *h, size_t n, const void *site)
+{
+    uint32_t need = chunks_for(n);
+    struct chunk *c;
+    bool dirty = false;
+    for (c = h->lcache; c; c = c->next)
+        if (c->nchunks >= need && c->nchunks <= 2 * need)
+            break;
+    if (c) {
+        list_del(&h->lcache, c);
+        h->lcache_bytes -= (uint64_t)c->nchunks << CHUNK_SHIFT;
+        dirty = true;
+    } else {
+        struct arena *ar;
+        uint32_t idx;
+        if (!nmx__chunks_acquire(need, h->otag, &ar, &idx))
+            return NULL;
+        c = chunk_meta(ar, idx);
+        memset(c, 0, sizeof *c);
+        c->arena = ar;
+        c->idx = idx;
+        c->nchunks = need;
+        large_set_tails(ar, idx, 1, need, h->otag);
+        cstate_set(ar, idx, ST_MAKE(CK_LHEAD, h->otag, idx));
+        h->st.footprint_bytes += (uint64_t)need << CHUNK_SHIFT;
+    }
+    c->kind = CK_LHEAD;
+    c->llive = 1;
+    c->loverrun = 0;
+    uint8_t *p = chunk_addr(c->arena, c->idx);
+    size_t cap = (size_t)c->nchunks << CHUNK_SHIFT;
+    if (dirty)
+        memset(p, 0, c->lhigh < n ? (size_t)c->lhigh : n);
+    c->lreq = n;
+    c->lsite = site;
+    size_t k = canary_len(cap, n);
+    canary_put(p + n, k);
+    if (n + k > c->lhigh)
+        c->lhigh = n + k;
+    list_push(&h->large, c, L_LARGE);
+    return p;
+}
+
+static void large_release_run(nmx_heap *h, struct chunk *c)
+{
+    h->st.footprint_bytes -= (uint64_t)c->nchunks << CHUNK_SHIFT;
+    nmx__chunks_release(c->arena, c->idx, c->nchunks, h->otag);
+}
+
+static void large_free(nmx_heap *h, struct chunk *c)
+{
+    list_del(&h->large, c);
+    c->llive = 0;
+    uint64_t bytes = (uint64_t)c->nchunks << CHUNK_SHIFT;
+    if (c->nchunks <= LCACHE_MAX_CHUNKS && h->lcache_bytes + bytes <= LCACHE_MAX_BYTES) {
+        list_push(&h->lcache, c, L_LCACHE);
+        h->lcache_bytes += bytes;
+    } else {
+        large_release_run(h, c);
+    }
+}
+
+/* Checks shared by every allocating entry point. */
+static bool alloc_precheck(nmx_heap *h, size_t old, size_t n, nmx_err *e)
+{
+    if (atomic_load_explicit(&h->terminating, memory_order_relaxed)) {
+        *e = NMX_ETERMINATE;
+        return false;
+    }
+    if (n > MAX_REQUEST) {
+        *e = NMX_ENOMEM;
+        h->st.failed_allocs++;
+        return false;
+    }
+    if (h->quota && n > old && h->st.cur_bytes - old + n > h->quota) {
+        *e = NMX_EQUOTA;
+        h->st.failed_allocs++;
+        h->st.quota_failures++;
+        return false;
+    }
+    if (fault_check()) {
+        *e = NMX_EFAULT;
+        h->st.failed_allocs++;
+        return false;
+    }
+    return true;
+}
+
+static void *alloc_locked(nmx_heap *h, size_t n, const void *site, nmx_err *e)
+{
+    if (!alloc_precheck(h, 0, n, e))
+        return NULL;
+    if (h->sys)
+        return nmx__sys_alloc(h, n, site, e);
+    void *p = n + 1 <= SMALL_MAX ? small_alloc(h, n, site) : large_alloc(h, n, site);
+    if (!p) {
+        *e = NMX_ENOMEM;
+        h->st.failed_allocs++;
+        return NULL;
+    }
+    nmx__stats_alloc(h, n);
+    *e = NMX_OK;
+    return p;
+}
+
+static void free_located(nmx_heap *h, const struct loc *L)
+{
+    nmx__stats_free(h, L->size);
+    if (L->c->kind == CK_SMALL)
+        small_free(h, L);
+    else
+        large_free(h, L->c);
+}
+
+static nmx_err free_locked(nmx_heap *h, void *p, nmx_mem_op op)
+{
+    if (h->sys)
+        return nmx__sys_free(h, p, op);
+    struct loc L;
+    int k = locate(h, p, &L);
+    if (k >= 0) {
+        nmx__misuse(h, (nmx_misuse_kind)k, op, p, 0, NULL);
+        return NMX_EBADPTR;
+    }
+    check_overrun(h, &L, op);
+    free_located(h, &L);
+    return NMX_OK;
+}
+
+/* Grow or shrink a large block; returns the new address or NULL. */
+static void *large_resize(nmx_heap *h, const struct loc *L, size_t n, nmx_err *e)
+{
+    struct chunk *c = L->c;
+    size_t old = (size_t)c->lreq, cap = L->cap;
+    uint8_t *p = L->base;
+    size_t dirty_end = (size_t)c->lhigh; /* bytes that may be non-zero */
+    uint32_t need = chunks_for(n);
+
+    if (need <= c->nchunks) {
+        if (n > old)
+            memset(p + old, 0, (n < dirty_end ? n : dirty_end) - old);
+        if (need < c->nchunks / 2) { /* give the tail back */
+            uint32_t drop = c->nchunks - need;
+            nmx__chunks_release(c->arena, c->idx + need, drop, h->otag);
+            h->st.footprint_bytes -= (uint64_t)drop << CHUNK_SHIFT;
+            c->nchunks = need;
+            cap = (size_t)need << CHUNK_SHIFT;
+            if (c->lhigh > cap)
+                c->lhigh = cap;
+        }
+    } else if (nmx__chunks_extend(c->arena, c->idx, c->nchunks, need - c->nchunks, h->otag)) {
+        if (dirty_end > old)
+            memset(p + old, 0, dirty_end - old); /* n > cap >= dirty_end */
+        h->st.footprint_bytes += (uint64_t)(need - c->nchunks) << CHUNK_SHIFT;
+        c->nchunks = need;
+        cap = (size_t)need << CHUNK_SHIFT;
+    } else {
+        struct arena *ar;
+        uint32_t idx;
+        if (!nmx__chunks_acquire(need, h->otag, &ar, &idx)) {
+            *e = NMX_ENOMEM;
+            h->st.failed_allocs++;
+            return NULL;
+        }
+        uint8_t *q = chunk_addr(ar, idx);
+        /* Move the pages, not the bytes; the old range stays mapped (empty). */
+        void *r = mremap(p, L->cap, L->cap, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, q);
+        if (r == MAP_FAILED)
+            memcpy(q, p, dirty_end);
+        if (dirty_end > old)
+            memset(q + old, 0, dirty_end - old);
+        struct chunk *nc = chunk_meta(ar, idx);
+        memset(nc, 0, sizeof *nc);
+        nc->arena = ar;
+        nc->idx = idx;
+        nc->kind = CK_LHEAD;
+        nc->nchunks = need;
+        nc->llive = 1;
+        nc->lsite = c->lsite;
+        nc->lhigh = c->lhigh;
+        large_set_tails(ar, idx, 1, need, h->otag);
+        cstate_set(ar, idx, ST_MAKE(CK_LHEAD, h->otag, idx));
+        list_del(&h->large, c);
+        list_push(&h->large, nc, L_LARGE);
+        c->llive = 0;
+        h->st.footprint_bytes += (uint64_t)need << CHUNK_SHIFT;
+        large_release_run(h, c);
+        c = nc;
+        p = q;
+        cap = (size_t)need << CHUNK_SHIFT;
+    }
+    c->lreq = n;
+    size_t k = canary_len(cap, n);
+    canary_put(p + n, k);
+    if (n + k > c->lhigh)
+        c->lhigh = n + k;
+    return p;
+}
+
+static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nmx_err *e)
+{
+    if (!p)
+        return alloc_locked(h, n, site, e);
+    if (h->sys) {
+        size_t old;
+        if (!nmx__sys_find(h, p, &old)) {
+            nmx__misuse(h, NMX_MISUSE_WILD, NMX_OP_REALLOC, p, 0, NULL);
+            *e = NMX_EBADPTR;
+            return NULL;
+        }
+        if (!alloc_precheck(h, old, n, e))
+            return NULL;
+        return nmx__sys_realloc(h, p, n, site, e);
+    }
+    struct loc L;
+    int k = locate(h, p, &L);
+    if (k >= 0) {
+        nmx__misuse(h, (nmx_misuse_kind)k, NMX_OP_REALLOC, p, 0, NULL);
+        *e = NMX_EBADPTR;
+        return NULL;
+    }
+    if (!alloc_precheck(h, L.size, n, e))
+        return NULL;
+    check_overrun(h, &L, NMX_OP_REALLOC);
+    size_t old = L.size;
+    void *q;
+    if (L.c->kind == CK_SMALL) {
+        if (n + 1 <= SMALL_MAX && size_class(n + 1) == L.c->cls) {
+            if (n > old)
+                memset(L.base + old, 0, n - old);
+            chunk_rs(L.c)[L.bi] = (uint16_t)n;
+            canary_put(L.base + n, canary_len(L.cap, n));
+            q = L.base;
+        } else {
+            q = n + 1 <= SMALL_MAX ? small_alloc(h, n, block_site(&L))
+                                   : large_alloc(h, n, block_site(&L));
+            if (!q) {
+                *e = NMX_ENOMEM;
+                h->st.failed_allocs++;
+                return NULL;
+            }
+            memcpy(q, L.base, old < n ? old : n);
+            small_free(h, &L);
+        }
+    } else {
+        q = large_resize(h, &L, n, e);
+        if (!q)
+            return NULL;
+    }
+    h->st.cur_bytes = h->st.cur_bytes - old + n;
+    if (n > old)
+        h->st.total_bytes += n - old;
+    if (h->st.cur_bytes > h->st.peak_bytes)
+        h->st.peak_bytes = h->st.cur_bytes;
+    *e = NMX_OK;
+    return q;
+}
+
+/* ---- public: handles ------------------------------------------------- */
+
+static nmx_err dummy_err;
+#define ERRP(e) ((e) ? (e) : &dummy_err)
+
+nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
+{
+    if (!out)
+        return NMX_EINVAL;
+    *out = NULL;
+    if (cfg && cfg->version != NMX_HEAP_CONFIG_VERSION)
+        return NMX_EINVAL;
+    if (fault_check())
+        return NMX_EFAULT;
+    nmx_heap *h = nmx__slot_new();
+    if (!h)
+        return NMX_ENOMEM;
+    nmx_lock_acquire(&h->lock);
+    h->otag = OTAG(h->slot, h->gen);
+    h->flags = cfg ? cfg->flags : 0;
+    if (nmx__debug_env())
+        h->flags |= NMX_HEAP_DEBUG | NMX_HEAP_CHECK_ON_DESTROY;
+    h->quota = cfg ? cfg->quota_bytes : 0;
+    memset(&h->st, 0, sizeof h->st);
+    h->st.quota_bytes = h->quota;
+    h->name[0] = 0;
+    if (cfg && cfg->name) {
+        strncpy(h->name, cfg->name, sizeof h->name - 1);
+        h->name[sizeof h->name - 1] = 0;
+    }
+    h->on_misuse = NULL;
+    h->misuse_ud = NULL;
+    h->userdata = NULL;
+    atomic_store(&h->terminating, false);
+    h->sys = NULL;
+    h->sys_cap = h->sys_len = h->sys_tomb = 0;
+    if (nmx__mode() == NMX_MEM_MALLOC) {
+        /* marks malloc mode; the table is allocated on first use */
+        h->sys = (struct sysblk *)(uintptr_t)1;
+    }
+    h->alive = true;
+    nmx_lock_release(&h->lock);
+    *out = h;
+    return NMX_OK;
+}
+
+void *nmx_heap_alloc(nmx_heap *h, size_t n, nmx_err *err)
+{
+    nmx_err *e = ERRP(err);
+    if (!h) {
+        *e = NMX_EINVAL;
+        return NULL;
+    }
+    nmx_lock_acquire(&h->lock);
+    void *p = alloc_locked(h, n, __builtin_return_address(0), e);
+    nmx_lock_release(&h->lock);
+    return p;
+}
+
+void *nmx_heap_realloc(nmx_heap *h, void *p, size_t n, nmx_err *err)
+{
+    nmx_err *e = ERRP(err);
+    if (!h) {
+        *e = NMX_EINVAL;
+        return NULL;
+    }
+    nmx_lock_acquire(&h->lock);
+    void *q = realloc_locked(h, p, n, __builtin_return_address(0), e);
+    nmx_lock_release(&h->lock);
+    return q;
+}
+
+nmx_err nmx_heap_free(nmx_heap *h, void *p)
+{
+    if (!h)
+        return NMX_EINVAL;
+    if (!p)
+        return NMX_OK;
+    nmx_lock_acquire(&h->lock);
+    nmx_err e = free_locked(h, p, NMX_OP_FREE);
+    if (e == NMX_OK && atomic_load_explicit(&h->terminating, memory_order_relaxed))
+        e = NMX_ETERMINATE;
+    nmx_lock_release(&h->lock);
+    return e;
+}
+
+static size_t size_locked(nmx_heap *h, const void *p, nmx_err *e, bool count)
+{
+    if (h->sys) {
+        size_t n = 0;
+        if (!nmx__sys_find(h, p, &n)) {
+            if (count)
+                nmx__misuse(h, NMX_MISUSE_WILD, NMX_OP_SIZE, p, 0, NULL);
+            *e = NMX_EBADPTR;
+            return 0;
+        }
+        *e = NMX_OK;
+        return n;
+    }
+    struct loc L;
+    int k = locate(h, p, &L);
+    if (k >= 0) {
+        if (count)
+            nmx__misuse(h, (nmx_misuse_kind)k, NMX_OP_SIZE, p, 0, NULL);
+        *e = NMX_EBADPTR;
+        return 0;
+    }
+    *e = NMX_OK;
+    return L.size;
+}
+
+size_t nmx_heap_size(nmx_heap *h, const void *p, nmx_err *err)
+{
+    nmx_err *e = ERRP(err);
+    if (!h || !p) {
+        *e = h ? NMX_EBADPTR : NMX_EINVAL;
+        return 0;
+    }
+    nmx_lock_acquire(&h->lock);
+    size_t n = size_locked(h, p, e, true);
+    nmx_lock_release(&h->lock);
+    return n;
+}
+
+bool nmx_heap_owns(nmx_heap *h, const void *p)
+{
+    if (!h || !p)
+        return false;
+    nmx_err e;
+    nmx_lock_acquire(&h->lock);
+    size_locked(h, p, &e, false);
+    nmx_lock_release(&h->lock);
+    return e == NMX_OK;
+}
+
+void nmx_heap_terminate(nmx_heap *h)
+{
+    if (h) {
+        atomic_store(&h->terminating, true);
+    }
+}
+
+void nmx_heap_set_misuse_handler(nmx_heap *h, nmx_misuse_fn fn, void *ud)
+{
+    nmx_lock_acquire(&h->lock);
+    h->on_misuse = fn;
+    h->misuse_ud = ud;
+    nmx_lock_release(&h->lock);
+}
+
+void nmx_heap_set_quota(nmx_heap *h, uint64_t q)
+{
+    nmx_lock_acquire(&h->lock);
+    h->quota = q;
+    h->st.quota_bytes = q;
+    nmx_lock_release(&h->lock);
+}
+
+const char *nmx_heap_name(const nmx_heap *h)
+{
+    return h ? h->name : "";
+}
+
+void nmx_heap_set_userdata(nmx_heap *h, void *ud)
+{
+    h->userdata = ud;
+}
+
+void *nmx_heap_userdata(const nmx_heap *h)
+{
+    return h ? h->userdata : NULL;
+}
+
+uint64_t nmx_heap_token(const nmx_heap *h)
+{
+    return h ? nmx__token_encode(h->slot, h->gen) : 0;
+}
+
+void nmx_heap_get_stats(nmx_heap *h, nmx_heap_stats *st)
+{
+    if (!h || !st)
+        return;
+    nmx_lock_acquire(&h->lock);
+    *st = h->st;
+    st->version = NMX_HEAP_STATS_VERSION;
+    st->quota_bytes = h->quota;
+    st->terminating = atomic_load(&h->terminating);
+    nmx_lock_release(&h->lock);
+}
+
+/* ---- ending a heap --------------------------------------------------- */
+
+struct run {
+    struct arena *ar;
+    uint32_t idx, n;
+};
+
+static int run_cmp(const void *a, const void *b)
+{
+    const struct run *x = a, *y = b;
+    if (x->ar != y->ar)
+        return x->ar->index < y->ar->index ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static void leak_add(nmx_heap_report *r, size_t *cap, const void *p, size_t n,
+                     const void *site, bool overrun)
+{
+    if (r->nleaks == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        nmx_leak *l = realloc(r->leaks, nc * sizeof *l);
+        if (!l)
+            return; /* report stays complete in its counters */
+        r->leaks = l;
+        *cap = nc;
+    }
+    r->leaks[r->nleaks++] = (nmx_leak){p, n, site, overrun};
+}
+
+/* Scan live blocks for overruns and list them (debug / check heaps). */
+static void scan_live(nmx_heap *h, nmx_heap_report *r)
+{
+    size_t cap = 0;
+    for (unsigned cls = 0; cls < NCLASSES; cls++) {
+        struct chunk *lists[2] = {h->avail[cls], h->full[cls]};
+        for (int li = 0; li < 2; li++)
+            for (struct chunk *c = lists[li]; c; c = c->next) {
+                uint8_t *base = chunk_addr(c->arena, c->idx);
+                uint16_t *rs = chunk_rs(c);
+                for (uint32_t w = 0; w < ((uint32_t)c->nblocks + 63u) / 64u; w++) {
+                    uint64_t bits = c->live[w];
+                    while (bits) {
+                        uint32_t bi = w * 64u + (uint32_t)__builtin_ctzll(bits);
+                        bits &= bits - 1;
+                        uint8_t *p = base + (size_t)bi * c->bsize;
+                        bool ov = !canary_ok(p + rs[bi], canary_len(c->bsize, rs[bi]));
+                        if (ov)
+                            r->overruns++;
+                        leak_add(r, &cap, p, rs[bi], c->sites ? c->sites[bi] : NULL, ov);
+                    }
+                }
+            }
+    }
+    for (struct chunk *c = h->large; c; c = c->next) {
+        uint8_t *p = chunk_addr(c->arena, c->idx);
+        size_t ccap = (size_t)c->nchunks << CHUNK_SHIFT;
+        bool ov = c->loverrun || !canary_ok(p + c->lreq, canary_len(ccap, (size_t)c->lreq));
+        if (ov)
+            r->overruns++;
+        leak_add(r, &cap, p, (size_t)c->lreq, c->lsite, ov);
+    }
+}
+
+/* Give every chunk of h back (quarantine + background return to the OS). */
+static void release_all_chunks(nmx_heap *h)
+{
+    size_t nruns = 0, cap = 0;
+    struct run *runs = NULL;
+    struct release_batch batch = {.count = 0};
+#define ADD_RUN(C, N)                                                                      \
+    do {                                                                                   \
+        if (nruns == cap) {                                                                \
+            size_t nc_ = cap ? cap * 2 : 256;                                              \
+            struct run *r_ = realloc(runs, nc_ * sizeof *r_);                              \
+            if (!r_) {                                                                     \
+                nmx__batch_add(&batch, (C)->arena, (C)->idx, (N), h->otag);                \
+                break;                                                                     \
+            }                                                                              \
+            runs = r_;                                                                     \
+            cap = nc_;                                                                     \
+        }                                                                                  \
+        runs[nruns++] = (struct run){(C)->arena, (C)->idx, (N)};                           \
+    } while (0)
+    for (unsigned cls = 0; cls < NCLASSES; cls++) {
+        struct chunk *lists[2] = {h->avail[cls], h->full[cls]};
+        for (int li = 0; li < 2; li++)
+            for (struct chunk *c = lists[li], *nx; c; c = nx) {
+                nx = c->next;
+                free(c->sites);
+                c->sites = NULL;
+                ADD_RUN(c, 1u);
+            }
+        h->avail[cls] = h->full[cls] = NULL;
+    }
+    for (struct chunk *c = h->empty, *nx; c; c = nx) {
+        nx = c->next;
+        ADD_RUN(c, 1u);
+    }
+    struct chunk *ll[2] = {h->large, h->lcache};
+    for (int li = 0; li < 2; li++)
+        for (struct chunk *c = ll[li], *nx; c; c = nx) {
+            nx = c->next;
+            c->llive = 0;
+            ADD_RUN(c, c->nchunks);
+        }
+#undef ADD_RUN
+    h->empty = h->large = h->lcache = NULL;
+    h->nempty = 0;
+    h->lcache_bytes = 0;
+    if (runs) {
+        qsort(runs, nruns, sizeof *runs, run_cmp);
+        for (size_t i = 0; i < nruns; i++)
+            nmx__batch_add(&batch, runs[i].ar, runs[i].idx, runs[i].n, h->otag);
+        free(runs);
+    }
+    nmx__batch_flush(&batch);
+    h->st.footprint_bytes = 0;
+}
+
+static void heap_end_locked(nmx_heap *h)
+{
+    h->alive = false;
+    h->on_misuse = NULL;
+    h->userdata = NULL;
+    memset(&h->st, 0, sizeof h->st);
+}
+
+nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
+{
+    if (!h)
+        return NMX_EINVAL;
+    nmx_lock_acquire(&h->lock);
+    if (!h->alive) {
+        nmx_lock_release(&h->lock);
+        return NMX_EBADKEY;
+    }
+    bool scan = (h->flags & (NMX_HEAP_DEBUG | NMX_HEAP_CHECK_ON_DESTROY)) != 0;
+    if (r) {
+        memset(r, 0, sizeof *r);
+        r->version = NMX_HEAP_REPORT_VERSION;
+        memcpy(r->name, h->name, sizeof r->name);
+        r->leaked_blocks = h->st.cur_blocks;
+        r->leaked_bytes = h->st.cur_bytes;
+        r->misuse_total = h->st.misuse_total;
+        r->peak_bytes = h->st.peak_bytes;
+    }
+    nmx_heap_report scratch;
+    memset(&scratch, 0, sizeof scratch);
+    nmx_heap_report *sr = r ? r : &scratch;
+    if (h->sys) {
+        nmx__sys_destroy(h, sr, scan);
+    } else {
+        if (scan)
+            scan_live(h, sr);
+        release_all_chunks(h);
+    }
+    if (!r)
+        free(scratch.leaks);
+    heap_end_locked(h);
+    nmx_lock_release(&h->lock);
+    nmx__slot_free(h);
+    return NMX_OK;
+}
+
+static void lock_two(nmx_heap *a, nmx_heap *b)
+{
+    if (a->slot < b->slot) {
+        nmx_lock_acquire(&a->lock);
+        nmx_lock_acquire(&b->lock);
+    } else {
+        nmx_lock_acquire(&b->lock);
+        nmx_lock_acquire(&a->lock);
+    }
+}
+
+static void reown(struct chunk *c, uint64_t owner)
+{
+    unsigned kind = c->kind;
+    cstate_set(c->arena, c->idx, ST_MAKE(kind, owner, c->idx));
+    if (kind == CK_LHEAD)
+        large_set_tails(c->arena, c->idx, 1, c->nchunks, owner);
+}
+
+static void splice(struct chunk **dst, struct chunk **src, uint64_t owner, uint8_t which)
+{
+    for (struct chunk *c = *src, *nx; c; c = nx) {
+        nx = c->next;
+        reown(c, owner);
+        list_push(dst, c, which);
+    }
+    *src = NULL;
+}
+
+nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
+{
+    if (!h || !into || h == into)
+        return NMX_EINVAL;
+    lock_two(h, into);
+    if (!h->alive || !into->alive || (h->sys != NULL) != (into->sys != NULL)) {
+        nmx_lock_release(&h->lock);
+        nmx_lock_release(&into->lock);
+        return NMX_EBADKEY;
+    }
+    if (h->sys) {
+        nmx__sys_move(h, into);
+    } else {
+        for (unsigned cls = 0; cls < NCLASSES; cls++) {
+            splice(&into->avail[cls], &h->avail[cls], into->otag, L_AVAIL);
+            splice(&into->full[cls], &h->full[cls], into->otag, L_FULL);
+        }
+        splice(&into->empty, &h->empty, into->otag, L_EMPTY);
+        into->nempty += h->nempty;
+        splice(&into->large, &h->large, into->otag, L_LARGE);
+        splice(&into->lcache, &h->lcache, into->otag, L_LCACHE);
+        into->lcache_bytes += h->lcache_bytes;
+        into->st.footprint_bytes += h->st.footprint_bytes;
+    }
+    nmx_heap_stats *d = &into->st, *s = &h->st;
+    d->cur_bytes += s->cur_bytes;
+    d->cur_blocks += s->cur_blocks;
+    if (d->cur_bytes > d->peak_bytes)
+        d->peak_bytes = d->cur_bytes;
+    if (d->cur_blocks > d->peak_blocks)
+        d->peak_blocks = d->cur_blocks;
+    heap_end_locked(h);
+    nmx_lock_release(&h->lock);
+    nmx_lock_release(&into->lock);
+    nmx__slot_free(h);
+    return NMX_OK;
+}
+
+void *nmx_heap_handover(nmx_heap *from, void *p, nmx_heap *to, nmx_err *err)
+{
+    nmx_err *e = ERRP(err);
+    if (!from || !to || !p) {
+        *e = NMX_EINVAL;
+        return NULL;
+    }
+    if (from == to) {
+        *e = nmx_heap_owns(from, p) ? NMX_OK : NMX_EBADPTR;
+        return *e == NMX_OK ? p : NULL;
+    }
+    lock_two(from, to);
+    void *q = NULL;
+    if (!from->alive || !to->alive || (from->sys != NULL) != (to->sys != NULL)) {
+        *e = NMX_EBADKEY;
+    } else if (from->sys) {
+        q = nmx__sys_handover(from, p, to, e);
+    } else {
+        struct loc L;
+        int k = locate(from, p, &L);
+        if (k >= 0) {
+            nmx__misuse(from, (nmx_misuse_kind)k, NMX_OP_HANDOVER, p, 0, NULL);
+            *e = NMX_EBADPTR;
+        } else if (L.c->kind == CK_LHEAD) {
+            /* Re-own the run: same address. */
+            list_del(&from->large, L.c);
+            reown(L.c, to->otag);
+            list_push(&to->large, L.c, L_LARGE);
+            uint64_t fb = (uint64_t)L.c->nchunks << CHUNK_SHIFT;
+            from->st.footprint_bytes -= fb;
+            to->st.footprint_bytes += fb;
+            nmx__stats_free(from, L.size);
+            nmx__stats_alloc(to, L.size);
+            q = p;
+            *e = NMX_OK;
+        } else {
+            /* Small: copy into the destination (quota/termination of the
+             * destination do not apply: the host is taking the block). */
+            q = small_alloc(to, L.size, block_site(&L));
+            if (!q) {
+                *e = NMX_ENOMEM;
+            } else {
+                memcpy(q, L.base, L.size);
+                nmx__stats_alloc(to, L.size);
+                nmx__stats_free(from, L.size);
+                small_free(from, &L);
+                *e = NMX_OK;
+            }
+        }
+    }
+    nmx_lock_release(&from->lock);
+    nmx_lock_release(&to->lock);
+    return q;
+}
+
+/* ---- public: tokens -------------------------------------------------- */
+
+/* Locks and returns the heap named by key, or NULL (EBADKEY). */
+static nmx_heap *key_lock(uint64_t key)
+{
+    uint32_t slot;
+    uint64_t gen;
+    if (!nmx__token_decode(key, &slot, &gen))
+        return NULL;
+    nmx_heap *h = nmx__slot_get(slot);
+    if (!h)
+        return NULL;
+    nmx_lock_acquire(&h->lock);
+    if (!h->alive || h->gen != gen) {
+        nmx_lock_release(&h->lock);
+        return NULL;
+    }
+    return h;
+}
+
+void *nmx_key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site)
+{
+    nmx_err *e = ERRP(err);
+    nmx_heap *h = key_lock(key);
+    if (!h) {
+        *e = NMX_EBADKEY;
+        return NULL;
+    }
+    void *p = alloc_locked(h, n, site ? site : __builtin_return_address(0), e);
+    nmx_lock_release(&h->lock);
+    return p;
+}
+
+void *nmx_key_realloc(uint64_t key, void *p, size_t n, nmx_err *err, const void *site)
+{
+    nmx_err *e = ERRP(err);
+    nmx_heap *h = key_lock(key);
+    if (!h) {
+        *e = NMX_EBADKEY;
+        return NULL;
+    }
+    void *q = realloc_locked(h, p, n, site ? site : __builtin_return_address(0), e);
+    nmx_lock_release(&h->lock);
+    return q;
+}
+
+nmx_err nmx_key_free(uint64_t key, void *p)
+{
+    nmx_heap *h = key_lock(key);
+    if (!h)
+        return NMX_EBADKEY;
+    nmx_err e = p ? free_locked(h, p, NMX_OP_FREE) : NMX_OK;
+    if (e == NMX_OK && atomic_load_explicit(&h->terminating, memory_order_relaxed))
+        e = NMX_ETERMINATE;
+    nmx_lock_release(&h->lock);
+    return e;
+}
+
+size_t nmx_key_size(uint64_t key, const void *p, nmx_err *err)
+{
+    nmx_err *e = ERRP(err);
+    nmx_heap *h = key_lock(key);
+    if (!h) {
+        *e = NMX_EBADKEY;
+        return 0;
+    }
+    size_t n = p ? size_locked(h, p, e, true) : 0;
+    if (!p)
+        *e = NMX_EBADPTR;
+    nmx_lock_release(&h->lock);
+    return n;
+}
+
+nmx_err nmx_key_check(uint64_t key, nmx_heap **heap)
+{
+    nmx_heap *h = key_lock(key);
+    if (!h)
+        return NMX_EBADKEY;
+    nmx_err e = atomic_load(&h->terminating) ? NMX_ETERMINATE : NMX_OK;
+    nmx_lock_release(&h->lock);
+    if (heap)
+        *heap = h;
+    return e;
+}
