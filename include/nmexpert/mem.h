@@ -14,7 +14,8 @@
  *     a stale pointer cannot name another heap's live block.
  *   - nmx_heap_destroy() frees everything in O(chunks), not O(blocks), and
  *     returns the memory to the operating system.
- *   - Blocks are zero-filled; growth by realloc is zero-filled.
+ *   - Blocks are zero-filled (unless the heap is NMX_HEAP_UNINIT); growth by
+ *     realloc is always zero-filled.
  *   - Writes past the requested end of a block are detected at free, at
  *     realloc and (with NMX_HEAP_CHECK_ON_DESTROY) when the heap is destroyed.
  *   - Any thread may use any heap; heaps never share a lock on the fast path.
@@ -49,6 +50,9 @@ typedef struct nmx_heap nmx_heap;
 /* Heap flags (nmx_heap_config.flags). */
 #define NMX_HEAP_DEBUG            0x1u /* record the allocating call site      */
 #define NMX_HEAP_CHECK_ON_DESTROY 0x2u /* scan live blocks for overruns at end */
+#define NMX_HEAP_UNINIT           0x4u /* nmx_heap_alloc does not zero-fill
+                                          (malloc-like; for the host's own
+                                          heaps, never for expert sessions) */
 
 #define NMX_HEAP_CONFIG_VERSION 1
 typedef struct nmx_heap_config {

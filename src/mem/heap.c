@@ -319,7 +319,7 @@ static void *small_alloc(nmx_heap *h, size_t n, const void *site)
     if (c->sites)
         c->sites[bi] = site;
     uint8_t *p = chunk_addr(c->arena, c->idx) + (size_t)bi * c->bsize;
-    if (dirty)
+    if (dirty && !(h->flags & NMX_HEAP_UNINIT))
         memset(p, 0, n);
     canary_put(p + n, canary_len(c->bsize, n));
     return p;
@@ -382,7 +382,7 @@ static void *large_alloc(nmx_heap *h, size_t n, const void *site)
     c->loverrun = 0;
     uint8_t *p = chunk_addr(c->arena, c->idx);
     size_t cap = (size_t)c->nchunks << CHUNK_SHIFT;
-    if (dirty)
+    if (dirty && !(h->flags & NMX_HEAP_UNINIT))
         memset(p, 0, c->lhigh < n ? (size_t)c->lhigh : n);
     c->lreq = n;
     c->lsite = site;

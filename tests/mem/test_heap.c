@@ -71,6 +71,23 @@ static void t_alloc_zero_and_size(void **s)
     assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
 }
 
+static void t_uninit_heap(void **s)
+{
+    (void)s;
+    nmx_heap *h = mk(NMX_HEAP_UNINIT, 0);
+    uint8_t *p = nmx_heap_alloc(h, 200, NULL);
+    memset(p, 0xAB, 200);
+    assert_int_equal(nmx_heap_free(h, p), NMX_OK);
+    uint8_t *q = nmx_heap_alloc(h, 200, NULL); /* LIFO: the same block, not zeroed */
+    if (arena_mode()) {
+        assert_ptr_equal(q, p);
+        assert_int_equal(q[100], 0xAB);
+    }
+    q = nmx_heap_realloc(h, q, 1000, NULL); /* growth is still zero-filled */
+    check_zero(q, 200, 1000);
+    nmx_heap_destroy(h, NULL);
+}
+
 static void t_zero_size_unique(void **s)
 {
     (void)s;
@@ -557,6 +574,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_alloc_zero_and_size),
         cmocka_unit_test(t_zero_size_unique),
+        cmocka_unit_test(t_uninit_heap),
         cmocka_unit_test(t_free_null),
         cmocka_unit_test(t_invalid_pointers),
         cmocka_unit_test(t_stale_after_destroy),
