@@ -97,7 +97,7 @@ void nmx__stats_free(nmx_heap *h, size_t n)
     h->st.cur_blocks--;
 }
 
-void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p, size_t bsize,
+__attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p, size_t bsize,
                  const void *site)
 {
     h->st.misuse[k]++;
@@ -185,7 +185,11 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
             return NULL;
         }
     }
-    /* bitmap words of a reused chunk are already clear (all blocks freed) */
+    /* A chunk from the empty cache may have served another class: the words
+     * that are this class's live bitmap may have held that class's free
+     * stack or sizes. (A fresh chunk's metadata is zero.) */
+    if (!zeroed)
+        memset(c->live, 0, (((size_t)c->nblocks + 63u) / 64u) * 8u);
     cstate_set(ar, idx, ST_MAKE(CK_SMALL, h->otag, idx));
     list_push(&h->avail[cls], c, L_AVAIL);
     return c;
@@ -226,10 +230,10 @@ struct loc {
 static int locate(nmx_heap *h, const void *p, struct loc *L)
 {
     uintptr_t a = (uintptr_t)p;
-    if (a >> ADDR_BITS)
+    if (__builtin_expect((a >> ADDR_BITS) != 0, 0))
         return NMX_MISUSE_WILD;
     struct arena *ar = atomic_load_explicit(&nmx__top[a >> ARENA_SHIFT], memory_order_acquire);
-    if (!ar)
+    if (__builtin_expect(!ar, 0))
         return NMX_MISUSE_WILD;
     uint32_t idx = (uint32_t)((a - (uintptr_t)ar->base) >> CHUNK_SHIFT);
     uint64_t st = cstate_get(ar, idx);
@@ -244,17 +248,17 @@ static int locate(nmx_heap *h, const void *p, struct loc *L)
     default:
         break;
     }
-    if (ST_TAG(st) != h->otag)
+    if (__builtin_expect(ST_TAG(st) != h->otag, 0))
         return NMX_MISUSE_FOREIGN;
     uint32_t off = (uint32_t)(a & (CHUNK_SIZE - 1));
     if (kind == CK_EMPTY)
         return NMX_MISUSE_DOUBLE;
-    if (kind == CK_SMALL) {
+    if (__builtin_expect(kind == CK_SMALL, 1)) {
         struct chunk *c = chunk_meta(ar, idx);
         uint32_t bi = (uint32_t)(((uint64_t)off * c->recip) >> 32);
-        if (bi >= c->nblocks || bi * c->bsize != off)
+        if (__builtin_expect(bi >= c->nblocks || bi * c->bsize != off, 0))
             return NMX_MISUSE_INTERIOR;
-        if (!(c->live[bi >> 6] & (1ull << (bi & 63))))
+        if (__builtin_expect(!(c->live[bi >> 6] & (1ull << (bi & 63))), 0))
             return NMX_MISUSE_DOUBLE;
         L->c = c;
         L->bi = bi;
@@ -283,14 +287,19 @@ static inline const void *block_site(const struct loc *L)
     return L->c->lsite;
 }
 
-static void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op)
+__attribute__((cold, noinline)) static void report_overrun(nmx_heap *h, const struct loc *L,
+                                                           nmx_mem_op op)
+{
+    if (L->c->kind != CK_SMALL)
+        L->c->loverrun = 1;
+    nmx__misuse(h, NMX_MISUSE_OVERRUN, op, L->base, L->size, block_site(L));
+}
+
+static inline void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op)
 {
     size_t k = canary_len(L->cap, L->size);
-    if (!canary_ok(L->base + L->size, k)) {
-        if (L->c->kind != CK_SMALL)
-            L->c->loverrun = 1;
-        nmx__misuse(h, NMX_MISUSE_OVERRUN, op, L->base, L->size, block_site(L));
-    }
+    if (__builtin_expect(!canary_ok(L->base + L->size, k), 0))
+        report_overrun(h, L, op);
 }
 
 /* ---- allocation ------------------------------------------------------ */
@@ -413,8 +422,22 @@ static void large_free(nmx_heap *h, struct chunk *c)
     }
 }
 
-/* Checks shared by every allocating entry point. */
-static bool alloc_precheck(nmx_heap *h, size_t old, size_t n, nmx_err *e)
+static bool alloc_precheck_slow(nmx_heap *h, size_t old, size_t n, nmx_err *e);
+
+/* Checks shared by every allocating entry point: one test when none can
+ * fail (no termination, ordinary size, no quota, no fault injection). */
+static inline bool alloc_precheck(nmx_heap *h, size_t old, size_t n, nmx_err *e)
+{
+    if (__builtin_expect(!atomic_load_explicit(&h->terminating, memory_order_relaxed) &&
+                             n <= MAX_REQUEST && h->quota == 0 &&
+                             !atomic_load_explicit(&nmx__fault_armed, memory_order_relaxed),
+                         1))
+        return true;
+    return alloc_precheck_slow(h, old, n, e);
+}
+
+__attribute__((noinline)) static bool alloc_precheck_slow(nmx_heap *h, size_t old, size_t n,
+                                                          nmx_err *e)
 {
     if (atomic_load_explicit(&h->terminating, memory_order_relaxed)) {
         *e = NMX_ETERMINATE;
@@ -918,6 +941,7 @@ static void release_all_chunks(nmx_heap *h)
     h->st.footprint_bytes = 0;
 }
 
+/* Called with h->lock held. */
 static void heap_end_locked(nmx_heap *h)
 {
     h->alive = false;
@@ -930,7 +954,7 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
 {
     if (!h)
         return NMX_EINVAL;
-    nmx_lock_acquire(&h->lock);
+    nmx_lock_acquire(&h->lock); /* slow path: the bias ends with the heap */
     if (!h->alive) {
         nmx_lock_release(&h->lock);
         return NMX_EBADKEY;
@@ -963,14 +987,22 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
     return NMX_OK;
 }
 
-static void lock_two(nmx_heap *a, nmx_heap *b)
+/* Lock two heaps in slot order; `a` through the slow path if `a_excl` (it
+ * is going to end). */
+static void lock_two(nmx_heap *a, nmx_heap *b, bool a_excl)
 {
     if (a->slot < b->slot) {
-        nmx_lock_acquire(&a->lock);
+        if (a_excl)
+            nmx_lock_acquire(&a->lock);
+        else
+            nmx_lock_acquire(&a->lock);
         nmx_lock_acquire(&b->lock);
     } else {
         nmx_lock_acquire(&b->lock);
-        nmx_lock_acquire(&a->lock);
+        if (a_excl)
+            nmx_lock_acquire(&a->lock);
+        else
+            nmx_lock_acquire(&a->lock);
     }
 }
 
@@ -996,7 +1028,7 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
 {
     if (!h || !into || h == into)
         return NMX_EINVAL;
-    lock_two(h, into);
+    lock_two(h, into, true);
     if (!h->alive || !into->alive || (h->sys != NULL) != (into->sys != NULL)) {
         nmx_lock_release(&h->lock);
         nmx_lock_release(&into->lock);
@@ -1041,7 +1073,7 @@ void *nmx_heap_handover(nmx_heap *from, void *p, nmx_heap *to, nmx_err *err)
         *e = nmx_heap_owns(from, p) ? NMX_OK : NMX_EBADPTR;
         return *e == NMX_OK ? p : NULL;
     }
-    lock_two(from, to);
+    lock_two(from, to, false);
     void *q = NULL;
     if (!from->alive || !to->alive || (from->sys != NULL) != (to->sys != NULL)) {
         *e = NMX_EBADKEY;

@@ -121,6 +121,10 @@ void *nmx__sys_realloc(nmx_heap *h, void *p, size_t n, const void *site, nmx_err
 {
     (void)site;
     struct sysblk *b = find_slot(SYS_SET(h), h->sys_cap, p);
+    if (!b) { /* the caller validated p; defend anyway */
+        *e = NMX_EBADPTR;
+        return NULL;
+    }
     check(h, b, NMX_OP_REALLOC);
     size_t old = b->n;
     /* Reserve the table entry first so that failure leaves p untouched. */
@@ -131,6 +135,10 @@ void *nmx__sys_realloc(nmx_heap *h, void *p, size_t n, const void *site, nmx_err
             return NULL;
         }
         b = find_slot(h->sys, h->sys_cap, p);
+        if (!b) {
+            *e = NMX_EBADPTR;
+            return NULL;
+        }
     }
     const void *bsite = b->site;
     uint8_t *q = realloc(p, n + CANARY_MAX);

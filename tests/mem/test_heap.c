@@ -569,6 +569,39 @@ static void t_tokens(void **s)
     nmx_heap_destroy(h2, NULL);
 }
 
+/* An empty chunk kept by the heap and reused for another size class: the
+ * new class's live bitmap must not inherit the old class's metadata (no
+ * block that was never allocated may validate as live). */
+static void t_chunk_reuse_other_class(void **s)
+{
+    (void)s;
+    if (!arena_mode())
+        skip();
+    nmx_heap *h = mk(NMX_HEAP_UNINIT, 0);
+    enum { N = 200 }; /* 2000-byte blocks: 32 per chunk, several chunks */
+    uint8_t *big[N];
+    for (int i = 0; i < N; i++) {
+        big[i] = nmx_heap_alloc(h, 2000, NULL);
+        assert_non_null(big[i]);
+    }
+    for (int i = 0; i < N; i++) /* scrambled order: a busy free stack */
+        assert_int_equal(nmx_heap_free(h, big[(i * 7) % N]), NMX_OK);
+    for (int round = 0; round < 8; round++) {
+        uint8_t *p = nmx_heap_alloc(h, 8, NULL); /* 16-byte class */
+        assert_non_null(p);
+        uintptr_t cbase = (uintptr_t)p & ~(uintptr_t)0xFFFF;
+        for (uintptr_t a = cbase; a < cbase + 0x10000; a += 16)
+            if (a != (uintptr_t)p && nmx_heap_owns(h, (void *)a))
+                fail_msg("never-allocated block %#lx validates as live", (unsigned long)a);
+        assert_int_equal(nmx_heap_free(h, p), NMX_OK);
+        for (int i = 0; i < 40; i++) /* churn chunks through the cache */
+            big[i] = nmx_heap_alloc(h, (size_t)(100 + round * 700), NULL);
+        for (int i = 0; i < 40; i++)
+            assert_int_equal(nmx_heap_free(h, big[(i * 7) % 40]), NMX_OK);
+    }
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +622,7 @@ int main(void)
         cmocka_unit_test(t_stats),
         cmocka_unit_test(t_misuse_handler),
         cmocka_unit_test(t_tokens),
+        cmocka_unit_test(t_chunk_reuse_other_class),
     };
     return cmocka_run_group_tests_name(nmx_mem_mode_get() == NMX_MEM_MALLOC ? "heap (malloc mode)"
                                                                              : "heap",

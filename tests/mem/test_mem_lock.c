@@ -1,0 +1,376 @@
+/*
+ * The heap lock under concurrency: one thread hammers its heap while
+ * another keeps taking the same heap (stats, size queries, frees of blocks
+ * handed to it), counters exact at the end; a heap ended by another thread
+ * while its user is running; heaps in use by several threads across fork.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "nmx_test.h"
+#include "nmexpert/mem.h"
+
+static uint64_t xorshift(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static nmx_heap *mk(uint32_t flags)
+{
+    nmx_heap_config c = {.version = NMX_HEAP_CONFIG_VERSION, .flags = flags, .name = "lock"};
+    nmx_heap *h = NULL;
+    assert_int_equal(nmx_heap_create(&c, &h), NMX_OK);
+    return h;
+}
+
+/* ---- owner + intruder ------------------------------------------------ */
+
+#define QCAP 4096u
+
+struct handoff {
+    pthread_mutex_t mu;
+    void *p[QCAP];
+    size_t n[QCAP];
+    unsigned head, tail; /* tail - head blocks queued */
+};
+
+struct shared {
+    nmx_heap *h;
+    struct handoff q;
+    atomic_bool owner_done;
+    /* results */
+    uint64_t owner_allocs, owner_alloc_bytes, owner_frees, owner_free_bytes;
+    uint64_t other_frees, other_free_bytes, other_ops;
+    int owner_err, other_err;
+};
+
+static void *owner_main(void *arg)
+{
+    struct shared *s = arg;
+    nmx_heap *h = s->h;
+    enum { LIVE = 512 };
+    void *live[LIVE] = {0};
+    size_t lsz[LIVE] = {0};
+    uint64_t x = 0x243F6A8885A308D3ull;
+    for (int i = 0; i < 300000 && !s->owner_err; i++) {
+        unsigned k = (unsigned)(xorshift(&x) % LIVE);
+        if (live[k]) {
+            if (nmx_heap_size(h, live[k], NULL) != lsz[k]) {
+                s->owner_err = 1;
+                break;
+            }
+            if (xorshift(&x) % 4 == 0) { /* hand it to the other thread */
+                pthread_mutex_lock(&s->q.mu);
+                bool full = s->q.tail - s->q.head == QCAP;
+                if (!full) {
+                    s->q.p[s->q.tail % QCAP] = live[k];
+                    s->q.n[s->q.tail % QCAP] = lsz[k];
+                    s->q.tail++;
+                }
+                pthread_mutex_unlock(&s->q.mu);
+                if (!full) {
+                    live[k] = NULL;
+                    continue;
+                }
+            }
+            if (nmx_heap_free(h, live[k]) != NMX_OK) {
+                s->owner_err = 2;
+                break;
+            }
+            s->owner_frees++;
+            s->owner_free_bytes += lsz[k];
+            live[k] = NULL;
+        } else {
+            size_t n = (size_t)(xorshift(&x) % 2000) + (xorshift(&x) % 500 == 0 ? 100000u : 0u);
+            nmx_err e;
+            uint8_t *p = nmx_heap_alloc(h, n, &e);
+            if (!p || e != NMX_OK) {
+                s->owner_err = 3;
+                break;
+            }
+            memset(p, 0x5A, n);
+            live[k] = p;
+            lsz[k] = n;
+            s->owner_allocs++;
+            s->owner_alloc_bytes += n;
+        }
+    }
+    for (unsigned k = 0; k < LIVE; k++)
+        if (live[k]) {
+            if (nmx_heap_free(h, live[k]) != NMX_OK)
+                s->owner_err = 5;
+            s->owner_frees++;
+            s->owner_free_bytes += lsz[k];
+        }
+    atomic_store(&s->owner_done, true);
+    return NULL;
+}
+
+static void *other_main(void *arg)
+{
+    struct shared *s = arg;
+    nmx_heap *h = s->h;
+    for (;;) {
+        bool done = atomic_load(&s->owner_done);
+        void *p = NULL;
+        size_t n = 0;
+        pthread_mutex_lock(&s->q.mu);
+        if (s->q.tail != s->q.head) {
+            p = s->q.p[s->q.head % QCAP];
+            n = s->q.n[s->q.head % QCAP];
+            s->q.head++;
+        }
+        pthread_mutex_unlock(&s->q.mu);
+        if (p) {
+            nmx_err e;
+            if (nmx_heap_size(h, p, &e) != n || e != NMX_OK || !nmx_heap_owns(h, p)) {
+                s->other_err = 1;
+                break;
+            }
+            if (n && ((uint8_t *)p)[n - 1] != 0x5A) {
+                s->other_err = 2;
+                break;
+            }
+            /* (not owns() afterwards: the owner may get the address again) */
+            if (nmx_heap_free(h, p) != NMX_OK) {
+                s->other_err = 3;
+                break;
+            }
+            s->other_frees++;
+            s->other_free_bytes += n;
+        } else if (done) {
+            break;
+        }
+        nmx_heap_stats st;
+        nmx_heap_get_stats(h, &st);
+        if (st.cur_blocks > st.total_blocks || st.cur_bytes > st.total_bytes ||
+            st.misuse_total != 0 || st.cur_blocks > st.peak_blocks) {
+            s->other_err = 4;
+            break;
+        }
+        s->other_ops++;
+    }
+    return NULL;
+}
+
+static void run_owner_and_other(uint32_t flags)
+{
+    struct shared *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    pthread_mutex_init(&s->q.mu, NULL);
+    s->h = mk(flags);
+    pthread_t a, b;
+    assert_int_equal(pthread_create(&a, NULL, owner_main, s), 0);
+    assert_int_equal(pthread_create(&b, NULL, other_main, s), 0);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    assert_int_equal(s->owner_err, 0);
+    assert_int_equal(s->other_err, 0);
+    assert_true(s->other_frees > 0);
+    nmx_heap_stats st;
+    nmx_heap_get_stats(s->h, &st);
+    assert_int_equal(st.total_blocks, s->owner_allocs);
+    assert_int_equal(st.total_bytes, s->owner_alloc_bytes);
+    assert_int_equal(st.cur_blocks, s->owner_allocs - s->owner_frees - s->other_frees);
+    assert_int_equal(st.cur_bytes,
+                     s->owner_alloc_bytes - s->owner_free_bytes - s->other_free_bytes);
+    assert_int_equal(st.cur_blocks, 0);
+    assert_int_equal(st.misuse_total, 0);
+    assert_int_equal(st.failed_allocs, 0);
+    nmx_heap_report r;
+    assert_int_equal(nmx_heap_destroy(s->h, &r), NMX_OK);
+    assert_int_equal(r.leaked_blocks, 0);
+    assert_int_equal(r.overruns, 0);
+    nmx_heap_report_free(&r);
+    pthread_mutex_destroy(&s->q.mu);
+    free(s);
+}
+
+static void t_owner_and_other(void **st)
+{
+    (void)st;
+    for (int round = 0; round < 3; round++)
+        run_owner_and_other(round == 1 ? NMX_HEAP_UNINIT : NMX_HEAP_CHECK_ON_DESTROY);
+}
+
+/* ---- heap ended by another thread while its owner runs ----------------- */
+
+struct runner {
+    uint64_t key;
+    atomic_int started;
+    int ended_seen;
+    int err;
+};
+
+static void *runner_main(void *arg)
+{
+    struct runner *r = arg;
+    nmx_heap *h = NULL;
+    if (nmx_key_check(r->key, &h) != NMX_OK) {
+        r->err = 1;
+        return NULL;
+    }
+        void *live[128] = {0};
+    uint64_t x = 0xA4093822299F31D0ull;
+    atomic_store(&r->started, 1);
+    for (;;) {
+        unsigned k = (unsigned)(xorshift(&x) % 128);
+        if (live[k]) {
+            nmx_err e = nmx_key_free(r->key, live[k]);
+            if (e == NMX_EBADKEY) {
+                r->ended_seen = 1;
+                return NULL;
+            }
+            if (e != NMX_OK) {
+                r->err = 2;
+                return NULL;
+            }
+            live[k] = NULL;
+        } else {
+            nmx_err e;
+            void *p = nmx_key_alloc(r->key, (size_t)(xorshift(&x) % 3000), &e, NULL);
+            if (!p) {
+                if (e == NMX_EBADKEY) {
+                    r->ended_seen = 1;
+                    return NULL;
+                }
+                r->err = 3;
+                return NULL;
+            }
+            live[k] = p;
+        }
+    }
+}
+
+static void t_end_from_other_thread(void **st)
+{
+    (void)st;
+    for (int round = 0; round < 30; round++) {
+        nmx_heap *h = mk(0);
+        struct runner r = {.key = nmx_heap_token(h)};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, runner_main, &r), 0);
+        while (!atomic_load(&r.started))
+            sched_yield();
+        usleep((useconds_t)(200 + round * 100));
+        nmx_heap_stats s;
+        nmx_heap_get_stats(h, &s); /* takes the heap from the owner once */
+        usleep(200);
+        assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+        pthread_join(t, NULL);
+        assert_int_equal(r.err, 0);
+        assert_int_equal(r.ended_seen, 1);
+    }
+}
+
+/* ---- fork ------------------------------------------------------------- */
+
+struct forky {
+    nmx_heap *h;
+    void *p;
+    atomic_int state; /* 1: bound and holding p; 2: may exit */
+};
+
+static void *bind_and_wait(void *arg)
+{
+    struct forky *f = arg;
+        f->p = nmx_heap_alloc(f->h, 77, NULL);
+    atomic_store(&f->state, 1);
+    while (atomic_load(&f->state) != 2)
+        usleep(100);
+    return NULL;
+}
+
+static struct forky *g_fork;
+static nmx_heap *g_mine;
+static void *g_mine_p;
+
+static void in_child(void *arg)
+{
+    (void)arg;
+    /* a heap owned by this thread, and one owned by a thread that did not
+     * survive the fork */
+    if (nmx_heap_size(g_mine, g_mine_p, NULL) != 33 || nmx_heap_free(g_mine, g_mine_p) != NMX_OK)
+        _exit(20);
+    if (nmx_heap_size(g_fork->h, g_fork->p, NULL) != 77 ||
+        nmx_heap_free(g_fork->h, g_fork->p) != NMX_OK)
+        _exit(21);
+    for (int i = 0; i < 1000; i++) {
+        void *p = nmx_heap_alloc(g_fork->h, (size_t)i, NULL), *q = nmx_heap_alloc(g_mine, 5, NULL);
+        if (!p || !q || nmx_heap_free(g_fork->h, p) != NMX_OK || nmx_heap_free(g_mine, q) != NMX_OK)
+            _exit(22);
+    }
+    if (nmx_heap_destroy(g_fork->h, NULL) != NMX_OK || nmx_heap_destroy(g_mine, NULL) != NMX_OK)
+        _exit(23);
+}
+
+static void t_fork_with_owners(void **st)
+{
+    (void)st;
+    struct forky f = {.h = mk(0)};
+    g_fork = &f;
+    g_mine = mk(0);
+        g_mine_p = nmx_heap_alloc(g_mine, 33, NULL);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, bind_and_wait, &f), 0);
+    while (atomic_load(&f.state) != 1)
+        usleep(100);
+    assert_child_clean(nmx_test_in_child(in_child, NULL));
+    atomic_store(&f.state, 2);
+    pthread_join(t, NULL);
+    /* the parent is unaffected */
+    assert_int_equal(nmx_heap_size(f.h, f.p, NULL), 77);
+    assert_int_equal(nmx_heap_size(g_mine, g_mine_p, NULL), 33);
+    assert_int_equal(nmx_heap_destroy(f.h, NULL), NMX_OK);
+    assert_int_equal(nmx_heap_destroy(g_mine, NULL), NMX_OK);
+}
+
+/* ---- owners that exit --------------------------------------------------- */
+
+static void *alloc_and_exit(void *arg)
+{
+    nmx_heap *h = arg;
+        for (int i = 0; i < 100; i++)
+        nmx_heap_free(h, nmx_heap_alloc(h, (size_t)i, NULL));
+    return nmx_heap_alloc(h, 10, NULL);
+}
+
+static void t_owner_threads_exit(void **st)
+{
+    (void)st;
+    nmx_heap *hs[8];
+    for (int i = 0; i < 8; i++)
+        hs[i] = mk(0);
+    for (int round = 0; round < 200; round++) {
+        pthread_t t;
+        nmx_heap *h = hs[round % 8];
+        assert_int_equal(pthread_create(&t, NULL, alloc_and_exit, h), 0);
+        void *p = NULL;
+        pthread_join(t, &p);
+        assert_non_null(p);
+        assert_int_equal(nmx_heap_size(h, p, NULL), 10);
+        assert_int_equal(nmx_heap_free(h, p), NMX_OK);
+    }
+    for (int i = 0; i < 8; i++) {
+        nmx_heap_stats s;
+        nmx_heap_get_stats(hs[i], &s);
+        assert_int_equal(s.cur_blocks, 0);
+        assert_int_equal(s.total_blocks, 25 * 101);
+        assert_int_equal(nmx_heap_destroy(hs[i], NULL), NMX_OK);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_owner_and_other),
+        cmocka_unit_test(t_end_from_other_thread),
+        cmocka_unit_test(t_fork_with_owners),
+        cmocka_unit_test(t_owner_threads_exit),
+    };
+    return cmocka_run_group_tests_name("heap lock", tests, NULL, NULL);
+}
