@@ -1,0 +1,84 @@
+/*
+ * fuzz_common.h: the body shared by the harnesses: open the input from
+ * memory, walk everything the capture exposes, close.
+ */
+#ifndef NMX_FUZZ_COMMON_H
+#define NMX_FUZZ_COMMON_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nmexpert/capture.h"
+
+enum { NMX_FUZZ_PCAP, NMX_FUZZ_PCAPNG, NMX_FUZZ_NETMON, NMX_FUZZ_ANY };
+
+static volatile uint64_t nmx_fuzz_sink;
+
+static inline int nmx_fuzz_one(const uint8_t *data, size_t size, int kind)
+{
+    /* An exact-size copy, so that any read past the end is caught, with the
+     * format's magic forced in (the byte after the magic selects a variant). */
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf)
+        return 0;
+    if (size)
+        memcpy(buf, data, size);
+    static const uint8_t pcap_magics[4][4] = {
+        { 0xd4, 0xc3, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0xc3, 0xd4 },
+        { 0x4d, 0x3c, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0x3c, 0x4d } };
+    if (size >= 4) {
+        if (kind == NMX_FUZZ_PCAP)
+            memcpy(buf, pcap_magics[data[0] & 3], 4);
+        else if (kind == NMX_FUZZ_PCAPNG)
+            memcpy(buf, "\x0a\x0d\x0d\x0a", 4);
+        else if (kind == NMX_FUZZ_NETMON)
+            memcpy(buf, (data[0] & 1) ? "RTSS" : "GMBU", 4);
+    }
+    for (unsigned flags = 0; flags < 2; flags++) {
+        nmx_capture *cap = NULL;
+        nmx_diag d;
+        if (nmx_capture_open_memory(buf, size, "fuzz", flags ? NMX_CAPTURE_STRICT : 0, &cap, &d) != NMX_OK) {
+            if (d.code == NMX_OK || d.msg[0] == '\0')
+                abort();   /* every failure must explain itself */
+            continue;
+        }
+        uint64_t sum = 0;
+        uint64_t n = nmx_capture_frame_count(cap);
+        for (uint64_t i = 0; i < n; i++) {
+            nmx_frame f;
+            if (nmx_capture_frame(cap, i, &f) != NMX_OK)
+                abort();
+            for (uint32_t k = 0; k < f.caplen; k++)
+                sum += f.data[k];
+            for (size_t k = 0; k < f.comment_len; k++)
+                sum += (uint8_t)f.comment[k];
+            if (f.netmon_record)
+                sum += f.netmon_record[0];
+            sum += (uint64_t)f.ts_ns;
+        }
+        nmx_frame f;
+        if (nmx_capture_frame(cap, n, &f) != NMX_ERANGE)
+            abort();
+        for (size_t i = 0; i < nmx_capture_interface_count(cap); i++) {
+            nmx_interface ifc;
+            if (nmx_capture_interface(cap, i, &ifc) == NMX_OK && ifc.name)
+                sum += strlen(ifc.name);
+        }
+        size_t clen;
+        const char *c = nmx_capture_comment(cap, &clen);
+        if (c && clen)
+            sum += (uint8_t)c[clen - 1];
+        for (size_t i = 0; i < nmx_capture_warning_count(cap); i++) {
+            const nmx_diag *w = nmx_capture_warning(cap, i);
+            if (w)
+                sum += strlen(w->msg);
+        }
+        nmx_fuzz_sink = sum;
+        nmx_capture_close(cap);
+    }
+    free(buf);
+    return 0;
+}
+
+#endif

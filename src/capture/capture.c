@@ -1,0 +1,290 @@
+/*
+ * capture.c: the capture object: open, close, queries, and the helpers the
+ * readers share (diagnostics, warnings, index growth).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/internal.h"
+
+nmx_err nmx_cap_diag(const nmx_capture *cap, nmx_diag *diag, nmx_err code, uint64_t off,
+                     uint64_t value, uint64_t limit, const char *fmt, ...)
+{
+    if (!diag)
+        return code;
+    char text[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (off == UINT64_MAX)
+        return nmx_diag_set(diag, code, off, value, limit, "%s: %s", cap->name, text);
+    return nmx_diag_set(diag, code, off, value, limit, "%s: offset %llu: %s", cap->name,
+                        (unsigned long long)off, text);
+}
+
+void nmx_cap_warn(nmx_capture *cap, const nmx_diag *d)
+{
+    if (cap->nwarnings < NMX_CAPTURE_MAX_WARNINGS)
+        cap->warnings[cap->nwarnings] = *d;
+    cap->nwarnings++;
+}
+
+nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag)
+{
+    size_t used = strlen(d->msg);
+    snprintf(d->msg + used, sizeof d->msg - used, "; read %llu frame%s before it",
+             (unsigned long long)cap->nframes, cap->nframes == 1 ? "" : "s");
+    if (cap->flags & NMX_CAPTURE_STRICT) {
+        if (diag)
+            *diag = *d;
+        return d->code;
+    }
+    nmx_cap_warn(cap, d);
+    return NMX_OK;
+}
+
+nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry)
+{
+    if (cap->nframes == cap->index_cap) {
+        if (cap->nframes >= NMX_CAPTURE_MAX_FRAMES)
+            return NMX_ERANGE;
+        uint64_t ncap = cap->index_cap ? cap->index_cap * 2 : 1024;
+        if (ncap > NMX_CAPTURE_MAX_FRAMES)
+            ncap = NMX_CAPTURE_MAX_FRAMES;
+        if (ncap > SIZE_MAX / sizeof *cap->index)
+            return NMX_ENOMEM;
+        uint64_t *p = realloc(cap->index, (size_t)ncap * sizeof *p);
+        if (!p)
+            return NMX_ENOMEM;
+        cap->index = p;
+        cap->index_cap = ncap;
+    }
+    cap->index[cap->nframes++] = entry;
+    return NMX_OK;
+}
+
+nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
+                          bool *stop)
+{
+    nmx_err e = nmx_cap_index_push(cap, entry);
+    if (e == NMX_OK)
+        return NMX_OK;
+    *stop = true;
+    nmx_diag d;
+    if (e == NMX_ENOMEM)
+        return nmx_cap_diag(cap, diag, e, off, cap->nframes, 0,
+                            "out of memory for the index of %llu frames",
+                            (unsigned long long)cap->nframes);
+    nmx_cap_diag(cap, &d, e, off, cap->nframes, NMX_CAPTURE_MAX_FRAMES,
+                 "more frames than the limit %llu", (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
+    return nmx_cap_damage(cap, &d, diag);
+}
+
+unsigned nmx_mac_type_of_linktype(uint32_t lt)
+{
+    switch (lt) {
+    case 1:  return NMX_MAC_TYPE_ETHERNET;   /* LINKTYPE_ETHERNET */
+    case 6:  return NMX_MAC_TYPE_TOKENRING;  /* LINKTYPE_IEEE802_5 */
+    case 10: return NMX_MAC_TYPE_FDDI;       /* LINKTYPE_FDDI */
+    default: return NMX_MAC_TYPE_UNKNOWN;
+    }
+}
+
+static void capture_free(nmx_capture *cap)
+{
+    if (!cap)
+        return;
+    nmx_source_close(&cap->src);
+    free(cap->index);
+    free(cap->comment);
+    free(cap->sections);
+    if (cap->ifaces)
+        for (size_t i = 0; i < cap->nifaces; i++)
+            free(cap->ifaces[i].name_buf);
+    free(cap->ifaces);
+    free(cap->nm_comments);
+    free(cap->nm_arena);
+    free(cap->name);
+    free(cap);
+}
+
+/* NULL (with diag set to NMX_ENOMEM) when out of memory. */
+static nmx_capture *capture_new(const char *name, unsigned flags, nmx_diag *diag)
+{
+    nmx_capture *cap = calloc(1, sizeof *cap);
+    if (cap)
+        cap->name = strdup(name);
+    if (!cap || !cap->name) {
+        free(cap);
+        nmx_diag_set(diag, NMX_ENOMEM, UINT64_MAX, 0, 0, "%s: out of memory", name);
+        return NULL;
+    }
+    cap->flags = flags;
+    return cap;
+}
+
+static nmx_err capture_finish_open(nmx_capture *cap, nmx_capture **out, nmx_diag *diag)
+{
+    cap->cur = nmx_cursor_make(cap->src.base, cap->src.size, false);
+    nmx_err e = nmx_capture_probe(cap, diag);
+    if (e == NMX_OK)
+        e = cap->reader->open(cap, diag);
+    if (e != NMX_OK) {
+        capture_free(cap);
+        return e;
+    }
+    nmx_source_done_indexing(&cap->src);
+    if (diag)
+        nmx_diag_set(diag, NMX_OK, UINT64_MAX, 0, 0, "%s", "");
+    *out = cap;
+    return NMX_OK;
+}
+
+nmx_err nmx_capture_open(const char *path, unsigned flags, nmx_capture **out, nmx_diag *diag)
+{
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return nmx_diag_set(diag, NMX_EINVAL, UINT64_MAX, 0, 0, "nmx_capture_open: NULL argument");
+    nmx_capture *cap = capture_new(path, flags, diag);
+    if (!cap)
+        return NMX_ENOMEM;
+    nmx_err e = nmx_source_open_file(&cap->src, path, diag);
+    if (e != NMX_OK) {
+        capture_free(cap);
+        return e;
+    }
+    return capture_finish_open(cap, out, diag);
+}
+
+nmx_err nmx_capture_open_memory(const void *buf, size_t len, const char *name, unsigned flags,
+                                nmx_capture **out, nmx_diag *diag)
+{
+    if (out)
+        *out = NULL;
+    if (!out || (!buf && len))
+        return nmx_diag_set(diag, NMX_EINVAL, UINT64_MAX, 0, 0,
+                            "nmx_capture_open_memory: NULL argument");
+    nmx_capture *cap = capture_new(name ? name : "<memory>", flags, diag);
+    if (!cap)
+        return NMX_ENOMEM;
+    nmx_source_memory(&cap->src, buf, len);
+    return capture_finish_open(cap, out, diag);
+}
+
+void nmx_capture_close(nmx_capture *cap)
+{
+    capture_free(cap);
+}
+
+uint64_t nmx_capture_frame_count(const nmx_capture *cap)
+{
+    return cap ? cap->nframes : 0;
+}
+
+nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
+{
+    if (!cap || !out)
+        return NMX_EINVAL;
+    if (n >= cap->nframes)
+        return NMX_ERANGE;
+    memset(out, 0, sizeof *out);
+    out->number = n;
+    cap->reader->frame(cap, n, out);
+    return NMX_OK;
+}
+
+nmx_capture_format nmx_capture_get_format(const nmx_capture *cap)
+{
+    return cap ? cap->format : NMX_FORMAT_UNKNOWN;
+}
+
+const char *nmx_capture_format_name(const nmx_capture *cap)
+{
+    return cap ? cap->format_name : "unknown";
+}
+
+const char *nmx_capture_name(const nmx_capture *cap)
+{
+    return cap ? cap->name : "";
+}
+
+void nmx_capture_version(const nmx_capture *cap, unsigned *major, unsigned *minor)
+{
+    if (major)
+        *major = cap ? cap->ver_major : 0;
+    if (minor)
+        *minor = cap ? cap->ver_minor : 0;
+}
+
+uint64_t nmx_capture_size(const nmx_capture *cap)
+{
+    return cap ? cap->src.size : 0;
+}
+
+size_t nmx_capture_linktypes(const nmx_capture *cap, uint32_t *out, size_t max)
+{
+    if (!cap)
+        return 0;
+    for (size_t i = 0; i < cap->nlinktypes && i < max; i++)
+        out[i] = cap->linktypes[i];
+    return cap->nlinktypes;
+}
+
+unsigned nmx_capture_mac_type(const nmx_capture *cap)
+{
+    return cap ? cap->mac_type : NMX_MAC_TYPE_UNKNOWN;
+}
+
+const char *nmx_capture_comment(const nmx_capture *cap, size_t *len)
+{
+    const char *c = NULL;
+    size_t n = 0;
+    if (cap && cap->comment_ptr) {
+        c = cap->comment_ptr;
+        n = cap->comment_len;
+    }
+    if (len)
+        *len = n;
+    return c;
+}
+
+nmx_err nmx_capture_start_time(const nmx_capture *cap, int64_t *ns)
+{
+    if (!cap || !ns)
+        return NMX_EINVAL;
+    if (!cap->has_start)
+        return NMX_ENOTFOUND;
+    *ns = cap->start_ns;
+    return NMX_OK;
+}
+
+size_t nmx_capture_interface_count(const nmx_capture *cap)
+{
+    return cap ? cap->nifaces : 0;
+}
+
+nmx_err nmx_capture_interface(const nmx_capture *cap, size_t i, nmx_interface *out)
+{
+    if (!cap || !out)
+        return NMX_EINVAL;
+    if (i >= cap->nifaces)
+        return NMX_ERANGE;
+    *out = cap->ifaces[i].pub;
+    return NMX_OK;
+}
+
+size_t nmx_capture_warning_count(const nmx_capture *cap)
+{
+    return cap ? cap->nwarnings : 0;
+}
+
+const nmx_diag *nmx_capture_warning(const nmx_capture *cap, size_t i)
+{
+    if (!cap || i >= cap->nwarnings || i >= NMX_CAPTURE_MAX_WARNINGS)
+        return NULL;
+    return &cap->warnings[i];
+}

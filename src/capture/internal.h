@@ -1,0 +1,179 @@
+/*
+ * internal.h: the capture object shared by the readers (private).
+ */
+#ifndef NMX_CAPTURE_INTERNAL_H
+#define NMX_CAPTURE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nmexpert/capture.h"
+#include "capture/cursor.h"
+
+#define NMX_NS_PER_SEC INT64_C(1000000000)
+
+/* --- byte source (source.c) --------------------------------------------- */
+typedef struct nmx_source {
+    const uint8_t *base;
+    uint64_t       size;
+    void          *map;       /* mmap()ed region, or NULL */
+    size_t         map_len;
+} nmx_source;
+
+nmx_err nmx_source_open_file(nmx_source *s, const char *path, nmx_diag *diag);
+void    nmx_source_memory(nmx_source *s, const void *buf, size_t len);
+/* Tell the kernel the sequential indexing pass is over. */
+void    nmx_source_done_indexing(nmx_source *s);
+void    nmx_source_close(nmx_source *s);
+
+/* --- readers --------------------------------------------------------------- */
+typedef enum nmx_probe_result { NMX_PROBE_NOT_MINE = 0, NMX_PROBE_MINE, NMX_PROBE_ERROR } nmx_probe_result;
+
+typedef struct nmx_reader {
+    const char *name;
+    /* Look at the first bytes only. ERROR fills diag (through cap). */
+    nmx_probe_result (*probe)(nmx_capture *cap, nmx_diag *diag);
+    /* Parse the header and build the index. */
+    nmx_err (*open)(nmx_capture *cap, nmx_diag *diag);
+    /* Fill a frame view; n < nframes is guaranteed. */
+    void (*frame)(const nmx_capture *cap, uint64_t n, nmx_frame *out);
+} nmx_reader;
+
+extern const nmx_reader nmx_reader_pcap;
+extern const nmx_reader nmx_reader_pcapng;
+extern const nmx_reader nmx_reader_netmon;
+
+/* Tries the readers in order; refuses known foreign formats by name. */
+nmx_err nmx_capture_probe(nmx_capture *cap, nmx_diag *diag);
+
+/* --- per-format state -------------------------------------------------------- */
+typedef struct nmx_pcapng_section {
+    bool     big_endian;
+    uint32_t first_iface;   /* global index of its interface 0 */
+    uint32_t niface;
+} nmx_pcapng_section;
+
+typedef struct nmx_iface_rt {        /* nmx_interface + time conversion */
+    nmx_interface pub;
+    bool     pow2;
+    uint8_t  exp;                    /* resolution exponent */
+    uint64_t scale;                  /* pow10: 10^|9-exp| */
+    char    *name_buf;
+} nmx_iface_rt;
+
+typedef struct nmx_nm_comment {
+    uint32_t    record_offset;
+    uint32_t    len;
+    const char *text;                /* UTF-8, in the arena */
+} nmx_nm_comment;
+
+struct nmx_capture {
+    char              *name;
+    unsigned           flags;
+    nmx_source         src;
+    nmx_cursor         cur;          /* whole input, little-endian by default */
+    const nmx_reader  *reader;
+    nmx_capture_format format;
+    char               format_name[64];
+    unsigned           ver_major, ver_minor;
+
+    uint64_t           nframes;
+    uint64_t          *index;        /* per-frame record offset (pcapng: offset<<16 | section) */
+    uint64_t           index_cap;
+
+    uint32_t           linktypes[64];/* distinct link types, first 64 */
+    size_t             nlinktypes;
+    uint32_t           last_linktype;
+    unsigned           mac_type;
+
+    char              *comment;      /* owned (pcapng) ... */
+    const char        *comment_ptr;  /* ... or into the input (netmon) */
+    size_t             comment_len;
+    bool               has_start;
+    int64_t            start_ns;
+
+    nmx_diag           warnings[NMX_CAPTURE_MAX_WARNINGS];
+    size_t             nwarnings;
+
+    /* pcap */
+    bool               big_endian;
+    bool               ts_nano;
+    int                swap_lengths; /* 0 no, 1 always, 2 when caplen > len */
+    uint32_t           linktype;
+    uint32_t           snaplen;
+
+    /* pcapng */
+    nmx_pcapng_section *sections;
+    size_t              nsections;
+    nmx_iface_rt       *ifaces;
+    size_t              nifaces;
+
+    /* netmon */
+    const uint8_t      *nm_table;    /* frame table in the input (4-byte LE entries), or NULL */
+    unsigned            nm_hdr;      /* record header size: 8 (1.x) or 16 (2.x) */
+    unsigned            nm_trailer;  /* trailer size by version */
+    uint16_t            nm_mactype;  /* header MacType */
+    int64_t             nm_start_ns;
+    nmx_nm_comment     *nm_comments; /* sorted by record_offset */
+    size_t              nm_ncomments;
+    char               *nm_arena;
+};
+
+/* --- helpers (capture.c) ----------------------------------------------------- */
+
+/* Fill diag with "<name>: offset <off>: <message>" (no offset part when off
+ * is UINT64_MAX). Returns code. */
+nmx_err nmx_cap_diag(const nmx_capture *cap, nmx_diag *diag, nmx_err code, uint64_t off,
+                     uint64_t value, uint64_t limit, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* Record a warning (damage after the header). With NMX_CAPTURE_STRICT the
+ * caller must fail instead: nmx_cap_damage() does that choice. */
+void nmx_cap_warn(nmx_capture *cap, const nmx_diag *d);
+/* Damage found after n good frames: in strict mode copy d to diag and return
+ * its code; otherwise append "; read N frames before it" to d, store it as a
+ * warning and return NMX_OK. */
+nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag);
+/* Append one index entry (growing by doubling). NMX_ENOMEM or NMX_ERANGE. */
+nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry);
+/* Push one frame; on failure sets *stop and returns what open must return
+ * (NMX_ENOMEM error, or the damage outcome of hitting NMX_CAPTURE_MAX_FRAMES). */
+nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
+                          bool *stop);
+/* Note the link type of a frame (keeps the distinct list). */
+static inline void nmx_cap_note_linktype(nmx_capture *cap, uint32_t lt)
+{
+    if (cap->nlinktypes && cap->last_linktype == lt)
+        return;
+    cap->last_linktype = lt;
+    for (size_t i = 0; i < cap->nlinktypes; i++)
+        if (cap->linktypes[i] == lt)
+            return;
+    if (cap->nlinktypes < sizeof cap->linktypes / sizeof cap->linktypes[0])
+        cap->linktypes[cap->nlinktypes++] = lt;
+}
+/* MAC_TYPE_* of a pcap link type (Ethernet, Token Ring, FDDI), else 0. */
+unsigned nmx_mac_type_of_linktype(uint32_t lt);
+
+/* --- time helpers (timeconv.c) ------------------------------------------------ */
+/* Saturating int64 arithmetic. */
+int64_t nmx_sat_add(int64_t a, int64_t b);
+int64_t nmx_sat_mul(int64_t a, int64_t b);
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
+int64_t nmx_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Break ns since the epoch into a civil UTC date/time. */
+void nmx_civil_from_ns(int64_t ns, int *y, unsigned *mo, unsigned *d, unsigned *wd,
+                       unsigned *h, unsigned *mi, unsigned *s, unsigned *ms);
+/* FILETIME (100 ns since 1601) <-> ns since 1970 (saturating). */
+int64_t  nmx_filetime_to_ns(uint64_t ft);
+uint64_t nmx_ns_to_filetime(int64_t ns);
+
+/* --- UTF conversion (utf.c) ---------------------------------------------------- */
+/* UTF-16LE bytes -> UTF-8; out needs 3 bytes per 2 input bytes + 1. Unpaired
+ * surrogates become U+FFFD. Returns bytes written (NUL added, not counted). */
+size_t nmx_utf16le_to_utf8(const uint8_t *in, size_t in_len, char *out);
+/* UTF-8 -> UTF-16LE; out needs 2 bytes per input byte. Invalid sequences
+ * become U+FFFD. Returns bytes written. */
+size_t nmx_utf8_to_utf16le(const char *in, size_t in_len, uint8_t *out);
+
+#endif /* NMX_CAPTURE_INTERNAL_H */
