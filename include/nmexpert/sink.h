@@ -1,0 +1,199 @@
+/*
+ * nmexpert/sink.h: where events go.
+ *
+ * 1. The wire format. Experts run in a child process; the child sends its
+ *    events, status updates, memory statistics, log lines and final result
+ *    to the parent over a pipe as framed messages (docs/event-wire.md). The
+ *    parent decodes them with an nmx_wire_decoder, which treats the stream
+ *    as untrusted: every length is checked against a limit before use, the
+ *    bytes it buffers are capped, and a damaged stream is reported through an
+ *    nmx_diag (stream offset, value, limit), never by crashing.
+ *
+ * 2. Sinks. An nmx_sink writes events as a terminal table, as JSON Lines or
+ *    as CSV. Sinks are thread-safe: several experts may submit to the same
+ *    sink at once. JSON Lines and CSV sinks write and flush every event as it
+ *    arrives; the table sink prints an expert's events when it ends.
+ */
+#ifndef NMEXPERT_SINK_H
+#define NMEXPERT_SINK_H
+
+#include <stdbool.h>
+
+#include "nmexpert/common.h"
+#include "nmexpert/event.h"
+#include "nmexpert/session.h"
+
+NMX_BEGIN_DECLS
+
+/* ======================================================================= */
+/* Wire format                                                             */
+/* ======================================================================= */
+
+#define NMX_WIRE_VERSION      1u
+#define NMX_WIRE_HEADER_SIZE  8u            /* magic/type word + length word  */
+#define NMX_WIRE_MAX_FRAME    (1u << 20)    /* largest payload accepted: 1 MiB */
+/* Most bytes a decoder holds (consumed messages are dropped). */
+#define NMX_WIRE_MAX_BUFFER   (2u * (NMX_WIRE_HEADER_SIZE + NMX_WIRE_MAX_FRAME))
+#define NMX_WIRE_MAX_STATUS_TEXT 259u        /* nmx_status.text without its NUL */
+
+typedef enum nmx_wire_type {
+    NMX_WIRE_EVENT    = 1,  /* an nmx_event                                   */
+    NMX_WIRE_STATUS   = 2,  /* an nmx_status (ExpertIndicateStatus)           */
+    NMX_WIRE_MEMSTATS = 3,  /* the session's memory counters                  */
+    NMX_WIRE_LOG      = 4,  /* a line of text for the host's log              */
+    NMX_WIRE_RESULT   = 5   /* Run's return value and the final memory report */
+} nmx_wire_type;
+
+typedef struct nmx_wire_memstats {
+    uint64_t cur_bytes, cur_blocks, peak_bytes, misuse_total, failed_allocs;
+} nmx_wire_memstats;
+
+typedef struct nmx_wire_result {
+    int32_t  run_result;    /* Run's BOOL, as returned                          */
+    uint64_t leaked_blocks, leaked_bytes, overruns, misuse_total, peak_bytes;
+} nmx_wire_result;
+
+typedef enum nmx_wire_log_level {
+    NMX_WIRE_LOG_INFO = 0, NMX_WIRE_LOG_WARNING = 1, NMX_WIRE_LOG_ERROR = 2
+} nmx_wire_log_level;
+
+/* One message. A decoded message owns `event` and `log.text`: release them
+ * with nmx_wire_msg_clear. For encoding, the caller fills the member that
+ * `type` selects (nothing is taken over). */
+typedef struct nmx_wire_msg {
+    nmx_wire_type type;
+    union {
+        nmx_event        *event;     /* NMX_WIRE_EVENT: one allocation      */
+        nmx_status        status;    /* NMX_WIRE_STATUS                     */
+        nmx_wire_memstats mem;       /* NMX_WIRE_MEMSTATS                   */
+        struct {
+            uint32_t level;          /* nmx_wire_log_level (any value kept) */
+            char    *text;           /* NUL-terminated, no NUL inside       */
+        } log;                       /* NMX_WIRE_LOG                        */
+        nmx_wire_result   result;    /* NMX_WIRE_RESULT                     */
+    } u;
+} nmx_wire_msg;
+
+/* Encodes one message as a complete frame into a new buffer (*buf, *len;
+ * free it with free()). Strings longer than NMX_EVENT_MAX_STRING are cut at
+ * that length, as nmx_event_dup does; an event whose encoding would exceed
+ * NMX_WIRE_MAX_FRAME has its longest strings cut further (at a UTF-8
+ * character boundary) until it fits. Status text is cut at
+ * NMX_WIRE_MAX_STATUS_TEXT bytes. Errors: NMX_EINVAL (bad arguments or type),
+ * NMX_ENOMEM. */
+NMX_API nmx_err nmx_wire_encode(const nmx_wire_msg *m, uint8_t **buf, size_t *len);
+/* The same into a caller's buffer: NMX_ERANGE when cap is too small (with
+ * *len set to the size needed). buf may be NULL when cap is 0. */
+NMX_API nmx_err nmx_wire_encode_into(const nmx_wire_msg *m, uint8_t *buf, size_t cap,
+                                     size_t *len);
+/* Shorthands for nmx_wire_encode. */
+NMX_API nmx_err nmx_wire_encode_event(const nmx_event *ev, uint8_t **buf, size_t *len);
+NMX_API nmx_err nmx_wire_encode_status(const nmx_status *st, uint8_t **buf, size_t *len);
+NMX_API nmx_err nmx_wire_encode_memstats(const nmx_wire_memstats *ms, uint8_t **buf,
+                                         size_t *len);
+NMX_API nmx_err nmx_wire_encode_log(uint32_t level, const char *text, uint8_t **buf,
+                                    size_t *len);
+NMX_API nmx_err nmx_wire_encode_result(const nmx_wire_result *r, uint8_t **buf, size_t *len);
+
+/* Frees what a decoded message owns and zeroes it. NULL is accepted. */
+NMX_API void nmx_wire_msg_clear(nmx_wire_msg *m);
+
+/* A streaming decoder: feed it the bytes read from the pipe, in chunks of
+ * any size, then take complete messages out with nmx_wire_next until it
+ * returns NMX_ENOTFOUND. Not thread-safe (one reader per stream). */
+typedef struct nmx_wire_decoder nmx_wire_decoder;
+
+NMX_API nmx_err nmx_wire_decoder_new(nmx_wire_decoder **out);
+NMX_API void nmx_wire_decoder_free(nmx_wire_decoder *dec);
+
+/* Appends n bytes. The decoder holds at most NMX_WIRE_MAX_BUFFER bytes not
+ * yet taken out: feeding more returns NMX_EQUOTA and keeps nothing of the
+ * chunk. A reader that drains the decoder (nmx_wire_next until
+ * NMX_ENOTFOUND) before each feed and feeds chunks of at most
+ * NMX_WIRE_HEADER_SIZE + NMX_WIRE_MAX_FRAME bytes never meets that limit.
+ * Other errors: NMX_EINVAL, NMX_ENOMEM. */
+NMX_API nmx_err nmx_wire_feed(nmx_wire_decoder *dec, const void *bytes, size_t n);
+
+/* The next complete message:
+ *   NMX_OK        *out holds it (release with nmx_wire_msg_clear);
+ *   NMX_ENOTFOUND more bytes are needed;
+ *   NMX_ECORRUPT  the stream is damaged; *diag names the stream offset, the
+ *                 offending value and the limit. The decoder stays failed:
+ *                 later calls return the same error (a byte stream cannot
+ *                 be resynchronised safely).
+ * A header is checked as soon as its bytes arrive, so a damaged or
+ * oversized frame is reported without waiting for its payload. */
+NMX_API nmx_err nmx_wire_next(nmx_wire_decoder *dec, nmx_wire_msg *out, nmx_diag *diag);
+
+/* At the end of the stream: NMX_OK when nothing is left over, NMX_ETRUNCATED
+ * (with diag) when the stream stopped inside a frame, or the decoder's
+ * earlier NMX_ECORRUPT. */
+NMX_API nmx_err nmx_wire_finish(const nmx_wire_decoder *dec, nmx_diag *diag);
+
+/* Bytes fed and not yet taken out as messages; total bytes taken out. */
+NMX_API size_t nmx_wire_pending(const nmx_wire_decoder *dec);
+NMX_API uint64_t nmx_wire_consumed(const nmx_wire_decoder *dec);
+
+/* ======================================================================= */
+/* Sinks                                                                   */
+/* ======================================================================= */
+
+typedef enum nmx_sink_kind {
+    NMX_SINK_TABLE = 1,  /* a text table per expert, printed when it ends    */
+    NMX_SINK_JSONL = 2,  /* one JSON object per event and line               */
+    NMX_SINK_CSV   = 3   /* RFC 4180; a header row per column set            */
+} nmx_sink_kind;
+
+#define NMX_SINK_OPTIONS_VERSION 1
+#define NMX_SINK_DEFAULT_CELL_WIDTH  48u
+#define NMX_SINK_DEFAULT_MAX_ROWS    100000u
+#define NMX_SINK_DEFAULT_MAX_BYTES   (64u << 20)
+
+typedef struct nmx_sink_options {
+    uint32_t version;          /* NMX_SINK_OPTIONS_VERSION                      */
+    /* Table: longest cell in characters (longer ones end in "…"); 0 means
+     * NMX_SINK_DEFAULT_CELL_WIDTH; values below 4 count as 4. */
+    uint32_t max_cell_width;
+    /* Table: rows kept per expert (0: NMX_SINK_DEFAULT_MAX_ROWS) and bytes
+     * kept per expert (0: NMX_SINK_DEFAULT_MAX_BYTES). Further events are
+     * counted and reported in a "… N more events" line. */
+    uint64_t max_rows;
+    uint64_t max_bytes;
+    /* Table: colour the severity with ANSI sequences when the output is a
+     * terminal (never when it is not). */
+    bool     color;
+} nmx_sink_options;
+
+typedef struct nmx_sink nmx_sink;
+
+/* Opens a sink writing to `path` (created or truncated), or to the standard
+ * output when path is NULL or "-". opt may be NULL (defaults). Errors:
+ * NMX_EINVAL (kind, options version), NMX_EIO (with diag), NMX_ENOMEM. */
+NMX_API nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_options *opt,
+                              nmx_sink **out, nmx_diag *d);
+
+/* An expert starts (capture_name may be NULL). Events are attributed to the
+ * expert whose name equals their `expert` field; an event of an expert that
+ * was not begun starts its section implicitly. */
+NMX_API nmx_err nmx_sink_begin_expert(nmx_sink *s, const char *expert_name,
+                                      const char *capture_name);
+/* One event; valid during the call only (the sink copies what it keeps).
+ * NMX_EIO once a write has failed (the error is sticky). */
+NMX_API nmx_err nmx_sink_event(nmx_sink *s, const nmx_event *ev);
+/* The expert ended; outcome_text (may be NULL) describes how. The table
+ * sink prints the expert's table now. */
+NMX_API nmx_err nmx_sink_end_expert(nmx_sink *s, const char *expert_name,
+                                    const char *outcome_text);
+/* Prints what is still pending (experts not ended: outcome "not ended"),
+ * flushes and closes the output (never the standard output itself), frees
+ * the sink. Returns the first write error of the sink's life, if any.
+ * NULL is accepted. */
+NMX_API nmx_err nmx_sink_close(nmx_sink *s);
+
+/* An nmx_event_fn that forwards to nmx_sink_event(ud, ev): set it as a
+ * session's on_event with the sink as event_ud. */
+NMX_API void nmx_sink_event_fn(const nmx_event *ev, void *sink);
+
+NMX_END_DECLS
+
+#endif /* NMEXPERT_SINK_H */

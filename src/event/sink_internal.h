@@ -1,0 +1,73 @@
+/* Internal interface of the event sinks (src/event/sink_*.c). */
+#ifndef NMX_EVENT_SINK_INTERNAL_H
+#define NMX_EVENT_SINK_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "nmexpert/sink.h"
+
+/* A growable byte string; `oom` sticks once an allocation failed. */
+typedef struct nmx__sb {
+    char  *p;
+    size_t len, cap;
+    bool   oom;
+} nmx__sb;
+
+void nmx__sb_putn(nmx__sb *b, const char *s, size_t n);
+void nmx__sb_puts(nmx__sb *b, const char *s);
+void nmx__sb_putc(nmx__sb *b, char c);
+void nmx__sb_printf(nmx__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nmx__sb_free(nmx__sb *b);
+
+/* Decodes one UTF-8 character of s[0..n) (n >= 1): returns the code point
+ * and its length in *adv, or -1 with *adv = 1 for a byte that does not start
+ * a valid sequence (overlong forms, surrogates and values above U+10FFFF are
+ * invalid). */
+long nmx__utf8_next(const unsigned char *s, size_t n, size_t *adv);
+
+/* Unique, non-empty keys for an event's columns: a column's name, or
+ * "column<N>" (N from 1) when the name is empty; a key already taken gets
+ * "#2", "#3"... appended. keys[i] points into *store (valid until the next
+ * change of *store). Returns false when out of memory. */
+bool nmx__column_keys(const nmx_event *ev, nmx__sb *store, const char **keys);
+
+/* "YYYY-MM-DDThh:mm:ss.mmm" from the event's SYSTEMTIME (sep 'T' or ' '),
+ * without date (time only) or without time (date only) as asked. */
+void nmx__event_time(const nmx_event *ev, char sep, bool date, bool time, char *buf, size_t len);
+/* A VARTIME column as "YYYY-MM-DDThh:mm:ss.mmm"; false when out of range. */
+bool nmx__vartime_iso(const nmx_event_column *c, char *buf, size_t len);
+/* Shortest "%.Ng" text that reads back as d (d finite). */
+void nmx__double_text(double d, char *buf, size_t len);
+
+typedef struct nmx__sink_ops {
+    /* All called with the sink's mutex held. */
+    nmx_err (*begin)(nmx_sink *s, const char *expert, const char *capture);
+    nmx_err (*event)(nmx_sink *s, const nmx_event *ev);
+    nmx_err (*end)(nmx_sink *s, const char *expert, const char *outcome);
+    void (*destroy)(nmx_sink *s); /* print what is pending, free state */
+} nmx__sink_ops;
+
+struct nmx_sink {
+    nmx_sink_kind kind;
+    const nmx__sink_ops *ops;
+    FILE *f;
+    bool own_file;
+    bool color;              /* opt.color and the output is a terminal */
+    pthread_mutex_t mu;
+    nmx_sink_options opt;    /* with defaults filled in */
+    nmx_err err;             /* first write error (sticky) */
+    nmx__sb line;            /* scratch buffers, used under mu */
+    nmx__sb keys;
+    void *state;
+};
+
+/* Writes b (all of it) and flushes when asked; records a failure in s->err. */
+nmx_err nmx__sink_write(nmx_sink *s, const char *p, size_t n, bool flush);
+
+extern const nmx__sink_ops nmx__sink_jsonl_ops;
+extern const nmx__sink_ops nmx__sink_csv_ops;
+extern const nmx__sink_ops nmx__sink_table_ops;
+
+#endif
