@@ -3,7 +3,8 @@ set(NMX_WARNINGS
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
   -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition
   -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -Wformat=2
-  -Wundef -Wnull-dereference -Wdouble-promotion)
+  -Wundef -Wnull-dereference -Wdouble-promotion
+  -Wno-format-truncation)  # snprintf truncation is deliberate where used
 if(NMX_WERROR)
   list(APPEND NMX_WARNINGS -Werror)
 endif()

@@ -17,6 +17,7 @@
 #define NMEXPERT_SESSION_H
 
 #include "nmexpert/common.h"
+#include "nmexpert/event.h"
 #include "nmexpert/mem.h"
 
 NMX_BEGIN_DECLS
@@ -24,15 +25,43 @@ NMX_BEGIN_DECLS
 /* Same representation as netmon.h's HEXPERTKEY (a pointer-sized value). */
 typedef void *nmx_key;
 
+/* The status an expert last reported (netmon.h's EXPERTSTATUS, spec 5.7,
+ * after decisions S1-S3: percent clamped to 0..99 while running). */
+typedef struct nmx_status {
+    uint32_t status;        /* EXPERTSTATUS_*                              */
+    uint32_t sub_status;
+    uint32_t percent;       /* 0..100                                      */
+    uint32_t frame;         /* frame reached (last frame ExpertGetFrame gave) */
+    char     text[260];
+    uint64_t updates;       /* ExpertIndicateStatus calls so far           */
+} nmx_status;
+typedef void (*nmx_status_fn)(const nmx_status *st, void *ud);
+
 #define NMX_SESSION_CONFIG_VERSION 1
 typedef struct nmx_session_config {
     uint32_t    version;       /* NMX_SESSION_CONFIG_VERSION                  */
     const char *name;          /* e.g. "topusers Run"; copied                 */
     uint64_t    memory_limit;  /* bytes the session may hold; 0 = unlimited   */
     uint32_t    heap_flags;    /* NMX_HEAP_DEBUG, NMX_HEAP_CHECK_ON_DESTROY   */
+    /* The capture the session reads (an HCAPTURE from nmexpert/hcapture.h),
+     * or NULL. It must stay open until the session is closed. */
+    void       *capture;
+    /* The display filter FLAGS_DEFER_TO_UI_FILTER applies (nmexpert/filter.h),
+     * or NULL. Not owned; must outlive the session. */
+    struct nmx_filter *ui_filter;
+    /* EXPERTSTARTUPINFO focus: frame number, or 0xFFFFFFFF for none. */
+    uint32_t    focus_frame;
+    /* Called for each ExpertSubmitEvent, on the expert's thread (may be NULL). */
+    nmx_event_fn on_event;
+    void       *event_ud;
+    /* Called for each ExpertIndicateStatus with the session's updated
+     * status record (may be NULL). */
+    nmx_status_fn on_status;
+    void       *status_ud;
 } nmx_session_config;
 
-/* Opens a session; *key receives its key (never NULL on success). */
+/* Opens a session; *key receives its key (never NULL on success). Keys are
+ * unforgeable 64-bit values; a key never names another session later. */
 NMX_API nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key);
 
 /* Closes the session: every block still allocated with the key is freed and
@@ -46,6 +75,8 @@ NMX_API nmx_err nmx_session_close(nmx_key key, nmx_heap_report *report);
 NMX_API nmx_err nmx_session_terminate(nmx_key key);
 
 NMX_API nmx_err nmx_session_stats(nmx_key key, nmx_heap_stats *st);
+/* The last status and the number of events submitted so far. */
+NMX_API nmx_err nmx_session_status(nmx_key key, nmx_status *st, uint64_t *events);
 
 /* The heap behind a key (valid until the session closes), or NULL. */
 NMX_API nmx_heap *nmx_session_heap(nmx_key key);

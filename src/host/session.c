@@ -1,17 +1,27 @@
 /*
  * Sessions: one heap per Run/Configure, named by an unforgeable key (the
- * heap's token), plus the host's own heap for blocks adopted from sessions.
+ * heap's token), plus the host-side state the Expert* functions use (the
+ * capture, the display filter, the startup information), plus the host's own
+ * heap for blocks adopted from sessions.
+ *
+ * Host-side session objects are pooled and never freed. An Expert* call
+ * locks the object and checks that it still belongs to its key, so a call
+ * racing with the end of its session either completes before the end or is
+ * refused with NMERR_INVALID_EXPERT_HANDLE; it never touches freed memory.
  */
-#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "nmexpert/session.h"
+#include "host/host.h"
 
 static inline uint64_t key_token(nmx_key k)
 {
     return (uint64_t)(uintptr_t)k;
 }
+
+/* ---- host heap ------------------------------------------------------- */
 
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
 static nmx_heap *host_heap;
@@ -29,6 +39,98 @@ static nmx_heap *host(void)
     return host_heap;
 }
 
+/* ---- session pool ---------------------------------------------------- */
+
+/* The session lock this thread holds inside an Expert* call, so that thread
+ * isolation can release it when the expert faults in the middle of one. */
+static __thread struct nmx_session *tl_held __attribute__((tls_model("initial-exec")));
+
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nmx_session *pool_free;
+
+static void pool_prepare(void) { pthread_mutex_lock(&pool_lock); }
+static void pool_parent(void) { pthread_mutex_unlock(&pool_lock); }
+static void pool_child(void) { pthread_mutex_init(&pool_lock, NULL); }
+__attribute__((constructor)) static void pool_atfork(void)
+{
+    pthread_atfork(pool_prepare, pool_parent, pool_child);
+}
+
+static struct nmx_session *session_get(void)
+{
+    pthread_mutex_lock(&pool_lock);
+    struct nmx_session *s = pool_free;
+    if (s)
+        pool_free = s->next_free;
+    pthread_mutex_unlock(&pool_lock);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (s)
+            pthread_mutex_init(&s->lock, NULL);
+    }
+    return s;
+}
+
+static void session_put(struct nmx_session *s)
+{
+    pthread_mutex_lock(&pool_lock);
+    s->next_free = pool_free;
+    pool_free = s;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+struct nmx_session *nmx__session_enter(HEXPERTKEY key, DWORD *e)
+{
+    bool term;
+    struct nmx_session *s = nmx__session_enter_any(key, e, &term);
+    if (s && term) {
+        nmx__session_leave(s);
+        *e = NMERR_EXPERT_TERMINATE;
+        return NULL;
+    }
+    return s;
+}
+
+struct nmx_session *nmx__session_enter_any(HEXPERTKEY key, DWORD *e, bool *terminating)
+{
+    nmx_heap *h = NULL;
+    nmx_err r = nmx_key_check(key_token(key), &h);
+    *terminating = r == NMX_ETERMINATE;
+    if (r != NMX_OK && r != NMX_ETERMINATE) {
+        *e = nmx_err_to_nmerr(r);
+        return NULL;
+    }
+    struct nmx_session *s = nmx_heap_userdata(h);
+    if (!s) {
+        *e = NMERR_INVALID_EXPERT_HANDLE;
+        return NULL;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->key != key_token(key)) {
+        pthread_mutex_unlock(&s->lock);
+        *e = NMERR_INVALID_EXPERT_HANDLE;
+        return NULL;
+    }
+    tl_held = s;
+    return s;
+}
+
+void nmx__session_leave(struct nmx_session *s)
+{
+    tl_held = NULL;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void nmx__session_unlock_held(void)
+{
+    struct nmx_session *s = tl_held;
+    if (s) {
+        tl_held = NULL;
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
 nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key)
 {
     if (!key)
@@ -36,17 +138,48 @@ nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key)
     *key = NULL;
     if (cfg && cfg->version != NMX_SESSION_CONFIG_VERSION)
         return NMX_EINVAL;
-    nmx_heap_config hc = {
+    struct _CAPTURE *hc = NULL;
+    if (cfg && cfg->capture && !(hc = nmx__hcap_get(cfg->capture)))
+        return NMX_EINVAL;
+    nmx_heap_config hcfg = {
         .version = NMX_HEAP_CONFIG_VERSION,
         .flags = cfg ? cfg->heap_flags : 0,
         .quota_bytes = cfg ? cfg->memory_limit : 0,
         .name = cfg && cfg->name ? cfg->name : "session",
     };
+    struct nmx_session *s = session_get();
+    if (!s)
+        return NMX_ENOMEM;
     nmx_heap *h;
-    nmx_err e = nmx_heap_create(&hc, &h);
-    if (e != NMX_OK)
+    nmx_err e = nmx_heap_create(&hcfg, &h);
+    if (e != NMX_OK) {
+        session_put(s);
         return e;
-    *key = (nmx_key)(uintptr_t)nmx_heap_token(h);
+    }
+    pthread_mutex_lock(&s->lock);
+    s->key = nmx_heap_token(h);
+    s->hcap = hc;
+    s->ui_filter = cfg ? cfg->ui_filter : NULL;
+    s->warned_properties = false;
+    snprintf(s->name, sizeof s->name, "%s", hcfg.name);
+    s->on_event = cfg ? cfg->on_event : NULL;
+    s->event_ud = cfg ? cfg->event_ud : NULL;
+    s->on_status = cfg ? cfg->on_status : NULL;
+    s->status_ud = cfg ? cfg->status_ud : NULL;
+    memset(&s->status, 0, sizeof s->status);
+    s->status.frame = INVALID_FRAME_NUMBER;
+    s->nevents = 0;
+    memset(&s->startup, 0, sizeof s->startup);
+    s->startup.hCapture = hc;
+    s->startup.dwFrameNumber = cfg ? cfg->focus_frame : INVALID_FRAME_NUMBER;
+    if (hc) {
+        const char *name = nmx_capture_name(hc->cap);
+        snprintf(s->startup.szCaptureFile, sizeof s->startup.szCaptureFile, "%s",
+                 name ? name : "");
+    }
+    *key = (nmx_key)(uintptr_t)s->key;
+    pthread_mutex_unlock(&s->lock);
+    nmx_heap_set_userdata(h, s);
     return NMX_OK;
 }
 
@@ -62,9 +195,25 @@ nmx_err nmx_session_close(nmx_key key, nmx_heap_report *report)
     nmx_heap *h = nmx_session_heap(key);
     if (!h)
         return NMX_EBADKEY;
-    /* Two threads closing the same session: the loser gets NMX_EBADKEY
-     * from destroy (the heap is no longer alive). */
-    return nmx_heap_destroy(h, report);
+    struct nmx_session *s = nmx_heap_userdata(h);
+    if (s) {
+        /* Waits for an Expert* call in progress on this session. */
+        pthread_mutex_lock(&s->lock);
+        if (s->key != key_token(key)) {
+            pthread_mutex_unlock(&s->lock);
+            return NMX_EBADKEY; /* closed by another thread meanwhile */
+        }
+        s->key = 0;
+        s->hcap = NULL;
+        s->ui_filter = NULL;
+        s->on_event = NULL;
+        s->on_status = NULL;
+        pthread_mutex_unlock(&s->lock);
+    }
+    nmx_err e = nmx_heap_destroy(h, report);
+    if (s)
+        session_put(s);
+    return e;
 }
 
 nmx_err nmx_session_terminate(nmx_key key)
@@ -82,6 +231,21 @@ nmx_err nmx_session_stats(nmx_key key, nmx_heap_stats *st)
     if (!h || !st)
         return h ? NMX_EINVAL : NMX_EBADKEY;
     nmx_heap_get_stats(h, st);
+    return NMX_OK;
+}
+
+nmx_err nmx_session_status(nmx_key key, nmx_status *st, uint64_t *events)
+{
+    DWORD rc;
+    bool term;
+    struct nmx_session *s = nmx__session_enter_any(key, &rc, &term);
+    if (!s)
+        return NMX_EBADKEY;
+    if (st)
+        *st = s->status;
+    if (events)
+        *events = s->nevents;
+    nmx__session_leave(s);
     return NMX_OK;
 }
 
@@ -117,4 +281,35 @@ size_t nmx_host_size(const void *p)
 {
     nmx_heap *hh = host();
     return hh ? nmx_heap_size(hh, p, NULL) : 0;
+}
+
+/* ---- ExpertGetStartupInfo (spec 4.7, C5) ------------------------------ */
+
+DWORD WINAPI ExpertGetStartupInfo(HEXPERTKEY hExpertKey, PEXPERTSTARTUPINFO pExpertStartupInfo)
+{
+    DWORD rc;
+    struct nmx_session *s = nmx__session_enter(hExpertKey, &rc);
+    if (!s)
+        return rc;
+    if (!pExpertStartupInfo) {
+        nmx__session_leave(s);
+        return NMERR_INVALID_PARAMETER;
+    }
+    *pExpertStartupInfo = s->startup;
+    nmx__session_leave(s);
+    return NMERR_SUCCESS;
+}
+
+/* ---- log --------------------------------------------------------------- */
+
+void nmx__log(const char *fmt, ...)
+{
+    if (getenv("NMX_QUIET"))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("nmexpert: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
 }

@@ -1,0 +1,70 @@
+/* Host internals shared by the files of src/host. */
+#ifndef NMX_HOST_HOST_H
+#define NMX_HOST_HOST_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "netmon.h"
+#include "nmexpert/capture.h"
+#include "nmexpert/filter.h"
+#include "nmexpert/session.h"
+
+#define NMX_HCAPTURE_MAGIC 0x24504143u /* "CAP$", as Network Monitor tagged them */
+
+/* What an HCAPTURE points to. */
+struct _CAPTURE {
+    uint32_t magic;
+    nmx_capture *cap;
+    bool owns_cap;            /* close the capture with the handle          */
+    uint32_t nframes;         /* frames visible through the DWORD API       */
+    int64_t start_ns;         /* capture start: FRAME.TimeStamp is relative */
+    SYSTEMTIME start_st;      /* GetCaptureTimeStamp (UTC)                  */
+    char *comment;            /* NUL-terminated copy, or NULL               */
+    uint8_t *fh_base;         /* reserved, never touched: hFrame = base + n */
+    size_t fh_len;
+    DWORD mac_type;
+};
+
+/* HCAPTURE / HFRAME validation and decoding (capture_handle.c). */
+struct _CAPTURE *nmx__hcap_get(HCAPTURE h);
+struct _CAPTURE *nmx__hframe_get(HFRAME f, uint32_t *n);
+HFRAME nmx__hframe_make(struct _CAPTURE *c, uint32_t n);
+/* The FRAME record of frame n: zero-copy for Network Monitor 2.x files,
+ * otherwise synthesised into *buf (grown as needed; freed by the owner). */
+ULPFRAME nmx__frame_record(struct _CAPTURE *c, const nmx_frame *fr, uint8_t **buf, size_t *cap);
+
+/* One session's host-side state (session.c). Session objects are pooled and
+ * never freed, so that a call racing with the end of its session touches
+ * valid memory and finds the key changed. */
+struct nmx_session {
+    pthread_mutex_t lock;     /* held by Expert* calls using session data */
+    uint64_t key;             /* 0 while the object is free               */
+    struct _CAPTURE *hcap;
+    nmx_filter *ui_filter;
+    EXPERTSTARTUPINFO startup;
+    uint8_t *fbuf;            /* synthesised FRAME records (ExpertGetFrame) */
+    size_t fbuf_cap;
+    bool warned_properties;
+    char name[64];
+    nmx_event_fn on_event;
+    void *event_ud;
+    nmx_status_fn on_status;
+    void *status_ud;
+    nmx_status status;
+    uint64_t nevents;
+    struct nmx_session *next_free;
+};
+
+/* Locks and returns the session of `key`, or NULL; *e says why. */
+struct nmx_session *nmx__session_enter(HEXPERTKEY key, DWORD *e);
+/* Same, but also for a session whose termination was requested. */
+struct nmx_session *nmx__session_enter_any(HEXPERTKEY key, DWORD *e, bool *terminating);
+void nmx__session_leave(struct nmx_session *s);
+/* Releases the session lock this thread holds, if any (fault recovery). */
+void nmx__session_unlock_held(void);
+
+/* Diagnostics of the host ("nmexpert: ..." on stderr unless silenced). */
+void nmx__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
