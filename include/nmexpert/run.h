@@ -1,0 +1,102 @@
+/*
+ * nmexpert/run.h: running one expert over one capture, contained.
+ *
+ * Two isolation modes, the same API for the expert:
+ *
+ *   NMX_ISOLATION_PROCESS (default): the session runs in a forked child.
+ *     Death by signal, exit(), stack overflow, a hang past the timeout or
+ *     runaway memory end the child, never the host; events already received
+ *     are kept.
+ *
+ *   NMX_ISOLATION_THREAD: the session runs in this process, on a thread of
+ *     its own with an alternate signal stack. Synchronous faults raised in
+ *     the expert's code (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, stack
+ *     overflow) end the session: the thread leaves the expert's frames for
+ *     good, the session's memory is released, and the host carries on.
+ *     What this mode cannot contain: exit()/_exit() (they end the process),
+ *     a hang (the thread is abandoned, still running, after the timeout),
+ *     a fault while the expert holds a lock of the C library (e.g. inside
+ *     malloc), writes through wild pointers into the host's memory, and
+ *     threads the expert starts itself. Use it for speed and debugging.
+ *
+ * Memory: every byte the session allocated through ExpertAllocMemory is
+ * released when the run ends, whatever the outcome, and reported.
+ */
+#ifndef NMEXPERT_RUN_H
+#define NMEXPERT_RUN_H
+
+#include <stdbool.h>
+#include "nmexpert/common.h"
+#include "nmexpert/event.h"
+#include "nmexpert/expert.h"
+#include "nmexpert/filter.h"
+#include "nmexpert/session.h"
+
+NMX_BEGIN_DECLS
+
+typedef enum nmx_isolation { NMX_ISOLATION_PROCESS = 0, NMX_ISOLATION_THREAD } nmx_isolation;
+
+/* How a run ended. Also the basis of the CLI's exit status. */
+typedef enum nmx_run_outcome {
+    NMX_RUN_COMPLETED = 0, /* Run returned TRUE                               */
+    NMX_RUN_FAILED,        /* Run returned FALSE or reported EXPERTSTATUS_PROBLEM */
+    NMX_RUN_CRASHED,       /* a fatal signal in the expert                     */
+    NMX_RUN_EXITED,        /* the expert called exit() (process mode)          */
+    NMX_RUN_TIMEOUT,       /* still running after the timeout + grace period   */
+    NMX_RUN_MEMORY,        /* blew the memory limit                            */
+    NMX_RUN_TERMINATED,    /* stopped on request (Ctrl-C, repeated misuse)     */
+    NMX_RUN_LOAD_FAILED,   /* could not be loaded / started                    */
+    NMX_RUN_OUTCOMES_
+} nmx_run_outcome;
+
+NMX_API const char *nmx_run_outcome_name(nmx_run_outcome o);
+
+#define NMX_RUN_CONFIG_VERSION 1
+typedef struct nmx_run_config {
+    uint32_t version;                 /* NMX_RUN_CONFIG_VERSION                 */
+    const nmx_expert_info *expert;    /* from nmx_expert_find / _probe          */
+    const char *label;                /* the session's name (events' "expert");
+                                         NULL: the expert's registered name     */
+    void *capture;                    /* HCAPTURE (nmexpert/hcapture.h)         */
+    nmx_filter *ui_filter;            /* display filter, or NULL                */
+    const void *config;               /* EXPERTCONFIG blob, or NULL             */
+    size_t config_len;
+    uint32_t focus_frame;             /* 0xFFFFFFFF: none                       */
+    nmx_isolation isolation;
+    uint32_t timeout_ms;              /* 0: none                                */
+    uint32_t grace_ms;                /* after a termination request; 0: 2000   */
+    uint64_t memory_limit;            /* bytes; 0: none                         */
+    uint32_t misuse_limit;            /* misuse events before termination; 0: none */
+    uint32_t heap_flags;              /* NMX_HEAP_DEBUG ...                     */
+    nmx_event_fn on_event;            /* each event as it arrives (any thread)  */
+    void *event_ud;
+    nmx_status_fn on_status;          /* each status update (any thread)        */
+    void *status_ud;
+    const volatile int *stop;         /* becomes non-zero: terminate (Ctrl-C)   */
+} nmx_run_config;
+
+typedef struct nmx_run_result {
+    nmx_run_outcome outcome;
+    int signal;                       /* CRASHED: the signal                    */
+    int exit_status;                  /* EXITED: the status passed to exit()    */
+    bool run_returned;                /* Run returned (TRUE or FALSE)           */
+    bool run_value;                   /* what it returned                       */
+    bool abandoned;                   /* thread mode: still running, left behind */
+    uint64_t events;                  /* events received                        */
+    nmx_status status;                /* the last status reported               */
+    uint32_t frame;                   /* last frame the expert was given        */
+    nmx_heap_report memory;           /* what the session left (counters;
+                                         leaks[] only in thread mode with
+                                         NMX_HEAP_DEBUG); free with
+                                         nmx_heap_report_free                   */
+    double seconds;                   /* wall time                              */
+    char message[512];                /* one line: "expert X crashed with ..."  */
+} nmx_run_result;
+
+/* Runs the expert and fills *res. Returns NMX_OK when the run was carried
+ * out (whatever its outcome), an error when it could not be attempted. */
+NMX_API nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res);
+
+NMX_END_DECLS
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * Configure, contained (spec 3.3, decisions C3, C5-C8, M5).
+ *
+ * The expert's Configure runs headless (hWnd NULL) in a forked child with a
+ * fresh session key. The stored configuration is passed in as a block of
+ * that session, so the expert may reallocate it as the SDK allows. After
+ * the call the child re-reads *ppConfig (C7: it may have changed even when
+ * Configure returned FALSE), measures it (C8: RawConfigLength when
+ * 4 <= it <= the block size, else the block size) and sends the bytes back.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host/host.h"
+#include "nmexpert/configure.h"
+
+#define CONFIG_MAX (16u << 20) /* largest configuration accepted back */
+
+static void write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        c += w;
+        n -= (size_t)w;
+    }
+}
+
+struct answer {
+    int32_t loaded;
+    int32_t returned;
+    int32_t value;
+    uint32_t len;       /* bytes that follow */
+    char reason[256];
+};
+
+static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t in_len, int fd)
+{
+    struct rlimit rl = {0, 0};
+    setrlimit(RLIMIT_CORE, &rl);
+    struct answer a;
+    memset(&a, 0, sizeof a);
+    void *dl = dlopen(ex->path, RTLD_NOW | RTLD_LOCAL);
+    PEXPERTCONFIGPROC conf = dl ? (PEXPERTCONFIGPROC)(uintptr_t)dlsym(dl, EXPERTENTRY_CONFIGURE)
+                                : NULL;
+    if (!conf) {
+        snprintf(a.reason, sizeof a.reason, "%s", dl ? "no Configure entry point" : dlerror());
+        write_all(fd, &a, sizeof a);
+        _exit(0);
+    }
+    a.loaded = 1;
+    BOOL (*dm)(HINSTANCE, ULONG, LPVOID) =
+        (BOOL(*)(HINSTANCE, ULONG, LPVOID))(uintptr_t)dlsym(dl, "DllMain");
+    if (dm)
+        dm((HINSTANCE)dl, DLL_PROCESS_ATTACH, NULL);
+    nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION, .name = "Configure",
+                             .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
+    nmx_key key;
+    if (nmx_session_open(&sc, &key) != NMX_OK) {
+        snprintf(a.reason, sizeof a.reason, "cannot open a session");
+        write_all(fd, &a, sizeof a);
+        _exit(0);
+    }
+    PEXPERTCONFIG cfg = NULL;
+    if (in && in_len >= sizeof(DWORD)) {
+        cfg = ExpertAllocMemory(key, in_len, NULL);
+        if (cfg)
+            memcpy(cfg, in, in_len);
+    }
+    EXPERTSTARTUPINFO si;
+    ExpertGetStartupInfo(key, &si);
+    BOOL v = conf(key, &cfg, &si, 0, NULL);
+    a.returned = 1;
+    a.value = v != 0;
+    size_t bsize = cfg ? ExpertMemorySize(key, cfg) : 0;
+    if (cfg && !bsize) {
+        snprintf(a.reason, sizeof a.reason,
+                 "*ppConfig is not a block of the Configure session (not allocated with "
+                 "ExpertAllocMemory)");
+        cfg = NULL;
+    }
+    size_t len = 0;
+    if (cfg) {
+        DWORD raw = cfg->RawConfigLength;
+        len = raw >= sizeof(DWORD) && raw <= bsize ? raw : bsize; /* C8 */
+        if (len > CONFIG_MAX)
+            len = CONFIG_MAX;
+    }
+    a.len = (uint32_t)len;
+    write_all(fd, &a, sizeof a);
+    if (len) {
+        DWORD l32 = (DWORD)len; /* the stored blob's length field counts itself */
+        write_all(fd, &l32, sizeof l32);
+        write_all(fd, (const uint8_t *)cfg + sizeof(DWORD), len - sizeof(DWORD));
+    }
+    _exit(0);
+}
+
+nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const void *stored,
+                             size_t stored_len, uint32_t timeout_ms, nmx_configure_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (!ex || !ex->usable)
+        return NMX_EINVAL;
+    if (!ex->has_configure) {
+        snprintf(res->message, sizeof res->message, "%s has no Configure", ex->name);
+        return NMX_EUNSUPPORTED;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return NMX_EIO;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return NMX_EIO;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child(ex, hcapture, stored, stored_len, p[1]);
+    }
+    close(p[1]);
+    uint8_t *buf = NULL;
+    size_t got = 0, cap = 0;
+    bool timed_out = false;
+    for (;;) {
+        struct pollfd pf = {p[0], POLLIN, 0};
+        int r = poll(&pf, 1, timeout_ms ? (int)timeout_ms : -1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0) {
+            timed_out = true;
+            break;
+        }
+        if (r < 0)
+            break;
+        if (got == cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            if (nc > sizeof(struct answer) + CONFIG_MAX)
+                break;
+            uint8_t *nb = realloc(buf, nc);
+            if (!nb)
+                break;
+            buf = nb;
+            cap = nc;
+        }
+        ssize_t n = read(p[0], buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(p[0]);
+    if (timed_out)
+        kill(pid, SIGKILL);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    struct answer a;
+    if (got < sizeof a) {
+        if (timed_out)
+            snprintf(res->message, sizeof res->message, "Configure did not return within %u ms",
+                     timeout_ms);
+        else if (WIFSIGNALED(st))
+            snprintf(res->message, sizeof res->message, "Configure crashed with SIG%s",
+                     sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+        else
+            snprintf(res->message, sizeof res->message, "Configure ended the process (status %d)",
+                     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        free(buf);
+        return NMX_OK;
+    }
+    memcpy(&a, buf, sizeof a);
+    a.reason[sizeof a.reason - 1] = 0;
+    res->returned = a.returned != 0;
+    res->value = a.value != 0;
+    if (a.reason[0])
+        snprintf(res->message, sizeof res->message, "%s", a.reason);
+    if (a.len && got >= sizeof a + a.len && a.len >= sizeof(DWORD)) {
+        res->config = malloc(a.len);
+        if (res->config) {
+            memcpy(res->config, buf + sizeof a, a.len);
+            res->config_len = a.len;
+        }
+    }
+    if (!res->message[0])
+        snprintf(res->message, sizeof res->message, "Configure returned %s%s",
+                 res->value ? "TRUE" : "FALSE",
+                 res->config ? "" : " and no configuration");
+    free(buf);
+    return NMX_OK;
+}
+
+nmx_err nmx_config_from_text(const char *const *pairs, size_t n, void **blob, size_t *len)
+{
+    size_t total = sizeof(DWORD) + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!strchr(pairs[i], '='))
+            return NMX_EINVAL;
+        total += strlen(pairs[i]) + 1;
+    }
+    if (total > CONFIG_MAX)
+        return NMX_ERANGE;
+    uint8_t *b = calloc(1, total);
+    if (!b)
+        return NMX_ENOMEM;
+    DWORD l = (DWORD)total;
+    memcpy(b, &l, sizeof l);
+    size_t o = sizeof(DWORD);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(pairs[i]);
+        memcpy(b + o, pairs[i], k + 1);
+        o += k + 1;
+    }
+    *blob = b;
+    *len = total;
+    return NMX_OK;
+}

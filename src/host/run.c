@@ -1,0 +1,153 @@
+/*
+ * nmx_run_expert: the part of a run common to both isolation modes: the
+ * session (thread mode) or its parameters (process mode), the configuration
+ * the expert gets (a host-owned copy, spec M5: the expert must not free it),
+ * the misuse limit, and the one-line verdict.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/host.h"
+#include "host/run_internal.h"
+#include "nmexpert/run.h"
+
+const char *nmx_run_outcome_name(nmx_run_outcome o)
+{
+    static const char *const names[NMX_RUN_OUTCOMES_] = {
+        "completed", "failed", "crashed", "exited", "timed out", "memory limit",
+        "terminated", "could not load"};
+    return (unsigned)o < NMX_RUN_OUTCOMES_ ? names[o] : "unknown";
+}
+
+static void on_misuse(nmx_heap *h, const nmx_misuse *m, void *ud)
+{
+    (void)m;
+    struct nmx_run_ctx *ctx = ud;
+    if (ctx->misuse_limit && ++ctx->misuse_seen >= ctx->misuse_limit &&
+        !ctx->terminated_for_misuse) {
+        ctx->terminated_for_misuse = true;
+        nmx_heap_terminate(h); /* an atomic store: safe under the heap lock */
+    }
+}
+
+static void verdict(const nmx_run_config *cfg, nmx_run_result *r)
+{
+    const char *name = cfg->expert->name[0] ? cfg->expert->name : cfg->expert->file;
+    char where[64] = "";
+    if (r->frame != 0xFFFFFFFFu)
+        snprintf(where, sizeof where, " after frame %u", r->frame);
+    char sig[32] = "a signal";
+    if (r->signal) {
+        const char *ab = sigabbrev_np(r->signal);
+        snprintf(sig, sizeof sig, "SIG%s", ab ? ab : "?");
+    }
+    char tail[160];
+    snprintf(tail, sizeof tail, "; %llu event%s kept; %llu block%s (%llu bytes) released",
+             (unsigned long long)r->events, r->events == 1 ? "" : "s",
+             (unsigned long long)r->memory.leaked_blocks, r->memory.leaked_blocks == 1 ? "" : "s",
+             (unsigned long long)r->memory.leaked_bytes);
+    if (r->message[0] && r->outcome == NMX_RUN_LOAD_FAILED)
+        return;
+    switch (r->outcome) {
+    case NMX_RUN_COMPLETED:
+        snprintf(r->message, sizeof r->message, "expert %s completed%s", name, tail);
+        break;
+    case NMX_RUN_FAILED:
+        snprintf(r->message, sizeof r->message, "expert %s failed (Run returned %s%s)%s", name,
+                 r->run_value ? "TRUE" : "FALSE",
+                 r->status.status == 3 ? ", reported a problem" : "", tail);
+        break;
+    case NMX_RUN_CRASHED:
+        snprintf(r->message, sizeof r->message, "expert %s crashed with %s%s%s", name, sig, where,
+                 tail);
+        break;
+    case NMX_RUN_EXITED:
+        snprintf(r->message, sizeof r->message, "expert %s called exit(%d)%s%s", name,
+                 r->exit_status, where, tail);
+        break;
+    case NMX_RUN_TIMEOUT:
+        snprintf(r->message, sizeof r->message, "expert %s timed out after %u ms%s%s%s", name,
+                 cfg->timeout_ms, where,
+                 r->abandoned ? " and did not stop: its thread was abandoned"
+                              : (r->run_returned ? "" : " and was stopped by force"),
+                 tail);
+        break;
+    case NMX_RUN_MEMORY:
+        snprintf(r->message, sizeof r->message, "expert %s hit its memory limit (%llu bytes)%s%s",
+                 name, (unsigned long long)cfg->memory_limit, where, tail);
+        break;
+    case NMX_RUN_TERMINATED:
+        snprintf(r->message, sizeof r->message, "expert %s was stopped%s%s%s", name, where,
+                 r->abandoned ? " (its thread did not return and was abandoned)" : "", tail);
+        break;
+    default:
+        snprintf(r->message, sizeof r->message, "expert %s: %s", name,
+                 nmx_run_outcome_name(r->outcome));
+        break;
+    }
+}
+
+nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res)
+{
+    if (!cfg || !res || cfg->version != NMX_RUN_CONFIG_VERSION || !cfg->expert)
+        return NMX_EINVAL;
+    memset(res, 0, sizeof *res);
+    res->frame = 0xFFFFFFFFu;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (!cfg->expert->usable) {
+        res->outcome = NMX_RUN_LOAD_FAILED;
+        snprintf(res->message, sizeof res->message, "%s: unusable expert: %s", cfg->expert->path,
+                 cfg->expert->reason);
+        return NMX_OK;
+    }
+    struct nmx_run_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.misuse_limit = cfg->misuse_limit;
+    nmx_err e;
+    if (cfg->isolation == NMX_ISOLATION_PROCESS) {
+        e = nmx__run_process(cfg, &ctx, res);
+    } else {
+        char name[300];
+        snprintf(name, sizeof name, "%s", cfg->label ? cfg->label : cfg->expert->name);
+        nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION,
+                                 .name = name,
+                                 .memory_limit = cfg->memory_limit,
+                                 .heap_flags = cfg->heap_flags,
+                                 .capture = cfg->capture,
+                                 .ui_filter = cfg->ui_filter,
+                                 .focus_frame = cfg->focus_frame,
+                                 .on_event = cfg->on_event,
+                                 .event_ud = cfg->event_ud,
+                                 .on_status = cfg->on_status,
+                                 .status_ud = cfg->status_ud};
+        e = nmx_session_open(&sc, &ctx.key);
+        if (e != NMX_OK)
+            return e;
+        nmx_heap_set_misuse_handler(nmx_session_heap(ctx.key), on_misuse, &ctx);
+        if (cfg->config && cfg->config_len >= sizeof(DWORD)) {
+            ctx.config = nmx_host_alloc(cfg->config_len, NULL);
+            if (ctx.config)
+                memcpy(ctx.config, cfg->config, cfg->config_len);
+        }
+        e = nmx__run_thread(cfg, &ctx, res);
+        nmx_heap_stats st;
+        nmx_session_stats(ctx.key, &st);
+        nmx_session_status(ctx.key, &res->status, &res->events);
+        res->frame = res->status.frame;
+        nmx_heap_set_misuse_handler(nmx_session_heap(ctx.key), NULL, NULL);
+        nmx_session_close(ctx.key, &res->memory);
+        if (ctx.config)
+            nmx_host_free(ctx.config);
+        if (res->outcome == NMX_RUN_FAILED && st.quota_failures)
+            res->outcome = NMX_RUN_MEMORY;
+        if (res->outcome == NMX_RUN_COMPLETED && res->status.status == EXPERTSTATUS_PROBLEM)
+            res->outcome = NMX_RUN_FAILED;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (e == NMX_OK)
+        verdict(cfg, res);
+    return e;
+}

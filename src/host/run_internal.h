@@ -1,0 +1,19 @@
+/* Shared between the run front end and the isolation back ends. */
+#ifndef NMX_HOST_RUN_INTERNAL_H
+#define NMX_HOST_RUN_INTERNAL_H
+
+#include "nmexpert/run.h"
+
+struct nmx_run_ctx {
+    nmx_key key;                 /* the Run session (thread mode)          */
+    PEXPERTCONFIG config;        /* host-owned copy of the configuration   */
+    bool abandoned;              /* thread mode: the thread is still running */
+    bool terminated_for_misuse;
+    uint32_t misuse_seen;
+    uint32_t misuse_limit;
+};
+
+nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_run_result *res);
+nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_run_result *res);
+
+#endif

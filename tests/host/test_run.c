@@ -1,0 +1,243 @@
+/*
+ * Running experts contained: the misbehaving test expert in every mode, in
+ * each isolation mode that can contain it. The host must survive, report the
+ * right cause, release every byte of the session and keep earlier events.
+ */
+#include <dlfcn.h>
+#include <signal.h>
+#include <string.h>
+
+#include "netmon.h"
+#include "nmx_test.h"
+#include "nmexpert/hcapture.h"
+#include "nmexpert/run.h"
+
+static nmx_expert_info expert;
+static nmx_isolation iso = NMX_ISOLATION_THREAD;
+static HCAPTURE hcap;
+static uint8_t *capbuf;
+static int events_seen;
+
+static void on_event(const nmx_event *ev, void *ud)
+{
+    (void)ev;
+    (void)ud;
+    __atomic_add_fetch(&events_seen, 1, __ATOMIC_RELAXED);
+}
+
+static int setup(void **s)
+{
+    (void)s;
+    if (nmx_expert_probe(MISBEHAVE_SO, &expert) != NMX_OK) {
+        fprintf(stderr, "probe failed: %s\n", expert.reason);
+        return -1;
+    }
+    nmx_writer *w;
+    if (nmx_writer_open_memory(NMX_WRITE_PCAP_US, 1, 0, &w, NULL) != NMX_OK)
+        return -1;
+    uint8_t frame[60] = {0};
+    for (int i = 0; i < 10; i++) {
+        nmx_frame f;
+        memset(&f, 0, sizeof f);
+        f.caplen = f.wirelen = sizeof frame;
+        f.data = frame;
+        f.linktype = 1;
+        f.ts_ns = (int64_t)i * 1000;
+        nmx_writer_add(w, &f);
+    }
+    size_t len;
+    nmx_writer_close_memory(w, &capbuf, &len, NULL);
+    nmx_capture *cap;
+    if (nmx_capture_open_memory(capbuf, len, "ten.pcap", 0, &cap, NULL) != NMX_OK)
+        return -1;
+    return nmx_hcapture_wrap(cap, true, &hcap) == NMX_OK ? 0 : -1;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    nmx_hcapture_close(hcap);
+    free(capbuf);
+    return 0;
+}
+
+static nmx_run_result run_mode(const char *mode, nmx_isolation unused, uint32_t timeout_ms,
+                               uint64_t mem_limit, uint32_t misuse_limit, const volatile int *stop)
+{
+    (void)unused;
+    uint8_t blob[64];
+    DWORD len = (DWORD)(sizeof(DWORD) + strlen("mode=") + strlen(mode) + 2);
+    memset(blob, 0, sizeof blob);
+    memcpy(blob, &len, 4);
+    memcpy(blob + 4, "mode=", 5);
+    memcpy(blob + 9, mode, strlen(mode));
+    nmx_run_config c = {.version = NMX_RUN_CONFIG_VERSION,
+                        .expert = &expert,
+                        .capture = hcap,
+                        .config = blob,
+                        .config_len = len,
+                        .focus_frame = INVALID_FRAME_NUMBER,
+                        .isolation = iso,
+                        .timeout_ms = timeout_ms,
+                        .grace_ms = 300,
+                        .memory_limit = mem_limit,
+                        .misuse_limit = misuse_limit,
+                        .on_event = on_event,
+                        .stop = stop};
+    nmx_run_result r;
+    events_seen = 0;
+    assert_int_equal(nmx_run_expert(&c, &r), NMX_OK);
+    print_message("    %s: %s\n", mode, r.message);
+    return r;
+}
+
+static void expect(const char *mode, nmx_run_outcome want, int sig)
+{
+    nmx_run_result r = run_mode(mode, iso, 5000, 0, 0, NULL);
+    assert_int_equal(r.outcome, want);
+    if (sig)
+        assert_int_equal(r.signal, sig);
+    assert_int_equal(r.events, 2); /* the events before the misbehaviour are kept */
+    assert_int_equal(events_seen, 2);
+    assert_non_null(strstr(r.message, "Misbehave"));
+    nmx_heap_report_free(&r.memory);
+}
+
+static void t_completed_and_failed(void **s)
+{
+    (void)s;
+    expect("ok", NMX_RUN_COMPLETED, 0);
+    expect("false", NMX_RUN_FAILED, 0);
+    expect("problem", NMX_RUN_FAILED, 0);
+}
+
+static void t_crashes_contained(void **s)
+{
+    (void)s;
+    expect("segv", NMX_RUN_CRASHED, SIGSEGV);
+    expect("abort", NMX_RUN_CRASHED, SIGABRT);
+    expect("divzero", NMX_RUN_CRASHED, SIGFPE);
+    expect("recurse", NMX_RUN_CRASHED, SIGSEGV); /* stack overflow, on the alt stack */
+    /* and the host still runs experts normally afterwards */
+    expect("ok", NMX_RUN_COMPLETED, 0);
+    nmx_run_result r = run_mode("segv", iso, 5000, 0, 0, NULL);
+    assert_non_null(strstr(r.message, "crashed with SIGSEGV after frame 0"));
+    nmx_heap_report_free(&r.memory);
+}
+
+static void t_memory_released(void **s)
+{
+    (void)s;
+    nmx_run_result r = run_mode("leak", iso, 5000, 0, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_COMPLETED);
+    assert_int_equal(r.memory.leaked_blocks, 5000);
+    assert_true(r.memory.leaked_bytes > 0);
+    nmx_heap_report_free(&r.memory);
+    r = run_mode("quota", iso, 5000, 8u << 20, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_MEMORY);
+    assert_true(r.memory.leaked_bytes <= 8u << 20);
+    assert_true(r.memory.leaked_blocks >= 7);
+    nmx_heap_report_free(&r.memory);
+    r = run_mode("threads", iso, 5000, 0, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_COMPLETED);
+    assert_int_equal(r.memory.leaked_blocks, 4000); /* the threads' blocks, released */
+    nmx_heap_report_free(&r.memory);
+}
+
+static void t_misuse_is_an_error(void **s)
+{
+    (void)s;
+    expect("doublefree", NMX_RUN_COMPLETED, 0);
+    expect("stackfree", NMX_RUN_COMPLETED, 0);
+    nmx_run_result r = run_mode("overrun", iso, 5000, 0, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_COMPLETED);
+    assert_int_equal(r.memory.misuse_total, 1);
+    nmx_heap_report_free(&r.memory);
+    /* a block of the Configure session, freed by Run */
+    void *dl = dlopen(expert.path, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(dl);
+    PEXPERTCONFIGPROC conf = (PEXPERTCONFIGPROC)(uintptr_t)dlsym(dl, "Configure");
+    nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION, .capture = hcap};
+    nmx_key ck;
+    assert_int_equal(nmx_session_open(&sc, &ck), NMX_OK);
+    PEXPERTCONFIG pc = NULL;
+    EXPERTSTARTUPINFO si;
+    ExpertGetStartupInfo(ck, &si);
+    assert_true(conf(ck, &pc, &si, 0, NULL));
+    expect("foreignfree", NMX_RUN_COMPLETED, 0);
+    nmx_session_close(ck, NULL);
+    dlclose(dl);
+    /* repeated misuse: the host stops the expert */
+    r = run_mode("misuse-storm", iso, 5000, 0, 100, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_TERMINATED);
+    assert_true(r.memory.misuse_total >= 100);
+    nmx_heap_report_free(&r.memory);
+}
+
+static void t_timeouts_and_stop(void **s)
+{
+    (void)s;
+    nmx_run_result r = run_mode("loop-polite", iso, 200, 0, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_TIMEOUT);
+    assert_true(r.run_returned); /* it stopped when told to */
+    nmx_heap_report_free(&r.memory);
+    volatile int stop = 1;
+    r = run_mode("loop-polite", iso, 0, 0, 0, &stop);
+    assert_int_equal(r.outcome, NMX_RUN_TERMINATED);
+    nmx_heap_report_free(&r.memory);
+    /* never returns: abandoned after the grace period, host carries on */
+    r = run_mode("ignore-terminate", iso, 200, 0, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_TIMEOUT);
+    assert_false(r.run_returned);
+    nmx_heap_report_free(&r.memory);
+    expect("ok", NMX_RUN_COMPLETED, 0);
+}
+
+static void t_exit_contained(void **s)
+{
+    (void)s;
+    if (iso != NMX_ISOLATION_PROCESS) {
+        print_message("SKIP: exit() ends the process in thread isolation (documented)\n");
+        skip();
+    }
+    nmx_run_result r = run_mode("exit", iso, 5000, 0, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_EXITED);
+    assert_int_equal(r.exit_status, 3);
+    assert_int_equal(r.events, 2);
+    assert_non_null(strstr(r.message, "called exit(3)"));
+    /* a hang that ignores termination is killed after the grace period */
+    r = run_mode("loop", iso, 300, 0, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_TIMEOUT);
+    assert_false(r.run_returned);
+    assert_int_equal(r.events, 2);
+}
+
+static void t_unusable(void **s)
+{
+    (void)s;
+    nmx_expert_info bad;
+    assert_int_not_equal(nmx_expert_probe("/etc/passwd", &bad), NMX_OK);
+    assert_false(bad.usable);
+    assert_string_equal(bad.reason, "not an ELF file");
+    nmx_run_config c = {.version = NMX_RUN_CONFIG_VERSION, .expert = &bad, .capture = hcap};
+    nmx_run_result r;
+    assert_int_equal(nmx_run_expert(&c, &r), NMX_OK);
+    assert_int_equal(r.outcome, NMX_RUN_LOAD_FAILED);
+    assert_non_null(strstr(r.message, "not an ELF file"));
+}
+
+int main(int argc, char **argv)
+{
+    setenv("NMX_QUIET", "1", 1);
+    bool process = argc > 1 && strcmp(argv[1], "process") == 0;
+    iso = process ? NMX_ISOLATION_PROCESS : NMX_ISOLATION_THREAD;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_completed_and_failed), cmocka_unit_test(t_crashes_contained),
+        cmocka_unit_test(t_memory_released),      cmocka_unit_test(t_misuse_is_an_error),
+        cmocka_unit_test(t_unusable),             cmocka_unit_test(t_exit_contained),
+        cmocka_unit_test(t_timeouts_and_stop),
+    };
+    return cmocka_run_group_tests_name(process ? "run (process isolation)"
+                                               : "run (thread isolation)",
+                                       tests, setup, teardown);
+}
