@@ -1,27 +1,54 @@
 /*
  * nmexpert: command-line front end.
  *
- *   nmexpert demo        run a misbehaving in-process "expert" session and
- *                        show how the host contains it (memory, keys)
+ *   nmexpert info FILE...              what a capture file holds
+ *   nmexpert convert IN OUT [options]  rewrite a capture in another format
+ *   nmexpert sample OUT [options]      write the synthetic sample capture
+ *   nmexpert demo                      a misbehaving in-process expert
+ *                                      session, and what the host catches
  *   nmexpert version
+ *
+ * Exit status: 0 success, 1 a file could not be read or written, 2 usage.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "netmon.h"
+#include "nmexpert/capture.h"
+#include "nmexpert/filter.h"
 #include "nmexpert/nmexpert.h"
+#include "cli.h"
+#include "sample.h"
 
-static int usage(FILE *out)
+enum { EXIT_OK = CLI_EXIT_OK, EXIT_IO = 1, EXIT_USAGE = CLI_EXIT_USAGE };
+
+int cli_usage(FILE *out)
 {
     fprintf(out,
             "usage: nmexpert <command> [args]\n"
             "\n"
             "commands:\n"
-            "  demo      run a deliberately misbehaving expert session and show what the\n"
-            "            host catches, frees and reports\n"
-            "  version   print the library version\n");
-    return out == stderr ? 2 : 0;
+            "  run EXPERT... CAPTURE... [--filter BPF] [--isolation=process|thread]\n"
+            "      [--timeout S] [--memory-limit N[KMG]] [--misuse-limit N] [-j N] [--quiet]\n"
+            "      [--output table|jsonl|csv[:FILE]]... [--config FILE] [--set key=value]...\n"
+            "      [--frame N]        run experts over captures, contained\n"
+            "  list                   the experts found, with their registration\n"
+            "  configure EXPERT [--set key=value]... [--capture FILE]\n"
+            "                         call the expert's Configure and store the result\n"
+            "  info FILE...           format, link types, frames, bytes, times, comments\n"
+            "  convert IN OUT [--format pcap|pcap-ns|pcapng|netmon] [--filter BPF]\n"
+            "                         rewrite a capture (format from OUT's extension\n"
+            "                         unless given: .pcap, .pcapng, .cap)\n"
+            "  sample OUT [--frames N] [--seed S] [--format pcap|pcap-ns|pcapng|netmon]\n"
+            "                         write a synthetic office-traffic capture\n"
+            "  demo                   run a deliberately misbehaving expert session and\n"
+            "                         show what the host catches, frees and reports\n"
+            "  version                print the library version\n");
+    return out == stderr ? EXIT_USAGE : EXIT_OK;
 }
 
 static void on_misuse(nmx_heap *h, const nmx_misuse *m, void *ud)
@@ -98,19 +125,276 @@ static int cmd_demo(void)
     return 0;
 }
 
+static void fmt_time(int64_t ns, char *buf, size_t len)
+{
+    time_t t = (time_t)(ns / 1000000000);
+    long frac = (long)(ns % 1000000000);
+    if (frac < 0) {
+        frac += 1000000000;
+        t--;
+    }
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, len, "%" PRId64 " ns", ns);
+        return;
+    }
+    size_t n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%09ld UTC", frac);
+}
+
+static void print_warnings(const nmx_capture *cap)
+{
+    for (size_t i = 0; i < nmx_capture_warning_count(cap); i++) {
+        const nmx_diag *w = nmx_capture_warning(cap, i);
+        if (w)
+            fprintf(stderr, "nmexpert: warning: %s\n", w->msg);
+    }
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    if (argc < 1)
+        return cli_usage(stderr);
+    int rc = EXIT_OK;
+    for (int a = 0; a < argc; a++) {
+        nmx_capture *cap;
+        nmx_diag d;
+        if (nmx_capture_open(argv[a], 0, &cap, &d) != NMX_OK) {
+            fprintf(stderr, "nmexpert: %s\n", d.msg);
+            rc = EXIT_IO;
+            continue;
+        }
+        print_warnings(cap);
+        uint64_t n = nmx_capture_frame_count(cap), bytes = 0, wire = 0;
+        int64_t first = 0, last = 0;
+        size_t commented = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            nmx_frame f;
+            if (nmx_capture_frame(cap, i, &f) != NMX_OK)
+                continue;
+            bytes += f.caplen;
+            wire += f.wirelen;
+            if (i == 0 || f.ts_ns < first)
+                first = f.ts_ns;
+            if (i == 0 || f.ts_ns > last)
+                last = f.ts_ns;
+            if (f.comment)
+                commented++;
+        }
+        printf("%s:\n", argv[a]);
+        printf("  format:      %s\n", nmx_capture_format_name(cap));
+        printf("  file size:   %" PRIu64 " bytes\n", nmx_capture_size(cap));
+        uint32_t lts[32];
+        size_t nlt = nmx_capture_linktypes(cap, lts, 32);
+        printf("  link types: ");
+        for (size_t i = 0; i < nlt && i < 32; i++)
+            printf(" %u", lts[i]);
+        printf("%s\n", nlt ? "" : " none");
+        printf("  interfaces:  %zu\n", nmx_capture_interface_count(cap));
+        printf("  frames:      %" PRIu64 "\n", n);
+        printf("  bytes:       %" PRIu64 " captured, %" PRIu64 " on the wire\n", bytes, wire);
+        if (n) {
+            char t1[64], t2[64];
+            fmt_time(first, t1, sizeof t1);
+            fmt_time(last, t2, sizeof t2);
+            printf("  first frame: %s\n  last frame:  %s\n", t1, t2);
+        }
+        size_t clen = 0;
+        const char *cm = nmx_capture_comment(cap, &clen);
+        if (cm && clen)
+            printf("  comment:     %.*s\n", (int)(clen > 200 ? 200 : clen), cm);
+        printf("  commented frames: %zu\n", commented);
+        nmx_capture_close(cap);
+    }
+    return rc;
+}
+
+static bool parse_format(const char *fmt, nmx_write_format *wf)
+{
+    if (strcmp(fmt, "pcap") == 0)
+        *wf = NMX_WRITE_PCAP_US;
+    else if (strcmp(fmt, "pcap-ns") == 0)
+        *wf = NMX_WRITE_PCAP_NS;
+    else if (strcmp(fmt, "pcapng") == 0)
+        *wf = NMX_WRITE_PCAPNG;
+    else if (strcmp(fmt, "netmon") == 0)
+        *wf = NMX_WRITE_NETMON;
+    else
+        return false;
+    return true;
+}
+
+static const char *format_from_name(const char *out)
+{
+    const char *dot = strrchr(out, '.');
+    return !dot ? "pcapng" : strcmp(dot, ".cap") == 0 ? "netmon"
+                           : strcmp(dot, ".pcap") == 0 ? "pcap" : "pcapng";
+}
+
+static int cmd_sample(int argc, char **argv)
+{
+    const char *out = NULL, *fmt = NULL;
+    uint64_t frames = 3000, seed = 1;
+    for (int a = 0; a < argc; a++) {
+        if (strcmp(argv[a], "--format") == 0 && a + 1 < argc)
+            fmt = argv[++a];
+        else if (strcmp(argv[a], "--frames") == 0 && a + 1 < argc)
+            frames = strtoull(argv[++a], NULL, 10);
+        else if (strcmp(argv[a], "--seed") == 0 && a + 1 < argc)
+            seed = strtoull(argv[++a], NULL, 10);
+        else if (!out)
+            out = argv[a];
+        else
+            return cli_usage(stderr);
+    }
+    if (!out)
+        return cli_usage(stderr);
+    nmx_write_format wf;
+    if (!parse_format(fmt ? fmt : format_from_name(out), &wf)) {
+        fprintf(stderr, "nmexpert: unknown format '%s'\n", fmt);
+        return EXIT_USAGE;
+    }
+    nmx_diag d;
+    if (nmx_sample_write(out, wf, frames, seed, &d) != NMX_OK) {
+        fprintf(stderr, "nmexpert: %s\n", d.msg);
+        return EXIT_IO;
+    }
+    printf("%s: %llu frames of sample traffic\n", out, (unsigned long long)frames);
+    return EXIT_OK;
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL, *fmt = NULL, *filter = NULL;
+    for (int a = 0; a < argc; a++) {
+        if (strcmp(argv[a], "--format") == 0 && a + 1 < argc)
+            fmt = argv[++a];
+        else if (strcmp(argv[a], "--filter") == 0 && a + 1 < argc)
+            filter = argv[++a];
+        else if (!in)
+            in = argv[a];
+        else if (!out)
+            out = argv[a];
+        else
+            return cli_usage(stderr);
+    }
+    if (!in || !out)
+        return cli_usage(stderr);
+    if (!fmt)
+        fmt = format_from_name(out);
+    nmx_write_format wf;
+    if (!parse_format(fmt, &wf)) {
+        fprintf(stderr, "nmexpert: unknown format '%s'\n", fmt);
+        return EXIT_USAGE;
+    }
+    nmx_diag d;
+    nmx_filter *flt = NULL;
+    if (filter && nmx_filter_bpf(filter, &flt, &d) != NMX_OK) {
+        fprintf(stderr, "nmexpert: %s\n", d.msg);
+        return EXIT_USAGE;
+    }
+    nmx_capture *cap;
+    if (nmx_capture_open(in, 0, &cap, &d) != NMX_OK) {
+        fprintf(stderr, "nmexpert: %s\n", d.msg);
+        nmx_filter_free(flt);
+        return EXIT_IO;
+    }
+    print_warnings(cap);
+    uint64_t n = nmx_capture_frame_count(cap), written = 0, skipped = 0;
+    uint32_t lt = 1;
+    nmx_frame f;
+    if (n && nmx_capture_frame(cap, 0, &f) == NMX_OK && f.linktype != NMX_LINKTYPE_NONE)
+        lt = f.linktype;
+    nmx_writer *w;
+    int rc = EXIT_OK;
+    if (nmx_writer_open(out, wf, lt, 0, &w, &d) != NMX_OK) {
+        fprintf(stderr, "nmexpert: %s\n", d.msg);
+        rc = EXIT_IO;
+    } else {
+        for (uint64_t i = 0; i < n; i++) {
+            if (nmx_capture_frame(cap, i, &f) != NMX_OK)
+                continue;
+            if (flt && !nmx_filter_match(flt, &f)) {
+                continue;
+            }
+            nmx_err e = nmx_writer_add(w, &f);
+            if (e == NMX_EINVAL) { /* a frame this format cannot hold */
+                skipped++;
+                continue;
+            }
+            if (e != NMX_OK) {
+                fprintf(stderr, "nmexpert: %s: frame %" PRIu64 ": %s\n", out, i,
+                        nmx_strerror(e));
+                rc = EXIT_IO;
+                break;
+            }
+            written++;
+        }
+        if (nmx_writer_close(w, &d) != NMX_OK) {
+            fprintf(stderr, "nmexpert: %s\n", d.msg);
+            rc = EXIT_IO;
+        }
+    }
+    if (skipped)
+        fprintf(stderr,
+                "nmexpert: %" PRIu64 " frame%s skipped: link type not representable in %s\n",
+                skipped, skipped == 1 ? "" : "s", fmt);
+    if (rc == EXIT_OK)
+        printf("%s: %" PRIu64 " frames written (%s)\n", out, written, fmt);
+    nmx_capture_close(cap);
+    nmx_filter_free(flt);
+    return rc;
+}
+
+/* The built-in experts: installed beside the library, or, in a build tree,
+ * in ../experts relative to this program. */
+static void find_builtin_dir(const char *argv0)
+{
+    if (getenv("NMEXPERT_BUILTIN_DIR"))
+        return;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        (void)argv0;
+        return;
+    }
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    char cand[4200];
+    snprintf(cand, sizeof cand, "%s/../experts", exe);
+    if (access(cand, R_OK) == 0)
+        setenv("NMEXPERT_BUILTIN_DIR", cand, 0);
+}
+
 int main(int argc, char **argv)
 {
+    find_builtin_dir(argv[0]);
     if (argc < 2)
-        return usage(stderr);
+        return cli_usage(stderr);
     if (strcmp(argv[1], "demo") == 0)
         return cmd_demo();
+    if (strcmp(argv[1], "info") == 0)
+        return cmd_info(argc - 2, argv + 2);
+    if (strcmp(argv[1], "convert") == 0)
+        return cmd_convert(argc - 2, argv + 2);
+    if (strcmp(argv[1], "sample") == 0)
+        return cmd_sample(argc - 2, argv + 2);
+    if (strcmp(argv[1], "run") == 0)
+        return cli_run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "list") == 0)
+        return cli_list(argc - 2, argv + 2);
+    if (strcmp(argv[1], "configure") == 0)
+        return cli_configure(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("nmexpert %s\n", nmx_version());
         return 0;
     }
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0)
-        return usage(stdout);
+        return cli_usage(stdout);
     fprintf(stderr, "nmexpert: unknown command '%s'\n", argv[1]);
-    return usage(stderr);
+    return cli_usage(stderr);
 }
