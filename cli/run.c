@@ -628,10 +628,10 @@ int cli_run(int argc, char **argv)
     }
     for (size_t i = 0; i < r.nsinks; i++)
         nmx_sink_close(r.sinks[i]);
-    if (!quiet)
-        for (size_t i = 0; i < r.njobs; i++)
-            if (atomic_load(&r.jobs[i].state) == 2)
-                fprintf(stderr, "nmexpert: %s\n", r.jobs[i].res.message);
+    /* One line per run, always (--quiet only silences the progress bars). */
+    for (size_t i = 0; i < r.njobs; i++)
+        if (atomic_load(&r.jobs[i].state) == 2)
+            fprintf(stderr, "nmexpert: %s\n", r.jobs[i].res.message);
     rc = worse(rc, exit_for(&r));
     if (stop_flag)
         rc = CLI_EXIT_INTERRUPTED;

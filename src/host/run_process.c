@@ -251,6 +251,8 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
         send_msg(&m);
     }
     BOOL v = run(child_key, config, &si, 0, NULL);
+    if (dm) /* spec C1: before unloading (the process ends instead) */
+        dm((HINSTANCE)dl, DLL_PROCESS_DETACH, NULL);
     fflush(stdout);
     send_memstats(child_key);
     nmx_heap_report rep;
