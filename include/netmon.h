@@ -309,14 +309,28 @@ typedef struct _ADDRESSDB   *HADDRESSDB;
 typedef DWORD_PTR            HPROPERTY;
 typedef const void          *HBLOB;
 
-typedef VOID          UNALIGNED *ULPVOID;
-typedef BYTE          UNALIGNED *ULPBYTE;
-typedef WORD          UNALIGNED *ULPWORD;
-typedef DWORD         UNALIGNED *ULPDWORD;
-typedef LARGE_INTEGER           *LPLARGEINT;
-typedef LARGE_INTEGER UNALIGNED *ULPLARGEINT;
-typedef SYSTEMTIME    UNALIGNED *ULPSYSTEMTIME;
-typedef SYSTEMTIME    UNALIGNED *ULPTIME;
+/* ULP... pointers may point at unaligned data (records inside capture files,
+ * property data inside frames). With GCC and Clang the pointed-to types are
+ * given alignment 1, so member accesses through them are compiled as
+ * unaligned accesses; elsewhere they are plain pointers. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define NMX_UNALIGNED_TYPE(t, name) typedef t name __attribute__((aligned(1)))
+#else
+#  define NMX_UNALIGNED_TYPE(t, name) typedef t name
+#endif
+NMX_UNALIGNED_TYPE(WORD, NMX_UWORD_);
+NMX_UNALIGNED_TYPE(DWORD, NMX_UDWORD_);
+NMX_UNALIGNED_TYPE(LARGE_INTEGER, NMX_ULARGE_INTEGER_);
+NMX_UNALIGNED_TYPE(SYSTEMTIME, NMX_USYSTEMTIME_);
+
+typedef VOID                   *ULPVOID;
+typedef BYTE                   *ULPBYTE;
+typedef NMX_UWORD_             *ULPWORD;
+typedef NMX_UDWORD_            *ULPDWORD;
+typedef LARGE_INTEGER          *LPLARGEINT;
+typedef NMX_ULARGE_INTEGER_    *ULPLARGEINT;
+typedef NMX_USYSTEMTIME_       *ULPSYSTEMTIME;
+typedef NMX_USYSTEMTIME_       *ULPTIME;
 
 /* ======================================================================== */
 /* 3. Error codes (DWORD)                                                   */
@@ -930,7 +944,8 @@ typedef struct _FRAME {
     DWORD   nBytesAvail;  /* bytes stored in MacFrame                    */
     BYTE    MacFrame[];   /* frame data, starting with the MAC header    */
 } FRAME, *LPFRAME;
-typedef FRAME UNALIGNED *ULPFRAME;
+NMX_UNALIGNED_TYPE(FRAME, NMX_UFRAME_);
+typedef NMX_UFRAME_ *ULPFRAME;
 
 /* Frame as handed to real-time capture clients. */
 typedef struct _FRAME_DESCRIPTOR {
@@ -1088,7 +1103,8 @@ typedef struct _PROPERTYINSTEX {
         TYPED_STRING  TypedString;
     };
 } PROPERTYINSTEX, *LPPROPERTYINSTEX;
-typedef PROPERTYINSTEX UNALIGNED *ULPPROPERTYINSTEX;
+NMX_UNALIGNED_TYPE(PROPERTYINSTEX, NMX_UPROPERTYINSTEX_);
+typedef NMX_UPROPERTYINSTEX_ *ULPPROPERTYINSTEX;
 
 /* One property attached to one frame. */
 typedef struct _PROPERTYINST {
