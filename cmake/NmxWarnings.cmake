@@ -3,8 +3,10 @@ set(NMX_WARNINGS
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
   -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition
   -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -Wformat=2
-  -Wundef -Wnull-dereference -Wdouble-promotion
-  -Wno-format-truncation)  # snprintf truncation is deliberate where used
+  -Wundef -Wnull-dereference -Wdouble-promotion)
+if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+  list(APPEND NMX_WARNINGS -Wno-format-truncation) # snprintf truncation is deliberate where used
+endif()
 if(NMX_WERROR)
   list(APPEND NMX_WARNINGS -Werror)
 endif()

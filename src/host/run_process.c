@@ -134,6 +134,15 @@ static void child_on_misuse(nmx_heap *h, const nmx_misuse *mu, void *ud)
     }
 }
 
+/* A complete comparison (libseccomp's SCMP_Ax macros leave a field to the
+ * compiler's zero-fill, which some warning sets reject). */
+static struct scmp_arg_cmp arg_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a,
+                                   scmp_datum_t b)
+{
+    struct scmp_arg_cmp c = {.arg = arg, .op = op, .datum_a = a, .datum_b = b};
+    return c;
+}
+
 static int apply_seccomp(void)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -159,7 +168,7 @@ static int apply_seccomp(void)
     /* threads only: clone without CLONE_THREAD makes a process */
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                              SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+                              arg_cmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
     if (rc == 0) /* glibc falls back to clone for threads */
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* writes only to stdout, stderr and the channel (fds 1..3) */
@@ -167,21 +176,21 @@ static int apply_seccomp(void)
                           SCMP_SYS(pwritev), SCMP_SYS(pwritev2)};
     for (size_t i = 0; i < sizeof writes / sizeof writes[0] && rc == 0; i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), writes[i], 1,
-                              SCMP_A0(SCMP_CMP_GT, CHAN_FD));
+                              arg_cmp(0, SCMP_CMP_GT, CHAN_FD, 0));
     /* no file opened for writing */
     const unsigned long wflags[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC};
     for (size_t i = 0; i < 4 && rc == 0; i++) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 1,
-                              SCMP_A2(SCMP_CMP_MASKED_EQ, wflags[i], wflags[i]));
+                              arg_cmp(2, SCMP_CMP_MASKED_EQ, wflags[i], wflags[i]));
         if (rc == 0)
             rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(open), 1,
-                                  SCMP_A1(SCMP_CMP_MASKED_EQ, wflags[i], wflags[i]));
+                                  arg_cmp(1, SCMP_CMP_MASKED_EQ, wflags[i], wflags[i]));
     }
     /* signals only to itself */
     pid_t self = getpid();
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(kill), 1,
-                              SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self));
+                              arg_cmp(0, SCMP_CMP_NE, (scmp_datum_t)self, 0));
     if (rc == 0)
         rc = seccomp_load(ctx);
     seccomp_release(ctx);
