@@ -137,6 +137,41 @@ static inline void list_del(struct chunk **head, struct chunk *c)
     c->list = L_NONE;
 }
 
+/* ---- the heap's run list ------------------------------------------- */
+
+/* Room for `more` entries (host memory); false when out of memory. */
+static bool runs_room(nmx_heap *h, size_t more)
+{
+    if (h->nruns + more <= h->runs_cap)
+        return true;
+    size_t cap = h->runs_cap ? h->runs_cap * 2 : 64;
+    while (cap < h->nruns + more)
+        cap *= 2;
+    struct hrun *r = realloc(h->runs, cap * sizeof *r);
+    if (!r)
+        return false;
+    h->runs = r;
+    h->runs_cap = cap;
+    return true;
+}
+
+/* Call runs_room first. */
+static void runs_push(nmx_heap *h, struct chunk *c, uint32_t n)
+{
+    h->runs[h->nruns] = (struct hrun){c->arena, c->idx, n};
+    c->rpos = (uint32_t)h->nruns++;
+}
+
+static void runs_del(nmx_heap *h, struct chunk *c)
+{
+    uint32_t i = c->rpos;
+    struct hrun last = h->runs[--h->nruns];
+    if (i != h->nruns) {
+        h->runs[i] = last;
+        chunk_meta(last.ar, last.idx)->rpos = i;
+    }
+}
+
 /* ---- small chunks ---------------------------------------------------- */
 
 static inline uint16_t *chunk_fs(struct chunk *c)
@@ -154,14 +189,16 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
     struct arena *ar;
     uint32_t idx;
     uint8_t zeroed;
+    uint32_t rpos = 0;
     if (c) {
         list_del(&h->empty, c);
         h->nempty--;
         ar = c->arena;
         idx = c->idx;
+        rpos = c->rpos;
         zeroed = 0;
     } else {
-        if (!nmx__chunks_acquire(1, h->otag, &ar, &idx))
+        if (!runs_room(h, 1) || !nmx__chunks_acquire(1, h->otag, &ar, &idx))
             return NULL;
         c = chunk_meta(ar, idx);
         zeroed = 1;
@@ -171,6 +208,10 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
     memset(c, 0, sizeof *c);
     c->arena = ar;
     c->idx = idx;
+    if (zeroed)
+        runs_push(h, c, 1);
+    else
+        c->rpos = rpos;
     c->kind = CK_SMALL;
     c->cls = (uint8_t)cls;
     c->zeroed = zeroed;
@@ -180,6 +221,7 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
     if (h->flags & NMX_HEAP_DEBUG) {
         c->sites = calloc(c->nblocks, sizeof *c->sites);
         if (!c->sites) {
+            runs_del(h, c);
             nmx__chunks_release(ar, idx, 1, h->otag);
             h->st.footprint_bytes -= CHUNK_SIZE;
             return NULL;
@@ -212,6 +254,7 @@ static void small_chunk_retire(nmx_heap *h, struct chunk *c)
         h->nempty++;
     } else {
         h->st.footprint_bytes -= CHUNK_SIZE;
+        runs_del(h, c);
         nmx__chunks_release(c->arena, c->idx, 1, h->otag);
     }
 }
@@ -375,13 +418,14 @@ static void *large_alloc(nmx_heap *h, size_t n, const void *site)
     } else {
         struct arena *ar;
         uint32_t idx;
-        if (!nmx__chunks_acquire(need, h->otag, &ar, &idx))
+        if (!runs_room(h, 1) || !nmx__chunks_acquire(need, h->otag, &ar, &idx))
             return NULL;
         c = chunk_meta(ar, idx);
         memset(c, 0, sizeof *c);
         c->arena = ar;
         c->idx = idx;
         c->nchunks = need;
+        runs_push(h, c, need);
         large_set_tails(ar, idx, 1, need, h->otag);
         cstate_set(ar, idx, ST_MAKE(CK_LHEAD, h->otag, idx));
         h->st.footprint_bytes += (uint64_t)need << CHUNK_SHIFT;
@@ -405,6 +449,7 @@ static void *large_alloc(nmx_heap *h, size_t n, const void *site)
 
 static void large_release_run(nmx_heap *h, struct chunk *c)
 {
+    runs_del(h, c);
     h->st.footprint_bytes -= (uint64_t)c->nchunks << CHUNK_SHIFT;
     nmx__chunks_release(c->arena, c->idx, c->nchunks, h->otag);
 }
@@ -520,6 +565,7 @@ static void *large_resize(nmx_heap *h, const struct loc *L, size_t n, nmx_err *e
             nmx__chunks_release(c->arena, c->idx + need, drop, h->otag);
             h->st.footprint_bytes -= (uint64_t)drop << CHUNK_SHIFT;
             c->nchunks = need;
+            h->runs[c->rpos].n = need;
             cap = (size_t)need << CHUNK_SHIFT;
             if (c->lhigh > cap)
                 c->lhigh = cap;
@@ -529,11 +575,12 @@ static void *large_resize(nmx_heap *h, const struct loc *L, size_t n, nmx_err *e
             memset(p + old, 0, dirty_end - old); /* n > cap >= dirty_end */
         h->st.footprint_bytes += (uint64_t)(need - c->nchunks) << CHUNK_SHIFT;
         c->nchunks = need;
+        h->runs[c->rpos].n = need;
         cap = (size_t)need << CHUNK_SHIFT;
     } else {
         struct arena *ar;
         uint32_t idx;
-        if (!nmx__chunks_acquire(need, h->otag, &ar, &idx)) {
+        if (!runs_room(h, 1) || !nmx__chunks_acquire(need, h->otag, &ar, &idx)) {
             *e = NMX_ENOMEM;
             h->st.failed_allocs++;
             return NULL;
@@ -554,6 +601,7 @@ static void *large_resize(nmx_heap *h, const struct loc *L, size_t n, nmx_err *e
         nc->llive = 1;
         nc->lsite = c->lsite;
         nc->lhigh = c->lhigh;
+        runs_push(h, nc, need);
         large_set_tails(ar, idx, 1, need, h->otag);
         cstate_set(ar, idx, ST_MAKE(CK_LHEAD, h->otag, idx));
         list_del(&h->large, c);
@@ -824,14 +872,9 @@ void nmx_heap_get_stats(nmx_heap *h, nmx_heap_stats *st)
 
 /* ---- ending a heap --------------------------------------------------- */
 
-struct run {
-    struct arena *ar;
-    uint32_t idx, n;
-};
-
 static int run_cmp(const void *a, const void *b)
 {
-    const struct run *x = a, *y = b;
+    const struct hrun *x = a, *y = b;
     if (x->ar != y->ar)
         return x->ar->index < y->ar->index ? -1 : 1;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
@@ -888,56 +931,29 @@ static void scan_live(nmx_heap *h, nmx_heap_report *r)
 /* Give every chunk of h back (quarantine + background return to the OS). */
 static void release_all_chunks(nmx_heap *h)
 {
-    size_t nruns = 0, cap = 0;
-    struct run *runs = NULL;
-    struct release_batch batch = {.count = 0};
-#define ADD_RUN(C, N)                                                                      \
-    do {                                                                                   \
-        if (nruns == cap) {                                                                \
-            size_t nc_ = cap ? cap * 2 : 256;                                              \
-            struct run *r_ = realloc(runs, nc_ * sizeof *r_);                              \
-            if (!r_) {                                                                     \
-                nmx__batch_add(&batch, (C)->arena, (C)->idx, (N), h->otag);                \
-                break;                                                                     \
-            }                                                                              \
-            runs = r_;                                                                     \
-            cap = nc_;                                                                     \
-        }                                                                                  \
-        runs[nruns++] = (struct run){(C)->arena, (C)->idx, (N)};                           \
-    } while (0)
-    for (unsigned cls = 0; cls < NCLASSES; cls++) {
-        struct chunk *lists[2] = {h->avail[cls], h->full[cls]};
-        for (int li = 0; li < 2; li++)
-            for (struct chunk *c = lists[li], *nx; c; c = nx) {
-                nx = c->next;
-                free(c->sites);
-                c->sites = NULL;
-                ADD_RUN(c, 1u);
-            }
-        h->avail[cls] = h->full[cls] = NULL;
-    }
-    for (struct chunk *c = h->empty, *nx; c; c = nx) {
-        nx = c->next;
-        ADD_RUN(c, 1u);
-    }
-    struct chunk *ll[2] = {h->large, h->lcache};
-    for (int li = 0; li < 2; li++)
-        for (struct chunk *c = ll[li], *nx; c; c = nx) {
-            nx = c->next;
-            c->llive = 0;
-            ADD_RUN(c, c->nchunks);
+    /* Only debug heaps keep host memory per chunk (allocation sites). */
+    if (h->flags & NMX_HEAP_DEBUG)
+        for (unsigned cls = 0; cls < NCLASSES; cls++) {
+            struct chunk *lists[2] = {h->avail[cls], h->full[cls]};
+            for (int li = 0; li < 2; li++)
+                for (struct chunk *c = lists[li]; c; c = c->next) {
+                    free(c->sites);
+                    c->sites = NULL;
+                }
         }
-#undef ADD_RUN
+    memset(h->avail, 0, sizeof h->avail);
+    memset(h->full, 0, sizeof h->full);
     h->empty = h->large = h->lcache = NULL;
     h->nempty = 0;
     h->lcache_bytes = 0;
-    if (runs) {
-        qsort(runs, nruns, sizeof *runs, run_cmp);
-        for (size_t i = 0; i < nruns; i++)
-            nmx__batch_add(&batch, runs[i].ar, runs[i].idx, runs[i].n, h->otag);
-        free(runs);
-    }
+    /* The run list is in acquisition order, which is mostly address order:
+     * sorting it lets neighbouring runs coalesce into few releases. */
+    struct release_batch batch = {.count = 0};
+    qsort(h->runs, h->nruns, sizeof *h->runs, run_cmp);
+    for (size_t i = 0; i < h->nruns; i++)
+        nmx__batch_add(&batch, h->runs[i].ar, h->runs[i].idx, h->runs[i].n, h->otag);
     nmx__batch_flush(&batch);
+    h->nruns = 0;
     h->st.footprint_bytes = 0;
 }
 
@@ -954,7 +970,7 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
 {
     if (!h)
         return NMX_EINVAL;
-    nmx_lock_acquire(&h->lock); /* slow path: the bias ends with the heap */
+    nmx_lock_acquire(&h->lock);
     if (!h->alive) {
         nmx_lock_release(&h->lock);
         return NMX_EBADKEY;
@@ -989,21 +1005,12 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
 
 /* Lock two heaps in slot order; `a` through the slow path if `a_excl` (it
  * is going to end). */
-static void lock_two(nmx_heap *a, nmx_heap *b, bool a_excl)
+/* Locks two heaps in slot order (no deadlock between opposite pairs). */
+static void lock_two(nmx_heap *a, nmx_heap *b)
 {
-    if (a->slot < b->slot) {
-        if (a_excl)
-            nmx_lock_acquire(&a->lock);
-        else
-            nmx_lock_acquire(&a->lock);
-        nmx_lock_acquire(&b->lock);
-    } else {
-        nmx_lock_acquire(&b->lock);
-        if (a_excl)
-            nmx_lock_acquire(&a->lock);
-        else
-            nmx_lock_acquire(&a->lock);
-    }
+    nmx_heap *first = a->slot < b->slot ? a : b, *second = first == a ? b : a;
+    nmx_lock_acquire(&first->lock);
+    nmx_lock_acquire(&second->lock);
 }
 
 static void reown(struct chunk *c, uint64_t owner)
@@ -1028,15 +1035,25 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
 {
     if (!h || !into || h == into)
         return NMX_EINVAL;
-    lock_two(h, into, true);
+    lock_two(h, into);
     if (!h->alive || !into->alive || (h->sys != NULL) != (into->sys != NULL)) {
         nmx_lock_release(&h->lock);
         nmx_lock_release(&into->lock);
         return NMX_EBADKEY;
     }
+    if (!h->sys && !runs_room(into, h->nruns)) {
+        nmx_lock_release(&h->lock);
+        nmx_lock_release(&into->lock);
+        return NMX_ENOMEM; /* nothing moved */
+    }
     if (h->sys) {
         nmx__sys_move(h, into);
     } else {
+        for (size_t i = 0; i < h->nruns; i++) {
+            chunk_meta(h->runs[i].ar, h->runs[i].idx)->rpos = (uint32_t)into->nruns;
+            into->runs[into->nruns++] = h->runs[i];
+        }
+        h->nruns = 0;
         for (unsigned cls = 0; cls < NCLASSES; cls++) {
             splice(&into->avail[cls], &h->avail[cls], into->otag, L_AVAIL);
             splice(&into->full[cls], &h->full[cls], into->otag, L_FULL);
@@ -1073,7 +1090,7 @@ void *nmx_heap_handover(nmx_heap *from, void *p, nmx_heap *to, nmx_err *err)
         *e = nmx_heap_owns(from, p) ? NMX_OK : NMX_EBADPTR;
         return *e == NMX_OK ? p : NULL;
     }
-    lock_two(from, to, false);
+    lock_two(from, to);
     void *q = NULL;
     if (!from->alive || !to->alive || (from->sys != NULL) != (to->sys != NULL)) {
         *e = NMX_EBADKEY;
@@ -1085,8 +1102,12 @@ void *nmx_heap_handover(nmx_heap *from, void *p, nmx_heap *to, nmx_err *err)
         if (k >= 0) {
             nmx__misuse(from, (nmx_misuse_kind)k, NMX_OP_HANDOVER, p, 0, NULL);
             *e = NMX_EBADPTR;
+        } else if (L.c->kind == CK_LHEAD && !runs_room(to, 1)) {
+            *e = NMX_ENOMEM;
         } else if (L.c->kind == CK_LHEAD) {
             /* Re-own the run: same address. */
+            runs_del(from, L.c);
+            runs_push(to, L.c, L.c->nchunks);
             list_del(&from->large, L.c);
             reown(L.c, to->otag);
             list_push(&to->large, L.c, L_LARGE);

@@ -27,6 +27,14 @@ struct nmx_heap {
     struct chunk *lcache;          /* freed large runs kept for reuse       */
     uint64_t lcache_bytes;
 
+    /* Every run of chunks the heap holds (small chunks: n = 1), compact, so
+     * that ending the heap never touches the chunks' metadata pages. */
+    struct hrun {
+        struct arena *ar;
+        uint32_t idx, n;
+    } *runs;
+    size_t nruns, runs_cap;
+
     /* malloc mode */
     struct sysblk *sys;
     size_t sys_cap, sys_len, sys_tomb;

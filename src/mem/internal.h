@@ -75,6 +75,7 @@ struct chunk {
     struct chunk *next, *prev;  /* in one of the heap's lists              */
     struct arena *arena;
     uint32_t idx;               /* chunk index in its arena                */
+    uint32_t rpos;              /* position in the owner's run list        */
     uint8_t kind;               /* CK_SMALL / CK_LHEAD / CK_EMPTY          */
     uint8_t cls;                /* size class (small)                      */
     uint8_t zeroed;             /* never-used blocks [bump,n) are zero     */
