@@ -50,6 +50,8 @@ typedef struct nmx_heap nmx_heap;
 /* Heap flags (nmx_heap_config.flags). */
 #define NMX_HEAP_DEBUG            0x1u /* record the allocating call site      */
 #define NMX_HEAP_CHECK_ON_DESTROY 0x2u /* scan live blocks for overruns at end */
+#define NMX_HEAP_TERMINATE_ON_QUOTA 0x8u /* a quota failure also requests
+                                            termination (nmx_heap_terminate) */
 #define NMX_HEAP_UNINIT           0x4u /* nmx_heap_alloc does not zero-fill
                                           (malloc-like; for the host's own
                                           heaps, never for expert sessions) */

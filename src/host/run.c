@@ -114,7 +114,8 @@ nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res)
         nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION,
                                  .name = name,
                                  .memory_limit = cfg->memory_limit,
-                                 .heap_flags = cfg->heap_flags,
+                                 .heap_flags = cfg->heap_flags |
+                                               (cfg->memory_limit ? NMX_HEAP_TERMINATE_ON_QUOTA : 0),
                                  .capture = cfg->capture,
                                  .ui_filter = cfg->ui_filter,
                                  .focus_frame = cfg->focus_frame,
@@ -140,8 +141,9 @@ nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res)
         nmx_session_close(ctx.key, &res->memory);
         if (ctx.config)
             nmx_host_free(ctx.config);
-        if (res->outcome == NMX_RUN_FAILED && st.quota_failures)
-            res->outcome = NMX_RUN_MEMORY;
+        if ((res->outcome == NMX_RUN_FAILED || res->outcome == NMX_RUN_COMPLETED ||
+             res->outcome == NMX_RUN_TERMINATED) && st.quota_failures)
+            res->outcome = NMX_RUN_MEMORY; /* the limit asked it to stop */
         if (res->outcome == NMX_RUN_COMPLETED && res->status.status == EXPERTSTATUS_PROBLEM)
             res->outcome = NMX_RUN_FAILED;
     }

@@ -205,6 +205,25 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     struct rlimit rl = {0, 0};
     setrlimit(RLIMIT_CORE, &rl);
+    if (cfg->memory_limit) {
+        /* Address space: what the host already maps (the capture...) plus
+         * room for the limit twice over and for the allocator to reserve an
+         * arena (8 GiB while it aligns one, plus metadata); mappings beyond
+         * that fail in the expert. Resident memory is watched separately. */
+        unsigned long vm_pages = 0, res_pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (f) {
+            if (fscanf(f, "%lu %lu", &vm_pages, &res_pages) != 2)
+                vm_pages = 0;
+            fclose(f);
+        }
+        if (vm_pages) {
+            rlim_t as = (rlim_t)vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) +
+                        (rlim_t)cfg->memory_limit * 2 + ((rlim_t)16 << 30);
+            struct rlimit a = {as, as};
+            setrlimit(RLIMIT_AS, &a);
+        }
+    }
     if (cfg->timeout_ms) {
         rlim_t cpu = (rlim_t)(cfg->timeout_ms + (cfg->grace_ms ? cfg->grace_ms : 2000)) / 1000 + 5;
         struct rlimit c = {cpu, cpu + 2};
@@ -245,7 +264,8 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION,
                              .name = name,
                              .memory_limit = cfg->memory_limit,
-                             .heap_flags = cfg->heap_flags,
+                             .heap_flags = cfg->heap_flags |
+                                           (cfg->memory_limit ? NMX_HEAP_TERMINATE_ON_QUOTA : 0),
                              .capture = cfg->capture,
                              .ui_filter = ui,
                              .focus_frame = cfg->focus_frame,
@@ -542,9 +562,10 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
             res->outcome = NMX_RUN_TIMEOUT;
         else if (why == WHY_STOP || code == 124)
             res->outcome = NMX_RUN_TERMINATED;
+        else if (mem.failed_allocs && cfg->memory_limit)
+            res->outcome = NMX_RUN_MEMORY; /* the limit asked it to stop */
         else if (!res->run_value || res->status.status == EXPERTSTATUS_PROBLEM)
-            res->outcome = mem.failed_allocs && cfg->memory_limit ? NMX_RUN_MEMORY
-                                                                  : NMX_RUN_FAILED;
+            res->outcome = NMX_RUN_FAILED;
         else
             res->outcome = NMX_RUN_COMPLETED;
     } else {

@@ -171,7 +171,9 @@ nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key)
     s->nevents = 0;
     memset(&s->startup, 0, sizeof s->startup);
     s->startup.hCapture = hc;
-    s->startup.dwFrameNumber = cfg ? cfg->focus_frame : INVALID_FRAME_NUMBER;
+    /* C5: the focus fields are zero when nothing has the focus. */
+    s->startup.dwFrameNumber =
+        cfg && cfg->focus_frame != INVALID_FRAME_NUMBER ? cfg->focus_frame : 0;
     if (hc) {
         const char *name = nmx_capture_name(hc->cap);
         snprintf(s->startup.szCaptureFile, sizeof s->startup.szCaptureFile, "%s",

@@ -497,6 +497,8 @@ __attribute__((noinline)) static bool alloc_precheck_slow(nmx_heap *h, size_t ol
         *e = NMX_EQUOTA;
         h->st.failed_allocs++;
         h->st.quota_failures++;
+        if (h->flags & NMX_HEAP_TERMINATE_ON_QUOTA)
+            atomic_store_explicit(&h->terminating, true, memory_order_relaxed);
         return false;
     }
     if (fault_check()) {

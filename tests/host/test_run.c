@@ -138,6 +138,11 @@ static void t_memory_released(void **s)
     assert_true(r.memory.leaked_bytes <= 8u << 20);
     assert_true(r.memory.leaked_blocks >= 7);
     nmx_heap_report_free(&r.memory);
+    /* a limit that is not reached changes nothing */
+    r = run_mode("ok", iso, 5000, 64u << 20, 0, NULL);
+    assert_int_equal(r.outcome, NMX_RUN_COMPLETED);
+    assert_int_equal(r.events, 2);
+    nmx_heap_report_free(&r.memory);
     r = run_mode("threads", iso, 5000, 0, 0, NULL);
     assert_int_equal(r.outcome, NMX_RUN_COMPLETED);
     assert_int_equal(r.memory.leaked_blocks, 4000); /* the threads' blocks, released */
