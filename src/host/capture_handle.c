@@ -80,6 +80,9 @@ nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out)
         }
     }
     c->mac_type = nmx_capture_mac_type(cap);
+    unsigned major = 0, minor = 0;
+    nmx_capture_version(cap, &major, &minor);
+    c->netmon2 = nmx_capture_get_format(cap) == NMX_FORMAT_NETMON2 && major == 2;
     c->fh_len = (size_t)c->nframes + 1;
     void *r = mmap(NULL, c->fh_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r == MAP_FAILED) {
@@ -186,12 +189,8 @@ HFRAME nmx__hframe_make(struct _CAPTURE *c, uint32_t n)
 
 ULPFRAME nmx__frame_record(struct _CAPTURE *c, const nmx_frame *fr, uint8_t **buf, size_t *cap)
 {
-    nmx_capture_format fmt = nmx_capture_get_format(c->cap);
-    unsigned major = 0, minor = 0;
-    nmx_capture_version(c->cap, &major, &minor);
-    if (fr->netmon_record && major == 2)
+    if (c->netmon2 && fr->netmon_record)
         return (ULPFRAME)(uintptr_t)fr->netmon_record; /* the file's own record */
-    (void)fmt;
     size_t need = 16 + (size_t)fr->caplen;
     if (need > *cap) {
         size_t nc = need < 4096 ? 4096 : need * 2;

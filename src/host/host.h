@@ -24,6 +24,7 @@ struct _CAPTURE {
     uint8_t *fh_base;         /* reserved, never touched: hFrame = base + n */
     size_t fh_len;
     DWORD mac_type;
+    bool netmon2;             /* records are FRAME records: hand them out as is */
 };
 
 /* HCAPTURE / HFRAME validation and decoding (capture_handle.c). */
