@@ -1,0 +1,204 @@
+/*
+ * scanbench: one capture scan, done the way an expert does it.
+ *
+ *   scanbench scan FILE               every frame through ExpertGetFrame
+ *   scanbench scan-filter FILE EXPR   the same with a BPF display filter
+ *   scanbench open-only FILE          nmx_capture_open + nmx_capture_close only
+ *
+ * scan: nmx_hcapture_open(FILE), nmx_session_open with .capture = it, then
+ * ExpertGetFrame(key, GET_FRAME_NEXT_FORWARD, 0, n, NULL, &d) from
+ * n = (DWORD)-1 until NMERR_FRAME_NOT_FOUND, reading the first byte of every
+ * frame through d.pFrame->MacFrame. scan-filter: the filter (nmx_filter_bpf)
+ * is the session's display filter (.ui_filter) and the calls pass
+ * FLAGS_DEFER_TO_UI_FILTER; with HFILTER=1 in the environment it is passed as
+ * hFilter instead. The clock starts before anything is opened (filter
+ * compilation, open and indexing are included) and stops after the session
+ * and the capture are closed.
+ *
+ * Prints one line of key=value pairs:
+ *   mode, file, format, frames (frames returned), total_frames, bytes (sum of
+ *   nBytesAvail of the frames returned), touched (first bytes read), xsum,
+ *   wall_ms (everything), open_ms (nmx_hcapture_open or nmx_capture_open),
+ *   session_ms, scan_ms (the ExpertGetFrame loop), close_ms,
+ *   cpu_user_ms, cpu_sys_ms, minflt, majflt,
+ *   rss_kb, rss_anon_kb, rss_file_kb (from /proc/self/status at the end of
+ *   the scan, before closing), rss_anon_base_kb (before opening),
+ *   anon_growth_kb = rss_anon_kb - rss_anon_base_kb, hwm_kb (VmHWM),
+ *   anon_growth_per_frame (bytes), file_bytes.
+ * Set NMX_QUIET=1 to silence the host's log lines.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "netmon.h"
+#include "nmexpert/capture.h"
+#include "nmexpert/filter.h"
+#include "nmexpert/hcapture.h"
+#include "nmexpert/session.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+struct mem {
+    long rss, anon, file, hwm;
+};
+
+static struct mem mem_now(void)
+{
+    struct mem m = { -1, -1, -1, -1 };
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return m;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        long v;
+        if (sscanf(line, "VmRSS: %ld", &v) == 1)
+            m.rss = v;
+        else if (sscanf(line, "RssAnon: %ld", &v) == 1)
+            m.anon = v;
+        else if (sscanf(line, "RssFile: %ld", &v) == 1)
+            m.file = v;
+        else if (sscanf(line, "VmHWM: %ld", &v) == 1)
+            m.hwm = v;
+    }
+    fclose(f);
+    return m;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: scanbench scan FILE | scan-filter FILE EXPR | open-only FILE\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3)
+        usage();
+    const char *mode = argv[1], *path = argv[2];
+    const char *expr = NULL;
+    bool open_only = false;
+    if (strcmp(mode, "scan") == 0 && argc == 3) {
+    } else if (strcmp(mode, "scan-filter") == 0 && argc == 4) {
+        expr = argv[3];
+    } else if (strcmp(mode, "open-only") == 0 && argc == 3) {
+        open_only = true;
+    } else {
+        usage();
+    }
+    const char *hf_env = getenv("HFILTER");
+    bool as_hfilter = hf_env && strcmp(hf_env, "1") == 0;
+    struct stat st;
+    long long file_bytes = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+
+    struct mem base = mem_now();
+    nmx_diag diag;
+    double t0 = now_ms(), t_open, t_sess, t_scan, t_end;
+    uint64_t frames = 0, bytes = 0, touched = 0, total = 0;
+    unsigned xsum = 0;
+    const char *fmt_name = "?";
+    char fmt_buf[80];
+    struct mem peak;
+
+    if (open_only) {
+        nmx_capture *cap;
+        if (nmx_capture_open(path, 0, &cap, &diag) != NMX_OK) {
+            fprintf(stderr, "scanbench: %s\n", diag.msg);
+            return 1;
+        }
+        t_open = now_ms();
+        total = nmx_capture_frame_count(cap);
+        snprintf(fmt_buf, sizeof fmt_buf, "%s", nmx_capture_format_name(cap));
+        fmt_name = fmt_buf;
+        t_sess = t_scan = now_ms();
+        peak = mem_now();
+        nmx_capture_close(cap);
+        t_end = now_ms();
+    } else {
+        nmx_filter *filt = NULL;
+        if (expr && nmx_filter_bpf(expr, &filt, &diag) != NMX_OK) {
+            fprintf(stderr, "scanbench: %s\n", diag.msg);
+            return 1;
+        }
+        HCAPTURE hc;
+        if (nmx_hcapture_open(path, &hc, &diag) != NMX_OK) {
+            fprintf(stderr, "scanbench: %s\n", diag.msg);
+            return 1;
+        }
+        t_open = now_ms();
+        nmx_capture *cap = nmx_hcapture_capture(hc);
+        total = nmx_capture_frame_count(cap);
+        snprintf(fmt_buf, sizeof fmt_buf, "%s", nmx_capture_format_name(cap));
+        fmt_name = fmt_buf;
+        nmx_session_config cfg = {
+            .version = NMX_SESSION_CONFIG_VERSION,
+            .name = "scanbench",
+            .capture = hc,
+            .ui_filter = as_hfilter ? NULL : filt,
+            .focus_frame = 0xFFFFFFFFu,
+        };
+        nmx_key key;
+        nmx_err e = nmx_session_open(&cfg, &key);
+        if (e != NMX_OK) {
+            fprintf(stderr, "scanbench: nmx_session_open failed (%d)\n", (int)e);
+            return 1;
+        }
+        t_sess = now_ms();
+
+        /* The expert's loop. */
+        HEXPERTKEY hk = (HEXPERTKEY)key;
+        HFILTER hfilter = as_hfilter ? (HFILTER)(void *)filt : NULL;
+        DWORD flags = (expr && !as_hfilter) ? FLAGS_DEFER_TO_UI_FILTER : 0;
+        EXPERTFRAMEDESCRIPTOR d;
+        DWORD n = (DWORD)-1, rc;
+        while ((rc = ExpertGetFrame(hk, GET_FRAME_NEXT_FORWARD, flags, n, hfilter, &d)) ==
+               NMERR_SUCCESS) {
+            ULPFRAME fr = d.pFrame;
+            bytes += fr->nBytesAvail;
+            if (fr->nBytesAvail) {
+                xsum += fr->MacFrame[0];
+                touched++;
+            }
+            frames++;
+            n = d.FrameNumber;
+        }
+        t_scan = now_ms();
+        peak = mem_now();
+        if (rc != NMERR_FRAME_NOT_FOUND && !(rc == NMERR_NO_FRAMES && total == 0)) {
+            fprintf(stderr, "scanbench: ExpertGetFrame stopped with %lu after %llu frames\n",
+                    (unsigned long)rc, (unsigned long long)frames);
+            return 1;
+        }
+        nmx_session_close(key, NULL);
+        nmx_hcapture_close(hc);
+        nmx_filter_free(filt);
+        t_end = now_ms();
+    }
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long anon_growth = peak.anon - base.anon;
+    printf("mode=%s file=%s format=\"%s\" frames=%llu total_frames=%llu bytes=%llu touched=%llu "
+           "xsum=%u wall_ms=%.3f open_ms=%.3f session_ms=%.3f scan_ms=%.3f close_ms=%.3f "
+           "cpu_user_ms=%.1f cpu_sys_ms=%.1f minflt=%ld majflt=%ld rss_kb=%ld rss_anon_kb=%ld "
+           "rss_file_kb=%ld rss_anon_base_kb=%ld anon_growth_kb=%ld hwm_kb=%ld "
+           "anon_growth_per_frame=%.3f file_bytes=%lld filter=%s\n",
+           mode, path, fmt_name, (unsigned long long)frames, (unsigned long long)total,
+           (unsigned long long)bytes, (unsigned long long)touched, xsum, t_end - t0, t_open - t0,
+           t_sess - t_open, t_scan - t_sess, t_end - t_scan,
+           ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3,
+           ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3, ru.ru_minflt, ru.ru_majflt,
+           peak.rss, peak.anon, peak.file, base.anon, anon_growth, peak.hwm,
+           total ? (double)anon_growth * 1024.0 / (double)total : 0.0, file_bytes,
+           expr ? (as_hfilter ? "hfilter" : "ui") : "none");
+    return 0;
+}
