@@ -25,20 +25,6 @@
 
 #define CONFIG_MAX (16u << 20) /* largest configuration accepted back */
 
-static void write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        c += w;
-        n -= (size_t)w;
-    }
-}
-
 struct answer {
     int32_t loaded;
     int32_t returned;
@@ -58,7 +44,7 @@ static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t 
                                 : NULL;
     if (!conf) {
         snprintf(a.reason, sizeof a.reason, "%s", dl ? "no Configure entry point" : dlerror());
-        write_all(fd, &a, sizeof a);
+        nmx__write_all(fd, &a, sizeof a);
         _exit(0);
     }
     a.loaded = 1;
@@ -71,7 +57,7 @@ static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t 
     nmx_key key;
     if (nmx_session_open(&sc, &key) != NMX_OK) {
         snprintf(a.reason, sizeof a.reason, "cannot open a session");
-        write_all(fd, &a, sizeof a);
+        nmx__write_all(fd, &a, sizeof a);
         _exit(0);
     }
     PEXPERTCONFIG cfg = NULL;
@@ -100,11 +86,11 @@ static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t 
             len = CONFIG_MAX;
     }
     a.len = (uint32_t)len;
-    write_all(fd, &a, sizeof a);
+    nmx__write_all(fd, &a, sizeof a);
     if (len) {
         DWORD l32 = (DWORD)len; /* the stored blob's length field counts itself */
-        write_all(fd, &l32, sizeof l32);
-        write_all(fd, (const uint8_t *)cfg + sizeof(DWORD), len - sizeof(DWORD));
+        nmx__write_all(fd, &l32, sizeof l32);
+        nmx__write_all(fd, (const uint8_t *)cfg + sizeof(DWORD), len - sizeof(DWORD));
     }
     _exit(0);
 }

@@ -84,29 +84,21 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
         }
         found = n;
         have = true;
-    } else if (Direction == GET_FRAME_NEXT_FORWARD) {
-        uint32_t i = n == INVALID_FRAME_NUMBER ? 0 : n + 1;
-        for (uint32_t k = 0; i < total; i++, k++) {
-            if (k && k % TERM_CHECK_EVERY == 0 && terminating(hExpertKey)) {
-                rc = NMERR_EXPERT_TERMINATE;
-                goto out;
-            }
-            if (nmx_capture_frame(c->cap, i, &fr) == NMX_OK && passes(s, &fr, RequestFlags, f)) {
-                found = i;
-                have = true;
-                break;
-            }
-        }
     } else {
-        uint32_t i = (n == INVALID_FRAME_NUMBER || n >= total) ? total : n;
-        for (uint32_t k = 0; i > 0; k++) {
-            i--;
+        /* Walk forward from just after n (-1: from frame 0), or backward
+         * from just before n (-1 or past the end: from the last frame). */
+        bool fwd = Direction == GET_FRAME_NEXT_FORWARD;
+        int64_t i = fwd ? (n == INVALID_FRAME_NUMBER ? 0 : (int64_t)n + 1)
+                        : (n == INVALID_FRAME_NUMBER || n >= total ? (int64_t)total - 1
+                                                                   : (int64_t)n - 1);
+        for (uint32_t k = 0; i >= 0 && i < (int64_t)total; i += fwd ? 1 : -1, k++) {
             if (k && k % TERM_CHECK_EVERY == 0 && terminating(hExpertKey)) {
                 rc = NMERR_EXPERT_TERMINATE;
                 goto out;
             }
-            if (nmx_capture_frame(c->cap, i, &fr) == NMX_OK && passes(s, &fr, RequestFlags, f)) {
-                found = i;
+            if (nmx_capture_frame(c->cap, (uint64_t)i, &fr) == NMX_OK &&
+                passes(s, &fr, RequestFlags, f)) {
+                found = (uint32_t)i;
                 have = true;
                 break;
             }

@@ -65,6 +65,9 @@ void nmx__session_leave(struct nmx_session *s);
 /* Releases the session lock this thread holds, if any (fault recovery). */
 void nmx__session_unlock_held(void);
 
+/* write(2) until done or an error other than EINTR (pipes to/from children). */
+void nmx__write_all(int fd, const void *p, size_t n);
+
 /* Diagnostics of the host ("nmexpert: ..." on stderr unless silenced). */
 void nmx__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -106,21 +106,6 @@ struct probe_answer {
 
 enum { ST_START, ST_DLOPEN, ST_SYMBOLS, ST_DLLMAIN, ST_REGISTER, ST_DONE };
 
-static void write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w <= 0) {
-            if (w < 0 && errno == EINTR)
-                continue;
-            return;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-}
-
 static void probe_child(const char *path, int fd)
 {
     struct rlimit rl = {0, 0};
@@ -129,16 +114,16 @@ static void probe_child(const char *path, int fd)
     memset(&a, 0, sizeof a);
     /* Progress markers: the parent knows where a crash happened. */
     a.stage = ST_DLOPEN;
-    write_all(fd, &a.stage, sizeof a.stage);
+    nmx__write_all(fd, &a.stage, sizeof a.stage);
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
         a.stage = ST_DONE;
         snprintf(a.reason, sizeof a.reason, "cannot load: %s", dlerror());
-        write_all(fd, &a, sizeof a);
+        nmx__write_all(fd, &a, sizeof a);
         _exit(0);
     }
     a.stage = ST_SYMBOLS;
-    write_all(fd, &a.stage, sizeof a.stage);
+    nmx__write_all(fd, &a.stage, sizeof a.stage);
     PEXPERTREGISTERPROC reg = (PEXPERTREGISTERPROC)(uintptr_t)dlsym(dl, EXPERTENTRY_REGISTER);
     void *run = dlsym(dl, EXPERTENTRY_RUN);
     void *cfg = dlsym(dl, EXPERTENTRY_CONFIGURE);
@@ -150,23 +135,23 @@ static void probe_child(const char *path, int fd)
         snprintf(a.reason, sizeof a.reason, "missing entry point %s%s%s",
                  reg ? "" : EXPERTENTRY_REGISTER, !reg && !run ? " and " : "",
                  run ? "" : EXPERTENTRY_RUN);
-        write_all(fd, &a, sizeof a);
+        nmx__write_all(fd, &a, sizeof a);
         _exit(0);
     }
     if (dllmain) {
         a.stage = ST_DLLMAIN;
-        write_all(fd, &a.stage, sizeof a.stage);
+        nmx__write_all(fd, &a.stage, sizeof a.stage);
         BOOL (*dm)(HINSTANCE, ULONG, LPVOID) =
             (BOOL(*)(HINSTANCE, ULONG, LPVOID))(uintptr_t)dllmain;
         if (!dm((HINSTANCE)dl, DLL_PROCESS_ATTACH, NULL)) {
             a.stage = ST_DONE;
             snprintf(a.reason, sizeof a.reason, "DllMain(DLL_PROCESS_ATTACH) returned FALSE");
-            write_all(fd, &a, sizeof a);
+            nmx__write_all(fd, &a, sizeof a);
             _exit(0);
         }
     }
     a.stage = ST_REGISTER;
-    write_all(fd, &a.stage, sizeof a.stage);
+    nmx__write_all(fd, &a.stage, sizeof a.stage);
     BOOL ok = reg(&a.info);
     a.stage = ST_DONE;
     if (!ok) {
@@ -179,7 +164,7 @@ static void probe_child(const char *path, int fd)
     } else {
         a.ok = 1;
     }
-    write_all(fd, &a, sizeof a);
+    nmx__write_all(fd, &a, sizeof a);
     _exit(0);
 }
 

@@ -20,6 +20,25 @@ const char *nmx_run_outcome_name(nmx_run_outcome o)
     return (unsigned)o < NMX_RUN_OUTCOMES_ ? names[o] : "unknown";
 }
 
+void nmx__run_session_config(const nmx_run_config *cfg, char *name, size_t name_len,
+                             nmx_session_config *sc)
+{
+    snprintf(name, name_len, "%s", cfg->label ? cfg->label : cfg->expert->name);
+    memset(sc, 0, sizeof *sc);
+    sc->version = NMX_SESSION_CONFIG_VERSION;
+    sc->name = name;
+    sc->memory_limit = cfg->memory_limit;
+    /* the limit asks the expert to stop as well as failing the allocation */
+    sc->heap_flags = cfg->heap_flags | (cfg->memory_limit ? NMX_HEAP_TERMINATE_ON_QUOTA : 0);
+    sc->capture = cfg->capture;
+    sc->ui_filter = cfg->ui_filter;
+    sc->focus_frame = cfg->focus_frame;
+    sc->on_event = cfg->on_event;
+    sc->event_ud = cfg->event_ud;
+    sc->on_status = cfg->on_status;
+    sc->status_ud = cfg->status_ud;
+}
+
 static void on_misuse(nmx_heap *h, const nmx_misuse *m, void *ud)
 {
     (void)m;
@@ -110,19 +129,8 @@ nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res)
         e = nmx__run_process(cfg, &ctx, res);
     } else {
         char name[300];
-        snprintf(name, sizeof name, "%s", cfg->label ? cfg->label : cfg->expert->name);
-        nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION,
-                                 .name = name,
-                                 .memory_limit = cfg->memory_limit,
-                                 .heap_flags = cfg->heap_flags |
-                                               (cfg->memory_limit ? NMX_HEAP_TERMINATE_ON_QUOTA : 0),
-                                 .capture = cfg->capture,
-                                 .ui_filter = cfg->ui_filter,
-                                 .focus_frame = cfg->focus_frame,
-                                 .on_event = cfg->on_event,
-                                 .event_ud = cfg->event_ud,
-                                 .on_status = cfg->on_status,
-                                 .status_ud = cfg->status_ud};
+        nmx_session_config sc;
+        nmx__run_session_config(cfg, name, sizeof name, &sc);
         e = nmx_session_open(&sc, &ctx.key);
         if (e != NMX_OK)
             return e;

@@ -13,6 +13,10 @@ struct nmx_run_ctx {
     uint32_t misuse_limit;
 };
 
+/* The Run session's configuration from the run's (name: caller's buffer). */
+void nmx__run_session_config(const nmx_run_config *cfg, char *name, size_t name_len,
+                             nmx_session_config *sc);
+
 nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_run_result *res);
 nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_run_result *res);
 

@@ -63,26 +63,12 @@ static void child_on_usr1(int sig)
         nmx_heap_terminate(child_heap); /* a lock-free atomic store */
 }
 
-static void chan_write(const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(CHAN_FD, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        c += w;
-        n -= (size_t)w;
-    }
-}
-
 static void send_msg(const nmx_wire_msg *m)
 {
     uint8_t *buf;
     size_t len;
     if (nmx_wire_encode(m, &buf, &len) == NMX_OK) {
-        chan_write(buf, len);
+        nmx__write_all(CHAN_FD, buf, len);
         free(buf);
     }
 }
@@ -260,17 +246,13 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     if (cfg->ui_filter)
         nmx_filter_bpf(nmx_filter_text(cfg->ui_filter), &ui, NULL);
     char name[300];
-    snprintf(name, sizeof name, "%s", cfg->label ? cfg->label : cfg->expert->name);
-    nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION,
-                             .name = name,
-                             .memory_limit = cfg->memory_limit,
-                             .heap_flags = cfg->heap_flags |
-                                           (cfg->memory_limit ? NMX_HEAP_TERMINATE_ON_QUOTA : 0),
-                             .capture = cfg->capture,
-                             .ui_filter = ui,
-                             .focus_frame = cfg->focus_frame,
-                             .on_event = child_on_event,
-                             .on_status = child_on_status};
+    nmx_session_config sc;
+    nmx__run_session_config(cfg, name, sizeof name, &sc);
+    sc.ui_filter = ui;
+    sc.on_event = child_on_event;
+    sc.event_ud = NULL;
+    sc.on_status = child_on_status;
+    sc.status_ud = NULL;
     if (nmx_session_open(&sc, &child_key) != NMX_OK)
         _exit(122);
     child_heap = nmx_session_heap(child_key);

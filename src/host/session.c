@@ -9,10 +9,12 @@
  * racing with the end of its session either completes before the end or is
  * refused with NMERR_INVALID_EXPERT_HANDLE; it never touches freed memory.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/host.h"
 
@@ -300,6 +302,22 @@ DWORD WINAPI ExpertGetStartupInfo(HEXPERTKEY hExpertKey, PEXPERTSTARTUPINFO pExp
     *pExpertStartupInfo = s->startup;
     nmx__session_leave(s);
     return NMERR_SUCCESS;
+}
+
+/* ---- small I/O helpers -------------------------------------------------- */
+
+void nmx__write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        c += w;
+        n -= (size_t)w;
+    }
 }
 
 /* ---- log --------------------------------------------------------------- */
