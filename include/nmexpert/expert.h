@@ -24,7 +24,8 @@
 
 NMX_BEGIN_DECLS
 
-#define NMX_EXPERT_PROBE_TIMEOUT_MS 10000u /* Register must return within this */
+/* Register must return within this (NMEXPERT_PROBE_TIMEOUT_MS overrides). */
+#define NMX_EXPERT_PROBE_TIMEOUT_MS 10000u
 
 typedef struct nmx_expert_info {
     char     path[4096];      /* absolute path of the shared object         */

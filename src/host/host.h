@@ -65,6 +65,10 @@ void nmx__session_leave(struct nmx_session *s);
 /* Releases the session lock this thread holds, if any (fault recovery). */
 void nmx__session_unlock_held(void);
 
+/* In a child that runs expert code: fault signals take their default
+ * action (end the process), whatever the host had installed. */
+void nmx__child_default_signals(void);
+
 /* write(2) until done or an error other than EINTR (pipes to/from children). */
 void nmx__write_all(int fd, const void *p, size_t n);
 

@@ -108,6 +108,7 @@ enum { ST_START, ST_DLOPEN, ST_SYMBOLS, ST_DLLMAIN, ST_REGISTER, ST_DONE };
 
 static void probe_child(const char *path, int fd)
 {
+    nmx__child_default_signals();
     struct rlimit rl = {0, 0};
     setrlimit(RLIMIT_CORE, &rl);
     struct probe_answer a;
@@ -193,8 +194,16 @@ static void fill_names(const char *path, nmx_expert_info *in)
         in->file[l - 3] = 0;
 }
 
+static unsigned probe_timeout_ms(void)
+{
+    const char *e = getenv("NMEXPERT_PROBE_TIMEOUT_MS");
+    unsigned long v = e ? strtoul(e, NULL, 10) : 0;
+    return v ? (unsigned)v : NMX_EXPERT_PROBE_TIMEOUT_MS;
+}
+
 nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
 {
+    const unsigned timeout_ms = probe_timeout_ms();
     if (!path || !in)
         return NMX_EINVAL;
     fill_names(path, in);
@@ -230,7 +239,7 @@ nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         long elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-        long left = (long)NMX_EXPERT_PROBE_TIMEOUT_MS - elapsed;
+        long left = (long)timeout_ms - elapsed;
         if (left <= 0) {
             timed_out = true;
             break;
@@ -274,8 +283,7 @@ nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (timed_out) {
-        set_reason(in, "hung %s (no answer within %u ms)", stage_name(stage),
-                   NMX_EXPERT_PROBE_TIMEOUT_MS);
+        set_reason(in, "hung %s (no answer within %u ms)", stage_name(stage), timeout_ms);
         return NMX_EUNSUPPORTED;
     }
     if (!full) {

@@ -217,9 +217,7 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     }
     /* Faults must end this process, whatever handlers the host installed
      * (thread isolation's, a test framework's, a sanitizer's). */
-    const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP};
-    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
-        signal(faults[i], SIG_DFL);
+    nmx__child_default_signals();
     signal(SIGUSR1, child_on_usr1);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN); /* the parent decides what Ctrl-C means */

@@ -10,6 +10,7 @@
  * refused with NMERR_INVALID_EXPERT_HANDLE; it never touches freed memory.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,15 @@ DWORD WINAPI ExpertGetStartupInfo(HEXPERTKEY hExpertKey, PEXPERTSTARTUPINFO pExp
     *pExpertStartupInfo = s->startup;
     nmx__session_leave(s);
     return NMERR_SUCCESS;
+}
+
+/* ---- children ----------------------------------------------------------- */
+
+void nmx__child_default_signals(void)
+{
+    const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP};
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+        signal(faults[i], SIG_DFL);
 }
 
 /* ---- small I/O helpers -------------------------------------------------- */

@@ -4,6 +4,8 @@
  * right cause, release every byte of the session and keep earlier events.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <signal.h>
 #include <string.h>
 
@@ -217,6 +219,54 @@ static void t_exit_contained(void **s)
     assert_int_equal(r.events, 2);
 }
 
+static void probe_reason(const char *file, const char *want)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", BROKEN_DIR, file);
+    nmx_expert_info in;
+    assert_int_not_equal(nmx_expert_probe(path, &in), NMX_OK);
+    assert_false(in.usable);
+    if (!strstr(in.reason, want))
+        fail_msg("%s: reason '%s' does not say '%s'", file, in.reason, want);
+}
+
+static void t_broken_experts(void **s)
+{
+    (void)s;
+    probe_reason("broken1.so", "missing entry point Run");
+    probe_reason("broken2.so", "Register returned FALSE");
+    probe_reason("broken3.so", "crashed in Register with SIGSEGV");
+    probe_reason("broken4.so", "hung in Register");
+    probe_reason("broken5.so", "crashed while loading (a constructor) with SIGSEGV");
+    probe_reason("broken6.so", "configurable but exports no Configure");
+    /* a shared object for another architecture: same file, ELF machine patched */
+    char src[4096], dst[] = "/tmp/nmx-wrongarch-XXXXXX";
+    snprintf(src, sizeof src, "%s/broken2.so", BROKEN_DIR);
+    int fd = mkstemp(dst);
+    assert_true(fd >= 0);
+    FILE *in = fopen(src, "rb");
+    assert_non_null(in);
+    char buf[65536];
+    size_t n;
+    bool first = true;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (first) {
+            buf[18] = (char)0xB7; /* e_machine = EM_AARCH64 (183) */
+            buf[19] = 0;
+            first = false;
+        }
+        assert_int_equal(write(fd, buf, n), (ssize_t)n);
+    }
+    fclose(in);
+    close(fd);
+    nmx_expert_info w;
+    assert_int_not_equal(nmx_expert_probe(dst, &w), NMX_OK);
+    unlink(dst);
+    assert_non_null(strstr(w.reason, "wrong architecture"));
+    /* and the host is still fine */
+    expect("ok", NMX_RUN_COMPLETED, 0);
+}
+
 static void t_unusable(void **s)
 {
     (void)s;
@@ -234,12 +284,14 @@ static void t_unusable(void **s)
 int main(int argc, char **argv)
 {
     setenv("NMX_QUIET", "1", 1);
+    setenv("NMEXPERT_PROBE_TIMEOUT_MS", "1500", 1); /* the hanging Register */
     bool process = argc > 1 && strcmp(argv[1], "process") == 0;
     iso = process ? NMX_ISOLATION_PROCESS : NMX_ISOLATION_THREAD;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_completed_and_failed), cmocka_unit_test(t_crashes_contained),
         cmocka_unit_test(t_memory_released),      cmocka_unit_test(t_misuse_is_an_error),
-        cmocka_unit_test(t_unusable),             cmocka_unit_test(t_exit_contained),
+        cmocka_unit_test(t_unusable),             cmocka_unit_test(t_broken_experts),
+        cmocka_unit_test(t_exit_contained),
         cmocka_unit_test(t_timeouts_and_stop),
     };
     return cmocka_run_group_tests_name(process ? "run (process isolation)"
