@@ -43,6 +43,7 @@
 static atomic_ulong g_errors; /* error returns from free / NULL allocations */
 static bool g_calloc __attribute__((unused)); /* glibc "calloc" variant (a, d) */
 static bool g_nullerr __attribute__((unused)); /* nmx "nullerr" variant (a, d) */
+static bool g_uninit __attribute__((unused));  /* nmx "uninit" variant (a, d): no zero-fill */
 
 static void die(const char *what)
 {
@@ -205,7 +206,7 @@ static inline int h_owns(heap_t *h, const void *p) { return talloc_parent(p) == 
 #elif defined(SYS_NMX)
 #include "nmexpert/mem.h"
 #define SYS_NAME "nmx"
-#define SYS_VARIANT (g_nullerr ? "heap-nullerr" : "heap")
+#define SYS_VARIANT (g_nullerr ? "heap-nullerr" : g_uninit ? "heap-uninit" : "heap")
 #define RELEASE_NAME "nmx_heap_destroy"
 #define RETURN_NAME "(none: background reclaim)"
 #define DEFAULT_C_REPS 1000
@@ -213,7 +214,9 @@ typedef nmx_heap heap_t;
 static heap_t *h_new(void)
 {
     nmx_heap *h = NULL;
-    if (nmx_heap_create(NULL, &h) != NMX_OK)
+    nmx_heap_config c = {.version = NMX_HEAP_CONFIG_VERSION,
+                         .flags = g_uninit ? NMX_HEAP_UNINIT : 0u};
+    if (nmx_heap_create(&c, &h) != NMX_OK)
         die("nmx_heap_create");
     return h;
 }
@@ -649,7 +652,7 @@ int main(int argc, char **argv)
 {
     page_size = sysconf(_SC_PAGESIZE);
     if (argc < 2) {
-        fprintf(stderr, "usage: %s a|b|bl|c|d|e1k|e1m [calloc|nullerr]\n", argv[0]);
+        fprintf(stderr, "usage: %s a|b|bl|c|d|e1k|e1m [calloc|nullerr|uninit]\n", argv[0]);
         return 2;
     }
     const char *t = argv[1];
@@ -657,6 +660,7 @@ int main(int argc, char **argv)
     g_calloc = argc > 2 && strcmp(argv[2], "calloc") == 0;
 #elif defined(SYS_NMX)
     g_nullerr = argc > 2 && strcmp(argv[2], "nullerr") == 0;
+    g_uninit = argc > 2 && strcmp(argv[2], "uninit") == 0;
 #endif
     uint64_t steps = env_u64("STEPS", 10000000);
     if (!strcmp(t, "a"))
