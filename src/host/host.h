@@ -65,6 +65,11 @@ void nmx__session_leave(struct nmx_session *s);
 /* Releases the session lock this thread holds, if any (fault recovery). */
 void nmx__session_unlock_held(void);
 
+/* In a child: keep only fds 0-2 and `keep` (moved to fd 3, returned), so a
+ * child does not hold the pipes of other children started by other host
+ * threads (their ends would then never see end-of-file). */
+int nmx__child_keep_fd(int keep);
+
 /* In a child that runs expert code: fault signals take their default
  * action (end the process), whatever the host had installed. */
 void nmx__child_default_signals(void);

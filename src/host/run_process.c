@@ -188,6 +188,9 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     in_expert_child = 1;
     if (dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(chan, CHAN_FD) < 0)
         _exit(120);
+    /* Only stdin, stdout, stderr and the channel: in particular not the pipes
+     * of other experts started at the same time by other host threads. */
+    close_range(CHAN_FD + 1, ~0u, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     struct rlimit rl = {0, 0};
     setrlimit(RLIMIT_CORE, &rl);
@@ -402,10 +405,16 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
     memset(&mem, 0, sizeof mem);
     char buf[65536];
 
+    int st = 0;
+    bool reaped = false;
     while (open_fds > 0) {
-        int r = poll(pf, 3, 50);
+        int r = poll(pf, 3, reaped ? 0 : 50);
         if (r < 0 && errno != EINTR)
             break;
+        if (r == 0 && reaped)
+            break; /* the child is gone and everything it wrote has been read */
+        if (!reaped && waitpid(pid, &st, WNOHANG) == pid)
+            reaped = true; /* drain what is left, then stop */
         for (int i = 0; r > 0 && i < 3; i++) {
             if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -496,9 +505,11 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
     }
     log_lines(&lb_out, "", 0, who, "stdout", true);
     log_lines(&lb_err, "", 0, who, "stderr", true);
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    while (!reaped && waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
+    for (int i = 0; i < 3; i++)
+        if (pf[i].fd >= 0)
+            close(pf[i].fd);
     nmx_diag fd;
     if (!corrupt && nmx_wire_finish(dec, &fd) != NMX_OK)
         nmx__log("[%s] channel ended inside a message: %s", who, fd.msg);

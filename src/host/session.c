@@ -10,6 +10,7 @@
  * refused with NMERR_INVALID_EXPERT_HANDLE; it never touches freed memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -312,6 +313,18 @@ void nmx__child_default_signals(void)
     const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP};
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
         signal(faults[i], SIG_DFL);
+}
+
+int nmx__child_keep_fd(int keep)
+{
+    if (keep != 3) {
+        if (dup2(keep, 3) < 0)
+            return -1;
+        close(keep);
+    }
+    fcntl(3, F_SETFD, 0);
+    close_range(4, ~0u, 0);
+    return 3;
 }
 
 /* ---- small I/O helpers -------------------------------------------------- */

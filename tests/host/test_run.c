@@ -4,6 +4,7 @@
  * right cause, release every byte of the session and keep earlier events.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <signal.h>
@@ -230,6 +231,49 @@ static void probe_reason(const char *file, const char *want)
         fail_msg("%s: reason '%s' does not say '%s'", file, in.reason, want);
 }
 
+struct bg_run {
+    const char *mode;
+    uint32_t timeout_ms;
+    pthread_barrier_t *start;
+    nmx_run_result r;
+};
+
+static void *bg_main(void *arg)
+{
+    struct bg_run *b = arg;
+    pthread_barrier_wait(b->start);
+    b->r = run_mode(b->mode, iso, b->timeout_ms, 0, 0, NULL);
+    return NULL;
+}
+
+/* Runs started at the same moment by different threads end independently:
+ * a child must not keep another child's pipes open (the other run would not
+ * see end-of-file until this child ends). */
+static void t_concurrent_runs_end_independently(void **s)
+{
+    (void)s;
+    for (int round = 0; round < 3; round++) {
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, 4);
+        struct bg_run runs[4] = {{"loop-polite", 3000, &start, {0}},
+                                 {"loop-polite", 300, &start, {0}},
+                                 {"loop-polite", 300, &start, {0}},
+                                 {"loop-polite", 300, &start, {0}}};
+        pthread_t t[4];
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(pthread_create(&t[i], NULL, bg_main, &runs[i]), 0);
+        for (int i = 0; i < 4; i++)
+            pthread_join(t[i], NULL);
+        pthread_barrier_destroy(&start);
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(runs[i].r.outcome, NMX_RUN_TIMEOUT);
+            if (i && runs[i].r.seconds > 2.0)
+                fail_msg("a 0.3 s run took %.2f s: it waited for the 3 s one", runs[i].r.seconds);
+            nmx_heap_report_free(&runs[i].r.memory);
+        }
+    }
+}
+
 static void t_broken_experts(void **s)
 {
     (void)s;
@@ -292,6 +336,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(t_memory_released),      cmocka_unit_test(t_misuse_is_an_error),
         cmocka_unit_test(t_unusable),             cmocka_unit_test(t_broken_experts),
         cmocka_unit_test(t_exit_contained),
+        cmocka_unit_test(t_concurrent_runs_end_independently),
         cmocka_unit_test(t_timeouts_and_stop),
     };
     return cmocka_run_group_tests_name(process ? "run (process isolation)"
