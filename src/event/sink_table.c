@@ -326,6 +326,112 @@ static void end_line(nmx__sb *b)
     nmx__sb_putc(b, '\n');
 }
 
+/* Rows [from, to) share one set of columns: one table for them. */
+static nmx_err print_rows(nmx_sink *s, nmx__sb *outp, const trow *from, const trow *to)
+{
+#define out (*outp)
+    /* which fixed columns, which expert columns, how wide */
+    bool fshow[NFIXED] = {false};
+    size_t fwidth[NFIXED];
+    for (size_t i = 0; i < NFIXED; i++)
+        fwidth[i] = text_width(fixed_title[i]);
+    ucols *u = calloc(1, sizeof *u);
+    if (!u) {
+        nmx__sb_free(&out);
+        return NMX_ENOMEM;
+    }
+    for (const trow *r = from; r != to; r = r->next) {
+        for (size_t i = 0; i < NFIXED; i++) {
+            if (r->fixed[i] && r->fixed[i][0]) {
+                fshow[i] = true;
+                size_t w = text_width(r->fixed[i]);
+                if (w > fwidth[i])
+                    fwidth[i] = w;
+            }
+        }
+        for (size_t i = 0; i < r->ncols; i++) {
+            long k = ucol(u, r->cols[i].key, true);
+            if (k < 0)
+                continue;
+            size_t w = text_width(r->cols[i].text);
+            if (w > u->width[k])
+                u->width[k] = w;
+            if (!r->cols[i].numeric && r->cols[i].text[0])
+                u->numeric[k] = false;
+        }
+    }
+    bool first = true;
+    for (size_t i = 0; i < NFIXED; i++) {
+        if (fshow[i]) {
+            cell(&out, fixed_title[i], fwidth[i], false, first, NULL);
+            first = false;
+        }
+    }
+    for (size_t k = 0; k < u->n; k++) {
+        cell(&out, u->key[k], u->width[k], u->numeric[k], first, NULL);
+        first = false;
+    }
+    end_line(&out);
+    first = true;
+    for (size_t i = 0; i < NFIXED + u->n; i++) {
+        bool fx = i < NFIXED;
+        if (fx && !fshow[i])
+            continue;
+        size_t w = fx ? fwidth[i] : u->width[i - NFIXED];
+        if (!first)
+            nmx__sb_puts(&out, "  ");
+        for (size_t j = 0; j < w; j++)
+            nmx__sb_putc(&out, '-');
+        first = false;
+    }
+    end_line(&out);
+    const char *cells[MAX_UNION];
+    for (const trow *r = from; r != to; r = r->next) {
+        first = true;
+        for (size_t i = 0; i < NFIXED; i++) {
+            if (!fshow[i])
+                continue;
+            const char *txt = r->fixed[i] ? r->fixed[i] : "";
+            const char *color = i == FX_SEVERITY && s->color ? sev_color(r->severity) : NULL;
+            cell(&out, txt, fwidth[i], false, first, color);
+            first = false;
+        }
+        for (size_t k = 0; k < u->n; k++)
+            cells[k] = "";
+        for (size_t i = 0; i < r->ncols; i++) {
+            long k = ucol(u, r->cols[i].key, false);
+            if (k >= 0)
+                cells[k] = r->cols[i].text;
+        }
+        for (size_t k = 0; k < u->n; k++) {
+            cell(&out, cells[k], u->width[k], u->numeric[k], first, NULL);
+            first = false;
+        }
+        end_line(&out);
+        if (out.len >= 65536) { /* write as we go: the table may be long */
+            nmx__sink_write(s, out.p, out.len, false);
+            out.len = 0;
+        }
+    }
+    if (u->hidden)
+        nmx__sb_printf(&out, "\xE2\x80\xA6 more columns not shown (at most %u per table)\n",
+                       MAX_UNION);
+    free(u);
+#undef out
+    return NMX_OK;
+}
+
+/* Do two rows have the same expert columns, in the same order? */
+static bool same_columns(const trow *a, const trow *b)
+{
+    if (a->ncols != b->ncols)
+        return false;
+    for (size_t i = 0; i < a->ncols; i++)
+        if (strcmp(a->cols[i].key, b->cols[i].key) != 0)
+            return false;
+    return true;
+}
+
 static nmx_err print_section(nmx_sink *s, tsection *x, const char *outcome)
 {
     nmx__sb out = {0};
@@ -348,93 +454,21 @@ static nmx_err print_section(nmx_sink *s, tsection *x, const char *outcome)
     nmx__sb_free(&t);
 
     if (x->nrows) {
-        /* which fixed columns, which expert columns, how wide */
-        bool fshow[NFIXED] = {false};
-        size_t fwidth[NFIXED];
-        for (size_t i = 0; i < NFIXED; i++)
-            fwidth[i] = text_width(fixed_title[i]);
-        ucols *u = calloc(1, sizeof *u);
-        if (!u) {
-            nmx__sb_free(&out);
-            return NMX_ENOMEM;
+        /* Consecutive events with the same columns form one table (an
+         * expert's ranking rows and its summary row differ, for example). */
+        for (const trow *g = x->head; g;) {
+            const trow *e = g->next;
+            while (e && same_columns(g, e))
+                e = e->next;
+            if (g != x->head)
+                nmx__sb_putc(&out, '\n');
+            nmx_err pe = print_rows(s, &out, g, e);
+            if (pe != NMX_OK) {
+                nmx__sb_free(&out);
+                return pe;
+            }
+            g = e;
         }
-        for (trow *r = x->head; r; r = r->next) {
-            for (size_t i = 0; i < NFIXED; i++) {
-                if (r->fixed[i] && r->fixed[i][0]) {
-                    fshow[i] = true;
-                    size_t w = text_width(r->fixed[i]);
-                    if (w > fwidth[i])
-                        fwidth[i] = w;
-                }
-            }
-            for (size_t i = 0; i < r->ncols; i++) {
-                long k = ucol(u, r->cols[i].key, true);
-                if (k < 0)
-                    continue;
-                size_t w = text_width(r->cols[i].text);
-                if (w > u->width[k])
-                    u->width[k] = w;
-                if (!r->cols[i].numeric && r->cols[i].text[0])
-                    u->numeric[k] = false;
-            }
-        }
-        bool first = true;
-        for (size_t i = 0; i < NFIXED; i++) {
-            if (fshow[i]) {
-                cell(&out, fixed_title[i], fwidth[i], false, first, NULL);
-                first = false;
-            }
-        }
-        for (size_t k = 0; k < u->n; k++) {
-            cell(&out, u->key[k], u->width[k], u->numeric[k], first, NULL);
-            first = false;
-        }
-        end_line(&out);
-        first = true;
-        for (size_t i = 0; i < NFIXED + u->n; i++) {
-            bool fx = i < NFIXED;
-            if (fx && !fshow[i])
-                continue;
-            size_t w = fx ? fwidth[i] : u->width[i - NFIXED];
-            if (!first)
-                nmx__sb_puts(&out, "  ");
-            for (size_t j = 0; j < w; j++)
-                nmx__sb_putc(&out, '-');
-            first = false;
-        }
-        end_line(&out);
-        const char *cells[MAX_UNION];
-        for (trow *r = x->head; r; r = r->next) {
-            first = true;
-            for (size_t i = 0; i < NFIXED; i++) {
-                if (!fshow[i])
-                    continue;
-                const char *txt = r->fixed[i] ? r->fixed[i] : "";
-                const char *color = i == FX_SEVERITY && s->color ? sev_color(r->severity) : NULL;
-                cell(&out, txt, fwidth[i], false, first, color);
-                first = false;
-            }
-            for (size_t k = 0; k < u->n; k++)
-                cells[k] = "";
-            for (size_t i = 0; i < r->ncols; i++) {
-                long k = ucol(u, r->cols[i].key, false);
-                if (k >= 0)
-                    cells[k] = r->cols[i].text;
-            }
-            for (size_t k = 0; k < u->n; k++) {
-                cell(&out, cells[k], u->width[k], u->numeric[k], first, NULL);
-                first = false;
-            }
-            end_line(&out);
-            if (out.len >= 65536) { /* write as we go: the table may be long */
-                nmx__sink_write(s, out.p, out.len, false);
-                out.len = 0;
-            }
-        }
-        if (u->hidden)
-            nmx__sb_printf(&out, "\xE2\x80\xA6 more columns not shown (at most %u per table)\n",
-                           MAX_UNION);
-        free(u);
     } else if (!x->dropped) {
         nmx__sb_puts(&out, "(no events)\n");
     }

@@ -238,13 +238,21 @@ static void t_csv(void **st)
 
 /* ---- table -------------------------------------------------------------- */
 
+/* Consecutive events with the same columns share a table; a different
+ * column set starts a new one (each with its own fixed columns). */
 static const char *const table_expected =
     "== Top Users on x.cap: Run returned TRUE (5 events) ==\n"
-    "Severity       Source     Event       Description               Time                     Address    Frames  Note         column1\n"
-    "-------------  ---------  ----------  ------------------------  -----------------------  ---------  ------  -----------  -------\n"
-    "WARNING        Top Users  Top sender  most bytes sent during \xe2\x80\xa6  2024-11-24 10:05:07.123  10.0.0.10    1234\n"
-    "               Top Users  Busy        tab here                  10:05:07.123             10.0.0.2        7  line1 line2\n"
-    "INFORMATIONAL  Top Users  Idle        caf\xc3\xa9 \xef\xbf\xbd ?                  2024-11-24                                                     5\n"
+    "Severity  Source     Event       Description               Time                     Address    Frames\n"
+    "--------  ---------  ----------  ------------------------  -----------------------  ---------  ------\n"
+    "WARNING   Top Users  Top sender  most bytes sent during \xe2\x80\xa6  2024-11-24 10:05:07.123  10.0.0.10    1234\n"
+    "\n"
+    "Source     Event  Description  Time          Address   Frames  Note\n"
+    "---------  -----  -----------  ------------  --------  ------  -----------\n"
+    "Top Users  Busy   tab here     10:05:07.123  10.0.0.2       7  line1 line2\n"
+    "\n"
+    "Severity       Source     Event  Description  Time        column1\n"
+    "-------------  ---------  -----  -----------  ----------  -------\n"
+    "INFORMATIONAL  Top Users  Idle   caf\xc3\xa9 \xef\xbf\xbd ?     2024-11-24        5\n"
     "\xe2\x80\xa6 2 more events (see JSONL/CSV)\n"
     "\n"
     "== Empty: ended (0 events) ==\n"
