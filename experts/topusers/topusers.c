@@ -27,6 +27,10 @@
  *     are headers of the frame too (tshark counts them), unless tunnels=no;
  *     a fragmented packet's payload is not decoded (tshark decodes it in the
  *     frame that completes reassembly; we do not reassemble);
+ *   - an IPv6 fragment counts only when it is the last one (more-fragments
+ *     clear), the frame that completes the packet when fragments arrive in
+ *     order: tshark's IPv6 endpoints count only that frame (IPv4 fragments
+ *     all count, in tshark as here);
  *   - the packet quoted inside an ICMP error is not counted (nor by tshark);
  *   - MAC addresses: every Ethernet header (including the inner Ethernet of
  *     VXLAN and GRE bridging), Token Ring and FDDI headers.
@@ -458,6 +462,7 @@ static void p_ipv6(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth
         f->bad = 1;
         return;
     }
+    unsigned mine = f->nip; /* index of this header's pair, if it fits */
     add_pair(f->ip, &f->nip, AT_IPV6, d + off + 8, d + off + 24, 16);
     size_t plen = be16(d + off + 4);
     size_t end = plen ? min_sz(lim, off + 40 + plen) : lim;
@@ -471,8 +476,18 @@ static void p_ipv6(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth
             nh = d[p];
             p += len;
         } else if (nh == 44) {
-            if (p > end || end - p < 8 || (be16(d + p + 2) & 0xFFF9u))
-                return; /* a fragment: the payload is not decoded */
+            if (p > end || end - p < 8)
+                return;
+            unsigned fo = be16(d + p + 2);
+            if (fo & 0xFFF9u) {
+                /* A real fragment: its payload is not decoded. As tshark's
+                 * IPv6 endpoints do, only the fragment that ends the packet
+                 * (more-fragments clear) counts for the addresses; the
+                 * others are left out. */
+                if ((fo & 1u) && f->nip == mine + 1)
+                    f->nip = mine;
+                return;
+            }
             nh = d[p];
             p += 8;
         } else {

@@ -902,12 +902,6 @@ static void t_garbage_frames(void **s)
  * comparison still runs and prints the differing rows; a listed file may
  * differ only in the listed layer ("ip", "mac" or "both").
  *
- *  - IPv6 fragments. tshark 4.0 feeds its IPv6 endpoint tap only with
- *    unfragmented packets and with the frame that completes a reassembly
- *    (with ipv6.defragment off: only first fragments); the other fragment
- *    frames are not counted at all. For IPv4 it counts every fragment frame.
- *    The expert counts every frame that carries an IPv6 header, as it does
- *    for IPv4: "by the source and destination addresses of each frame".
  *  - sFlow. tshark's Ethernet endpoints attribute a frame that carries
  *    sFlow flow samples to the addresses of the last sampled Ethernet header
  *    instead of the frame's own header (the tap reads header data that the
@@ -918,11 +912,6 @@ static void t_garbage_frames(void **s)
 static const struct {
     const char *file, *layer, *why;
 } known_diffs[] = {
-    {"pcap/ppp_ip6_fragments.pcap", "ip",
-     "IPv6 fragments: tshark counts only the reassembling frame, the expert every fragment"},
-    {"netmon/MS-CCROD_Example1_Win2016_X64_Win10_X64_Domain.cap", "ip",
-     "frames 54 and 56 are IPv6 first fragments (1510 bytes each): tshark counts only "
-     "frames 55 and 57, which complete the reassemblies"},
     {"pcap/ppp_tcp-reassembly.pcap", "mac",
      "frame 66 carries sFlow samples: tshark's eth tap reports the last sampled Ethernet "
      "header (00:90:7f:3e:02:d0 -> 00:19:b9:da:15:a0) instead of the frame's own "
