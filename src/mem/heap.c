@@ -951,7 +951,8 @@ static void release_all_chunks(nmx_heap *h)
     /* The run list is in acquisition order, which is mostly address order:
      * sorting it lets neighbouring runs coalesce into few releases. */
     struct release_batch batch = {.count = 0};
-    qsort(h->runs, h->nruns, sizeof *h->runs, run_cmp);
+    if (h->nruns > 1)
+        qsort(h->runs, h->nruns, sizeof *h->runs, run_cmp);
     for (size_t i = 0; i < h->nruns; i++)
         nmx__batch_add(&batch, h->runs[i].ar, h->runs[i].idx, h->runs[i].n, h->otag);
     nmx__batch_flush(&batch);

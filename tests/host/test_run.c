@@ -328,7 +328,7 @@ static void t_unusable(void **s)
 int main(int argc, char **argv)
 {
     setenv("NMX_QUIET", "1", 1);
-    setenv("NMEXPERT_PROBE_TIMEOUT_MS", "1500", 1); /* the hanging Register */
+    setenv("NMEXPERT_PROBE_TIMEOUT_MS", "1500", 0); /* the hanging Register */
     bool process = argc > 1 && strcmp(argv[1], "process") == 0;
     iso = process ? NMX_ISOLATION_PROCESS : NMX_ISOLATION_THREAD;
     const struct CMUnitTest tests[] = {
