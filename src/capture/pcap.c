@@ -115,6 +115,7 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
 
     uint64_t off = PCAP_HDR_LEN;
     const uint64_t size = c->size;
+    uint64_t pf_next = off;
     while (off < size) {
         nmx_diag d;
         if (size - off < PCAP_REC_LEN) {
@@ -127,8 +128,9 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
          * the walk is a chain of dependent loads: fetch the file ahead of
          * it (records are consecutive) so the chain hits the cache. The
          * prefetch is a hint and never faults. */
-        __builtin_prefetch(c->base + off + 4096);
-        __builtin_prefetch(c->base + off + 8192);
+        /* keep every cache line of the next 16 KiB requested */
+        for (; pf_next < off + 16384 && pf_next < size; pf_next += 64)
+            __builtin_prefetch(c->base + pf_next);
         uint32_t caplen, len;
         pcap_lengths(cap, c->base + off, &caplen, &len);
         if (caplen > NMX_PCAP_MAX_SNAPLEN) {

@@ -96,8 +96,11 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
                 rc = NMERR_EXPERT_TERMINATE;
                 goto out;
             }
-            if (nmx_capture_frame(c->cap, (uint64_t)i, &fr) == NMX_OK &&
-                passes(s, &fr, RequestFlags, f)) {
+            if (nmx_capture_frame(c->cap, (uint64_t)i, &fr) != NMX_OK)
+                continue;
+            if (fwd)
+                nmx__prefetch_after(&fr, &s->pf_next);
+            if (passes(s, &fr, RequestFlags, f)) {
                 found = (uint32_t)i;
                 have = true;
                 break;

@@ -34,6 +34,10 @@ HFRAME nmx__hframe_make(struct _CAPTURE *c, uint32_t n);
 /* The FRAME record of frame n: zero-copy for Network Monitor 2.x files,
  * otherwise synthesised into *buf (grown as needed; freed by the owner). */
 ULPFRAME nmx__frame_record(struct _CAPTURE *c, const nmx_frame *fr, uint8_t **buf, size_t *cap);
+/* Keeps the next 16 KiB of the capture after this frame requested from
+ * memory (forward scans copy frame after frame); *next is the caller's
+ * cursor, reset when the scan jumps. Hints only: never faults. */
+void nmx__prefetch_after(const nmx_frame *fr, const uint8_t **next);
 
 /* One session's host-side state (session.c). Session objects are pooled and
  * never freed, so that a call racing with the end of its session touches
@@ -46,6 +50,7 @@ struct nmx_session {
     EXPERTSTARTUPINFO startup;
     uint8_t *fbuf;            /* synthesised FRAME records (ExpertGetFrame) */
     size_t fbuf_cap;
+    const uint8_t *pf_next;   /* prefetch cursor of forward scans          */
     bool warned_properties;
     char name[64];
     nmx_event_fn on_event;
