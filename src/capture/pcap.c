@@ -128,8 +128,8 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
          * the walk is a chain of dependent loads: fetch the file ahead of
          * it (records are consecutive) so the chain hits the cache. The
          * prefetch is a hint and never faults. */
-        /* keep every cache line of the next 16 KiB requested */
-        for (; pf_next < off + 16384 && pf_next < size; pf_next += 64)
+        /* keep every cache line of the next 4 KiB requested (measured best) */
+        for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
             __builtin_prefetch(c->base + pf_next);
         uint32_t caplen, len;
         pcap_lengths(cap, c->base + off, &caplen, &len);

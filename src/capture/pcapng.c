@@ -348,9 +348,9 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
     uint64_t off = 0, pf_next = 0;
     nmx_err ret = NMX_OK;
     while (off < size) {
-        /* blocks are chained by their lengths: keep the next 16 KiB
+        /* blocks are chained by their lengths: keep the next 4 KiB
          * requested from memory (hints; never fault) */
-        for (; pf_next < off + 16384 && pf_next < size; pf_next += 64)
+        for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
             __builtin_prefetch(base + pf_next);
         nmx_diag d;
         nmx_err e = NMX_OK;

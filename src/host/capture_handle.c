@@ -189,7 +189,7 @@ HFRAME nmx__hframe_make(struct _CAPTURE *c, uint32_t n)
 
 void nmx__prefetch_after(const nmx_frame *fr, const uint8_t **next)
 {
-    const uint8_t *from = fr->data + fr->caplen, *to = from + 16384;
+    const uint8_t *from = fr->data + fr->caplen, *to = from + 4096;
     if (*next < from || *next > to)
         *next = from;
     for (; *next < to; *next += 64)

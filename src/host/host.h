@@ -34,7 +34,7 @@ HFRAME nmx__hframe_make(struct _CAPTURE *c, uint32_t n);
 /* The FRAME record of frame n: zero-copy for Network Monitor 2.x files,
  * otherwise synthesised into *buf (grown as needed; freed by the owner). */
 ULPFRAME nmx__frame_record(struct _CAPTURE *c, const nmx_frame *fr, uint8_t **buf, size_t *cap);
-/* Keeps the next 16 KiB of the capture after this frame requested from
+/* Keeps the next 4 KiB of the capture after this frame requested from
  * memory (forward scans copy frame after frame); *next is the caller's
  * cursor, reset when the scan jumps. Hints only: never faults. */
 void nmx__prefetch_after(const nmx_frame *fr, const uint8_t **next);
