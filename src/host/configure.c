@@ -35,10 +35,7 @@ struct answer {
 
 static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t in_len, int fd)
 {
-    nmx__child_default_signals();
-    fd = nmx__child_keep_fd(fd);
-    struct rlimit rl = {0, 0};
-    setrlimit(RLIMIT_CORE, &rl);
+    fd = nmx__child_enter(fd);
     struct answer a;
     memset(&a, 0, sizeof a);
     void *dl = dlopen(ex->path, RTLD_NOW | RTLD_LOCAL);

@@ -76,8 +76,13 @@ void nmx__session_unlock_held(void);
 int nmx__child_keep_fd(int keep);
 
 /* In a child that runs expert code: fault signals take their default
- * action (end the process), whatever the host had installed. */
+ * action (end the process) whatever the host had installed, and no core
+ * file is written. */
 void nmx__child_default_signals(void);
+
+/* The start of a probe or Configure child: the above, then only `fd` kept
+ * (as fd 3, returned). */
+int nmx__child_enter(int fd);
 
 /* write(2) until done or an error other than EINTR (pipes to/from children). */
 void nmx__write_all(int fd, const void *p, size_t n);

@@ -108,10 +108,7 @@ enum { ST_START, ST_DLOPEN, ST_SYMBOLS, ST_DLLMAIN, ST_REGISTER, ST_DONE };
 
 static void probe_child(const char *path, int fd)
 {
-    nmx__child_default_signals();
-    fd = nmx__child_keep_fd(fd);
-    struct rlimit rl = {0, 0};
-    setrlimit(RLIMIT_CORE, &rl);
+    fd = nmx__child_enter(fd);
     struct probe_answer a;
     memset(&a, 0, sizeof a);
     /* Progress markers: the parent knows where a crash happened. */

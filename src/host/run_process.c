@@ -192,8 +192,6 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
      * of other experts started at the same time by other host threads. */
     close_range(CHAN_FD + 1, ~0u, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    struct rlimit rl = {0, 0};
-    setrlimit(RLIMIT_CORE, &rl);
     if (cfg->memory_limit) {
         /* Address space: what the host already maps (the capture...) plus
          * room for the limit twice over and for the allocator to reserve an
