@@ -13,9 +13,11 @@
  * and when captured > original for 2.3). thiszone is ignored, as libpcap and
  * Wireshark do. The header snaplen is informational: 0 or huge is accepted.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/internal.h"
 
@@ -61,6 +63,202 @@ static int64_t pcap_time(const nmx_capture *cap, const uint8_t *rec)
     int64_t sec = (int64_t)nmx_ld32(rec, cap->big_endian);
     int64_t frac = (int64_t)nmx_ld32(rec + 4, cap->big_endian);
     return sec * NMX_NS_PER_SEC + (cap->ts_nano ? frac : frac * 1000);
+}
+
+/* ---- the index walk ------------------------------------------------------
+ *
+ * Records are chained by their lengths, so the index is one walk from the
+ * first record to the end. The walk is a chain of dependent loads: it keeps
+ * the next 4 KiB of the file requested from memory (measured best here;
+ * prefetches are hints and never fault).
+ *
+ * On a large file and a machine with two or more CPUs the walk is split in
+ * two: a plausible record boundary near the middle is guessed (a run of
+ * PCAP_SYNC_RUN consecutive records that all look right), a second thread
+ * walks from there to the end while this one walks from the start, and the
+ * halves are joined only if the first walk lands exactly on the guessed
+ * boundary. Otherwise the guess is dropped and the first walk simply goes on
+ * to the end, so the result is always exactly that of one sequential walk.
+ */
+
+#define PCAP_PARALLEL_MIN (32u << 20) /* smaller files: one walk (NMX_CAPTURE_PARALLEL_MIN) */
+#define PCAP_SYNC_RUN     16u         /* records that must look right at a guess */
+#define PCAP_SYNC_WINDOW  (1u << 20)  /* bytes searched for a guess */
+
+struct walk {
+    uint64_t *idx;
+    size_t n, cap;
+    uint64_t end;          /* offset where the walk stopped */
+    nmx_err status;        /* NMX_OK, or the damage in d */
+    bool oom;
+    nmx_diag d;
+};
+
+static bool walk_push(struct walk *w, uint64_t off)
+{
+    if (w->n == w->cap) {
+        size_t ncap = w->cap ? w->cap * 2 : 4096;
+        uint64_t *p = realloc(w->idx, ncap * sizeof *p);
+        if (!p) {
+            w->oom = true;
+            return false;
+        }
+        w->idx = p;
+        w->cap = ncap;
+    }
+    w->idx[w->n++] = off;
+    return true;
+}
+
+/* Walks records from off while off < stop (UINT64_MAX: to the end). Frame
+ * numbers in messages start at first_frame. */
+static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struct walk *w)
+{
+    const uint8_t *base = cap->cur.base;
+    const uint64_t size = cap->cur.size;
+    uint64_t pf_next = off;
+    w->status = NMX_OK;
+    while (off < size && off < stop) {
+        if (size - off < PCAP_REC_LEN) {
+            w->status = NMX_ETRUNCATED;
+            nmx_cap_diag(cap, &w->d, NMX_ETRUNCATED, off, size - off, PCAP_REC_LEN,
+                         "record header truncated: %llu bytes left, needs %u",
+                         (unsigned long long)(size - off), PCAP_REC_LEN);
+            break;
+        }
+        for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
+            __builtin_prefetch(base + pf_next);
+        uint32_t caplen, len;
+        pcap_lengths(cap, base + off, &caplen, &len);
+        if (caplen > NMX_PCAP_MAX_SNAPLEN) {
+            w->status = NMX_ECORRUPT;
+            nmx_cap_diag(cap, &w->d, NMX_ECORRUPT, off + 8, caplen, NMX_PCAP_MAX_SNAPLEN,
+                         "record captured length %u exceeds limit %u", caplen,
+                         NMX_PCAP_MAX_SNAPLEN);
+            break;
+        }
+        if (size - off - PCAP_REC_LEN < caplen) {
+            w->status = NMX_ETRUNCATED;
+            nmx_cap_diag(cap, &w->d, NMX_ETRUNCATED, off + PCAP_REC_LEN, caplen,
+                         size - off - PCAP_REC_LEN,
+                         "record data truncated: captured length %u, %llu bytes left", caplen,
+                         (unsigned long long)(size - off - PCAP_REC_LEN));
+            break;
+        }
+        if (w->n >= NMX_CAPTURE_MAX_FRAMES) {
+            w->status = NMX_ERANGE;
+            nmx_cap_diag(cap, &w->d, NMX_ERANGE, off, w->n, NMX_CAPTURE_MAX_FRAMES,
+                         "more frames than the limit %llu",
+                         (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
+            break;
+        }
+        if (!walk_push(w, off))
+            break;
+        off += PCAP_REC_LEN + caplen;
+    }
+    w->end = off;
+}
+
+/* Does a run of PCAP_SYNC_RUN records that look right start at off? */
+static bool pcap_plausible_run(const nmx_capture *cap, uint64_t off, uint32_t first_sec)
+{
+    const uint64_t size = cap->cur.size;
+    const uint32_t frac_max = cap->ts_nano ? 1000000000u : 1000000u;
+    for (unsigned k = 0; k < PCAP_SYNC_RUN; k++) {
+        if (off > size || size - off < PCAP_REC_LEN)
+            return false;
+        const uint8_t *r = cap->cur.base + off;
+        uint32_t sec = nmx_ld32(r, cap->big_endian), frac = nmx_ld32(r + 4, cap->big_endian);
+        uint32_t caplen, len;
+        pcap_lengths(cap, r, &caplen, &len);
+        /* within ten years of the first frame, fraction in range, lengths
+         * sane and the record inside the file */
+        uint32_t dsec = sec > first_sec ? sec - first_sec : first_sec - sec;
+        if (dsec > 315360000u || frac >= frac_max || caplen > NMX_PCAP_MAX_SNAPLEN ||
+            caplen > len || size - off - PCAP_REC_LEN < caplen)
+            return false;
+        off += PCAP_REC_LEN + caplen;
+    }
+    return true;
+}
+
+static uint64_t parallel_min(void)
+{
+    const char *e = getenv("NMX_CAPTURE_PARALLEL_MIN");
+    return e && *e ? strtoull(e, NULL, 10) : PCAP_PARALLEL_MIN;
+}
+
+struct half {
+    const nmx_capture *cap;
+    uint64_t from;
+    struct walk w;
+};
+
+static void *second_half(void *arg)
+{
+    struct half *h = arg;
+    pcap_walk(h->cap, h->from, UINT64_MAX, &h->w);
+    return NULL;
+}
+
+/* The index of the whole file, as one sequential walk would build it.
+ * NMX_ENOMEM when memory ran out (w is then empty). */
+static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
+{
+    memset(w, 0, sizeof *w);
+    const uint64_t size = cap->cur.size;
+    struct half h;
+    memset(&h, 0, sizeof h);
+    pthread_t t;
+    bool split = false;
+    if (size >= parallel_min() && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+        size - PCAP_HDR_LEN >= 2 * PCAP_REC_LEN) {
+        uint32_t first_sec = nmx_ld32(cap->cur.base + PCAP_HDR_LEN, cap->big_endian);
+        uint64_t mid = PCAP_HDR_LEN + (size - PCAP_HDR_LEN) / 2;
+        for (uint64_t o = mid; o < size && o < mid + PCAP_SYNC_WINDOW; o++)
+            if (pcap_plausible_run(cap, o, first_sec)) {
+                h.cap = cap;
+                h.from = o;
+                split = pthread_create(&t, NULL, second_half, &h) == 0;
+                break;
+            }
+    }
+    pcap_walk(cap, PCAP_HDR_LEN, split ? h.from : UINT64_MAX, w);
+    if (split) {
+        pthread_join(t, NULL);
+        /* a second half that reaches the frame limit (alone or together)
+         * is not joined: the sequential walk below then stops at the exact
+         * frame and offset one walk would have */
+        bool joined = w->status == NMX_OK && !w->oom && w->end == h.from &&
+                      h.w.status != NMX_ERANGE && w->n + h.w.n <= NMX_CAPTURE_MAX_FRAMES;
+        if (joined && h.w.n) { /* append the second half */
+            size_t need = w->n + h.w.n;
+            uint64_t *p = w->cap >= need ? w->idx : realloc(w->idx, need * sizeof *p);
+            if (!p) {
+                w->oom = true;
+            } else {
+                w->idx = p;
+                w->cap = w->cap >= need ? w->cap : need;
+                memcpy(w->idx + w->n, h.w.idx, h.w.n * sizeof *p);
+                w->n = need;
+            }
+        }
+        if (joined && !w->oom) {
+            w->oom = h.w.oom;
+            w->status = h.w.status;
+            w->d = h.w.d;
+            w->end = h.w.end;
+        }
+        free(h.w.idx);
+        if (!joined && w->status == NMX_OK && !w->oom)
+            pcap_walk(cap, w->end, UINT64_MAX, w); /* the guess was wrong: go on */
+    }
+    if (w->oom) {
+        free(w->idx);
+        memset(w, 0, sizeof *w);
+        return NMX_ENOMEM;
+    }
+    return NMX_OK;
 }
 
 static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
@@ -113,49 +311,19 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
     cap->ifaces[0].pub.snaplen = snaplen;
     cap->ifaces[0].pub.tsresol = cap->ts_nano ? 9 : 6;
 
-    uint64_t off = PCAP_HDR_LEN;
-    const uint64_t size = c->size;
-    uint64_t pf_next = off;
-    while (off < size) {
-        nmx_diag d;
-        if (size - off < PCAP_REC_LEN) {
-            nmx_cap_diag(cap, &d, NMX_ETRUNCATED, off, size - off, PCAP_REC_LEN,
-                         "record header truncated: %llu bytes left, needs %u",
-                         (unsigned long long)(size - off), PCAP_REC_LEN);
-            return nmx_cap_damage(cap, &d, diag);
-        }
-        /* Each record's place depends on the previous record's length, so
-         * the walk is a chain of dependent loads: fetch the file ahead of
-         * it (records are consecutive) so the chain hits the cache. The
-         * prefetch is a hint and never faults. */
-        /* keep every cache line of the next 4 KiB requested (measured best) */
-        for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
-            __builtin_prefetch(c->base + pf_next);
-        uint32_t caplen, len;
-        pcap_lengths(cap, c->base + off, &caplen, &len);
-        if (caplen > NMX_PCAP_MAX_SNAPLEN) {
-            nmx_cap_diag(cap, &d, NMX_ECORRUPT, off + 8, caplen, NMX_PCAP_MAX_SNAPLEN,
-                         "record captured length %u exceeds limit %u", caplen,
-                         NMX_PCAP_MAX_SNAPLEN);
-            return nmx_cap_damage(cap, &d, diag);
-        }
-        if (size - off - PCAP_REC_LEN < caplen) {
-            nmx_cap_diag(cap, &d, NMX_ETRUNCATED, off + PCAP_REC_LEN, caplen,
-                         size - off - PCAP_REC_LEN,
-                         "record data truncated: captured length %u, %llu bytes left", caplen,
-                         (unsigned long long)(size - off - PCAP_REC_LEN));
-            return nmx_cap_damage(cap, &d, diag);
-        }
-        bool stop = false;
-        nmx_err e = nmx_cap_add_frame(cap, off, off, diag, &stop);
-        if (stop)
-            return e;
-        if (cap->nframes == 1) {
-            cap->has_start = true;
-            cap->start_ns = pcap_time(cap, c->base + off);
-        }
-        off += PCAP_REC_LEN + caplen;
+    struct walk w;
+    nmx_err e = pcap_index(cap, &w);
+    if (e != NMX_OK)
+        return nmx_cap_diag(cap, diag, e, UINT64_MAX, 0, 0, "out of memory for the index");
+    cap->index = w.idx;
+    cap->index_cap = w.cap;
+    cap->nframes = w.n;
+    if (w.n) {
+        cap->has_start = true;
+        cap->start_ns = pcap_time(cap, c->base + w.idx[0]);
     }
+    if (w.status != NMX_OK)
+        return nmx_cap_damage(cap, &w.d, diag);
     return NMX_OK;
 }
 
