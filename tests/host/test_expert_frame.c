@@ -222,6 +222,91 @@ static void t_filters(void **s)
     teardown(fx);
 }
 
+/* The oracle: does frame i pass (display filter if asked, then hFilter)? */
+static bool oracle(const struct fixture *fx, nmx_filter *f, bool ui, uint32_t i)
+{
+    nmx_frame fr;
+    assert_int_equal(nmx_capture_frame(fx->cap, i, &fr), NMX_OK);
+    if (ui && fx->ui && !nmx_filter_match(fx->ui, &fr))
+        return false;
+    return !f || nmx_filter_match(f, &fr);
+}
+
+/* Next passing frame after n by ExpertGetFrame, checked against the oracle
+ * (every frame in between must fail it, the one returned must pass). */
+static DWORD next_checked(const struct fixture *fx, nmx_filter *f, bool ui, DWORD n, uint32_t total)
+{
+    EXPERTFRAMEDESCRIPTOR d;
+    DWORD rc = ExpertGetFrame(fx->key, GET_FRAME_NEXT_FORWARD, ui ? FLAGS_DEFER_TO_UI_FILTER : 0,
+                              n, (HFILTER)(void *)f, &d);
+    uint32_t from = n == INVALID_FRAME_NUMBER ? 0 : n + 1;
+    uint32_t want = from;
+    while (want < total && !oracle(fx, f, ui, want))
+        want++;
+    if (want >= total) {
+        assert_int_equal(rc, NMERR_FRAME_NOT_FOUND);
+        return INVALID_FRAME_NUMBER;
+    }
+    assert_int_equal(rc, NMERR_SUCCESS);
+    assert_int_equal(d.FrameNumber, want);
+    assert_int_equal(d.pFrame->MacFrame[19], (uint8_t)want); /* the marker */
+    return d.FrameNumber;
+}
+
+static void t_filter_scans_long(void **s)
+{
+    (void)s;
+    /* forward filtered scans over many frames, frame by frame against the
+     * oracle: whole scans, two scans interleaved call by call, jumps */
+    const uint32_t total = 50001;
+    struct fixture *fx = setup(NMX_WRITE_PCAP_US, total, "tcp or ip[5] & 1 = 0");
+    nmx_filter *a, *b;
+    assert_int_equal(nmx_filter_bpf("udp and ip[5] & 3 = 1", &a, NULL), NMX_OK);
+    assert_int_equal(nmx_filter_bpf("ip[5] > 250", &b, NULL), NMX_OK);
+    /* whole scans: each filter, with and without the display filter */
+    nmx_filter *fs[3] = {a, b, NULL};
+    for (int k = 0; k < 3; k++)
+        for (int ui = 0; ui < 2; ui++) {
+            if (!fs[k] && !ui)
+                continue;
+            DWORD n = INVALID_FRAME_NUMBER;
+            uint32_t count = 0, want = 0;
+            for (uint32_t i = 0; i < total; i++)
+                want += oracle(fx, fs[k], ui, i);
+            while ((n = next_checked(fx, fs[k], ui, n, total)) != INVALID_FRAME_NUMBER)
+                count++;
+            assert_int_equal(count, want);
+        }
+    /* two scans interleaved call by call, and jumps in the middle */
+    DWORD na = INVALID_FRAME_NUMBER, nb = INVALID_FRAME_NUMBER;
+    for (int step = 0; step < 3000; step++) {
+        if (na != INVALID_FRAME_NUMBER || step == 0)
+            na = next_checked(fx, a, step % 2, na, total);
+        if (nb != INVALID_FRAME_NUMBER || step == 0)
+            nb = next_checked(fx, b, false, nb, total);
+        if (step % 500 == 499) {
+            na = (DWORD)(((unsigned)step * 7919u) % total);
+            nb = (DWORD)(((unsigned)step * 104729u) % total);
+        }
+    }
+    /* a filter freed and another made (perhaps at the same address): the
+     * new one's frames, never the old one's */
+    DWORD n = next_checked(fx, a, false, INVALID_FRAME_NUMBER, total);
+    n = next_checked(fx, a, false, n, total);
+    nmx_filter_free(a);
+    assert_int_equal(nmx_filter_bpf("tcp and ip[5] & 3 = 2", &a, NULL), NMX_OK);
+    n = INVALID_FRAME_NUMBER;
+    for (int i = 0; i < 2000 && (n = next_checked(fx, a, false, n, total)) != INVALID_FRAME_NUMBER;
+         i++)
+        ;
+    /* from the last frame and beyond */
+    assert_int_equal(next_checked(fx, b, false, total - 1, total), INVALID_FRAME_NUMBER);
+    assert_int_equal(next_checked(fx, b, false, total + 5, total), INVALID_FRAME_NUMBER);
+    nmx_filter_free(a);
+    nmx_filter_free(b);
+    teardown(fx);
+}
+
 static void t_keys_empty_and_terminate(void **s)
 {
     (void)s;
@@ -268,6 +353,7 @@ int main(void)
         cmocka_unit_test(t_forward_scan_from_minus_one),
         cmocka_unit_test(t_backward_and_specified),
         cmocka_unit_test(t_filters),
+        cmocka_unit_test(t_filter_scans_long),
         cmocka_unit_test(t_keys_empty_and_terminate),
         cmocka_unit_test(t_netmon_zero_copy),
     };
