@@ -585,6 +585,29 @@ static void cap_close(capbuf *c)
     memset(c, 0, sizeof *c);
 }
 
+/* A generated Ethernet capture of n frames in format fmt, open in *c, with
+ * what the expert should find in *x. */
+static void ethernet_capture(nmx_write_format fmt, uint32_t n, expect_t *x, capbuf *c)
+{
+    memset(x, 0, sizeof *x);
+    gen_t g = {0};
+    assert_int_equal(nmx_writer_open_memory(fmt, 1, 0, &g.w, NULL), NMX_OK);
+    gen_ethernet(&g, n, x);
+    memset(c, 0, sizeof *c);
+    c->buf = finish(&g, &c->len);
+    cap_open(c);
+}
+
+/* Ends a session, asserting the expert left no block behind. */
+static void close_no_leaks(nmx_key key)
+{
+    nmx_heap_report rep;
+    memset(&rep, 0, sizeof rep);
+    assert_int_equal(nmx_session_close(key, &rep), NMX_OK);
+    assert_int_equal(rep.leaked_blocks, 0);
+    nmx_heap_report_free(&rep);
+}
+
 static void check_summary(const run_ctx *r, uint32_t total, uint32_t counted, uint32_t skipped,
                           uint32_t unparsed, uint32_t noaddr, size_t naddr)
 {
@@ -605,13 +628,8 @@ static void t_generated_ethernet(void **s)
     const nmx_write_format fmts[] = {NMX_WRITE_PCAP_US, NMX_WRITE_NETMON};
     for (size_t k = 0; k < 2; k++) {
         expect_t x;
-        memset(&x, 0, sizeof x);
-        gen_t g = {0};
-        assert_int_equal(nmx_writer_open_memory(fmts[k], 1, 0, &g.w, NULL), NMX_OK);
-        gen_ethernet(&g, 400, &x);
-        capbuf c = {0};
-        c.buf = finish(&g, &c.len);
-        cap_open(&c);
+        capbuf c;
+        ethernet_capture(fmts[k], 400, &x, &c);
         static const char *const layer_auto[] = {"top=1000", NULL};
         static const char *const layer_ip[] = {"top=1000", "layer=ip", NULL};
         static const char *const layer_mac[] = {"top=1000", "layer=mac", NULL};
@@ -1260,20 +1278,11 @@ static void t_configure_headless(void **s)
     nmx_err e;
     void *kept = nmx_session_adopt(key, cfg, &e);
     assert_non_null(kept);
-    nmx_heap_report rep;
-    memset(&rep, 0, sizeof rep);
-    assert_int_equal(nmx_session_close(key, &rep), NMX_OK);
-    assert_int_equal(rep.leaked_blocks, 0);
-    nmx_heap_report_free(&rep);
+    close_no_leaks(key);
     /* and the blob runs: top 10 by bytes */
     expect_t x;
-    memset(&x, 0, sizeof x);
-    gen_t g = {0};
-    assert_int_equal(nmx_writer_open_memory(NMX_WRITE_PCAP_US, 1, 0, &g.w, NULL), NMX_OK);
-    gen_ethernet(&g, 100, &x);
-    capbuf cb = {0};
-    cb.buf = finish(&g, &cb.len);
-    cap_open(&cb);
+    capbuf cb;
+    ethernet_capture(NMX_WRITE_PCAP_US, 100, &x, &cb);
     run_ctx r = {0};
     r.pct_monotonic = 1;
     nmx_session_config rc = {.version = NMX_SESSION_CONFIG_VERSION, .name = "Top Users Run",
@@ -1282,10 +1291,7 @@ static void t_configure_headless(void **s)
     assert_int_equal(nmx_session_open(&rc, &r.key), NMX_OK);
     assert_int_equal(ExpertGetStartupInfo(r.key, &si), NMERR_SUCCESS);
     assert_true(p_run(r.key, (PEXPERTCONFIG)kept, &si, 0, NULL));
-    memset(&rep, 0, sizeof rep);
-    assert_int_equal(nmx_session_close(r.key, &rep), NMX_OK);
-    assert_int_equal(rep.leaked_blocks, 0);
-    nmx_heap_report_free(&rep);
+    close_no_leaks(r.key);
     check_table_exact(&r, &x.autol, 0, 0, 10);
     run_free(&r);
     assert_int_equal(nmx_host_free(kept), NMX_OK);
@@ -1297,13 +1303,8 @@ static void t_config_notes(void **s)
 {
     (void)s;
     expect_t x;
-    memset(&x, 0, sizeof x);
-    gen_t g = {0};
-    assert_int_equal(nmx_writer_open_memory(NMX_WRITE_PCAP_US, 1, 0, &g.w, NULL), NMX_OK);
-    gen_ethernet(&g, 60, &x);
-    capbuf c = {0};
-    c.buf = finish(&g, &c.len);
-    cap_open(&c);
+    capbuf c;
+    ethernet_capture(NMX_WRITE_PCAP_US, 60, &x, &c);
     static const char *const kv[] = {"top=2", "colour=blue", "zzz", "by=weight", "layer=ip",
                                      NULL};
     run_ctx r = {0};
@@ -1342,11 +1343,7 @@ static void t_config_notes(void **s)
     memcpy(raw, &len, 4);
     memcpy(raw + 4, "top=\xff=\x01x", 9);
     assert_true(p_run(r.key, (PEXPERTCONFIG)(void *)raw, &si, 0, NULL));
-    nmx_heap_report rep;
-    memset(&rep, 0, sizeof rep);
-    assert_int_equal(nmx_session_close(r.key, &rep), NMX_OK);
-    assert_int_equal(rep.leaked_blocks, 0);
-    nmx_heap_report_free(&rep);
+    close_no_leaks(r.key);
     assert_non_null(event_of(&r, 3));
     run_free(&r);
     cap_close(&c);
@@ -1357,13 +1354,8 @@ static void t_terminate(void **s)
 {
     (void)s;
     expect_t x;
-    memset(&x, 0, sizeof x);
-    gen_t g = {0};
-    assert_int_equal(nmx_writer_open_memory(NMX_WRITE_PCAPNG, 1, 0, &g.w, NULL), NMX_OK);
-    gen_ethernet(&g, 20000, &x);
-    capbuf c = {0};
-    c.buf = finish(&g, &c.len);
-    cap_open(&c);
+    capbuf c;
+    ethernet_capture(NMX_WRITE_PCAPNG, 20000, &x, &c);
     run_ctx r = {0};
     r.terminate_on_running = 1;
     struct timespec t0, t1;
