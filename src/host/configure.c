@@ -104,26 +104,17 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
         snprintf(res->message, sizeof res->message, "%s has no Configure", ex->name);
         return NMX_EUNSUPPORTED;
     }
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
+    int fd;
+    pid_t pid = nmx__fork_piped(&fd);
+    if (pid < 0)
         return NMX_EIO;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return NMX_EIO;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        child(ex, hcapture, stored, stored_len, p[1]);
-    }
-    close(p[1]);
+    if (pid == 0)
+        child(ex, hcapture, stored, stored_len, fd);
     uint8_t *buf = NULL;
     size_t got = 0, cap = 0;
     bool timed_out = false;
     for (;;) {
-        struct pollfd pf = {p[0], POLLIN, 0};
+        struct pollfd pf = {fd, POLLIN, 0};
         int r = poll(&pf, 1, timeout_ms ? (int)timeout_ms : -1);
         if (r < 0 && errno == EINTR)
             continue;
@@ -143,14 +134,14 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
             buf = nb;
             cap = nc;
         }
-        ssize_t n = read(p[0], buf + got, cap - got);
+        ssize_t n = read(fd, buf + got, cap - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         got += (size_t)n;
     }
-    close(p[0]);
+    close(fd);
     if (timed_out)
         kill(pid, SIGKILL);
     int st = 0;

@@ -84,6 +84,12 @@ void nmx__child_default_signals(void);
  * (as fd 3, returned). */
 int nmx__child_enter(int fd);
 
+/* fork() with a pipe from child to parent (probe and Configure children).
+ * In the child: returns 0, *fd is the write end (the read end closed). In
+ * the parent: returns the pid, *fd is the read end. On failure: -1, errno
+ * set, nothing left open. */
+pid_t nmx__fork_piped(int *fd);
+
 /* write(2) until done or an error other than EINTR (pipes to/from children). */
 void nmx__write_all(int fd, const void *p, size_t n);
 

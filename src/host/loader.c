@@ -207,24 +207,14 @@ nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
     fill_names(path, in);
     if (!elf_check(in->path, in))
         return NMX_EUNSUPPORTED;
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        set_reason(in, "pipe: %s", strerror(errno));
-        return NMX_EIO;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
+    int fd;
+    pid_t pid = nmx__fork_piped(&fd);
     if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        set_reason(in, "fork: %s", strerror(errno));
+        set_reason(in, "pipe or fork: %s", strerror(errno));
         return NMX_EIO;
     }
-    if (pid == 0) {
-        close(p[0]);
-        probe_child(in->path, p[1]);
-    }
-    close(p[1]);
+    if (pid == 0)
+        probe_child(in->path, fd);
     struct probe_answer a;
     memset(&a, 0, sizeof a);
     int32_t stage = ST_START;
@@ -242,7 +232,7 @@ nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
             timed_out = true;
             break;
         }
-        struct pollfd pf = {p[0], POLLIN, 0};
+        struct pollfd pf = {fd, POLLIN, 0};
         int r = poll(&pf, 1, (int)left);
         if (r < 0 && errno == EINTR)
             continue;
@@ -250,7 +240,7 @@ nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
             timed_out = r == 0;
             break;
         }
-        ssize_t n = read(p[0], buf + got, sizeof buf - got);
+        ssize_t n = read(fd, buf + got, sizeof buf - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -274,7 +264,7 @@ nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
         if (full)
             break;
     }
-    close(p[0]);
+    close(fd);
     if (timed_out)
         kill(pid, SIGKILL);
     int status = 0;

@@ -324,6 +324,25 @@ int nmx__child_enter(int fd)
     return nmx__child_keep_fd(fd);
 }
 
+pid_t nmx__fork_piped(int *fd)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        errno = e;
+        return -1;
+    }
+    close(p[pid == 0 ? 0 : 1]);
+    *fd = p[pid == 0 ? 1 : 0];
+    return pid;
+}
+
 int nmx__child_keep_fd(int keep)
 {
     if (keep != 3) {
