@@ -11,6 +11,7 @@
 #include "netmon.h"
 #include "nmexpert/event.h"
 #include "nmexpert/sink.h"
+#include "event_equal.h"
 #include "nmx_test.h"
 
 /* A column of each type (and one unknown type number), as the host makes
@@ -70,34 +71,6 @@ static inline nmx_event evt_make(const char *expert, uint64_t seq, const nmx_eve
     e.ncolumns = (uint8_t)n;
     e.columns = c;
     return e;
-}
-
-static inline bool evt_col_equal(const nmx_event_column *a, const nmx_event_column *b)
-{
-    if (strcmp(a->name, b->name) != 0 || a->type != b->type)
-        return false;
-    switch (a->type) {
-    case NMCOLUMNTYPE_MACADDR: return memcmp(a->v.mac, b->v.mac, 6) == 0;
-    case NMCOLUMNTYPE_IPXADDR: return memcmp(a->v.ipx, b->v.ipx, 10) == 0;
-    case NMCOLUMNTYPE_IPADDR: return memcmp(a->v.ip, b->v.ip, 4) == 0;
-    case NMCOLUMNTYPE_STRING: return strcmp(a->str, b->str) == 0;
-    default: return a->v.u == b->v.u; /* also the bits of doubles */
-    }
-}
-
-static inline bool evt_equal(const nmx_event *a, const nmx_event *b)
-{
-    if (strcmp(a->expert, b->expert) || a->seq != b->seq || a->version != b->version ||
-        a->ident != b->ident || a->flags != b->flags || a->severity != b->severity ||
-        strcmp(a->source, b->source) || strcmp(a->name, b->name) ||
-        strcmp(a->description, b->description) || strcmp(a->machine, b->machine) ||
-        strcmp(a->justification, b->justification) || a->has_time != b->has_time ||
-        memcmp(a->time, b->time, sizeof a->time) || a->ncolumns != b->ncolumns)
-        return false;
-    for (size_t i = 0; i < a->ncolumns; i++)
-        if (!evt_col_equal(&a->columns[i], &b->columns[i]))
-            return false;
-    return true;
 }
 
 /* Small deterministic PRNG (xorshift64*). */
