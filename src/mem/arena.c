@@ -175,6 +175,9 @@ static struct rq_item *rq;
 static size_t rq_len, rq_cap;
 static uint64_t rq_submitted, rq_completed;
 static bool rq_thread_running;
+static bool rq_started; /* the reclaimer thread has got through its start */
+static bool rq_busy;    /* the reclaimer is giving a range back           */
+static bool rq_forking; /* a fork is being prepared: take no new range    */
 
 static void give_back(struct arena *ar, uint32_t idx, uint32_t n)
 {
@@ -192,33 +195,73 @@ static void *reclaimer_main(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&rq_lock);
+    rq_started = true;
+    pthread_cond_broadcast(&rq_done);
     for (;;) {
-        while (rq_len == 0)
+        while (rq_len == 0 || rq_forking)
             pthread_cond_wait(&rq_cond, &rq_lock);
         struct rq_item it = rq[--rq_len];
+        rq_busy = true;
         pthread_mutex_unlock(&rq_lock);
         give_back(it.ar, it.idx, it.n);
         pthread_mutex_lock(&rq_lock);
+        rq_busy = false;
         rq_completed++;
         pthread_cond_broadcast(&rq_done);
     }
     return NULL;
 }
 
+/*
+ * fork() with the reclaimer parked. The child has only the forking thread,
+ * so whatever another thread was doing at that moment is frozen in the
+ * child's copy of memory: a chunk range half given back, or a lock held
+ * inside a library. glibc's own allocator is prepared for fork; the
+ * allocators of the sanitizer runtimes shipped with gcc 12 are not: a
+ * child forked just after the reclaimer thread was created (while the new
+ * thread was still in the runtime's thread start-up) hung in its first
+ * allocation of one size class. So the thread is waited for until it has
+ * started, and fork waits for the range being given back (not the whole
+ * queue: the child does not need it) and holds the arena lock, so that the
+ * child also sees no half-made chunk hand-out; the child then starts afresh.
+ */
+static void rq_prepare_fork(void)
+{
+    pthread_mutex_lock(&arena_lock);
+    pthread_mutex_lock(&rq_lock);
+    rq_forking = true; /* the reclaimer takes no new range */
+    while (rq_busy || (rq_thread_running && !rq_started))
+        pthread_cond_wait(&rq_done, &rq_lock);
+}
+
+static void rq_parent_after_fork(void)
+{
+    rq_forking = false;
+    pthread_cond_signal(&rq_cond);
+    pthread_mutex_unlock(&rq_lock);
+    pthread_mutex_unlock(&arena_lock);
+}
+
 static void rq_child_after_fork(void)
 {
-    /* Only the forking thread exists in the child: restart lazily. */
+    /* Only the forking thread exists in the child: the reclaimer is
+     * restarted lazily; the ranges still queued are given back by it. */
     pthread_mutex_init(&rq_lock, NULL);
     pthread_cond_init(&rq_cond, NULL);
     pthread_cond_init(&rq_done, NULL);
     rq_thread_running = false;
+    rq_started = false;
+    rq_forking = false;
+    rq_busy = false;
+    rq_completed = 0; /* the ranges still queued are the child's to complete */
+    rq_submitted = rq_len;
     pthread_mutex_init(&arena_lock, NULL);
 }
 
 static pthread_once_t rq_once = PTHREAD_ONCE_INIT;
 static void rq_init(void)
 {
-    pthread_atfork(NULL, NULL, rq_child_after_fork);
+    pthread_atfork(rq_prepare_fork, rq_parent_after_fork, rq_child_after_fork);
 }
 
 static void rq_push(struct arena *ar, uint32_t idx, uint32_t n)
@@ -231,8 +274,11 @@ static void rq_push(struct arena *ar, uint32_t idx, uint32_t n)
         pthread_attr_init(&at);
         pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&at, 64 * 1024);
-        if (pthread_create(&t, &at, reclaimer_main, NULL) == 0)
+        if (pthread_create(&t, &at, reclaimer_main, NULL) == 0) {
             rq_thread_running = true;
+            while (!rq_started) /* see rq_prepare_fork */
+                pthread_cond_wait(&rq_done, &rq_lock);
+        }
         pthread_attr_destroy(&at);
     }
     if (rq_thread_running && rq_len == rq_cap) {
@@ -258,6 +304,13 @@ static void rq_push(struct arena *ar, uint32_t idx, uint32_t n)
 void nmx__reclaim_wait(void)
 {
     pthread_mutex_lock(&rq_lock);
+    while (!rq_thread_running && rq_len > 0) { /* a forked child: no reclaimer yet */
+        struct rq_item it = rq[--rq_len];
+        pthread_mutex_unlock(&rq_lock);
+        give_back(it.ar, it.idx, it.n);
+        pthread_mutex_lock(&rq_lock);
+        rq_completed++;
+    }
     while (rq_completed < rq_submitted)
         pthread_cond_wait(&rq_done, &rq_lock);
     pthread_mutex_unlock(&rq_lock);

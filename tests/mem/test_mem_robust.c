@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "netmon.h"
 #include "nmx_test.h"
@@ -192,6 +193,52 @@ static void t_child_exit(void **s)
     nmx_session_close(k, NULL);
 }
 
+/* A fork while memory is being given back to the system. The child starts
+ * with no reclaimer thread: the ranges queued or in flight at the fork must
+ * not leave it waiting for a thread it does not have, and it allocates and
+ * releases as usual. The parent's reclaimer carries on. */
+static void child_after_busy_fork(void *arg)
+{
+    (void)arg;
+    alarm(20); /* a hang ends the child with SIGALRM: the test fails */
+    nmx_mem_flush();
+    HEXPERTKEY k = open_session("child");
+    BYTE *p = ExpertAllocMemory(k, 300000, NULL);
+    if (!p || p[299999] != 0)
+        _exit(20);
+    p[0] = 1;
+    if (ExpertFreeMemory(k, p) != NMERR_SUCCESS)
+        _exit(21);
+    nmx_session_close(k, NULL);
+    nmx_mem_flush();
+    _exit(0);
+}
+
+static void t_fork_while_reclaiming(void **s)
+{
+    (void)s;
+    for (int round = 0; round < 10; round++) {
+        HEXPERTKEY k = open_session("reclaim");
+        BYTE *b[160];
+        for (int i = 0; i < 160; i++) {
+            b[i] = ExpertAllocMemory(k, 200000, NULL);
+            assert_non_null(b[i]);
+            b[i][0] = b[i][199999] = 1;
+        }
+        /* freed one by one: each large run beyond the heap's small cache
+         * is a range of its own in the reclaimer's queue */
+        for (int i = 0; i < 160; i++)
+            assert_int_equal(ExpertFreeMemory(k, b[i]), NMERR_SUCCESS);
+        assert_child_clean(nmx_test_in_child(child_after_busy_fork, NULL));
+        nmx_session_close(k, NULL);
+    }
+    nmx_mem_flush();
+    HEXPERTKEY k = open_session("after");
+    assert_non_null(ExpertAllocMemory(k, 300000, NULL));
+    nmx_session_close(k, NULL);
+    nmx_mem_flush();
+}
+
 /* ---- threads --------------------------------------------------------- */
 
 struct hammer {
@@ -294,6 +341,7 @@ int main(void)
         cmocka_unit_test(t_fault_injection_session_open),
         cmocka_unit_test(t_misuse_never_crashes),
         cmocka_unit_test(t_child_exit),
+        cmocka_unit_test(t_fork_while_reclaiming),
         cmocka_unit_test(t_threads_share_keys),
         cmocka_unit_test(t_release_while_running),
     };
