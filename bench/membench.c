@@ -14,8 +14,10 @@
  *        running (a) with STEPS steps
  *   e1k  size and ownership queries, heap with 1000 live blocks
  *   e1m  the same with 1,000,000 live blocks
- * Variants: glibc "calloc" uses calloc() in (a)/(d), a reference for the
- * cost of zero-filled blocks; nmx "nullerr" passes err == NULL to
+ * Variants: glibc "calloc" uses calloc() in (a)/(d), and "zero" the other
+ * peers' zero-filling calls (mi_heap_zalloc, mallocx(MALLOCX_ZERO),
+ * talloc_zero_size), references for the cost of zero-filled blocks as nmx
+ * expert heaps hand them out; nmx "nullerr" passes err == NULL to
  * nmx_heap_alloc (allowed by the API) instead of a local nmx_err.
  *
  * Environment: STEPS (a, d; default 10,000,000), REPS (c; default 1000, 10
@@ -44,6 +46,7 @@ static atomic_ulong g_errors; /* error returns from free / NULL allocations */
 static bool g_calloc __attribute__((unused)); /* glibc "calloc" variant (a, d) */
 static bool g_nullerr __attribute__((unused)); /* nmx "nullerr" variant (a, d) */
 static bool g_uninit __attribute__((unused));  /* nmx "uninit" variant (a, d): no zero-fill */
+static bool g_zero __attribute__((unused));    /* peers' "zero" variant (a, d): zero-filled */
 
 static void die(const char *what)
 {
@@ -85,7 +88,7 @@ static inline int h_owns(heap_t *h, const void *p) { (void)h; (void)p; return -1
 #elif defined(SYS_MI)
 #include <mimalloc.h>
 #define SYS_NAME "mimalloc"
-#define SYS_VARIANT "heap"
+#define SYS_VARIANT (g_zero ? "heap-zalloc" : "heap")
 #define RELEASE_NAME "mi_heap_destroy"
 #define RETURN_NAME "mi_collect(true)"
 #define DEFAULT_C_REPS 10
@@ -97,7 +100,10 @@ static heap_t *h_new(void)
         die("mi_heap_new");
     return h;
 }
-static inline void *h_alloc(heap_t *h, size_t n) { return mi_heap_malloc(h, n); }
+static inline void *h_alloc(heap_t *h, size_t n)
+{
+    return g_zero ? mi_heap_zalloc(h, n) : mi_heap_malloc(h, n);
+}
 static inline void h_free(heap_t *h, void *p) { (void)h; mi_free(p); }
 static inline void *h_realloc(heap_t *h, void *p, size_t n) { return mi_heap_realloc(h, p, n); }
 static void h_release(heap_t *h, void **ptrs, size_t n)
@@ -115,7 +121,7 @@ static inline int h_owns(heap_t *h, const void *p) { return mi_heap_check_owned(
 #elif defined(SYS_JE)
 #include <jemalloc/jemalloc.h>
 #define SYS_NAME "jemalloc"
-#define SYS_VARIANT "arena-tcache-none"
+#define SYS_VARIANT (g_zero ? "arena-tcache-none-zero" : "arena-tcache-none")
 #define RELEASE_NAME "arena.<i>.destroy"
 #define RETURN_NAME "(none: destroy purges)"
 #define DEFAULT_C_REPS 10
@@ -132,7 +138,10 @@ static heap_t *h_new(void)
     h->flags = MALLOCX_ARENA(h->ind) | MALLOCX_TCACHE_NONE;
     return h;
 }
-static inline void *h_alloc(heap_t *h, size_t n) { return mallocx(n, h->flags); }
+static inline void *h_alloc(heap_t *h, size_t n)
+{
+    return mallocx(n, g_zero ? h->flags | MALLOCX_ZERO : h->flags);
+}
 static inline void h_free(heap_t *h, void *p) { dallocx(p, h->flags); }
 static inline void *h_realloc(heap_t *h, void *p, size_t n)
 {
@@ -171,7 +180,7 @@ static inline int h_owns(heap_t *h, const void *p)
 #elif defined(SYS_TALLOC)
 #include <talloc.h>
 #define SYS_NAME "talloc"
-#define SYS_VARIANT "ctx"
+#define SYS_VARIANT (g_zero ? "ctx-zero" : "ctx")
 #define RELEASE_NAME "talloc_free(ctx)"
 #define RETURN_NAME "malloc_trim(0)"
 #define DEFAULT_C_REPS 1000
@@ -183,7 +192,10 @@ static heap_t *h_new(void)
         die("talloc_new");
     return c;
 }
-static inline void *h_alloc(heap_t *h, size_t n) { return talloc_size(h, n); }
+static inline void *h_alloc(heap_t *h, size_t n)
+{
+    return g_zero ? talloc_zero_size(h, n) : talloc_size(h, n);
+}
 static inline void h_free(heap_t *h, void *p)
 {
     (void)h;
@@ -652,12 +664,14 @@ int main(int argc, char **argv)
 {
     page_size = sysconf(_SC_PAGESIZE);
     if (argc < 2) {
-        fprintf(stderr, "usage: %s a|b|bl|c|d|e1k|e1m [calloc|nullerr|uninit]\n", argv[0]);
+        fprintf(stderr, "usage: %s a|b|bl|c|d|e1k|e1m [calloc|zero|nullerr|uninit]\n", argv[0]);
         return 2;
     }
     const char *t = argv[1];
 #if defined(SYS_GLIBC)
     g_calloc = argc > 2 && strcmp(argv[2], "calloc") == 0;
+#elif defined(SYS_MI) || defined(SYS_JE) || defined(SYS_TALLOC)
+    g_zero = argc > 2 && strcmp(argv[2], "zero") == 0;
 #elif defined(SYS_NMX)
     g_nullerr = argc > 2 && strcmp(argv[2], "nullerr") == 0;
     g_uninit = argc > 2 && strcmp(argv[2], "uninit") == 0;

@@ -4,6 +4,9 @@
  *   scanbench scan FILE               every frame through ExpertGetFrame
  *   scanbench scan-filter FILE EXPR   the same with a BPF display filter
  *   scanbench open-only FILE          nmx_capture_open + nmx_capture_close only
+ *   scanbench evict FILE              drop FILE from the page cache (fdatasync,
+ *                                     POSIX_FADV_DONTNEED) and print how much of
+ *                                     it was resident before and after (mincore)
  *
  * scan: nmx_hcapture_open(FILE), nmx_session_open with .capture = it, then
  * ExpertGetFrame(key, GET_FRAME_NEXT_FORWARD, 0, n, NULL, &d) from
@@ -28,12 +31,16 @@
  * Set NMX_QUIET=1 to silence the host's log lines.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "netmon.h"
 #include "nmexpert/capture.h"
@@ -76,8 +83,50 @@ static struct mem mem_now(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: scanbench scan FILE | scan-filter FILE EXPR | open-only FILE\n");
+    fprintf(stderr,
+            "usage: scanbench scan FILE | scan-filter FILE EXPR | open-only FILE | evict FILE\n");
     exit(2);
+}
+
+/* Pages of fd's first len bytes that are in the page cache, in percent. */
+static double resident_pct(int fd, size_t len)
+{
+    if (len == 0)
+        return 0;
+    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED)
+        return -1;
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (len + pg - 1) / pg, in = 0;
+    unsigned char *v = malloc(n);
+    if (v && mincore(m, len, v) == 0)
+        for (size_t i = 0; i < n; i++)
+            in += v[i] & 1u;
+    free(v);
+    munmap(m, len);
+    return 100.0 * (double)in / (double)n;
+}
+
+/* The page cache state a capture has once it has been read from disk
+ * (readahead builds large folios) differs from the one it has right after
+ * being written (folios of the write size): the cost of mapping the file
+ * depends on it. run-scanbench evicts every file and reads it back so that
+ * every peer sees the "read from disk" state. */
+static int evict(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        perror(path);
+        return 1;
+    }
+    size_t len = (size_t)st.st_size;
+    double before = resident_pct(fd, len);
+    int rc = fdatasync(fd) == 0 ? posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) : errno;
+    double after = resident_pct(fd, len);
+    close(fd);
+    printf("mode=evict file=%s rc=%d resident_before_pct=%.1f resident_after_pct=%.1f\n", path,
+           rc, before, after);
+    return rc != 0;
 }
 
 int main(int argc, char **argv)
@@ -85,6 +134,8 @@ int main(int argc, char **argv)
     if (argc < 3)
         usage();
     const char *mode = argv[1], *path = argv[2];
+    if (strcmp(mode, "evict") == 0 && argc == 3)
+        return evict(path);
     const char *expr = NULL;
     bool open_only = false;
     if (strcmp(mode, "scan") == 0 && argc == 3) {
