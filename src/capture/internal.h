@@ -100,6 +100,7 @@ struct nmx_capture {
     bool               big_endian;
     bool               ts_nano;
     int                swap_lengths; /* 0 no, 1 always, 2 when caplen > len */
+    uint32_t           rec_len;      /* pcap record header: 16, or 20/24/28 (variants) */
     uint32_t           linktype;
     uint32_t           snaplen;
 

@@ -12,6 +12,15 @@
  * stored the two lengths in the other order (swapped here, always before 2.3
  * and when captured > original for 2.3). thiszone is ignored, as libpcap and
  * Wireshark do. The header snaplen is informational: 0 or huge is accepted.
+ *
+ * Variants with longer record headers (the extra bytes are skipped; the
+ * first 16 are the usual ones), as old patched tcpdumps wrote them and
+ * editcap still does (-F modpcap, rh6_1pcap, suse6_3pcap, nokiapcap):
+ *   magic 0xa1b2cd34 ("modified"): 24-byte records (interface index,
+ *     protocol, packet type, pad; libpcap reads these), or 28 (SuSE 6.3);
+ *   magic 0xa1b2c3d4: 24-byte records (Red Hat 6.1) or 20 (Nokia IPSO).
+ * Nothing in the header tells them apart: the first records decide (see
+ * pcap_choose_rec_len).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +34,7 @@
 #define PCAP_REC_LEN        16u
 #define PCAP_MAGIC_US       UINT32_C(0xa1b2c3d4)
 #define PCAP_MAGIC_NS       UINT32_C(0xa1b23c4d)
+#define PCAP_MAGIC_MOD      UINT32_C(0xa1b2cd34) /* "modified" pcap, µs */
 #define PCAP_LT_RESERVED    UINT32_C(0x03FF0000)
 
 static uint32_t bswap32(uint32_t v)
@@ -38,8 +48,9 @@ static nmx_probe_result pcap_probe(nmx_capture *cap, nmx_diag *diag)
     uint32_t m;
     if (!nmx_cur_u32le(&cap->cur, 0, &m))
         return NMX_PROBE_NOT_MINE;
-    if (m == PCAP_MAGIC_US || m == PCAP_MAGIC_NS || bswap32(m) == PCAP_MAGIC_US ||
-        bswap32(m) == PCAP_MAGIC_NS)
+    if (m == PCAP_MAGIC_US || m == PCAP_MAGIC_NS || m == PCAP_MAGIC_MOD ||
+        bswap32(m) == PCAP_MAGIC_US || bswap32(m) == PCAP_MAGIC_NS ||
+        bswap32(m) == PCAP_MAGIC_MOD)
         return NMX_PROBE_MINE;
     return NMX_PROBE_NOT_MINE;
 }
@@ -116,14 +127,15 @@ static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struc
 {
     const uint8_t *base = cap->cur.base;
     const uint64_t size = cap->cur.size;
+    const uint32_t rl = cap->rec_len;
     uint64_t pf_next = off;
     w->status = NMX_OK;
     while (off < size && off < stop) {
-        if (size - off < PCAP_REC_LEN) {
+        if (size - off < rl) {
             w->status = NMX_ETRUNCATED;
-            nmx_cap_diag(cap, &w->d, NMX_ETRUNCATED, off, size - off, PCAP_REC_LEN,
+            nmx_cap_diag(cap, &w->d, NMX_ETRUNCATED, off, size - off, rl,
                          "record header truncated: %llu bytes left, needs %u",
-                         (unsigned long long)(size - off), PCAP_REC_LEN);
+                         (unsigned long long)(size - off), rl);
             break;
         }
         for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
@@ -137,12 +149,12 @@ static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struc
                          NMX_PCAP_MAX_SNAPLEN);
             break;
         }
-        if (size - off - PCAP_REC_LEN < caplen) {
+        if (size - off - rl < caplen) {
             w->status = NMX_ETRUNCATED;
-            nmx_cap_diag(cap, &w->d, NMX_ETRUNCATED, off + PCAP_REC_LEN, caplen,
-                         size - off - PCAP_REC_LEN,
+            nmx_cap_diag(cap, &w->d, NMX_ETRUNCATED, off + rl, caplen,
+                         size - off - rl,
                          "record data truncated: captured length %u, %llu bytes left", caplen,
-                         (unsigned long long)(size - off - PCAP_REC_LEN));
+                         (unsigned long long)(size - off - rl));
             break;
         }
         if (w->n >= NMX_CAPTURE_MAX_FRAMES) {
@@ -154,19 +166,30 @@ static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struc
         }
         if (!walk_push(w, off))
             break;
-        off += PCAP_REC_LEN + caplen;
+        off += rl + caplen;
     }
     w->end = off;
 }
 
-/* Does a run of PCAP_SYNC_RUN records that look right start at off? */
-static bool pcap_plausible_run(const nmx_capture *cap, uint64_t off, uint32_t first_sec)
+enum run_verdict {
+    RUN_CHAINS,    /* PCAP_SYNC_RUN records look right (or all, ending at the end) */
+    RUN_TRUNCATED, /* the records look right up to where the file ends early */
+    RUN_BAD        /* a record does not look right */
+};
+
+/* Do the records starting at off look right? (With to_end, a shorter run
+ * that ends exactly at the end of the file chains too.) */
+static enum run_verdict pcap_check_run(const nmx_capture *cap, uint64_t off, uint32_t first_sec,
+                                       bool to_end)
 {
     const uint64_t size = cap->cur.size;
+    const uint32_t rl = cap->rec_len;
     const uint32_t frac_max = cap->ts_nano ? 1000000000u : 1000000u;
     for (unsigned k = 0; k < PCAP_SYNC_RUN; k++) {
-        if (off > size || size - off < PCAP_REC_LEN)
-            return false;
+        if (to_end && k > 0 && off == size)
+            return RUN_CHAINS;
+        if (off > size || size - off < rl)
+            return RUN_TRUNCATED;
         const uint8_t *r = cap->cur.base + off;
         uint32_t sec = nmx_ld32(r, cap->big_endian), frac = nmx_ld32(r + 4, cap->big_endian);
         uint32_t caplen, len;
@@ -175,11 +198,47 @@ static bool pcap_plausible_run(const nmx_capture *cap, uint64_t off, uint32_t fi
          * sane and the record inside the file */
         uint32_t dsec = sec > first_sec ? sec - first_sec : first_sec - sec;
         if (dsec > 315360000u || frac >= frac_max || caplen > NMX_PCAP_MAX_SNAPLEN ||
-            caplen > len || size - off - PCAP_REC_LEN < caplen)
-            return false;
-        off += PCAP_REC_LEN + caplen;
+            caplen > len)
+            return RUN_BAD;
+        if (size - off - rl < caplen)
+            return RUN_TRUNCATED;
+        off += rl + caplen;
     }
-    return true;
+    return RUN_CHAINS;
+}
+
+/* Does a run of PCAP_SYNC_RUN records that look right start at off? */
+static bool pcap_plausible_run(const nmx_capture *cap, uint64_t off, uint32_t first_sec)
+{
+    return pcap_check_run(cap, off, first_sec, false) == RUN_CHAINS;
+}
+
+/* The record header length of this file (see the variants above). The
+ * first layout of the magic is kept unless one of its first records is
+ * plainly wrong: a file that merely ends early is a truncated file of that
+ * layout (common), not evidence for another one (rare). So a variant file
+ * with a single frame reads as the first layout, with a truncation warning
+ * (Wireshark, which calls a partial record header a mismatch, reads it as
+ * the variant, and a truncated usual file as a variant when the cut falls
+ * right). */
+static uint32_t pcap_choose_rec_len(nmx_capture *cap, bool modified)
+{
+    static const uint32_t usual[] = {16, 24, 20}, mod[] = {24, 28};
+    const uint32_t *try = modified ? mod : usual;
+    size_t n = modified ? 2 : 3;
+    const uint64_t size = cap->cur.size;
+    if (size < PCAP_HDR_LEN + 8)
+        return try[0];
+    uint32_t first_sec = nmx_ld32(cap->cur.base + PCAP_HDR_LEN, cap->big_endian);
+    cap->rec_len = try[0];
+    if (pcap_check_run(cap, PCAP_HDR_LEN, first_sec, true) != RUN_BAD)
+        return try[0];
+    for (size_t i = 1; i < n; i++) {
+        cap->rec_len = try[i];
+        if (pcap_check_run(cap, PCAP_HDR_LEN, first_sec, true) == RUN_CHAINS)
+            return try[i];
+    }
+    return try[0]; /* none chains: the first layout reports the damage */
 }
 
 static uint64_t parallel_min(void)
@@ -212,7 +271,7 @@ static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
     pthread_t t;
     bool split = false;
     if (size >= parallel_min() && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
-        size - PCAP_HDR_LEN >= 2 * PCAP_REC_LEN) {
+        size - PCAP_HDR_LEN >= 2 * (uint64_t)cap->rec_len) {
         uint32_t first_sec = nmx_ld32(cap->cur.base + PCAP_HDR_LEN, cap->big_endian);
         uint64_t mid = PCAP_HDR_LEN + (size - PCAP_HDR_LEN) / 2;
         for (uint64_t o = mid; o < size && o < mid + PCAP_SYNC_WINDOW; o++)
@@ -265,11 +324,14 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
 {
     const nmx_cursor *c = &cap->cur;
     uint32_t m = nmx_ld32le(c->base);
-    cap->big_endian = !(m == PCAP_MAGIC_US || m == PCAP_MAGIC_NS);
-    cap->ts_nano = (cap->big_endian ? bswap32(m) : m) == PCAP_MAGIC_NS;
+    cap->big_endian = !(m == PCAP_MAGIC_US || m == PCAP_MAGIC_NS || m == PCAP_MAGIC_MOD);
+    uint32_t magic = cap->big_endian ? bswap32(m) : m;
+    cap->ts_nano = magic == PCAP_MAGIC_NS;
     cap->format = NMX_FORMAT_PCAP;
-    snprintf(cap->format_name, sizeof cap->format_name, "pcap (%s, %s)",
-             cap->ts_nano ? "ns" : "\xc2\xb5s", cap->big_endian ? "big-endian" : "little-endian");
+    cap->rec_len = PCAP_REC_LEN;
+    snprintf(cap->format_name, sizeof cap->format_name, "pcap (%s, %s%s)",
+             cap->ts_nano ? "ns" : "\xc2\xb5s", cap->big_endian ? "big-endian" : "little-endian",
+             magic == PCAP_MAGIC_MOD ? ", modified" : "");
     if (!nmx_cur_has(c, 0, PCAP_HDR_LEN))
         return nmx_cap_diag(cap, diag, NMX_ETRUNCATED, 0, c->size, PCAP_HDR_LEN,
                             "pcap file header truncated: %llu bytes, needs %u",
@@ -298,6 +360,12 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
         nmx_cap_warn(cap, &w);
     }
     cap->swap_lengths = vmin < 3 ? 1 : vmin == 3 ? 2 : 0;
+    cap->rec_len = pcap_choose_rec_len(cap, magic == PCAP_MAGIC_MOD);
+    static const char *const variant[] = {[16] = "", [20] = ", Nokia records",
+                                          [24] = ", 24-byte records", [28] = ", SuSE 6.3 records"};
+    snprintf(cap->format_name, sizeof cap->format_name, "pcap (%s, %s%s%s)",
+             cap->ts_nano ? "ns" : "\xc2\xb5s", cap->big_endian ? "big-endian" : "little-endian",
+             magic == PCAP_MAGIC_MOD ? ", modified" : "", variant[cap->rec_len]);
     cap->linktype = ltfield & 0xFFFFu;
     cap->snaplen = snaplen;
     cap->mac_type = nmx_mac_type_of_linktype(cap->linktype);
@@ -336,7 +404,7 @@ static void pcap_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     out->ts_ns = pcap_time(cap, rec);
     out->caplen = caplen;
     out->wirelen = len;
-    out->data = rec + PCAP_REC_LEN;
+    out->data = rec + cap->rec_len;
     out->linktype = cap->linktype;
     out->mac_type = (uint16_t)cap->mac_type;
     out->offset = off;

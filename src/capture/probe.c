@@ -28,8 +28,6 @@ static const nmx_foreign nmx_foreign_formats[] = {
     { "\x04\x22\x4d\x18", 4, "lz4-compressed file; decompress it first" },
     { "PK\x03\x04", 4, "zip archive; extract the capture first" },
     { "snoop\0\0\0", 8, "Solaris snoop capture: not supported (convert it to pcap or pcapng)" },
-    { "\x34\xcd\xb2\xa1", 4, "modified (Kuznetzov) pcap: not supported" },
-    { "\xa1\xb2\xcd\x34", 4, "modified (Kuznetzov) pcap: not supported" },
     { "XCP\0", 4, "NetXRay / Sniffer capture: not supported" },
     { "TRSNIFF data    \x1a", 17, "Sniffer (DOS) capture: not supported" },
     { "\x7f" "ELF", 4, "ELF executable, not a capture file" },

@@ -98,6 +98,105 @@ static void test_pcap_variants(void **state)
         }
 }
 
+/* Record headers longer than 16 bytes (old patched tcpdumps; editcap -F
+ * modpcap, suse6_3pcap, rh6_1pcap, nokiapcap): the extra bytes are skipped.
+ * Only the first records tell the layouts apart. */
+static void build_pcap_ext(tbuf *b, bool be, uint32_t magic, unsigned extra, unsigned frames)
+{
+    tb_init(b, be);
+    tb_u32(b, magic);
+    tb_u16(b, 2);
+    tb_u16(b, 4);
+    tb_u32(b, 0);
+    tb_u32(b, 0);
+    tb_u32(b, 65535);
+    tb_u32(b, 1);
+    uint8_t data[300];
+    for (uint32_t k = 0; k < frames; k++) {
+        uint32_t caplen = 60 + 100 * k, wirelen = caplen + k * 10;
+        fill_payload(data, caplen, k);
+        tb_u32(b, 1700000000u + k);
+        tb_u32(b, 123456u + k);
+        tb_u32(b, caplen);
+        tb_u32(b, wirelen);
+        for (unsigned i = 0; i < extra; i++) /* interface index, protocol... */
+            tb_u8(b, (uint8_t)(0xE0 + i));
+        tb_bytes(b, data, caplen);
+    }
+}
+
+static void test_pcap_record_variants(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t magic;
+        unsigned extra;
+        const char *name;
+        bool first; /* the layout a file of this magic is read with unless proven otherwise */
+    } v[] = {
+        { 0xa1b2cd34, 8, "modified, 24-byte records", true },
+        { 0xa1b2cd34, 12, "modified, SuSE 6.3 records", false },
+        { 0xa1b2c3d4, 8, "24-byte records", false },
+        { 0xa1b2c3d4, 4, "Nokia records", false },
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        for (int be = 0; be < 2; be++) {
+            tbuf b;
+            build_pcap_ext(&b, be, v[i].magic, v[i].extra, 3);
+            nmx_capture *cap = open_ok(b.p, b.len, 0);
+            check_pcap_frames(cap, false, 1);
+            char want[80];
+            snprintf(want, sizeof want, "pcap (\xc2\xb5s, %s, %s)", be ? "big-endian" : "little-endian",
+                     v[i].name);
+            assert_string_equal(nmx_capture_format_name(cap), want);
+            assert_int_equal(nmx_capture_warning_count(cap), 0);
+            nmx_capture_close(cap);
+            tb_free(&b);
+            /* two frames are enough to tell */
+            build_pcap_ext(&b, be, v[i].magic, v[i].extra, 2);
+            cap = open_ok(b.p, b.len, 0);
+            assert_int_equal(nmx_capture_frame_count(cap), 2);
+            assert_string_equal(nmx_capture_format_name(cap), want);
+            assert_int_equal(nmx_capture_warning_count(cap), 0);
+            nmx_capture_close(cap);
+            tb_free(&b);
+            /* one frame cannot be told from a truncated file of the magic's
+             * first layout: read that way, with a truncation warning */
+            build_pcap_ext(&b, be, v[i].magic, v[i].extra, 1);
+            cap = open_ok(b.p, b.len, 0);
+            assert_int_equal(nmx_capture_frame_count(cap), 1);
+            nmx_frame f;
+            assert_int_equal(nmx_capture_frame(cap, 0, &f), NMX_OK);
+            if (v[i].first) {
+                assert_string_equal(nmx_capture_format_name(cap), want);
+                assert_int_equal(nmx_capture_warning_count(cap), 0);
+                assert_int_equal(f.caplen, 60);
+                assert_int_equal(f.data[0], payload_byte(0, 0));
+            } else {
+                assert_null(strstr(nmx_capture_format_name(cap), v[i].name));
+                assert_true(nmx_capture_warning_count(cap) > 0);
+            }
+            nmx_capture_close(cap);
+            tb_free(&b);
+        }
+    /* a usual file keeps the usual layout even when its bytes would also
+     * chain another way: the usual layout is tried first */
+    tbuf b;
+    build_pcap(&b, false, false, 4, 1);
+    nmx_capture *cap = open_ok(b.p, b.len, 0);
+    assert_string_equal(nmx_capture_format_name(cap), "pcap (\xc2\xb5s, little-endian)");
+    nmx_capture_close(cap);
+    /* no layout chains (the second record's length is damaged): the usual
+     * reading, with its damage warning after the first frame */
+    tb_set_u32(&b, 24 + 16 + 60 + 8, 5000000);
+    cap = open_ok(b.p, b.len, 0);
+    assert_string_equal(nmx_capture_format_name(cap), "pcap (\xc2\xb5s, little-endian)");
+    assert_int_equal(nmx_capture_frame_count(cap), 1);
+    assert_true(nmx_capture_warning_count(cap) > 0);
+    nmx_capture_close(cap);
+    tb_free(&b);
+}
+
 static void test_pcap_versions(void **state)
 {
     (void)state;
@@ -767,7 +866,7 @@ static void test_refusals(void **state)
         { "BZh91AY", 7, "x.bz2", NMX_EFORMAT, "bzip2-compressed" },
         { "\xfd" "7zXZ\x00\x00", 7, "x.xz", NMX_EFORMAT, "xz-compressed" },
         { "snoop\0\0\0\0\0\0\2", 12, "x.snoop", NMX_EFORMAT, "Solaris snoop capture" },
-        { "\x34\xcd\xb2\xa1", 4, "k.pcap", NMX_EFORMAT, "modified (Kuznetzov) pcap" },
+        { "\x34\xcd\xb2\xa1", 4, "k.pcap", NMX_ETRUNCATED, "pcap file header truncated: 4 bytes, needs 24" },
         { "hello world", 11, "t.txt", NMX_EFORMAT, "unknown file format (first bytes 68 65 6c 6c 6f 20 77 6f)" },
         { "\xd4\xc3\xb2\xa1\x02\x00", 6, "s.pcap", NMX_ETRUNCATED, "pcap file header truncated: 6 bytes, needs 24" },
         { "GMBU\x03\x02", 6, "s.cap", NMX_ETRUNCATED, "Network Monitor file header truncated" },
@@ -853,6 +952,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pcap_variants),
+        cmocka_unit_test(test_pcap_record_variants),
         cmocka_unit_test(test_pcap_versions),
         cmocka_unit_test(test_pcap_snaplen_header_not_fatal),
         cmocka_unit_test(test_pcapng_sections),
