@@ -24,12 +24,13 @@ static inline int nmx_fuzz_one(const uint8_t *data, size_t size, int kind)
         return 0;
     if (size)
         memcpy(buf, data, size);
-    static const uint8_t pcap_magics[4][4] = {
+    static const uint8_t pcap_magics[6][4] = { /* µs, ns, modified; both byte orders */
         { 0xd4, 0xc3, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0xc3, 0xd4 },
-        { 0x4d, 0x3c, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0x3c, 0x4d } };
+        { 0x4d, 0x3c, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0x3c, 0x4d },
+        { 0x34, 0xcd, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0xcd, 0x34 } };
     if (size >= 4) {
         if (kind == NMX_FUZZ_PCAP)
-            memcpy(buf, pcap_magics[data[0] & 3], 4);
+            memcpy(buf, pcap_magics[data[0] % 6], 4);
         else if (kind == NMX_FUZZ_PCAPNG)
             memcpy(buf, "\x0a\x0d\x0d\x0a", 4);
         else if (kind == NMX_FUZZ_NETMON)
