@@ -948,6 +948,64 @@ static void test_open_file(void **state)
     tb_free(&b);
 }
 
+/* A file over 4 GiB: frames past the 4 GiB offset are found and read. The
+ * file is sparse: between the first frame and the last two lie 257 skipped
+ * blocks of 16 MiB (pcapng's block ceiling) whose bodies are holes, so it
+ * costs a few pages of disk. */
+static void test_file_over_4gib(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nmx-capture-bigXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    tbuf b;
+    tb_init(&b, false);
+    pn_shb(&b, NULL);
+    pn_idb(&b, 1, 65535, NULL, -1, 0);
+    uint8_t data[300];
+    fill_payload(data, 100, 0);
+    pn_epb(&b, 0, 1000000, data, 100, 100, NULL);
+    assert_int_equal(pwrite(fd, b.p, b.len, 0), (ssize_t)b.len);
+    uint64_t off = b.len;
+    tb_free(&b);
+    const uint32_t blk = NMX_PCAPNG_MAX_BLOCK;
+    for (int i = 0; i < 257; i++) { /* type 0x0BAD0000: unknown, skipped */
+        uint32_t head[2] = {0x0BAD0000u, blk}, tail = blk;
+        assert_int_equal(pwrite(fd, head, 8, (off_t)off), 8);
+        assert_int_equal(pwrite(fd, &tail, 4, (off_t)(off + blk - 4)), 4);
+        off += blk;
+    }
+    assert_true(off > (UINT64_C(1) << 32));
+    tb_init(&b, false);
+    for (uint64_t k = 1; k < 3; k++) {
+        fill_payload(data, 200, k);
+        pn_epb(&b, 0, 1000000 + k, data, 200, 220, NULL);
+    }
+    assert_int_equal(pwrite(fd, b.p, b.len, (off_t)off), (ssize_t)b.len);
+    tb_free(&b);
+    close(fd);
+
+    nmx_capture *cap;
+    nmx_diag d;
+    nmx_err e = nmx_capture_open(path, 0, &cap, &d);
+    if (e != NMX_OK)
+        print_error("%s\n", d.msg);
+    assert_int_equal(e, NMX_OK);
+    assert_int_equal(nmx_capture_frame_count(cap), 3);
+    assert_int_equal(nmx_capture_warning_count(cap), 0);
+    for (uint64_t k = 0; k < 3; k++) {
+        nmx_frame f;
+        assert_int_equal(nmx_capture_frame(cap, k, &f), NMX_OK);
+        assert_int_equal(f.caplen, k ? 200 : 100);
+        assert_int_equal(f.wirelen, k ? 220 : 100);
+        assert_true(k == 0 ? f.offset < blk : f.offset >= off);
+        for (uint32_t i = 0; i < f.caplen; i++)
+            assert_int_equal(f.data[i], payload_byte(k, i));
+    }
+    nmx_capture_close(cap);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -966,6 +1024,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_api_edges),
         cmocka_unit_test(test_open_file),
+        cmocka_unit_test(test_file_over_4gib),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
