@@ -142,24 +142,21 @@ static void test_pcap_record_variants(void **state)
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         for (int be = 0; be < 2; be++) {
             tbuf b;
-            build_pcap_ext(&b, be, v[i].magic, v[i].extra, 3);
-            nmx_capture *cap = open_ok(b.p, b.len, 0);
-            check_pcap_frames(cap, false, 1);
             char want[80];
             snprintf(want, sizeof want, "pcap (\xc2\xb5s, %s, %s)", be ? "big-endian" : "little-endian",
                      v[i].name);
-            assert_string_equal(nmx_capture_format_name(cap), want);
-            assert_int_equal(nmx_capture_warning_count(cap), 0);
-            nmx_capture_close(cap);
-            tb_free(&b);
-            /* two frames are enough to tell */
-            build_pcap_ext(&b, be, v[i].magic, v[i].extra, 2);
-            cap = open_ok(b.p, b.len, 0);
-            assert_int_equal(nmx_capture_frame_count(cap), 2);
-            assert_string_equal(nmx_capture_format_name(cap), want);
-            assert_int_equal(nmx_capture_warning_count(cap), 0);
-            nmx_capture_close(cap);
-            tb_free(&b);
+            nmx_capture *cap;
+            for (unsigned frames = 3; frames >= 2; frames--) { /* two are enough to tell */
+                build_pcap_ext(&b, be, v[i].magic, v[i].extra, frames);
+                cap = open_ok(b.p, b.len, 0);
+                assert_int_equal(nmx_capture_frame_count(cap), frames);
+                if (frames == 3)
+                    check_pcap_frames(cap, false, 1);
+                assert_string_equal(nmx_capture_format_name(cap), want);
+                assert_int_equal(nmx_capture_warning_count(cap), 0);
+                nmx_capture_close(cap);
+                tb_free(&b);
+            }
             /* one frame cannot be told from a truncated file of the magic's
              * first layout: read that way, with a truncation warning */
             build_pcap_ext(&b, be, v[i].magic, v[i].extra, 1);

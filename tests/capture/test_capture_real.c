@@ -496,6 +496,30 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The files of dir/sub as "sub/name" (malloc'd), sorted; at most max. */
+static size_t sorted_names(const char *dir, const char *sub, char **names, size_t max)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    DIR *dh = opendir(path);
+    if (!dh)
+        return 0;
+    size_t nn = 0;
+    struct dirent *de;
+    while ((de = readdir(dh)) && nn < max) {
+        if (de->d_name[0] == '.')
+            continue;
+        size_t l = strlen(sub) + strlen(de->d_name) + 2;
+        names[nn] = malloc(l);
+        assert_non_null(names[nn]);
+        snprintf(names[nn], l, "%s/%s", sub, de->d_name);
+        nn++;
+    }
+    closedir(dh);
+    qsort(names, nn, sizeof names[0], cmp_str);
+    return nn;
+}
+
 static void test_real_files(void **state)
 {
     (void)state;
@@ -515,24 +539,8 @@ static void test_real_files(void **state)
     int counts[4] = { 0 };
     size_t total = 0;
     for (size_t s = 0; s < sizeof subdirs / sizeof subdirs[0]; s++) {
-        char sub[PATH_MAX];
-        snprintf(sub, sizeof sub, "%s/%s", dir, subdirs[s]);
-        DIR *dh = opendir(sub);
-        if (!dh)
-            continue;
         char *names[512];
-        size_t nn = 0;
-        struct dirent *de;
-        while ((de = readdir(dh)) && nn < 512) {
-            if (de->d_name[0] == '.')
-                continue;
-            size_t l = strlen(subdirs[s]) + strlen(de->d_name) + 2;
-            names[nn] = malloc(l);
-            snprintf(names[nn], l, "%s/%s", subdirs[s], de->d_name);
-            nn++;
-        }
-        closedir(dh);
-        qsort(names, nn, sizeof names[0], cmp_str);
+        size_t nn = sorted_names(dir, subdirs[s], names, 512);
         for (size_t i = 0; i < nn; i++) {
             check_file(dir, names[i], tmpdir, counts);
             free(names[i]);
@@ -668,23 +676,12 @@ static void test_converted_files(void **state)
     const off_t max_size = 1 << 20; /* keeps the test to seconds */
     size_t sources = 0;
     for (size_t s = 0; s < sizeof subdirs / sizeof subdirs[0]; s++) {
-        char sub[PATH_MAX];
-        snprintf(sub, sizeof sub, "%s/%s", dir, subdirs[s]);
-        DIR *dh = opendir(sub);
-        if (!dh)
-            continue;
         char *names[512];
-        size_t nn = 0;
-        struct dirent *de;
-        while ((de = readdir(dh)) && nn < 512)
-            if (de->d_name[0] != '.')
-                names[nn++] = strdup(de->d_name);
-        closedir(dh);
-        qsort(names, nn, sizeof names[0], cmp_str);
+        size_t nn = sorted_names(dir, subdirs[s], names, 512);
         size_t used = 0;
         for (size_t i = 0; i < nn; i++) {
-            char rel[PATH_MAX], path[PATH_MAX];
-            snprintf(rel, sizeof rel, "%s/%s", subdirs[s], names[i]);
+            const char *rel = names[i];
+            char path[PATH_MAX];
             snprintf(path, sizeof path, "%s/%s", dir, rel);
             struct stat st;
             nmx_capture *src = NULL;
