@@ -213,7 +213,7 @@ static bool pcap_plausible_run(const nmx_capture *cap, uint64_t off, uint32_t fi
     return pcap_check_run(cap, off, first_sec, false) == RUN_CHAINS;
 }
 
-/* The record header length of this file (see the variants above). The
+/* Sets the record header length of this file (see the variants above). The
  * first layout of the magic is kept unless one of its first records is
  * plainly wrong: a file that merely ends early is a truncated file of that
  * layout (common), not evidence for another one (rare). So a variant file
@@ -221,24 +221,23 @@ static bool pcap_plausible_run(const nmx_capture *cap, uint64_t off, uint32_t fi
  * (Wireshark, which calls a partial record header a mismatch, reads it as
  * the variant, and a truncated usual file as a variant when the cut falls
  * right). */
-static uint32_t pcap_choose_rec_len(nmx_capture *cap, bool modified)
+static void pcap_choose_rec_len(nmx_capture *cap, bool modified)
 {
-    static const uint32_t usual[] = {16, 24, 20}, mod[] = {24, 28};
+    static const uint32_t usual[] = {PCAP_REC_LEN, 24, 20}, mod[] = {24, 28};
     const uint32_t *try = modified ? mod : usual;
     size_t n = modified ? 2 : 3;
-    const uint64_t size = cap->cur.size;
-    if (size < PCAP_HDR_LEN + 8)
-        return try[0];
-    uint32_t first_sec = nmx_ld32(cap->cur.base + PCAP_HDR_LEN, cap->big_endian);
     cap->rec_len = try[0];
+    if (cap->cur.size < PCAP_HDR_LEN + 8)
+        return;
+    uint32_t first_sec = nmx_ld32(cap->cur.base + PCAP_HDR_LEN, cap->big_endian);
     if (pcap_check_run(cap, PCAP_HDR_LEN, first_sec, true) != RUN_BAD)
-        return try[0];
+        return;
     for (size_t i = 1; i < n; i++) {
         cap->rec_len = try[i];
         if (pcap_check_run(cap, PCAP_HDR_LEN, first_sec, true) == RUN_CHAINS)
-            return try[i];
+            return;
     }
-    return try[0]; /* none chains: the first layout reports the damage */
+    cap->rec_len = try[0]; /* none chains: the first layout reports the damage */
 }
 
 static uint64_t parallel_min(void)
@@ -328,7 +327,6 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
     uint32_t magic = cap->big_endian ? bswap32(m) : m;
     cap->ts_nano = magic == PCAP_MAGIC_NS;
     cap->format = NMX_FORMAT_PCAP;
-    cap->rec_len = PCAP_REC_LEN;
     snprintf(cap->format_name, sizeof cap->format_name, "pcap (%s, %s%s)",
              cap->ts_nano ? "ns" : "\xc2\xb5s", cap->big_endian ? "big-endian" : "little-endian",
              magic == PCAP_MAGIC_MOD ? ", modified" : "");
@@ -360,7 +358,7 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
         nmx_cap_warn(cap, &w);
     }
     cap->swap_lengths = vmin < 3 ? 1 : vmin == 3 ? 2 : 0;
-    cap->rec_len = pcap_choose_rec_len(cap, magic == PCAP_MAGIC_MOD);
+    pcap_choose_rec_len(cap, magic == PCAP_MAGIC_MOD);
     static const char *const variant[] = {[16] = "", [20] = ", Nokia records",
                                           [24] = ", 24-byte records", [28] = ", SuSE 6.3 records"};
     snprintf(cap->format_name, sizeof cap->format_name, "pcap (%s, %s%s%s)",

@@ -95,8 +95,6 @@ static void child_on_event(const nmx_event *ev, void *ud)
     send_msg(&m);
 }
 
-static void send_memstats(nmx_key key);
-
 static void child_on_status(const nmx_status *st, void *ud)
 {
     (void)ud;
@@ -278,8 +276,6 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     fflush(stdout);
     send_memstats(child_key);
     nmx_heap_report rep;
-    nmx_heap_stats st;
-    nmx_session_stats(child_key, &st);
     nmx_session_close(child_key, &rep);
     nmx_wire_msg m = {.type = NMX_WIRE_RESULT};
     m.u.result.run_result = v;

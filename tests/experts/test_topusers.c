@@ -675,6 +675,28 @@ static void t_generated_ethernet(void **s)
     }
 }
 
+/* An Ethernet frame (ms -> md) whose outer IPv4 packet (os -> od) tunnels
+ * the inner IPv4 packet is -> id: b holds its n header bytes, a zero payload
+ * follows. Adds the frame and what it counts with tunnels=yes (x: both
+ * layers) and tunnels=no (xnt: the outer one). Returns its length. */
+static size_t add_tunnelled(gen_t *g, expect_t *x, expect_t *xnt, uint8_t *b, size_t n,
+                            size_t payload, const addr_t *os, const addr_t *od, const addr_t *is,
+                            const addr_t *id, const addr_t *ms, const addr_t *md)
+{
+    memset(b + n, 0, payload);
+    size_t wire = n + payload;
+    gen_add(g, 1, b, wire, wire);
+    x->total++;
+    xnt->total++;
+    eps_add(&x->ip, os, od, wire);
+    eps_add(&x->ip, is, id, wire);
+    eps_add(&x->autol, os, od, wire);
+    eps_add(&x->autol, is, id, wire);
+    eps_add(&x->mac, ms, md, wire);
+    eps_add(&xnt->ip, os, od, wire);
+    return wire;
+}
+
 /* Non-Ethernet link types (recognised from the frame bytes) and tunnels,
  * in one pcapng file with one interface per link type. */
 static void t_generated_linktypes(void **s)
@@ -751,7 +773,6 @@ static void t_generated_linktypes(void **s)
             xnt.skipped++;
             continue;
         case 7: { /* Ethernet + GRE (v0, key) carrying IPv4 */
-            lt = 1;
             addr_t os = v4x(192, 0, 2, 1), od = v4x(192, 0, 2, 2);
             n = put_eth(b, &md, &ms, 0x0800);
             size_t inner = 20 + payload;
@@ -759,21 +780,10 @@ static void t_generated_linktypes(void **s)
             memcpy(b + n, "\x20\x00\x08\x00\x00\x00\x00\x2a", 8);
             n += 8;
             n += put_ip4(b + n, &is, &id, 17, payload);
-            memset(b + n, 0, payload);
-            wire = n + payload;
-            gen_add(&g, lt, b, wire, wire);
-            x.total++;
-            xnt.total++;
-            eps_add(&x.ip, &os, &od, wire);
-            eps_add(&x.ip, &is, &id, wire);
-            eps_add(&x.autol, &os, &od, wire);
-            eps_add(&x.autol, &is, &id, wire);
-            eps_add(&x.mac, &ms, &md, wire);
-            eps_add(&xnt.ip, &os, &od, wire);
+            add_tunnelled(&g, &x, &xnt, b, n, payload, &os, &od, &is, &id, &ms, &md);
             continue;
         }
         case 8: { /* Ethernet + IPv4/UDP 4789 VXLAN + Ethernet + IPv4 */
-            lt = 1;
             addr_t os = v4x(198, 51, 100, 1), od = v4x(198, 51, 100, 2);
             addr_t ims = mac(7), imd = mac(8);
             n = put_eth(b, &md, &ms, 0x0800);
@@ -789,18 +799,8 @@ static void t_generated_linktypes(void **s)
             n += 8;
             n += put_eth(b + n, &imd, &ims, 0x0800);
             n += put_ip4(b + n, &is, &id, 17, payload);
-            memset(b + n, 0, payload);
-            wire = n + payload;
-            gen_add(&g, lt, b, wire, wire);
-            x.total++;
-            xnt.total++;
-            eps_add(&x.ip, &os, &od, wire);
-            eps_add(&x.ip, &is, &id, wire);
-            eps_add(&x.autol, &os, &od, wire);
-            eps_add(&x.autol, &is, &id, wire);
-            eps_add(&x.mac, &ms, &md, wire);
-            eps_add(&x.mac, &ims, &imd, wire);
-            eps_add(&xnt.ip, &os, &od, wire);
+            wire = add_tunnelled(&g, &x, &xnt, b, n, payload, &os, &od, &is, &id, &ms, &md);
+            eps_add(&x.mac, &ims, &imd, wire); /* the inner Ethernet header */
             continue;
         }
         default: { /* ICMP port unreachable quoting a UDP packet: outer only */
