@@ -40,6 +40,10 @@ int cli_usage(FILE *out)
             "  configure EXPERT [--set key=value]... [--capture FILE]\n"
             "                         call the expert's Configure and store the result\n"
             "  info FILE...           format, link types, frames, bytes, times, comments\n"
+            "  dissect CAPTURE [--frame N | --frames A-B] [--format text|json]\n"
+            "                         each frame through the parsers, as Network Monitor's\n"
+            "                         detail pane showed it\n"
+            "  properties [PROTOCOL]  the protocols and properties experts can look up\n"
             "  convert IN OUT [--format pcap|pcap-ns|pcapng|netmon] [--filter BPF]\n"
             "                         rewrite a capture (format from OUT's extension\n"
             "                         unless given: .pcap, .pcapng, .cap)\n"
@@ -384,6 +388,10 @@ int main(int argc, char **argv)
         return cmd_sample(argc - 2, argv + 2);
     if (strcmp(argv[1], "run") == 0)
         return cli_run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "dissect") == 0)
+        return cli_dissect(argc - 2, argv + 2);
+    if (strcmp(argv[1], "properties") == 0)
+        return cli_properties(argc - 2, argv + 2);
     if (strcmp(argv[1], "list") == 0)
         return cli_list(argc - 2, argv + 2);
     if (strcmp(argv[1], "configure") == 0)

@@ -1,0 +1,469 @@
+/*
+ * dissect.c: the per-frame driver.
+ *
+ * Input: one frame (bytes, captured and wire length, link type). The driver
+ * runs FRAME, then whichever protocol each layer names as the next one
+ * (nmx_dis_next*), up to NMX_DIS_MAX_LAYERS deep, and fills Network
+ * Monitor's RECOGNIZEDATATABLE and PROPERTYTABLE as it goes. All memory is
+ * the dissector's own and reused from frame to frame: in steady state a
+ * dissection allocates nothing (the instance array grows only for a frame
+ * larger than any before it). See docs/dissectors.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dissect/dissect_int.h"
+
+#define NMX_DIS_MAX_LAYERS 32
+#define NMX_DIS_MAX_INSTS  65535u   /* PROPERTYINSTTABLE counts are WORDs */
+#define NMX_EX_CHUNK       (64u * 1024u)
+
+struct ex_chunk {
+    struct ex_chunk *next;
+    uint32_t used, cap;
+    _Alignas(16) uint8_t data[];
+};
+
+struct nmx_dissector {
+    /* the frame */
+    const uint8_t *frame;
+    uint32_t caplen, wirelen;
+    const nmx_frame *fr;
+    int64_t prev_ts_ns;
+    bool attach;
+    /* layers */
+    unsigned nlayers, cur;
+    nmx_layer layers[NMX_DIS_MAX_LAYERS];
+    uint32_t aux[NMX_DIS_MAX_LAYERS][2];
+    const nmx_protocol *defs[NMX_DIS_MAX_LAYERS];
+    const nmx_protocol *next;
+    nmx_span next_span;
+    /* Network Monitor's tables */
+    RECOGNIZEDATATABLE *rec;
+    PROPERTYTABLE *pt;
+    PROPERTYINST *inst;
+    uint32_t ninst, cap_inst;
+    bool inst_full;
+    struct ex_chunk *ex_head, *ex_cur;
+};
+
+nmx_dissector *nmx_dissector_new(void)
+{
+    nmx__dissect_init();
+    nmx_dissector *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->rec = calloc(1, sizeof *d->rec + NMX_DIS_MAX_LAYERS * sizeof(RECOGNIZEDATA));
+    d->pt = calloc(1, sizeof *d->pt + NMX_DIS_MAX_LAYERS * sizeof(PROPERTYINSTTABLE));
+    if (!d->rec || !d->pt) {
+        nmx_dissector_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void nmx_dissector_free(nmx_dissector *d)
+{
+    if (!d)
+        return;
+    for (struct ex_chunk *c = d->ex_head, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
+    free(d->inst);
+    free(d->rec);
+    free(d->pt);
+    free(d);
+}
+
+/* Room for every instance a frame of this size can plausibly attach: each
+ * instance covers at least one byte but for bit fields and labels, which
+ * share bytes; twice the bytes plus a margin covers every parser here. */
+static bool reserve_insts(nmx_dissector *d, uint32_t caplen)
+{
+    uint64_t want = (uint64_t)caplen * 2 + 256;
+    if (want > NMX_DIS_MAX_INSTS)
+        want = NMX_DIS_MAX_INSTS;
+    if (want <= d->cap_inst)
+        return true;
+    PROPERTYINST *n = realloc(d->inst, (size_t)want * sizeof *n);
+    if (!n)
+        return false;
+    d->inst = n;
+    d->cap_inst = (uint32_t)want;
+    return true;
+}
+
+static void *ex_alloc(nmx_dissector *d, size_t n)
+{
+    n = (n + 15u) & ~(size_t)15u;
+    struct ex_chunk *c = d->ex_cur;
+    while (c && c->cap - c->used < n)
+        c = c->next;
+    if (!c) {
+        size_t cap = n > NMX_EX_CHUNK ? n : NMX_EX_CHUNK;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->used = 0;
+        c->cap = (uint32_t)cap;
+        c->next = NULL;
+        if (!d->ex_head) {
+            d->ex_head = c;
+        } else {
+            struct ex_chunk *t = d->ex_head;
+            while (t->next)
+                t = t->next;
+            t->next = c;
+        }
+    }
+    d->ex_cur = c;
+    void *p = c->data + c->used;
+    c->used += (uint32_t)n;
+    return p;
+}
+
+static void ex_reset(nmx_dissector *d)
+{
+    for (struct ex_chunk *c = d->ex_head; c; c = c->next)
+        c->used = 0;
+    d->ex_cur = d->ex_head;
+}
+
+/* ---- what protocol files call ------------------------------------------ */
+
+nmx_rd nmx_dis_rd(const nmx_dis *d, nmx_span s)
+{
+    if (s.off > d->caplen)
+        return nmx_rd_make(d->frame, 0);
+    uint32_t len = s.len <= d->caplen - s.off ? s.len : d->caplen - s.off;
+    return nmx_rd_make(d->frame + s.off, len);
+}
+
+nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire)
+{
+    nmx_span r;
+    if (from > s.wire)
+        from = s.wire;
+    r.off = s.off + from;
+    r.wire = wire <= s.wire - from ? wire : s.wire - from;
+    uint32_t cap = from <= s.len ? s.len - from : 0;
+    r.len = cap < r.wire ? cap : r.wire;
+    return r;
+}
+
+nmx_span nmx_span_from(nmx_span s, uint32_t from)
+{
+    return nmx_span_sub(s, from, UINT32_MAX);
+}
+
+bool nmx_dis_attaching(const nmx_dis *d)
+{
+    return d->attach;
+}
+
+static nmx_layer *cur_layer(nmx_dis *d)
+{
+    return &d->layers[d->cur];
+}
+
+void nmx_dis_truncated(nmx_dis *d)
+{
+    nmx_layer *l = cur_layer(d);
+    if (l->status == NMX_LAYER_OK)
+        l->status = NMX_LAYER_TRUNCATED;
+}
+
+void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi)
+{
+    if (pi)
+        pi->IFlags |= IFLAG_ERROR;
+    cur_layer(d)->status = NMX_LAYER_MALFORMED;
+}
+
+static PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                              unsigned level)
+{
+    nmx_layer *l = cur_layer(d);
+    const nmx_protocol *p = d->defs[d->cur];
+    if (prop >= p->nprops)
+        return NULL;
+    /* Only captured bytes are attached. */
+    if (off > l->caplen || len > l->caplen - off) {
+        nmx_dis_truncated(d);
+        return NULL;
+    }
+    if (len > 0xFFFEu)
+        len = 0xFFFEu;  /* 0xFFFF means "extended" in a PROPERTYINST */
+    if (d->ninst >= d->cap_inst) {
+        d->inst_full = true;
+        return NULL;
+    }
+    nmx_propdef *def = &p->props[prop];
+    PROPERTYINST *pi = &d->inst[d->ninst++];
+    pi->lpPropertyInfo = &def->info;
+    pi->szPropertyText = NULL;
+    pi->lpData = (LPVOID)(uintptr_t)(d->frame + l->offset + off);
+    pi->DataLength = (WORD)len;
+    pi->Level = level & 0xFu;
+    pi->HelpID = 0;
+    pi->IFlags = def->iflags;
+    return pi;
+}
+
+PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                 unsigned level)
+{
+    if (!d->attach)
+        return NULL;
+    return new_inst(d, prop, off, len, level);
+}
+
+PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len)
+{
+    if (!d->attach)
+        return NULL;
+    const nmx_protocol *p = d->defs[d->cur];
+    unsigned level = prop < p->nprops ? p->props[prop].level : 1;
+    return new_inst(d, prop, off, len, level);
+}
+
+PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                const void *ex, uint32_t exlen, unsigned level)
+{
+    if (!d->attach)
+        return NULL;
+    PROPERTYINST *pi = new_inst(d, prop, off, len, level);
+    if (!pi)
+        return NULL;
+    if (exlen > 0xFFFFu)
+        exlen = 0xFFFFu;
+    PROPERTYINSTEX *x = ex_alloc(d, offsetof(PROPERTYINSTEX, Byte) + exlen + 1);
+    if (!x) {
+        d->ninst--;
+        return NULL;
+    }
+    x->Length = pi->DataLength;
+    x->LengthEx = (WORD)exlen;
+    x->lpData = pi->lpData;
+    if (exlen)
+        memcpy(x->Byte, ex, exlen);
+    x->Byte[exlen] = 0; /* strings stay NUL-terminated for convenience */
+    pi->lpPropertyInstEx = x;
+    pi->DataLength = PROPERTYINST_EX_LENGTH;
+    return pi;
+}
+
+void nmx_dis_set_aux(nmx_dis *d, unsigned i, uint32_t v)
+{
+    if (i < 2)
+        d->aux[d->cur][i] = v;
+}
+
+const nmx_layer *nmx_dis_parent(const nmx_dis *d)
+{
+    return d->cur > 0 ? &d->layers[d->cur - 1] : NULL;
+}
+
+const uint8_t *nmx_dis_frame(const nmx_dis *d)
+{
+    return d->frame;
+}
+
+void nmx_dis_next_proto(nmx_dis *d, const nmx_protocol *p, nmx_span s)
+{
+    /* Nothing captured: nothing to recognise. */
+    if (!p || s.len == 0 || s.off >= d->caplen)
+        return;
+    d->next = p;
+    d->next_span = s;
+}
+
+bool nmx_dis_next(nmx_dis *d, nmx_ho table, uint32_t key, nmx_span s)
+{
+    const nmx_protocol *p = nmx__handoff_find(table, key);
+    if (!p)
+        return false;
+    nmx_dis_next_proto(d, p, s);
+    return true;
+}
+
+bool nmx_dis_next_port(nmx_dis *d, nmx_ho table, uint16_t a, uint16_t b, nmx_span s)
+{
+    uint16_t lo = a < b ? a : b, hi = a < b ? b : a;
+    return nmx_dis_next(d, table, lo, s) || nmx_dis_next(d, table, hi, s);
+}
+
+/* ---- the driver --------------------------------------------------------- */
+
+const nmx_frame *nmx__dis_frame_rec(const nmx_dis *d, int64_t *prev_ts_ns)
+{
+    *prev_ts_ns = d->prev_ts_ns;
+    return d->fr;
+}
+
+static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
+{
+    unsigned i = d->nlayers++;
+    struct _PROTOCOL *rt = nmx__proto_rt(p);
+    nmx_layer *l = &d->layers[i];
+    l->name = p->name;
+    l->proto = rt;
+    l->offset = s.off;
+    l->caplen = s.len;
+    l->length = s.wire;
+    l->status = NMX_LAYER_OK;
+    l->first_inst = d->ninst;
+    l->ninst = 0;
+    d->aux[i][0] = d->aux[i][1] = 0;
+    d->defs[i] = p;
+    RECOGNIZEDATA *r = &d->rec->RecognizeData[i];
+    r->ProtocolID = (WORD)rt->info.ProtocolID;
+    r->nProtocolOffset = (WORD)(s.off > 0xFFFFu ? 0xFFFFu : s.off);
+    r->InstData = l;
+    d->cur = i;
+    d->next = NULL;
+    p->dissect(d, s);
+    l->ninst = d->ninst - l->first_inst;
+    d->pt->PropertyInstTable[i].nPropertyInsts = (WORD)l->ninst;
+    d->pt->PropertyInstTable[i].nPropertyInstIndex = (WORD)l->first_inst;
+}
+
+nmx_err nmx_dissect(nmx_dissector *d, const nmx_frame *fr, int64_t prev_ts_ns, unsigned flags)
+{
+    if (!d || !fr || (!fr->data && fr->caplen))
+        return NMX_EINVAL;
+    d->attach = (flags & NMX_DIS_ATTACH) != 0;
+    if (d->attach && !reserve_insts(d, fr->caplen))
+        return NMX_ENOMEM;
+    d->fr = fr;
+    d->frame = fr->data;
+    d->caplen = fr->caplen;
+    d->wirelen = fr->wirelen > fr->caplen ? fr->wirelen : fr->caplen;
+    d->prev_ts_ns = prev_ts_ns;
+    d->nlayers = 0;
+    d->ninst = 0;
+    d->inst_full = false;
+    d->next = NULL;
+    ex_reset(d);
+
+    nmx_span s = { 0, d->caplen, d->wirelen };
+    run_layer(d, &nmx_proto_frame, s);
+    while (d->next && d->nlayers < NMX_DIS_MAX_LAYERS)
+        run_layer(d, d->next, d->next_span);
+
+    d->rec->nRecognizeDatas = (WORD)d->nlayers;
+    d->pt->lpFormatBuffer = NULL;
+    d->pt->FormatBufferLength = 0;
+    d->pt->nTotalPropertyInsts = d->attach ? d->ninst : 0;
+    d->pt->lpFirstPropertyInst = d->attach ? d->inst : NULL;
+    d->pt->nPropertyInstTables = (BYTE)d->nlayers;
+    return NMX_OK;
+}
+
+unsigned nmx_dissect_nlayers(const nmx_dissector *d)
+{
+    return d ? d->nlayers : 0;
+}
+
+const nmx_layer *nmx_dissect_layer(const nmx_dissector *d, unsigned i)
+{
+    return d && i < d->nlayers ? &d->layers[i] : NULL;
+}
+
+RECOGNIZEDATATABLE *nmx_dissect_recognized(nmx_dissector *d)
+{
+    return d ? d->rec : NULL;
+}
+
+PROPERTYTABLE *nmx_dissect_properties(nmx_dissector *d)
+{
+    return d && d->attach ? d->pt : NULL;
+}
+
+bool nmx_dissect_owns(const nmx_dissector *d, const PROPERTYINST *pi)
+{
+    if (!d || !d->attach || !d->inst || d->ninst == 0)
+        return false;
+    uintptr_t a = (uintptr_t)pi, b = (uintptr_t)d->inst;
+    if (a < b || a >= b + (uintptr_t)d->ninst * sizeof *d->inst)
+        return false;
+    return (a - b) % sizeof *d->inst == 0;
+}
+
+/* The layer whose instances include pi (pi owned by d). */
+static unsigned layer_of(const nmx_dissector *d, const PROPERTYINST *pi)
+{
+    uint32_t idx = (uint32_t)(pi - d->inst);
+    for (unsigned i = d->nlayers; i-- > 0;)
+        if (idx >= d->layers[i].first_inst)
+            return i;
+    return 0;
+}
+
+static bool fmt_ctx(const nmx_dissector *d, const PROPERTYINST *pi, nmx_fmtctx *c)
+{
+    if (!nmx_dissect_owns(d, pi))
+        return false;
+    unsigned li = layer_of(d, pi);
+    const nmx_protocol *p = d->defs[li];
+    const nmx_propdef *def = (const nmx_propdef *)(const void *)pi->lpPropertyInfo;
+    if (def < p->props || def >= p->props + p->nprops)
+        return false; /* an expert rewrote lpPropertyInfo */
+    c->pi = pi;
+    c->def = def;
+    c->prop = (unsigned)(def - p->props);
+    c->layer = &d->layers[li];
+    c->frame = d->frame;
+    c->caplen = d->caplen;
+    c->dis = d;
+    return true;
+}
+
+size_t nmx_dissect_text(const nmx_dissector *d, const PROPERTYINST *pi, char *buf, size_t n)
+{
+    nmx_fmtctx c;
+    if (!fmt_ctx(d, pi, &c))
+        return 0;
+    if (n && buf)
+        buf[0] = 0;
+    const nmx_protocol *p = d->defs[c.layer - d->layers];
+    if (p->format) {
+        size_t r = p->format(&c, buf, n);
+        if (r != (size_t)-1)
+            return r;
+    }
+    return nmx__format_generic(&c, buf, n);
+}
+
+uint32_t nmx_fmt_aux(const nmx_fmtctx *c, unsigned i)
+{
+    const nmx_dissector *d = c->dis;
+    ptrdiff_t k = c->layer - d->layers;
+    if (k < 0 || k >= (ptrdiff_t)d->nlayers || i >= 2)
+        return 0;
+    return d->aux[k][i];
+}
+
+const nmx_layer *nmx_fmt_layer(const nmx_fmtctx *c, int rel)
+{
+    const nmx_dissector *d = c->dis;
+    ptrdiff_t k = (c->layer - d->layers) + rel;
+    return k >= 0 && k < (ptrdiff_t)d->nlayers ? &d->layers[k] : NULL;
+}
+
+
+unsigned nmx_dissect_nbits(const nmx_dissector *d, const PROPERTYINST *pi)
+{
+    nmx_fmtctx c;
+    return fmt_ctx(d, pi, &c) ? nmx__bits_count(&c) : 0;
+}
+
+size_t nmx_dissect_bit_text(const nmx_dissector *d, const PROPERTYINST *pi, unsigned k,
+                            char *buf, size_t n)
+{
+    nmx_fmtctx c;
+    if (!fmt_ctx(d, pi, &c))
+        return 0;
+    return nmx__bits_text(&c, k, buf, n);
+}

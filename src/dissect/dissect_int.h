@@ -1,0 +1,248 @@
+/*
+ * dissect_int.h: what a protocol file (src/dissect/proto_*.c) sees.
+ *
+ * A protocol file is one protocol: a banner naming its specification, its
+ * property list as one X-macro, a dissect function and one nmx_protocol
+ * descriptor. docs/dissectors.md is the guide; proto_udp.c is the model.
+ *
+ * Rules a protocol file keeps (the driver relies on them):
+ *  - every byte is read through an nmx_rd (base/rd.h) made by nmx_dis_rd();
+ *  - no allocation, no mutable state, no recursion of its own: the next
+ *    protocol is named with nmx_dis_next*() and the driver runs it;
+ *  - a field the capture cut off makes the layer TRUNCATED (the driver does
+ *    that when an attach or a read runs past the captured bytes); a field
+ *    whose value contradicts the protocol is marked with nmx_dis_malformed().
+ */
+#ifndef NMX_DISSECT_INT_H
+#define NMX_DISSECT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rd.h"
+#include "netmon.h"
+#include "nmexpert/dissect.h"
+
+/* ---- Properties -------------------------------------------------------- */
+
+/* Generic text variants (proptext.c) beyond what type and qualifier say. */
+enum nmx_fmt {
+    NMX_FMT_DEFAULT = 0, /* "Label = 64 (0x40)"                                */
+    NMX_FMT_HEX,         /* "Label = 0xDE97" (2/4/8 digits by size)             */
+    NMX_FMT_DEC,         /* "Label = 13"                                        */
+    NMX_FMT_BYTES,       /* "Label = 0 (0x0) bytes"                             */
+    NMX_FMT_COLON,       /* "Label : 00508BF1348F" / "Label : 129 (0x0081)"     */
+    NMX_FMT_COLON_BYTES, /* "Label: 129 bytes"                                  */
+    NMX_FMT_COLON_DEC,   /* "Label: 14957"                                      */
+    NMX_FMT_REMAINING,   /* "Label: Number of data bytes remaining = 95 (0x005F)" */
+    NMX_FMT_LABEL,       /* "Label" alone                                       */
+    NMX_FMT_STRING_EQ,   /* "Label =value" (HTTP's style)                       */
+    NMX_FMT_COLON_STR,   /* "Label: value" (names)                              */
+    NMX_FMT_HEXSET,      /* labeled set, unknown values as 0x%04X (ports)        */
+    NMX_FMT_CUSTOM,      /* only the protocol's format hook knows              */
+};
+
+/* One property definition. `info` is what experts see (GetPropertyInfo);
+ * its hProperty is filled in once by the registry. */
+typedef struct nmx_propdef {
+    PROPERTYINFO info;
+    uint8_t iflags;       /* IFLAG_SWAPPED for network-order numbers           */
+    uint8_t level;        /* detail-pane level (0 summary, 1 field, 2 member)   */
+    uint8_t fmt;          /* enum nmx_fmt                                       */
+    const char *aliases;  /* other accepted labels, "|"-separated, or NULL      */
+} nmx_propdef;
+
+/* Building blocks for a protocol's X-macro list:
+ *   X(ID, "Label", PROP_TYPE_*, PROP_QUAL_*, set-or-range-pointer, iflags, level, fmt, aliases)
+ * NMX_PROP_ENUM makes `enum { ID, ... }`, NMX_PROP_DEF the nmx_propdef array. */
+#define NMX_PROP_ENUM(id_, label_, type_, qual_, ext_, iflags_, level_, fmt_, aliases_) id_,
+#define NMX_PROP_DEF(id_, label_, type_, qual_, ext_, iflags_, level_, fmt_, aliases_)      \
+    { .info = { .Label = NMX_STR(label_), .DataType = (type_), .DataQualifier = (qual_),   \
+                .lpExtendedInfo = (LPVOID)(ext_) },                                      \
+      .iflags = (iflags_), .level = (level_), .fmt = (fmt_), .aliases = (aliases_) },
+
+#define NMX_SW IFLAG_SWAPPED /* shorthand for network-order numbers */
+
+/* A string literal as the LPSTR that Network Monitor's structures hold
+ * (a static array, so no cast drops a const). */
+#define NMX_STR(s) ((char[]){ s })
+
+/* ---- Hand-off tables (handoff.c) ------------------------------------- */
+
+typedef enum nmx_ho {
+    NMX_HO_NONE = 0,
+    NMX_HO_LINKTYPE,     /* pcap LINKTYPE_* (nmx_frame.linktype)             */
+    NMX_HO_NETMON_MEDIA, /* Network Monitor media codes with no LINKTYPE      */
+    NMX_HO_ETHERTYPE,    /* Ethernet type, also SNAP (OUI 0), SLL, GRE, VLAN */
+    NMX_HO_LLC_SAP,      /* 802.2 DSAP                                       */
+    NMX_HO_PPP,          /* PPP protocol field                               */
+    NMX_HO_IPPROTO,      /* IPv4 protocol / IPv6 next header                 */
+    NMX_HO_TCP_PORT,
+    NMX_HO_UDP_PORT,
+    NMX_HO_NULL_AF,      /* BSD loopback address family                      */
+    NMX_HO_8023,         /* 802.3 payload: 0 = LLC, 1 = raw 802.3 (IPX)       */
+    NMX_HO_SMB_MAGIC,    /* first byte of "\xFFSMB" / "\xFESMB" / "\xFDSMB"    */
+    NMX_HO_COUNT_
+} nmx_ho;
+
+typedef struct nmx_handoff {
+    uint8_t table;       /* nmx_ho */
+    uint32_t key;
+} nmx_handoff;
+
+#define NMX_MAX_HANDOFF 12
+
+/* ---- The driver's view of one frame ---------------------------------- */
+
+typedef struct nmx_dissector nmx_dis;
+
+/* A protocol's bytes: [off, off + len) of the frame are captured; the
+ * protocol declares (or inherits from its parent) `wire` bytes, which may
+ * be more than len when the capture was cut short. */
+typedef struct nmx_span {
+    uint32_t off;
+    uint32_t len;
+    uint32_t wire;
+} nmx_span;
+
+/* Context for a protocol's format hook (GetPropertyText). */
+typedef struct nmx_fmtctx {
+    const PROPERTYINST *pi;
+    const nmx_propdef *def;  /* pi's definition                         */
+    unsigned prop;           /* its index in the protocol's list        */
+    const nmx_layer *layer;  /* the layer that attached it              */
+    const uint8_t *frame;    /* the frame's bytes ...                   */
+    uint32_t caplen;         /* ... and how many were captured          */
+    const nmx_dissector *dis;
+} nmx_fmtctx;
+
+typedef struct nmx_protocol {
+    const char *name;        /* Network Monitor short name (<= 15 chars)   */
+    const char *comment;     /* long name                                  */
+    const char *aliases;     /* other accepted names, "|"-separated, or NULL */
+    nmx_propdef *props;
+    unsigned nprops;
+    void (*dissect)(nmx_dis *d, nmx_span s);
+    /* Writes the whole text of an instance of one of its properties and
+     * returns its length (as snprintf); returns (size_t)-1 to leave it to
+     * the generic formatter. NULL: generic only. */
+    size_t (*format)(const nmx_fmtctx *c, char *buf, size_t n);
+    nmx_handoff handoff[NMX_MAX_HANDOFF];
+} nmx_protocol;
+
+/* A reader over the span's captured bytes (offsets relative to s.off). */
+nmx_rd nmx_dis_rd(const nmx_dis *d, nmx_span s);
+
+/* The part of a span from `from` (relative), `wire` bytes declared
+ * (clamped to what the parent has): captured length follows. */
+nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire);
+/* The rest of a span from `from`. */
+nmx_span nmx_span_from(nmx_span s, uint32_t from);
+
+/* Are property instances being attached for this frame? */
+bool nmx_dis_attaching(const nmx_dis *d);
+
+/* Attaches property `prop` of the current protocol: `len` bytes at `off`
+ * (relative to the current layer's start). Bytes not captured are not
+ * attached and make the layer TRUNCATED. Returns the instance (NULL when
+ * not attaching or not captured). */
+PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len);
+/* Same, at an explicit level. */
+PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                 unsigned level);
+/* An instance whose value is decoded (a DNS name, a reassembled number):
+ * `exlen` bytes of `ex` are copied inline after a PROPERTYINSTEX whose
+ * Length/lpData describe [off, off + len) of the frame. */
+PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                const void *ex, uint32_t exlen, unsigned level);
+/* Marks a field whose value contradicts the protocol: the instance (if
+ * any) gets IFLAG_ERROR and the layer becomes MALFORMED. */
+void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi);
+/* The layer ends early because the capture does. */
+void nmx_dis_truncated(nmx_dis *d);
+
+/* Per-layer scratch a protocol keeps for its format hook (e.g. the
+ * segment length TCP's summary prints). */
+void nmx_dis_set_aux(nmx_dis *d, unsigned i, uint32_t v);
+uint32_t nmx_fmt_aux(const nmx_fmtctx *c, unsigned i);
+/* The layer `rel` places from the formatted one (-1: its parent), or NULL. */
+const nmx_layer *nmx_fmt_layer(const nmx_fmtctx *c, int rel);
+
+/* The layers recognised so far (for a protocol that looks at its parent,
+ * e.g. UDP's summary "IP Multicast"). */
+const nmx_layer *nmx_dis_parent(const nmx_dis *d);
+const uint8_t *nmx_dis_frame(const nmx_dis *d);
+
+/* Hands the span to the protocol registered for `key` in `table`; returns
+ * false (and does nothing) when none is. */
+bool nmx_dis_next(nmx_dis *d, nmx_ho table, uint32_t key, nmx_span s);
+/* Ports: the lower port's protocol first, then the other's (the server is
+ * usually the lower port). */
+bool nmx_dis_next_port(nmx_dis *d, nmx_ho table, uint16_t a, uint16_t b, nmx_span s);
+/* Hands the span to a given protocol. */
+void nmx_dis_next_proto(nmx_dis *d, const nmx_protocol *p, nmx_span s);
+
+/* ---- Registry internals (propdb.c, handoff.c) --------------------------- */
+
+/* The run-time record behind an HPROTOCOL. */
+struct _PROTOCOL {
+    PROTOCOLINFO info;
+    const nmx_protocol *def;
+    LPPROPERTYDATABASE db;
+    unsigned index;
+};
+
+void nmx__dissect_init(void);            /* idempotent, thread-safe */
+struct _PROTOCOL *nmx__proto_rt(const nmx_protocol *p);
+const nmx_protocol *nmx__handoff_find(nmx_ho table, uint32_t key);
+void nmx__handoff_build(void);
+/* The definition and index of an HPROPERTY, or NULL when it is none. */
+const nmx_propdef *nmx__propdef(uintptr_t h, const nmx_protocol **proto, unsigned *index);
+
+/* The FRAME layer's view of the frame being dissected (proto_frame.c). */
+const nmx_frame *nmx__dis_frame_rec(const nmx_dis *d, int64_t *prev_ts_ns);
+
+/* Flag properties: bit lines (proptext.c). */
+unsigned nmx__bits_count(const nmx_fmtctx *c);
+size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n);
+
+/* Generic formatting of an instance (proptext.c). */
+size_t nmx__format_generic(const nmx_fmtctx *c, char *buf, size_t n);
+/* The number value of an instance (byte order applied), false if none. */
+bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
+
+/* ---- The protocol list (protocols.c) ------------------------------------ */
+
+#define NMX_PROTOCOLS(X) \
+    X(frame) X(eth) X(ipv4) X(tcp) X(udp) \
+    NMX_PROTOCOLS_LINK(X) \
+    NMX_PROTOCOLS_NET(X) \
+    NMX_PROTOCOLS_APP(X) \
+    NMX_PROTOCOLS_FILE(X)
+
+/* Link layers and tunnels. */
+#define NMX_PROTOCOLS_LINK(X)
+
+/* Network layer beside IPv4. */
+#define NMX_PROTOCOLS_NET(X)
+
+/* Applications. */
+#define NMX_PROTOCOLS_APP(X)
+
+/* Records of capture files that are not network frames. */
+#define NMX_PROTOCOLS_FILE(X)
+
+/* Service names of TCP and UDP ports (ports.c): the labeled sets of the
+ * port properties, and the short names the summaries print. */
+extern SET nmx__tcp_port_set, nmx__udp_port_set;
+const char *nmx__port_abbrev(uint16_t port, bool udp);
+
+#define NMX_PROTO_DECL(n) extern const nmx_protocol nmx_proto_##n;
+NMX_PROTOCOLS(NMX_PROTO_DECL)
+#undef NMX_PROTO_DECL
+
+extern const nmx_protocol *const nmx__protocols[];
+extern const unsigned nmx__nprotocols;
+
+#endif /* NMX_DISSECT_INT_H */

@@ -1,0 +1,124 @@
+/*
+ * \summary: Network Monitor's FRAME pseudo-protocol (base frame properties)
+ *
+ * Not on the wire: the properties every frame has in Network Monitor's
+ * detail pane (time of capture, delta, number, lengths), followed by the
+ * hand-off to the frame's link layer: by pcap LINKTYPE_* (tcpdump.org's
+ * "Link-layer header types"), or, for Network Monitor records with no link
+ * type (event, comment and filter records), by Network Monitor media type.
+ *
+ *   Frame: Base frame properties
+ *   Frame: Time of capture = 7/3/2001 23:29:45.187
+ *   Frame: Time delta from previous physical frame: 0 microseconds
+ *   Frame: Frame number: 14957
+ *   Frame: Total frame length: 129 bytes
+ *   Frame: Capture frame length: 129 bytes
+ *   Frame: Frame data: Number of data bytes remaining = 129 (0x0081)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "dissect/dissect_int.h"
+
+#define FRAME_PROPS(X) \
+    X(FRAME_SUMMARY, "Summary", PROP_TYPE_SUMMARY, PROP_QUAL_NONE, NULL, 0, 0, NMX_FMT_CUSTOM, NULL) \
+    X(FRAME_TIME, "Time of capture", PROP_TYPE_TIME, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
+    X(FRAME_DELTA, "Time delta from previous physical frame", PROP_TYPE_LARGEINT, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_CUSTOM, NULL) \
+    X(FRAME_NUMBER, "Frame number", PROP_TYPE_DWORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_COLON_DEC, NULL) \
+    X(FRAME_WIRELEN, "Total frame length", PROP_TYPE_DWORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_COLON_BYTES, NULL) \
+    X(FRAME_CAPLEN, "Capture frame length", PROP_TYPE_DWORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_COLON_BYTES, NULL) \
+    X(FRAME_DATA, "Frame data", PROP_TYPE_RAW_DATA, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_REMAINING, NULL)
+
+enum { FRAME_PROPS(NMX_PROP_ENUM) FRAME_NPROPS };
+static nmx_propdef frame_props[] = { FRAME_PROPS(NMX_PROP_DEF) };
+
+/* UTC civil time of ns since 1970 (Network Monitor printed local time;
+ * UTC keeps the text the same on every machine). */
+static SYSTEMTIME to_systemtime(int64_t ns)
+{
+    SYSTEMTIME st;
+    memset(&st, 0, sizeof st);
+    int64_t s = ns / 1000000000, rem = ns % 1000000000;
+    if (rem < 0) {
+        rem += 1000000000;
+        s--;
+    }
+    time_t t = (time_t)s;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return st;
+    st.wYear = (WORD)(tm.tm_year + 1900);
+    st.wMonth = (WORD)(tm.tm_mon + 1);
+    st.wDayOfWeek = (WORD)tm.tm_wday;
+    st.wDay = (WORD)tm.tm_mday;
+    st.wHour = (WORD)tm.tm_hour;
+    st.wMinute = (WORD)tm.tm_min;
+    st.wSecond = (WORD)tm.tm_sec;
+    st.wMilliseconds = (WORD)(rem / 1000000);
+    return st;
+}
+
+/* pcap link types whose frames start with an IP header of either version. */
+static bool raw_ip_linktype(uint32_t lt)
+{
+    return lt == 101 || lt == 12 || lt == 14;
+}
+
+static void frame_dissect(nmx_dis *d, nmx_span s)
+{
+    int64_t prev;
+    const nmx_frame *fr = nmx__dis_frame_rec(d, &prev);
+    if (nmx_dis_attaching(d)) {
+        nmx_dis_attach(d, FRAME_SUMMARY, 0, s.len);
+        SYSTEMTIME st = to_systemtime(fr->ts_ns);
+        nmx_dis_attach_ex(d, FRAME_TIME, 0, 0, &st, sizeof st, 1);
+        int64_t delta_us = (fr->ts_ns - prev) / 1000;
+        nmx_dis_attach_ex(d, FRAME_DELTA, 0, 0, &delta_us, sizeof delta_us, 1);
+        uint32_t v = (uint32_t)fr->number + 1;
+        nmx_dis_attach_ex(d, FRAME_NUMBER, 0, 0, &v, sizeof v, 1);
+        v = s.wire;
+        nmx_dis_attach_ex(d, FRAME_WIRELEN, 0, 0, &v, sizeof v, 1);
+        v = s.len;
+        nmx_dis_attach_ex(d, FRAME_CAPLEN, 0, 0, &v, sizeof v, 1);
+        nmx_dis_attach(d, FRAME_DATA, 0, s.len);
+    }
+    if (fr->linktype == NMX_LINKTYPE_NONE) {
+        nmx_dis_next(d, NMX_HO_NETMON_MEDIA, fr->netmon_media, s);
+        return;
+    }
+    if (raw_ip_linktype(fr->linktype)) {
+        /* Raw IP: the version nibble says which IP. */
+        nmx_rd r = nmx_dis_rd(d, s);
+        unsigned v = nmx_rd_u8(&r, 0) >> 4;
+        if (nmx_rd_ok(&r))
+            nmx_dis_next(d, NMX_HO_ETHERTYPE, v == 6 ? 0x86DD : 0x0800, s);
+        return;
+    }
+    nmx_dis_next(d, NMX_HO_LINKTYPE, fr->linktype, s);
+}
+
+static size_t frame_format(const nmx_fmtctx *c, char *buf, size_t n)
+{
+    switch (c->prop) {
+    case FRAME_SUMMARY:
+        return (size_t)snprintf(buf, n, "Base frame properties");
+    case FRAME_DELTA: {
+        int64_t us;
+        memcpy(&us, c->pi->lpPropertyInstEx->Byte, sizeof us);
+        return (size_t)snprintf(buf, n, "%s: %" PRId64 " microseconds", c->def->info.Label, us);
+    }
+    default:
+        return (size_t)-1;
+    }
+}
+
+const nmx_protocol nmx_proto_frame = {
+    .name = "FRAME",
+    .comment = "Base frame properties",
+    .props = frame_props,
+    .nprops = FRAME_NPROPS,
+    .dissect = frame_dissect,
+    .format = frame_format,
+};
