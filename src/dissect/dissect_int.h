@@ -222,7 +222,8 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
     NMX_PROTOCOLS_FILE(X)
 
 /* Link layers and tunnels. */
-#define NMX_PROTOCOLS_LINK(X)
+#define NMX_PROTOCOLS_LINK(X) \
+    X(vlan) X(llc) X(snap)
 
 /* Network layer beside IPv4. */
 #define NMX_PROTOCOLS_NET(X)

@@ -1,0 +1,578 @@
+/*
+ * test_dissect_link.c: the link-layer and tunnel protocols (VLAN, LLC,
+ * SNAP, SLL, SLL2, NULL, PPP, PPPOE, MPLS, ARP_RARP, GRE, VXLAN) and
+ * Network Monitor's own records.
+ *
+ * Frames are built here byte by byte; each protocol is checked for its
+ * layers, statuses, property values and texts, and cut at every byte
+ * (never OK with a header cut short, never a crash). Then the shared
+ * captures that carry these protocols are dissected and compared, frame by
+ * frame, with tshark's protocols and fields (skipped, visibly, without
+ * ../shared or tshark).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dissect/dissect_int.h"
+#include "nmexpert/capture.h"
+#include "nmexpert/dissect.h"
+#include "nmx_test.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static nmx_dissector *g_dis;
+static nmx_frame g_fr;
+
+/* Dissects `len` bytes (of which `cap` are captured) of link type lt. */
+static void dis_cap(const uint8_t *b, uint32_t cap, uint32_t len, uint32_t lt)
+{
+    if (!g_dis)
+        g_dis = nmx_dissector_new();
+    assert_non_null(g_dis);
+    memset(&g_fr, 0, sizeof g_fr);
+    g_fr.data = b;
+    g_fr.caplen = cap;
+    g_fr.wirelen = len;
+    g_fr.linktype = lt;
+    assert_int_equal(nmx_dissect(g_dis, &g_fr, 0, NMX_DIS_ATTACH), NMX_OK);
+}
+
+static void dis(const uint8_t *b, uint32_t len, uint32_t lt)
+{
+    dis_cap(b, len, len, lt);
+}
+
+/* The names of the layers, "FRAME ETHERNET VLAN IP". */
+static const char *stack(void)
+{
+    static char s[512];
+    s[0] = 0;
+    for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, nmx_dissect_layer(g_dis, i)->name);
+    }
+    return s;
+}
+
+/* The nth layer called name, or NULL. */
+static const nmx_layer *layer(const char *name, unsigned nth)
+{
+    for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
+        const nmx_layer *l = nmx_dissect_layer(g_dis, i);
+        if (strcmp(l->name, name) == 0 && nth-- == 0)
+            return l;
+    }
+    return NULL;
+}
+
+/* The nth instance labelled `label` in layer l, or NULL. */
+static const PROPERTYINST *prop(const nmx_layer *l, const char *label, unsigned nth)
+{
+    assert_non_null(l);
+    PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
+    assert_non_null(pt);
+    for (uint32_t i = 0; i < l->ninst; i++) {
+        const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + i];
+        if (strcmp(pi->lpPropertyInfo->Label, label) == 0 && nth-- == 0)
+            return pi;
+    }
+    return NULL;
+}
+
+static const char *text_of(const PROPERTYINST *pi)
+{
+    static char buf[1024];
+    assert_non_null(pi);
+    nmx_dissect_text(g_dis, pi, buf, sizeof buf);
+    return buf;
+}
+
+/* Text of the nth `label` of the nth layer `name`. */
+static const char *ptext(const char *name, const char *label)
+{
+    return text_of(prop(layer(name, 0), label, 0));
+}
+
+static uint64_t pval_n(const char *name, unsigned ln, const char *label, unsigned nth)
+{
+    const PROPERTYINST *pi = prop(layer(name, ln), label, nth);
+    if (!pi)
+        fail_msg("%s[%u] has no property \"%s\" #%u", name, ln, label, nth);
+    uint64_t v;
+    assert_true(nmx__inst_number(pi, &v));
+    return v;
+}
+
+static uint64_t pval(const char *name, const char *label)
+{
+    return pval_n(name, 0, label, 0);
+}
+
+static nmx_layer_status status_of(const char *name)
+{
+    const nmx_layer *l = layer(name, 0);
+    assert_non_null(l);
+    return l->status;
+}
+
+/* Cuts the frame at every byte: nothing crashes, every text can be made,
+ * and the layer `name` (when recognised) is never OK while the capture
+ * stops before `hdr_end` (the end of its header in the frame); it is
+ * recognised one byte short of it, and OK at hdr_start in the whole frame. */
+static void cut_everywhere(const uint8_t *b, uint32_t len, uint32_t lt, const char *name,
+                           uint32_t hdr_start, uint32_t hdr_end)
+{
+    for (uint32_t cut = 0; cut < len; cut++) {
+        dis_cap(b, cut, len, lt);
+        PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
+        char buf[256];
+        for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++)
+            nmx_dissect_text(g_dis, &pt->lpFirstPropertyInst[i], buf, sizeof buf);
+        const nmx_layer *l = layer(name, 0);
+        if (cut + 1 == hdr_end && !l)
+            fail_msg("cut at %u: %s not recognised (%s)", cut, name, stack());
+        if (cut < hdr_end && l && l->status == NMX_LAYER_OK)
+            fail_msg("cut at %u: %s is OK with its header cut short", cut, name);
+    }
+    dis(b, len, lt);
+    const nmx_layer *l = layer(name, 0);
+    assert_non_null(l);
+    assert_int_equal(l->offset, hdr_start);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+}
+
+/* An Ethernet header to `type`. */
+static size_t eth(uint8_t *b, uint16_t type)
+{
+    static const uint8_t hdr[12] = { 0x00, 0x1B, 0xD4, 0x1B, 0xA4, 0xD8,
+                                     0x00, 0x13, 0xC3, 0xDF, 0xAE, 0x18 };
+    memcpy(b, hdr, 12);
+    b[12] = (uint8_t)(type >> 8);
+    b[13] = (uint8_t)type;
+    return 14;
+}
+
+/* A 20-byte IPv4 header with `plen` payload bytes of protocol `proto`. */
+static size_t ip4(uint8_t *b, uint8_t proto, uint16_t plen)
+{
+    static const uint8_t hdr[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, 0, 0, 0,
+                                     10, 0, 0, 1, 10, 0, 0, 2 };
+    memcpy(b, hdr, 20);
+    uint16_t tot = (uint16_t)(20 + plen);
+    b[2] = (uint8_t)(tot >> 8);
+    b[3] = (uint8_t)tot;
+    b[9] = proto;
+    return 20;
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+    b[0] = (uint8_t)(v >> 8);
+    b[1] = (uint8_t)v;
+}
+
+/* ---- VLAN ----------------------------------------------------------------- */
+
+static void test_vlan_single(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    size_t n = eth(f, 0x8100);
+    put16(f + n, 0xA076);         /* PCP 5, DEI 0, VID 118 */
+    put16(f + n + 2, 0x0800);
+    n += 4;
+    n += ip4(f + n, 17, 0);
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET VLAN IP");
+    assert_int_equal(status_of("VLAN"), NMX_LAYER_OK);
+    assert_int_equal(pval("VLAN", "VLAN Identifier"), 118);
+    assert_int_equal(pval("VLAN", "Priority"), 5);
+    assert_int_equal(pval("VLAN", "Drop Eligible Indicator"), 0);
+    assert_int_equal(pval("VLAN", "Ethernet Type"), 0x0800);
+    assert_string_equal(ptext("VLAN", "Summary"), "VLAN ID = 118; Priority = 5; ETYPE = 0x0800");
+    assert_string_equal(ptext("VLAN", "VLAN Identifier"), "VLAN Identifier = 118 (0x76)");
+    assert_string_equal(ptext("VLAN", "Priority"), "Priority = Voice, < 10 ms latency and jitter");
+    /* The label aliases resolve to the same property. */
+    HPROTOCOL h = nmx_protocol_find("vlan");
+    assert_non_null(h);
+    assert_true(nmx_property_find(h, "CFI") != 0);
+    assert_true(nmx_property_find(h, "DEI") == nmx_property_find(h, "Drop Eligible Indicator"));
+    assert_true(nmx_property_find(h, "VLAN ID") == nmx_property_find(h, "VLAN Identifier"));
+}
+
+static void test_vlan_stacked_and_dei(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    size_t n = eth(f, 0x88A8);
+    put16(f + n, 0x10C8);         /* DEI 1, VID 200 */
+    put16(f + n + 2, 0x8100);
+    put16(f + n + 4, 0x07D1);     /* VID 2001 */
+    put16(f + n + 6, 0x9100);
+    put16(f + n + 8, 0x0FFF);     /* VID 4095 */
+    put16(f + n + 10, 0x0806);
+    n += 12;
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET VLAN VLAN VLAN");
+    assert_int_equal(pval_n("VLAN", 0, "VLAN Identifier", 0), 200);
+    assert_int_equal(pval_n("VLAN", 0, "Drop Eligible Indicator", 0), 1);
+    assert_int_equal(pval_n("VLAN", 1, "VLAN Identifier", 0), 2001);
+    assert_int_equal(pval_n("VLAN", 2, "VLAN Identifier", 0), 4095);
+    assert_int_equal(pval_n("VLAN", 2, "Ethernet Type", 0), 0x0806);
+    const PROPERTYINST *dei = prop(layer("VLAN", 0), "Drop Eligible Indicator", 0);
+    char buf[128];
+    assert_int_equal(nmx_dissect_nbits(g_dis, dei), 1);
+    nmx_dissect_bit_text(g_dis, dei, 0, buf, sizeof buf);
+    assert_string_equal(buf, ".......1 = Eligible to be dropped");
+}
+
+static void test_vlan_8023_length(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    size_t n = eth(f, 0x8100);
+    put16(f + n, 0x0005);
+    put16(f + n + 2, 8);           /* 802.3 length: LLC + SNAP */
+    n += 4;
+    static const uint8_t llc_snap[8] = { 0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x06 };
+    memcpy(f + n, llc_snap, 8);
+    n += 8 + 10;                   /* + padding */
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET VLAN LLC SNAP");
+    assert_int_equal(pval("VLAN", "802.3 Length"), 8);
+    assert_non_null(prop(layer("VLAN", 0), "Frame Padding", 0));
+    assert_int_equal(layer("LLC", 0)->length, 8);
+    /* a length beyond the frame is malformed */
+    put16(f + 16, 1400);
+    dis(f, (uint32_t)n, 1);
+    assert_int_equal(status_of("VLAN"), NMX_LAYER_MALFORMED);
+}
+
+static void test_vlan_truncated(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    size_t n = eth(f, 0x8100);
+    put16(f + n, 0x0076);
+    put16(f + n + 2, 0x0800);
+    n += 4;
+    n += ip4(f + n, 17, 0);
+    cut_everywhere(f, (uint32_t)n, 1, "VLAN", 14, 18);
+    dis_cap(f, 16, (uint32_t)n, 1);
+    assert_int_equal(status_of("VLAN"), NMX_LAYER_TRUNCATED);
+    assert_int_equal(pval("VLAN", "VLAN Identifier"), 118);   /* what is there is shown */
+    assert_null(prop(layer("VLAN", 0), "Ethernet Type", 0));
+}
+
+/* ---- LLC and SNAP ----------------------------------------------------- */
+
+static void test_llc_snap_arp(void **state)
+{
+    (void)state;
+    uint8_t f[80] = { 0 };
+    size_t n = eth(f, 36);        /* 802.3 length */
+    static const uint8_t llc_snap[8] = { 0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x06 };
+    memcpy(f + n, llc_snap, 8);
+    n += 8 + 28;
+    dis(f, (uint32_t)n, 1);
+    assert_true(strncmp(stack(), "FRAME ETHERNET LLC SNAP", 23) == 0);
+    assert_string_equal(ptext("LLC", "Summary"), "UI DSAP=0xAA SSAP=0xAA C");
+    assert_string_equal(ptext("LLC", "DSAP"), "DSAP = 0xAA : SNAP");
+    assert_int_equal(pval("LLC", "Control"), 3);
+    assert_string_equal(ptext("SNAP", "Summary"), "ETYPE = 0x0806");
+    assert_int_equal(pval("SNAP", "Organization Code"), 0);
+    assert_int_equal(pval("SNAP", "Ethernet Type"), 0x0806);
+    cut_everywhere(f, (uint32_t)n, 1, "LLC", 14, 17);
+    cut_everywhere(f, (uint32_t)n, 1, "SNAP", 17, 22);
+}
+
+static void test_llc_frames(void **state)
+{
+    (void)state;
+    uint8_t f[40] = { 0 };
+    size_t n = eth(f, 4);
+    /* an I PDU, command, poll: N(S) = 4, N(R) = 14 */
+    f[n] = 0xF0;
+    f[n + 1] = 0xF0;
+    f[n + 2] = 0x08;
+    f[n + 3] = 0x1D;
+    dis(f, (uint32_t)n + 4, 1);
+    assert_string_equal(ptext("LLC", "Summary"), "C I-FRAME N(S) = 0x04, N(R) = 0x0E POLL");
+    assert_int_equal(pval("LLC", "N(S)"), 4);
+    assert_int_equal(pval("LLC", "N(R)"), 14);
+    /* a supervisory RR response, final */
+    f[n + 1] = 0xF1;
+    f[n + 2] = 0x01;
+    dis(f, (uint32_t)n + 4, 1);
+    assert_string_equal(ptext("LLC", "Summary"), "R RR N(R) = 0x0E FINAL");
+    assert_null(prop(layer("LLC", 0), "N(S)", 0));
+    /* an XID command: unnumbered, not handed on */
+    put16(f + 12, 6);
+    f[n] = 0xAA;
+    f[n + 1] = 0xAA;
+    f[n + 2] = 0xBF;             /* XID with P */
+    dis(f, (uint32_t)n + 6, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET LLC");
+    assert_string_equal(ptext("LLC", "Summary"), "XID DSAP=0xAA SSAP=0xAA C POLL");
+    assert_string_equal(ptext("LLC", "Unnumbered Command"), "Unnumbered Command = XID");
+}
+
+static void test_snap_other_oui(void **state)
+{
+    (void)state;
+    uint8_t f[40] = { 0 };
+    size_t n = eth(f, 20);
+    static const uint8_t cdp[8] = { 0xAA, 0xAA, 0x03, 0x00, 0x00, 0x0C, 0x20, 0x00 };
+    memcpy(f + n, cdp, 8);
+    dis(f, (uint32_t)n + 20, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET LLC SNAP");
+    assert_string_equal(ptext("SNAP", "Summary"), "OUI = 0x00000C, PID = 0x2000");
+    assert_string_equal(ptext("SNAP", "Organization Code"), "Organization Code = 0x00000C : Cisco");
+}
+
+/* ---- the shared captures against tshark ---------------------------------- */
+
+static const char *captures_dir(void)
+{
+    const char *d = getenv("NMX_SHARED_CAPTURES");
+    struct stat st;
+    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
+        return NULL;
+    return d;
+}
+
+static bool have_tshark(void)
+{
+    return system("command -v tshark >/dev/null 2>&1") == 0;
+}
+
+/* A tshark field and where we keep it: protocol, label. */
+typedef struct oracle_field {
+    const char *tshark;
+    const char *proto;   /* NULL: any layer */
+    const char *label;
+} oracle_field;
+
+/* tshark's protocol names and ours. */
+static const char *our_name(const char *t)
+{
+    static const char *const map[][2] = {
+        { "eth", "ETHERNET" }, { "vlan", "VLAN" }, { "ieee8021ad", "VLAN" }, { "llc", "LLC" },
+        { "arp", "ARP_RARP" }, { "sll", "SLL" }, { "null", "NULL" }, { "ppp", "PPP" },
+        { "pppoed", "PPPOE" }, { "pppoes", "PPPOE" }, { "mpls", "MPLS" }, { "gre", "GRE" },
+        { "vxlan", "VXLAN" },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i][0], t) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+/* Our layers among those tshark knows ("SLL2" is tshark's "sll" too). */
+static void our_stack(char *out, size_t n)
+{
+    out[0] = 0;
+    for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
+        const char *nm = nmx_dissect_layer(g_dis, i)->name;
+        if (strcmp(nm, "SLL2") == 0)
+            nm = "SLL";
+        static const char *const mine[] = { "ETHERNET", "VLAN", "LLC", "ARP_RARP", "SLL", "NULL",
+                                            "PPP", "PPPOE", "MPLS", "GRE", "VXLAN" };
+        for (size_t k = 0; k < sizeof mine / sizeof mine[0]; k++)
+            if (strcmp(nm, mine[k]) == 0) {
+                if (out[0])
+                    strncat(out, ":", n - strlen(out) - 1);
+                strncat(out, nm, n - strlen(out) - 1);
+            }
+    }
+}
+
+static void tshark_stack(const char *protocols, char *out, size_t n)
+{
+    out[0] = 0;
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", protocols);
+    for (char *save = NULL, *t = strtok_r(tmp, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
+        const char *nm = our_name(t);
+        if (!nm)
+            continue;
+        if (out[0])
+            strncat(out, ":", n - strlen(out) - 1);
+        strncat(out, nm, n - strlen(out) - 1);
+    }
+}
+
+/* Our values of a field in this frame, comma-separated as tshark's. */
+static void our_values(const oracle_field *of, char *out, size_t n)
+{
+    out[0] = 0;
+    PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
+    for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
+        const nmx_layer *l = nmx_dissect_layer(g_dis, i);
+        if (of->proto && strcmp(l->name, of->proto) != 0)
+            continue;
+        for (uint32_t k = 0; k < l->ninst; k++) {
+            const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
+            uint64_t v;
+            if (strcmp(pi->lpPropertyInfo->Label, of->label) != 0 || !nmx__inst_number(pi, &v))
+                continue;
+            size_t at = strlen(out);
+            snprintf(out + at, n - at, "%s%llu", at ? "," : "", (unsigned long long)v);
+        }
+    }
+}
+
+/* tshark's values, decimal (it prints some in hex). */
+static void tshark_values(const char *s, char *out, size_t n)
+{
+    out[0] = 0;
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", s);
+    for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        size_t at = strlen(out);
+        snprintf(out + at, n - at, "%s%llu", at ? "," : "", strtoull(t, NULL, 0));
+    }
+}
+
+/* Every frame of `file`: the protocols of this file's kind and the fields
+ * agree with tshark's. Returns the number of frames compared. */
+static unsigned oracle(const char *file, const oracle_field *fields, size_t nf)
+{
+    const char *dir = captures_dir();
+    char path[1024], cmd[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int at = snprintf(cmd, sizeof cmd,
+                      "tshark -r '%s' -T fields -E occurrence=a -E separator=/t -e frame.protocols",
+                      path);
+    for (size_t i = 0; i < nf; i++)
+        at += snprintf(cmd + at, sizeof cmd - (size_t)at, " -e %s", fields[i].tshark);
+    snprintf(cmd + at, sizeof cmd - (size_t)at, " 2>/dev/null");
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    nmx_capture *cap = NULL;
+    nmx_diag diag;
+    assert_int_equal(nmx_capture_open(path, 0, &cap, &diag), NMX_OK);
+    char line[8192];
+    unsigned fno = 0, bad = 0;
+    int64_t prev = 0;
+    while (fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = 0;
+        nmx_frame fr;
+        assert_int_equal(nmx_capture_frame(cap, fno, &fr), NMX_OK);
+        assert_int_equal(nmx_dissect(g_dis, &fr, prev, NMX_DIS_ATTACH), NMX_OK);
+        prev = fr.ts_ns;
+        fno++;
+        char *cols[32];
+        size_t nc = 0;
+        for (char *c = line; nc < 32;) {
+            cols[nc++] = c;
+            char *tab = strchr(c, '\t');
+            if (!tab)
+                break;
+            *tab = 0;
+            c = tab + 1;
+        }
+        char a[1024], b[1024];
+        tshark_stack(cols[0], a, sizeof a);
+        our_stack(b, sizeof b);
+        if (strcmp(a, b) != 0 && bad++ < 10)
+            print_error("%s frame %u: tshark %s, ours %s\n", file, fno, a, b);
+        for (size_t i = 0; i < nf && i + 1 < nc; i++) {
+            tshark_values(cols[i + 1], a, sizeof a);
+            our_values(&fields[i], b, sizeof b);
+            if (strcmp(a, b) != 0 && bad++ < 10)
+                print_error("%s frame %u %s: tshark [%s], ours [%s]\n", file, fno,
+                            fields[i].tshark, a, b);
+        }
+    }
+    pclose(p);
+    assert_int_equal(fno, nmx_capture_frame_count(cap));
+    nmx_capture_close(cap);
+    if (bad)
+        fail_msg("%s: %u disagreements with tshark", file, bad);
+    return fno;
+}
+
+static bool oracle_ready(void)
+{
+    if (!captures_dir()) {
+        print_message("skipped: NMX_SHARED_CAPTURES (../shared/captures) is absent\n");
+        return false;
+    }
+    if (!have_tshark()) {
+        print_message("skipped: tshark is not installed\n");
+        return false;
+    }
+    if (!g_dis)
+        g_dis = nmx_dissector_new();
+    return true;
+}
+
+static void test_tshark_vlan(void **state)
+{
+    (void)state;
+    if (!oracle_ready())
+        skip();
+    static const oracle_field f[] = {
+        { "vlan.id", "VLAN", "VLAN Identifier" },
+        { "vlan.priority", "VLAN", "Priority" },
+        { "vlan.dei", "VLAN", "Drop Eligible Indicator" },
+        { "llc.dsap", "LLC", "DSAP" },
+        { "llc.control", "LLC", "Control" },
+    };
+    assert_true(oracle("pcap/ppp_VlanPackets.pcap", f, 3) > 0);
+}
+
+static void test_tshark_qinq(void **state)
+{
+    (void)state;
+    if (!oracle_ready())
+        skip();
+    /* tshark names the 802.1ad service tag ieee8021ad and keeps its
+     * identifier apart (ieee8021ad.id); ours is the first VLAN layer. */
+    const char *dir = captures_dir();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/pcap/td_802.1ad_QinQ.pcap", dir);
+    nmx_capture *cap = NULL;
+    nmx_diag diag;
+    assert_int_equal(nmx_capture_open(path, 0, &cap, &diag), NMX_OK);
+    nmx_frame fr;
+    assert_int_equal(nmx_capture_frame(cap, 0, &fr), NMX_OK);
+    assert_int_equal(nmx_dissect(g_dis, &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
+    nmx_capture_close(cap);
+    char cmd[1200], line[256];
+    snprintf(cmd, sizeof cmd, "tshark -r '%s' -c 1 -T fields -e ieee8021ad.id -e vlan.id 2>/dev/null",
+             path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(line, sizeof line, p));
+    pclose(p);
+    unsigned svid = 0, cvid = 0;
+    assert_int_equal(sscanf(line, "%u\t%u", &svid, &cvid), 2);
+    assert_int_equal(pval_n("VLAN", 0, "VLAN Identifier", 0), svid);
+    assert_int_equal(pval_n("VLAN", 1, "VLAN Identifier", 0), cvid);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vlan_single),
+        cmocka_unit_test(test_vlan_stacked_and_dei),
+        cmocka_unit_test(test_vlan_8023_length),
+        cmocka_unit_test(test_vlan_truncated),
+        cmocka_unit_test(test_llc_snap_arp),
+        cmocka_unit_test(test_llc_frames),
+        cmocka_unit_test(test_snap_other_oui),
+        cmocka_unit_test(test_tshark_vlan),
+        cmocka_unit_test(test_tshark_qinq),
+    };
+    int r = cmocka_run_group_tests(tests, NULL, NULL);
+    nmx_dissector_free(g_dis);
+    return r;
+}
