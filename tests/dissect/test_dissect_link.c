@@ -336,6 +336,77 @@ static void test_snap_other_oui(void **state)
     assert_string_equal(ptext("SNAP", "Organization Code"), "Organization Code = 0x00000C : Cisco");
 }
 
+/* ---- ARP_RARP ------------------------------------------------------------ */
+
+/* An Ethernet/IPv4 ARP packet of opcode op. */
+static size_t arp_pkt(uint8_t *b, uint16_t op)
+{
+    static const uint8_t body[28] = {
+        0x00, 0x01, 0x08, 0x00, 6, 4, 0, 0,
+        0x40, 0x00, 0xDD, 0xDD, 0x11, 0x11, 11, 1, 9, 1,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 11, 1, 9, 221,
+    };
+    memcpy(b, body, sizeof body);
+    put16(b + 6, op);
+    return sizeof body;
+}
+
+static void test_arp_request_reply(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    size_t n = eth(f, 0x0806);
+    n += arp_pkt(f + n, 1);
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET ARP_RARP");
+    assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_OK);
+    assert_string_equal(ptext("ARP_RARP", "Summary"), "ARP: Request, Target IP: 11.1.9.221");
+    assert_string_equal(ptext("ARP_RARP", "Hardware Address Space"), "Hardware Address Space = 1 (0x1)");
+    assert_string_equal(ptext("ARP_RARP", "Protocol Address Space"), "Protocol Address Space = 2048 (0x800)");
+    assert_string_equal(ptext("ARP_RARP", "Hardware Address Length"), "Hardware Address Length = 6 (0x6)");
+    assert_string_equal(ptext("ARP_RARP", "Protocol Address Length"), "Protocol Address Length = 4 (0x4)");
+    assert_string_equal(ptext("ARP_RARP", "Opcode"), "Opcode = 1 (0x1)");
+    assert_string_equal(ptext("ARP_RARP", "Sender's Hardware Address"), "Sender's Hardware Address = 4000DDDD1111");
+    assert_string_equal(ptext("ARP_RARP", "Sender's Protocol Address"), "Sender's Protocol Address = 11.1.9.1");
+    assert_string_equal(ptext("ARP_RARP", "Target's Hardware Address"), "Target's Hardware Address = 000000000000");
+    assert_string_equal(ptext("ARP_RARP", "Target's Protocol Address"), "Target's Protocol Address = 11.1.9.221");
+    f[14 + 18] = 0x40;             /* target hardware 4000DDDD1111 */
+    f[14 + 19] = 0x00;
+    f[14 + 20] = 0xDD;
+    f[14 + 21] = 0xDD;
+    f[14 + 22] = 0x11;
+    f[14 + 23] = 0x11;
+    put16(f + 14 + 6, 2);
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(ptext("ARP_RARP", "Summary"),
+                        "ARP: Reply, Target IP: 11.1.9.221 Target Hdwr Addr: 4000DDDD1111");
+    put16(f + 14 + 6, 3);
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(ptext("ARP_RARP", "Summary"), "RARP: Request, Target Hdwr Addr: 4000DDDD1111");
+    /* RARP has its own EtherType */
+    put16(f + 12, 0x8035);
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET ARP_RARP");
+    cut_everywhere(f, (uint32_t)n, 1, "ARP_RARP", 14, 42);
+}
+
+static void test_arp_odd_lengths(void **state)
+{
+    (void)state;
+    uint8_t f[80] = { 0 };
+    size_t n = eth(f, 0x0806);
+    n += arp_pkt(f + n, 1);
+    f[14 + 4] = 8;                 /* 8-byte hardware addresses: the bytes are shown */
+    dis(f, (uint32_t)n + 4, 1);
+    assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_OK);
+    assert_null(prop(layer("ARP_RARP", 0), "Sender's Hardware Address", 0));
+    assert_non_null(prop(layer("ARP_RARP", 0), "Sender's Hardware Address Bytes", 0));
+    assert_int_equal(prop(layer("ARP_RARP", 0), "Target's Hardware Address Bytes", 0)->DataLength, 8);
+    f[14 + 4] = 200;               /* addresses beyond the packet */
+    dis(f, (uint32_t)n, 1);
+    assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_MALFORMED);
+}
+
 /* ---- the shared captures against tshark ---------------------------------- */
 
 static const char *captures_dir(void)
@@ -529,6 +600,24 @@ static void test_tshark_vlan(void **state)
     assert_true(oracle("pcap/ppp_VlanPackets.pcap", f, 3) > 0);
 }
 
+static void test_tshark_arp(void **state)
+{
+    (void)state;
+    if (!oracle_ready())
+        skip();
+    static const oracle_field f[] = {
+        { "arp.opcode", "ARP_RARP", "Opcode" },
+        { "arp.hw.type", "ARP_RARP", "Hardware Address Space" },
+        { "arp.proto.type", "ARP_RARP", "Protocol Address Space" },
+        { "vlan.id", "VLAN", "VLAN Identifier" },
+        { "llc.dsap", "LLC", "DSAP" },
+        { "llc.control", "LLC", "Control" },
+    };
+    assert_true(oracle("pcap/ppp_ArpRequestPacket.pcap", f, 3) > 0);
+    assert_true(oracle("pcap/ppp_ArpResponsePacket.pcap", f, 3) > 0);
+    assert_true(oracle("pcap/ppp_many-protocols.pcap", f, 6) > 0);
+}
+
 static void test_tshark_qinq(void **state)
 {
     (void)state;
@@ -569,7 +658,10 @@ int main(void)
         cmocka_unit_test(test_llc_snap_arp),
         cmocka_unit_test(test_llc_frames),
         cmocka_unit_test(test_snap_other_oui),
+        cmocka_unit_test(test_arp_request_reply),
+        cmocka_unit_test(test_arp_odd_lengths),
         cmocka_unit_test(test_tshark_vlan),
+        cmocka_unit_test(test_tshark_arp),
         cmocka_unit_test(test_tshark_qinq),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
