@@ -223,7 +223,7 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
 
 /* Link layers and tunnels. */
 #define NMX_PROTOCOLS_LINK(X) \
-    X(vlan) X(llc) X(snap) X(arp)
+    X(vlan) X(llc) X(snap) X(arp) X(sll) X(sll2) X(null)
 
 /* Network layer beside IPv4. */
 #define NMX_PROTOCOLS_NET(X)

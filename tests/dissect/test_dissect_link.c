@@ -407,6 +407,103 @@ static void test_arp_odd_lengths(void **state)
     assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_MALFORMED);
 }
 
+/* ---- SLL, SLL2, NULL ---------------------------------------------------- */
+
+static void test_sll(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    static const uint8_t hdr[16] = { 0x00, 0x04, 0x00, 0x01, 0x00, 0x06, 0x00, 0x13, 0xC3,
+                                     0xDF, 0xAE, 0x18, 0x00, 0x00, 0x08, 0x00 };
+    memcpy(f, hdr, 16);
+    size_t n = 16 + ip4(f + 16, 17, 0);
+    dis(f, (uint32_t)n, 113);
+    assert_string_equal(stack(), "FRAME SLL IP");
+    assert_string_equal(ptext("SLL", "Summary"), "Sent by us; Src = 0013C3DFAE18; ETYPE = 0x0800");
+    assert_string_equal(ptext("SLL", "Packet Type"), "Packet Type = Sent by us");
+    assert_string_equal(ptext("SLL", "Link-Layer Address Type"), "Link-Layer Address Type = Ethernet");
+    assert_string_equal(ptext("SLL", "Source address"), "Source address : 0013C3DFAE18");
+    assert_int_equal(pval("SLL", "Protocol"), 0x0800);
+    cut_everywhere(f, (uint32_t)n, 113, "SLL", 0, 16);
+    /* ETH_P_802_2: LLC follows; a 4-byte address is shown as bytes */
+    put16(f + 4, 4);
+    put16(f + 14, 0x0004);
+    static const uint8_t llc_snap[8] = { 0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x06 };
+    memcpy(f + 16, llc_snap, 8);
+    dis(f, 24, 113);
+    assert_string_equal(stack(), "FRAME SLL LLC SNAP");
+    assert_null(prop(layer("SLL", 0), "Source address", 0));
+    assert_int_equal(prop(layer("SLL", 0), "Link-Layer Address", 0)->DataLength, 4);
+    /* Netlink: the protocol is a netlink family, not an EtherType */
+    put16(f + 2, 824);
+    put16(f + 14, 0x0800);
+    dis(f, 24, 113);
+    assert_string_equal(stack(), "FRAME SLL");
+}
+
+static void test_sll2(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    static const uint8_t hdr[20] = { 0x08, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x01,
+                                     0x01, 0x06, 0xF0, 0x3F, 0x95, 0x8F, 0x82, 0x63, 0x00, 0x00 };
+    memcpy(f, hdr, 20);
+    size_t n = 20 + arp_pkt(f + 20, 1);
+    dis(f, (uint32_t)n, 276);
+    assert_string_equal(stack(), "FRAME SLL2 ARP_RARP");
+    assert_string_equal(ptext("SLL2", "Summary"),
+                        "Broadcast; If = 20; Src = F03F958F8263; ETYPE = 0x0806");
+    assert_int_equal(pval("SLL2", "Interface Index"), 20);
+    assert_int_equal(pval("SLL2", "Packet Type"), 1);
+    assert_int_equal(pval("SLL2", "Link-Layer Address Type"), 1);
+    assert_int_equal(pval("SLL2", "Protocol"), 0x0806);
+    cut_everywhere(f, (uint32_t)n, 276, "SLL2", 0, 20);
+}
+
+static void test_null(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    f[0] = 2;                      /* AF_INET, little-endian host */
+    size_t n = 4 + ip4(f + 4, 17, 0);
+    dis(f, (uint32_t)n, 0);
+    assert_string_equal(stack(), "FRAME NULL IP");
+    assert_int_equal(pval("NULL", "Address Family"), 2);
+    assert_string_equal(ptext("NULL", "Summary"), "Family = IP (2)");
+    assert_string_equal(ptext("NULL", "Address Family"), "Address Family = IP (2)");
+    cut_everywhere(f, (uint32_t)n, 0, "NULL", 0, 4);
+    /* big-endian host */
+    f[0] = 0;
+    f[3] = 2;
+    dis(f, (uint32_t)n, 0);
+    assert_string_equal(stack(), "FRAME NULL IP");
+    assert_int_equal(pval("NULL", "Address Family"), 2);
+    /* LOOP is always network order: 0x02000000 is no family there */
+    f[0] = 2;
+    f[3] = 0;
+    dis(f, (uint32_t)n, 108);
+    assert_string_equal(stack(), "FRAME NULL");
+    assert_int_equal(pval("NULL", "Address Family"), 0x02000000);
+    f[0] = 0;
+    f[3] = 2;
+    dis(f, (uint32_t)n, 108);
+    assert_string_equal(stack(), "FRAME NULL IP");
+    /* an EtherType in the last two bytes */
+    f[0] = 0x0F;
+    f[1] = 0;
+    f[2] = 0x08;
+    f[3] = 0x00;
+    dis(f, (uint32_t)n, 0);
+    assert_string_equal(stack(), "FRAME NULL IP");
+    assert_string_equal(ptext("NULL", "Summary"), "ETYPE = 0x0800");
+    assert_null(prop(layer("NULL", 0), "Address Family", 0));
+    /* IPv6 family numbers are named (the IPv6 parser takes them) */
+    memset(f, 0, 4);
+    f[0] = 30;
+    dis(f, 44, 0);
+    assert_string_equal(ptext("NULL", "Summary"), "Family = IP6 (Darwin) (30)");
+}
+
 /* ---- the shared captures against tshark ---------------------------------- */
 
 static const char *captures_dir(void)
@@ -426,7 +523,7 @@ static bool have_tshark(void)
 /* A tshark field and where we keep it: protocol, label. */
 typedef struct oracle_field {
     const char *tshark;
-    const char *proto;   /* NULL: any layer */
+    const char *proto;   /* "A|B": these layers; NULL: any layer */
     const char *label;
 } oracle_field;
 
@@ -479,6 +576,23 @@ static void tshark_stack(const char *protocols, char *out, size_t n)
     }
 }
 
+/* Is `name` one of the "|"-separated protocols of spec (NULL: any)? */
+static bool proto_match(const char *spec, const char *name)
+{
+    if (!spec)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = spec; *p;) {
+        size_t k = strcspn(p, "|");
+        if (k == n && strncmp(p, name, n) == 0)
+            return true;
+        p += k;
+        if (*p)
+            p++;
+    }
+    return false;
+}
+
 /* Our values of a field in this frame, comma-separated as tshark's. */
 static void our_values(const oracle_field *of, char *out, size_t n)
 {
@@ -486,7 +600,7 @@ static void our_values(const oracle_field *of, char *out, size_t n)
     PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
     for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
         const nmx_layer *l = nmx_dissect_layer(g_dis, i);
-        if (of->proto && strcmp(l->name, of->proto) != 0)
+        if (!proto_match(of->proto, l->name))
             continue;
         for (uint32_t k = 0; k < l->ninst; k++) {
             const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
@@ -618,6 +732,30 @@ static void test_tshark_arp(void **state)
     assert_true(oracle("pcap/ppp_many-protocols.pcap", f, 6) > 0);
 }
 
+static void test_tshark_sll_null(void **state)
+{
+    (void)state;
+    if (!oracle_ready())
+        skip();
+    static const oracle_field f[] = {
+        { "sll.pkttype", "SLL|SLL2", "Packet Type" },
+        { "sll.hatype", "SLL|SLL2", "Link-Layer Address Type" },
+        { "sll.halen", "SLL|SLL2", "Link-Layer Address Length" },
+        { "sll.etype", "SLL|SLL2", "Protocol" },
+        { "sll.ifindex", "SLL2", "Interface Index" },
+        { "null.family", "NULL", "Address Family" },
+        { "null.type", "NULL", "Ethernet Type" },
+    };
+    assert_true(oracle("pcap/ppp_sll.pcap", f, 7) > 0);
+    assert_true(oracle("pcap/ppp_sll2.pcap", f, 7) > 0);
+    assert_true(oracle("pcap/td_tcp-handshake-nano.pcap", f, 7) > 0);
+    assert_true(oracle("pcapng/ppp_pcapng-example.pcapng", f, 7) > 0);
+    assert_true(oracle("pcap/ppp_null_loopback.pcap", f, 7) > 0);
+    assert_true(oracle("pcap/td_quic_handshake.pcap", f, 7) > 0);
+    assert_true(oracle("pcapng/pg_le_test006.pcapng", f, 7) > 0);
+    assert_true(oracle("pcapng/ppp_many_interfaces-1.pcapng", f, 7) > 0);
+}
+
 static void test_tshark_qinq(void **state)
 {
     (void)state;
@@ -660,7 +798,11 @@ int main(void)
         cmocka_unit_test(test_snap_other_oui),
         cmocka_unit_test(test_arp_request_reply),
         cmocka_unit_test(test_arp_odd_lengths),
+        cmocka_unit_test(test_sll),
+        cmocka_unit_test(test_sll2),
+        cmocka_unit_test(test_null),
         cmocka_unit_test(test_tshark_vlan),
+        cmocka_unit_test(test_tshark_sll_null),
         cmocka_unit_test(test_tshark_arp),
         cmocka_unit_test(test_tshark_qinq),
     };
