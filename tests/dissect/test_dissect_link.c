@@ -177,6 +177,12 @@ static void put16(uint8_t *b, uint16_t v)
     b[1] = (uint8_t)v;
 }
 
+static void put32(uint8_t *b, uint32_t v)
+{
+    put16(b, (uint16_t)(v >> 16));
+    put16(b + 2, (uint16_t)v);
+}
+
 /* ---- VLAN ----------------------------------------------------------------- */
 
 static void test_vlan_single(void **state)
@@ -504,6 +510,242 @@ static void test_null(void **state)
     assert_string_equal(ptext("NULL", "Summary"), "Family = IP6 (Darwin) (30)");
 }
 
+/* ---- PPP, PPPOE, MPLS ------------------------------------------------------ */
+
+static void test_ppp(void **state)
+{
+    (void)state;
+    uint8_t f[64] = { 0 };
+    f[0] = 0xFF;
+    f[1] = 0x03;
+    put16(f + 2, 0x0021);
+    size_t n = 4 + ip4(f + 4, 17, 0);
+    dis(f, (uint32_t)n, 9);
+    assert_string_equal(stack(), "FRAME PPP IP");
+    assert_string_equal(ptext("PPP", "Summary"), "Internet Protocol Frame (0x0021)");
+    assert_string_equal(ptext("PPP", "Protocol"), "Protocol = 0x0021 (Internet Protocol)");
+    assert_int_equal(pval("PPP", "Address"), 0xFF);
+    cut_everywhere(f, (uint32_t)n, 9, "PPP", 0, 4);
+    dis(f, (uint32_t)n, 50);
+    assert_string_equal(stack(), "FRAME PPP IP");
+    /* address and control left out, protocol compressed to one octet */
+    f[2] = 0x21;
+    dis(f + 2, (uint32_t)n - 2, 9);
+    assert_string_equal(stack(), "FRAME PPP IP");
+    assert_int_equal(pval("PPP", "Protocol"), 0x21);
+    assert_null(prop(layer("PPP", 0), "Address", 0));
+    /* LCP: named, not handed on */
+    f[0] = 0xC0;
+    f[1] = 0x21;
+    dis(f, 8, 9);
+    assert_string_equal(stack(), "FRAME PPP");
+    assert_string_equal(ptext("PPP", "Summary"), "Link Control Protocol Frame (0xC021)");
+    /* a protocol number whose last octet is even, a control that is not 0x03 */
+    static const uint8_t bad[8] = { 0xFF, 0x5F, 0x7E, 0x08, 0x00, 0x45, 0, 0 };
+    dis(bad, 8, 9);
+    assert_int_equal(status_of("PPP"), NMX_LAYER_MALFORMED);
+    assert_true(prop(layer("PPP", 0), "Control", 0)->IFlags & IFLAG_ERROR);
+    assert_true(prop(layer("PPP", 0), "Protocol", 0)->IFlags & IFLAG_ERROR);
+    /* IPv6 goes to the IPv6 EtherType's protocol, MPLS to MPLS */
+    static const uint8_t mpls[10] = { 0x02, 0x81, 0x00, 0x01, 0x01, 0x40, 0x45, 0, 0, 0 };
+    dis(mpls, sizeof mpls, 9);
+    assert_true(strncmp(stack(), "FRAME PPP MPLS", 14) == 0);
+}
+
+static void test_pppoe(void **state)
+{
+    (void)state;
+    uint8_t f[96] = { 0 };
+    size_t n = eth(f, 0x8864);
+    f[n] = 0x11;
+    f[n + 1] = 0;
+    put16(f + n + 2, 0x0011);
+    put16(f + n + 4, 22);
+    put16(f + n + 6, 0x0021);
+    size_t m = n + 8 + ip4(f + n + 8, 17, 0);
+    dis(f, (uint32_t)m + 6, 1);  /* Ethernet padding after the session data */
+    assert_string_equal(stack(), "FRAME ETHERNET PPPOE PPP IP");
+    assert_string_equal(ptext("PPPOE", "Summary"), "Session, ID = 0x0011, Length = 22");
+    assert_int_equal(pval("PPPOE", "Session ID"), 0x11);
+    assert_int_equal(pval("PPPOE", "Version"), 1);
+    assert_int_equal(pval("PPPOE", "Type"), 1);
+    assert_int_equal(layer("PPP", 0)->length, 22);
+    cut_everywhere(f, (uint32_t)m, 1, "PPPOE", 14, 20);
+    /* link type 51 starts with the PPPoE header */
+    dis(f + 14, (uint32_t)m - 14, 51);
+    assert_string_equal(stack(), "FRAME PPPOE PPP IP");
+    /* discovery: PADI with a Service-Name and a Host-Uniq */
+    put16(f + 12, 0x8863);
+    f[n + 1] = 0x09;
+    put16(f + n + 2, 0);
+    static const uint8_t tagv[16] = { 0x01, 0x01, 0x00, 0x04, 'i', 's', 'p', '1',
+                                      0x01, 0x03, 0x00, 0x04, 0xDE, 0xAD, 0xBE, 0xEF };
+    memcpy(f + n + 6, tagv, sizeof tagv);
+    put16(f + n + 4, sizeof tagv);
+    m = n + 6 + sizeof tagv;
+    dis(f, (uint32_t)m, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET PPPOE");
+    assert_int_equal(status_of("PPPOE"), NMX_LAYER_OK);
+    assert_string_equal(ptext("PPPOE", "Summary"), "PADI, ID = 0x0000, Length = 16");
+    assert_string_equal(ptext("PPPOE", "Tag Text"), "Tag Text: isp1");
+    assert_string_equal(text_of(prop(layer("PPPOE", 0), "Tag Type", 1)), "Tag Type = Host-Uniq");
+    assert_string_equal(ptext("PPPOE", "Tag Value"), "Tag Value = de ad be ef");
+    cut_everywhere(f, (uint32_t)m, 1, "PPPOE", 14, (uint32_t)m);
+    /* a tag running past the payload, a bad version */
+    put16(f + n + 6 + 2, 40);
+    dis(f, (uint32_t)m, 1);
+    assert_int_equal(status_of("PPPOE"), NMX_LAYER_MALFORMED);
+    f[n] = 0x21;
+    dis(f, (uint32_t)m, 1);
+    assert_int_equal(status_of("PPPOE"), NMX_LAYER_MALFORMED);
+}
+
+static void test_mpls(void **state)
+{
+    (void)state;
+    uint8_t f[80] = { 0 };
+    size_t n = eth(f, 0x8847);
+    put32(f + n, 16u << 12 | 5u << 9 | 0x40);        /* label 16, TC 5, TTL 64 */
+    put32(f + n + 4, 17u << 12 | 1u << 8 | 0x3F);    /* label 17, bottom, TTL 63 */
+    n += 8;
+    size_t m = n + ip4(f + n, 17, 0);
+    dis(f, (uint32_t)m, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET MPLS IP");
+    assert_int_equal(pval_n("MPLS", 0, "Label", 0), 16);
+    assert_int_equal(pval_n("MPLS", 0, "Label", 1), 17);
+    assert_int_equal(pval_n("MPLS", 0, "Traffic Class", 0), 5);
+    assert_int_equal(pval_n("MPLS", 0, "Bottom of Stack", 0), 0);
+    assert_int_equal(pval_n("MPLS", 0, "Bottom of Stack", 1), 1);
+    assert_int_equal(pval_n("MPLS", 0, "Time to Live", 1), 63);
+    assert_string_equal(ptext("MPLS", "Summary"), "Label = 16, TC = 5, S = 0, TTL = 64 (2 labels)");
+    cut_everywhere(f, (uint32_t)m, 1, "MPLS", 14, 22);
+    /* IPv6 Explicit NULL goes to IPv6 whatever the nibble; no bottom is malformed */
+    put32(f + 14, 2u << 12 | 1u << 8 | 1);
+    dis(f, 18 + 40, 1);
+    assert_string_equal(ptext("MPLS", "Label"), "Label = 2 (IPv6 Explicit NULL)");
+    put32(f + 14, 16u << 12);
+    dis(f, 18, 1);
+    assert_int_equal(status_of("MPLS"), NMX_LAYER_MALFORMED);
+}
+
+/* ---- GRE, VXLAN ------------------------------------------------------------ */
+
+static void test_gre_v0(void **state)
+{
+    (void)state;
+    uint8_t f[128] = { 0 };
+    size_t n = eth(f, 0x0800);
+    size_t ip = n;
+    n += 20;
+    put16(f + n, 0xB000);          /* C, K, S */
+    put16(f + n + 2, 0x0800);
+    put16(f + n + 4, 0xBEEF);
+    put32(f + n + 8, 0x00000001);
+    put32(f + n + 12, 7);
+    size_t g = n;
+    n += 16;
+    n += ip4(f + n, 17, 0);
+    ip4(f + ip, 47, (uint16_t)(n - ip - 20));
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET IP GRE IP");
+    assert_string_equal(ptext("GRE", "Summary"), "C.KS............ Protocol: 0x0800, Key: 0x00000001");
+    assert_int_equal(pval("GRE", "Protocol Type"), 0x0800);
+    assert_int_equal(pval("GRE", "Checksum"), 0xBEEF);
+    assert_int_equal(pval("GRE", "Key"), 1);
+    assert_int_equal(pval("GRE", "Sequence Number"), 7);
+    assert_int_equal(pval("GRE", "Version"), 0);
+    assert_string_equal(ptext("GRE", "Protocol Type"), "Protocol Type = 0x0800 (IP)");
+    cut_everywhere(f, (uint32_t)n, 1, "GRE", (uint32_t)g, (uint32_t)g + 16);
+    /* bridged Ethernet; an unknown version */
+    put16(f + g, 0x0000);
+    put16(f + g + 2, 0x6558);
+    memmove(f + g + 4, f, 14);
+    dis(f, (uint32_t)g + 4 + 14, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET IP GRE ETHERNET");
+    put16(f + g, 0x0002);
+    dis(f, (uint32_t)g + 4 + 14, 1);
+    assert_int_equal(status_of("GRE"), NMX_LAYER_MALFORMED);
+    /* RFC 1701 routing: an SRE of 4 bytes then the NULL SRE */
+    put16(f + g, 0x4000);
+    put16(f + g + 2, 0x0800);
+    memset(f + g + 4, 0, 4);
+    static const uint8_t sre[12] = { 0x08, 0x00, 0x00, 0x04, 10, 0, 0, 9, 0, 0, 0, 0 };
+    memcpy(f + g + 8, sre, sizeof sre);
+    size_t pl = g + 20 + ip4(f + g + 20, 17, 0);
+    dis(f, (uint32_t)pl, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET IP GRE IP");
+    assert_int_equal(prop(layer("GRE", 0), "Routing", 0)->DataLength, 12);
+}
+
+static void test_gre_pptp(void **state)
+{
+    (void)state;
+    uint8_t f[128] = { 0 };
+    size_t n = eth(f, 0x0800);
+    size_t g = n + 20;
+    put16(f + g, 0x3081);          /* K, S, A, version 1 */
+    put16(f + g + 2, 0x880B);
+    put16(f + g + 4, 8);           /* payload length */
+    put16(f + g + 6, 24);          /* call ID */
+    put32(f + g + 8, 5);
+    put32(f + g + 12, 4);
+    static const uint8_t lcp[8] = { 0xFF, 0x03, 0xC0, 0x21, 0x09, 0x01, 0x00, 0x04 };
+    memcpy(f + g + 16, lcp, 8);
+    n = g + 24;
+    ip4(f + 14, 47, (uint16_t)(n - 34));
+    dis(f, (uint32_t)n, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET IP GRE PPP");
+    assert_string_equal(ptext("GRE", "Summary"), "..KS....A....... Length: 8, Call ID: 24");
+    assert_int_equal(pval("GRE", "Call ID"), 24);
+    assert_int_equal(pval("GRE", "Payload Length"), 8);
+    assert_int_equal(pval("GRE", "Acknowledgment Number"), 4);
+    assert_string_equal(ptext("PPP", "Summary"), "Link Control Protocol Frame (0xC021)");
+    cut_everywhere(f, (uint32_t)n, 1, "GRE", (uint32_t)g, (uint32_t)g + 16);
+    /* an acknowledgment alone: no payload, nothing handed on */
+    put16(f + g, 0x2081);
+    put16(f + g + 4, 0);
+    put32(f + g + 8, 9);
+    ip4(f + 14, 47, 12);
+    dis(f, (uint32_t)g + 12, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET IP GRE");
+    assert_int_equal(status_of("GRE"), NMX_LAYER_OK);
+    assert_int_equal(pval("GRE", "Acknowledgment Number"), 9);
+    /* version 1 without K contradicts RFC 2637 */
+    put16(f + g, 0x1001);
+    dis(f, (uint32_t)g + 12, 1);
+    assert_int_equal(status_of("GRE"), NMX_LAYER_MALFORMED);
+}
+
+static void test_vxlan(void **state)
+{
+    (void)state;
+    uint8_t f[128] = { 0 };
+    size_t n = eth(f, 0x0800);
+    size_t u = n + 20;
+    put16(f + u, 40000);
+    put16(f + u + 2, 4789);
+    size_t v = u + 8;
+    f[v] = 0x08;
+    f[v + 4] = 0x01;
+    f[v + 5] = 0x02;
+    f[v + 6] = 0x03;
+    size_t inner = v + 8;
+    size_t end = inner + eth(f + inner, 0x0806);
+    end += arp_pkt(f + end, 1);
+    put16(f + u + 4, (uint16_t)(end - u));
+    ip4(f + 14, 17, (uint16_t)(end - u));
+    dis(f, (uint32_t)end, 1);
+    assert_string_equal(stack(), "FRAME ETHERNET IP UDP VXLAN ETHERNET ARP_RARP");
+    assert_int_equal(pval("VXLAN", "VXLAN Network Identifier"), 0x010203);
+    assert_string_equal(ptext("VXLAN", "Summary"), "VNI = 66051");
+    HPROTOCOL h = nmx_protocol_find("VXLAN");
+    assert_true(nmx_property_find(h, "VNI") == nmx_property_find(h, "VXLAN Network Identifier"));
+    cut_everywhere(f, (uint32_t)end, 1, "VXLAN", (uint32_t)v, (uint32_t)v + 8);
+    f[v] = 0;                      /* I flag clear */
+    dis(f, (uint32_t)end, 1);
+    assert_int_equal(status_of("VXLAN"), NMX_LAYER_MALFORMED);
+}
+
 /* ---- the shared captures against tshark ---------------------------------- */
 
 static const char *captures_dir(void)
@@ -756,6 +998,29 @@ static void test_tshark_sll_null(void **state)
     assert_true(oracle("pcapng/ppp_many_interfaces-1.pcapng", f, 7) > 0);
 }
 
+static void test_tshark_tunnels(void **state)
+{
+    (void)state;
+    if (!oracle_ready())
+        skip();
+    static const oracle_field f[] = {
+        { "gre.proto", "GRE", "Protocol Type" },
+        { "gre.flags_and_version", "GRE", "Flags" },
+        { "gre.key.payload_length", "GRE", "Payload Length" },
+        { "gre.key.call_id", "GRE", "Call ID" },
+        { "gre.sequence_number", "GRE", "Sequence Number" },
+        { "gre.ack_number", "GRE", "Acknowledgment Number" },
+        { "ppp.protocol", "PPP", "Protocol" },
+        { "vxlan.vni", "VXLAN", "VXLAN Network Identifier" },
+    };
+    /* (tshark's vxlan.flags is 16 bits wide, for the Group Policy
+     * extension; RFC 7348's flags are the first 8 of them.) */
+    assert_true(oracle("pcap/ppp_GrePackets.cap", f, 8) > 0);
+    assert_true(oracle("pcap/td_pptp.pcap", f, 8) > 0);
+    assert_true(oracle("pcap/lp_vxlan.pcap", f, 8) > 0);
+    assert_true(oracle("pcap/td_ppp_ip_udp_dns.pcap", f, 8) > 0);
+}
+
 static void test_tshark_qinq(void **state)
 {
     (void)state;
@@ -801,7 +1066,14 @@ int main(void)
         cmocka_unit_test(test_sll),
         cmocka_unit_test(test_sll2),
         cmocka_unit_test(test_null),
+        cmocka_unit_test(test_ppp),
+        cmocka_unit_test(test_pppoe),
+        cmocka_unit_test(test_mpls),
+        cmocka_unit_test(test_gre_v0),
+        cmocka_unit_test(test_gre_pptp),
+        cmocka_unit_test(test_vxlan),
         cmocka_unit_test(test_tshark_vlan),
+        cmocka_unit_test(test_tshark_tunnels),
         cmocka_unit_test(test_tshark_sll_null),
         cmocka_unit_test(test_tshark_arp),
         cmocka_unit_test(test_tshark_qinq),
