@@ -233,7 +233,9 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
 #define NMX_PROTOCOLS_APP(X)
 
 /* Records of capture files that are not network frames. */
-#define NMX_PROTOCOLS_FILE(X)
+#define NMX_PROTOCOLS_FILE(X) \
+    X(nm_event) X(nm_filter) X(nm_netinfo) X(nm_dnscache) X(nm_payload) X(nm_atm) \
+    X(nm_wifi) X(nm_ma)
 
 /* Service names of TCP and UDP ports (ports.c): the labeled sets of the
  * port properties, and the short names the summaries print. */

@@ -746,6 +746,217 @@ static void test_vxlan(void **state)
     assert_int_equal(status_of("VXLAN"), NMX_LAYER_MALFORMED);
 }
 
+/* ---- Network Monitor's own records ----------------------------------------- */
+
+/* Dissects a Network Monitor record of media type `media`. */
+static void dis_nm(const uint8_t *b, uint32_t cap, uint32_t len, uint16_t media)
+{
+    if (!g_dis)
+        g_dis = nmx_dissector_new();
+    memset(&g_fr, 0, sizeof g_fr);
+    g_fr.data = b;
+    g_fr.caplen = cap;
+    g_fr.wirelen = len;
+    g_fr.linktype = NMX_LINKTYPE_NONE;
+    g_fr.netmon_media = media;
+    assert_int_equal(nmx_dissect(g_dis, &g_fr, 0, NMX_DIS_ATTACH), NMX_OK);
+}
+
+static void le16(uint8_t *b, uint16_t v)
+{
+    b[0] = (uint8_t)v;
+    b[1] = (uint8_t)(v >> 8);
+}
+
+static void le32(uint8_t *b, uint32_t v)
+{
+    le16(b, (uint16_t)v);
+    le16(b + 2, (uint16_t)(v >> 16));
+}
+
+/* UTF-16LE of an ASCII string with its NUL; returns the bytes written. */
+static size_t wz(uint8_t *b, const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++, n += 2)
+        le16(b + n, (uint16_t)*s);
+    le16(b + n, 0);
+    return n + 2;
+}
+
+static size_t etw_event(uint8_t *b, uint16_t extcount, uint16_t userlen)
+{
+    memset(b, 0, 89);
+    le16(b + 0, 80);
+    le16(b + 4, 0x0340);                    /* 64-bit, classic, processor index */
+    le32(b + 8, 3232);
+    le32(b + 12, 3948);
+    le32(b + 16, 0x1FBA0DFBu);              /* 2016-08-25 03:31:10.697 UTC */
+    le32(b + 20, 0x01D1FE81u);
+    static const uint8_t guid[16] = { 0xD0, 0xA8, 0x6F, 0x3D, 0x05, 0xFE, 0xD0, 0x11,
+                                      0x9D, 0xDA, 0x00, 0xC0, 0x4F, 0xD7, 0xBA, 0x7C };
+    memcpy(b + 24, guid, 16);
+    le16(b + 40, 7);
+    b[42] = 4;
+    b[44] = 4;
+    b[45] = 1;
+    b[80] = 1;
+    le16(b + 82, 0xFFFF);
+    le16(b + 84, extcount);
+    le16(b + 86, userlen);
+    return 89;
+}
+
+static void test_nm_event(void **state)
+{
+    (void)state;
+    uint8_t f[200] = { 0 };
+    size_t n = etw_event(f, 1, 6);
+    le16(f + n + 2, 5);                     /* extended item: type 5, 4 bytes */
+    le16(f + n + 6, 4);
+    n += 12 + 6;
+    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFE0);
+    assert_string_equal(stack(), "FRAME NETMON_EVENT");
+    assert_int_equal(status_of("NETMON_EVENT"), NMX_LAYER_OK);
+    assert_string_equal(ptext("NETMON_EVENT", "Summary"),
+                        "Provider = {3D6FA8D0-FE05-11D0-9DDA-00C04FD7BA7C}, Event ID = 7, "
+                        "Opcode = 1, PID = 3948");
+    assert_string_equal(ptext("NETMON_EVENT", "Provider ID"),
+                        "Provider ID = {3D6FA8D0-FE05-11D0-9DDA-00C04FD7BA7C}");
+    assert_string_equal(ptext("NETMON_EVENT", "Time Stamp"), "Time Stamp = 8/25/2016 03:31:10.697");
+    assert_string_equal(ptext("NETMON_EVENT", "Opcode"), "Opcode = Start");
+    assert_string_equal(ptext("NETMON_EVENT", "Level"), "Level = Information");
+    assert_int_equal(pval("NETMON_EVENT", "Thread ID"), 3232);
+    assert_int_equal(pval("NETMON_EVENT", "Logger ID"), 0xFFFF);
+    assert_int_equal(pval("NETMON_EVENT", "Extended Data Type"), 5);
+    assert_int_equal(prop(layer("NETMON_EVENT", 0), "Extended Data", 0)->DataLength, 4);
+    assert_int_equal(prop(layer("NETMON_EVENT", 0), "User Data", 0)->DataLength, 6);
+    assert_non_null(prop(layer("NETMON_EVENT", 0), "Kernel Time", 0));
+    assert_null(prop(layer("NETMON_EVENT", 0), "Processor Time", 0));
+    /* a private session records processor time */
+    le16(f + 4, 0x0002);
+    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFE0);
+    assert_non_null(prop(layer("NETMON_EVENT", 0), "Processor Time", 0));
+    assert_null(prop(layer("NETMON_EVENT", 0), "Kernel Time", 0));
+    for (uint32_t cut = 1; cut < n; cut++) {
+        dis_nm(f, cut, (uint32_t)n, 0xFFE0);
+        assert_string_equal(stack(), "FRAME NETMON_EVENT");
+        assert_int_equal(status_of("NETMON_EVENT"), NMX_LAYER_TRUNCATED);
+        char buf[256];
+        PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
+        for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++)
+            nmx_dissect_text(g_dis, &pt->lpFirstPropertyInst[i], buf, sizeof buf);
+    }
+    /* user data claimed beyond the record */
+    le16(f + 86, 60);
+    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFE0);
+    assert_int_equal(status_of("NETMON_EVENT"), NMX_LAYER_MALFORMED);
+}
+
+static void test_nm_filter(void **state)
+{
+    (void)state;
+    uint8_t f[200] = { 0 };
+    put16(f, 1);
+    put32(f + 2, 2);
+    put32(f + 6, 3);
+    put32(f + 10, 4);
+    size_t n = 14;
+    n += wz(f + n, "Network Monitor");
+    size_t fo = n;
+    n += wz(f + n, "tcp.port == 445");
+    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFFF);
+    assert_string_equal(stack(), "FRAME NETMON_FILTER");
+    assert_int_equal(status_of("NETMON_FILTER"), NMX_LAYER_OK);
+    assert_string_equal(ptext("NETMON_FILTER", "Summary"), "Filter: tcp.port == 445");
+    assert_string_equal(ptext("NETMON_FILTER", "Filter"), "Filter: tcp.port == 445");
+    assert_string_equal(ptext("NETMON_FILTER", "Application Name"), "Application Name: Network Monitor");
+    assert_int_equal(pval("NETMON_FILTER", "Filter Type"), 2);
+    assert_int_equal(pval("NETMON_FILTER", "Application Minor Version"), 4);
+    for (uint32_t cut = 1; cut < n - 1; cut++) {
+        dis_nm(f, cut, (uint32_t)n, 0xFFFF);
+        assert_int_equal(status_of("NETMON_FILTER"), NMX_LAYER_TRUNCATED);
+    }
+    /* a filter string without its NUL in a whole record */
+    dis_nm(f, (uint32_t)fo + 6, (uint32_t)fo + 6, 0xFFFF);
+    assert_int_equal(status_of("NETMON_FILTER"), NMX_LAYER_MALFORMED);
+}
+
+static void test_nm_netinfo(void **state)
+{
+    (void)state;
+    uint8_t f[400] = { 0 };
+    put16(f, 1);
+    put16(f + 2, 1);
+    size_t n = 4 + wz(f + 4, "HOST");
+    n += wz(f + n, "Ethernet");
+    n += wz(f + n, "Intel(R) 82574L");
+    n += wz(f + n, "{4D36E972}");
+    put32(f + n, 1);
+    put32(f + n + 4, 1500);
+    put32(f + n + 12, 1000000000u);
+    static const uint8_t mac[6] = { 0x00, 0x15, 0x5D, 0x01, 0x02, 0x03 };
+    memcpy(f + n + 16, mac, 6);
+    put16(f + n + 22, 1);                   /* one IPv4 address (+ mask), one gateway */
+    put16(f + n + 26, 1);
+    n += 34 + 12;
+    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFFD);
+    assert_string_equal(stack(), "FRAME NETMON_NETINFO");
+    assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_OK);
+    assert_string_equal(ptext("NETMON_NETINFO", "Summary"), "Adapter count: 1, Computer: HOST");
+    assert_string_equal(ptext("NETMON_NETINFO", "Description"), "Description: Intel(R) 82574L");
+    assert_string_equal(ptext("NETMON_NETINFO", "MAC Address"), "MAC Address = 00155D010203");
+    assert_int_equal(pval("NETMON_NETINFO", "MTU"), 1500);
+    assert_int_equal(pval("NETMON_NETINFO", "Link Speed"), 1000000000u);
+    assert_int_equal(prop(layer("NETMON_NETINFO", 0), "Addresses", 0)->DataLength, 12);
+    for (uint32_t cut = 1; cut < n; cut++) {
+        dis_nm(f, cut, (uint32_t)n, 0xFFFD);
+        assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_TRUNCATED);
+    }
+    put16(f + 2, 2);                        /* a second adapter that is not there */
+    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFFD);
+    assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_MALFORMED);
+    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFFB);
+    assert_string_equal(ptext("NETMON_NETINFO", "Summary"), "Network info (extended)");
+    assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_OK);
+}
+
+static void test_nm_others(void **state)
+{
+    (void)state;
+    uint8_t f[64];
+    for (size_t i = 0; i < sizeof f; i++)
+        f[i] = (uint8_t)(0x45 + i);         /* looks like IP: must not be read as such */
+    static const struct { uint16_t media; const char *stack; const char *summary; } cases[] = {
+        { 0xFFFE, "FRAME NETMON_DNSCACHE", "DNS cache record, 64 bytes" },
+        { 0xFFFC, "FRAME NETMON_PAYLOAD", "Payload header record, 64 bytes" },
+        { 6, "FRAME NETMON_WIFI", "802.11 frame with Network Monitor metadata, 64 bytes" },
+        { 0xE080, "FRAME NETMON_MA", "WiFi message, media type 0xE080, 64 bytes" },
+        { 0xE084, "FRAME NETMON_MA", "WFP capture (IPv6), media type 0xE084, 64 bytes" },
+        { 0xE08A, "FRAME NETMON_MA", "Message Analyzer record, media type 0xE08A, 64 bytes" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dis_nm(f, sizeof f, sizeof f, cases[i].media);
+        assert_string_equal(stack(), cases[i].stack);
+        const char *name = nmx_dissect_layer(g_dis, 1)->name;
+        assert_string_equal(ptext(name, "Summary"), cases[i].summary);
+        assert_int_equal(status_of(name), NMX_LAYER_OK);
+    }
+    assert_string_equal(ptext("NETMON_MA", "Media Type"), "Media Type = 0xE08A");
+    /* ATM: the pseudo-header of netmon-expert-api.md 11.4 */
+    put16(f + 12, 1);
+    put16(f + 14, 32);
+    dis_nm(f, sizeof f, sizeof f, 4);
+    assert_string_equal(stack(), "FRAME NETMON_ATM");
+    assert_string_equal(ptext("NETMON_ATM", "Summary"), "VPI = 1, VCI = 32");
+    assert_int_equal(pval("NETMON_ATM", "VCI"), 32);
+    dis_nm(f, 15, sizeof f, 4);
+    assert_int_equal(status_of("NETMON_ATM"), NMX_LAYER_TRUNCATED);
+    /* a media type nobody knows: FRAME alone, never guessed at */
+    dis_nm(f, sizeof f, sizeof f, 10);
+    assert_string_equal(stack(), "FRAME");
+}
+
 /* ---- the shared captures against tshark ---------------------------------- */
 
 static const char *captures_dir(void)
@@ -776,7 +987,8 @@ static const char *our_name(const char *t)
         { "eth", "ETHERNET" }, { "vlan", "VLAN" }, { "ieee8021ad", "VLAN" }, { "llc", "LLC" },
         { "arp", "ARP_RARP" }, { "sll", "SLL" }, { "null", "NULL" }, { "ppp", "PPP" },
         { "pppoed", "PPPOE" }, { "pppoes", "PPPOE" }, { "mpls", "MPLS" }, { "gre", "GRE" },
-        { "vxlan", "VXLAN" },
+        { "vxlan", "VXLAN" }, { "netmon_event", "NETMON_EVENT" },
+        { "netmon_filter", "NETMON_FILTER" }, { "netmon_network_info", "NETMON_NETINFO" },
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i][0], t) == 0)
@@ -793,7 +1005,8 @@ static void our_stack(char *out, size_t n)
         if (strcmp(nm, "SLL2") == 0)
             nm = "SLL";
         static const char *const mine[] = { "ETHERNET", "VLAN", "LLC", "ARP_RARP", "SLL", "NULL",
-                                            "PPP", "PPPOE", "MPLS", "GRE", "VXLAN" };
+                                            "PPP", "PPPOE", "MPLS", "GRE", "VXLAN",
+                                            "NETMON_EVENT", "NETMON_FILTER", "NETMON_NETINFO" };
         for (size_t k = 0; k < sizeof mine / sizeof mine[0]; k++)
             if (strcmp(nm, mine[k]) == 0) {
                 if (out[0])
@@ -1021,6 +1234,31 @@ static void test_tshark_tunnels(void **state)
     assert_true(oracle("pcap/td_ppp_ip_udp_dns.pcap", f, 8) > 0);
 }
 
+static void test_tshark_netmon_records(void **state)
+{
+    (void)state;
+    if (!oracle_ready())
+        skip();
+    /* Event records are named and their header agrees with tshark's; the
+     * network frames beside them are still Ethernet. */
+    static const oracle_field f[] = {
+        { "netmon_event.size", "NETMON_EVENT", "Size" },
+        { "netmon_event.flags", "NETMON_EVENT", "Flags" },
+        { "netmon_event.thread_id", "NETMON_EVENT", "Thread ID" },
+        { "netmon_event.process_id", "NETMON_EVENT", "Process ID" },
+        { "netmon_event.event_desc.id", "NETMON_EVENT", "Event ID" },
+        { "netmon_event.event_desc.opcode", "NETMON_EVENT", "Opcode" },
+        { "netmon_event.event_desc.task", "NETMON_EVENT", "Task" },
+        { "netmon_event.event_desc.level", "NETMON_EVENT", "Level" },
+        { "netmon_event.user_data_length", "NETMON_EVENT", "User Data Length" },
+    };
+    assert_true(oracle("netmon/MS-ADFSOD_Example1_WIN2016_X64_WIN10_X64_Domain.cap", f, 9) > 0);
+    assert_true(oracle("netmon/MS-ADFSOD_Example2_WIN2016_X64_WIN10_X64_Domain.cap", f, 9) > 0);
+    assert_true(oracle("netmon/MS-WMOD_Example2_WS2016_X64_Win10_X64_Domain_Hagala.cap", f, 9) > 0);
+    assert_true(oracle("netmon/MS-WSUSOD_Example6_W2K16_X64_Win10_X64_Domain.cap", f, 9) > 0);
+    assert_true(oracle("netmon/MS-CCROD_Example2Peer2_Win2016_X64_Win10_X64_Domain_CePark.cap", f, 9) > 0);
+}
+
 static void test_tshark_qinq(void **state)
 {
     (void)state;
@@ -1072,7 +1310,12 @@ int main(void)
         cmocka_unit_test(test_gre_v0),
         cmocka_unit_test(test_gre_pptp),
         cmocka_unit_test(test_vxlan),
+        cmocka_unit_test(test_nm_event),
+        cmocka_unit_test(test_nm_filter),
+        cmocka_unit_test(test_nm_netinfo),
+        cmocka_unit_test(test_nm_others),
         cmocka_unit_test(test_tshark_vlan),
+        cmocka_unit_test(test_tshark_netmon_records),
         cmocka_unit_test(test_tshark_tunnels),
         cmocka_unit_test(test_tshark_sll_null),
         cmocka_unit_test(test_tshark_arp),
