@@ -74,15 +74,40 @@ static const nmx_layer *layer(const char *name, unsigned nth)
 /* The nth instance labelled `label` in layer l, or NULL. */
 static const PROPERTYINST *prop(const nmx_layer *l, const char *label, unsigned nth)
 {
-    assert_non_null(l);
     PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
-    assert_non_null(pt);
+    if (!l || !pt) {
+        fail_msg("no such layer (%s), or no properties", stack());
+        return NULL;
+    }
     for (uint32_t i = 0; i < l->ninst; i++) {
         const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + i];
         if (strcmp(pi->lpPropertyInfo->Label, label) == 0 && nth-- == 0)
             return pi;
     }
     return NULL;
+}
+
+/* The same, failing the test when it is not there. */
+static const nmx_layer *must_layer(const char *name, unsigned nth)
+{
+    static const nmx_layer none;
+    const nmx_layer *l = layer(name, nth);
+    if (!l) {
+        fail_msg("no layer %s #%u in %s", name, nth, stack());
+        return &none;
+    }
+    return l;
+}
+
+static const PROPERTYINST *must_prop(const nmx_layer *l, const char *label, unsigned nth)
+{
+    static const PROPERTYINST none;
+    const PROPERTYINST *pi = prop(l, label, nth);
+    if (!pi) {
+        fail_msg("no property \"%s\" #%u", label, nth);
+        return &none;
+    }
+    return pi;
 }
 
 static const char *text_of(const PROPERTYINST *pi)
@@ -117,7 +142,10 @@ static uint64_t pval(const char *name, const char *label)
 static nmx_layer_status status_of(const char *name)
 {
     const nmx_layer *l = layer(name, 0);
-    assert_non_null(l);
+    if (!l) {
+        fail_msg("no layer %s in %s", name, stack());
+        return NMX_LAYER_MALFORMED;
+    }
     return l->status;
 }
 
@@ -142,7 +170,10 @@ static void cut_everywhere(const uint8_t *b, uint32_t len, uint32_t lt, const ch
     }
     dis(b, len, lt);
     const nmx_layer *l = layer(name, 0);
-    assert_non_null(l);
+    if (!l) {
+        fail_msg("whole frame: %s not recognised (%s)", name, stack());
+        return;
+    }
     assert_int_equal(l->offset, hdr_start);
     assert_int_equal(l->status, NMX_LAYER_OK);
 }
@@ -253,7 +284,7 @@ static void test_vlan_8023_length(void **state)
     assert_string_equal(stack(), "FRAME ETHERNET VLAN LLC SNAP");
     assert_int_equal(pval("VLAN", "802.3 Length"), 8);
     assert_non_null(prop(layer("VLAN", 0), "Frame Padding", 0));
-    assert_int_equal(layer("LLC", 0)->length, 8);
+    assert_int_equal(must_layer("LLC", 0)->length, 8);
     /* a length beyond the frame is malformed */
     put16(f + 16, 1400);
     dis(f, (uint32_t)n, 1);
@@ -407,7 +438,7 @@ static void test_arp_odd_lengths(void **state)
     assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_OK);
     assert_null(prop(layer("ARP_RARP", 0), "Sender's Hardware Address", 0));
     assert_non_null(prop(layer("ARP_RARP", 0), "Sender's Hardware Address Bytes", 0));
-    assert_int_equal(prop(layer("ARP_RARP", 0), "Target's Hardware Address Bytes", 0)->DataLength, 8);
+    assert_int_equal(must_prop(layer("ARP_RARP", 0), "Target's Hardware Address Bytes", 0)->DataLength, 8);
     f[14 + 4] = 200;               /* addresses beyond the packet */
     dis(f, (uint32_t)n, 1);
     assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_MALFORMED);
@@ -439,7 +470,7 @@ static void test_sll(void **state)
     dis(f, 24, 113);
     assert_string_equal(stack(), "FRAME SLL LLC SNAP");
     assert_null(prop(layer("SLL", 0), "Source address", 0));
-    assert_int_equal(prop(layer("SLL", 0), "Link-Layer Address", 0)->DataLength, 4);
+    assert_int_equal(must_prop(layer("SLL", 0), "Link-Layer Address", 0)->DataLength, 4);
     /* Netlink: the protocol is a netlink family, not an EtherType */
     put16(f + 2, 824);
     put16(f + 14, 0x0800);
@@ -544,8 +575,8 @@ static void test_ppp(void **state)
     static const uint8_t bad[8] = { 0xFF, 0x5F, 0x7E, 0x08, 0x00, 0x45, 0, 0 };
     dis(bad, 8, 9);
     assert_int_equal(status_of("PPP"), NMX_LAYER_MALFORMED);
-    assert_true(prop(layer("PPP", 0), "Control", 0)->IFlags & IFLAG_ERROR);
-    assert_true(prop(layer("PPP", 0), "Protocol", 0)->IFlags & IFLAG_ERROR);
+    assert_true(must_prop(layer("PPP", 0), "Control", 0)->IFlags & IFLAG_ERROR);
+    assert_true(must_prop(layer("PPP", 0), "Protocol", 0)->IFlags & IFLAG_ERROR);
     /* IPv6 goes to the IPv6 EtherType's protocol, MPLS to MPLS */
     static const uint8_t mpls[10] = { 0x02, 0x81, 0x00, 0x01, 0x01, 0x40, 0x45, 0, 0, 0 };
     dis(mpls, sizeof mpls, 9);
@@ -569,7 +600,7 @@ static void test_pppoe(void **state)
     assert_int_equal(pval("PPPOE", "Session ID"), 0x11);
     assert_int_equal(pval("PPPOE", "Version"), 1);
     assert_int_equal(pval("PPPOE", "Type"), 1);
-    assert_int_equal(layer("PPP", 0)->length, 22);
+    assert_int_equal(must_layer("PPP", 0)->length, 22);
     cut_everywhere(f, (uint32_t)m, 1, "PPPOE", 14, 20);
     /* link type 51 starts with the PPPoE header */
     dis(f + 14, (uint32_t)m - 14, 51);
@@ -674,7 +705,7 @@ static void test_gre_v0(void **state)
     size_t pl = g + 20 + ip4(f + g + 20, 17, 0);
     dis(f, (uint32_t)pl, 1);
     assert_string_equal(stack(), "FRAME ETHERNET IP GRE IP");
-    assert_int_equal(prop(layer("GRE", 0), "Routing", 0)->DataLength, 12);
+    assert_int_equal(must_prop(layer("GRE", 0), "Routing", 0)->DataLength, 12);
 }
 
 static void test_gre_pptp(void **state)
@@ -829,8 +860,8 @@ static void test_nm_event(void **state)
     assert_int_equal(pval("NETMON_EVENT", "Thread ID"), 3232);
     assert_int_equal(pval("NETMON_EVENT", "Logger ID"), 0xFFFF);
     assert_int_equal(pval("NETMON_EVENT", "Extended Data Type"), 5);
-    assert_int_equal(prop(layer("NETMON_EVENT", 0), "Extended Data", 0)->DataLength, 4);
-    assert_int_equal(prop(layer("NETMON_EVENT", 0), "User Data", 0)->DataLength, 6);
+    assert_int_equal(must_prop(layer("NETMON_EVENT", 0), "Extended Data", 0)->DataLength, 4);
+    assert_int_equal(must_prop(layer("NETMON_EVENT", 0), "User Data", 0)->DataLength, 6);
     assert_non_null(prop(layer("NETMON_EVENT", 0), "Kernel Time", 0));
     assert_null(prop(layer("NETMON_EVENT", 0), "Processor Time", 0));
     /* a private session records processor time */
@@ -908,7 +939,7 @@ static void test_nm_netinfo(void **state)
     assert_string_equal(ptext("NETMON_NETINFO", "MAC Address"), "MAC Address = 00155D010203");
     assert_int_equal(pval("NETMON_NETINFO", "MTU"), 1500);
     assert_int_equal(pval("NETMON_NETINFO", "Link Speed"), 1000000000u);
-    assert_int_equal(prop(layer("NETMON_NETINFO", 0), "Addresses", 0)->DataLength, 12);
+    assert_int_equal(must_prop(layer("NETMON_NETINFO", 0), "Addresses", 0)->DataLength, 12);
     for (uint32_t cut = 1; cut < n; cut++) {
         dis_nm(f, cut, (uint32_t)n, 0xFFFD);
         assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_TRUNCATED);
