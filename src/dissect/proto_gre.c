@@ -123,9 +123,10 @@ static void gre_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, GRE_OFFSET, o + 2, 2);
         o += 4;
     }
+    PROPERTYINST *ppl = NULL;
     if (fv & F_K) {
         if (ver == 1) {
-            nmx_dis_attach(d, GRE_PAYLEN, o, 2);
+            ppl = nmx_dis_attach(d, GRE_PAYLEN, o, 2);
             nmx_dis_attach(d, GRE_CALLID, o + 2, 2);
         } else {
             nmx_dis_attach(d, GRE_KEY, o, 4);
@@ -170,8 +171,13 @@ static void gre_dissect(nmx_dis *d, nmx_span s)
         return;                     /* e.g. a PPTP acknowledgment alone */
     nmx_span pay = nmx_span_from(s, o);
     if (ver == 1) {
+        /* RFC 2637: the payload length excludes the GRE header. */
         uint16_t plen = nmx_rd_be16(&r, 4);
+        if (plen > s.wire - o)
+            nmx_dis_malformed(d, ppl);
         pay = nmx_span_sub(s, o, plen);
+        if (plen == 0)
+            return;
     }
     nmx_dis_attach(d, GRE_DATA, o, pay.len);
     nmx_dis_next(d, NMX_HO_ETHERTYPE, proto, pay);

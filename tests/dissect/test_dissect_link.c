@@ -741,6 +741,13 @@ static void test_gre_pptp(void **state)
     assert_string_equal(stack(), "FRAME ETHERNET IP GRE");
     assert_int_equal(status_of("GRE"), NMX_LAYER_OK);
     assert_int_equal(pval("GRE", "Acknowledgment Number"), 9);
+    /* a payload length beyond the packet */
+    put16(f + g, 0x3001);
+    put16(f + g + 4, 200);
+    ip4(f + 14, 47, 20);
+    dis(f, (uint32_t)g + 20, 1);
+    assert_int_equal(status_of("GRE"), NMX_LAYER_MALFORMED);
+    assert_true(must_prop(layer("GRE", 0), "Payload Length", 0)->IFlags & IFLAG_ERROR);
     /* version 1 without K contradicts RFC 2637 */
     put16(f + g, 0x1001);
     dis(f, (uint32_t)g + 12, 1);
