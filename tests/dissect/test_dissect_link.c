@@ -1277,8 +1277,9 @@ static void test_tshark_netmon_records(void **state)
     (void)state;
     if (!oracle_ready())
         skip();
-    /* Event records are named and their header agrees with tshark's; the
-     * network frames beside them are still Ethernet. */
+    /* Event records (media 0xFFE0, in these seven files and no other shared
+     * capture) are named and their header agrees with tshark's; the network
+     * frames beside them are still Ethernet. */
     static const oracle_field f[] = {
         { "netmon_event.size", "NETMON_EVENT", "Size" },
         { "netmon_event.flags", "NETMON_EVENT", "Flags" },
@@ -1295,6 +1296,8 @@ static void test_tshark_netmon_records(void **state)
     assert_true(oracle("netmon/MS-WMOD_Example2_WS2016_X64_Win10_X64_Domain_Hagala.cap", f, 9) > 0);
     assert_true(oracle("netmon/MS-WSUSOD_Example6_W2K16_X64_Win10_X64_Domain.cap", f, 9) > 0);
     assert_true(oracle("netmon/MS-CCROD_Example2Peer2_Win2016_X64_Win10_X64_Domain_CePark.cap", f, 9) > 0);
+    assert_true(oracle("netmon/MS-CCROD_Example2Peer1Version1_Win2016_X64_Win10_X64_Domain_CePark.cap", f, 9) > 0);
+    assert_true(oracle("netmon/MS-CCROD_Example2Peer1Version2_Win2016_X64_Win10_X64_Domain_CePark.cap", f, 9) > 0);
 }
 
 static void test_tshark_qinq(void **state)
