@@ -233,7 +233,7 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
 #define NMX_PROTOCOLS_LINK(X)
 
 /* Network layer beside IPv4. */
-#define NMX_PROTOCOLS_NET(X) X(ip6) X(icmp)
+#define NMX_PROTOCOLS_NET(X) X(ip6) X(icmp) X(icmp6)
 
 /* Applications. */
 #define NMX_PROTOCOLS_APP(X)
