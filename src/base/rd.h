@@ -10,6 +10,10 @@
  * the parser can report, distinct from "the bytes say something impossible"
  * (malformed), which only the parser can judge.
  *
+ * The range check and the byte-order loads are cursor.h's (one
+ * implementation for every reader of untrusted bytes); nmx_rd adds the
+ * sticky short-read flag and 32-bit offsets, which are what a frame needs.
+ *
  * Header-only: the reads inline into the parsers' hot paths.
  */
 #ifndef NMX_BASE_RD_H
@@ -18,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/cursor.h"
 
 typedef struct nmx_rd {
     const uint8_t *p;   /* first byte                                  */
@@ -34,7 +40,7 @@ static inline nmx_rd nmx_rd_make(const uint8_t *p, uint32_t len)
 /* true when [off, off + n) lies inside the range (overflow-safe). */
 static inline bool nmx_rd_has(const nmx_rd *r, uint32_t off, uint32_t n)
 {
-    return off <= r->len && n <= r->len - off;
+    return nmx_range_has(r->len, off, n);
 }
 
 /* Checks that n bytes are there at off; marks the reader short if not. */
@@ -72,51 +78,49 @@ static inline uint16_t nmx_rd_be16(nmx_rd *r, uint32_t off)
 {
     if (!nmx_rd_need(r, off, 2))
         return 0;
-    return (uint16_t)((unsigned)r->p[off] << 8 | r->p[off + 1]);
+    return nmx_ld16be(r->p + off);
 }
 
 static inline uint16_t nmx_rd_le16(nmx_rd *r, uint32_t off)
 {
     if (!nmx_rd_need(r, off, 2))
         return 0;
-    return (uint16_t)(r->p[off] | (unsigned)r->p[off + 1] << 8);
+    return nmx_ld16le(r->p + off);
 }
 
 static inline uint32_t nmx_rd_be24(nmx_rd *r, uint32_t off)
 {
     if (!nmx_rd_need(r, off, 3))
         return 0;
-    return (uint32_t)r->p[off] << 16 | (uint32_t)r->p[off + 1] << 8 | r->p[off + 2];
+    return nmx_ld24be(r->p + off);
 }
 
 static inline uint32_t nmx_rd_be32(nmx_rd *r, uint32_t off)
 {
     if (!nmx_rd_need(r, off, 4))
         return 0;
-    return (uint32_t)r->p[off] << 24 | (uint32_t)r->p[off + 1] << 16 |
-           (uint32_t)r->p[off + 2] << 8 | r->p[off + 3];
+    return nmx_ld32be(r->p + off);
 }
 
 static inline uint32_t nmx_rd_le32(nmx_rd *r, uint32_t off)
 {
     if (!nmx_rd_need(r, off, 4))
         return 0;
-    return (uint32_t)r->p[off] | (uint32_t)r->p[off + 1] << 8 |
-           (uint32_t)r->p[off + 2] << 16 | (uint32_t)r->p[off + 3] << 24;
+    return nmx_ld32le(r->p + off);
 }
 
 static inline uint64_t nmx_rd_be64(nmx_rd *r, uint32_t off)
 {
     if (!nmx_rd_need(r, off, 8))
         return 0;
-    return (uint64_t)nmx_rd_be32(r, off) << 32 | nmx_rd_be32(r, off + 4);
+    return nmx_ld64be(r->p + off);
 }
 
 static inline uint64_t nmx_rd_le64(nmx_rd *r, uint32_t off)
 {
     if (!nmx_rd_need(r, off, 8))
         return 0;
-    return (uint64_t)nmx_rd_le32(r, off + 4) << 32 | nmx_rd_le32(r, off);
+    return nmx_ld64le(r->p + off);
 }
 
 #endif /* NMX_BASE_RD_H */

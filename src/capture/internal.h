@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "nmexpert/capture.h"
-#include "capture/cursor.h"
+#include "base/cursor.h"
 
 #define NMX_NS_PER_SEC INT64_C(1000000000)
 

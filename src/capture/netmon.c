@@ -26,6 +26,15 @@
 
 static const unsigned nm_trailer_len[4] = { 0, 2, 6, 15 };
 
+/* A little-endian header field through the cursor (0 when the file is too
+ * short to hold it: netmon_open() refuses such a file first). */
+static uint32_t nm_hdr32(const nmx_cursor *c, uint64_t off)
+{
+    uint32_t v = 0;
+    (void)nmx_cur_u32le(c, off, &v);
+    return v;
+}
+
 static nmx_probe_result netmon_probe(nmx_capture *cap, nmx_diag *diag)
 {
     (void)diag;
@@ -68,6 +77,8 @@ static bool nm_record(const nmx_capture *cap, uint64_t off, uint64_t limit, uint
 {
     if (off < NM_HDR_LEN || off > limit || limit - off < cap->nm_hdr)
         return false;
+    /* The record header is inside [0, limit), limit <= the file's size:
+     * checked above, once for all its fields. */
     const uint8_t *r = cap->cur.base + off;
     if (cap->nm_hdr == 8) {
         *wirelen = nmx_ld16le(r + 4);
@@ -99,6 +110,7 @@ static bool nm_plausible(const nmx_capture *cap, uint64_t off, uint64_t limit, u
         return false;
     if (*caplen == 0 || *caplen > wl || wl > NMX_NETMON_MAX_WIRELEN)
         return false;
+    /* nm_record() proved the trailer is inside the file. */
     const uint8_t *tr = cap->cur.base + off + cap->nm_hdr + *caplen;
     if (cap->nm_trailer >= 2 && !nm_media_known(nmx_ld16le(tr)))
         return false;
@@ -136,7 +148,7 @@ static int cmp_comment(const void *a, const void *b)
 static nmx_err nm_comments(nmx_capture *cap, nmx_diag *diag)
 {
     const nmx_cursor *c = &cap->cur;
-    uint32_t ofs = nmx_ld32le(c->base + 40), len = nmx_ld32le(c->base + 44);
+    uint32_t ofs = nm_hdr32(c, 40), len = nm_hdr32(c, 44);
     if (len == 0)
         return NMX_OK;
     nmx_diag w;
@@ -155,6 +167,8 @@ static nmx_err nm_comments(nmx_capture *cap, nmx_diag *diag)
         uint64_t pos = ofs;
         size_t i = 0, arena_used = 0;
         while (end - pos >= 12) {
+            /* [pos, end) lies in the table, which nmx_cur_has() placed in
+             * the file; each length below is checked against end first. */
             const uint8_t *r = c->base + pos;
             uint32_t rec = nmx_ld32le(r + 4), tlen = nmx_ld32le(r + 8);
             if (tlen > end - pos - 12 || end - pos - 12 - tlen < 4) {
@@ -211,8 +225,12 @@ static nmx_err nm_comments(nmx_capture *cap, nmx_diag *diag)
     return NMX_OK;
 }
 
-static bool systemtime_to_ns(const uint8_t *st, int64_t *ns)
+/* The SYSTEMTIME (8 little-endian WORDs) at off. */
+static bool systemtime_to_ns(const nmx_cursor *c, uint64_t off, int64_t *ns)
 {
+    const uint8_t *st = nmx_cur_ptr(c, off, 16);
+    if (!st)
+        return false;
     unsigned y = nmx_ld16le(st), mo = nmx_ld16le(st + 2), d = nmx_ld16le(st + 6);
     unsigned h = nmx_ld16le(st + 8), mi = nmx_ld16le(st + 10), s = nmx_ld16le(st + 12);
     unsigned ms = nmx_ld16le(st + 14);
@@ -230,7 +248,8 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
 {
     const nmx_cursor *c = &cap->cur;
     const uint8_t *b = c->base;
-    bool v1 = memcmp(b, "RTSS", 4) == 0;
+    const uint8_t *magic = nmx_cur_ptr(c, 0, 4);
+    bool v1 = magic && memcmp(magic, "RTSS", 4) == 0;
     cap->format = v1 ? NMX_FORMAT_NETMON1 : NMX_FORMAT_NETMON2;
     snprintf(cap->format_name, sizeof cap->format_name, "netmon");
     if (!nmx_cur_has(c, 0, NM_HDR_LEN))
@@ -248,9 +267,9 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
                             minor, v1 ? "1.x" : "2.0 to 2.3");
     cap->nm_hdr = v1 ? 8 : 16;
     cap->nm_trailer = v1 ? 0 : nm_trailer_len[minor];
-    cap->nm_mactype = nmx_ld16le(b + 6);
+    (void)nmx_cur_u16le(c, 6, &cap->nm_mactype);
     cap->mac_type = cap->nm_mactype <= 5 ? cap->nm_mactype : NMX_MAC_TYPE_UNKNOWN;
-    if (systemtime_to_ns(b + 8, &cap->nm_start_ns)) {
+    if (systemtime_to_ns(c, 8, &cap->nm_start_ns)) {
         cap->has_start = true;
         cap->start_ns = cap->nm_start_ns;
     } else {
@@ -262,7 +281,7 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
     }
 
     /* Frame table. */
-    uint32_t toff = nmx_ld32le(b + 24), tlen = nmx_ld32le(b + 28);
+    uint32_t toff = nm_hdr32(c, 24), tlen = nm_hdr32(c, 28);
     uint64_t max_entries = (c->size - NM_HDR_LEN) / cap->nm_hdr;
     nmx_diag why;
     bool damaged = true, empty = false;
@@ -286,6 +305,9 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
     }
 
     if (!damaged) {
+        /* The table lies in the file (nmx_cur_has() above): its entries
+         * are loaded without a check each; the records they name are
+         * checked by nm_record(). */
         const uint8_t *tbl = b + toff;
         uint64_t n = tlen / 4, i;
         uint32_t caplen, wirelen;
@@ -336,8 +358,8 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
         uint64_t limit = c->size;
         static const unsigned section_fields[] = { 24, 32, 40, 48, 56 };
         for (size_t k = 0; k < sizeof section_fields / sizeof section_fields[0]; k++) {
-            uint32_t so = nmx_ld32le(b + section_fields[k]);
-            uint32_t sl = nmx_ld32le(b + section_fields[k] + 4);
+            uint32_t so = nm_hdr32(c, section_fields[k]);
+            uint32_t sl = nm_hdr32(c, section_fields[k] + 4u);
             /* (2.2+ keeps the process table's entry count at 52: non-zero
              * still means the table exists.) */
             if (sl && so > NM_HDR_LEN && so < limit)
@@ -387,7 +409,7 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
         if (e != NMX_OK)
             return e;
     } else {
-        uint32_t ofs = nmx_ld32le(b + 40), len = nmx_ld32le(b + 44);
+        uint32_t ofs = nm_hdr32(c, 40), len = nm_hdr32(c, 44);
         if (len && ofs >= NM_HDR_LEN && nmx_cur_has(c, ofs, len)) {
             cap->comment = malloc((size_t)len + 1);
             if (!cap->comment)

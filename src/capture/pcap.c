@@ -69,6 +69,13 @@ static void pcap_lengths(const nmx_capture *cap, const uint8_t *rec, uint32_t *c
     *len = l;
 }
 
+/* The seconds of the first record (its first 8 bytes must be there). */
+static bool first_record_sec(const nmx_capture *cap, uint32_t *sec)
+{
+    nmx_cursor c = nmx_cursor_make(cap->cur.base, cap->cur.size, cap->big_endian);
+    return nmx_cur_has(&c, PCAP_HDR_LEN, 8) && nmx_cur_u32(&c, PCAP_HDR_LEN, sec);
+}
+
 static int64_t pcap_time(const nmx_capture *cap, const uint8_t *rec)
 {
     int64_t sec = (int64_t)nmx_ld32(rec, cap->big_endian);
@@ -190,7 +197,7 @@ static enum run_verdict pcap_check_run(const nmx_capture *cap, uint64_t off, uin
             return RUN_CHAINS;
         if (off > size || size - off < rl)
             return RUN_TRUNCATED;
-        const uint8_t *r = cap->cur.base + off;
+        const uint8_t *r = cap->cur.base + off;   /* rl bytes: checked above */
         uint32_t sec = nmx_ld32(r, cap->big_endian), frac = nmx_ld32(r + 4, cap->big_endian);
         uint32_t caplen, len;
         pcap_lengths(cap, r, &caplen, &len);
@@ -227,9 +234,9 @@ static void pcap_choose_rec_len(nmx_capture *cap, bool modified)
     const uint32_t *try = modified ? mod : usual;
     size_t n = modified ? 2 : 3;
     cap->rec_len = try[0];
-    if (cap->cur.size < PCAP_HDR_LEN + 8)
+    uint32_t first_sec;
+    if (!first_record_sec(cap, &first_sec))
         return;
-    uint32_t first_sec = nmx_ld32(cap->cur.base + PCAP_HDR_LEN, cap->big_endian);
     if (pcap_check_run(cap, PCAP_HDR_LEN, first_sec, true) != RUN_BAD)
         return;
     for (size_t i = 1; i < n; i++) {
@@ -271,7 +278,8 @@ static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
     bool split = false;
     if (size >= parallel_min() && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
         size - PCAP_HDR_LEN >= 2 * (uint64_t)cap->rec_len) {
-        uint32_t first_sec = nmx_ld32(cap->cur.base + PCAP_HDR_LEN, cap->big_endian);
+        uint32_t first_sec = 0;
+        (void)first_record_sec(cap, &first_sec);
         uint64_t mid = PCAP_HDR_LEN + (size - PCAP_HDR_LEN) / 2;
         for (uint64_t o = mid; o < size && o < mid + PCAP_SYNC_WINDOW; o++)
             if (pcap_plausible_run(cap, o, first_sec)) {
@@ -322,7 +330,8 @@ static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
 static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
 {
     const nmx_cursor *c = &cap->cur;
-    uint32_t m = nmx_ld32le(c->base);
+    uint32_t m = 0;
+    (void)nmx_cur_u32le(c, 0, &m);   /* the probe found the magic there */
     cap->big_endian = !(m == PCAP_MAGIC_US || m == PCAP_MAGIC_NS || m == PCAP_MAGIC_MOD);
     uint32_t magic = cap->big_endian ? bswap32(m) : m;
     cap->ts_nano = magic == PCAP_MAGIC_NS;

@@ -48,7 +48,7 @@ static int opt_next(const uint8_t *base, bool be, uint64_t *pos, uint64_t end, p
 {
     if (*pos >= end || end - *pos < 4)
         return 0;
-    const uint8_t *p = base + *pos;
+    const uint8_t *p = base + *pos;   /* 4 bytes before end: checked above */
     o->code = nmx_ld16(p, be);
     o->len = nmx_ld16(p + 2, be);
     if (o->code == OPT_ENDOFOPT)
@@ -124,11 +124,13 @@ static nmx_err append_comment(pcapng_state *st, const uint8_t *p, size_t n)
 static nmx_err parse_shb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t len, bool be)
 {
     nmx_capture *cap = st->cap;
-    const uint8_t *b = cap->cur.base + off;
     if (len < 28)
         return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 4, len, 28,
                             "section header block length %u below minimum 28", len);
-    uint16_t maj = nmx_ld16(b + 12, be), min = nmx_ld16(b + 14, be);
+    nmx_cursor bc = nmx_cursor_make(cap->cur.base, cap->cur.size, be);
+    uint16_t maj = 0, min = 0;
+    (void)nmx_cur_u16(&bc, off + 12, &maj);
+    (void)nmx_cur_u16(&bc, off + 14, &min);
     if (maj != 1 || min != 0)
         return nmx_cap_diag(cap, d, NMX_EUNSUPPORTED, off + 12, (uint64_t)maj << 16 | min,
                             UINT32_C(0x10000), "unknown SHB version %u.%u (1.0 is read)", maj,
@@ -168,7 +170,6 @@ static nmx_err parse_shb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t l
 static nmx_err parse_idb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t len, bool be)
 {
     nmx_capture *cap = st->cap;
-    const uint8_t *b = cap->cur.base + off;
     if (len < 20)
         return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 4, len, 20,
                             "interface description block length %u below minimum 20", len);
@@ -178,8 +179,11 @@ static nmx_err parse_idb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t l
                             NMX_PCAPNG_MAX_INTERFACES);
     nmx_iface_rt ifc;
     memset(&ifc, 0, sizeof ifc);
-    ifc.pub.linktype = nmx_ld16(b + 8, be);
-    ifc.pub.snaplen = nmx_ld32(b + 12, be);
+    nmx_cursor bc = nmx_cursor_make(cap->cur.base, cap->cur.size, be);
+    uint16_t lt = 0;
+    (void)nmx_cur_u16(&bc, off + 8, &lt);
+    ifc.pub.linktype = lt;
+    (void)nmx_cur_u32(&bc, off + 12, &ifc.pub.snaplen);
     ifc.pub.tsresol = 6;
     ifc.pub.section = (uint32_t)(cap->nsections - 1);
     uint64_t end = off + len - 4, pos = off + 16;
@@ -276,6 +280,9 @@ static nmx_err decode_pkt(const nmx_capture *cap, nmx_diag *d, uint64_t off, uin
                           uint32_t len, const nmx_pcapng_section *sec, bool checking,
                           pcapng_pkt *pk)
 {
+    /* The block [off, off + len) is inside the file (the walk checked it
+     * before indexing it); its fields are loaded after the length checks
+     * below, without a check each. */
     const uint8_t *b = cap->cur.base + off;
     bool be = sec->big_endian;
     uint64_t body = len - 12u;
@@ -364,6 +371,8 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
                              (unsigned long long)left);
             goto damaged;
         }
+        /* 12 bytes are left (checked above): type, length, and the BOM of
+         * a section header; the trailing length only once len <= left. */
         type = nmx_ld32le(base + off);
         if (type == BT_SHB) {
             uint32_t bom = nmx_ld32le(base + off + 8);

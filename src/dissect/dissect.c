@@ -157,6 +157,13 @@ nmx_span nmx_span_from(nmx_span s, uint32_t from)
     return nmx_span_sub(s, from, UINT32_MAX);
 }
 
+nmx_span nmx_span_quoted(nmx_span s, uint32_t declared)
+{
+    if (declared > s.wire)
+        s.wire = declared;
+    return s;
+}
+
 bool nmx_dis_attaching(const nmx_dis *d)
 {
     return d->attach;

@@ -139,6 +139,14 @@ nmx_rd nmx_dis_rd(const nmx_dis *d, nmx_span s);
 nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire);
 /* The rest of a span from `from`. */
 nmx_span nmx_span_from(nmx_span s, uint32_t from);
+/* A packet quoted inside another (the offending datagram an ICMP error
+ * carries, RFC 792 and RFC 4443): its quoter kept only s's bytes of a
+ * packet whose own header declares `declared` bytes. The span keeps the
+ * same bytes but declares max(s.wire, declared), so the quoted protocol
+ * judges its length fields against what it declared: a payload the quoter
+ * left out is not malformed (a length beyond the span); a header it cut
+ * shows TRUNCATED, as when the capture cuts one. */
+nmx_span nmx_span_quoted(nmx_span s, uint32_t declared);
 
 /* Are property instances being attached for this frame? */
 bool nmx_dis_attaching(const nmx_dis *d);
@@ -227,7 +235,7 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
     X(gre) X(vxlan)
 
 /* Network layer beside IPv4. */
-#define NMX_PROTOCOLS_NET(X)
+#define NMX_PROTOCOLS_NET(X) X(ip6) X(icmp) X(icmp6)
 
 /* Applications. */
 #define NMX_PROTOCOLS_APP(X)

@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cursor.h"
 #include "nmexpert/sink.h"
 
 enum { T_UINT8, T_SINT8, T_UINT16, T_SINT16, T_UINT32, T_SINT32, T_FLOAT64, T_FRAME,
@@ -372,11 +373,13 @@ void nmx_wire_msg_clear(nmx_wire_msg *m)
 
 /* ---- decoding ---------------------------------------------------------- */
 
-/* A bounds-checked reader over one payload; `base` is the payload's offset
- * in the stream. The first failure is recorded in *d and sticks. */
+/* A reader over one payload: the bounds checks and loads are the cursor's
+ * (base/cursor.h), this adds the position, the error message and its
+ * stickiness. `base` is the payload's offset in the stream. The first
+ * failure is recorded in *d and sticks. */
 typedef struct rd {
-    const uint8_t *p;
-    size_t len, pos;
+    nmx_cursor c;
+    size_t pos;
     uint64_t base;
     nmx_diag *d;
     bool bad;
@@ -406,18 +409,32 @@ static bool rd_need(rd *r, size_t n, const char *what)
 {
     if (r->bad)
         return false;
-    if (n > r->len - r->pos)
-        return rd_fail(r, r->pos, n, r->len - r->pos, what);
+    if (!nmx_cur_has(&r->c, r->pos, n))
+        return rd_fail(r, r->pos, n, nmx_cur_left(&r->c, r->pos), what);
     return true;
 }
 
+/* A little-endian number of n = 1, 2, 4 or 8 bytes (the cursor's read is
+ * the bounds check). */
 static uint64_t rd_le(rd *r, unsigned n, const char *what)
 {
-    if (!rd_need(r, n, what))
+    if (r->bad)
         return 0;
     uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)r->p[r->pos + i] << (8 * i);
+    uint8_t b = 0;
+    uint16_t w = 0;
+    uint32_t d = 0;
+    bool ok;
+    switch (n) {
+    case 1: ok = nmx_cur_u8(&r->c, r->pos, &b); v = b; break;
+    case 2: ok = nmx_cur_u16le(&r->c, r->pos, &w); v = w; break;
+    case 4: ok = nmx_cur_u32le(&r->c, r->pos, &d); v = d; break;
+    default: ok = n == 8 && nmx_cur_u64le(&r->c, r->pos, &v); break;
+    }
+    if (!ok) {
+        rd_fail(r, r->pos, n, nmx_cur_left(&r->c, r->pos), what);
+        return 0;
+    }
     r->pos += n;
     return v;
 }
@@ -433,14 +450,14 @@ static bool rd_str(rd *r, span *out, uint32_t limit, const char *what)
     if (r->bad)
         return false;
     size_t at = r->pos;
-    if (r->len - r->pos < 4)
-        return rd_failx(r, at, 4, r->len - r->pos, what, " length: frame too short");
+    if (nmx_cur_left(&r->c, r->pos) < 4)
+        return rd_failx(r, at, 4, nmx_cur_left(&r->c, r->pos), what, " length: frame too short");
     uint64_t n = rd_le(r, 4, what);
     if (n > limit)
         return rd_failx(r, at, n, limit, what, " length exceeds limit");
-    if (n > r->len - r->pos)
-        return rd_failx(r, at, n, r->len - r->pos, what, " length exceeds the frame");
-    const uint8_t *s = r->p + r->pos;
+    if (n > nmx_cur_left(&r->c, r->pos))
+        return rd_failx(r, at, n, nmx_cur_left(&r->c, r->pos), what, " length exceeds the frame");
+    const uint8_t *s = r->c.base + r->pos;   /* n bytes checked above */
     const uint8_t *z = n ? memchr(s, 0, (size_t)n) : NULL;
     if (z)
         return rd_failx(r, r->pos + (size_t)(z - s), 0, 0, what, " holds a NUL byte");
@@ -454,8 +471,8 @@ static bool rd_end(rd *r, const char *what)
 {
     if (r->bad)
         return false;
-    if (r->pos != r->len)
-        return rd_fail(r, r->pos, r->len - r->pos, 0, what);
+    if (r->pos != r->c.size)
+        return rd_fail(r, r->pos, nmx_cur_left(&r->c, r->pos), 0, what);
     return true;
 }
 
@@ -465,7 +482,7 @@ static bool rd_value(rd *r, uint32_t type, nmx_event_column *c)
     size_t at = r->pos;
     if (!rd_need(r, VALUE_SIZE, "event column value: frame too short"))
         return false;
-    const uint8_t *v = r->p + r->pos;
+    const uint8_t *v = r->c.base + r->pos;   /* VALUE_SIZE bytes checked above */
     r->pos += VALUE_SIZE;
     memset(&c->v, 0, sizeof c->v);
     size_t used = 8;
@@ -486,9 +503,7 @@ static bool rd_value(rd *r, uint32_t type, nmx_event_column *c)
     }
     if (type == T_STRING)
         return true;
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u |= (uint64_t)v[i] << (8 * i);
+    uint64_t u = nmx_ld64le(v);
     int64_t s;
     memcpy(&s, &u, sizeof s);
     uint64_t max = UINT64_MAX;
@@ -629,8 +644,8 @@ static bool decode_payload(rd *r, uint8_t type, nmx_wire_msg *out)
     }
     case NMX_WIRE_MEMSTATS: {
         nmx_wire_memstats *ms = &out->u.mem;
-        if (r->len != MEMSTATS_SIZE)
-            return rd_fail(r, SIZE_MAX, r->len, MEMSTATS_SIZE, "memory statistics payload size");
+        if (r->c.size != MEMSTATS_SIZE)
+            return rd_fail(r, SIZE_MAX, r->c.size, MEMSTATS_SIZE, "memory statistics payload size");
         ms->cur_bytes = rd_le(r, 8, "");
         ms->cur_blocks = rd_le(r, 8, "");
         ms->peak_bytes = rd_le(r, 8, "");
@@ -657,8 +672,8 @@ static bool decode_payload(rd *r, uint8_t type, nmx_wire_msg *out)
     }
     case NMX_WIRE_RESULT: {
         nmx_wire_result *res = &out->u.result;
-        if (r->len != RESULT_SIZE)
-            return rd_fail(r, SIZE_MAX, r->len, RESULT_SIZE, "result payload size");
+        if (r->c.size != RESULT_SIZE)
+            return rd_fail(r, SIZE_MAX, r->c.size, RESULT_SIZE, "result payload size");
         uint32_t rv = (uint32_t)rd_le(r, 4, "");
         memcpy(&res->run_result, &rv, sizeof rv);
         size_t at = r->pos;
@@ -782,14 +797,13 @@ nmx_err nmx_wire_next(nmx_wire_decoder *dec, nmx_wire_msg *out, nmx_diag *diag)
         return hdr_fail(dec, diag, 3, p[3], NMX_WIRE_RESULT, "unknown message type");
     if (avail < NMX_WIRE_HEADER_SIZE)
         return NMX_ENOTFOUND;
-    uint32_t len = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
-                   (uint32_t)p[7] << 24;
+    uint32_t len = nmx_ld32le(p + 4);   /* avail >= NMX_WIRE_HEADER_SIZE */
     if (len > NMX_WIRE_MAX_FRAME)
         return hdr_fail(dec, diag, 4, len, NMX_WIRE_MAX_FRAME, "frame payload length exceeds limit");
     if (avail - NMX_WIRE_HEADER_SIZE < len)
         return NMX_ENOTFOUND;
-    rd r = {p + NMX_WIRE_HEADER_SIZE, len, 0, dec->consumed + NMX_WIRE_HEADER_SIZE, &dec->fail,
-            false};
+    rd r = {nmx_cursor_make(p + NMX_WIRE_HEADER_SIZE, len, false), 0,
+            dec->consumed + NMX_WIRE_HEADER_SIZE, &dec->fail, false};
     if (!decode_payload(&r, p[3], out)) {
         nmx_wire_msg_clear(out);
         return dec_fail(dec, diag);
@@ -815,8 +829,7 @@ nmx_err nmx_wire_finish(const nmx_wire_decoder *dec, nmx_diag *diag)
         return NMX_OK;
     uint64_t need = NMX_WIRE_HEADER_SIZE;
     if (avail >= NMX_WIRE_HEADER_SIZE) {
-        const uint8_t *p = dec->buf + dec->head + 4;
-        need += (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+        need += nmx_ld32le(dec->buf + dec->head + 4);   /* avail >= NMX_WIRE_HEADER_SIZE */
     }
     return nmx_diag_set(diag, NMX_ETRUNCATED, dec->consumed, avail, need,
                         "wire stream offset %" PRIu64 ": stream ends inside a frame (%zu of %" PRIu64
