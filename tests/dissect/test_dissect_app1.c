@@ -623,6 +623,160 @@ static void dns_hostile_names(void **state)
     done(&r);
 }
 
+/* ---- DHCP ------------------------------------------------------------------------ */
+
+/* A DHCP message (the KB169289 Discover's fields, and an Offer's). */
+static size_t dhcp_msg(uint8_t *out, size_t cap, unsigned type, bool bad_opt)
+{
+    fb m = { .n = 0 };
+    u8(&m, type == 2 ? 2 : 1);
+    u8(&m, 1);
+    u8(&m, 6);
+    u8(&m, 0);
+    be32(&m, 0x21274A1D);
+    be16(&m, 0);
+    be16(&m, 0x8000);
+    be32(&m, 0);
+    be32(&m, type == 2 ? 0x9D363205u : 0);
+    be32(&m, 0);
+    be32(&m, 0);
+    static const uint8_t mac[16] = { 0x08, 0x00, 0x2b, 0x2e, 0xd8, 0x5e };
+    put(&m, mac, 16);
+    uint8_t zero[192] = { 0 };
+    str(&m, "srv1");
+    put(&m, zero, 60);
+    put(&m, zero, 128);
+    be32(&m, 0x63825363);
+    u8(&m, 53), u8(&m, 1), u8(&m, type);
+    u8(&m, 61), u8(&m, 7), u8(&m, 1), put(&m, mac, 6);
+    u8(&m, 12), u8(&m, 8), str(&m, "JUMBO-WS");
+    u8(&m, 55), u8(&m, 7);
+    static const uint8_t prl[7] = { 0x01, 0x0f, 0x03, 0x2c, 0x2e, 0x2f, 0x06 };
+    put(&m, prl, 7);
+    u8(&m, 0), u8(&m, 0); /* pads */
+    u8(&m, 50), u8(&m, 4), be32(&m, 0x9D363205u);
+    u8(&m, 54), u8(&m, 4), be32(&m, 0x9D363097u);
+    u8(&m, 1), u8(&m, 4), be32(&m, 0xFFFFF000u);
+    u8(&m, 3), u8(&m, 8), be32(&m, 0x9D363001u), be32(&m, 0x9D363002u);
+    u8(&m, 46), u8(&m, 1), u8(&m, 4);
+    u8(&m, 58), u8(&m, 4), be32(&m, 8 * 86400);
+    u8(&m, 59), u8(&m, 4), be32(&m, 14 * 86400 + 3661);
+    u8(&m, 51), u8(&m, 4), be32(&m, 0xFFFFFFFFu);
+    u8(&m, 81), u8(&m, 3), u8(&m, 0), u8(&m, 0xFF), u8(&m, 0xFF);
+    if (bad_opt) {
+        u8(&m, 53), u8(&m, 2), u8(&m, 1), u8(&m, 1);
+    }
+    u8(&m, 255);
+    u8(&m, 0), u8(&m, 0), u8(&m, 0);
+    return frame_ip(out, cap, 17, type == 2 ? 67 : 68, type == 2 ? 68 : 67, m.b, m.n, 0xFFFFFFFFu);
+}
+
+static void dhcp_discover_texts(void **state)
+{
+    (void)state;
+    uint8_t f[1024];
+    size_t n = dhcp_msg(f, sizeof f, 1, false);
+    dres r = { 0 };
+    run(&r, f, n, n, NMX_DIS_ATTACH);
+    assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:DHCP");
+    const nmx_layer *l = layer(&r, "DHCP");
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_string_equal(ptext(&r, "DHCP", "Summary", 0), "Discover (xid=21274A1D)");
+    assert_string_equal(ptext(&r, "DHCP", "Op Code (op)", 0), "Op Code (op) = 1 (0x1)");
+    assert_string_equal(ptext(&r, "DHCP", "Hardware Type (htype)", 0),
+                        "Hardware Type (htype) = 1 (0x1) 10Mb Ethernet");
+    assert_string_equal(ptext(&r, "DHCP", "Hardware Address Length (hlen)", 0),
+                        "Hardware Address Length (hlen) = 6 (0x6)");
+    assert_string_equal(ptext(&r, "DHCP", "Transaction ID (xid)", 0),
+                        "Transaction ID (xid) = 556223005 (0x21274A1D)");
+    PROPERTYINST *fl = inst(&r, l, "Flags (flags)", 0);
+    assert_string_equal(text(&r, fl), "Flags (flags) = 32768 (0x8000)");
+    assert_int_equal(nmx_dissect_nbits(r.d, fl), 1);
+    assert_string_equal(bit_text(&r, fl, 0), "1............... = Broadcast");
+    assert_string_equal(ptext(&r, "DHCP", "Client IP Address (ciaddr)", 0),
+                        "Client IP Address (ciaddr) = 0.0.0.0");
+    assert_string_equal(ptext(&r, "DHCP", "Client Ethernet Address (chaddr)", 0),
+                        "Client Ethernet Address (chaddr) = 08002B2ED85E");
+    assert_string_equal(ptext(&r, "DHCP", "Server Host Name (sname)", 0), "Server Host Name (sname) = srv1");
+    assert_string_equal(ptext(&r, "DHCP", "Boot File Name (file)", 0), "Boot File Name (file) = <Blank>");
+    assert_string_equal(ptext(&r, "DHCP", "Magic Cookie", 0), "Magic Cookie = [OK]");
+    assert_string_equal(ptext(&r, "DHCP", "Option Field (options)", 0), "Option Field (options)");
+    assert_string_equal(ptext(&r, "DHCP", "DHCP Message Type", 0), "DHCP Message Type = DHCP Discover");
+    assert_string_equal(ptext(&r, "DHCP", "Client-identifier", 0),
+                        "Client-identifier = (Type: 1) 08 00 2b 2e d8 5e");
+    assert_string_equal(ptext(&r, "DHCP", "Host Name", 0), "Host Name = JUMBO-WS");
+    assert_string_equal(ptext(&r, "DHCP", "Parameter Request List", 0),
+                        "Parameter Request List = (Length: 7) 01 0f 03 2c 2e 2f 06");
+    assert_string_equal(ptext(&r, "DHCP", "Requested Address", 0), "Requested Address = 157.54.50.5");
+    assert_string_equal(ptext(&r, "DHCP", "Server Identifier", 0), "Server Identifier = 157.54.48.151");
+    assert_string_equal(ptext(&r, "DHCP", "Subnet Mask", 0), "Subnet Mask = 255.255.240.0");
+    assert_string_equal(ptext(&r, "DHCP", "Router", 0), "Router = 157.54.48.1");
+    assert_string_equal(ptext(&r, "DHCP", "Router", 1), "Router = 157.54.48.2");
+    assert_string_equal(ptext(&r, "DHCP", "NetBIOS Node Type", 0), "NetBIOS Node Type = (Length: 1) 04");
+    assert_string_equal(ptext(&r, "DHCP", "Renewal Time Value (T1)", 0),
+                        "Renewal Time Value (T1) = 8 Days, 0:00:00");
+    assert_string_equal(ptext(&r, "DHCP", "Rebinding Time Value (T2)", 0),
+                        "Rebinding Time Value (T2) = 14 Days, 1:01:01");
+    assert_string_equal(ptext(&r, "DHCP", "IP Address Lease Time", 0), "IP Address Lease Time = Infinite");
+    assert_string_equal(ptext(&r, "DHCP", "Other Option", 0), "Other Option = (Code: 81) (Length: 3) 00 ff ff");
+    assert_string_equal(ptext(&r, "DHCP", "End of this option field", 0), "End of this option field");
+    assert_int_equal(count(&r, l, "Padding"), 2);
+    /* The message type is a labeled byte pointing at the option's value. */
+    PROPERTYINST *mt = inst(&r, l, "DHCP Message Type", 0);
+    assert_int_equal(mt->DataLength, 1);
+    assert_int_equal(*(const uint8_t *)mt->lpData, 1);
+    /* Recognise-only: DHCP found, the summary word still known later. */
+    run(&r, f, n, n, 0);
+    assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:DHCP");
+    n = dhcp_msg(f, sizeof f, 2, false);
+    run(&r, f, n, n, NMX_DIS_ATTACH);
+    assert_string_equal(ptext(&r, "DHCP", "Summary", 0), "Offer (xid=21274A1D)");
+    assert_string_equal(ptext(&r, "DHCP", "Your IP Address (yiaddr)", 0), "Your IP Address (yiaddr) = 157.54.50.5");
+    done(&r);
+}
+
+static void dhcp_malformed(void **state)
+{
+    (void)state;
+    uint8_t f[1024];
+    dres r = { 0 };
+    /* A message type option of length 2. */
+    size_t n = dhcp_msg(f, sizeof f, 3, true);
+    run(&r, f, n, n, NMX_DIS_ATTACH);
+    const nmx_layer *l = layer(&r, "DHCP");
+    assert_int_equal(l->status, NMX_LAYER_MALFORMED);
+    assert_true(inst(&r, l, "DHCP Message Type", 1)->IFlags & IFLAG_ERROR);
+    /* An option running past the datagram: make the end option a long one. */
+    n = dhcp_msg(f, sizeof f, 3, false);
+    f[n - 4] = 0x2B; /* code 43 where 255 was, its length the next pad (0) */
+    f[n - 3] = 9;
+    run(&r, f, n, n, NMX_DIS_ATTACH);
+    assert_int_equal(layer(&r, "DHCP")->status, NMX_LAYER_MALFORMED);
+    /* Options cut by the capture: truncated, not malformed. */
+    n = dhcp_msg(f, sizeof f, 3, false);
+    run(&r, f, n, n - 12, NMX_DIS_ATTACH);
+    assert_int_equal(layer(&r, "DHCP")->status, NMX_LAYER_TRUNCATED);
+    /* A BOOTP vendor area instead of the cookie. */
+    n = dhcp_msg(f, sizeof f, 1, false);
+    f[42 + 236] = 0;
+    run(&r, f, n, n, NMX_DIS_ATTACH);
+    l = layer(&r, "DHCP");
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_string_equal(ptext(&r, "DHCP", "Summary", 0), "Boot Request (xid=21274A1D)");
+    assert_string_equal(ptext(&r, "DHCP", "Magic Cookie", 0), "Magic Cookie = [Not DHCP] 0x00825363");
+    assert_null(inst(&r, l, "DHCP Message Type", 0));
+    assert_non_null(inst(&r, l, "Vendor Information", 0));
+    done(&r);
+}
+
+static void dhcp_cut_everywhere(void **state)
+{
+    (void)state;
+    uint8_t f[1024];
+    size_t n = dhcp_msg(f, sizeof f, 1, false);
+    cut_everywhere(f, n, "DHCP");
+}
+
 /* ---- the shared captures against tshark --------------------------------------- */
 
 static const char *captures_dir(void)
@@ -864,6 +1018,34 @@ static void dns_vs_tshark(void **state)
     assert_true(seen > 400);
 }
 
+static void dhcp_row(dres *r, const trow *t, const char *file, unsigned *bad)
+{
+    const nmx_layer *l = layer(r, "DHCP");
+    char got[64] = "";
+    PROPERTYINST *pi = inst(r, l, "DHCP Message Type", 0);
+    if (pi)
+        snprintf(got, sizeof got, "%lu", num(pi));
+    if (strcmp(got, t->f[2]) != 0) {
+        printf("%s frame %s: dhcp.option.dhcp tshark \"%s\", we \"%s\"\n", file, t->f[0], t->f[2], got);
+        (*bad)++;
+    }
+}
+
+static const char *const dhcp_files[] = {
+    "pcapng/pg_le_test001.pcapng", "pcapng/pg_be_test001.pcapng", "pcapng/pg_le_test006.pcapng",
+    "pcapng/pg_le_test009.pcapng", "pcapng/pg_le_test010.pcapng", "pcapng/pg_le_test018.pcapng",
+    "pcapng/pg_le_test102.pcapng", "pcapng/pg_le_test202.pcapng", "pcap/ppp_sll.pcap",
+    "pcap/ppp_raw_ip.pcap", NULL,
+};
+
+static void dhcp_vs_tshark(void **state)
+{
+    (void)state;
+    unsigned seen = 0;
+    against_tshark(dhcp_files, "dhcp", "DHCP", "-e dhcp.option.dhcp", dhcp_row, &seen);
+    assert_true(seen >= 30);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -873,6 +1055,10 @@ int main(void)
         cmocka_unit_test(dns_cut_everywhere),
         cmocka_unit_test(dns_hostile_names),
         cmocka_unit_test(dns_vs_tshark),
+        cmocka_unit_test(dhcp_discover_texts),
+        cmocka_unit_test(dhcp_malformed),
+        cmocka_unit_test(dhcp_cut_everywhere),
+        cmocka_unit_test(dhcp_vs_tshark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
