@@ -63,10 +63,10 @@ static SET dhcp_type_set = { sizeof dhcp_types / sizeof dhcp_types[0], { .lpLabe
     X(DHCP_OP, "Op Code (op)", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Op Code|op") \
     X(DHCP_HTYPE, "Hardware Type (htype)", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_CUSTOM, "Hardware Type|htype") \
     X(DHCP_HLEN, "Hardware Address Length (hlen)", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Hardware Address Length|hlen") \
-    X(DHCP_HOPS, "Hops (hops)", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Hops|hops") \
+    X(DHCP_HOPS, "Hops (hops)", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Hops") \
     X(DHCP_XID, "Transaction ID (xid)", PROP_TYPE_DWORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, "Transaction ID|xid") \
     X(DHCP_SECS, "Seconds (secs)", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, "Seconds|secs") \
-    X(DHCP_FLAGS, "Flags (flags)", PROP_TYPE_WORD, PROP_QUAL_FLAGS, &dhcp_flag_set, NMX_SW, 1, NMX_FMT_DEFAULT, "Flags|flags") \
+    X(DHCP_FLAGS, "Flags (flags)", PROP_TYPE_WORD, PROP_QUAL_FLAGS, &dhcp_flag_set, NMX_SW, 1, NMX_FMT_DEFAULT, "Flags") \
     X(DHCP_CIADDR, "Client IP Address (ciaddr)", PROP_TYPE_IP_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Client IP Address|ciaddr") \
     X(DHCP_YIADDR, "Your IP Address (yiaddr)", PROP_TYPE_IP_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Your IP Address|yiaddr") \
     X(DHCP_SIADDR, "Server IP Address (siaddr)", PROP_TYPE_IP_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Server IP Address|siaddr") \

@@ -178,6 +178,28 @@ static unsigned count(dres *r, const nmx_layer *l, const char *label)
     return k;
 }
 
+/* layer() and inst() for results the test goes on to use: a missing one
+ * fails the test (abort() tells the compiler the result is not NULL). */
+static const nmx_layer *need_layer(dres *r, const char *name)
+{
+    const nmx_layer *l = layer(r, name);
+    if (!l) {
+        fail_msg("no %s layer in %s", name, stack(r));
+        abort();
+    }
+    return l;
+}
+
+static PROPERTYINST *need_inst(dres *r, const nmx_layer *l, const char *label, unsigned k)
+{
+    PROPERTYINST *pi = inst(r, l, label, k);
+    if (!pi) {
+        fail_msg("%s: no instance %u of \"%s\"", l ? l->name : "?", k, label);
+        abort();
+    }
+    return pi;
+}
+
 static const char *text(dres *r, const PROPERTYINST *pi)
 {
     static char buf[1024];
@@ -189,12 +211,7 @@ static const char *text(dres *r, const PROPERTYINST *pi)
 /* Text of the k-th instance labelled `label` of protocol `proto`. */
 static const char *ptext(dres *r, const char *proto, const char *label, unsigned k)
 {
-    const nmx_layer *l = layer(r, proto);
-    assert_non_null(l);
-    PROPERTYINST *pi = inst(r, l, label, k);
-    if (!pi)
-        fail_msg("%s: no instance %u of \"%s\"", proto, k, label);
-    return text(r, pi);
+    return text(r, need_inst(r, need_layer(r, proto), label, k));
 }
 
 static const char *bit_text(dres *r, const PROPERTYINST *pi, unsigned k)
@@ -223,8 +240,7 @@ static void dump(dres *r)
 /* Asserts a layer's status, showing the dissection when it differs. */
 #define assert_status(r, proto, want)                                                        \
     do {                                                                                     \
-        const nmx_layer *l_ = layer((r), (proto));                                           \
-        assert_non_null(l_);                                                                 \
+        const nmx_layer *l_ = need_layer((r), (proto));                                      \
         if ((int)l_->status != (int)(want)) {                                                \
             dump(r);                                                                         \
             fail_msg("%s: status %d, want %d", (proto), l_->status, (int)(want));           \
@@ -251,6 +267,10 @@ static void cut_everywhere(const uint8_t *p, size_t len, const char *proto)
                 fail_msg("%s cut at %zu of %zu bytes (attach %u): status OK", proto, cap, len, fl);
             if (fl) {
                 PROPERTYTABLE *pt = nmx_dissect_properties(r.d);
+                if (!pt) {
+                    fail_msg("no property table with NMX_DIS_ATTACH");
+                    abort();
+                }
                 char buf[512];
                 for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++) {
                     PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
@@ -263,8 +283,7 @@ static void cut_everywhere(const uint8_t *p, size_t len, const char *proto)
     }
     /* The whole frame is fine. */
     run(&r, p, len, len, NMX_DIS_ATTACH);
-    assert_non_null(layer(&r, proto));
-    assert_int_equal(layer(&r, proto)->status, NMX_LAYER_OK);
+    assert_int_equal(need_layer(&r, proto)->status, NMX_LAYER_OK);
     done(&r);
 }
 
@@ -293,14 +312,14 @@ static void dns_query_texts(void **state)
     dres r = { 0 };
     run(&r, f, n, n, NMX_DIS_ATTACH);
     assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:DNS");
-    const nmx_layer *l = layer(&r, "DNS");
+    const nmx_layer *l = need_layer(&r, "DNS");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "DNS", "Summary", 0),
                         "0x4000:Std Qry for domain.com. of type SOA on class INET addr.");
     assert_string_equal(ptext(&r, "DNS", "Query Identifier", 0), "Query Identifier = 16384 (0x4000)");
     assert_string_equal(ptext(&r, "DNS", "DNS Flags", 0),
                         "DNS Flags = Query, OpCode - Std Qry, RD Bits Set, RCode - No error");
-    PROPERTYINST *fl = inst(&r, l, "DNS Flags", 0);
+    PROPERTYINST *fl = need_inst(&r, l, "DNS Flags", 0);
     assert_int_equal(nmx_dissect_nbits(r.d, fl), 8);
     assert_string_equal(bit_text(&r, fl, 0), "0............... = Query");
     assert_string_equal(bit_text(&r, fl, 1), ".0000........... = Standard Query");
@@ -318,13 +337,13 @@ static void dns_query_texts(void **state)
     assert_string_equal(ptext(&r, "DNS", "Question Type", 0), "Question Type = Start of zone of authority");
     assert_string_equal(ptext(&r, "DNS", "Question Class", 0), "Question Class = Internet address class");
     /* The name is a decoded value: PROPERTYINSTEX, covering the wire bytes. */
-    PROPERTYINST *qn = inst(&r, l, "Question Name", 0);
+    PROPERTYINST *qn = need_inst(&r, l, "Question Name", 0);
     assert_int_equal(qn->DataLength, PROPERTYINST_EX_LENGTH);
     assert_int_equal(qn->lpPropertyInstEx->Length, 12);
     assert_int_equal(qn->lpPropertyInstEx->LengthEx, 11);
     assert_memory_equal(qn->lpPropertyInstEx->Byte, "domain.com.", 11);
     /* Numbers point into the frame, network order. */
-    PROPERTYINST *id = inst(&r, l, "Query Identifier", 0);
+    PROPERTYINST *id = need_inst(&r, l, "Query Identifier", 0);
     assert_int_equal(id->DataLength, 2);
     assert_true(id->IFlags & IFLAG_SWAPPED);
     assert_ptr_equal(id->lpData, r.bytes + 42);
@@ -460,7 +479,7 @@ static void dns_response_records(void **state)
     size_t n = dns_response(f, sizeof f, false);
     dres r = { 0 };
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = layer(&r, "DNS");
+    const nmx_layer *l = need_layer(&r, "DNS");
     assert_non_null(l);
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "DNS", "Summary", 0),
@@ -511,7 +530,7 @@ static void dns_over_tcp(void **state)
     dres r = { 0 };
     run(&r, f, n, n, NMX_DIS_ATTACH);
     assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:TCP:DNS");
-    const nmx_layer *l = layer(&r, "DNS");
+    const nmx_layer *l = need_layer(&r, "DNS");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "DNS", "TCP Length", 0), "TCP Length = 248 (0xF8)");
     assert_string_equal(ptext(&r, "DNS", "Query Identifier", 0), "Query Identifier = 4660 (0x1234)");
@@ -568,7 +587,7 @@ static void dns_hostile_one(const uint8_t *pre, size_t npre, const uint8_t *name
     size_t n = frame_ip(f, sizeof f, 17, 1000, 53, m.b, m.n, 0x0A000002);
     dres r = { 0 };
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = layer(&r, "DNS");
+    const nmx_layer *l = need_layer(&r, "DNS");
     assert_non_null(l);
     if (l->status != want)
         fail_msg("%s: status %d, want %d", what, l->status, want);
@@ -706,7 +725,7 @@ static void dhcp_discover_texts(void **state)
     dres r = { 0 };
     run(&r, f, n, n, NMX_DIS_ATTACH);
     assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:DHCP");
-    const nmx_layer *l = layer(&r, "DHCP");
+    const nmx_layer *l = need_layer(&r, "DHCP");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "DHCP", "Summary", 0), "Discover (xid=21274A1D)");
     assert_string_equal(ptext(&r, "DHCP", "Op Code (op)", 0), "Op Code (op) = 1 (0x1)");
@@ -716,7 +735,7 @@ static void dhcp_discover_texts(void **state)
                         "Hardware Address Length (hlen) = 6 (0x6)");
     assert_string_equal(ptext(&r, "DHCP", "Transaction ID (xid)", 0),
                         "Transaction ID (xid) = 556223005 (0x21274A1D)");
-    PROPERTYINST *fl = inst(&r, l, "Flags (flags)", 0);
+    PROPERTYINST *fl = need_inst(&r, l, "Flags (flags)", 0);
     assert_string_equal(text(&r, fl), "Flags (flags) = 32768 (0x8000)");
     assert_int_equal(nmx_dissect_nbits(r.d, fl), 1);
     assert_string_equal(bit_text(&r, fl, 0), "1............... = Broadcast");
@@ -749,7 +768,7 @@ static void dhcp_discover_texts(void **state)
     assert_string_equal(ptext(&r, "DHCP", "End of this option field", 0), "End of this option field");
     assert_int_equal(count(&r, l, "Padding"), 2);
     /* The message type is a labeled byte pointing at the option's value. */
-    PROPERTYINST *mt = inst(&r, l, "DHCP Message Type", 0);
+    PROPERTYINST *mt = need_inst(&r, l, "DHCP Message Type", 0);
     assert_int_equal(mt->DataLength, 1);
     assert_int_equal(*(const uint8_t *)mt->lpData, 1);
     /* Recognise-only: DHCP found, the summary word still known later. */
@@ -770,9 +789,9 @@ static void dhcp_malformed(void **state)
     /* A message type option of length 2. */
     size_t n = dhcp_msg(f, sizeof f, 3, true);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = layer(&r, "DHCP");
+    const nmx_layer *l = need_layer(&r, "DHCP");
     assert_int_equal(l->status, NMX_LAYER_MALFORMED);
-    assert_true(inst(&r, l, "DHCP Message Type", 1)->IFlags & IFLAG_ERROR);
+    assert_true(need_inst(&r, l, "DHCP Message Type", 1)->IFlags & IFLAG_ERROR);
     /* An option running past the datagram: make the end option a long one. */
     n = dhcp_msg(f, sizeof f, 3, false);
     f[n - 4] = 0x2B; /* code 43 where 255 was, its length the next pad (0) */
@@ -787,7 +806,7 @@ static void dhcp_malformed(void **state)
     n = dhcp_msg(f, sizeof f, 1, false);
     f[42 + 236] = 0;
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = layer(&r, "DHCP");
+    l = need_layer(&r, "DHCP");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "DHCP", "Summary", 0), "Boot Request (xid=21274A1D)");
     assert_string_equal(ptext(&r, "DHCP", "Magic Cookie", 0), "Magic Cookie = [Not DHCP] 0x00825363");
@@ -841,12 +860,12 @@ static void nbt_session(void **state)
         u8(&m, 0);
     size_t n = nbt_tcp(f, sizeof f, 139, &m);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = layer(&r, "NBT");
+    const nmx_layer *l = need_layer(&r, "NBT");
     assert_non_null(l);
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "NBT", "Summary", 0), "SS: Session Message, Len: 40");
     assert_string_equal(ptext(&r, "NBT", "Packet Type", 0), "Packet Type = Session Message");
-    PROPERTYINST *fl = inst(&r, l, "Packet Flags", 0);
+    PROPERTYINST *fl = need_inst(&r, l, "Packet Flags", 0);
     assert_string_equal(text(&r, fl), "Packet Flags = 0 (0x0)");
     assert_int_equal(nmx_dissect_nbits(r.d, fl), 1);
     assert_string_equal(bit_text(&r, fl, 0), ".......0 = Add 0 to Length");
@@ -865,7 +884,7 @@ static void nbt_session(void **state)
         u8(&m, 0);
     n = nbt_tcp(f, sizeof f, 445, &m);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = layer(&r, "NBT");
+    l = need_layer(&r, "NBT");
     assert_int_equal(l->status, NMX_LAYER_TRUNCATED);
     assert_string_equal(ptext(&r, "NBT", "Packet Length", 0), "Packet Length = 65552 (0x10010)");
     assert_null(inst(&r, l, "Packet Flags", 0));
@@ -874,7 +893,7 @@ static void nbt_session(void **state)
     m.b[5] = 'x';
     n = nbt_tcp(f, sizeof f, 139, &m);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = layer(&r, "NBT");
+    l = need_layer(&r, "NBT");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_null(inst(&r, l, "Packet Type", 0));
     assert_string_equal(ptext(&r, "NBT", "Summary", 0), "SS: Continuation Data (no TCP reassembly), Len: 68");
@@ -892,7 +911,7 @@ static void nbt_session(void **state)
     be32(&m, 0x85000000u);
     n = nbt_tcp(f, sizeof f, 139, &m);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = layer(&r, "NBT");
+    l = need_layer(&r, "NBT");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "NBT", "Summary", 0), "SS: Session Keep Alive, Len: 0");
     assert_string_equal(ptext(&r, "NBT", "Following Data", 0),
@@ -972,14 +991,14 @@ static void nbt_name_service(void **state)
     dres r = { 0 };
     size_t n = nbt_ns(f, sizeof f, false, "WPAD", 0x20);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = layer(&r, "NBT");
+    const nmx_layer *l = need_layer(&r, "NBT");
     assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:NBT");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "NBT", "Summary", 0), "NS: Query req. for WPAD <00>");
     assert_string_equal(ptext(&r, "NBT", "Name Transaction ID", 0), "Name Transaction ID = 0x8002");
     assert_string_equal(ptext(&r, "NBT", "Question Name", 0), "Question Name = WPAD <00>");
     assert_string_equal(ptext(&r, "NBT", "Question Type", 0), "Question Type = NetBIOS general Name Service");
-    PROPERTYINST *fl = inst(&r, l, "NS Flags", 0);
+    PROPERTYINST *fl = need_inst(&r, l, "NS Flags", 0);
     assert_string_equal(text(&r, fl), "NS Flags = Request, OpCode - Query, RCode - Success");
     assert_int_equal(nmx_dissect_nbits(r.d, fl), 9);
     assert_string_equal(bit_text(&r, fl, 1), ".0000........... = Query");
@@ -987,7 +1006,7 @@ static void nbt_name_service(void **state)
     assert_string_equal(bit_text(&r, fl, 8), "............0000 = Success");
     n = nbt_ns(f, sizeof f, true, "WPAD", 0x20);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = layer(&r, "NBT");
+    l = need_layer(&r, "NBT");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "NBT", "Summary", 0), "NS: Query resp. for WPAD <00>, Success");
     assert_string_equal(ptext(&r, "NBT", "Resource Record Name", 0), "Resource Record Name = WPAD <00>");
@@ -995,7 +1014,7 @@ static void nbt_name_service(void **state)
     assert_string_equal(ptext(&r, "NBT", "Name Flags", 0), "Name Flags = 0x6000");
     n = nbt_ns(f, sizeof f, true, "*", 0x21);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = layer(&r, "NBT");
+    l = need_layer(&r, "NBT");
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "NBT", "Summary", 0),
                         "NS: Query (Node Status) resp. for *<00...(15)>, Success");
@@ -1034,7 +1053,7 @@ static void nbt_datagram_service(void **state)
     dres r = { 0 };
     size_t n = nbt_ds(f, sizeof f);
     run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = layer(&r, "NBT");
+    const nmx_layer *l = need_layer(&r, "NBT");
     assert_non_null(l);
     assert_status(&r, l->name, NMX_LAYER_OK);
     assert_string_equal(ptext(&r, "NBT", "Summary", 0), "DS: Type = 17 (DIRECT GROUP)");
@@ -1163,6 +1182,8 @@ static bool has_proto(const char *protocols, const char *p)
 /* The number value of an instance (network order applied). */
 static unsigned long num(const PROPERTYINST *pi)
 {
+    if (!pi)
+        return 0;
     const uint8_t *p = pi->DataLength == PROPERTYINST_EX_LENGTH ? pi->lpPropertyInstEx->Byte
                                                                 : (const uint8_t *)pi->lpData;
     unsigned n = GetPropertyInstanceDataLength(pi);
