@@ -1089,6 +1089,87 @@ static void nbt_cut_everywhere(void **state)
     cut_everywhere(f, n, "NBT");
 }
 
+/* ---- random damage ------------------------------------------------------------------- */
+
+/* Every instance of the last dissection lies inside the captured bytes,
+ * and every text and bit line can be made. */
+static void check_instances(dres *r)
+{
+    PROPERTYTABLE *pt = nmx_dissect_properties(r->d);
+    if (!pt) {
+        fail_msg("no property table");
+        abort();
+    }
+    const uint8_t *lo = r->bytes, *hi = r->bytes + r->fr.caplen;
+    char buf[2048];
+    for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++) {
+        PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
+        const uint8_t *at = pi->DataLength == PROPERTYINST_EX_LENGTH
+                                ? (const uint8_t *)pi->lpPropertyInstEx->lpData
+                                : (const uint8_t *)pi->lpData;
+        unsigned len = pi->DataLength == PROPERTYINST_EX_LENGTH ? pi->lpPropertyInstEx->Length
+                                                                : pi->DataLength;
+        if (at < lo || at > hi || len > (size_t)(hi - at))
+            fail_msg("instance \"%s\" at %td+%u outside the %u captured bytes",
+                     pi->lpPropertyInfo->Label, at - lo, len, r->fr.caplen);
+        size_t need = nmx_dissect_text(r->d, pi, buf, sizeof buf);
+        assert_true(need < sizeof buf);
+        for (unsigned b = 0; b < nmx_dissect_nbits(r->d, pi); b++)
+            nmx_dissect_bit_text(r->d, pi, b, buf, sizeof buf);
+    }
+    for (unsigned li = 0; li < nmx_dissect_nlayers(r->d); li++)
+        assert_true(nmx_dissect_layer(r->d, li)->status <= NMX_LAYER_MALFORMED);
+}
+
+/* xorshift32: the same damage on every run. */
+static uint32_t rnd(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+static void app1_random_damage(void **state)
+{
+    (void)state;
+    uint8_t base[8][1024];
+    size_t len[8];
+    len[0] = dns_response(base[0], sizeof base[0], false);
+    len[1] = dns_response(base[1], sizeof base[1], true);
+    len[2] = dhcp_msg(base[2], sizeof base[2], 1, false);
+    len[3] = nbt_session_request(base[3], sizeof base[3]);
+    len[4] = nbt_ns(base[4], sizeof base[4], true, "WPAD", 0x20);
+    len[5] = nbt_ns(base[5], sizeof base[5], true, "*", 0x21);
+    len[6] = nbt_ds(base[6], sizeof base[6]);
+    len[7] = dns_query(base[7], sizeof base[7]);
+    dres r = { 0 };
+    uint32_t x = 0x9E3779B9u;
+    uint8_t f[1024];
+    for (unsigned it = 0; it < 40000; it++) {
+        unsigned k = it % 8;
+        size_t n = len[k];
+        memcpy(f, base[k], n);
+        /* Damage only above UDP/TCP (from byte 42) so the frame still
+         * reaches the parser under test. */
+        unsigned flips = 1 + rnd(&x) % 6;
+        for (unsigned j = 0; j < flips; j++) {
+            size_t at = 42 + rnd(&x) % (n - 42);
+            switch (rnd(&x) % 4) {
+            case 0: f[at] = (uint8_t)rnd(&x); break;
+            case 1: f[at] = 0xC0 | (uint8_t)(rnd(&x) & 0x3F); break; /* a pointer */
+            case 2: f[at] = 0; break;
+            default: f[at] ^= (uint8_t)(1u << (rnd(&x) % 8)); break;
+            }
+        }
+        size_t cap = rnd(&x) % 4 == 0 ? 42 + rnd(&x) % (n - 42) : n;
+        run(&r, f, n, cap, NMX_DIS_ATTACH);
+        check_instances(&r);
+        run(&r, f, n, cap, 0);
+    }
+    done(&r);
+}
+
 /* ---- the shared captures against tshark --------------------------------------- */
 
 static const char *captures_dir(void)
@@ -1456,6 +1537,7 @@ int main(void)
         cmocka_unit_test(nbt_datagram_service),
         cmocka_unit_test(nbt_cut_everywhere),
         cmocka_unit_test(nbt_vs_tshark),
+        cmocka_unit_test(app1_random_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
