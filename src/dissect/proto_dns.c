@@ -10,7 +10,8 @@
  * preceded by a 2-byte length ("TCP Length"); there is no TCP reassembly,
  * so only the first message of a segment is dissected, as far as the
  * segment and the capture go (a message cut by either makes the layer
- * TRUNCATED). Hands off nothing.
+ * TRUNCATED); the segment's further bytes are "Following Data". Hands
+ * off nothing.
  *
  * Names and texts are Network Monitor 2.x's (docs: netmon-parsers §3.7,
  * §4): "Query Identifier", "DNS Flags" with its bit lines, "Question
@@ -20,7 +21,7 @@
  * Labels Network Monitor never showed are ours, in its style: "IPv6
  * address" (AAAA), "Canonical Name" (CNAME), "Domain Name Pointer" (PTR),
  * "Text" (TXT), "Priority", "Weight", "Port", "Target" (SRV), "Resource
- * Data" (other types), and the OpCode names after RFC 1996/2136
+ * Data" (other types), "Following Data" (TCP), and the OpCode names after RFC 1996/2136
  * (Network Monitor called every OpCode but 0-2 "Rsrvd").
  *
  *                                  1  1  1  1  1  1
@@ -123,7 +124,8 @@ static SET dns_flag_set = { sizeof dns_flag_bits / sizeof dns_flag_bits[0], { .l
     X(DNS_SRV_PORT, "Port", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 3, NMX_FMT_DEFAULT, NULL) \
     X(DNS_SRV_TARGET, "Target", PROP_TYPE_STRING, PROP_QUAL_NONE, NULL, 0, 3, NMX_FMT_COLON_STR, NULL) \
     X(DNS_RDATA, "Resource Data", PROP_TYPE_RAW_DATA, PROP_QUAL_NONE, NULL, 0, 3, NMX_FMT_LABEL, NULL) \
-    X(DNS_PADDING, "Frame Padding", PROP_TYPE_RAW_DATA, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_LABEL, NULL)
+    X(DNS_PADDING, "Frame Padding", PROP_TYPE_RAW_DATA, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_LABEL, NULL) \
+    X(DNS_MORE, "Following Data", PROP_TYPE_RAW_DATA, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_REMAINING, NULL)
 
 enum { DNS_PROPS(NMX_PROP_ENUM) DNS_NPROPS };
 static nmx_propdef dns_props[] = { DNS_PROPS(NMX_PROP_DEF) };
@@ -531,6 +533,9 @@ static void dns_dissect(nmx_dis *d, nmx_span s)
     off = section(&g, DNS_ARSECTION, ar, off);
     if (!g.bad && !g.cut && off < g.wire && !tcp && off < m->len)
         att(&g, DNS_PADDING, off, m->len - off);
+    /* Over TCP, the next messages of the segment (not dissected). */
+    if (tcp && 2 + g.wire < r.len)
+        nmx_dis_attach(d, DNS_MORE, 2 + g.wire, r.len - 2 - g.wire);
 }
 
 /* ---- texts ---------------------------------------------------------------- */

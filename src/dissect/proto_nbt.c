@@ -30,7 +30,9 @@
  * field names. NetBIOS names are shown decoded: the 15 name characters
  * with trailing spaces removed, a space and the 16th byte as <XX>
  * ("WORKGROUP <1D>"; "*<00...(15)>" for the wildcard, as Network
- * Monitor wrote it), then the scope, if any, after a dot.
+ * Monitor wrote it), then the scope, if any, after a dot. "Packet
+ * Length" is decoded (17 bits on 139, 24 on 445): a DWORD held inline in
+ * the host's byte order.
  *
  *   Session service header:
  *    0                   1                   2                   3
@@ -125,7 +127,7 @@ static SET ns_class_set = { 1, { .lpLabeledWordTable = ns_classes } };
     /* session service */ \
     X(NBT_SS_TYPE, "Packet Type", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &ss_type_set, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(NBT_SS_FLAGS, "Packet Flags", PROP_TYPE_BYTE, PROP_QUAL_FLAGS, &ss_flag_set, 0, 1, NMX_FMT_DEFAULT, NULL) \
-    X(NBT_SS_LEN, "Packet Length", PROP_TYPE_VAR_LEN_SMALL_INT, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Length") \
+    X(NBT_SS_LEN, "Packet Length", PROP_TYPE_DWORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Length") \
     X(NBT_SS_CALLED, "Called Name", PROP_TYPE_STRING, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(NBT_SS_CALLING, "Calling Name", PROP_TYPE_STRING, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(NBT_SS_ERROR, "Session Error Code", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &ss_error_set, 0, 1, NMX_FMT_DEFAULT, NULL) \

@@ -537,6 +537,19 @@ static void dns_over_tcp(void **state)
     assert_string_equal(ptext(&r, "DNS", "Summary", 0),
                         "0x1234:Std Qry Resp. for www.example.com. of type Host Addr on class INET addr.");
     assert_string_equal(ptext(&r, "DNS", "Minimum TTL", 0), "Minimum TTL = 86400 (0x15180)");
+    /* Two messages in one segment: the first, then the rest as data. */
+    {
+        uint8_t g[2048];
+        size_t tl = n - 54;
+        memcpy(g, f, n);
+        memcpy(g + n, f + 54, tl);
+        g[16] = (uint8_t)((n + tl - 14) >> 8); /* IP total length */
+        g[17] = (uint8_t)(n + tl - 14);
+        run(&r, g, n + tl, n + tl, NMX_DIS_ATTACH);
+        assert_status(&r, "DNS", NMX_LAYER_OK);
+        assert_string_equal(ptext(&r, "DNS", "Following Data", 0),
+                            "Following Data: Number of data bytes remaining = 250 (0x00FA)");
+    }
     /* A TCP Length shorter than a header is not DNS. */
     f[54] = 0;
     f[55] = 5;
