@@ -460,10 +460,29 @@ const nmx_layer *nmx_fmt_layer(const nmx_fmtctx *c, int rel)
 }
 
 
+/* A protocol's own bit lines (nmx_protocol.bits) stop at the first empty
+ * line; this bounds the count whatever a hook does (a 64-bit value has
+ * at most 64 one-bit fields). */
+#define NMX_MAX_BIT_LINES 64u
+
+static const nmx_protocol *proto_of(const nmx_fmtctx *c)
+{
+    return c->dis->defs[c->layer - c->dis->layers];
+}
+
 unsigned nmx_dissect_nbits(const nmx_dissector *d, const PROPERTYINST *pi)
 {
     nmx_fmtctx c;
-    return fmt_ctx(d, pi, &c) ? nmx__bits_count(&c) : 0;
+    if (!fmt_ctx(d, pi, &c))
+        return 0;
+    const nmx_protocol *p = proto_of(&c);
+    if (p->bits && nmx__bits_count(&c) > 0 && p->bits(&c, 0, NULL, 0) != (size_t)-1) {
+        unsigned k = 0;
+        while (k < NMX_MAX_BIT_LINES && p->bits(&c, k, NULL, 0) != 0)
+            k++;
+        return k;
+    }
+    return nmx__bits_count(&c);
 }
 
 size_t nmx_dissect_bit_text(const nmx_dissector *d, const PROPERTYINST *pi, unsigned k,
@@ -472,5 +491,13 @@ size_t nmx_dissect_bit_text(const nmx_dissector *d, const PROPERTYINST *pi, unsi
     nmx_fmtctx c;
     if (!fmt_ctx(d, pi, &c))
         return 0;
+    if (n && buf)
+        buf[0] = 0;
+    const nmx_protocol *p = proto_of(&c);
+    if (p->bits && nmx__bits_count(&c) > 0) {
+        size_t r = p->bits(&c, 0, NULL, 0);
+        if (r != (size_t)-1)
+            return k < NMX_MAX_BIT_LINES ? p->bits(&c, k, buf, n) : 0;
+    }
     return nmx__bits_text(&c, k, buf, n);
 }

@@ -129,6 +129,14 @@ typedef struct nmx_protocol {
      * the generic formatter. NULL: generic only. */
     size_t (*format)(const nmx_fmtctx *c, char *buf, size_t n);
     nmx_handoff handoff[NMX_MAX_HANDOFF];
+    /* Bit lines of a PROP_QUAL_FLAGS property that one-bit LABELED_BIT
+     * entries cannot say (multi-bit fields such as DNS's OpCode and
+     * RCode: ".0000........... = Standard Query"). Returns the length of
+     * line k of the instance (as snprintf; buf may be NULL when n is 0),
+     * 0 when the instance has no line k, or (size_t)-1 to leave the
+     * instance to the generic one-line-per-LABELED_BIT text. The lines
+     * are numbered from 0 without gaps. NULL: generic only. */
+    size_t (*bits)(const nmx_fmtctx *c, unsigned k, char *buf, size_t n);
 } nmx_protocol;
 
 /* A reader over the span's captured bytes (offsets relative to s.off). */
@@ -238,7 +246,9 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
 #define NMX_PROTOCOLS_NET(X) X(ip6) X(icmp) X(icmp6)
 
 /* Applications. */
-#define NMX_PROTOCOLS_APP(X)
+#define NMX_PROTOCOLS_APP(X) NMX_PROTOCOLS_APP1(X) NMX_PROTOCOLS_APP2(X)
+#define NMX_PROTOCOLS_APP1(X) X(dns) X(dhcp) X(nbt)
+#define NMX_PROTOCOLS_APP2(X)
 
 /* Records of capture files that are not network frames. */
 #define NMX_PROTOCOLS_FILE(X) \
