@@ -421,6 +421,274 @@ static void t_http_truncated(void **state)
     truncate_every_byte(&nmx_proto_http, (const uint8_t *)http_resp, sizeof http_resp - 1);
 }
 
+/* ---- TLS ------------------------------------------------------------------ */
+
+/* A byte builder. */
+typedef struct bb {
+    uint8_t b[4096];
+    size_t n;
+} bb;
+
+static size_t bb_u8(bb *b, unsigned v)
+{
+    b->b[b->n] = (uint8_t)v;
+    return b->n++;
+}
+
+static size_t bb_be16(bb *b, unsigned v)
+{
+    size_t at = b->n;
+    bb_u8(b, v >> 8);
+    bb_u8(b, v);
+    return at;
+}
+
+__attribute__((unused)) static size_t bb_le16(bb *b, unsigned v)
+{
+    size_t at = b->n;
+    bb_u8(b, v);
+    bb_u8(b, v >> 8);
+    return at;
+}
+
+__attribute__((unused)) static size_t bb_le32(bb *b, uint32_t v)
+{
+    size_t at = b->n;
+    bb_le16(b, v & 0xFFFFu);
+    bb_le16(b, v >> 16);
+    return at;
+}
+
+static void bb_bytes(bb *b, const void *p, size_t n)
+{
+    memcpy(b->b + b->n, p, n);
+    b->n += n;
+}
+
+static void bb_fill(bb *b, unsigned v, size_t n)
+{
+    memset(b->b + b->n, (int)v, n);
+    b->n += n;
+}
+
+/* Patches a big-endian length of `width` bytes at `at`: bytes from
+ * at + width to the end. */
+static void bb_patch_be(bb *b, size_t at, unsigned width)
+{
+    size_t v = b->n - at - width;
+    for (unsigned i = 0; i < width; i++)
+        b->b[at + i] = (uint8_t)(v >> (8 * (width - 1 - i)));
+}
+
+/* A ClientHello record: TLS 1.2 hello, two suites, SNI, supported_versions. */
+static void client_hello(bb *b, const char *sni)
+{
+    size_t rec = b->n;
+    bb_u8(b, 22);
+    bb_be16(b, 0x0301);
+    bb_be16(b, 0);
+    size_t hs = b->n;
+    bb_u8(b, 1);
+    bb_u8(b, 0), bb_be16(b, 0);
+    bb_be16(b, 0x0303);
+    bb_fill(b, 0x11, 32);
+    bb_u8(b, 0);
+    bb_be16(b, 4);
+    bb_be16(b, 0xC02F);
+    bb_be16(b, 0x1301);
+    bb_u8(b, 1);
+    bb_u8(b, 0);
+    size_t xl = bb_be16(b, 0);
+    bb_be16(b, 0); /* server_name */
+    size_t l1 = bb_be16(b, 0);
+    size_t l2 = bb_be16(b, 0);
+    bb_u8(b, 0);
+    bb_be16(b, (unsigned)strlen(sni));
+    bb_bytes(b, sni, strlen(sni));
+    bb_patch_be(b, l2, 2);
+    bb_patch_be(b, l1, 2);
+    bb_be16(b, 43); /* supported_versions */
+    bb_be16(b, 5);
+    bb_u8(b, 4);
+    bb_be16(b, 0x0304);
+    bb_be16(b, 0x0303);
+    bb_be16(b, 23); /* extended_master_secret, empty */
+    bb_be16(b, 0);
+    bb_patch_be(b, xl, 2);
+    bb_patch_be(b, hs + 1, 3);
+    bb_patch_be(b, rec + 3, 2);
+}
+
+static void t_tls_client_hello(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    client_hello(&b, "example.com");
+    run(&nmx_proto_tls, b.b, (uint32_t)b.n);
+    const nmx_layer *l = layer("TLS", 0);
+    assert_non_null(l);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("TLS", "Summary"), "Handshake: Client Hello; Server Name = example.com");
+    assert_string_equal(str(inst(l, "Server Name", 0)), "example.com");
+    assert_string_equal(ptext("TLS", "Server Name"), "Server Name = example.com");
+    assert_string_equal(ptext("TLS", "Content Type"), "Content Type = Handshake");
+    assert_string_equal(ptext("TLS", "Record Version"), "Record Version = TLS 1.0");
+    assert_string_equal(ptext("TLS", "Handshake Type"), "Handshake Type = Client Hello");
+    assert_string_equal(ptext("TLS", "Client Version"), "Client Version = TLS 1.2");
+    assert_string_equal(ptext("TLS", "Cipher Suites Count"), "Cipher Suites Count = 2");
+    assert_int_equal(ninst(l, "Cipher Suite"), 2);
+    assert_string_equal(text(inst(l, "Cipher Suite", 1)), "Cipher Suite = 0x1301");
+    assert_int_equal(ninst(l, "Supported Version"), 2);
+    assert_string_equal(text(inst(l, "Supported Version", 0)), "Supported Version = TLS 1.3");
+    assert_int_equal(ninst(l, "Extension Type"), 3);
+    assert_string_equal(text(inst(l, "Extension Type", 2)), "Extension Type = extended_master_secret");
+    assert_int_equal(num(inst(l, "Handshake Length", 0)), b.n - 9);
+    assert_true(nmx_property_find(nmx_protocol_find("ssl"), "sni") != 0);
+}
+
+static void t_tls_records(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    /* ServerHello (TLS 1.3 via supported_versions) */
+    size_t rec = b.n;
+    bb_u8(&b, 22), bb_be16(&b, 0x0303), bb_be16(&b, 0);
+    size_t hs = b.n;
+    bb_u8(&b, 2), bb_u8(&b, 0), bb_be16(&b, 0);
+    bb_be16(&b, 0x0303);
+    bb_fill(&b, 0x22, 32);
+    bb_u8(&b, 0);
+    bb_be16(&b, 0x1301);
+    bb_u8(&b, 0);
+    bb_be16(&b, 6);
+    bb_be16(&b, 43), bb_be16(&b, 2), bb_be16(&b, 0x0304);
+    bb_patch_be(&b, hs + 1, 3);
+    bb_patch_be(&b, rec + 3, 2);
+    /* Change Cipher Spec, an encrypted handshake record, application data */
+    bb_u8(&b, 20), bb_be16(&b, 0x0303), bb_be16(&b, 1), bb_u8(&b, 1);
+    bb_u8(&b, 22), bb_be16(&b, 0x0303), bb_be16(&b, 40), bb_fill(&b, 0x01, 40);
+    bb_u8(&b, 23), bb_be16(&b, 0x0303), bb_be16(&b, 16), bb_fill(&b, 0xAB, 16);
+    run(&nmx_proto_tls, b.b, (uint32_t)b.n);
+    const nmx_layer *l = layer("TLS", 0);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("TLS", "Summary"),
+                        "Handshake: Server Hello, Change Cipher Spec, Encrypted Handshake Message, "
+                        "Application Data");
+    assert_int_equal(ninst(l, "Content Type"), 4);
+    assert_string_equal(ptext("TLS", "Server Version"), "Server Version = TLS 1.2");
+    assert_string_equal(ptext("TLS", "Supported Version"), "Supported Version = TLS 1.3");
+    assert_string_equal(ptext("TLS", "Cipher Suite"), "Cipher Suite = 0x1301");
+    assert_string_equal(ptext("TLS", "Encrypted Handshake Message"),
+                        "Encrypted Handshake Message: Number of data bytes remaining = 40 (0x0028)");
+    assert_string_equal(ptext("TLS", "Encrypted Application Data"),
+                        "Encrypted Application Data: Number of data bytes remaining = 16 (0x0010)");
+    truncate_every_byte(&nmx_proto_tls, b.b, (uint32_t)b.n);
+
+    /* A handshake record whose first message header is impossible (no
+     * Change Cipher Spec before it in the segment): encrypted. */
+    bb e = { .n = 0 };
+    bb_u8(&e, 22), bb_be16(&e, 0x0303), bb_be16(&e, 36), bb_u8(&e, 0x7A), bb_fill(&e, 0xC3, 35);
+    run(&nmx_proto_tls, e.b, (uint32_t)e.n);
+    assert_string_equal(ptext("TLS", "Summary"), "Handshake: Encrypted Handshake Message");
+    assert_int_equal(layer("TLS", 0)->status, NMX_LAYER_OK);
+}
+
+static void t_tls_alert_and_edges(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    bb_u8(&b, 21), bb_be16(&b, 0x0303), bb_be16(&b, 2), bb_u8(&b, 2), bb_u8(&b, 40);
+    run(&nmx_proto_tls, b.b, (uint32_t)b.n);
+    assert_string_equal(ptext("TLS", "Summary"), "Alert (Fatal: Handshake Failure)");
+    assert_string_equal(ptext("TLS", "Alert Description"), "Alert Description = Handshake Failure");
+    /* + the first 3 bytes of the next record's header: partial, not an error */
+    bb_u8(&b, 23), bb_be16(&b, 0x0303);
+    run(&nmx_proto_tls, b.b, (uint32_t)b.n);
+    const nmx_layer *l = layer("TLS", 0);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_non_null(inst(l, "Partial Record Header", 0));
+    assert_string_equal(ptext("TLS", "Summary"),
+                        "Alert (Fatal: Handshake Failure); continued in the next segment");
+
+    /* A record longer than the segment: its start, no error. */
+    bb c = { .n = 0 };
+    bb_u8(&c, 23), bb_be16(&c, 0x0303), bb_be16(&c, 1000), bb_fill(&c, 0x55, 20);
+    run(&nmx_proto_tls, c.b, (uint32_t)c.n);
+    assert_int_equal(layer("TLS", 0)->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("TLS", "Summary"), "Application Data; continued in the next segment");
+
+    /* Not a record header: continuation, nothing read into it. */
+    static const uint8_t cont[] = { 0x30, 0x82, 0x03, 0x10, 0x30, 0x82, 0x01, 0xF8, 0xA0, 0x03 };
+    run(&nmx_proto_tls, cont, sizeof cont);
+    l = layer("TLS", 0);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("TLS", "Summary"), "Continuation Data, 10 bytes");
+    assert_null(inst(l, "Content Type", 0));
+    static const uint8_t big[] = { 23, 3, 3, 0x48, 0x01, 0 }; /* 18433 > 2^14 + 2048 */
+    run(&nmx_proto_tls, big, sizeof big);
+    assert_null(inst(layer("TLS", 0), "Content Type", 0));
+    static const uint8_t v4[] = { 23, 3, 5, 0, 1, 0 };       /* version 3.5 */
+    run(&nmx_proto_tls, v4, sizeof v4);
+    assert_null(inst(layer("TLS", 0), "Content Type", 0));
+
+    /* A record, then bytes that are no record: malformed. */
+    bb m = { .n = 0 };
+    bb_u8(&m, 23), bb_be16(&m, 0x0303), bb_be16(&m, 2), bb_u8(&m, 0), bb_u8(&m, 0);
+    bb_fill(&m, 0x99, 8);
+    run(&nmx_proto_tls, m.b, (uint32_t)m.n);
+    assert_int_equal(layer("TLS", 0)->status, NMX_LAYER_MALFORMED);
+}
+
+static void t_tls_malformed_hello(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    client_hello(&b, "a.example");
+    /* Session ID length 33 (offset: record 5 + handshake 4 + version 2 + random 32). */
+    bb x = b;
+    x.b[5 + 4 + 2 + 32] = 33;
+    run(&nmx_proto_tls, x.b, (uint32_t)x.n);
+    assert_int_equal(layer("TLS", 0)->status, NMX_LAYER_MALFORMED);
+    assert_true(inst(layer("TLS", 0), "Session ID Length", 0)->IFlags & IFLAG_ERROR);
+    /* An odd cipher suites length. */
+    x = b;
+    x.b[5 + 4 + 2 + 32 + 1 + 1] = 3;
+    run(&nmx_proto_tls, x.b, (uint32_t)x.n);
+    assert_int_equal(layer("TLS", 0)->status, NMX_LAYER_MALFORMED);
+    /* A server name longer than its list. */
+    x = b;
+    size_t at = 5 + 4 + 2 + 32 + 1 + 2 + 4 + 2 + 2 + 4 + 2 + 1;
+    assert_int_equal(x.b[at + 1], strlen("a.example"));
+    x.b[at + 1] = 200;
+    run(&nmx_proto_tls, x.b, (uint32_t)x.n);
+    assert_int_equal(layer("TLS", 0)->status, NMX_LAYER_MALFORMED);
+    assert_null(inst(layer("TLS", 0), "Server Name", 0));
+    /* The segment ends inside the hello: what is there, no error. */
+    run(&nmx_proto_tls, b.b, 60);
+    assert_int_equal(layer("TLS", 0)->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("TLS", "Summary"), "Handshake: Client Hello; continued in the next segment");
+    /* Every cut of the capture. */
+    truncate_every_byte(&nmx_proto_tls, b.b, (uint32_t)b.n);
+}
+
+static void t_tls_ports(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    client_hello(&b, "p.example");
+    static const uint16_t ports[] = { 443, 465, 636, 853, 993, 995, 8443 };
+    uint8_t f[1024];
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+        size_t n = tcp_frame(f, 50000, ports[i], b.b, b.n);
+        run_frame(f, (uint32_t)n);
+        assert_non_null(layer("TLS", 0));
+        assert_string_equal(ptext("TLS", "Server Name"), "Server Name = p.example");
+    }
+    size_t n = tcp_frame(f, 50000, 444, b.b, b.n);
+    run_frame(f, (uint32_t)n);
+    assert_null(layer("TLS", 0));
+}
+
 /* ---- the shared captures against tshark -------------------------------- */
 
 static const char *captures_dir(void)
@@ -448,12 +716,14 @@ typedef struct oracle_field {
 } oracle_field;
 
 static const uint16_t http_ports[] = { 80, 8080, 0 };
+static const uint16_t tls_ports[] = { 443, 465, 636, 853, 993, 995, 8443, 0 };
 
 static const oracle_field oracle[] = {
     { "http.request.method", "HTTP", "Request Method", 's', http_ports },
     { "http.request.uri", "HTTP", "Uniform Resource Identifier", 's', http_ports },
     { "http.response.code", "HTTP", "Status Code", 'd', http_ports },
     { "http.host", "HTTP", "Host", 's', http_ports },
+    { "tls.handshake.extensions_server_name", "TLS", "Server Name", 's', tls_ports },
 };
 #define NORACLE (sizeof oracle / sizeof oracle[0])
 
@@ -561,6 +831,7 @@ static const struct {
     const char *needs;
 } oracle_files[] = {
     { "pcap/ppp_three_http_streams.pcap", 6, NULL },
+    { "pcap/ppp_tls.pcap", 2, NULL },
     { "netmon/derived_netmon1_three_http_streams.cap", 6, NULL },
     { "netmon/derived_netmon2_three_http_streams.cap", 6, NULL },
     { "pcap/td_ipv4_tcp_http_xml.pcap", 1, "VLAN" },
@@ -612,6 +883,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_http_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(t_http_ports, setup, teardown),
         cmocka_unit_test_setup_teardown(t_http_truncated, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_tls_client_hello, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_tls_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_tls_alert_and_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_tls_malformed_hello, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_tls_ports, setup, teardown),
         cmocka_unit_test_setup_teardown(t_captures_vs_tshark, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
