@@ -237,7 +237,7 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
 
 /* Applications. */
 #define NMX_PROTOCOLS_APP(X) NMX_PROTOCOLS_APP1(X) NMX_PROTOCOLS_APP2(X)
-#define NMX_PROTOCOLS_APP2(X) X(http) X(tls)
+#define NMX_PROTOCOLS_APP2(X) X(http) X(tls) X(smb) X(smb2)
 #define NMX_PROTOCOLS_APP1(X)
 
 /* Records of capture files that are not network frames. */

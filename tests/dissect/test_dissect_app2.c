@@ -443,7 +443,7 @@ static size_t bb_be16(bb *b, unsigned v)
     return at;
 }
 
-__attribute__((unused)) static size_t bb_le16(bb *b, unsigned v)
+static size_t bb_le16(bb *b, unsigned v)
 {
     size_t at = b->n;
     bb_u8(b, v);
@@ -451,7 +451,7 @@ __attribute__((unused)) static size_t bb_le16(bb *b, unsigned v)
     return at;
 }
 
-__attribute__((unused)) static size_t bb_le32(bb *b, uint32_t v)
+static size_t bb_le32(bb *b, uint32_t v)
 {
     size_t at = b->n;
     bb_le16(b, v & 0xFFFFu);
@@ -689,6 +689,488 @@ static void t_tls_ports(void **state)
     assert_null(layer("TLS", 0));
 }
 
+/* ---- SMB ------------------------------------------------------------------ */
+
+/* An SMB header: command, NT status, flags, flags2, TID 5, PID 0x3DC,
+ * UID 0x72, MID 0x1659 (KB303802's). */
+static void smb_header(bb *b, unsigned cmd, uint32_t status, unsigned flags, unsigned flags2)
+{
+    bb_bytes(b, "\xFFSMB", 4);
+    bb_u8(b, cmd);
+    bb_le32(b, status);
+    bb_u8(b, flags);
+    bb_le16(b, flags2);
+    bb_le16(b, 0);
+    bb_fill(b, 0, 8);
+    bb_le16(b, 0);
+    bb_le16(b, 5);
+    bb_le16(b, 0x3DC);
+    bb_le16(b, 0x72);
+    bb_le16(b, 0x1659);
+}
+
+static void bb_utf16(bb *b, const char *s)
+{
+    for (; *s; s++)
+        bb_le16(b, (unsigned char)*s);
+    bb_le16(b, 0);
+}
+
+static void t_smb_negotiate(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    smb_header(&b, 0x72, 0, 0x18, 0xC853);
+    bb_u8(&b, 0);
+    size_t bc = bb_le16(&b, 0);
+    static const char *const dia[] = { "PC NETWORK PROGRAM 1.0", "LANMAN1.0", "NT LM 0.12" };
+    for (size_t i = 0; i < 3; i++) {
+        bb_u8(&b, 2);
+        bb_bytes(&b, dia[i], strlen(dia[i]) + 1);
+    }
+    b.b[bc] = (uint8_t)(b.n - bc - 2);
+    run(&nmx_proto_smb, b.b, (uint32_t)b.n);
+    const nmx_layer *l = layer("SMB", 0);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("SMB", "Summary"), "C negotiate, Dialect = NT LM 0.12");
+    assert_string_equal(ptext("SMB", "Command"), "Command = C negotiate");
+    assert_int_equal(num(inst(l, "Command", 0)), 0x72);
+    assert_int_equal(ninst(l, "Dialect"), 3);
+    assert_string_equal(ptext("SMB", "Tree ID      (TID)"), "Tree ID      (TID) = 5 (0x5)");
+    assert_string_equal(ptext("SMB", "Process ID   (PID)"), "Process ID   (PID) = 988 (0x3DC)");
+    assert_string_equal(ptext("SMB", "User ID      (UID)"), "User ID      (UID) = 114 (0x72)");
+    assert_string_equal(ptext("SMB", "Multiplex ID (MID)"), "Multiplex ID (MID) = 5721 (0x1659)");
+    assert_string_equal(ptext("SMB", "Header"),
+                        "Header: PID = 0x03DC TID = 0x0005 MID = 0x1659 UID = 0x0072");
+    assert_string_equal(ptext("SMB", "Word count"), "Word count = 0");
+    /* Aliases without the alignment spaces. */
+    struct _PROTOCOL *h = nmx_protocol_find("SMB");
+    uintptr_t tid = nmx_property_find(h, "Tree ID      (TID)");
+    assert_true(tid != 0);
+    assert_true(nmx_property_find(h, "Tree ID (TID)") == tid);
+    assert_true(nmx_property_find(h, "TID") == tid);
+    assert_true(nmx_property_find(h, "MID") == nmx_property_find(h, "Multiplex ID (MID)"));
+    /* Flags bits in Network Monitor's words. */
+    const PROPERTYINST *f2 = inst(l, "flags2 Summary", 0);
+    assert_string_equal(text(f2), "flags2 Summary = 51283 (0xC853)");
+    char bit[128];
+    nmx_dissect_bit_text(D, f2, 0, bit, sizeof bit);
+    assert_string_equal(bit, "...............1 = Understands long filenames");
+    const PROPERTYINST *f1 = inst(l, "Flags Summary", 0);
+    unsigned nb = nmx_dissect_nbits(D, f1);
+    nmx_dissect_bit_text(D, f1, nb - 1, bit, sizeof bit);
+    assert_string_equal(bit, "0....... = Client command");
+    /* Response: Dialect # */
+    bb r = { .n = 0 };
+    smb_header(&r, 0x72, 0, 0x98, 0xC853);
+    bb_u8(&r, 1);
+    bb_le16(&r, 7);
+    bb_le16(&r, 0);
+    run(&nmx_proto_smb, r.b, (uint32_t)r.n);
+    assert_string_equal(ptext("SMB", "Summary"), "R negotiate, Dialect # = 7");
+    assert_string_equal(ptext("SMB", "Command"), "Command = R negotiate");
+    truncate_every_byte(&nmx_proto_smb, b.b, (uint32_t)b.n);
+}
+
+static void t_smb_errors(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    smb_header(&b, 0xA0, 0x10C, 0x88, 0x4001);
+    bb_u8(&b, 0);
+    bb_le16(&b, 0);
+    run(&nmx_proto_smb, b.b, (uint32_t)b.n);
+    assert_string_equal(ptext("SMB", "Summary"),
+                        "R NT transact - NT error, System, Success, Code = (268) STATUS_NOTIFY_ENUM_DIR");
+    assert_string_equal(ptext("SMB", "NT status code"),
+                        "NT status code = 0x10C, Facility = System, Severity = Success, Code = (268) "
+                        "STATUS_NOTIFY_ENUM_DIR");
+    assert_string_equal(ptext("SMB", "Command"), "Command = R NT transact");
+    /* DOS error (flags2 without NT status): class 2, code 2242. */
+    bb d = { .n = 0 };
+    smb_header(&d, 0x73, 0, 0x80, 0x0001);
+    d.b[5] = 2;
+    d.b[7] = 2242 & 0xFF;
+    d.b[8] = 2242 >> 8;
+    bb_u8(&d, 0);
+    bb_le16(&d, 0);
+    run(&nmx_proto_smb, d.b, (uint32_t)d.n);
+    const nmx_layer *l = layer("SMB", 0);
+    assert_null(inst(l, "NT status code", 0));
+    assert_string_equal(ptext("SMB", "Error class"), "Error class = Server Error");
+    assert_string_equal(ptext("SMB", "Error code"), "Error code = 2242 (0x8C2)");
+    assert_string_equal(ptext("SMB", "Summary"), "R session setup & X - Server Error, Code = 2242");
+    /* A message that ends after the header: malformed. */
+    run(&nmx_proto_smb, d.b, 32);
+    assert_int_equal(layer("SMB", 0)->status, NMX_LAYER_MALFORMED);
+    /* A byte count beyond the message: malformed. */
+    bb e = d;
+    e.b[33] = 10;
+    run(&nmx_proto_smb, e.b, (uint32_t)e.n);
+    assert_int_equal(layer("SMB", 0)->status, NMX_LAYER_MALFORMED);
+    assert_true(inst(layer("SMB", 0), "Byte count", 0)->IFlags & IFLAG_ERROR);
+}
+
+/* C session setup & X (NTLM 0.12 without extended security) chained to
+ * C tree connect & X, Unicode: KB139608's first frame. */
+static size_t andx_chain(bb *b)
+{
+    smb_header(b, 0x73, 0, 0x18, 0xC001);
+    size_t ss = b->n;
+    bb_u8(b, 13);
+    bb_u8(b, 0x75);               /* AndXCommand */
+    bb_u8(b, 0);
+    size_t off = bb_le16(b, 0);   /* AndXOffset */
+    bb_le16(b, 4356);             /* MaxBufferSize */
+    bb_le16(b, 50);
+    bb_le16(b, 0);
+    bb_le32(b, 0);
+    bb_le16(b, 0);                /* password lengths */
+    bb_le16(b, 0);
+    bb_le32(b, 0);
+    bb_le32(b, 0xD4);             /* capabilities */
+    size_t bc = bb_le16(b, 0);
+    bb_u8(b, 0);                  /* pad */
+    bb_utf16(b, "acct");
+    b->b[bc] = (uint8_t)(b->n - bc - 2);
+    (void)ss;
+    size_t tc = b->n;
+    b->b[off] = (uint8_t)tc;
+    b->b[off + 1] = (uint8_t)(tc >> 8);
+    bb_u8(b, 4);
+    bb_u8(b, 0xFF);
+    bb_u8(b, 0);
+    bb_le16(b, 0);
+    bb_le16(b, 0);                /* flags */
+    bb_le16(b, 1);                /* password length */
+    size_t bc2 = bb_le16(b, 0);
+    bb_u8(b, 0);                  /* password */
+    bb_utf16(b, "\\\\NTWINSPDC\\IPC$");
+    bb_bytes(b, "IPC", 4);
+    b->b[bc2] = (uint8_t)(b->n - bc2 - 2);
+    return off;
+}
+
+static bool have_tshark(void);
+
+/* When tshark is there: it reads the same SMB message (in a one-frame
+ * pcap, NetBIOS session message on TCP 445) with the same commands. */
+static void tshark_smb_cmds(const uint8_t *smb, size_t n, const char *want)
+{
+    if (!have_tshark()) {
+        printf("# tshark not installed: AndX commands not compared\n");
+        return;
+    }
+    uint8_t msg[4200], f[4300];
+    msg[0] = 0, msg[1] = (uint8_t)(n >> 16), msg[2] = (uint8_t)(n >> 8), msg[3] = (uint8_t)n;
+    memcpy(msg + 4, smb, n);
+    size_t fl = tcp_frame(f, 50000, 445, msg, n + 4);
+    char path[] = "/tmp/nmx-app2-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "wb");
+    uint32_t gh[6] = { 0xa1b2c3d4u, 2u | 4u << 16, 0, 0, 65535, 1 };
+    uint32_t rh[4] = { 0, 0, (uint32_t)fl, (uint32_t)fl };
+    fwrite(gh, sizeof gh, 1, fp);
+    fwrite(rh, sizeof rh, 1, fp);
+    fwrite(f, fl, 1, fp);
+    fclose(fp);
+    char cmd[256], out[256] = "";
+    snprintf(cmd, sizeof cmd, "tshark -r %s -T fields -E occurrence=a -e smb.cmd 2>/dev/null", path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    if (!fgets(out, sizeof out, p))
+        out[0] = 0;
+    pclose(p);
+    unlink(path);
+    out[strcspn(out, "\n")] = 0;
+    assert_string_equal(out, want);
+}
+
+static void t_smb_andx(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    size_t off = andx_chain(&b);
+    run(&nmx_proto_smb, b.b, (uint32_t)b.n);
+    const nmx_layer *l = layer("SMB", 0);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_int_equal(nlayers_named("SMB"), 1);
+    assert_string_equal(ptext("SMB", "Summary"),
+                        "C session setup & X, and C tree connect & X, Share = \\\\NTWINSPDC\\IPC$");
+    assert_int_equal(ninst(l, "Command"), 3);
+    assert_string_equal(text(inst(l, "Command", 1)), "Command = C tree connect & X");
+    assert_string_equal(text(inst(l, "Command", 2)), "Command = C no further commands");
+    tshark_smb_cmds(b.b, b.n, "0x73,0x75,0xff");
+    assert_int_equal(ninst(l, "Word count"), 2);
+    assert_string_equal(text(inst(l, "Word count", 0)), "Word count = 13");
+    assert_string_equal(ptext("SMB", "Next offset"), "Next offset = 0x0048");
+    assert_string_equal(ptext("SMB", "Share"), "Share = \\\\NTWINSPDC\\IPC$");
+    truncate_every_byte(&nmx_proto_smb, b.b, (uint32_t)b.n);
+
+    /* Hostile offsets: back to the same block (a loop), backwards into
+     * the header, past the end. */
+    static const unsigned bad[] = { 32, 4, 0x44, 0xFFFF };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bb x = b;
+        x.b[off] = (uint8_t)bad[i];
+        x.b[off + 1] = (uint8_t)(bad[i] >> 8);
+        run(&nmx_proto_smb, x.b, (uint32_t)x.n);
+        l = layer("SMB", 0);
+        if (l->status != NMX_LAYER_MALFORMED)
+            fail_msg("AndXOffset %u not flagged", bad[i]);
+        assert_true(inst(l, "Next offset", 0)->IFlags & IFLAG_ERROR);
+        assert_int_equal(ninst(l, "Word count"), 1);
+    }
+
+    /* A long forward chain of logoff & X: followed up to the bound. */
+    bb c = { .n = 0 };
+    smb_header(&c, 0x74, 0, 0x18, 0x4001);
+    for (unsigned i = 0; i < 40; i++) {
+        bb_u8(&c, 2);
+        bb_u8(&c, 0x74);
+        bb_u8(&c, 0);
+        bb_le16(&c, (unsigned)(c.n + 4));
+        bb_le16(&c, 0);
+    }
+    run(&nmx_proto_smb, c.b, (uint32_t)c.n);
+    l = layer("SMB", 0);
+    assert_int_equal(l->status, NMX_LAYER_MALFORMED);
+    assert_int_equal(ninst(l, "Word count"), 16);
+}
+
+static void t_smb_create_close(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    smb_header(&b, 0xA2, 0, 0x98, 0xC001);
+    bb_u8(&b, 34);
+    bb_u8(&b, 0xFF), bb_u8(&b, 0), bb_le16(&b, 0);
+    bb_u8(&b, 0);          /* oplock */
+    bb_le16(&b, 0x800);    /* FID */
+    bb_fill(&b, 0, 68 - 7);
+    bb_le16(&b, 0);
+    run(&nmx_proto_smb, b.b, (uint32_t)b.n);
+    assert_string_equal(ptext("SMB", "Summary"), "R NT create & X, FID = 0x800");
+    assert_string_equal(ptext("SMB", "File ID (FID)"), "File ID (FID) = 0x0800");
+
+    bb q = { .n = 0 };
+    smb_header(&q, 0xA2, 0, 0x18, 0xC001);
+    bb_u8(&q, 24);
+    bb_u8(&q, 0xFF), bb_u8(&q, 0), bb_le16(&q, 0);
+    bb_fill(&q, 0, 44);
+    size_t bc = bb_le16(&q, 0);
+    bb_u8(&q, 0); /* pad to even */
+    bb_utf16(&q, "\\lsarpc");
+    q.b[bc] = (uint8_t)(q.n - bc - 2);
+    run(&nmx_proto_smb, q.b, (uint32_t)q.n);
+    assert_string_equal(ptext("SMB", "Summary"), "C NT create & X, File = \\lsarpc");
+
+    bb c = { .n = 0 };
+    smb_header(&c, 0x04, 0, 0x18, 0xC001);
+    bb_u8(&c, 3);
+    bb_le16(&c, 0x800);
+    bb_le32(&c, 0);
+    bb_le16(&c, 0);
+    run(&nmx_proto_smb, c.b, (uint32_t)c.n);
+    assert_string_equal(ptext("SMB", "Summary"), "C close file, FID = 0x800");
+    /* Unknown command */
+    c.b[4] = 0x99;
+    run(&nmx_proto_smb, c.b, (uint32_t)c.n);
+    assert_string_equal(ptext("SMB", "Summary"), "C 0x99");
+    assert_string_equal(ptext("SMB", "Command"), "Command = C 0x99");
+    /* The hand-off keys. */
+    assert_ptr_equal(nmx__handoff_find(NMX_HO_SMB_MAGIC, 0xFF), &nmx_proto_smb);
+    assert_ptr_equal(nmx__handoff_find(NMX_HO_SMB_MAGIC, 0xFE), &nmx_proto_smb2);
+    assert_ptr_equal(nmx__handoff_find(NMX_HO_SMB_MAGIC, 0xFD), &nmx_proto_smb2);
+}
+
+/* ---- SMB2 ----------------------------------------------------------------- */
+
+static size_t smb2_header(bb *b, unsigned cmd, uint32_t status, uint32_t flags, uint64_t mid)
+{
+    size_t at = b->n;
+    bb_bytes(b, "\xFESMB", 4);
+    bb_le16(b, 64);
+    bb_le16(b, 1);
+    bb_le32(b, status);
+    bb_le16(b, cmd);
+    bb_le16(b, 31);
+    bb_le32(b, flags);
+    bb_le32(b, 0);
+    bb_le32(b, (uint32_t)mid);
+    bb_le32(b, (uint32_t)(mid >> 32));
+    bb_le32(b, 0xFEFF);
+    bb_le32(b, 0x11);
+    bb_le32(b, 0x4000003D);
+    bb_le32(b, 0x1800);
+    bb_fill(b, 0xAA, 16);
+    return at;
+}
+
+static void t_smb2_header(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    smb2_header(&b, 0, 0, 0, 0);
+    bb_le16(&b, 36);
+    bb_fill(&b, 0, 34);
+    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+    const nmx_layer *l = layer("SMB2", 0);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("SMB2", "Summary"), "C NEGOTIATE");
+    assert_string_equal(ptext("SMB2", "Command"), "Command = NEGOTIATE");
+    assert_string_equal(ptext("SMB2", "Protocol Id"), "Protocol Id = 0xFE534D42");
+    assert_string_equal(ptext("SMB2", "Tree Id"), "Tree Id = 0x00000011");
+    assert_string_equal(ptext("SMB2", "Session Id"), "Session Id = 0x000018004000003D");
+    assert_string_equal(ptext("SMB2", "Credits"), "Credits = 31 (0x1F)");
+    assert_null(inst(l, "Async Id", 0));
+    assert_string_equal(ptext("SMB2", "Data"), "Data: Number of data bytes remaining = 36 (0x0024)");
+
+    /* A response, async, signed: status name, Async Id. */
+    bb r = { .n = 0 };
+    smb2_header(&r, 3, 0, 0x0B, 7);
+    bb_le16(&r, 16), bb_fill(&r, 0, 14);
+    run(&nmx_proto_smb2, r.b, (uint32_t)r.n);
+    l = layer("SMB2", 0);
+    assert_string_equal(ptext("SMB2", "Summary"), "R TREE_CONNECT, Status = STATUS_SUCCESS");
+    assert_string_equal(ptext("SMB2", "Status"), "Status = STATUS_SUCCESS");
+    assert_string_equal(ptext("SMB2", "Message Id"), "Message Id = 7 (0x7)");
+    assert_non_null(inst(l, "Async Id", 0));
+    assert_null(inst(l, "Tree Id", 0));
+    const PROPERTYINST *fl = inst(l, "Flags", 0);
+    char bit[128];
+    nmx_dissect_bit_text(D, fl, 0, bit, sizeof bit);
+    assert_string_equal(bit, "...............................1 = Response");
+    nmx_dissect_bit_text(D, fl, 3, bit, sizeof bit);
+    assert_string_equal(bit, "............................1... = Signed");
+    /* Unknown status and command. */
+    r.b[8] = 0x34, r.b[9] = 0x12, r.b[10] = 0x00, r.b[11] = 0xC0;
+    r.b[12] = 0x42;
+    run(&nmx_proto_smb2, r.b, (uint32_t)r.n);
+    assert_string_equal(ptext("SMB2", "Summary"), "R 0x0042, Status = 0xC0001234");
+    assert_string_equal(ptext("SMB2", "Status"), "Status = 0xC0001234");
+    r.b[8] = 0x22, r.b[9] = 0x00, r.b[10] = 0x00, r.b[11] = 0xC0;
+    run(&nmx_proto_smb2, r.b, (uint32_t)r.n);
+    assert_string_equal(ptext("SMB2", "Status"), "Status = STATUS_ACCESS_DENIED");
+
+    /* TREE_CONNECT request with its share. */
+    bb t = { .n = 0 };
+    smb2_header(&t, 3, 0, 0, 4);
+    bb_le16(&t, 9), bb_le16(&t, 0), bb_le16(&t, 72), bb_le16(&t, 0);
+    size_t plen = t.n - 2;
+    size_t p0 = t.n;
+    bb_utf16(&t, "\\\\srv\\IPC$");
+    t.n -= 2; /* no NUL */
+    t.b[plen] = (uint8_t)(t.n - p0);
+    run(&nmx_proto_smb2, t.b, (uint32_t)t.n);
+    assert_int_equal(layer("SMB2", 0)->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("SMB2", "Summary"), "C TREE_CONNECT, Share = \\\\srv\\IPC$");
+    assert_string_equal(ptext("SMB2", "Share"), "Share = \\\\srv\\IPC$");
+    t.b[plen] = 200; /* past the message */
+    run(&nmx_proto_smb2, t.b, (uint32_t)t.n);
+    assert_int_equal(layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
+    /* A wrong structure size. */
+    b.b[4] = 63;
+    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+    assert_int_equal(layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
+    assert_true(inst(layer("SMB2", 0), "Structure Size", 0)->IFlags & IFLAG_ERROR);
+}
+
+/* CREATE + QUERY_INFO + CLOSE, compounded (related). */
+static void compound(bb *b)
+{
+    size_t h1 = smb2_header(b, 5, 0, 0, 10);
+    bb_le16(b, 57);
+    bb_fill(b, 0, 42);
+    size_t no = b->n;
+    bb_le16(b, 120), bb_le16(b, 12);
+    bb_le32(b, 0), bb_le32(b, 0);
+    bb_utf16(b, "srvsvc");
+    b->n -= 2;
+    while (b->n % 8)
+        bb_u8(b, 0);
+    (void)no;
+    b->b[h1 + 20] = (uint8_t)(b->n - h1);
+    size_t h2 = smb2_header(b, 0x10, 0, 4, 11);
+    bb_le16(b, 41);
+    bb_fill(b, 0, 39);
+    while (b->n % 8)
+        bb_u8(b, 0);
+    b->b[h2 + 20] = (uint8_t)(b->n - h2);
+    smb2_header(b, 6, 0, 4, 12);
+    bb_le16(b, 24);
+    bb_fill(b, 0, 22);
+}
+
+static void t_smb2_compound(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    compound(&b);
+    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+    assert_int_equal(nlayers_named("SMB2"), 3);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(layer("SMB2", i)->status, NMX_LAYER_OK);
+    assert_string_equal(text(inst(layer("SMB2", 0), "Summary", 0)), "C CREATE, File = srvsvc");
+    assert_string_equal(text(inst(layer("SMB2", 1), "Summary", 0)), "C QUERY_INFO");
+    assert_string_equal(text(inst(layer("SMB2", 2), "Summary", 0)), "C CLOSE");
+    assert_string_equal(text(inst(layer("SMB2", 0), "File Name", 0)), "File Name = srvsvc");
+    assert_int_equal(num(inst(layer("SMB2", 1), "Message Id", 0)), 11);
+    truncate_every_byte(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+
+    /* Hostile NextCommand values: inside the header, unaligned, past the
+     * end: the layer is malformed and the chain stops there. */
+    static const uint32_t bad[] = { 8, 63, 65, 0x7FFFFFF8 };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bb x = b;
+        x.b[20] = (uint8_t)bad[i];
+        x.b[21] = (uint8_t)(bad[i] >> 8);
+        x.b[22] = (uint8_t)(bad[i] >> 16);
+        x.b[23] = (uint8_t)(bad[i] >> 24);
+        run(&nmx_proto_smb2, x.b, (uint32_t)x.n);
+        assert_int_equal(nlayers_named("SMB2"), 1);
+        assert_int_equal(layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
+    }
+    /* 60 headers each pointing to the next: bounded by the layer limit,
+     * every layer sound. */
+    bb c = { .n = 0 };
+    for (unsigned i = 0; i < 60; i++) {
+        size_t h = smb2_header(&c, 0x0D, 0, 4, i);
+        c.b[h + 20] = i + 1 < 60 ? 64 : 0;
+    }
+    run(&nmx_proto_smb2, c.b, (uint32_t)c.n);
+    unsigned n = nlayers_named("SMB2");
+    assert_true(n >= 16 && n <= 32);
+    assert_int_equal(n, nmx_dissect_nlayers(D));
+}
+
+static void t_smb2_transform(void **state)
+{
+    (void)state;
+    bb b = { .n = 0 };
+    bb_bytes(&b, "\xFDSMB", 4);
+    bb_fill(&b, 0x5A, 16);
+    bb_fill(&b, 0x6B, 16);
+    bb_le32(&b, 120);
+    bb_le16(&b, 0);
+    bb_le16(&b, 1);
+    bb_le32(&b, 0x5), bb_le32(&b, 0x400);
+    bb_fill(&b, 0x77, 120);
+    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+    const nmx_layer *l = layer("SMB2", 0);
+    assert_int_equal(l->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("SMB2", "Summary"),
+                        "Encrypted message, Session Id = 0x0000040000000005, Original size = 120");
+    assert_string_equal(ptext("SMB2", "Encrypted Data"),
+                        "Encrypted Data: Number of data bytes remaining = 120 (0x0078)");
+    assert_null(inst(l, "Command", 0));
+    truncate_every_byte(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+    b.b[36] = 121; /* more than there is */
+    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+    assert_int_equal(layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
+}
+
 /* ---- the shared captures against tshark -------------------------------- */
 
 static const char *captures_dir(void)
@@ -713,17 +1195,21 @@ typedef struct oracle_field {
     const char *label;
     char form;           /* 's' string, 'd' decimal, 'x' 0x%02x   */
     const uint16_t *ports; /* TCP ports that bring frames to `proto` */
+    const char *via;     /* the protocol between TCP and `proto`, if any */
 } oracle_field;
 
 static const uint16_t http_ports[] = { 80, 8080, 0 };
 static const uint16_t tls_ports[] = { 443, 465, 636, 853, 993, 995, 8443, 0 };
+static const uint16_t smb_ports[] = { 139, 445, 0 };
 
 static const oracle_field oracle[] = {
-    { "http.request.method", "HTTP", "Request Method", 's', http_ports },
-    { "http.request.uri", "HTTP", "Uniform Resource Identifier", 's', http_ports },
-    { "http.response.code", "HTTP", "Status Code", 'd', http_ports },
-    { "http.host", "HTTP", "Host", 's', http_ports },
-    { "tls.handshake.extensions_server_name", "TLS", "Server Name", 's', tls_ports },
+    { "http.request.method", "HTTP", "Request Method", 's', http_ports, NULL },
+    { "http.request.uri", "HTTP", "Uniform Resource Identifier", 's', http_ports, NULL },
+    { "http.response.code", "HTTP", "Status Code", 'd', http_ports, NULL },
+    { "http.host", "HTTP", "Host", 's', http_ports, NULL },
+    { "tls.handshake.extensions_server_name", "TLS", "Server Name", 's', tls_ports, NULL },
+    { "smb.cmd", "SMB", "Command", 'x', smb_ports, "NBT" },
+    { "smb2.cmd", "SMB2", "Command", 'd', smb_ports, "NBT" },
 };
 #define NORACLE (sizeof oracle / sizeof oracle[0])
 
@@ -764,12 +1250,18 @@ static bool on_ports(const uint16_t *ports)
 }
 
 /* Compares one capture; returns the frames where at least one field had a
- * value (tshark's or ours). */
+ * value (tshark's or ours). tshark runs as the dissectors here work: every
+ * TCP segment by itself (no reassembly: tcp.desegment_tcp_streams), and a
+ * retransmitted segment dissected like any other (tshark does not hand a
+ * segment it judged a retransmission to HTTP or SMB2 unless
+ * tcp.analyze_sequence_numbers is off; telling retransmissions is the TCP
+ * Retransmit expert's business, not a parser's). */
 static size_t compare_capture(const char *path, size_t *diffs)
 {
     char cmd[4096];
     size_t at = (size_t)snprintf(cmd, sizeof cmd,
-                                 "tshark -n -o tcp.desegment_tcp_streams:FALSE -r '%s' -T fields "
+                                 "tshark -n -o tcp.desegment_tcp_streams:FALSE "
+                                 "-o tcp.analyze_sequence_numbers:FALSE -r '%s' -T fields "
                                  "-E occurrence=a -E separator=/t -e frame.number",
                                  path);
     for (size_t i = 0; i < NORACLE; i++)
@@ -804,6 +1296,8 @@ static size_t compare_capture(const char *path, size_t *diffs)
             const oracle_field *f = &oracle[i];
             if (!on_ports(f->ports))
                 continue; /* tshark's heuristics and other ports: not ours */
+            if (f->via && !nmx_protocol_find(f->via))
+                continue; /* nothing brings frames here yet */
             static char ours[1 << 16];
             our_values(f, ours, sizeof ours);
             if (!*ours && !*fields[1 + i])
@@ -838,6 +1332,10 @@ static const struct {
     { "pcap/ppp_example.pcap", 20, NULL },
     { "pcap/ppp_many-protocols.pcap", 10, NULL },
     { "netmon/MS-CCROD_Example1_Win2016_X64_Win10_X64_Domain.cap", 2, NULL },
+    { "netmon/MS-ADOD_Example1_4_Win2016_X64_Win2016_X64_Domain_UnjoiningADomainMember.cap", 60, "NBT" },
+    { "netmon/MS-ADOD_Example2_4_Win2016_X64_Win2016_X64_Domain_ChangeAUserAccountsPassword.cap", 40, "NBT" },
+    { "netmon/MS-AUTHSOD_Example3-1_Win2016_X64_Win2016_X64_Domain.cap", 30, "NBT" },
+    { "netmon/MS-WSUSOD_Example1_W2K16_X64_W2K16_X64_Domain.cap", 30, "NBT" },
     { "netmon/MS-RMSOD_Example2_Win2016_X64_Win10_X64_Domain_v-yvrich.cap", 1, "IP6" },
     { "netmon/MS-RMSOD_Example4_Win2016_X64_Win10_X64_Domain_v-yvrich.cap", 1, "IP6" },
 };
@@ -855,6 +1353,9 @@ static void t_captures_vs_tshark(void **state)
         skip();
     }
     size_t diffs = 0;
+    for (size_t i = 0; i < NORACLE; i++)
+        if (oracle[i].via && !nmx_protocol_find(oracle[i].via))
+            printf("# %s not compared: %s is not registered\n", oracle[i].tshark, oracle[i].via);
     for (size_t i = 0; i < sizeof oracle_files / sizeof oracle_files[0]; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, oracle_files[i].file);
@@ -888,6 +1389,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_tls_alert_and_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(t_tls_malformed_hello, setup, teardown),
         cmocka_unit_test_setup_teardown(t_tls_ports, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_smb_negotiate, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_smb_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_smb_andx, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_smb_create_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_smb2_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_smb2_compound, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_smb2_transform, setup, teardown),
         cmocka_unit_test_setup_teardown(t_captures_vs_tshark, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
