@@ -1171,6 +1171,76 @@ static void t_smb2_transform(void **state)
     assert_int_equal(layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
 }
 
+/* ---- random damage -------------------------------------------------------- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 16);
+}
+
+/* Every instance's text and bit lines of the last dissection (what an
+ * expert may ask for), and the statuses in range. */
+static void touch_everything(void)
+{
+    PROPERTYTABLE *pt = nmx_dissect_properties(D);
+    for (unsigned i = 0; i < nmx_dissect_nlayers(D); i++) {
+        const nmx_layer *l = nmx_dissect_layer(D, i);
+        assert_true(l->status <= NMX_LAYER_MALFORMED);
+    }
+    if (!pt)
+        return;
+    for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++) {
+        const PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
+        char b[300];
+        nmx_dissect_text(D, pi, b, sizeof b);
+        nmx_dissect_text(D, pi, b, 7); /* a short buffer: cut, terminated */
+        assert_true(strlen(b) < 7);
+        for (unsigned k = 0; k < nmx_dissect_nbits(D, pi); k++)
+            nmx_dissect_bit_text(D, pi, k, b, sizeof b);
+    }
+}
+
+/* Base messages damaged at random (bytes changed, lengths cut), each run
+ * in both modes from an exact-size copy: a sanitizer build sees any read
+ * outside it. */
+static void t_random_damage(void **state)
+{
+    (void)state;
+    bb msgs[8];
+    const nmx_protocol *protos[8];
+    size_t nm = 0;
+    memset(msgs, 0, sizeof msgs);
+    bb_bytes(&msgs[nm], http_req, sizeof http_req - 1), protos[nm++] = &nmx_proto_http;
+    bb_bytes(&msgs[nm], http_resp, sizeof http_resp - 1), protos[nm++] = &nmx_proto_http;
+    client_hello(&msgs[nm], "fuzz.example"), protos[nm++] = &nmx_proto_tls;
+    andx_chain(&msgs[nm]), protos[nm++] = &nmx_proto_smb;
+    compound(&msgs[nm]), protos[nm++] = &nmx_proto_smb2;
+    smb_header(&msgs[nm], 0x72, 0, 0x18, 0xC853);
+    bb_u8(&msgs[nm], 0), bb_le16(&msgs[nm], 12), bb_u8(&msgs[nm], 2);
+    bb_bytes(&msgs[nm], "NT LM 0.12", 11), protos[nm++] = &nmx_proto_smb;
+    for (size_t m = 0; m < nm; m++) {
+        for (unsigned it = 0; it < 3000; it++) {
+            bb x = msgs[m];
+            unsigned nchg = 1 + rnd() % 4;
+            for (unsigned k = 0; k < nchg; k++) {
+                uint32_t at = rnd() % (uint32_t)x.n;
+                /* lengths and counts live in small values: favour them */
+                x.b[at] = (uint8_t)(rnd() % 3 == 0 ? rnd() % 8 : rnd() % 3 == 0 ? 0xFF : rnd());
+            }
+            uint32_t cap = rnd() % 4 == 0 ? rnd() % (uint32_t)(x.n + 1) : (uint32_t)x.n;
+            for (int attach = 0; attach < 2; attach++) {
+                run_from(protos[m], x.b, cap, (uint32_t)x.n, attach ? NMX_DIS_ATTACH : 0);
+                touch_everything();
+            }
+        }
+    }
+}
+
 /* ---- the shared captures against tshark -------------------------------- */
 
 static const char *captures_dir(void)
@@ -1396,6 +1466,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_smb2_header, setup, teardown),
         cmocka_unit_test_setup_teardown(t_smb2_compound, setup, teardown),
         cmocka_unit_test_setup_teardown(t_smb2_transform, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_random_damage, setup, teardown),
         cmocka_unit_test_setup_teardown(t_captures_vs_tshark, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
