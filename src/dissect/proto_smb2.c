@@ -67,6 +67,10 @@ static LABELED_BIT smb2_flag_bits[] = {
     { 1, NMX_STR("Synchronous command"), NMX_STR("Asynchronous command") },
     { 2, NMX_STR("Not a related operation"), NMX_STR("Related operation (compounded)") },
     { 3, NMX_STR("Not signed"), NMX_STR("Signed") },
+    /* SMB2_FLAGS_PRIORITY_MASK (3.1.1): a 3-bit priority value */
+    { 4, NMX_STR("Priority value bit 0 clear"), NMX_STR("Priority value bit 0 set") },
+    { 5, NMX_STR("Priority value bit 1 clear"), NMX_STR("Priority value bit 1 set") },
+    { 6, NMX_STR("Priority value bit 2 clear"), NMX_STR("Priority value bit 2 set") },
     { 28, NMX_STR("Not a DFS operation"), NMX_STR("DFS operation") },
     { 29, NMX_STR("Not a replay"), NMX_STR("Replay operation") },
 };

@@ -254,8 +254,8 @@ static void hello(nmx_dis *d, nmx_rd *r, uint8_t type, uint32_t b, uint32_t e, u
         o += ml;
     } else {
         NEED(o, 3);
-        nmx_dis_attach(d, TLS_CS, o, 2);
-        nmx_dis_attach(d, TLS_COMP, o + 2, 1);
+        nmx_dis_attach_lvl(d, TLS_CS, o, 2, 2); /* the one chosen */
+        nmx_dis_attach_lvl(d, TLS_COMP, o + 2, 1, 2);
         o += 3;
     }
     if (o == e)

@@ -1410,6 +1410,145 @@ static const struct {
     { "netmon/MS-RMSOD_Example4_Win2016_X64_Win10_X64_Domain_v-yvrich.cap", 1, "IP6" },
 };
 
+/* ---- golden texts of real frames ------------------------------------------- */
+
+/* The detail lines of the first layer `proto` of frame `fno` (1-based) of
+ * a shared capture, as `nmexpert dissect` prints them; NULL when the
+ * capture is absent. */
+static const char *detail(const char *file, unsigned long fno, const char *proto)
+{
+    static char out[1 << 15];
+    const char *dir = captures_dir();
+    if (!dir)
+        return NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    nmx_capture *cap = NULL;
+    assert_int_equal(nmx_capture_open(path, 0, &cap, NULL), NMX_OK);
+    nmx_frame fr;
+    assert_int_equal(nmx_capture_frame(cap, fno - 1, &fr), NMX_OK);
+    run_frame(fr.data, fr.caplen);
+    nmx_capture_close(cap);
+    const nmx_layer *l = layer(proto, 0);
+    assert_non_null(l);
+    size_t at = 0;
+    PROPERTYTABLE *pt = nmx_dissect_properties(D);
+    for (uint32_t i = 0; i < l->ninst; i++) {
+        const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + i];
+        char t[1024];
+        nmx_dissect_text(D, pi, t, sizeof t);
+        at += (size_t)snprintf(out + at, sizeof out - at, "%*s%s: %s\n", 4 * pi->Level, "", proto, t);
+    }
+    return out;
+}
+
+static void assert_golden(const char *got, const char *want)
+{
+    if (strcmp(got, want) == 0)
+        return;
+    /* Print the first differing line of each. */
+    const char *g = got, *w = want;
+    while (*g && *g == *w)
+        g++, w++;
+    while (g > got && g[-1] != '\n')
+        g--, w--;
+    fail_msg("golden text differs:\n  got:  %.*s\n  want: %.*s", (int)strcspn(g, "\n"), g,
+             (int)strcspn(w, "\n"), w);
+}
+
+static void t_golden(void **state)
+{
+    (void)state;
+    if (!captures_dir()) {
+        printf("SKIP: ../shared/captures not found\n");
+        skip();
+    }
+    /* IIS400's Network Monitor lines show the same shapes:
+     * "HTTP: Response to Client; HTTP/1.1; Status Code = 400 - Bad Request",
+     * "HTTP: Status Code = Bad Request", "HTTP: Reason =Bad Request",
+     * "HTTP: Content-Length =44", "HTTP: Data: Number of data bytes ...". */
+    assert_golden(detail("pcap/ppp_three_http_streams.pcap", 13, "HTTP"),
+        "HTTP: Response to Client; HTTP/1.1; Status Code = 200 - OK\n"
+        "    HTTP: Protocol Version =HTTP/1.1\n"
+        "    HTTP: Status Code = OK\n"
+        "    HTTP: Reason =OK\n"
+        "    HTTP: Date =Tue, 26 Feb 2013 22:02:37 GMT\n"
+        "    HTTP: P3P =policyref=\"http://info.yahoo.com/w3c/p3p.xml\", CP=\"CAO DSP COR CUR ADM "
+        "DEV TAI PSA PSD IVAi IVDi CONi TELo OTPi OUR DELi SAMi OTRi UNRi PUBi IND PHY ONL UNI PUR "
+        "FIN COM NAV INT DEM CNT STA POL HEA PRE LOC GOV\"\n"
+        "    HTTP: Cache-Control =no-cache, no-store, private\n"
+        "    HTTP: Pragma =no-cache\n"
+        "    HTTP: Content-Length =43\n"
+        "    HTTP: Connection =close\n"
+        "    HTTP: Content-Type =image/gif\n"
+        "    HTTP: Data: Number of data bytes remaining = 43 (0x002B)\n");
+    assert_golden(detail("pcap/ppp_three_http_streams.pcap", 9, "HTTP"),
+        "HTTP: GET Request from Client\n"
+        "    HTTP: Request Method =GET\n"
+        "    HTTP: Uniform Resource Identifier =/\n"
+        "    HTTP: Protocol Version =HTTP/1.1\n"
+        "    HTTP: User-Agent =Mozilla/5.0 (Macintosh; Intel Mac OS X 10_7_3) AppleWebKit/534.55.3 "
+        "(KHTML, like Gecko) Version/5.1.3 Safari/534.53.10\n"
+        "    HTTP: Accept =text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\n"
+        "    HTTP: Referer =http://www.bowlsbybruno.com/\n"
+        "    HTTP: Cookie =BX=6l0vgh18iqc6k&b=3&s=a5\n"
+        "    HTTP: Connection =Keep-Alive\n"
+        "    HTTP: Accept-Encoding =gzip\n"
+        "    HTTP: Accept-Language =en,*\n"
+        "    HTTP: Host =www.bowlsbybruno.com\n");
+    assert_golden(detail("pcap/ppp_tls.pcap", 2, "TLS"),
+        "TLS: Handshake: Server Hello, Certificate, Server Hello Done\n"
+        "    TLS: Content Type = Handshake\n"
+        "    TLS: Record Version = TLS 1.0\n"
+        "    TLS: Record Length = 53 (0x35)\n"
+        "        TLS: Handshake Type = Server Hello\n"
+        "        TLS: Handshake Length = 49 (0x31)\n"
+        "        TLS: Server Version = TLS 1.0\n"
+        "        TLS: Random = 50 83 9c 9f e3 bf 7e 91 75 dc e3 71 6a db 1b e4 c8 16 9f 24 f7 c4 "
+        "a0 12 2c b4 5f df b5 2f d7 76\n"
+        "        TLS: Session ID Length = 0 (0x0)\n"
+        "        TLS: Cipher Suite = 0x0005\n"
+        "        TLS: Compression Method = 0 (0x0)\n"
+        "        TLS: Extensions Length = 9 (0x9)\n"
+        "            TLS: Extension Type = renegotiation_info\n"
+        "            TLS: Extension Length = 1 (0x1)\n"
+        "            TLS: Extension Data = 00\n"
+        "            TLS: Extension Type = session_ticket\n"
+        "            TLS: Extension Length = 0 (0x0)\n"
+        "    TLS: Content Type = Handshake\n"
+        "    TLS: Record Version = TLS 1.0\n"
+        "    TLS: Record Length = 758 (0x2F6)\n"
+        "        TLS: Handshake Type = Certificate\n"
+        "        TLS: Handshake Length = 754 (0x2F2)\n"
+        "        TLS: Handshake Data: Number of data bytes remaining = 754 (0x02F2)\n"
+        "    TLS: Content Type = Handshake\n"
+        "    TLS: Record Version = TLS 1.0\n"
+        "    TLS: Record Length = 4 (0x4)\n"
+        "        TLS: Handshake Type = Server Hello Done\n"
+        "        TLS: Handshake Length = 0 (0x0)\n");
+    if (!nmx_protocol_find("NBT")) {
+        printf("# NBT is not registered: no golden SMB2 frame\n");
+        return;
+    }
+    assert_golden(detail("netmon/MS-ADOD_Example1_4_Win2016_X64_Win2016_X64_Domain_UnjoiningADomainMember.cap",
+                         14, "SMB2"),
+        "SMB2: R TREE_CONNECT, Status = STATUS_SUCCESS\n"
+        "    SMB2: Protocol Id = 0xFE534D42\n"
+        "    SMB2: Structure Size = 64 (0x40)\n"
+        "    SMB2: Credit Charge = 1 (0x1)\n"
+        "    SMB2: Status = STATUS_SUCCESS\n"
+        "    SMB2: Command = TREE_CONNECT\n"
+        "    SMB2: Credits = 1 (0x1)\n"
+        "    SMB2: Flags = 25 (0x19)\n"
+        "    SMB2: Next Command = 0 (0x0)\n"
+        "    SMB2: Message Id = 3 (0x3)\n"
+        "    SMB2: Process Id = 0x0000FEFF\n"
+        "    SMB2: Tree Id = 0x00000001\n"
+        "    SMB2: Session Id = 0x000018000400003D\n"
+        "    SMB2: Signature = b7 79 e9 97 52 6d 09 a8 8d 09 b5 d2 66 bb 7a 7b\n"
+        "    SMB2: Data: Number of data bytes remaining = 16 (0x0010)\n");
+}
+
 static void t_captures_vs_tshark(void **state)
 {
     (void)state;
@@ -1467,6 +1606,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_smb2_compound, setup, teardown),
         cmocka_unit_test_setup_teardown(t_smb2_transform, setup, teardown),
         cmocka_unit_test_setup_teardown(t_random_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_golden, setup, teardown),
         cmocka_unit_test_setup_teardown(t_captures_vs_tshark, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
