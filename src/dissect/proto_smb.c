@@ -4,7 +4,7 @@
  * specification: [MS-CIFS] 2.2.3.1 (SMB header), 2.2.3.2 (parameter and
  * data blocks), 2.2.4 (commands: AndX chaining 2.2.4.x, NEGOTIATE
  * 2.2.4.52, TREE_CONNECT_ANDX 2.2.4.55, NT_CREATE_ANDX 2.2.4.64, CLOSE
- * 2.2.4.5), 2.2.2.4 (SMB error classes and codes); [MS-SMB] 2.2.3.1
+ * 2.2.4.5, TRANSACTION 2.2.4.33), 2.2.2.4 (SMB error classes and codes); [MS-SMB] 2.2.3.1
  * (the Flags2 bits it adds); [MS-ERREF] 2.3 (NTSTATUS layout and names).
  *
  * Brought here by: NBT (session messages on TCP 139/445, datagrams on
@@ -47,7 +47,8 @@
  * parameters", "Next offset". Summaries as Network Monitor's: "C negotiate,
  * Dialect = NT LM 0.12", "R negotiate, Dialect # = 7", "C session setup &
  * X, and C tree connect & X, Share = \\SERVER\IPC$", "R NT create & X, FID
- * = 0x800", "C close file, FID = 0x800", "R NT transact - NT error,
+ * = 0x800", "C close file, FID = 0x800", "C transact, File =
+ * \MAILSLOT\BROWSE", "R NT transact - NT error,
  * System, Success, Code = (268) STATUS_NOTIFY_ENUM_DIR"; a DOS error as
  * " - Server Error, Code = 2242".
  */
@@ -171,7 +172,7 @@ static nmx_propdef smb_props[] = { SMB_PROPS(NMX_PROP_DEF) };
 #define SMB_FLAGS2_UNICODE 0x8000u
 
 enum {
-    CMD_CLOSE = 0x04, CMD_LOCKING_ANDX = 0x24, CMD_OPEN_ANDX = 0x2D, CMD_READ_ANDX = 0x2E,
+    CMD_CLOSE = 0x04, CMD_TRANSACT = 0x25, CMD_LOCKING_ANDX = 0x24, CMD_OPEN_ANDX = 0x2D, CMD_READ_ANDX = 0x2E,
     CMD_WRITE_ANDX = 0x2F, CMD_NEGOTIATE = 0x72, CMD_SESSION_SETUP_ANDX = 0x73,
     CMD_LOGOFF_ANDX = 0x74, CMD_TREE_CONNECT_ANDX = 0x75, CMD_NT_CREATE_ANDX = 0xA2,
     CMD_NONE = 0xFF,
@@ -262,6 +263,12 @@ static void command_fields(nmx_dis *d, nmx_rd *r, uint8_t cmd, bool reply, uint8
             smb_string(d, r, SMB_FILE, b, bend, unicode, true);
         else if (reply && wc >= 4 && nmx_dis_attach(d, SMB_FID, w + 5, 2))
             nmx_dis_set_aux(d, 1, w + 5);
+        return;
+    case CMD_TRANSACT:
+        /* request: 14 words + SetupCount setup words; bytes: Name
+         * (\MAILSLOT\BROWSE, \PIPE\...) first ([MS-CIFS] 2.2.4.33.1). */
+        if (!reply && wc >= 14)
+            smb_string(d, r, SMB_FILE, b, bend, unicode, true);
         return;
     case CMD_CLOSE:
         if (!reply && wc >= 1 && nmx_dis_attach(d, SMB_FID, w, 2))

@@ -995,6 +995,19 @@ static void t_smb_create_close(void **state)
     bb_le16(&c, 0);
     run(&nmx_proto_smb, c.b, (uint32_t)c.n);
     assert_string_equal(ptext("SMB", "Summary"), "C close file, FID = 0x800");
+    /* A mailslot transaction (the browser's announcements): its name. */
+    bb t = { .n = 0 };
+    smb_header(&t, 0x25, 0, 0x00, 0x0000);
+    bb_u8(&t, 17);
+    bb_fill(&t, 0, 34);
+    size_t tbc = bb_le16(&t, 0);
+    bb_bytes(&t, "\\MAILSLOT\\BROWSE", 17);
+    bb_fill(&t, 0x41, 8);
+    t.b[tbc] = (uint8_t)(t.n - tbc - 2);
+    run(&nmx_proto_smb, t.b, (uint32_t)t.n);
+    assert_int_equal(lay("SMB", 0)->status, NMX_LAYER_OK);
+    assert_string_equal(ptext("SMB", "Summary"), "C transact, File = \\MAILSLOT\\BROWSE");
+    assert_string_equal(ptext("SMB", "File name"), "File name = \\MAILSLOT\\BROWSE");
     /* Unknown command */
     c.b[4] = 0x99;
     run(&nmx_proto_smb, c.b, (uint32_t)c.n);
