@@ -29,6 +29,7 @@ struct nmx_dissector {
     const uint8_t *frame;
     uint32_t caplen, wirelen;
     const nmx_frame *fr;
+    nmx_frame test_frame;   /* the frame record of nmx__dissect_from() */
     int64_t prev_ts_ns;
     bool attach;
     /* layers */
@@ -336,7 +337,9 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     d->pt->PropertyInstTable[i].nPropertyInstIndex = (WORD)l->first_inst;
 }
 
-nmx_err nmx_dissect(nmx_dissector *d, const nmx_frame *fr, int64_t prev_ts_ns, unsigned flags)
+/* Runs protocol `p` over the frame `fr` and everything it hands off to. */
+static nmx_err dissect_run(nmx_dissector *d, const nmx_frame *fr, int64_t prev_ts_ns,
+                           unsigned flags, const nmx_protocol *p)
 {
     if (!d || !fr || (!fr->data && fr->caplen))
         return NMX_EINVAL;
@@ -355,7 +358,7 @@ nmx_err nmx_dissect(nmx_dissector *d, const nmx_frame *fr, int64_t prev_ts_ns, u
     ex_reset(d);
 
     nmx_span s = { 0, d->caplen, d->wirelen };
-    run_layer(d, &nmx_proto_frame, s);
+    run_layer(d, p, s);
     while (d->next && d->nlayers < NMX_DIS_MAX_LAYERS)
         run_layer(d, d->next, d->next_span);
 
@@ -366,6 +369,24 @@ nmx_err nmx_dissect(nmx_dissector *d, const nmx_frame *fr, int64_t prev_ts_ns, u
     d->pt->lpFirstPropertyInst = d->attach ? d->inst : NULL;
     d->pt->nPropertyInstTables = (BYTE)d->nlayers;
     return NMX_OK;
+}
+
+nmx_err nmx_dissect(nmx_dissector *d, const nmx_frame *fr, int64_t prev_ts_ns, unsigned flags)
+{
+    return dissect_run(d, fr, prev_ts_ns, flags, &nmx_proto_frame);
+}
+
+nmx_err nmx__dissect_from(nmx_dissector *d, const nmx_protocol *p, const uint8_t *bytes,
+                          uint32_t caplen, uint32_t wirelen, unsigned flags)
+{
+    if (!d || !p)
+        return NMX_EINVAL;
+    memset(&d->test_frame, 0, sizeof d->test_frame);
+    d->test_frame.data = bytes;
+    d->test_frame.caplen = caplen;
+    d->test_frame.wirelen = wirelen;
+    d->test_frame.linktype = NMX_LINKTYPE_NONE;
+    return dissect_run(d, &d->test_frame, 0, flags, p);
 }
 
 unsigned nmx_dissect_nlayers(const nmx_dissector *d)

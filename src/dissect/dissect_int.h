@@ -216,6 +216,14 @@ void nmx__handoff_build(void);
 /* The definition and index of an HPROPERTY, or NULL when it is none. */
 const nmx_propdef *nmx__propdef(uintptr_t h, const nmx_protocol **proto, unsigned *index);
 
+/* For unit tests of one protocol: dissects `caplen` bytes at `bytes` (of
+ * `wirelen` on the wire) as protocol `p` from offset 0, with no FRAME or
+ * link layer before it, then whatever `p` hands off to. The layers and
+ * instances read as after nmx_dissect(); the frame record FRAME would see is
+ * a zeroed one with NMX_LINKTYPE_NONE. Same failures as nmx_dissect(). */
+nmx_err nmx__dissect_from(nmx_dissector *d, const nmx_protocol *p, const uint8_t *bytes,
+                          uint32_t caplen, uint32_t wirelen, unsigned flags);
+
 /* The FRAME layer's view of the frame being dissected (proto_frame.c). */
 const nmx_frame *nmx__dis_frame_rec(const nmx_dis *d, int64_t *prev_ts_ns);
 
@@ -248,7 +256,7 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
 /* Applications. */
 #define NMX_PROTOCOLS_APP(X) NMX_PROTOCOLS_APP1(X) NMX_PROTOCOLS_APP2(X)
 #define NMX_PROTOCOLS_APP1(X) X(dns) X(dhcp) X(nbt)
-#define NMX_PROTOCOLS_APP2(X)
+#define NMX_PROTOCOLS_APP2(X) X(http) X(tls) X(smb) X(smb2)
 
 /* Records of capture files that are not network frames. */
 #define NMX_PROTOCOLS_FILE(X) \
