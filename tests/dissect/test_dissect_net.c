@@ -236,7 +236,7 @@ static void frame_ext(pkt *p)
     put_ip6(p, "2001:db8:0:1::53");
     /* Fragment: next 17, offset 0, M 0, identification */
     put8(p, 17), put8(p, 0), put16(p, 0), put32(p, 0xCAFEF00D);
-    udp(p, 53, 40000, 12);
+    udp(p, 9, 40000, 12);
     put32(p, 0xDEADBEEF);
     set16(p, pl, p->n - start);
 }
@@ -250,7 +250,7 @@ static void frame_icmp_err(pkt *p)
     ip4(p, 20 + 8 + 28, 1, "192.0.2.1", "192.0.2.99");
     put8(p, 3), put8(p, 3), put16(p, 0x1111), put32(p, 0);
     ip4(p, 128, 17, "192.0.2.99", "192.0.2.1");
-    udp(p, 40000, 53, 108);
+    udp(p, 40000, 9, 108);
 }
 
 /* Ethernet, IPv6, ICMPv6 Neighbor Solicitation with a Source Link-Layer
@@ -276,7 +276,7 @@ static void frame_icmp6_err(pkt *p)
     ip6(p, 8 + 48, 58, 64, "2001:db8::53", "2001:db8::1");
     put8(p, 1), put8(p, 4), put16(p, 0x3333), put32(p, 0);
     ip6(p, 100, 17, 64, "2001:db8::1", "2001:db8::53");
-    udp(p, 40000, 53, 100);
+    udp(p, 40000, 9, 100);
 }
 
 /* Ethernet, IPv4, ICMP Echo Request id 1 seq 5, 16 bytes of data. */
@@ -368,7 +368,7 @@ static void test_ip6_extension_headers(void **state)
     /* UDP starts after 40 + 8 + 8 + 24 + 8 bytes of headers. */
     assert_int_equal(L(3)->offset, 14 + 88);
     assert_int_equal(L(3)->length, 12);
-    assert_text(3, "Source Port", "Source Port = DNS");
+    assert_text(3, "Source Port", "Source Port = 0x0009");
 
     /* Recognising only finds the same layers. */
     run(&G, G.n, 1, 0);
@@ -581,7 +581,7 @@ static void test_icmp_error_quotes_ip(void **state)
     assert_int_equal(L(4)->caplen, 28);
     assert_int_equal(L(4)->length, 128);
     assert_text(4, "Source Address", "Source Address = 192.0.2.99");
-    assert_text(5, "Destination Port", "Destination Port = DNS");
+    assert_text(5, "Destination Port", "Destination Port = 0x0009");
 
     /* Quoting TCP: its first 8 bytes only, so the quoted TCP is cut. */
     G.b[14 + 28 + 9] = 6;
@@ -622,7 +622,7 @@ static void test_icmp_extension(void **state)
     ip4(p, 20 + 8 + 128 + 4 + 8, 1, "192.0.2.1", "192.0.2.99");
     put8(p, 11), put8(p, 0), put16(p, 0), put8(p, 0), put8(p, 32), put16(p, 0);
     ip4(p, 128, 17, "192.0.2.99", "192.0.2.1");
-    udp(p, 40000, 53, 108);
+    udp(p, 40000, 9, 108);
     zeros(p, 100);
     put8(p, 0x20), put8(p, 0), put16(p, 0xABCD);
     put16(p, 8), put8(p, 1), put8(p, 1), put32(p, 0x00001234);
