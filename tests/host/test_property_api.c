@@ -138,7 +138,7 @@ static DWORD word_of(const PROPERTYINST *pi)
     assert_int_equal(pi->DataLength, 2);
     WORD w;
     memcpy(&w, pi->lpByte, 2);
-    return (pi->IFlags & IFLAG_SWAPPED) ? XCHG(w) : w;
+    return (pi->IFlags & IFLAG_SWAPPED) ? (DWORD)(WORD)XCHG(w) : w;
 }
 
 /* ---- lookups ------------------------------------------------------------ */
