@@ -666,6 +666,72 @@ static void t_bad_handles(void **s)
     free(fx);
 }
 
+/* ---- steady state: no allocation per frame ----------------------------------- */
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__has_feature)
+#define COUNT_ALLOCS 1
+/* Every malloc, calloc and realloc of the process is counted (glibc's own
+ * entry points do the work). */
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t a, size_t b);
+extern void *__libc_realloc(void *p, size_t n);
+static _Atomic unsigned long nallocs;
+void *malloc(size_t n)
+{
+    nallocs++;
+    return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+    nallocs++;
+    return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+    nallocs++;
+    return __libc_realloc(p, n);
+}
+#endif
+
+static void t_no_allocation_per_frame(void **s)
+{
+    (void)s;
+#ifndef COUNT_ALLOCS
+    printf("SKIP: allocation counting needs glibc's allocator (not under a sanitizer)\n");
+    skip();
+#else
+    struct fixture *fx = fx_open();
+    HPROPERTY dport = prop("TCP", "Destination Port"), ttl = prop("IP", "Time to Live");
+    HFILTER h = CreateFilter();
+    add(h, FILTERACTION_PROPERTY, dport, NULL);
+    add(h, FILTERACTION_PROPERTYEXIST, 0, NULL);
+    add(h, FILTERACTION_PROTOCOLEXIST, 0, GetProtocolFromName("UDP"));
+    add(h, FILTERACTION_OR, 0, NULL);
+    EXPERTFRAMEDESCRIPTOR d;
+    char buf[128];
+    unsigned long before = 0;
+    DWORD n = INVALID_FRAME_NUMBER, seen = 0;
+    while (ExpertGetFrame(fx->key, GET_FRAME_NEXT_FORWARD, FLAGS_ATTACH_PROPERTIES, n, h, &d) ==
+           NMERR_SUCCESS) {
+        n = d.FrameNumber;
+        LPPROPERTYINST pi = NULL;
+        while (FindPropertyInstanceRestart(d.hFrame, dport, &pi, TRUE))
+            assert_non_null(GetPropertyText(d.hFrame, pi, buf, sizeof buf));
+        assert_non_null(FindPropertyInstance(d.hFrame, ttl));
+        assert_non_null(GetFrameRecognizeData(d.hFrame));
+        ADDRESS a;
+        assert_int_equal(GetFrameSourceAddress(d.hFrame, &a, ADDRESS_TYPE_FIND_HIGHEST, 0),
+                         NMERR_SUCCESS);
+        if (++seen == 3) /* warmed up: the dissector has its memory */
+            before = nallocs;
+    }
+    assert_true(seen > 20);
+    assert_int_equal(nallocs - before, 0);
+    DestroyFilter(h);
+    fx_close(fx);
+#endif
+}
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 static void t_helpers(void **s)
@@ -868,6 +934,7 @@ int main(void)
         cmocka_unit_test(t_filters),
         cmocka_unit_test(t_malformed_filters),
         cmocka_unit_test(t_bad_handles),
+        cmocka_unit_test(t_no_allocation_per_frame),
         cmocka_unit_test(t_helpers),
         cmocka_unit_test(t_portcount_generated),
         cmocka_unit_test(t_portcount_vs_tshark),
