@@ -138,6 +138,21 @@ static bool fctx_enter(struct fctx *x, HFRAME h, bool dissect, bool attach, DWOR
     return true;
 }
 
+/* The dissection of x's frame that owns pi: x->d, or the other one (the
+ * thread's dissector may hold the same frame, made before the session's
+ * ExpertGetFrame reached it). NULL when neither does. */
+static nmx_dissector *owner_of(const struct fctx *x, const PROPERTYINST *pi)
+{
+    if (nmx_dissect_owns(x->d, pi))
+        return x->d;
+    pthread_once(&tl_once, tl_init);
+    struct tl_dis *t = pthread_getspecific(tl_key);
+    if (t && t->d != x->d && t->c == x->c && t->n == x->n && same_frame(&t->fr, &x->fr) &&
+        nmx_dissect_owns(t->d, pi))
+        return t->d;
+    return NULL;
+}
+
 /* ---- recognised protocols ----------------------------------------------- */
 
 LPRECOGNIZEDATATABLE WINAPI GetFrameRecognizeData(HFRAME hFrame)
@@ -265,8 +280,8 @@ LPSTR WINAPI GetPropertyText(HFRAME hFrame, LPPROPERTYINST lpPI, LPSTR szBuffer,
     DWORD e;
     if (!fctx_enter(&x, hFrame, true, true, &e))
         return NULL;
-    size_t need = nmx_dissect_owns(x.d, lpPI) ? nmx_dissect_text(x.d, lpPI, szBuffer, BufferSize)
-                                              : 0;
+    nmx_dissector *o = owner_of(&x, lpPI);
+    size_t need = o ? nmx_dissect_text(o, lpPI, szBuffer, BufferSize) : 0;
     fctx_leave(&x);
     return need ? szBuffer : NULL;
 }
@@ -320,7 +335,8 @@ LPPROPERTYINST WINAPI FindPropertyInstanceRestart(HFRAME hFrame, HPROPERTY hProp
         return NULL;
     bool bad = false;
     LPPROPERTYINST from = lpRestartKey ? *lpRestartKey : NULL;
-    LPPROPERTYINST r = find_inst(x.d, hProperty, from, DirForward != FALSE, &bad);
+    nmx_dissector *d = from ? owner_of(&x, from) : x.d;
+    LPPROPERTYINST r = d ? find_inst(d, hProperty, from, DirForward != FALSE, &bad) : NULL;
     /* K1: the key follows the instance returned; at the end it stays on
      * the last one, so further calls keep returning NULL. */
     if (r && lpRestartKey)

@@ -303,6 +303,22 @@ static void t_other_frame(void **s)
     assert_non_null(GetPropertyText(other, theirs, buf, sizeof buf));
     /* An instance of another frame is refused for this one. */
     assert_null(GetPropertyText(d.hFrame, theirs, buf, sizeof buf));
+    /* Instances found before the session fetched the frame stay usable
+     * with it: the thread's dissection of the same frame still owns them. */
+    LPPROPERTYINST early = FindPropertyInstance(GetFrame(fx->hcap, 7), dport);
+    assert_non_null(early);
+    assert_int_equal(ExpertGetFrame(fx->key, GET_SPECIFIED_FRAME, FLAGS_ATTACH_PROPERTIES, 7, NULL,
+                                     &d),
+                     NMERR_SUCCESS);
+    assert_ptr_not_equal(FindPropertyInstance(d.hFrame, dport), early);
+    assert_non_null(GetPropertyText(d.hFrame, early, buf, sizeof buf));
+    assert_non_null(strstr(buf, "Destination Port"));
+    LPPROPERTYINST ek = early;
+    assert_null(FindPropertyInstanceRestart(d.hFrame, dport, &ek, TRUE)); /* only one */
+    assert_ptr_equal(ek, early);
+    assert_int_equal(ExpertGetFrame(fx->key, GET_SPECIFIED_FRAME, FLAGS_ATTACH_PROPERTIES, 2, NULL,
+                                     &d),
+                     NMERR_SUCCESS);
     /* Unbound thread: still works, from the thread's dissector. */
     nmx_session_bind_thread(NULL);
     assert_int_equal(word_of(FindPropertyInstance(d.hFrame, dport)), dports[2]);
