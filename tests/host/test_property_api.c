@@ -600,6 +600,102 @@ static void t_malformed_filters(void **s)
     fx_close(fx);
 }
 
+/* Backward scans honour display filters too. */
+static void t_filter_backward(void **s)
+{
+    (void)s;
+    struct fixture *fx = fx_open();
+    HFILTER h = CreateFilter();
+    add(h, FILTERACTION_PROTOCOLEXIST, 0, GetProtocolFromName("UDP"));
+    EXPERTFRAMEDESCRIPTOR d;
+    DWORD n = INVALID_FRAME_NUMBER;
+    uint64_t set = 0;
+    uint32_t last = NFRAMES;
+    while (ExpertGetFrame(fx->key, GET_FRAME_NEXT_BACKWARD, FLAGS_ATTACH_PROPERTIES, n, h, &d) ==
+           NMERR_SUCCESS) {
+        assert_true(d.FrameNumber < last);
+        last = n = d.FrameNumber;
+        set |= UINT64_C(1) << n;
+        assert_non_null(FindPropertyInstance(d.hFrame, prop("UDP", "Source Port")));
+    }
+    assert_int_equal(set, want_set(is_udp));
+    DestroyFilter(h);
+    fx_close(fx);
+}
+
+/* Sessions on threads of their own (thread isolation runs experts so), all
+ * on one capture, each with its filter and its dissector. */
+static HCAPTURE shared_hcap;
+
+static void *session_thread(void *arg)
+{
+    (void)arg;
+    nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "parallel",
+                            .capture = shared_hcap, .focus_frame = INVALID_FRAME_NUMBER};
+    nmx_key key;
+    if (nmx_session_open(&c, &key) != NMX_OK)
+        return (void *)1;
+    nmx_session_bind_thread(key);
+    HPROPERTY dport = GetProperty(GetProtocolFromName("TCP"), "Destination Port");
+    uintptr_t bad = 0;
+    for (int round = 0; round < 30; round++) {
+        HFILTER h = CreateFilter();
+        FILTEROBJECT o;
+        memset(&o, 0, sizeof o);
+        o.Action = FILTERACTION_PROPERTYEXIST;
+        o.hProperty = dport;
+        FilterAddObject(h, &o);
+        EXPERTFRAMEDESCRIPTOR d;
+        DWORD n = INVALID_FRAME_NUMBER;
+        uint32_t count[3] = {0, 0, 0};
+        while (ExpertGetFrame(key, GET_FRAME_NEXT_FORWARD, FLAGS_ATTACH_PROPERTIES, n, h, &d) ==
+               NMERR_SUCCESS) {
+            n = d.FrameNumber;
+            LPPROPERTYINST pi = NULL;
+            while (FindPropertyInstanceRestart(d.hFrame, dport, &pi, TRUE)) {
+                WORD w;
+                memcpy(&w, pi->lpByte, 2);
+                w = (WORD)XCHG(w);
+                for (int k = 0; k < 3; k++)
+                    count[k] += w == dports[k];
+            }
+            /* another frame, through the thread's own dissector */
+            bad += FindPropertyInstance(GetFrame(shared_hcap, 1), dport) != NULL;
+        }
+        for (int k = 0; k < 3; k++) {
+            uint32_t want = 0;
+            for (uint32_t i = 0; i < NFRAMES; i++)
+                want += kind(i) == K_TCP && i % 3 == (uint32_t)k;
+            bad += count[k] != want;
+        }
+        if (round % 2)
+            DestroyFilter(h); /* the others go with the session */
+    }
+    nmx_session_close(key, NULL);
+    nmx_session_bind_thread(NULL);
+    return (void *)bad;
+}
+
+static void t_parallel_sessions(void **s)
+{
+    (void)s;
+    size_t len;
+    uint8_t *buf = make_capture(&len);
+    nmx_capture *cap;
+    assert_int_equal(nmx_capture_open_memory(buf, len, "generated", 0, &cap, NULL), NMX_OK);
+    assert_int_equal(nmx_hcapture_wrap(cap, true, &shared_hcap), NMX_OK);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, session_thread, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        assert_int_equal((uintptr_t)r, 0);
+    }
+    nmx_hcapture_close(shared_hcap);
+    free(buf);
+}
+
 /* ---- handles: garbage, stale, foreign ------------------------------------ */
 
 static uint64_t rnd_state = 0x9E3779B97F4A7C15ull;
@@ -936,6 +1032,97 @@ static void t_portcount_vs_tshark(void **s)
     }
 }
 
+static void fmt_addr(const ADDRESS *a, char *out, size_t n)
+{
+    if (a->Type == ADDRESS_TYPE_IP)
+        snprintf(out, n, "%u.%u.%u.%u", a->IPAddress[0], a->IPAddress[1], a->IPAddress[2],
+                 a->IPAddress[3]);
+    else
+        snprintf(out, n, "%02x:%02x:%02x:%02x:%02x:%02x", a->MACAddress[0], a->MACAddress[1],
+                 a->MACAddress[2], a->MACAddress[3], a->MACAddress[4], a->MACAddress[5]);
+}
+
+/* The address functions, frame by frame, against tshark's first eth and ip
+ * addresses (the same captures as above: Ethernet and IPv4 only). */
+static void t_addresses_vs_tshark(void **s)
+{
+    (void)s;
+    const char *dir = getenv("NMX_SHARED_CAPTURES");
+    DIR *probe = dir ? opendir(dir) : NULL;
+    if (!probe) {
+        printf("SKIP: ../shared/captures not found\n");
+        skip();
+    }
+    closedir(probe);
+    if (system("tshark --version >/dev/null 2>&1") != 0) {
+        printf("SKIP: tshark not installed\n");
+        skip();
+    }
+    static const char *const files[] = {"pcap/ppp_one_tcp_stream.pcap",
+                                        "pcap/ppp_tcp-reassembly.pcap", "pcap/td_ssh.pcap",
+                                        "pcap/ppp_DnsPackets.pcap"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[1024], cmd[1200];
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        nmx_capture *cap;
+        HCAPTURE hcap;
+        nmx_diag dg;
+        if (nmx_capture_open(path, 0, &cap, &dg) != NMX_OK) {
+            printf("SKIP: %s: %s\n", path, dg.msg);
+            continue;
+        }
+        assert_int_equal(nmx_hcapture_wrap(cap, true, &hcap), NMX_OK);
+        snprintf(cmd, sizeof cmd,
+                 "tshark -r '%s' -T fields -E occurrence=f -e eth.src -e eth.dst -e ip.src "
+                 "-e ip.dst 2>/dev/null",
+                 path);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        char line[512];
+        DWORD i = 0, checked = 0;
+        while (fgets(line, sizeof line, p)) {
+            char want[4][64] = {"", "", "", ""};
+            char *q = line;
+            for (int k = 0; k < 4; k++) {
+                size_t m = strcspn(q, "\t\n");
+                snprintf(want[k], sizeof want[k], "%.*s", (int)m, q);
+                q += m + (q[m] == '\t');
+            }
+            HFRAME hf = GetFrame(hcap, i);
+            assert_non_null(hf);
+            const DWORD types[4] = {ADDRESS_TYPE_ETHERNET, ADDRESS_TYPE_ETHERNET, ADDRESS_TYPE_IP,
+                                    ADDRESS_TYPE_IP};
+            for (int k = 0; k < 4; k++) {
+                ADDRESS a;
+                char got[64] = "";
+                DWORD rc = k % 2 == 0 ? GetFrameSourceAddress(hf, &a, types[k], 0)
+                                      : GetFrameDestAddress(hf, &a, types[k], 0);
+                if (rc == NMERR_SUCCESS)
+                    fmt_addr(&a, got, sizeof got);
+                if (strcmp(got, want[k]) != 0)
+                    fail_msg("%s frame %u field %d: got '%s', tshark '%s'", files[f], i + 1, k, got,
+                             want[k]);
+                if (rc == NMERR_SUCCESS) {
+                    assert_true(k % 2 == 0 ? CompareFrameSourceAddress(hf, &a)
+                                           : CompareFrameDestAddress(hf, &a));
+                    checked++;
+                }
+            }
+            /* FIND_HIGHEST: IP when tshark has one, else the MAC address. */
+            ADDRESS hi;
+            char got[64] = "";
+            if (GetFrameSourceAddress(hf, &hi, ADDRESS_TYPE_FIND_HIGHEST, 0) == NMERR_SUCCESS)
+                fmt_addr(&hi, got, sizeof got);
+            assert_string_equal(got, want[2][0] ? want[2] : want[0]);
+            i++;
+        }
+        assert_int_equal(pclose(p), 0);
+        assert_int_equal(i, GetCaptureTotalFrames(hcap));
+        printf("  %s: %u addresses of %u frames agree with tshark\n", files[f], checked, i);
+        nmx_hcapture_close(hcap);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -949,11 +1136,14 @@ int main(void)
         cmocka_unit_test(t_find_next_previous),
         cmocka_unit_test(t_filters),
         cmocka_unit_test(t_malformed_filters),
+        cmocka_unit_test(t_filter_backward),
+        cmocka_unit_test(t_parallel_sessions),
         cmocka_unit_test(t_bad_handles),
         cmocka_unit_test(t_no_allocation_per_frame),
         cmocka_unit_test(t_helpers),
         cmocka_unit_test(t_portcount_generated),
         cmocka_unit_test(t_portcount_vs_tshark),
+        cmocka_unit_test(t_addresses_vs_tshark),
     };
     return cmocka_run_group_tests_name("property API", tests, NULL, NULL);
 }
