@@ -600,6 +600,46 @@ static void t_malformed_filters(void **s)
     fx_close(fx);
 }
 
+/* The rest of the filter API. */
+static void t_filter_misc(void **s)
+{
+    (void)s;
+    struct fixture *fx = fx_open();
+    HFILTER h = CreateFilter();
+    add(h, FILTERACTION_PROTOCOLEXIST, 0, GetProtocolFromName("UDP"));
+    assert_int_equal(FilterFindFrame(h, fx->hcap, INVALID_FRAME_NUMBER, NULL, NULL, 0, TRUE), 1);
+    assert_int_equal(FilterFindFrame(h, fx->hcap, 1, NULL, NULL, 0, TRUE), 6);
+    assert_int_equal(FilterFindFrame(h, fx->hcap, 6, NULL, NULL, 0, FALSE), 1);
+    assert_int_equal(FilterFindFrame(h, fx->hcap, INVALID_FRAME_NUMBER, NULL, NULL, 0, FALSE),
+                     56);
+    assert_int_equal(FilterFindFrame(h, fx->hcap, 56, NULL, NULL, 0, TRUE), FILTER_NO_MORE_FRAMES);
+    assert_int_equal(FilterFindFrame(h, (HCAPTURE)(uintptr_t)9, 0, NULL, NULL, 0, TRUE),
+                     FILTER_NO_MORE_FRAMES);
+    assert_int_equal(BhGetLastError(), NMERR_INVALID_HCAPTURE);
+    /* A filter nothing passes. */
+    HFILTER none = CreateFilter();
+    add(none, FILTERACTION_PROTOCOLEXIST, 0, GetProtocolFromName("FRAME"));
+    add(none, FILTERACTION_NOT, 0, NULL);
+    assert_int_equal(FilterFindFrame(none, fx->hcap, INVALID_FRAME_NUMBER, NULL, NULL, 0, TRUE),
+                     FILTER_NO_MORE_FRAMES);
+    /* Current filter, parser filters, instance filters. */
+    SetCurrentFilter(h);
+    assert_ptr_equal(GetCurrentFilter(), h);
+    SetCurrentFilter((HFILTER)(uintptr_t)0x4242);
+    assert_null(GetCurrentFilter());
+    SetCurrentFilter(h);
+    DestroyFilter(h);
+    assert_null(GetCurrentFilter()); /* not handed back once destroyed */
+    assert_int_equal(EnableParserFilter(none, NULL), NMERR_NOT_SUPPORTED);
+    assert_int_equal(DisableParserFilter((HFILTER)(uintptr_t)3, NULL), NMERR_INVALID_HFILTER);
+    LPPROPERTYINST key = NULL;
+    assert_null(FilterFindPropertyInstance(GetFrame(fx->hcap, 0), none, fx->hcap, none, &key, NULL,
+                                           NULL, 0, TRUE));
+    assert_int_equal(BhGetLastError(), NMERR_NOT_SUPPORTED);
+    DestroyFilter(none);
+    fx_close(fx);
+}
+
 /* Backward scans honour display filters too. */
 static void t_filter_backward(void **s)
 {
@@ -1137,6 +1177,7 @@ int main(void)
         cmocka_unit_test(t_filters),
         cmocka_unit_test(t_malformed_filters),
         cmocka_unit_test(t_filter_backward),
+        cmocka_unit_test(t_filter_misc),
         cmocka_unit_test(t_parallel_sessions),
         cmocka_unit_test(t_bad_handles),
         cmocka_unit_test(t_no_allocation_per_frame),
