@@ -14,7 +14,9 @@
  * frame through d.pFrame->MacFrame. scan-filter: the filter (nmx_filter_bpf)
  * is the session's display filter (.ui_filter) and the calls pass
  * FLAGS_DEFER_TO_UI_FILTER; with HFILTER=1 in the environment it is passed as
- * hFilter instead. The clock starts before anything is opened (filter
+ * hFilter instead. With ATTACH=1 in the environment every call also asks
+ * for FLAGS_ATTACH_PROPERTIES (the parsers run over every frame returned and
+ * fill the property table). The clock starts before anything is opened (filter
  * compilation, open and indexing are included) and stops after the session
  * and the capture are closed.
  *
@@ -209,6 +211,9 @@ int main(int argc, char **argv)
         HEXPERTKEY hk = (HEXPERTKEY)key;
         HFILTER hfilter = as_hfilter ? (HFILTER)(void *)filt : NULL;
         DWORD flags = (expr && !as_hfilter) ? FLAGS_DEFER_TO_UI_FILTER : 0;
+        const char *attach = getenv("ATTACH");
+        if (attach && strcmp(attach, "1") == 0)
+            flags |= FLAGS_ATTACH_PROPERTIES;
         EXPERTFRAMEDESCRIPTOR d;
         DWORD n = (DWORD)-1, rc;
         while ((rc = ExpertGetFrame(hk, GET_FRAME_NEXT_FORWARD, flags, n, hfilter, &d)) ==

@@ -81,6 +81,15 @@ NMX_API nmx_err nmx_session_status(nmx_key key, nmx_status *st, uint64_t *events
 /* The heap behind a key (valid until the session closes), or NULL. */
 NMX_API nmx_heap *nmx_session_heap(nmx_key key);
 
+/* The calling thread acts for `key` (NULL: for no session). The Network
+ * Monitor functions that take no expert key attribute their objects to it:
+ * CreateFilter's filters belong to it (freed when it ends, refused by
+ * other sessions), and the frame functions (FindPropertyInstance, ...)
+ * reuse its dissection of the last frame ExpertGetFrame returned. The run
+ * functions bind the thread that runs an expert; a host calling the
+ * functions itself may bind its own thread. */
+NMX_API void nmx_session_bind_thread(nmx_key key);
+
 /* Hands a live block of the session over to the host: the returned pointer
  * (which may differ from `block`) survives nmx_session_close() and is freed
  * with nmx_host_free(). Used for the configuration Configure returns. */

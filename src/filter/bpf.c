@@ -10,84 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nmexpert/filter.h"
+#include "filter/filter_int.h"
 
-#define MAX_PROGS 16 /* link types cached per filter */
-
-struct prog {
+struct nmx__bpf_prog {
     uint32_t linktype;
     bool ok;                   /* false: the expression cannot apply */
     struct bpf_program bpf;
 };
 
-struct nmx_filter {
-    char *expr;
-    pthread_mutex_t lock;      /* guards the program cache */
-    size_t nprogs;
-    struct prog progs[MAX_PROGS];
-};
-
-/* ---- registry of live filters -------------------------------------- */
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static const nmx_filter **reg;
-static size_t reg_len, reg_cap;
-
-static bool reg_add(const nmx_filter *f)
-{
-    pthread_mutex_lock(&reg_lock);
-    if (reg_len == reg_cap) {
-        size_t nc = reg_cap ? reg_cap * 2 : 16;
-        const nmx_filter **r = realloc(reg, nc * sizeof *r);
-        if (!r) {
-            pthread_mutex_unlock(&reg_lock);
-            return false;
-        }
-        reg = r;
-        reg_cap = nc;
-    }
-    reg[reg_len++] = f;
-    pthread_mutex_unlock(&reg_lock);
-    return true;
-}
-
-static void reg_del(const nmx_filter *f)
-{
-    pthread_mutex_lock(&reg_lock);
-    for (size_t i = 0; i < reg_len; i++)
-        if (reg[i] == f) {
-            reg[i] = reg[--reg_len];
-            break;
-        }
-    pthread_mutex_unlock(&reg_lock);
-}
-
-bool nmx_filter_valid(const void *p)
-{
-    bool found = false;
-    pthread_mutex_lock(&reg_lock);
-    for (size_t i = 0; i < reg_len && !found; i++)
-        found = reg[i] == p;
-    pthread_mutex_unlock(&reg_lock);
-    return found;
-}
-
 /* pcap_compile is not thread-safe in older libpcap: serialise it. */
 static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Keep both locks consistent across fork (process isolation forks). */
+/* Keep the lock consistent across fork (process isolation forks). */
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&compile_lock);
-    pthread_mutex_lock(&reg_lock);
 }
 static void fork_release(void)
 {
-    pthread_mutex_unlock(&reg_lock);
     pthread_mutex_unlock(&compile_lock);
 }
 static void fork_child(void)
 {
-    pthread_mutex_init(&reg_lock, NULL);
     pthread_mutex_init(&compile_lock, NULL);
 }
 __attribute__((constructor)) static void filter_atfork(void)
@@ -132,49 +76,62 @@ nmx_err nmx_filter_bpf(const char *expr, nmx_filter **out, nmx_diag *diag)
         return nmx_diag_set(diag, NMX_EINVAL, UINT64_MAX, 0, 0, "filter: no expression");
     *out = NULL;
     nmx_filter *f = calloc(1, sizeof *f);
-    if (!f || !(f->expr = strdup(expr))) {
+    if (f) {
+        f->kind = NMX__FILTER_BPF;
+        f->expr = strdup(expr);
+        f->progs = calloc(NMX__BPF_MAX_PROGS, sizeof *f->progs);
+    }
+    if (!f || !f->expr || !f->progs) {
+        if (f) {
+            free(f->expr);
+            free(f->progs);
+        }
         free(f);
         return nmx_diag_set(diag, NMX_ENOMEM, UINT64_MAX, 0, 0, "filter: out of memory");
     }
     pthread_mutex_init(&f->lock, NULL);
     char err[PCAP_ERRBUF_SIZE + 64];
-    struct prog *pr = &f->progs[0];
+    struct nmx__bpf_prog *pr = &f->progs[0];
     pr->linktype = 1; /* LINKTYPE_ETHERNET */
     if (!compile_for(expr, 1, &pr->bpf, err, sizeof err)) {
         nmx_diag_set(diag, NMX_EINVAL, UINT64_MAX, 0, 0, "filter '%s': %s", expr, err);
-        free(f->expr);
+        nmx__bpf_release(f);
+        pthread_mutex_destroy(&f->lock);
         free(f);
         return NMX_EINVAL;
     }
     pr->ok = true;
     f->nprogs = 1;
-    if (!reg_add(f)) {
-        nmx_filter_free(f);
+    if (!nmx__filter_register(f)) {
+        nmx__bpf_release(f);
+        pthread_mutex_destroy(&f->lock);
+        free(f);
         return nmx_diag_set(diag, NMX_ENOMEM, UINT64_MAX, 0, 0, "filter: out of memory");
     }
     *out = f;
     return NMX_OK;
 }
 
-void nmx_filter_free(nmx_filter *f)
+void nmx__bpf_release(nmx_filter *f)
 {
-    if (!f)
-        return;
-    reg_del(f);
     for (size_t i = 0; i < f->nprogs; i++)
         if (f->progs[i].ok)
             pcap_freecode(&f->progs[i].bpf);
-    pthread_mutex_destroy(&f->lock);
+    f->nprogs = 0;
+    free(f->progs);
+    f->progs = NULL;
     free(f->expr);
-    free(f);
+    f->expr = NULL;
 }
 
-const char *nmx_filter_text(const nmx_filter *f)
+/* A copy for nmx_filter_dup: compiled again from the text. */
+nmx_filter *nmx__bpf_dup(const nmx_filter *f)
 {
-    return f ? f->expr : "";
+    nmx_filter *c;
+    return nmx_filter_bpf(f->expr, &c, NULL) == NMX_OK ? c : NULL;
 }
 
-static const struct prog *prog_for(nmx_filter *f, uint32_t linktype)
+static const struct nmx__bpf_prog *prog_for(nmx_filter *f, uint32_t linktype)
 {
     /* The first entry is written once at creation; later ones under the
      * lock, published by nprogs. Lookups of cached types take the lock too:
@@ -182,12 +139,12 @@ static const struct prog *prog_for(nmx_filter *f, uint32_t linktype)
     if (f->progs[0].linktype == linktype)
         return &f->progs[0];
     pthread_mutex_lock(&f->lock);
-    const struct prog *found = NULL;
+    const struct nmx__bpf_prog *found = NULL;
     for (size_t i = 1; i < f->nprogs; i++)
         if (f->progs[i].linktype == linktype)
             found = &f->progs[i];
-    if (!found && f->nprogs < MAX_PROGS) {
-        struct prog *pr = &f->progs[f->nprogs];
+    if (!found && f->nprogs < NMX__BPF_MAX_PROGS) {
+        struct nmx__bpf_prog *pr = &f->progs[f->nprogs];
         pr->linktype = linktype;
         pr->ok = compile_for(f->expr, linktype, &pr->bpf, NULL, 0);
         f->nprogs++;
@@ -197,11 +154,11 @@ static const struct prog *prog_for(nmx_filter *f, uint32_t linktype)
     return found;
 }
 
-bool nmx_filter_match(nmx_filter *f, const nmx_frame *fr)
+bool nmx__bpf_match(nmx_filter *f, const nmx_frame *fr)
 {
-    if (!f || !fr || fr->linktype == NMX_LINKTYPE_NONE)
+    if (fr->linktype == NMX_LINKTYPE_NONE)
         return false;
-    const struct prog *pr = prog_for(f, fr->linktype);
+    const struct nmx__bpf_prog *pr = prog_for(f, fr->linktype);
     if (!pr || !pr->ok)
         return false;
     struct pcap_pkthdr h;

@@ -67,6 +67,7 @@ static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t 
     }
     EXPERTSTARTUPINFO si;
     ExpertGetStartupInfo(key, &si);
+    nmx_session_bind_thread(key);
     BOOL v = conf(key, &cfg, &si, 0, NULL);
     a.returned = 1;
     a.value = v != 0;

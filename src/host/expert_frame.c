@@ -15,23 +15,82 @@
  *  filtered scans).
  *
  * FLAGS_DEFER_TO_UI_FILTER applies the session's display filter first, then
- * hFilter. The descriptor's pointers stay valid until the next ExpertGetFrame
- * of the same session; hFrame stays valid for the whole session (F4).
- * Properties (FLAGS_ATTACH_PROPERTIES) need the protocol parsers: until they
- * exist the frame comes back with lpPropertyTable NULL, and the host says so
- * once per session.
+ * hFilter. hFilter is a display filter of this session (CreateFilter) or a
+ * BPF filter (nmx_filter_bpf); a filter of another session, a destroyed one
+ * or garbage is NMERR_INVALID_HFILTER, and a display filter whose stack is
+ * malformed fails the call with the NMERR_* of its check
+ * (NMERR_STACK_EMPTY, NMERR_FILTER_INVALID_EXPRESSION, ...).
+ *
+ * FLAGS_ATTACH_PROPERTIES runs the parsers over the returned frame and fills
+ * lpPropertyTable and lpRecognizeDataTable; without it both are NULL (the
+ * parsers cost time a raw scan does not need; GetFrameRecognizeData gives
+ * the recognised protocols of any frame on demand). A display filter makes
+ * the parsers run over every frame it examines, recognising only unless it
+ * tests properties. The tables live in the session's one dissector, reused
+ * from frame to frame without allocating: the descriptor's pointers stay
+ * valid until the next ExpertGetFrame of the same session; hFrame stays
+ * valid for the whole session (F4). docs/property-api.md.
  */
 #include "host/host.h"
 
 #define TERM_CHECK_EVERY 4096u
 
-static bool passes(struct nmx_session *s, const nmx_frame *fr, DWORD flags, nmx_filter *f)
+int64_t nmx__prev_ts(struct _CAPTURE *c, uint32_t n, const nmx_frame *fr)
 {
-    if ((flags & FLAGS_DEFER_TO_UI_FILTER) && s->ui_filter && !nmx_filter_match(s->ui_filter, fr))
-        return false;
-    if (f && !nmx_filter_match(f, fr))
-        return false;
-    return true;
+    nmx_frame p;
+    if (n > 0 && nmx_capture_frame(c->cap, n - 1, &p) == NMX_OK)
+        return p.ts_ns;
+    return fr->ts_ns;
+}
+
+nmx_dissector *nmx__session_dissect(struct nmx_session *s, struct _CAPTURE *c, uint32_t n,
+                                    const nmx_frame *fr, bool attach, DWORD *e)
+{
+    if (s->dis_cap == c && s->dis_frame == n && (s->dis_attached || !attach))
+        return s->dis;
+    if (!s->dis && !(s->dis = nmx_dissector_new())) {
+        *e = NMERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    s->dis_cap = NULL;
+    s->dis_fr = *fr; /* the dissection refers to it until the next one */
+    if (nmx_dissect(s->dis, &s->dis_fr, nmx__prev_ts(c, n, fr), attach ? NMX_DIS_ATTACH : 0) !=
+        NMX_OK) {
+        *e = NMERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    s->dis_cap = c;
+    s->dis_frame = n;
+    s->dis_attached = attach;
+    return s->dis;
+}
+
+/* 1: passes, 0: fails, -1: error (*rc). */
+static int pass_one(struct nmx_session *s, struct _CAPTURE *c, uint32_t n, const nmx_frame *fr,
+                    nmx_filter *f, DWORD *rc)
+{
+    unsigned needs = nmx_filter_needs(f);
+    nmx_dissector *d = NULL;
+    if (needs && !(d = nmx__session_dissect(s, c, n, fr, needs & NMX_FILTER_NEEDS_PROPERTIES, rc)))
+        return -1;
+    uint32_t e = NMERR_SUCCESS;
+    nmx_match m = nmx_filter_eval(f, d ? &s->dis_fr : fr, d, &e);
+    if (m == NMX_MATCH_ERROR) {
+        *rc = e;
+        return -1;
+    }
+    return m == NMX_MATCH;
+}
+
+static int passes(struct nmx_session *s, struct _CAPTURE *c, uint32_t n, const nmx_frame *fr,
+                  DWORD flags, nmx_filter *f, DWORD *rc)
+{
+    int r = 1;
+    if ((flags & FLAGS_DEFER_TO_UI_FILTER) && s->ui_filter)
+        r = pass_one(s, c, n, fr, s->ui_filter, rc);
+    if (r == 1 && f)
+        r = pass_one(s, c, n, fr, f, rc);
+    return r;
 }
 
 static bool terminating(HEXPERTKEY key)
@@ -52,7 +111,7 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
         rc = NMERR_INVALID_PARAMETER;
         goto out;
     }
-    if (f && !nmx_filter_valid(f)) {
+    if (f && (!nmx_filter_valid(f) || (nmx_filter_owner(f) && nmx_filter_owner(f) != s->key))) {
         rc = NMERR_INVALID_HFILTER;
         goto out;
     }
@@ -78,7 +137,10 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
             rc = NMERR_FRAME_NOT_FOUND;
             goto out;
         }
-        if (!passes(s, &fr, RequestFlags, f)) {
+        int p = passes(s, c, n, &fr, RequestFlags, f, &rc);
+        if (p < 0)
+            goto out;
+        if (!p) {
             rc = NMERR_FRAME_FAILED_FILTER;
             goto out;
         }
@@ -100,7 +162,10 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
                 continue;
             if (fwd)
                 nmx__prefetch_after(&fr, &s->pf_next);
-            if (passes(s, &fr, RequestFlags, f)) {
+            int p = passes(s, c, (uint32_t)i, &fr, RequestFlags, f, &rc);
+            if (p < 0)
+                goto out;
+            if (p) {
                 found = (uint32_t)i;
                 have = true;
                 break;
@@ -122,10 +187,12 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
     d->pFrame = rec;
     d->lpRecognizeDataTable = NULL;
     d->lpPropertyTable = NULL;
-    if ((RequestFlags & FLAGS_ATTACH_PROPERTIES) && !s->warned_properties) {
-        s->warned_properties = true;
-        nmx__log("properties requested (FLAGS_ATTACH_PROPERTIES) but no protocol parsers are "
-                 "available yet: frames come without a property table");
+    if (RequestFlags & FLAGS_ATTACH_PROPERTIES) {
+        nmx_dissector *dis = nmx__session_dissect(s, c, found, &fr, true, &rc);
+        if (!dis)
+            goto out;
+        d->lpRecognizeDataTable = nmx_dissect_recognized(dis);
+        d->lpPropertyTable = nmx_dissect_properties(dis);
     }
     rc = NMERR_SUCCESS;
 out:

@@ -7,6 +7,7 @@
 
 #include "netmon.h"
 #include "nmexpert/capture.h"
+#include "nmexpert/dissect.h"
 #include "nmexpert/filter.h"
 #include "nmexpert/session.h"
 
@@ -51,7 +52,14 @@ struct nmx_session {
     uint8_t *fbuf;            /* synthesised FRAME records (ExpertGetFrame) */
     size_t fbuf_cap;
     const uint8_t *pf_next;   /* prefetch cursor of forward scans          */
-    bool warned_properties;
+    /* The session's dissector (created at the first frame that needs the
+     * parsers, freed when the session ends) and the frame it holds: the
+     * tables of the last ExpertGetFrame stay valid until the next (F4). */
+    nmx_dissector *dis;
+    struct _CAPTURE *dis_cap;  /* NULL: holds nothing                 */
+    uint32_t dis_frame;
+    bool dis_attached;         /* properties attached                 */
+    nmx_frame dis_fr;          /* the frame record it was made from   */
     char name[64];
     nmx_event_fn on_event;
     void *event_ud;
@@ -67,6 +75,19 @@ struct nmx_session *nmx__session_enter(HEXPERTKEY key, DWORD *e);
 /* Same, but also for a session whose termination was requested. */
 struct nmx_session *nmx__session_enter_any(HEXPERTKEY key, DWORD *e, bool *terminating);
 void nmx__session_leave(struct nmx_session *s);
+/* Locks and returns the session the calling thread acts for
+ * (nmx_session_bind_thread), or NULL when there is none or it ended. */
+struct nmx_session *nmx__session_enter_bound(void);
+/* The token of the session the calling thread acts for (0: none). */
+uint64_t nmx__session_bound(void);
+
+/* Dissects frame n of c into the session's dissector (created on demand),
+ * unless it already holds it with at least the requested attachment.
+ * Returns the dissector or NULL (*e: NMERR_OUT_OF_MEMORY / _FRAME_NOT_FOUND). */
+nmx_dissector *nmx__session_dissect(struct nmx_session *s, struct _CAPTURE *c, uint32_t n,
+                                    const nmx_frame *fr, bool attach, DWORD *e);
+/* The time of the frame before n (FRAME's time delta), fr->ts_ns for the first. */
+int64_t nmx__prev_ts(struct _CAPTURE *c, uint32_t n, const nmx_frame *fr);
 /* Releases the session lock this thread holds, if any (fault recovery). */
 void nmx__session_unlock_held(void);
 

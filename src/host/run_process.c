@@ -270,6 +270,7 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
         m.u.log.text = text;
         send_msg(&m);
     }
+    nmx_session_bind_thread(child_key);
     BOOL v = run(child_key, config, &si, 0, NULL);
     if (dm) /* spec C1: before unloading (the process ends instead) */
         dm((HINSTANCE)dl, DLL_PROCESS_DETACH, NULL);

@@ -119,6 +119,7 @@ static void *expert_thread(void *arg)
     int sig = sigsetjmp(jb, 1);
     if (sig == 0) {
         tl_jmp = &jb;
+        nmx_session_bind_thread(t->key);
         BOOL v = t->run(t->key, t->config, &t->si, 0, NULL);
         tl_jmp = NULL;
         t->returned = true;

@@ -51,6 +51,30 @@ static nmx_heap *host(void)
 static __thread struct nmx_session *tl_held __attribute__((tls_model("initial-exec")));
 
 
+/* The session the calling thread acts for (nmx_session_bind_thread): the
+ * owner of the display filters CreateFilter makes, and the home of the
+ * dissections behind the frame functions that take no key. */
+static __thread uint64_t tl_bound __attribute__((tls_model("initial-exec")));
+
+void nmx_session_bind_thread(nmx_key key)
+{
+    tl_bound = key_token(key);
+}
+
+uint64_t nmx__session_bound(void)
+{
+    return tl_bound;
+}
+
+struct nmx_session *nmx__session_enter_bound(void)
+{
+    if (!tl_bound)
+        return NULL;
+    DWORD e;
+    bool term;
+    return nmx__session_enter_any((HEXPERTKEY)(uintptr_t)tl_bound, &e, &term);
+}
+
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nmx_session *pool_free;
 
@@ -165,7 +189,7 @@ nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key)
     s->key = nmx_heap_token(h);
     s->hcap = hc;
     s->ui_filter = cfg ? cfg->ui_filter : NULL;
-    s->warned_properties = false;
+    s->dis_cap = NULL;
     snprintf(s->name, sizeof s->name, "%s", hcfg.name);
     s->on_event = cfg ? cfg->on_event : NULL;
     s->event_ud = cfg ? cfg->event_ud : NULL;
@@ -212,11 +236,19 @@ nmx_err nmx_session_close(nmx_key key, nmx_heap_report *report)
         }
         s->key = 0;
         s->hcap = NULL;
+        nmx_dissector_free(s->dis);
+        s->dis = NULL;
+        s->dis_cap = NULL;
         s->ui_filter = NULL;
         s->on_event = NULL;
         s->on_status = NULL;
         pthread_mutex_unlock(&s->lock);
     }
+    /* The display filters the session created die with it: a handle kept
+     * past the end is then unknown, never a dangling pointer. */
+    nmx_filter_free_owned(key_token(key));
+    if (tl_bound == key_token(key))
+        tl_bound = 0;
     nmx_err e = nmx_heap_destroy(h, report);
     if (s)
         session_put(s);

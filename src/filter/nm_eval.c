@@ -1,0 +1,126 @@
+/*
+ * Network Monitor display filters: the evaluator.
+ *
+ * Runs the checked postfix stack (nm_object.c) over one dissected frame.
+ * Truth values are tri-state (match, no match, error) and combine as in
+ * Kleene's logic: an operand that decides the result on its own decides it
+ * even when the other is an error (NO AND error = NO; YES OR error = YES);
+ * otherwise an error propagates. The stack lives on the C stack: matching
+ * allocates nothing.
+ */
+#include <string.h>
+
+#include "filter/filter_int.h"
+#include "filter/nm_filter.h"
+#include "netmon.h"
+
+struct opnd {
+    int8_t kind;     /* NMX__K_* */
+    int8_t truth;    /* nmx_match, for NMX__K_BOOL */
+    uintptr_t ref;   /* the property, for NMX__K_PROP */
+};
+
+static nmx_match prop_exists(nmx_dissector *d, uintptr_t h, uint32_t *nmerr)
+{
+    PROPERTYTABLE *pt = d ? nmx_dissect_properties(d) : NULL;
+    if (!pt) {
+        *nmerr = NMERR_NO_ATTACHED_PROPERTIES;
+        return NMX_MATCH_ERROR;
+    }
+    const PROPERTYINST *pi = pt->lpFirstPropertyInst;
+    for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++)
+        if (pi[i].lpPropertyInfo && pi[i].lpPropertyInfo->hProperty == h)
+            return NMX_MATCH;
+    return NMX_NO_MATCH;
+}
+
+static nmx_match proto_exists(nmx_dissector *d, uintptr_t h, uint32_t *nmerr)
+{
+    if (!d) {
+        *nmerr = NMERR_FRAME_NOT_RECOGNIZED;
+        return NMX_MATCH_ERROR;
+    }
+    unsigned n = nmx_dissect_nlayers(d);
+    for (unsigned i = 0; i < n; i++)
+        if ((uintptr_t)nmx_dissect_layer(d, i)->proto == h)
+            return NMX_MATCH;
+    return NMX_NO_MATCH;
+}
+
+static nmx_match kleene_and(nmx_match a, nmx_match b)
+{
+    if (a == NMX_NO_MATCH || b == NMX_NO_MATCH)
+        return NMX_NO_MATCH;
+    return a == NMX_MATCH_ERROR || b == NMX_MATCH_ERROR ? NMX_MATCH_ERROR : NMX_MATCH;
+}
+
+static nmx_match kleene_or(nmx_match a, nmx_match b)
+{
+    if (a == NMX_MATCH || b == NMX_MATCH)
+        return NMX_MATCH;
+    return a == NMX_MATCH_ERROR || b == NMX_MATCH_ERROR ? NMX_MATCH_ERROR : NMX_NO_MATCH;
+}
+
+nmx_match nmx__objects_eval(nmx_filter *f, nmx_dissector *d, uint32_t *nmerr)
+{
+    struct opnd st[NMX__FILTER_MAX_DEPTH];
+    uint32_t sp = 0;
+    uint32_t err = NMERR_SUCCESS; /* the first error met, reported with ERROR */
+    pthread_mutex_lock(&f->lock);
+    nmx__objects_compile(f);
+    if (f->compile_err) {
+        *nmerr = f->compile_err;
+        pthread_mutex_unlock(&f->lock);
+        return NMX_MATCH_ERROR;
+    }
+    for (uint32_t i = 0; i < f->nobjs; i++) {
+        const struct nmx__fobj *o = &f->objs[i];
+        nmx_match r = NMX_MATCH_ERROR;
+        uint32_t e = NMERR_SUCCESS;
+        switch (o->form) {
+        case NMX__F_PUSH_PROP:
+            st[sp].kind = NMX__K_PROP;
+            st[sp].ref = o->hprop;
+            sp++;
+            continue;
+        case NMX__F_EXIST_TOP:
+            r = prop_exists(d, st[--sp].ref, &e);
+            break;
+        case NMX__F_EXIST_OWN:
+            r = prop_exists(d, o->hprop, &e);
+            break;
+        case NMX__F_PROTO:
+            r = proto_exists(d, o->operand, &e);
+            break;
+        case NMX__F_NOT: {
+            nmx_match a = (nmx_match)st[--sp].truth;
+            r = a == NMX_MATCH_ERROR ? a : (a == NMX_MATCH ? NMX_NO_MATCH : NMX_MATCH);
+            break;
+        }
+        case NMX__F_BINARY: {
+            nmx_match b = (nmx_match)st[--sp].truth, a = (nmx_match)st[--sp].truth;
+            if (o->action == FILTERACTION_AND)
+                r = kleene_and(a, b);
+            else if (o->action == FILTERACTION_OR)
+                r = kleene_or(a, b);
+            else
+                r = a == NMX_MATCH_ERROR || b == NMX_MATCH_ERROR ? NMX_MATCH_ERROR
+                                                                 : (a != b ? NMX_MATCH : NMX_NO_MATCH);
+            break;
+        }
+        default: /* the check sets a form on every object */
+            e = NMERR_FILTER_INVALID_EXPRESSION;
+            break;
+        }
+        if (e && !err)
+            err = e;
+        st[sp].kind = NMX__K_BOOL;
+        st[sp].truth = (int8_t)r;
+        sp++;
+    }
+    pthread_mutex_unlock(&f->lock);
+    nmx_match res = sp ? (nmx_match)st[0].truth : NMX_MATCH; /* empty: every frame */
+    if (res == NMX_MATCH_ERROR)
+        *nmerr = err ? err : NMERR_FILTER_INVALID_EXPRESSION;
+    return res;
+}

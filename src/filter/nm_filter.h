@@ -1,0 +1,18 @@
+/* Shared by nm_object.c (the check) and nm_eval.c (the evaluator). */
+#ifndef NMX_FILTER_NM_FILTER_H
+#define NMX_FILTER_NM_FILTER_H
+
+/* Kinds of stack operands. */
+enum { NMX__K_BOOL = 1, NMX__K_PROP = 2 };
+
+/* How an object evaluates, decided by the check (struct nmx__fobj.form). */
+enum {
+    NMX__F_PUSH_PROP = 1, /* FILTERACTION_PROPERTY: push a property reference */
+    NMX__F_EXIST_TOP,     /* PROPERTYEXIST of the reference on the stack      */
+    NMX__F_EXIST_OWN,     /* PROPERTYEXIST of its own hProperty               */
+    NMX__F_PROTO,         /* PROTOCOLEXIST                                    */
+    NMX__F_NOT,
+    NMX__F_BINARY,        /* AND, OR, XOR                                     */
+};
+
+#endif
