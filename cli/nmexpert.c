@@ -500,6 +500,8 @@ static int dispatch(const char *cmd, int argc, char **argv)
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         if (argc == 0)
             return cli_usage(stdout);
+        if (wants_help(argc, argv))
+            return cli_command_usage("help", stdout);
         if (argc > 1 || argv[0][0] == '-')
             return cli_command_usage("help", stderr);
         if (cli_is_command(argv[0]))

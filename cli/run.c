@@ -225,7 +225,8 @@ int cli_configure(int argc, char **argv)
         return CLI_EXIT_FAILED;
     }
     if (!r.value || !r.config) {
-        fprintf(stderr, "nmexpert: %s: %s; configuration unchanged\n", ex.name, r.message);
+        fprintf(stderr, "nmexpert: %s: %s: the expert refused the configuration (see nmexpert "
+                        "help %s); configuration unchanged\n", ex.name, r.message, ex.file);
         free(r.config);
         return CLI_EXIT_FAILED;
     }
