@@ -100,7 +100,7 @@ static void excerpt(const char *s, size_t n, char *buf, size_t len)
             o += (size_t)snprintf(buf + o, len - o, "...");
             break;
         }
-        if (ch < 0x20 || ch == 0x7f)
+        if (ch < 0x20 || ch >= 0x7f) /* shown as \xNN: never raw bytes on a terminal */
             o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);
         else
             buf[o++] = (char)ch;

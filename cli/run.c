@@ -162,10 +162,8 @@ int cli_configure(int argc, char **argv)
     }
     char path[4096];
     cli_config_path(&ex, path, sizeof path);
-    cli_config stored;
-    int have = cli_config_load(path, false, &stored);
     if (reset) {
-        cli_config_free(&stored);
+        cli_config_free(&sets);
         if (unlink(path) != 0 && errno != ENOENT) {
             fprintf(stderr, "nmexpert: %s: %s\n", path, strerror(errno));
             return CLI_EXIT_FAILED;
@@ -173,6 +171,8 @@ int cli_configure(int argc, char **argv)
         printf("%s: stored configuration removed (defaults apply)\n", ex.name);
         return CLI_EXIT_OK;
     }
+    cli_config stored;
+    int have = cli_config_load(path, false, &stored);
     if (have < 0) {
         fprintf(stderr, "nmexpert: fix the file, or remove it with `nmexpert configure %s "
                         "--reset`\n",
