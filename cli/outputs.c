@@ -154,6 +154,15 @@ bool cli_out_begin(cli_out *o, const char *path, bool need_force, bool force)
     }
     struct stat st;
     snprintf(o->dest, sizeof o->dest, "%s", path);
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        /* a device or a FIFO, also behind a link (/dev/stdout): in place */
+        if (access(path, W_OK) != 0) {
+            fprintf(stderr, "nmexpert: %s: %s\n", path, strerror(errno));
+            return false;
+        }
+        o->in_place = true;
+        return true;
+    }
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         /* Write the file the link names, and keep the link. */
         char *real = realpath(path, NULL);
