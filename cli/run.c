@@ -813,7 +813,10 @@ int cli_run(int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto out;
     }
-    /* Outputs first: nothing is analysed when the results could not be kept. */
+    /* Outputs first: nothing is analysed when the results could not be kept.
+     * Until the runs start, a signal removes the temporary files and ends
+     * the process; from then on Ctrl-C stops the experts (on_sigint). */
+    cli_out_cleanup_on_signals();
     if ((rc = check_outputs(&ra, ra.caps, ra.ncap)) != CLI_EXIT_OK)
         goto out;
     /* experts */
