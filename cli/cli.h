@@ -2,6 +2,7 @@
 #ifndef NMX_CLI_H
 #define NMX_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /*
@@ -14,6 +15,9 @@
  *   5  an expert timed out
  *   6  an expert hit its memory limit
  *   4  an expert crashed or called exit()
+ *   8  an output could not be written (full disk, closed standard output,
+ *      unwritable path); a reader of the standard output that went away
+ *      (`| head`) is not an error
  *   130 interrupted (Ctrl-C)
  * and for every command: 2 usage error; other commands use 0, 1 (a file
  * could not be read or written) and 3.
@@ -27,10 +31,23 @@ enum {
     CLI_EXIT_TIMEOUT = 5,
     CLI_EXIT_MEMORY = 6,
     CLI_EXIT_TERMINATED = 7,
+    CLI_EXIT_OUTPUT = 8,
     CLI_EXIT_INTERRUPTED = 130
 };
 
 int cli_usage(FILE *out);
+/* The usage of one command (the general usage for an unknown one); returns
+ * 0 for stdout, 2 (usage error) for stderr. */
+int cli_command_usage(const char *cmd, FILE *out);
+bool cli_is_command(const char *cmd);
+/* `nmexpert help EXPERT`: what the expert does and its options. */
+int cli_help_expert(const char *spec);
+/* After a command: flushes the standard output and reports a write error
+ * (naming it and the system's reason) unless already reported or it is
+ * EPIPE (the reader went away: not an error). Returns the exit status. */
+int cli_stdout_finish(int rc, int error_code);
+/* Marks a standard-output error as reported (by a sink). */
+void cli_stdout_error_reported(void);
 int cli_list(int argc, char **argv);
 int cli_configure(int argc, char **argv);
 int cli_run(int argc, char **argv);

@@ -1,16 +1,22 @@
 /*
- * nmexpert: command-line front end.
+ * nmexpert: command-line front end (the commands are described by
+ * `nmexpert help` and in docs/nmexpert.1).
  *
+ *   nmexpert run [options] EXPERT... -- CAPTURE...   (run.c)
+ *   nmexpert list | configure | help EXPERT           (run.c, expert_help.c)
  *   nmexpert info FILE...              what a capture file holds
- *   nmexpert convert IN OUT [options]  rewrite a capture in another format
- *   nmexpert sample OUT [options]      write the synthetic sample capture
- *   nmexpert demo                      a misbehaving in-process expert
+ *   nmexpert convert [options] IN OUT  rewrite a capture in another format
+ *   nmexpert sample [options] OUT      write the synthetic sample capture
+ *   nmexpert selftest-memory           a misbehaving in-process expert
  *                                      session, and what the host catches
  *   nmexpert version
  *
  * Exit status: 0 success, 1 a file could not be read or written, 2 usage.
  */
 #include <inttypes.h>
+#include <pcap/pcap.h>
+#include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +27,9 @@
 #include "nmexpert/capture.h"
 #include "nmexpert/filter.h"
 #include "nmexpert/nmexpert.h"
+#include "args.h"
 #include "cli.h"
+#include "outputs.h"
 #include "sample.h"
 
 enum { EXIT_OK = CLI_EXIT_OK, EXIT_IO = 1, EXIT_USAGE = CLI_EXIT_USAGE };
@@ -29,29 +37,28 @@ enum { EXIT_OK = CLI_EXIT_OK, EXIT_IO = 1, EXIT_USAGE = CLI_EXIT_USAGE };
 int cli_usage(FILE *out)
 {
     fprintf(out,
-            "usage: nmexpert <command> [args]\n"
+            "usage: nmexpert <command> [options] [args]\n"
             "\n"
             "commands:\n"
-            "  run EXPERT... CAPTURE... [--filter BPF] [--isolation=process|thread]\n"
-            "      [--timeout S] [--memory-limit N[KMG]] [--misuse-limit N] [-j N] [--quiet]\n"
-            "      [--output table|jsonl|csv[:FILE]]... [--config FILE] [--set key=value]...\n"
-            "      [--frame N]        run experts over captures, contained\n"
-            "  list                   the experts found, with their registration\n"
-            "  configure EXPERT [--set key=value]... [--capture FILE]\n"
+            "  run [options] EXPERT... -- CAPTURE...\n"
+            "                         run experts over captures, each contained\n"
+            "  list [--long|--names]  the experts found, their registration and options\n"
+            "  help [COMMAND|EXPERT]  a command's usage, or an expert's options\n"
+            "  configure EXPERT [--set KEY=VALUE]... [--show|--reset]\n"
             "                         call the expert's Configure and store the result\n"
             "  info FILE...           format, link types, frames, bytes, times, comments\n"
-            "  dissect CAPTURE [--frame N | --frames A-B] [--format text|json]\n"
+            "  dissect [options] CAPTURE\n"
             "                         each frame through the parsers, as Network Monitor's\n"
             "                         detail pane showed it\n"
             "  properties [PROTOCOL]  the protocols and properties experts can look up\n"
-            "  convert IN OUT [--format pcap|pcap-ns|pcapng|netmon] [--filter BPF]\n"
-            "                         rewrite a capture (format from OUT's extension\n"
-            "                         unless given: .pcap, .pcapng, .cap)\n"
-            "  sample OUT [--frames N] [--seed S] [--format pcap|pcap-ns|pcapng|netmon]\n"
-            "                         write a synthetic office-traffic capture\n"
-            "  demo                   run a deliberately misbehaving expert session and\n"
-            "                         show what the host catches, frees and reports\n"
-            "  version                print the library version\n");
+            "  convert [options] IN OUT\n"
+            "                         rewrite a capture in another format\n"
+            "  sample [options] OUT   write a synthetic office-traffic capture\n"
+            "  selftest-memory        show what the host catches when an expert misuses\n"
+            "                         its memory (writes no file)\n"
+            "  version                the versions of nmexpert, libpcap and libseccomp\n"
+            "\n"
+            "`nmexpert COMMAND --help` describes a command; `man nmexpert` all of them.\n");
     return out == stderr ? EXIT_USAGE : EXIT_OK;
 }
 
@@ -87,10 +94,15 @@ static void buggy_expert_run(HEXPERTKEY k, HEXPERTKEY other)
     (void)table;
 }
 
-static int cmd_demo(void)
+static int cmd_selftest_memory(int argc, char **argv)
 {
+    (void)argv;
+    if (argc) {
+        fprintf(stderr, "nmexpert selftest-memory: takes no arguments\n");
+        return EXIT_USAGE;
+    }
     nmx_session_config cfg = {.version = NMX_SESSION_CONFIG_VERSION,
-                              .name = "demo expert (Run)",
+                              .name = "test expert (Run)",
                               .memory_limit = 64 << 20,
                               .heap_flags = NMX_HEAP_DEBUG | NMX_HEAP_CHECK_ON_DESTROY};
     nmx_key run, other;
@@ -157,13 +169,31 @@ static void print_warnings(const nmx_capture *cap)
 
 static int cmd_info(int argc, char **argv)
 {
-    if (argc < 1)
-        return cli_usage(stderr);
+    cli_args it;
+    cli_args_init(&it, "info", argc, argv);
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    int nfiles = 0;
+    bool is_opt;
+    const char *s;
+    if (!files)
+        return EXIT_IO;
+    while ((s = cli_args_next(&it, &is_opt))) {
+        if (is_opt) {
+            free(files);
+            return cli_args_unknown(&it);
+        }
+        files[nfiles++] = s;
+    }
+    if (!nfiles) {
+        free(files);
+        fprintf(stderr, "nmexpert info: no capture file given\n");
+        return cli_command_usage("info", stderr);
+    }
     int rc = EXIT_OK;
-    for (int a = 0; a < argc; a++) {
+    for (int a = 0; a < nfiles; a++) {
         nmx_capture *cap;
         nmx_diag d;
-        if (nmx_capture_open(argv[a], 0, &cap, &d) != NMX_OK) {
+        if (nmx_capture_open(files[a], 0, &cap, &d) != NMX_OK) {
             fprintf(stderr, "nmexpert: %s\n", d.msg);
             rc = EXIT_IO;
             continue;
@@ -185,7 +215,7 @@ static int cmd_info(int argc, char **argv)
             if (f.comment)
                 commented++;
         }
-        printf("%s:\n", argv[a]);
+        printf("%s:\n", files[a]);
         printf("  format:      %s\n", nmx_capture_format_name(cap));
         printf("  file size:   %" PRIu64 " bytes\n", nmx_capture_size(cap));
         uint32_t lts[32];
@@ -210,6 +240,7 @@ static int cmd_info(int argc, char **argv)
         printf("  commented frames: %zu\n", commented);
         nmx_capture_close(cap);
     }
+    free(files);
     return rc;
 }
 
@@ -235,67 +266,122 @@ static const char *format_from_name(const char *out)
                            : strcmp(dot, ".pcap") == 0 ? "pcap" : "pcapng";
 }
 
+/* Options shared by sample and convert. */
+struct write_opts {
+    const char *fmt, *filter;
+    bool force;
+    uint64_t frames, seed;
+    const char *operand[2];
+    int noperands;
+};
+
+static int parse_write_opts(const char *cmd, int argc, char **argv, int want_operands,
+                            struct write_opts *o)
+{
+    cli_args it;
+    cli_args_init(&it, cmd, argc, argv);
+    bool is_opt;
+    const char *s;
+    bool sample = strcmp(cmd, "sample") == 0;
+    while ((s = cli_args_next(&it, &is_opt))) {
+        if (!is_opt) {
+            if (o->noperands == want_operands) {
+                fprintf(stderr, "nmexpert %s: unexpected argument '%s'\n", cmd, s);
+                return cli_command_usage(cmd, stderr);
+            }
+            o->operand[o->noperands++] = s;
+            continue;
+        }
+        const char *v;
+        if (cli_is(it.opt, "--format", NULL)) {
+            if (!(v = cli_args_value(&it)))
+                return EXIT_USAGE;
+            o->fmt = v;
+        } else if (cli_is(it.opt, "--force", "-f")) {
+            if (!cli_args_flag(&it))
+                return EXIT_USAGE;
+            o->force = true;
+        } else if (!sample && cli_is(it.opt, "--filter", NULL)) {
+            if (!(v = cli_args_value(&it)))
+                return EXIT_USAGE;
+            o->filter = v;
+        } else if (sample && cli_is(it.opt, "--frames", NULL)) {
+            if (!(v = cli_args_value(&it)) ||
+                !cli_parse_u64("--frames", v, 1, 100000000u, &o->frames))
+                return EXIT_USAGE;
+        } else if (sample && cli_is(it.opt, "--seed", NULL)) {
+            if (!(v = cli_args_value(&it)) || !cli_parse_u64("--seed", v, 0, UINT64_MAX, &o->seed))
+                return EXIT_USAGE;
+        } else {
+            return cli_args_unknown(&it);
+        }
+    }
+    if (o->noperands != want_operands) {
+        fprintf(stderr, "nmexpert %s: %s\n", cmd,
+                want_operands == 1 ? "the output file is missing"
+                                   : "an input and an output file are needed");
+        return cli_command_usage(cmd, stderr);
+    }
+    return EXIT_OK;
+}
+
+static int check_format(const char *fmt, nmx_write_format *wf)
+{
+    if (parse_format(fmt, wf))
+        return EXIT_OK;
+    fprintf(stderr, "nmexpert: --format: '%s' is not accepted: pcap, pcap-ns, pcapng or netmon\n",
+            fmt);
+    return EXIT_USAGE;
+}
+
 static int cmd_sample(int argc, char **argv)
 {
-    const char *out = NULL, *fmt = NULL;
-    uint64_t frames = 3000, seed = 1;
-    for (int a = 0; a < argc; a++) {
-        if (strcmp(argv[a], "--format") == 0 && a + 1 < argc)
-            fmt = argv[++a];
-        else if (strcmp(argv[a], "--frames") == 0 && a + 1 < argc)
-            frames = strtoull(argv[++a], NULL, 10);
-        else if (strcmp(argv[a], "--seed") == 0 && a + 1 < argc)
-            seed = strtoull(argv[++a], NULL, 10);
-        else if (!out)
-            out = argv[a];
-        else
-            return cli_usage(stderr);
-    }
-    if (!out)
-        return cli_usage(stderr);
+    struct write_opts o = {.frames = 3000, .seed = 1};
+    int rc = parse_write_opts("sample", argc, argv, 1, &o);
+    if (rc != EXIT_OK)
+        return rc;
+    const char *out = o.operand[0];
     nmx_write_format wf;
-    if (!parse_format(fmt ? fmt : format_from_name(out), &wf)) {
-        fprintf(stderr, "nmexpert: unknown format '%s'\n", fmt);
-        return EXIT_USAGE;
-    }
+    if ((rc = check_format(o.fmt ? o.fmt : format_from_name(out), &wf)) != EXIT_OK)
+        return rc;
+    cli_out w;
+    if (!cli_out_begin(&w, out, true, o.force))
+        return EXIT_IO;
     nmx_diag d;
-    if (nmx_sample_write(out, wf, frames, seed, &d) != NMX_OK) {
-        fprintf(stderr, "nmexpert: %s\n", d.msg);
+    char msg[1024];
+    if (nmx_sample_write(cli_out_open_path(&w), wf, o.frames, o.seed, &d) != NMX_OK) {
+        fprintf(stderr, "nmexpert: %s\n", cli_out_message(&w, d.msg, msg, sizeof msg));
+        cli_out_discard(&w);
         return EXIT_IO;
     }
-    printf("%s: %llu frames of sample traffic\n", out, (unsigned long long)frames);
+    if (!cli_out_commit(&w))
+        return EXIT_IO;
+    printf("%s: %llu frames of sample traffic\n", out, (unsigned long long)o.frames);
     return EXIT_OK;
 }
 
 static int cmd_convert(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *fmt = NULL, *filter = NULL;
-    for (int a = 0; a < argc; a++) {
-        if (strcmp(argv[a], "--format") == 0 && a + 1 < argc)
-            fmt = argv[++a];
-        else if (strcmp(argv[a], "--filter") == 0 && a + 1 < argc)
-            filter = argv[++a];
-        else if (!in)
-            in = argv[a];
-        else if (!out)
-            out = argv[a];
-        else
-            return cli_usage(stderr);
-    }
-    if (!in || !out)
-        return cli_usage(stderr);
-    if (!fmt)
-        fmt = format_from_name(out);
+    struct write_opts o = {0};
+    int rc = parse_write_opts("convert", argc, argv, 2, &o);
+    if (rc != EXIT_OK)
+        return rc;
+    const char *in = o.operand[0], *out = o.operand[1];
+    const char *fmt = o.fmt ? o.fmt : format_from_name(out);
     nmx_write_format wf;
-    if (!parse_format(fmt, &wf)) {
-        fprintf(stderr, "nmexpert: unknown format '%s'\n", fmt);
-        return EXIT_USAGE;
-    }
+    if ((rc = check_format(fmt, &wf)) != EXIT_OK)
+        return rc;
     nmx_diag d;
     nmx_filter *flt = NULL;
-    if (filter && nmx_filter_bpf(filter, &flt, &d) != NMX_OK) {
+    if (o.filter && nmx_filter_bpf(o.filter, &flt, &d) != NMX_OK) {
         fprintf(stderr, "nmexpert: %s\n", d.msg);
         return EXIT_USAGE;
+    }
+    /* Nothing is opened for writing before this check. */
+    const char *inputs[1] = {in};
+    if (!cli_out_not_input(out, inputs, 1)) {
+        nmx_filter_free(flt);
+        return EXIT_IO;
     }
     nmx_capture *cap;
     if (nmx_capture_open(in, 0, &cap, &d) != NMX_OK) {
@@ -304,15 +390,21 @@ static int cmd_convert(int argc, char **argv)
         return EXIT_IO;
     }
     print_warnings(cap);
+    cli_out w;
+    if (!cli_out_begin(&w, out, true, o.force)) {
+        nmx_capture_close(cap);
+        nmx_filter_free(flt);
+        return EXIT_IO;
+    }
     uint64_t n = nmx_capture_frame_count(cap), written = 0, skipped = 0;
     uint32_t lt = 1;
     nmx_frame f;
     if (n && nmx_capture_frame(cap, 0, &f) == NMX_OK && f.linktype != NMX_LINKTYPE_NONE)
         lt = f.linktype;
-    nmx_writer *w;
-    int rc = EXIT_OK;
-    if (nmx_writer_open(out, wf, lt, 0, &w, &d) != NMX_OK) {
-        fprintf(stderr, "nmexpert: %s\n", d.msg);
+    nmx_writer *wr;
+    char msg[1024];
+    if (nmx_writer_open(cli_out_open_path(&w), wf, lt, 0, &wr, &d) != NMX_OK) {
+        fprintf(stderr, "nmexpert: %s\n", cli_out_message(&w, d.msg, msg, sizeof msg));
         rc = EXIT_IO;
     } else {
         for (uint64_t i = 0; i < n; i++) {
@@ -321,7 +413,7 @@ static int cmd_convert(int argc, char **argv)
             if (flt && !nmx_filter_match(flt, &f)) {
                 continue;
             }
-            nmx_err e = nmx_writer_add(w, &f);
+            nmx_err e = nmx_writer_add(wr, &f);
             if (e == NMX_EINVAL) { /* a frame this format cannot hold */
                 skipped++;
                 continue;
@@ -334,11 +426,16 @@ static int cmd_convert(int argc, char **argv)
             }
             written++;
         }
-        if (nmx_writer_close(w, &d) != NMX_OK) {
-            fprintf(stderr, "nmexpert: %s\n", d.msg);
+        if (nmx_writer_close(wr, &d) != NMX_OK) {
+            if (rc == EXIT_OK)
+                fprintf(stderr, "nmexpert: %s\n", cli_out_message(&w, d.msg, msg, sizeof msg));
             rc = EXIT_IO;
         }
     }
+    if (rc == EXIT_OK && !cli_out_commit(&w))
+        rc = EXIT_IO;
+    if (rc != EXIT_OK)
+        cli_out_discard(&w);
     if (skipped)
         fprintf(stderr,
                 "nmexpert: %" PRIu64 " frame%s skipped: link type not representable in %s\n",
@@ -348,6 +445,21 @@ static int cmd_convert(int argc, char **argv)
     nmx_capture_close(cap);
     nmx_filter_free(flt);
     return rc;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argv;
+    if (argc) {
+        fprintf(stderr, "nmexpert version: takes no arguments\n");
+        return EXIT_USAGE;
+    }
+    const struct scmp_version *sv = seccomp_version();
+    printf("nmexpert %s\n", nmx_version());
+    printf("%s\n", pcap_lib_version());
+    if (sv)
+        printf("libseccomp version %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+    return EXIT_OK;
 }
 
 /* The built-in experts: installed beside the library, or, in a build tree,
@@ -373,36 +485,75 @@ static void find_builtin_dir(const char *argv0)
         setenv("NMEXPERT_BUILTIN_DIR", cand, 0);
 }
 
+/* -h or --help among a command's options (before any "--"). */
+static bool wants_help(int argc, char **argv)
+{
+    for (int a = 0; a < argc; a++) {
+        if (strcmp(argv[a], "--") == 0)
+            return false;
+        if (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0)
+            return true;
+    }
+    return false;
+}
+
+static int dispatch(const char *cmd, int argc, char **argv)
+{
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0)
+        cmd = "version";
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        if (argc == 0)
+            return cli_usage(stdout);
+        if (wants_help(argc, argv))
+            return cli_command_usage("help", stdout);
+        if (argc > 1 || argv[0][0] == '-')
+            return cli_command_usage("help", stderr);
+        if (cli_is_command(argv[0]))
+            return cli_command_usage(argv[0], stdout);
+        return cli_help_expert(argv[0]);
+    }
+    if (!cli_is_command(cmd)) {
+        fprintf(stderr, "nmexpert: unknown command '%s'\n", cmd);
+        return cli_usage(stderr);
+    }
+    /* Help is asked before anything else is looked at, so that it never
+     * writes a file or runs anything. */
+    if (wants_help(argc, argv))
+        return cli_command_usage(cmd, stdout);
+    if (strcmp(cmd, "selftest-memory") == 0 || strcmp(cmd, "demo") == 0)
+        return cmd_selftest_memory(argc, argv);
+    if (strcmp(cmd, "info") == 0)
+        return cmd_info(argc, argv);
+    if (strcmp(cmd, "convert") == 0) {
+        cli_out_cleanup_on_signals();
+        return cmd_convert(argc, argv);
+    }
+    if (strcmp(cmd, "sample") == 0) {
+        cli_out_cleanup_on_signals();
+        return cmd_sample(argc, argv);
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cli_run(argc, argv);
+    if (strcmp(cmd, "dissect") == 0)
+        return cli_dissect(argc, argv);
+    if (strcmp(cmd, "properties") == 0)
+        return cli_properties(argc, argv);
+    if (strcmp(cmd, "list") == 0)
+        return cli_list(argc, argv);
+    if (strcmp(cmd, "configure") == 0)
+        return cli_configure(argc, argv);
+    return cmd_version(argc, argv);
+}
+
 int main(int argc, char **argv)
 {
+    cli_stdio_guard();
+    /* A reader of the standard output that goes away (`| head`) must not
+     * kill the process: that output is closed, the others go on. */
+    signal(SIGPIPE, SIG_IGN);
     find_builtin_dir(argv[0]);
     if (argc < 2)
         return cli_usage(stderr);
-    if (strcmp(argv[1], "demo") == 0)
-        return cmd_demo();
-    if (strcmp(argv[1], "info") == 0)
-        return cmd_info(argc - 2, argv + 2);
-    if (strcmp(argv[1], "convert") == 0)
-        return cmd_convert(argc - 2, argv + 2);
-    if (strcmp(argv[1], "sample") == 0)
-        return cmd_sample(argc - 2, argv + 2);
-    if (strcmp(argv[1], "run") == 0)
-        return cli_run(argc - 2, argv + 2);
-    if (strcmp(argv[1], "dissect") == 0)
-        return cli_dissect(argc - 2, argv + 2);
-    if (strcmp(argv[1], "properties") == 0)
-        return cli_properties(argc - 2, argv + 2);
-    if (strcmp(argv[1], "list") == 0)
-        return cli_list(argc - 2, argv + 2);
-    if (strcmp(argv[1], "configure") == 0)
-        return cli_configure(argc - 2, argv + 2);
-    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("nmexpert %s\n", nmx_version());
-        return 0;
-    }
-    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0)
-        return cli_usage(stdout);
-    fprintf(stderr, "nmexpert: unknown command '%s'\n", argv[1]);
-    return cli_usage(stderr);
+    int rc = dispatch(argv[1], argc - 2, argv + 2);
+    return cli_stdout_finish(rc, strcmp(argv[1], "run") == 0 ? CLI_EXIT_OUTPUT : EXIT_IO);
 }

@@ -17,79 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
+#include "config_store.h"
+#include "expert_help.h"
+#include "outputs.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/configure.h"
 #include "nmexpert/filter.h"
 #include "nmexpert/hcapture.h"
 #include "nmexpert/run.h"
 #include "nmexpert/sink.h"
-
-/* ---- configuration store --------------------------------------------- */
-
-static void config_path(const nmx_expert_info *ex, char *buf, size_t len)
-{
-    const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-    if (x && *x)
-        snprintf(buf, len, "%s/nmexpert/experts/%s.cfg", x, ex->file);
-    else
-        snprintf(buf, len, "%s/.config/nmexpert/experts/%s.cfg", home ? home : ".", ex->file);
-}
-
-static void mkdirs(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-}
-
-static bool read_file(const char *path, void **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    size_t cap = 4096, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-        if (n == cap) {
-            if (cap >= (16u << 20))
-                break;
-            uint8_t *nb = realloc(b, cap * 2);
-            if (!nb)
-                break;
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!b)
-        return false;
-    *data = b;
-    *len = n;
-    return true;
-}
-
-static bool write_file(const char *path, const void *data, size_t len)
-{
-    mkdirs(path);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return false;
-    bool ok = fwrite(data, 1, len, f) == len;
-    ok = fclose(f) == 0 && ok;
-    return ok && rename(tmp, path) == 0;
-}
 
 /* ---- list ------------------------------------------------------------ */
 
@@ -107,14 +45,34 @@ static void flags_text(uint32_t f, char *buf, size_t len)
 
 int cli_list(int argc, char **argv)
 {
-    (void)argv;
-    if (argc)
-        return cli_usage(stderr);
+    cli_args it;
+    cli_args_init(&it, "list", argc, argv);
+    bool is_opt, longer = false, names = false;
+    const char *s;
+    while ((s = cli_args_next(&it, &is_opt))) {
+        if (!is_opt) {
+            fprintf(stderr, "nmexpert list: unexpected argument '%s'\n", s);
+            return cli_command_usage("list", stderr);
+        }
+        if (cli_is(it.opt, "--long", "-l") && cli_args_flag(&it))
+            longer = true;
+        else if (cli_is(it.opt, "--names", NULL) && cli_args_flag(&it))
+            names = true;
+        else
+            return it.inline_value ? CLI_EXIT_USAGE : cli_args_unknown(&it);
+    }
     nmx_expert_info *list;
     size_t n;
     if (nmx_expert_scan(&list, &n) != NMX_OK) {
         fprintf(stderr, "nmexpert: cannot scan the expert folders\n");
         return CLI_EXIT_LOAD;
+    }
+    if (names) { /* for scripts and shell completion */
+        for (size_t i = 0; i < n; i++)
+            if (list[i].usable)
+                printf("%s\n", list[i].file);
+        free(list);
+        return CLI_EXIT_OK;
     }
     printf("search path: %s\n\n", nmx_expert_search_path());
     size_t usable = 0;
@@ -123,8 +81,15 @@ int cli_list(int argc, char **argv)
         if (e->usable) {
             char fl[128];
             flags_text(e->flags, fl, sizeof fl);
-            printf("%s\n  vendor:      %s\n  description: %s\n  flags:       %s\n  file:        %s\n\n",
-                   e->name, e->vendor, e->description[0] ? e->description : "-", fl, e->path);
+            printf("%s\n  run as:      %s\n  vendor:      %s\n  description: %s\n"
+                   "  flags:       %s\n  file:        %s\n",
+                   e->name, e->file, e->vendor, e->description[0] ? e->description : "-", fl,
+                   e->path);
+            if (longer) {
+                printf("  options:\n");
+                cli_expert_options_print(stdout, e, "    ");
+            }
+            printf("\n");
             usable++;
         } else {
             printf("%s (unusable)\n  reason:      %s\n  file:        %s\n\n", e->file, e->reason,
@@ -144,46 +109,115 @@ int cli_list(int argc, char **argv)
 int cli_configure(int argc, char **argv)
 {
     const char *spec = NULL, *capfile = NULL;
-    const char *pairs[64];
-    size_t npairs = 0;
-    for (int a = 0; a < argc; a++) {
-        if (strcmp(argv[a], "--set") == 0 && a + 1 < argc && npairs < 64)
-            pairs[npairs++] = argv[++a];
-        else if (strcmp(argv[a], "--capture") == 0 && a + 1 < argc)
-            capfile = argv[++a];
-        else if (!spec)
-            spec = argv[a];
-        else
-            return cli_usage(stderr);
+    bool show = false, reset = false;
+    cli_config sets = {0};
+    cli_args it;
+    cli_args_init(&it, "configure", argc, argv);
+    bool is_opt;
+    const char *s, *v;
+    int rc = CLI_EXIT_OK;
+    while (rc == CLI_EXIT_OK && (s = cli_args_next(&it, &is_opt))) {
+        if (!is_opt) {
+            if (spec) {
+                fprintf(stderr, "nmexpert configure: one expert at a time ('%s' and '%s')\n",
+                        spec, s);
+                rc = CLI_EXIT_USAGE;
+            }
+            spec = s;
+        } else if (cli_is(it.opt, "--set", NULL)) {
+            if (!(v = cli_args_value(&it)) || !cli_config_set(&sets, v, "--set"))
+                rc = CLI_EXIT_USAGE;
+        } else if (cli_is(it.opt, "--capture", NULL)) {
+            if (!(v = cli_args_value(&it)))
+                rc = CLI_EXIT_USAGE;
+            capfile = v;
+        } else if (cli_is(it.opt, "--show", NULL)) {
+            show = cli_args_flag(&it);
+            rc = show ? rc : CLI_EXIT_USAGE;
+        } else if (cli_is(it.opt, "--reset", NULL)) {
+            reset = cli_args_flag(&it);
+            rc = reset ? rc : CLI_EXIT_USAGE;
+        } else {
+            rc = cli_args_unknown(&it);
+        }
     }
-    if (!spec)
-        return cli_usage(stderr);
+    if (rc == CLI_EXIT_OK && !spec) {
+        fprintf(stderr, "nmexpert configure: which expert?\n");
+        rc = cli_command_usage("configure", stderr);
+    }
+    if (rc == CLI_EXIT_OK && (show || reset) && (sets.n || capfile || (show && reset))) {
+        fprintf(stderr, "nmexpert configure: --show and --reset go alone\n");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc != CLI_EXIT_OK) {
+        cli_config_free(&sets);
+        return rc;
+    }
     nmx_expert_info ex;
     nmx_diag d;
     if (nmx_expert_find(spec, &ex, &d) != NMX_OK) {
         fprintf(stderr, "nmexpert: %s\n", d.msg);
+        cli_config_free(&sets);
         return CLI_EXIT_LOAD;
+    }
+    char path[4096];
+    cli_config_path(&ex, path, sizeof path);
+    if (reset) {
+        cli_config_free(&sets);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            fprintf(stderr, "nmexpert: %s: %s\n", path, strerror(errno));
+            return CLI_EXIT_FAILED;
+        }
+        printf("%s: stored configuration removed (defaults apply)\n", ex.name);
+        return CLI_EXIT_OK;
+    }
+    cli_config stored;
+    int have = cli_config_load(path, false, &stored);
+    if (have < 0) {
+        fprintf(stderr, "nmexpert: fix the file, or remove it with `nmexpert configure %s "
+                        "--reset`\n",
+                ex.file);
+        cli_config_free(&sets);
+        return CLI_EXIT_FAILED;
+    }
+    if (show) {
+        if (have == 1) {
+            printf("# %s: %s\n", ex.name, path);
+            cli_config_print(stdout, &stored, "");
+        } else {
+            printf("# %s: no stored configuration (defaults apply; see nmexpert help %s)\n",
+                   ex.name, ex.file);
+        }
+        cli_config_free(&stored);
+        return CLI_EXIT_OK;
     }
     HCAPTURE hc = NULL;
     if (capfile && nmx_hcapture_open(capfile, &hc, &d) != NMX_OK) {
         fprintf(stderr, "nmexpert: %s\n", d.msg);
+        cli_config_free(&sets);
+        cli_config_free(&stored);
         return CLI_EXIT_LOAD;
     }
-    char path[4096];
-    config_path(&ex, path, sizeof path);
-    void *stored = NULL;
-    size_t stored_len = 0;
-    if (npairs) {
-        if (nmx_config_from_text(pairs, npairs, &stored, &stored_len) != NMX_OK) {
-            fprintf(stderr, "nmexpert: --set takes key=value\n");
-            return CLI_EXIT_USAGE;
-        }
-    } else {
-        read_file(path, &stored, &stored_len);
+    /* --set merges over what is stored */
+    void *blob = NULL;
+    size_t blob_len = 0;
+    bool ok = (!sets.n || (!stored.binary && cli_config_merge(&stored, &sets))) &&
+              cli_config_to_blob(&stored, &blob, &blob_len);
+    if (!ok)
+        fprintf(stderr, "nmexpert: %s: %s\n", path,
+                stored.binary ? "the stored configuration is binary: --set cannot change it "
+                                "(--reset first)"
+                              : "out of memory");
+    cli_config_free(&sets);
+    cli_config_free(&stored);
+    if (!ok) {
+        if (hc)
+            nmx_hcapture_close(hc);
+        return CLI_EXIT_FAILED;
     }
     nmx_configure_result r;
-    nmx_err e = nmx_configure_expert(&ex, hc, stored, stored_len, 30000, &r);
-    free(stored);
+    nmx_err e = nmx_configure_expert(&ex, hc, blob, blob_len, 30000, &r);
+    free(blob);
     if (hc)
         nmx_hcapture_close(hc);
     if (e != NMX_OK) {
@@ -191,23 +225,28 @@ int cli_configure(int argc, char **argv)
         return CLI_EXIT_FAILED;
     }
     if (!r.value || !r.config) {
-        fprintf(stderr, "nmexpert: %s: %s; configuration unchanged\n", ex.name, r.message);
+        fprintf(stderr, "nmexpert: %s: %s: the expert refused the configuration (see nmexpert "
+                        "help %s); configuration unchanged\n", ex.name, r.message, ex.file);
         free(r.config);
         return CLI_EXIT_FAILED;
     }
-    if (!write_file(path, r.config, r.config_len)) {
-        fprintf(stderr, "nmexpert: %s: %s\n", path, strerror(errno));
-        free(r.config);
-        return CLI_EXIT_LOAD;
-    }
-    printf("%s: configuration of %zu bytes stored in %s\n", ex.name, r.config_len, path);
+    cli_config result;
+    ok = cli_config_from_blob(r.config, r.config_len, &result);
     free(r.config);
+    char title[600];
+    snprintf(title, sizeof title, "Configuration of %s (%s), written by nmexpert configure",
+             ex.name, ex.file);
+    if (!ok || !cli_config_save(path, &result, title)) {
+        cli_config_free(&result);
+        return CLI_EXIT_FAILED;
+    }
+    printf("%s: configuration stored in %s:\n", ex.name, path);
+    cli_config_print(stdout, &result, "  ");
+    cli_config_free(&result);
     return CLI_EXIT_OK;
 }
 
 /* ---- run ------------------------------------------------------------- */
-
-#define MAX_SINKS 8
 
 struct job {
     const nmx_expert_info *ex;
@@ -224,14 +263,14 @@ struct runner {
     struct job *jobs;
     size_t njobs;
     atomic_size_t next;
-    nmx_sink *sinks[MAX_SINKS];
+    nmx_sink **sinks;
     size_t nsinks;
+    const nmx_expert_info *experts; /* the experts' configurations, by index */
+    void **configs;
+    size_t *config_lens;
     HCAPTURE *hcaps;
     const char **capnames;
     nmx_filter *filter;
-    const void *config;
-    size_t config_len;
-    bool config_given;
     nmx_isolation iso;
     uint32_t timeout_ms;
     uint64_t memory_limit;
@@ -245,8 +284,10 @@ static volatile int stop_flag;
 static void on_sigint(int sig)
 {
     (void)sig;
-    if (stop_flag)
-        _exit(130); /* second Ctrl-C: leave now */
+    if (stop_flag) {
+        cli_out_cleanup_now(); /* second Ctrl-C: leave now, no half file left */
+        _exit(130);
+    }
     stop_flag = 1;
 }
 
@@ -282,19 +323,10 @@ static void *worker(void *arg)
         for (size_t s = 0; s < r->nsinks; s++)
             nmx_sink_begin_expert(r->sinks[s], j->label, r->capnames[j->cap]);
         pthread_mutex_unlock(&r->out_lock);
-        /* the configuration: given on the command line, or stored */
-        void *stored = NULL;
-        size_t stored_len = 0;
-        const void *cfg = r->config;
-        size_t cfg_len = r->config_len;
-        if (!r->config_given) {
-            char path[4096];
-            config_path(j->ex, path, sizeof path);
-            if (read_file(path, &stored, &stored_len)) {
-                cfg = stored;
-                cfg_len = stored_len;
-            }
-        }
+        /* the configuration, read and merged before the runs started */
+        size_t xi = (size_t)(j->ex - r->experts);
+        const void *cfg = r->configs[xi];
+        size_t cfg_len = r->config_lens[xi];
         struct job_ctx ctx = {r, j};
         nmx_run_config rc = {.version = NMX_RUN_CONFIG_VERSION,
                              .expert = j->ex,
@@ -317,7 +349,6 @@ static void *worker(void *arg)
             j->res.outcome = NMX_RUN_LOAD_FAILED;
             snprintf(j->res.message, sizeof j->res.message, "%s: could not be run", j->label);
         }
-        free(stored);
         pthread_mutex_lock(&r->out_lock);
         for (size_t s = 0; s < r->nsinks; s++)
             nmx_sink_end_expert(r->sinks[s], j->label, j->res.message);
@@ -371,7 +402,8 @@ static int severity(int code)
     case CLI_EXIT_TIMEOUT: return 4;
     case CLI_EXIT_MEMORY: return 5;
     case CLI_EXIT_CRASHED: return 6;
-    default: return 7;
+    case CLI_EXIT_OUTPUT: return 7;
+    default: return 8;
     }
 }
 
@@ -400,180 +432,469 @@ static int exit_for(const struct runner *r)
     return worst;
 }
 
-static uint64_t parse_size(const char *s)
+/* ---- what the operands of run are ----------------------------------- */
+
+static bool has_suffix(const char *s, const char *suf)
 {
-    char *end;
-    double v = strtod(s, &end);
-    switch (*end) {
-    case 'k': case 'K': v *= 1024; break;
-    case 'm': case 'M': v *= 1024 * 1024; break;
-    case 'g': case 'G': v *= 1024.0 * 1024 * 1024; break;
-    default: break;
-    }
-    return v > 0 ? (uint64_t)v : 0;
+    size_t n = strlen(s), k = strlen(suf);
+    return n >= k && strcasecmp(s + n - k, suf) == 0;
 }
 
-static bool is_capture(const char *arg)
+static bool is_elf(const char *path)
 {
-    struct stat st;
-    if (stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
-        return false;
-    size_t l = strlen(arg);
-    if (l > 3 && strcmp(arg + l - 3, ".so") == 0)
-        return false;
-    FILE *f = fopen(arg, "rb");
+    FILE *f = fopen(path, "rb");
     if (!f)
         return false;
     unsigned char m[4] = {0};
     size_t n = fread(m, 1, 4, f);
     fclose(f);
-    if (n < 4)
-        return st.st_size == 0; /* an empty file: a capture, refused clearly later */
-    return !(m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F');
+    return n == 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
+}
+
+/* Without "--" or -e: is this operand a capture (true) or an expert? */
+static bool operand_is_capture(const char *arg)
+{
+    struct stat st;
+    if (stat(arg, &st) == 0)
+        return !(S_ISREG(st.st_mode) && is_elf(arg)); /* a shared object: an expert */
+    if (has_suffix(arg, ".so"))
+        return false; /* an expert given by a path that is missing: said by the finder */
+    /* Missing: a path or a capture's name is a capture (reported missing),
+     * anything else names an expert. */
+    return strchr(arg, '/') || has_suffix(arg, ".pcap") || has_suffix(arg, ".pcapng") ||
+           has_suffix(arg, ".cap");
+}
+
+/* Why a capture operand cannot be read, before the reader is asked: a
+ * message naming the argument, or NULL when it is worth opening. */
+static const char *capture_problem(const char *arg, char *buf, size_t len)
+{
+    struct stat st;
+    if (stat(arg, &st) != 0) {
+        snprintf(buf, len, "no such file: %s (%s)", arg, strerror(errno));
+        return buf;
+    }
+    if (S_ISDIR(st.st_mode))
+        snprintf(buf, len, "%s: a directory, not a capture file", arg);
+    else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+        snprintf(buf, len, "%s: a pipe; nmexpert reads capture files only (save the stream "
+                 "to a file first)", arg);
+    else if (!S_ISREG(st.st_mode))
+        snprintf(buf, len, "%s: a device, not a capture file", arg);
+    else if (st.st_size < 24)
+        snprintf(buf, len, "%s: %lld bytes: too short to be a capture (the smallest capture "
+                 "file header, pcap's, has 24)", arg, (long long)st.st_size);
+    else
+        return NULL;
+    return buf;
+}
+
+/* ---- run ------------------------------------------------------------- */
+
+struct out_spec {
+    nmx_sink_kind kind;
+    const char *path;   /* NULL: the standard output */
+    cli_out file;
+    bool begun;
+};
+
+static bool parse_output(const char *o, struct out_spec *spec)
+{
+    const char *colon = strchr(o, ':');
+    size_t kl = colon ? (size_t)(colon - o) : strlen(o);
+    if (kl == 5 && !strncmp(o, "table", 5))
+        spec->kind = NMX_SINK_TABLE;
+    else if (kl == 5 && !strncmp(o, "jsonl", 5))
+        spec->kind = NMX_SINK_JSONL;
+    else if (kl == 3 && !strncmp(o, "csv", 3))
+        spec->kind = NMX_SINK_CSV;
+    else {
+        fprintf(stderr, "nmexpert: --output: '%s' is not accepted: table, jsonl or csv, "
+                        "optionally followed by :FILE\n", o);
+        return false;
+    }
+    spec->path = colon && colon[1] && strcmp(colon + 1, "-") != 0 ? colon + 1 : NULL;
+    if (colon && !colon[1]) {
+        fprintf(stderr, "nmexpert: --output: '%s': the file name after ':' is missing\n", o);
+        return false;
+    }
+    return true;
+}
+
+/* The options of run, and what they name. */
+struct run_args {
+    const char **experts, **caps;
+    size_t nex, ncap;
+    struct out_spec *outs;
+    size_t nouts;
+    cli_config sets;
+    const char *filter, *config_file;
+    bool quiet, focus_given;
+    uint64_t jobs, focus;
+};
+
+static int parse_run_args(int argc, char **argv, struct runner *r, struct run_args *ra)
+{
+    size_t room = (size_t)argc + 1;
+    ra->experts = calloc(room, sizeof *ra->experts);
+    ra->caps = calloc(room, sizeof *ra->caps);
+    ra->outs = calloc(room, sizeof *ra->outs);
+    const char **operands = calloc(room, sizeof *operands);
+    bool *after = calloc(room, sizeof *after);
+    size_t nops = 0;
+    int rc = CLI_EXIT_OK;
+    if (!ra->experts || !ra->caps || !ra->outs || !operands || !after) {
+        fprintf(stderr, "nmexpert: out of memory\n");
+        rc = CLI_EXIT_LOAD;
+    }
+    cli_args it;
+    cli_args_init(&it, "run", argc, argv);
+    bool is_opt, dashdash = false;
+    const char *s, *v = NULL;
+    uint64_t u;
+    while (rc == CLI_EXIT_OK && (s = cli_args_next(&it, &is_opt))) {
+        if (!is_opt) {
+            after[nops] = it.after_dashdash;
+            dashdash = dashdash || it.after_dashdash;
+            operands[nops++] = s;
+            continue;
+        }
+        const char *o = it.opt;
+        bool flag = cli_is(o, "--quiet", "-q");
+        if (flag) {
+            if (!cli_args_flag(&it))
+                rc = CLI_EXIT_USAGE;
+            ra->quiet = true;
+            continue;
+        }
+        if (!cli_is(o, "--filter", NULL) && !cli_is(o, "--isolation", NULL) &&
+            !cli_is(o, "--timeout", NULL) && !cli_is(o, "--memory-limit", NULL) &&
+            !cli_is(o, "--misuse-limit", NULL) && !cli_is(o, "--jobs", "-j") &&
+            !cli_is(o, "--frame", NULL) && !cli_is(o, "--config", NULL) &&
+            !cli_is(o, "--set", NULL) && !cli_is(o, "--output", "-o") &&
+            !cli_is(o, "--expert", "-e")) {
+            rc = cli_args_unknown(&it);
+            break;
+        }
+        if (!(v = cli_args_value(&it))) {
+            rc = CLI_EXIT_USAGE;
+            break;
+        }
+        if (cli_is(o, "--filter", NULL)) {
+            ra->filter = v;
+        } else if (cli_is(o, "--isolation", NULL)) {
+            if (!strcmp(v, "thread"))
+                r->iso = NMX_ISOLATION_THREAD;
+            else if (!strcmp(v, "process"))
+                r->iso = NMX_ISOLATION_PROCESS;
+            else {
+                fprintf(stderr, "nmexpert: --isolation: '%s' is not accepted: process or "
+                                "thread\n", v);
+                rc = CLI_EXIT_USAGE;
+            }
+        } else if (cli_is(o, "--timeout", NULL)) {
+            if (!cli_parse_seconds("--timeout", v, true, &r->timeout_ms))
+                rc = CLI_EXIT_USAGE;
+        } else if (cli_is(o, "--memory-limit", NULL)) {
+            if (!cli_parse_size("--memory-limit", v, &r->memory_limit))
+                rc = CLI_EXIT_USAGE;
+        } else if (cli_is(o, "--misuse-limit", NULL)) {
+            if (!cli_parse_u64("--misuse-limit", v, 0, UINT32_MAX, &u))
+                rc = CLI_EXIT_USAGE;
+            r->misuse_limit = (uint32_t)u;
+        } else if (cli_is(o, "--jobs", "-j")) {
+            if (!cli_parse_u64(it.opt, v, 1, 1024, &ra->jobs))
+                rc = CLI_EXIT_USAGE;
+        } else if (cli_is(o, "--frame", NULL)) {
+            if (!cli_parse_u64("--frame", v, 0, 0xFFFFFFFEu, &ra->focus))
+                rc = CLI_EXIT_USAGE;
+            ra->focus_given = true;
+        } else if (cli_is(o, "--config", NULL)) {
+            ra->config_file = v;
+        } else if (cli_is(o, "--set", NULL)) {
+            if (!cli_config_set(&ra->sets, v, "--set"))
+                rc = CLI_EXIT_USAGE;
+        } else if (cli_is(o, "--output", "-o")) {
+            if (!parse_output(v, &ra->outs[ra->nouts]))
+                rc = CLI_EXIT_USAGE;
+            ra->nouts++;
+        } else { /* --expert */
+            ra->experts[ra->nex++] = v;
+        }
+    }
+    /* Operands: experts before "--" and captures after it; all captures
+     * when -e named the experts; otherwise each by what it is. */
+    bool by_option = ra->nex > 0;
+    for (size_t i = 0; rc == CLI_EXIT_OK && i < nops; i++) {
+        bool cap = dashdash ? after[i] : by_option ? true : operand_is_capture(operands[i]);
+        if (cap)
+            ra->caps[ra->ncap++] = operands[i];
+        else
+            ra->experts[ra->nex++] = operands[i];
+    }
+    if (rc == CLI_EXIT_OK && (!ra->nex || !ra->ncap)) {
+        fprintf(stderr, "nmexpert run: %s\n",
+                !ra->nex ? "no expert given" : "no capture file given");
+        rc = cli_command_usage("run", stderr);
+    }
+    free(operands);
+    free(after);
+    return rc;
+}
+
+/* Outputs: refused when one is an input or two are the same file; each
+ * file prepared (its folder checked) before anything runs. */
+static int check_outputs(struct run_args *ra, const char *const *inputs, size_t ninputs)
+{
+    size_t on_stdout = 0;
+    for (size_t i = 0; i < ra->nouts; i++) {
+        const char *p = ra->outs[i].path;
+        if (!p) {
+            if (++on_stdout > 1) {
+                fprintf(stderr, "nmexpert: --output: two outputs to the standard output; give "
+                                "one of them a file (KIND:FILE)\n");
+                return CLI_EXIT_USAGE;
+            }
+            if (!cli_out_not_input(NULL, inputs, ninputs))
+                return CLI_EXIT_USAGE;
+            continue;
+        }
+        if (!cli_out_not_input(p, inputs, ninputs))
+            return CLI_EXIT_USAGE;
+        cli_fid a;
+        if (!cli_fid_get(p, &a))
+            continue; /* reported by cli_out_begin below */
+        for (size_t k = 0; k < i; k++) {
+            cli_fid b;
+            if (ra->outs[k].path && cli_fid_get(ra->outs[k].path, &b) && cli_fid_same(&a, &b)) {
+                fprintf(stderr, "nmexpert: --output: %s and %s are the same file; each output "
+                                "needs its own\n", ra->outs[k].path, p);
+                return CLI_EXIT_USAGE;
+            }
+        }
+    }
+    for (size_t i = 0; i < ra->nouts; i++) {
+        if (!ra->outs[i].path)
+            continue;
+        if (!cli_out_begin(&ra->outs[i].file, ra->outs[i].path, false, true))
+            return CLI_EXIT_OUTPUT;
+        ra->outs[i].begun = true;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Each expert's configuration: --config FILE, or the stored one, then the
+ * --set pairs over it. Read before anything runs, so that a bad file stops
+ * the run with a message naming it. */
+static int load_configs(struct runner *r, struct run_args *ra, const nmx_expert_info *ex,
+                        size_t nex)
+{
+    cli_config given = {0};
+    if (ra->config_file && cli_config_load(ra->config_file, true, &given) < 0)
+        return CLI_EXIT_USAGE;
+    int rc = CLI_EXIT_OK;
+    for (size_t i = 0; i < nex && rc == CLI_EXIT_OK; i++) {
+        cli_config c = {0};
+        if (ra->config_file) {
+            if (!cli_config_merge(&c, &given))
+                rc = CLI_EXIT_LOAD;
+        } else {
+            char path[4096];
+            cli_config_path(&ex[i], path, sizeof path);
+            if (cli_config_load(path, false, &c) < 0) {
+                fprintf(stderr, "nmexpert: the stored configuration of %s is damaged: fix it, "
+                                "or remove it with `nmexpert configure %s --reset`\n",
+                        ex[i].name, ex[i].file);
+                rc = CLI_EXIT_LOAD;
+            }
+        }
+        if (rc == CLI_EXIT_OK && ra->sets.n) {
+            if (c.binary) {
+                fprintf(stderr, "nmexpert: --set: the configuration of %s is binary, not "
+                                "KEY=VALUE text; it cannot be merged\n", ex[i].name);
+                rc = CLI_EXIT_USAGE;
+            } else if (!cli_config_merge(&c, &ra->sets)) {
+                rc = CLI_EXIT_LOAD;
+            }
+        }
+        if (rc == CLI_EXIT_OK && !cli_config_to_blob(&c, &r->configs[i], &r->config_lens[i]))
+            rc = CLI_EXIT_LOAD;
+        cli_config_free(&c);
+    }
+    cli_config_free(&given);
+    return rc;
+}
+
+/* Closes the sinks; a complete file replaces the old one, a failed or
+ * interrupted one is removed and the old file left as it was. */
+static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of, bool keep)
+{
+    int rc = CLI_EXIT_OK;
+    for (size_t i = 0; i < ra->nouts; i++) {
+        struct out_spec *o = &ra->outs[i];
+        if (sink_of[i] == SIZE_MAX)
+            continue;
+        nmx_diag d;
+        char msg[1024];
+        nmx_err ce = nmx_sink_close_diag(r->sinks[sink_of[i]], &d);
+        sink_of[i] = SIZE_MAX;
+        if (ce != NMX_OK) {
+            if (!o->path && d.value == EPIPE) {
+                /* the reader went away (`| head`): that output is closed */
+                cli_stdout_error_reported();
+            } else {
+                fprintf(stderr, "nmexpert: %s\n",
+                        o->begun ? cli_out_message(&o->file, d.msg, msg, sizeof msg) : d.msg);
+                rc = CLI_EXIT_OUTPUT;
+                if (!o->path)
+                    cli_stdout_error_reported();
+            }
+            if (o->begun) {
+                if (!o->file.in_place)
+                    fprintf(stderr, "nmexpert: %s: not written%s\n", o->path,
+                            access(o->file.dest, F_OK) == 0 ? "; the existing file is unchanged"
+                                                            : "");
+                cli_out_discard(&o->file);
+                o->begun = false;
+            }
+            continue;
+        }
+        if (!o->begun)
+            continue;
+        if (!keep) {
+            if (!o->file.in_place)
+                fprintf(stderr, "nmexpert: %s: not written (interrupted)%s\n", o->path,
+                        access(o->file.dest, F_OK) == 0 ? "; the existing file is unchanged"
+                                                        : "");
+            cli_out_discard(&o->file);
+        } else if (!cli_out_commit(&o->file)) {
+            rc = CLI_EXIT_OUTPUT;
+        }
+        o->begun = false;
+    }
+    return rc;
+}
+
+static void discard_outputs(struct run_args *ra)
+{
+    for (size_t i = 0; i < ra->nouts; i++)
+        if (ra->outs[i].begun) {
+            cli_out_discard(&ra->outs[i].file);
+            ra->outs[i].begun = false;
+        }
 }
 
 int cli_run(int argc, char **argv)
 {
-    const char *experts[64], *caps[256], *filter = NULL, *config_file = NULL;
-    const char *pairs[64];
-    size_t nex = 0, ncap = 0, npairs = 0;
-    struct {
-        nmx_sink_kind kind;
-        const char *path;
-    } outs[MAX_SINKS];
-    size_t nouts = 0;
-    bool quiet = false;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     struct runner r;
     memset(&r, 0, sizeof r);
     r.iso = NMX_ISOLATION_PROCESS;
     r.focus = 0xFFFFFFFFu;
-    for (int a = 0; a < argc; a++) {
-        const char *s = argv[a];
-        if (!strcmp(s, "--filter") && a + 1 < argc)
-            filter = argv[++a];
-        else if (!strncmp(s, "--isolation=", 12))
-            r.iso = !strcmp(s + 12, "thread") ? NMX_ISOLATION_THREAD : NMX_ISOLATION_PROCESS;
-        else if (!strcmp(s, "--isolation") && a + 1 < argc)
-            r.iso = !strcmp(argv[++a], "thread") ? NMX_ISOLATION_THREAD : NMX_ISOLATION_PROCESS;
-        else if (!strcmp(s, "--timeout") && a + 1 < argc)
-            r.timeout_ms = (uint32_t)(strtod(argv[++a], NULL) * 1000);
-        else if (!strcmp(s, "--memory-limit") && a + 1 < argc)
-            r.memory_limit = parse_size(argv[++a]);
-        else if (!strcmp(s, "--misuse-limit") && a + 1 < argc)
-            r.misuse_limit = (uint32_t)strtoul(argv[++a], NULL, 10);
-        else if (!strcmp(s, "-j") && a + 1 < argc)
-            jobs = strtol(argv[++a], NULL, 10);
-        else if (!strncmp(s, "-j", 2) && s[2])
-            jobs = strtol(s + 2, NULL, 10);
-        else if (!strcmp(s, "--quiet") || !strcmp(s, "-q"))
-            quiet = true;
-        else if (!strcmp(s, "--frame") && a + 1 < argc)
-            r.focus = (uint32_t)strtoul(argv[++a], NULL, 10);
-        else if (!strcmp(s, "--config") && a + 1 < argc)
-            config_file = argv[++a];
-        else if (!strcmp(s, "--set") && a + 1 < argc && npairs < 64)
-            pairs[npairs++] = argv[++a];
-        else if ((!strcmp(s, "--output") || !strcmp(s, "-o")) && a + 1 < argc && nouts < MAX_SINKS) {
-            const char *o = argv[++a];
-            const char *colon = strchr(o, ':');
-            size_t kl = colon ? (size_t)(colon - o) : strlen(o);
-            if (kl == 5 && !strncmp(o, "table", 5))
-                outs[nouts].kind = NMX_SINK_TABLE;
-            else if (kl == 5 && !strncmp(o, "jsonl", 5))
-                outs[nouts].kind = NMX_SINK_JSONL;
-            else if (kl == 3 && !strncmp(o, "csv", 3))
-                outs[nouts].kind = NMX_SINK_CSV;
-            else {
-                fprintf(stderr, "nmexpert: unknown output '%s' (table, jsonl, csv[:FILE])\n", o);
-                return CLI_EXIT_USAGE;
-            }
-            outs[nouts++].path = colon ? colon + 1 : NULL;
-        } else if (s[0] == '-') {
-            fprintf(stderr, "nmexpert: unknown option '%s'\n", s);
-            return cli_usage(stderr);
-        } else if (is_capture(s) && ncap < 256) {
-            caps[ncap++] = s;
-        } else if (nex < 64) {
-            experts[nex++] = s;
-        }
-    }
-    if (!nex || !ncap) {
-        fprintf(stderr, "nmexpert: run needs at least one expert and one capture file\n");
-        return cli_usage(stderr);
-    }
-    if (jobs < 1)
-        jobs = 1;
-    if (!nouts) {
-        outs[0].kind = NMX_SINK_TABLE;
-        outs[0].path = NULL;
-        nouts = 1;
-    }
+    struct run_args ra;
+    memset(&ra, 0, sizeof ra);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    ra.jobs = ncpu > 0 ? (uint64_t)ncpu : 1;
+    nmx_expert_info *ex = NULL;
+    size_t *sink_of = NULL;
+    pthread_t *th = NULL;
+    size_t nok = 0, cok = 0;
+    int rc = parse_run_args(argc, argv, &r, &ra);
     nmx_diag d;
-    int rc = CLI_EXIT_OK;
-    if (npairs) {
-        void *text;
-        if (nmx_config_from_text(pairs, npairs, &text, &r.config_len) != NMX_OK) {
-            fprintf(stderr, "nmexpert: --set takes key=value\n");
-            return CLI_EXIT_USAGE;
-        }
-        r.config = text;
+    char why[4600];
+    if (rc != CLI_EXIT_OK)
+        goto out;
+    if (!ra.nouts) {
+        ra.outs[0].kind = NMX_SINK_TABLE;
+        ra.outs[0].path = NULL;
+        ra.nouts = 1;
     }
-    if (config_file) {
-        void *data;
-        if (!read_file(config_file, &data, &r.config_len)) {
-            fprintf(stderr, "nmexpert: %s: %s\n", config_file, strerror(errno));
-            return CLI_EXIT_LOAD;
-        }
-        free((void *)(uintptr_t)r.config);
-        r.config = data;
+    if (ra.filter && nmx_filter_bpf(ra.filter, &r.filter, &d) != NMX_OK) {
+        fprintf(stderr, "nmexpert: --filter: %s\n", d.msg);
+        rc = CLI_EXIT_USAGE;
+        goto out;
     }
-    r.config_given = r.config != NULL;
-    if (filter && nmx_filter_bpf(filter, &r.filter, &d) != NMX_OK) {
-        fprintf(stderr, "nmexpert: %s\n", d.msg);
-        return CLI_EXIT_USAGE;
-    }
+    /* Outputs first: nothing is analysed when the results could not be kept.
+     * Until the runs start, a signal removes the temporary files and ends
+     * the process; from then on Ctrl-C stops the experts (on_sigint). */
+    cli_out_cleanup_on_signals();
+    if ((rc = check_outputs(&ra, ra.caps, ra.ncap)) != CLI_EXIT_OK)
+        goto out;
     /* experts */
-    nmx_expert_info *ex = calloc(nex, sizeof *ex);
-    size_t nok = 0;
-    for (size_t i = 0; i < nex; i++) {
-        if (nmx_expert_find(experts[i], &ex[nok], &d) != NMX_OK) {
+    ex = calloc(ra.nex, sizeof *ex);
+    r.configs = calloc(ra.nex, sizeof *r.configs);
+    r.config_lens = calloc(ra.nex, sizeof *r.config_lens);
+    r.hcaps = calloc(ra.ncap, sizeof *r.hcaps);
+    r.capnames = calloc(ra.ncap, sizeof *r.capnames);
+    r.sinks = calloc(ra.nouts, sizeof *r.sinks);
+    sink_of = calloc(ra.nouts, sizeof *sink_of);
+    if (!ex || !r.configs || !r.config_lens || !r.hcaps || !r.capnames || !r.sinks || !sink_of) {
+        fprintf(stderr, "nmexpert: out of memory\n");
+        rc = CLI_EXIT_LOAD;
+        goto out;
+    }
+    for (size_t i = 0; i < ra.nouts; i++)
+        sink_of[i] = SIZE_MAX;
+    for (size_t i = 0; i < ra.nex; i++) {
+        if (nmx_expert_find(ra.experts[i], &ex[nok], &d) != NMX_OK) {
             fprintf(stderr, "nmexpert: %s\n", d.msg);
             rc = CLI_EXIT_LOAD;
             continue;
         }
         nok++;
     }
+    r.experts = ex;
+    int crc = load_configs(&r, &ra, ex, nok);
+    if (crc != CLI_EXIT_OK) {
+        rc = crc;
+        goto out;
+    }
     /* captures */
-    r.hcaps = calloc(ncap, sizeof *r.hcaps);
-    r.capnames = calloc(ncap, sizeof *r.capnames);
-    size_t cok = 0;
-    for (size_t i = 0; i < ncap; i++) {
-        if (nmx_hcapture_open(caps[i], &r.hcaps[cok], &d) != NMX_OK) {
-            fprintf(stderr, "nmexpert: %s\n", d.msg);
+    for (size_t i = 0; i < ra.ncap; i++) {
+        const char *problem = capture_problem(ra.caps[i], why, sizeof why);
+        if (problem || nmx_hcapture_open(ra.caps[i], &r.hcaps[cok], &d) != NMX_OK) {
+            fprintf(stderr, "nmexpert: %s\n", problem ? problem : d.msg);
             rc = CLI_EXIT_LOAD;
             continue;
         }
         nmx_capture *c = nmx_hcapture_capture(r.hcaps[cok]);
         for (size_t w = 0; w < nmx_capture_warning_count(c); w++)
             fprintf(stderr, "nmexpert: warning: %s\n", nmx_capture_warning(c, w)->msg);
-        r.capnames[cok++] = caps[i];
+        r.capnames[cok++] = ra.caps[i];
+        if (ra.focus_given && ra.focus >= nmx_capture_frame_count(c)) {
+            fprintf(stderr, "nmexpert: --frame %llu: %s has %llu frames (0 to %llu)\n",
+                    (unsigned long long)ra.focus, ra.caps[i],
+                    (unsigned long long)nmx_capture_frame_count(c),
+                    (unsigned long long)(nmx_capture_frame_count(c) ? nmx_capture_frame_count(c) - 1 : 0));
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
     }
+    if (ra.focus_given)
+        r.focus = (uint32_t)ra.focus;
     /* sinks */
     nmx_sink_options so = {.version = NMX_SINK_OPTIONS_VERSION, .color = isatty(1) != 0};
-    for (size_t i = 0; i < nouts; i++) {
-        if (nmx_sink_open(outs[i].kind, outs[i].path, &so, &r.sinks[r.nsinks], &d) != NMX_OK) {
-            fprintf(stderr, "nmexpert: %s\n", d.msg);
-            rc = CLI_EXIT_LOAD;
-            continue;
+    for (size_t i = 0; i < ra.nouts; i++) {
+        struct out_spec *o = &ra.outs[i];
+        const char *p = o->path ? cli_out_open_path(&o->file) : NULL;
+        if (nmx_sink_open(o->kind, p, &so, &r.sinks[r.nsinks], &d) != NMX_OK) {
+            char msg[1024];
+            fprintf(stderr, "nmexpert: %s\n",
+                    o->path ? cli_out_message(&o->file, d.msg, msg, sizeof msg) : d.msg);
+            rc = CLI_EXIT_OUTPUT;
+            goto out;
         }
-        r.nsinks++;
+        sink_of[i] = r.nsinks++;
     }
-    if (r.iso == NMX_ISOLATION_THREAD && !quiet)
+    if (r.iso == NMX_ISOLATION_THREAD && !ra.quiet)
         fprintf(stderr, "nmexpert: --isolation=thread: a crash is contained, but exit(), hangs "
                         "and wild writes are not\n");
     r.njobs = nok * cok;
     r.jobs = calloc(r.njobs ? r.njobs : 1, sizeof *r.jobs);
+    if (!r.jobs) {
+        fprintf(stderr, "nmexpert: out of memory\n");
+        rc = CLI_EXIT_LOAD;
+        goto out;
+    }
     for (size_t c = 0, k = 0; c < cok; c++)
         for (size_t e = 0; e < nok; e++, k++) {
             struct job *j = &r.jobs[k];
@@ -594,10 +915,12 @@ int cli_run(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    size_t nworkers = (size_t)jobs < r.njobs ? (size_t)jobs : r.njobs;
-    pthread_t *th = calloc(nworkers ? nworkers : 1, sizeof *th);
+    sigaction(SIGHUP, &sa, NULL);
+    size_t nworkers = (size_t)ra.jobs < r.njobs ? (size_t)ra.jobs : r.njobs;
+    th = calloc(nworkers ? nworkers : 1, sizeof *th);
     for (size_t i = 0; i < nworkers; i++)
         pthread_create(&th[i], NULL, worker, &r);
+    bool quiet = ra.quiet;
     bool bars = !quiet && isatty(2);
     int drawn = 0;
     for (;;) {
@@ -626,25 +949,40 @@ int cli_run(int argc, char **argv)
     if (bars) {
         draw_progress(&r, &drawn);
     }
-    for (size_t i = 0; i < r.nsinks; i++)
-        nmx_sink_close(r.sinks[i]);
+    int orc = finish_outputs(&r, &ra, sink_of, !stop_flag);
     /* One line per run, always (--quiet only silences the progress bars). */
     for (size_t i = 0; i < r.njobs; i++)
         if (atomic_load(&r.jobs[i].state) == 2)
             fprintf(stderr, "nmexpert: %s\n", r.jobs[i].res.message);
-    rc = worse(rc, exit_for(&r));
+    rc = worse(worse(rc, exit_for(&r)), orc);
     if (stop_flag)
         rc = CLI_EXIT_INTERRUPTED;
     for (size_t i = 0; i < r.njobs; i++)
         nmx_heap_report_free(&r.jobs[i].res.memory);
+out:
+    if (sink_of) { /* a run that stopped before it started: nothing replaced */
+        for (size_t i = 0; i < ra.nouts; i++)
+            if (sink_of[i] != SIZE_MAX)
+                nmx_sink_close(r.sinks[sink_of[i]]);
+    }
+    discard_outputs(&ra);
     for (size_t i = 0; i < cok; i++)
         nmx_hcapture_close(r.hcaps[i]);
     nmx_filter_free(r.filter);
-    free((void *)(uintptr_t)r.config);
+    for (size_t i = 0; r.configs && i < ra.nex; i++)
+        free(r.configs[i]);
+    free(r.configs);
+    free(r.config_lens);
     free(th);
     free(r.jobs);
     free(r.hcaps);
     free(r.capnames);
+    free(r.sinks);
+    free(sink_of);
     free(ex);
+    free(ra.experts);
+    free(ra.caps);
+    free(ra.outs);
+    cli_config_free(&ra.sets);
     return rc;
 }

@@ -15,8 +15,11 @@
  *                         frame has a network header, else its MAC addresses)
  *   tunnels=yes|no        also count the inner headers of GRE, VXLAN (UDP
  *                         4789) and IP-in-IP packets (default yes)
- * Unknown keys and bad values are ignored (defaults apply); one
- * informational event names them.
+ * An unknown key or a bad value is an error: Run submits one error event
+ * (EventIdent 5) naming them and what each key accepts, reports
+ * EXPERTSTATUS_PROBLEM with NMERR_INVALID_PARAMETER and returns FALSE;
+ * Configure returns FALSE for such a configuration. The same description,
+ * for `nmexpert help topusers`, is in topusers.options next to the expert.
  *
  * What is counted (chosen to agree with Wireshark's endpoint statistics,
  * `tshark -z endpoints,ip|ipv6|eth`):
@@ -871,6 +874,23 @@ static void col_str(PNMEVENTDATA e, char *name, const char *s)
     c->VariantData.Value.pStringVal = s;
 }
 
+/* What the keys accept, for the error about a bad configuration. */
+#define TU_ACCEPTS "top accepts a whole number from 1 to 4294967295; by accepts bytes or frames; " \
+                   "layer accepts auto, ip or mac; tunnels accepts yes or no"
+
+static int config_bad(const tu_config *c)
+{
+    return c->unknown[0] || c->invalid[0];
+}
+
+static void config_error_text(const tu_config *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "Top Users: configuration refused:%s%s%s%s. %s.",
+             c->invalid[0] ? " bad value " : "", c->invalid,
+             c->unknown[0] ? (c->invalid[0] ? "; unknown key " : " unknown key ") : "",
+             c->unknown, TU_ACCEPTS);
+}
+
 static DWORD submit_note(tu_run *r, const char *text)
 {
     char buf[TU_NOTE_MAX + 128];
@@ -1183,18 +1203,17 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     if (!r.ev)
         return run_fail(&r, alloc_error(err));
 
-    if (r.cfg.unknown[0]) {
-        char msg[TU_NOTE_MAX + 64];
-        snprintf(msg, sizeof msg, "Unknown configuration keys ignored: %s", r.cfg.unknown);
-        if ((rc = submit_note(&r, msg)) == NMERR_EXPERT_TERMINATE)
-            return run_fail(&r, rc);
-    }
-    if (r.cfg.invalid[0]) {
-        char msg[TU_NOTE_MAX + 64];
-        snprintf(msg, sizeof msg, "Invalid configuration values ignored (defaults used): %s",
-                 r.cfg.invalid);
-        if ((rc = submit_note(&r, msg)) == NMERR_EXPERT_TERMINATE)
-            return run_fail(&r, rc);
+    if (config_bad(&r.cfg)) {
+        static char s_config[] = "Configuration refused";
+        char msg[2 * TU_NOTE_MAX + 256];
+        config_error_text(&r.cfg, msg, sizeof msg);
+        event_reset(&r, 5, s_config, msg, NULL);
+        r.ev->Severity = NMEVENT_SEVERITY_ERROR;
+        if (ExpertSubmitEvent(hExpertKey, r.ev) == NMERR_EXPERT_TERMINATE)
+            return run_fail(&r, NMERR_EXPERT_TERMINATE);
+        ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_PROBLEM, NMERR_INVALID_PARAMETER, msg, 0);
+        run_free(&r);
+        return FALSE;
     }
 
     EXPERTFRAMEDESCRIPTOR desc;
@@ -1280,8 +1299,11 @@ NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfi
     static const char defaults[] = "top=10\0by=bytes\0"; /* + the array's NUL: "" */
     if (!ppConfig)
         return FALSE;
-    if (*ppConfig)
-        return TRUE;
+    if (*ppConfig) { /* keep it when it is valid, refuse it otherwise */
+        tu_config c;
+        config_parse(&c, *ppConfig);
+        return config_bad(&c) ? FALSE : TRUE;
+    }
     DWORD total = (DWORD)(sizeof(DWORD) + sizeof defaults);
     DWORD err = NMERR_SUCCESS;
     PEXPERTCONFIG c = ExpertAllocMemory(hExpertKey, total, &err);

@@ -190,6 +190,12 @@ NMX_API nmx_err nmx_sink_end_expert(nmx_sink *s, const char *expert_name,
  * NULL is accepted. */
 NMX_API nmx_err nmx_sink_close(nmx_sink *s);
 
+/* The same, and when a write failed, *d names the output (its path, or
+ * "standard output") and the operating system's error: d->value holds the
+ * errno (EPIPE when a reader of the standard output went away, ENOSPC for a
+ * full disk), 0 when unknown. d may be NULL. */
+NMX_API nmx_err nmx_sink_close_diag(nmx_sink *s, nmx_diag *d);
+
 /* An nmx_event_fn that forwards to nmx_sink_event(ud, ev): set it as a
  * session's on_event with the sink as event_ud. */
 NMX_API void nmx_sink_event_fn(const nmx_event *ev, void *sink);

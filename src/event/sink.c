@@ -194,8 +194,11 @@ nmx_err nmx__sink_write(nmx_sink *s, const char *p, size_t n, bool flush)
 {
     if (s->err != NMX_OK)
         return s->err;
-    if ((n && fwrite(p, 1, n, s->f) != n) || (flush && fflush(s->f) != 0))
+    errno = 0;
+    if ((n && fwrite(p, 1, n, s->f) != n) || (flush && fflush(s->f) != 0)) {
         s->err = NMX_EIO;
+        s->os_err = errno;
+    }
     return s->err;
 }
 
@@ -234,7 +237,9 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
     s->opt = o;
     if (!path || strcmp(path, "-") == 0) {
         s->f = stdout;
+        snprintf(s->name, sizeof s->name, "standard output");
     } else {
+        snprintf(s->name, sizeof s->name, "%s", path);
         s->f = fopen(path, "we");
         if (!s->f) {
             int e = errno;
@@ -293,15 +298,31 @@ nmx_err nmx_sink_end_expert(nmx_sink *s, const char *expert_name, const char *ou
 
 nmx_err nmx_sink_close(nmx_sink *s)
 {
+    return nmx_sink_close_diag(s, NULL);
+}
+
+nmx_err nmx_sink_close_diag(nmx_sink *s, nmx_diag *d)
+{
     if (!s)
         return NMX_OK;
     pthread_mutex_lock(&s->mu);
     s->ops->destroy(s);
-    if (fflush(s->f) != 0 && s->err == NMX_OK)
+    errno = 0;
+    if (fflush(s->f) != 0 && s->err == NMX_OK) {
         s->err = NMX_EIO;
-    if (s->own_file && fclose(s->f) != 0 && s->err == NMX_OK)
+        s->os_err = errno;
+    }
+    errno = 0;
+    if (s->own_file && fclose(s->f) != 0 && s->err == NMX_OK) {
         s->err = NMX_EIO;
+        s->os_err = errno;
+    }
     nmx_err e = s->err;
+    if (e != NMX_OK)
+        nmx_diag_set(d, e, UINT64_MAX, (uint64_t)s->os_err, 0, "%s: %s", s->name,
+                     s->os_err ? strerror(s->os_err) : "write error");
+    else if (d)
+        d->code = NMX_OK;
     nmx__sb_free(&s->line);
     nmx__sb_free(&s->keys);
     pthread_mutex_unlock(&s->mu);

@@ -58,6 +58,8 @@ struct nmx_sink {
     pthread_mutex_t mu;
     nmx_sink_options opt;    /* with defaults filled in */
     nmx_err err;             /* first write error (sticky) */
+    int os_err;              /* errno of that error (0 when unknown) */
+    char name[256];          /* the path written, or "standard output" */
     nmx__sb line;            /* scratch buffers, used under mu */
     nmx__sb keys;
     void *state;

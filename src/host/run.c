@@ -61,11 +61,24 @@ static void verdict(const nmx_run_config *cfg, nmx_run_result *r)
         const char *ab = sigabbrev_np(r->signal);
         snprintf(sig, sizeof sig, "SIG%s", ab ? ab : "?");
     }
-    char tail[160];
-    snprintf(tail, sizeof tail, "; %llu event%s kept; %llu block%s (%llu bytes) released",
-             (unsigned long long)r->events, r->events == 1 ? "" : "s",
-             (unsigned long long)r->memory.leaked_blocks, r->memory.leaked_blocks == 1 ? "" : "s",
-             (unsigned long long)r->memory.leaked_bytes);
+    /* In the user's words: what was kept, and memory only when the expert
+     * left some allocated (the host frees it; a tidy expert leaves none). */
+    char tail[200], mem[120] = "";
+    if (r->memory.leaked_blocks) {
+        uint64_t b = r->memory.leaked_bytes;
+        char size[32];
+        if (b >= 10u << 20)
+            snprintf(size, sizeof size, "%llu MiB", (unsigned long long)(b >> 20));
+        else if (b >= 10u << 10)
+            snprintf(size, sizeof size, "%llu KiB", (unsigned long long)(b >> 10));
+        else
+            snprintf(size, sizeof size, "%llu bytes", (unsigned long long)b);
+        snprintf(mem, sizeof mem, "; the host freed %s the expert had not released (%llu block%s)",
+                 size, (unsigned long long)r->memory.leaked_blocks,
+                 r->memory.leaked_blocks == 1 ? "" : "s");
+    }
+    snprintf(tail, sizeof tail, "; %llu event%s kept%s", (unsigned long long)r->events,
+             r->events == 1 ? "" : "s", mem);
     if (r->message[0] && r->outcome == NMX_RUN_LOAD_FAILED)
         return;
     switch (r->outcome) {
@@ -73,9 +86,13 @@ static void verdict(const nmx_run_config *cfg, nmx_run_result *r)
         snprintf(r->message, sizeof r->message, "expert %s completed%s", name, tail);
         break;
     case NMX_RUN_FAILED:
-        snprintf(r->message, sizeof r->message, "expert %s failed (Run returned %s%s)%s", name,
-                 r->run_value ? "TRUE" : "FALSE",
-                 r->status.status == 3 ? ", reported a problem" : "", tail);
+        if (r->status.status == 3 && r->status.text[0])
+            snprintf(r->message, sizeof r->message, "expert %s failed: %s (Run returned %s)%s",
+                     name, r->status.text, r->run_value ? "TRUE" : "FALSE", tail);
+        else
+            snprintf(r->message, sizeof r->message, "expert %s failed (Run returned %s%s)%s",
+                     name, r->run_value ? "TRUE" : "FALSE",
+                     r->status.status == 3 ? ", reported a problem" : "", tail);
         break;
     case NMX_RUN_CRASHED:
         snprintf(r->message, sizeof r->message, "expert %s crashed with %s%s%s", name, sig, where,

@@ -1,8 +1,10 @@
 /* Sinks: JSON Lines and CSV read back with Python, the table against an
  * expected text, and concurrent writers. */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -145,7 +147,7 @@ static void t_jsonl(void **st)
                      "\xf0\x9f\x98\x80 overlong \xc0\xaf surrogate \xed\xa0\x80 end";
     assert_int_equal(nmx_sink_event(s, &e2), NMX_OK);
     /* written and flushed already, before the end of the expert */
-    size_t len;
+    size_t len = 0;
     char *text = evt_slurp(path, &len);
     assert_non_null(text);
     assert_int_equal(text[len - 1], '\n');
@@ -390,7 +392,46 @@ static void t_errors(void **st)
             assert_int_equal(nmx_sink_event(s, &e), NMX_EIO);
             assert_int_equal(nmx_sink_close(s), NMX_EIO);
         }
+        /* the error names the output and the system's reason */
+        s = open_sink(NMX_SINK_JSONL, "/dev/full", NULL);
+        nmx_event e = evt_make("F", 0, NULL, 0);
+        assert_int_equal(nmx_sink_event(s, &e), NMX_EIO);
+        memset(&d, 0, sizeof d);
+        assert_int_equal(nmx_sink_close_diag(s, &d), NMX_EIO);
+        assert_int_equal(d.code, NMX_EIO);
+        assert_int_equal(d.value, ENOSPC);
+        assert_non_null(strstr(d.msg, "/dev/full"));
+        assert_non_null(strstr(d.msg, strerror(ENOSPC)));
     }
+    /* a reader of the standard output that went away: EPIPE, no signal */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    int saved = dup(1);
+    fflush(stdout);
+    assert_int_equal(dup2(fds[1], 1), 1);
+    close(fds[1]);
+    close(fds[0]);
+    s = open_sink(NMX_SINK_JSONL, NULL, NULL);
+    nmx_event e = evt_make("P", 0, NULL, 0);
+    nmx_err ev = nmx_sink_event(s, &e);
+    memset(&d, 0, sizeof d);
+    nmx_err ce = nmx_sink_close_diag(s, &d);
+    clearerr(stdout);
+    dup2(saved, 1);
+    close(saved);
+    signal(SIGPIPE, old);
+    assert_int_equal(ev, NMX_EIO);
+    assert_int_equal(ce, NMX_EIO);
+    assert_int_equal(d.value, EPIPE);
+    assert_non_null(strstr(d.msg, "standard output"));
+    /* no error: the diag says so */
+    char path[300];
+    path_in(path, sizeof path, "fine.jsonl");
+    s = open_sink(NMX_SINK_JSONL, path, NULL);
+    d.code = NMX_EIO;
+    assert_int_equal(nmx_sink_close_diag(s, &d), NMX_OK);
+    assert_int_equal(d.code, NMX_OK);
 }
 
 /* ---- concurrency -------------------------------------------------------- */

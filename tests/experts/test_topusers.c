@@ -224,17 +224,28 @@ typedef struct row_t {
 
 static const nmx_event_column *col(const nmx_event *e, const char *name)
 {
+    if (!e) /* a caller's event that was not found */
+        return NULL;
     for (unsigned i = 0; i < e->ncolumns; i++)
         if (strcmp(e->columns[i].name, name) == 0)
             return &e->columns[i];
     return NULL;
 }
 
-static uint64_t col_u(const nmx_event *e, const char *name)
+/* A column that must be there: the test stops (never returns NULL). */
+static const nmx_event_column *col_req(const nmx_event *e, const char *name)
 {
     const nmx_event_column *c = col(e, name);
-    if (!c)
-        fail_msg("event %u has no column \"%s\"", e->ident, name);
+    if (!c) {
+        fail_msg("event %u has no column \"%s\"", e ? e->ident : 0u, name);
+        abort(); /* not reached: fail_msg ends the test */
+    }
+    return c;
+}
+
+static uint64_t col_u(const nmx_event *e, const char *name)
+{
+    const nmx_event_column *c = col_req(e, name);
     assert_int_equal(c->type, NMCOLUMNTYPE_UINT32);
     return c->v.u;
 }
@@ -254,12 +265,10 @@ static size_t rows_of(const run_ctx *r, uint32_t ident, row_t *out, size_t max)
         w->rank = (uint32_t)col_u(e, "Rank");
         w->frames = col_u(e, "Frames");
         w->bytes = col_u(e, "Bytes");
-        const nmx_event_column *s = col(e, "% of bytes");
-        assert_non_null(s);
+        const nmx_event_column *s = col_req(e, "% of bytes");
         assert_int_equal(s->type, NMCOLUMNTYPE_FLOAT64);
         w->share = s->v.f;
-        const nmx_event_column *a = col(e, "Address");
-        assert_non_null(a);
+        const nmx_event_column *a = col_req(e, "Address");
         if (a->type == NMCOLUMNTYPE_IPADDR) {
             w->addr.type = A4;
             memcpy(w->addr.a, a->v.ip, 4);
@@ -1274,6 +1283,13 @@ static void t_configure_headless(void **s)
     assert_true(p_configure(key, &cfg, &si, 0, NULL));
     assert_ptr_equal(cfg, before);
     assert_false(p_configure(key, NULL, &si, 0, NULL));
+    /* a configuration with a bad value is refused */
+    uint8_t bad[4 + 9];
+    DWORD blen = sizeof bad;
+    memcpy(bad, &blen, 4);
+    memcpy(bad + 4, "by=pkts\0", 9);
+    PEXPERTCONFIG pbad = (PEXPERTCONFIG)(void *)bad;
+    assert_false(p_configure(key, &pbad, &si, 0, NULL));
     /* the host keeps it past the session */
     nmx_err e;
     void *kept = nmx_session_adopt(key, cfg, &e);
@@ -1299,37 +1315,60 @@ static void t_configure_headless(void **s)
     expect_free(&x);
 }
 
-static void t_config_notes(void **s)
+static void t_config_refused(void **s)
 {
     (void)s;
     expect_t x;
     capbuf c;
     ethernet_capture(NMX_WRITE_PCAP_US, 60, &x, &c);
+    /* a bad value or an unknown key: one error event naming them and what
+     * each key accepts, a problem status, Run returns FALSE, no table */
     static const char *const kv[] = {"top=2", "colour=blue", "zzz", "by=weight", "layer=ip",
                                      NULL};
     run_ctx r = {0};
     run_expert(c.h, kv, &r);
-    assert_int_equal(count_ident(&r, 4), 2);
-    int saw_unknown = 0, saw_invalid = 0;
-    for (size_t i = 0; i < r.nev; i++) {
-        if (r.ev[i]->ident != 4)
-            continue;
-        const char *d = r.ev[i]->description;
-        if (strstr(d, "Unknown")) {
-            saw_unknown = 1;
-            assert_non_null(strstr(d, "colour"));
-            assert_non_null(strstr(d, "zzz"));
-            assert_null(strstr(d, "blue"));
-        } else {
-            saw_invalid = 1;
-            assert_non_null(strstr(d, "by=weight"));
-        }
-    }
-    assert_true(saw_unknown && saw_invalid);
-    /* the valid keys still apply: 2 rows each, bytes, IP layer */
+    assert_false(r.ret);
+    assert_int_equal(r.final.status, EXPERTSTATUS_PROBLEM);
+    assert_int_equal(r.final.sub_status, NMERR_INVALID_PARAMETER);
+    assert_non_null(strstr(r.final.text, "by=weight"));
+    assert_int_equal(r.nev, 1);
+    assert_int_equal(r.ev[0]->ident, 5);
+    assert_int_equal(r.ev[0]->severity, NMEVENT_SEVERITY_ERROR);
+    const char *d = r.ev[0]->description;
+    assert_non_null(strstr(d, "by=weight"));
+    assert_non_null(strstr(d, "colour"));
+    assert_non_null(strstr(d, "zzz"));
+    assert_null(strstr(d, "blue"));
+    assert_non_null(strstr(d, "by accepts bytes or frames"));
+    assert_int_equal(count_ident(&r, 1) + count_ident(&r, 2) + count_ident(&r, 3), 0);
+    run_free(&r);
+    static const char *const pkts[] = {"by=pkts", NULL};
+    run_expert(c.h, pkts, &r);
+    assert_false(r.ret);
+    assert_non_null(strstr(r.ev[0]->description, "by=pkts"));
+    run_free(&r);
+    static const char *const zero[] = {"top=0", NULL};
+    run_expert(c.h, zero, &r);
+    assert_false(r.ret);
+    run_free(&r);
+    /* valid keys apply: 2 rows each, bytes, IP layer */
+    static const char *const good[] = {"top=2", "by=bytes", "layer=ip", "tunnels=no", NULL};
+    run_expert(c.h, good, &r);
+    assert_true(r.ret);
     check_table_exact(&r, &x.ip, 0, 0, 2);
     check_table_exact(&r, &x.ip, 1, 0, 2);
     run_free(&r);
+    cap_close(&c);
+    expect_free(&x);
+}
+
+static void t_config_malformed(void **s)
+{
+    (void)s;
+    expect_t x;
+    capbuf c;
+    ethernet_capture(NMX_WRITE_PCAP_US, 60, &x, &c);
+    run_ctx r = {0};
     /* a malformed blob: no terminating empty string, odd bytes */
     load_module();
     nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION, .name = "Top Users Run",
@@ -1342,9 +1381,11 @@ static void t_config_notes(void **s)
     DWORD len = sizeof raw;
     memcpy(raw, &len, 4);
     memcpy(raw + 4, "top=\xff=\x01x", 9);
-    assert_true(p_run(r.key, (PEXPERTCONFIG)(void *)raw, &si, 0, NULL));
+    /* read safely and refused: the bad value is named, nothing is counted */
+    assert_false(p_run(r.key, (PEXPERTCONFIG)(void *)raw, &si, 0, NULL));
     close_no_leaks(r.key);
-    assert_non_null(event_of(&r, 3));
+    assert_null(event_of(&r, 3));
+    assert_non_null(event_of(&r, 5));
     run_free(&r);
     cap_close(&c);
     expect_free(&x);
@@ -1416,7 +1457,7 @@ int main(void)
         cmocka_unit_test(t_generated_linktypes),
         cmocka_unit_test(t_garbage_frames),
         cmocka_unit_test(t_configure_headless),
-        cmocka_unit_test(t_config_notes),
+        cmocka_unit_test(t_config_refused), cmocka_unit_test(t_config_malformed),
         cmocka_unit_test(t_terminate),
         cmocka_unit_test(t_out_of_memory),
         cmocka_unit_test(t_malformed_captures),

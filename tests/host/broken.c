@@ -19,7 +19,8 @@ BOOL WINAPI Register(PEXPERTENUMINFO info)
     return FALSE;
 #elif BROKEN == 3
     (void)info;
-    *(volatile int *)(uintptr_t)8 = 1;
+    volatile int *volatile bad = (volatile int *)(uintptr_t)8; /* hidden from -Warray-bounds */
+    *bad = 1;
     return TRUE;
 #elif BROKEN == 4
     (void)info;

@@ -112,7 +112,10 @@ BOOL WINAPI Run(HEXPERTKEY key, PEXPERTCONFIG cfg, PEXPERTSTARTUPINFO si, DWORD 
         ExpertIndicateStatus(key, EXPERTSTATUS_PROBLEM, NMERR_OUT_OF_MEMORY, "gave up", 10);
         return TRUE;
     } else if (!strcmp(mode, "segv")) {
-        *(volatile int *)(uintptr_t)16 = 1;
+        /* Through a volatile pointer, so the compiler cannot see the
+         * address and reject the store at build time (-Warray-bounds). */
+        volatile int *volatile bad = (volatile int *)(uintptr_t)16;
+        *bad = 1;
     } else if (!strcmp(mode, "abort")) {
         abort();
     } else if (!strcmp(mode, "divzero")) {
