@@ -233,7 +233,7 @@ static void dhcp_dissect(nmx_dis *d, nmx_span s)
         if (code == 0) {
             /* A run of pads. */
             uint32_t e = o;
-            while (e < r.len && r.p[e] == 0)
+            while (nmx_rd_has(&r, e, 1) && nmx_rd_u8(&r, e) == 0)
                 e++;
             if (attach)
                 nmx_dis_attach(d, DHCP_PADDING, o, e - o);

@@ -324,7 +324,7 @@ static bool ss_plausible(nmx_rd *r, nmx_span s, bool direct, uint32_t *len)
         return false;
     switch (type) {
     case 0x00: {
-        const uint8_t *p = nmx_rd_has(r, 4, 4) ? r->p + 4 : NULL;
+        const uint8_t *p = nmx_rd_has(r, 4, 4) ? nmx_rd_ptr(r, 4, 4) : NULL;
         if (p && p[1] == 'S' && p[2] == 'M' && p[3] == 'B')
             return true;
         return l + 4 == s.wire;
