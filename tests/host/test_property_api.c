@@ -1014,7 +1014,11 @@ static void t_portcount_generated(void **s)
  * Known disagreement, excluded on tshark's side: sFlow datagrams carry
  * copies of other frames' headers, which tshark dissects down to TCP;
  * there is no sFlow parser here, so those copies are payload (frame 66 of
- * ppp_tcp-reassembly.pcap). */
+ * ppp_tcp-reassembly.pcap). Not listed, for the same kind of reason:
+ * ppp_frag_http_req.pcap (tshark reassembles IPv4 fragments and finds TCP
+ * in the last one; the parsers do not reassemble) and lp_http_PPI.pcap
+ * (802.11 behind PPI: no parser). Every other shared pcap and pcapng
+ * capture agrees (checked by hand with nmexpert run portcount). */
 static void t_portcount_vs_tshark(void **s)
 {
     (void)s;
@@ -1029,8 +1033,14 @@ static void t_portcount_vs_tshark(void **s)
         printf("SKIP: tshark not installed\n");
         skip();
     }
-    static const char *const files[] = {"pcap/ppp_one_tcp_stream.pcap",
-                                        "pcap/ppp_tcp-reassembly.pcap", "pcap/td_ssh.pcap"};
+    static const char *const files[] = {
+        "pcap/ppp_one_tcp_stream.pcap", "pcap/ppp_tcp-reassembly.pcap", "pcap/td_ssh.pcap",
+        "pcap/ppp_tls.pcap",            /* IPv6 */
+        "pcap/ppp_four_ipv6_http_streams.pcap",
+        "pcap/ppp_sll.pcap",            /* Linux cooked */
+        "pcap/ppp_null_loopback.pcap",  /* BSD loopback */
+        "pcap/td_pptp.pcap",            /* GRE */
+        "pcap/ppp_many-protocols.pcap", "pcapng/ppp_pcapng-example.pcapng"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024], cmd[1200];
         snprintf(path, sizeof path, "%s/%s", dir, files[f]);
