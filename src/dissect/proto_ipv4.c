@@ -172,12 +172,15 @@ static void ip_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, IP_SRC, 12, 4);
         nmx_dis_attach(d, IP_DST, 16, 4);
     }
-    if (!nmx_rd_need(&r, 0, IP_MIN_HDR)) {
-        nmx_dis_truncated(d);
+    /* The first byte alone can prove the header wrong: judged before the
+     * length, so that the status is the same whether or not instances
+     * are attached. */
+    if (nmx_rd_has(&r, 0, 1) && ((vhl >> 4) != 4 || hl < IP_MIN_HDR)) {
+        nmx_dis_malformed(d, NULL);
         return;
     }
-    if ((vhl >> 4) != 4 || hl < IP_MIN_HDR) {
-        nmx_dis_malformed(d, NULL);
+    if (!nmx_rd_need(&r, 0, IP_MIN_HDR)) {
+        nmx_dis_truncated(d);
         return;
     }
     /* The datagram's length: Total Length, unless it is 0 (segmentation

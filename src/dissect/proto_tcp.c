@@ -133,11 +133,17 @@ static void tcp_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, TCP_CHECKSUM, 16, 2);
         nmx_dis_attach(d, TCP_URGENT, 18, 2);
     }
+    /* A Data Offset below the fixed header is wrong however much of the
+     * rest is missing (the same status with or without instances). */
+    nmx_dis_set_aux(d, 0, s.wire);
+    if (nmx_rd_has(&r, 12, 1) && hl < TCP_MIN_HDR) {
+        nmx_dis_malformed(d, NULL);
+        return;
+    }
     if (!nmx_rd_need(&r, 0, TCP_MIN_HDR)) {
         nmx_dis_truncated(d);
         return;
     }
-    nmx_dis_set_aux(d, 0, s.wire);
     if (hl < TCP_MIN_HDR || hl > s.wire) {
         nmx_dis_malformed(d, NULL);
         return;
