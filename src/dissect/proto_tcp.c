@@ -165,7 +165,7 @@ static void flag_picture(uint8_t f, char out[7])
 {
     static const char letters[] = "UAPRSF";
     for (int i = 0; i < 6; i++)
-        out[i] = (f >> (5 - i)) & 1u ? letters[i] : '.';
+        out[i] = ((unsigned)f >> (5 - i)) & 1u ? letters[i] : '.';
     out[6] = 0;
 }
 
