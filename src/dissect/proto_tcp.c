@@ -173,9 +173,25 @@ static size_t tcp_format(const nmx_fmtctx *c, char *buf, size_t n)
 {
     const uint8_t *h = c->frame + c->layer->offset;
     char pic[7];
+    uint64_t v;
     switch (c->prop) {
+    case TCP_RESERVED:
+        /* "Reserved = 0 (0x0000)" in Network Monitor's traces */
+        if (!nmx__inst_number(c->pi, &v))
+            return (size_t)-1;
+        return (size_t)snprintf(buf, n, "Reserved = %u (0x%04X)", (unsigned)v, (unsigned)v);
+    case TCP_OPT_KIND: {
+        /* "Option Kind (Maximum Segment Size) = 2 (0x2)": the kind's name in
+         * the label, its number as the value */
+        if (!nmx__inst_number(c->pi, &v))
+            return (size_t)-1;
+        for (size_t i = 0; i < tcp_opt_set.nEntries; i++)
+            if (tcp_opts[i].Value == v)
+                return (size_t)snprintf(buf, n, "Option Kind (%s) = %u (0x%X)", tcp_opts[i].Label,
+                                        (unsigned)v, (unsigned)v);
+        return (size_t)snprintf(buf, n, "Option Kind = %u (0x%X)", (unsigned)v, (unsigned)v);
+    }
     case TCP_FLAGS: {
-        uint64_t v;
         if (!nmx__inst_number(c->pi, &v))
             return (size_t)-1;
         flag_picture((uint8_t)v, pic);
@@ -189,7 +205,8 @@ static size_t tcp_format(const nmx_fmtctx *c, char *buf, size_t n)
         uint32_t ack = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 | (uint32_t)h[10] << 8 | h[11];
         unsigned win = (unsigned)h[14] << 8 | h[15];
         /* Network Monitor's "len" counts everything after the fixed
-         * 20-byte header, options included. */
+         * 20-byte header, options included; the range is seq..seq+len
+         * (Windows 2000-era traces), its end not padded. */
         uint32_t seglen = nmx_fmt_aux(c, 0);
         uint32_t len = seglen > TCP_MIN_HDR ? seglen - TCP_MIN_HDR : 0;
         const char *sa = nmx__port_abbrev((uint16_t)sp, false);
@@ -201,7 +218,7 @@ static size_t tcp_format(const nmx_fmtctx *c, char *buf, size_t n)
             snprintf(dn, sizeof dn, " (%s)", da);
         flag_picture(h[13], pic);
         return (size_t)snprintf(buf, n,
-                                "%s, len:%5u, seq:%10u-%10u, ack:%10u, win:%5u, src:%5u%s  dst:%5u%s",
+                                "%s, len:%5u, seq:%10u-%u, ack:%10u, win:%5u, src:%5u%s  dst:%5u%s",
                                 pic, len, seq, (uint32_t)(seq + len), ack, win, sp, sn, dp, dn);
     }
     default:
