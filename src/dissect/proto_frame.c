@@ -74,7 +74,12 @@ static void frame_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, FRAME_SUMMARY, 0, s.len);
         SYSTEMTIME st = to_systemtime(fr->ts_ns);
         nmx_dis_attach_ex(d, FRAME_TIME, 0, 0, &st, sizeof st, 1);
-        int64_t delta_us = (fr->ts_ns - prev) / 1000;
+        /* Any two times a caller passes, without signed overflow (the
+         * extremes saturate). */
+        int64_t delta_ns;
+        if (__builtin_sub_overflow(fr->ts_ns, prev, &delta_ns))
+            delta_ns = fr->ts_ns < prev ? INT64_MIN : INT64_MAX;
+        int64_t delta_us = delta_ns / 1000;
         nmx_dis_attach_ex(d, FRAME_DELTA, 0, 0, &delta_us, sizeof delta_us, 1);
         uint32_t v = (uint32_t)fr->number + 1;
         nmx_dis_attach_ex(d, FRAME_NUMBER, 0, 0, &v, sizeof v, 1);
