@@ -205,7 +205,9 @@ static void ip_dissect(nmx_dis *d, nmx_span s)
         return;
     }
     nmx_span dg = nmx_span_sub(s, 0, dlen);
-    if (hl > IP_MIN_HDR && attach) {
+    /* Options are walked in both modes: a malformed option makes the
+     * layer MALFORMED whether or not instances are attached. */
+    if (hl > IP_MIN_HDR) {
         nmx_rd ro = nmx_dis_rd(d, dg);
         ip_options(d, &ro, hl);
     }

@@ -148,7 +148,9 @@ static void tcp_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_malformed(d, NULL);
         return;
     }
-    if (hl > TCP_MIN_HDR && attach)
+    /* Options are walked in both modes: a malformed option makes the
+     * layer MALFORMED whether or not instances are attached. */
+    if (hl > TCP_MIN_HDR)
         tcp_options(d, &r, hl);
     if (hl > r.len) {
         nmx_dis_truncated(d);

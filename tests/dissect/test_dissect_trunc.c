@@ -336,6 +336,46 @@ static void test_wrong_before_cut(void **state)
     nmx_dissector_free(d);
 }
 
+/* A malformed option makes IP or TCP MALFORMED with or without instances
+ * (options were once walked only when attaching; found by fuzz_dissect). */
+static void test_bad_options_both_modes(void **state)
+{
+    (void)state;
+    nmx_dissector *d = nmx_dissector_new();
+    assert_non_null(d);
+    uint8_t f[62];
+    /* TCP, Data Offset 28: option kind 0xFF with length 0xFF */
+    memset(f, 0, sizeof f);
+    build_tcp(f, 0x45, 0x70);
+    f[14 + 3] = 48;
+    memset(f + 54, 0xFF, 8);
+    nmx_frame fr = { .caplen = 62, .wirelen = 62, .data = f, .linktype = 1 };
+    for (unsigned fl = 0; fl < 2; fl++) {
+        assert_int_equal(nmx_dissect(d, &fr, 0, fl), NMX_OK);
+        assert_int_equal(nmx_dissect_nlayers(d), 4);
+        assert_int_equal(nmx_dissect_layer(d, 3)->status, NMX_LAYER_MALFORMED);
+    }
+    /* IP, IHL 6: option 0x44 (timestamp) with length 1 */
+    uint8_t g[58];
+    memset(g, 0, sizeof g);
+    memcpy(g, f, 14);
+    g[12] = 0x08;
+    g[14] = 0x46;
+    g[14 + 3] = 44;
+    g[14 + 8] = 64;
+    g[14 + 9] = 17;
+    g[14 + 20] = 0x44;
+    g[14 + 21] = 1;
+    nmx_frame gr = { .caplen = 58, .wirelen = 58, .data = g, .linktype = 1 };
+    for (unsigned fl = 0; fl < 2; fl++) {
+        assert_int_equal(nmx_dissect(d, &gr, 0, fl), NMX_OK);
+        assert_int_equal(nmx_dissect_layer(d, 2)->status, NMX_LAYER_MALFORMED);
+    }
+    check_frame(d, &fr, "built");
+    check_frame(d, &gr, "built");
+    nmx_dissector_free(d);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -386,6 +426,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrong_before_cut),
+        cmocka_unit_test(test_bad_options_both_modes),
         cmocka_unit_test(test_sample_frames),
         cmocka_unit_test(test_shared_frames),
     };
