@@ -324,6 +324,11 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     d->cur = i;
     d->next = NULL;
     p->dissect(d, s);
+    /* The innermost layer owns all of its bytes: when the capture ends
+     * before them and nothing took the rest on, it is cut short, whatever
+     * the protocol file says of its header. */
+    if (!d->next && l->status == NMX_LAYER_OK && l->caplen < l->length)
+        l->status = NMX_LAYER_TRUNCATED;
     l->ninst = d->ninst - l->first_inst;
     d->pt->PropertyInstTable[i].nPropertyInsts = (WORD)l->ninst;
     d->pt->PropertyInstTable[i].nPropertyInstIndex = (WORD)l->first_inst;
