@@ -86,6 +86,13 @@ static bool reserve_insts(nmx_dissector *d, uint32_t caplen)
         want = NMX_DIS_MAX_INSTS;
     if (want <= d->cap_inst)
         return true;
+    /* Grow by powers of two from 4096 (a full-size Ethernet frame's worth),
+     * so that a capture of growing frame sizes reallocates a few times,
+     * not at every new maximum. */
+    uint64_t grown = 4096;
+    while (grown < want)
+        grown *= 2;
+    want = grown < NMX_DIS_MAX_INSTS ? grown : NMX_DIS_MAX_INSTS;
     PROPERTYINST *n = realloc(d->inst, (size_t)want * sizeof *n);
     if (!n)
         return false;

@@ -15,6 +15,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "netmon.h"
 #include "nmexpert/dissect.h"
@@ -252,6 +253,49 @@ static void test_extreme_times(void **state)
     nmx_dissector_free(d);
 }
 
+/* "Time of capture" is the UTC civil time, as gmtime_r gives it, for
+ * times around leap days, century years, 1970 and before it. */
+static void test_capture_times(void **state)
+{
+    (void)state;
+    static const int64_t secs[] = {
+        0, -1, 59, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800, 4107542400 /* 2100-03-01 */,
+        4107456000, 994202985, -2208988800 /* 1900-01-01 */, -9000000000 /* 1684 */,
+        9000000000 /* 2255 */, 1709164800 /* 2024-02-29 */, -86401,
+    };
+    uint8_t f[14] = { 0 };
+    nmx_dissector *d = nmx_dissector_new();
+    assert_non_null(d);
+    static struct pane p;
+    uint64_t rng = 88172645463325252u;
+    for (size_t i = 0; i < sizeof secs / sizeof secs[0] + 2000; i++) {
+        int64_t s;
+        if (i < sizeof secs / sizeof secs[0]) {
+            s = secs[i];
+        } else { /* random seconds between 1900 and 2200 */
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            s = -2208988800 + (int64_t)(rng % UINT64_C(9467280000));
+        }
+        int64_t ms = (int64_t)(i * 7 % 1000);
+        nmx_frame fr = { .caplen = 14, .wirelen = 14, .data = f, .linktype = 1,
+                         .ts_ns = s * 1000000000 + ms * 1000000 };
+        assert_int_equal(nmx_dissect(d, &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
+        render(d, &p);
+        time_t t = (time_t)s;
+        struct tm tm;
+        assert_non_null(gmtime_r(&t, &tm));
+        char want[128];
+        snprintf(want, sizeof want, "    FRAME: Time of capture = %d/%d/%d %02d:%02d:%02d.%03d",
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)ms);
+        const char *const w[] = { want };
+        expect_lines(&p, w, 1);
+    }
+    nmx_dissector_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_kb172983_options),
         cmocka_unit_test(test_udp_broadcast),
         cmocka_unit_test(test_extreme_times),
+        cmocka_unit_test(test_capture_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
