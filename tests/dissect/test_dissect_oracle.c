@@ -3,7 +3,8 @@
  *
  * For every frame of every capture in $NMX_SHARED_CAPTURES/{pcap,pcapng,
  * netmon}, tshark is run once per capture for all the fields of `fields[]`
- * plus frame.protocols, and each frame is dissected here with
+ * plus frame.protocols (two captures at a time, NMX_ORACLE_JOBS to change,
+ * into a private temporary directory), and each frame is dissected here with
  * NMX_DIS_ATTACH. Two things are compared:
  *
  *  (a) the protocols recognised: our layers (after FRAME) against tshark's
@@ -42,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "netmon.h"
 #include "nmexpert/capture.h"
@@ -679,15 +682,27 @@ static void compare_frame(nmx_dissector *d, const nmx_frame *fr, const struct fr
 
 /* ---- per capture ------------------------------------------------------------ */
 
-static void check_capture(const char *dir, const char *rel, nmx_dissector *d)
+/* The tshark command for one capture, its output to `out`. */
+static void tshark_cmd(const char *path, const char *out, char *cmd, size_t n)
+{
+    /* One run for every field; values of one field joined by 0x1F (no
+     * field value contains it). */
+    size_t u = (size_t)snprintf(cmd, n,
+                                "tshark -n -r '%s' -o ip.defragment:FALSE -o ipv6.defragment:FALSE "
+                                "-o tcp.desegment_tcp_streams:FALSE -T fields -E occurrence=a "
+                                "-E separator=/t -E 'aggregator=\x1f' -e frame.number "
+                                "-e frame.encap_type -e frame.protocols",
+                                path);
+    for (size_t i = 0; i < NFIELDS && u < n; i++)
+        u += (size_t)snprintf(cmd + u, n - u, " -e %s", fields[i].ws);
+    if (u < n)
+        snprintf(cmd + u, n - u, " > '%s' 2>/dev/null", out);
+}
+
+static void check_capture(const char *dir, const char *rel, nmx_dissector *d, const char *out)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
-    if (strchr(path, '\'')) {
-        printf("skip %s: a quote in the path\n", rel);
-        captures_skipped++;
-        return;
-    }
     nmx_capture *cap;
     nmx_diag diag;
     if (nmx_capture_open(path, 0, &cap, &diag) != NMX_OK) {
@@ -695,20 +710,13 @@ static void check_capture(const char *dir, const char *rel, nmx_dissector *d)
         captures_skipped++;
         return;
     }
-    /* One tshark run for every field; values of one field joined by 0x1F
-     * (no field value contains it). */
-    char cmd[PATH_MAX + 4096];
-    size_t u = (size_t)snprintf(cmd, sizeof cmd,
-                                "tshark -n -r '%s' -o ip.defragment:FALSE -o ipv6.defragment:FALSE "
-                                "-o tcp.desegment_tcp_streams:FALSE -T fields -E occurrence=a "
-                                "-E separator=/t -E 'aggregator=\x1f' -e frame.number "
-                                "-e frame.encap_type -e frame.protocols",
-                                path);
-    for (size_t i = 0; i < NFIELDS; i++)
-        u += (size_t)snprintf(cmd + u, sizeof cmd - u, " -e %s", fields[i].ws);
-    snprintf(cmd + u, sizeof cmd - u, " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
+    FILE *p = fopen(out, "r");
+    if (!p) {
+        printf("skip %s: no tshark output\n", rel);
+        captures_skipped++;
+        nmx_capture_close(cap);
+        return;
+    }
     char *line = NULL;
     size_t cap_line = 0;
     ssize_t got;
@@ -743,9 +751,9 @@ static void check_capture(const char *dir, const char *rel, nmx_dissector *d)
         seen++;
     }
     free(line);
-    int st = pclose(p);
+    fclose(p);
     if (seen == 0) {
-        printf("skip %s: tshark gave no frames (status %d)\n", rel, st);
+        printf("skip %s: tshark gave no frames\n", rel);
         captures_skipped++;
     } else {
         captures_done++;
@@ -774,8 +782,10 @@ static void test_oracle(void **state)
         skip();
     }
     const char *only = getenv("NMX_ORACLE_ONLY"); /* fnmatch pattern, for debugging */
-    nmx_dissector *d = nmx_dissector_new();
-    assert_non_null(d);
+    const char *jobs_env = getenv("NMX_ORACLE_JOBS");
+    int jobs = jobs_env && atoi(jobs_env) > 0 ? atoi(jobs_env) : 2;
+    static char *names[1536];
+    size_t nn = 0;
     static const char *subdirs[] = { "pcap", "pcapng", "netmon" };
     for (size_t s = 0; s < 3; s++) {
         char sub[PATH_MAX];
@@ -783,26 +793,71 @@ static void test_oracle(void **state)
         DIR *dh = opendir(sub);
         if (!dh)
             continue;
-        char *names[512];
-        size_t nn = 0;
+        size_t first = nn;
         struct dirent *de;
-        while ((de = readdir(dh)) && nn < 512) {
+        while ((de = readdir(dh)) && nn < sizeof names / sizeof names[0]) {
             if (de->d_name[0] == '.')
                 continue;
             size_t l = strlen(subdirs[s]) + strlen(de->d_name) + 2;
-            names[nn] = malloc(l);
-            assert_non_null(names[nn]);
-            snprintf(names[nn], l, "%s/%s", subdirs[s], de->d_name);
-            nn++;
+            char *name = malloc(l);
+            assert_non_null(name);
+            snprintf(name, l, "%s/%s", subdirs[s], de->d_name);
+            if (only && fnmatch(only, name, 0) != 0) {
+                free(name);
+                continue;
+            }
+            if (strchr(dir, '\'') || strchr(name, '\'')) {
+                printf("skip %s: a quote in the path\n", name);
+                captures_skipped++;
+                free(name);
+                continue;
+            }
+            names[nn++] = name;
         }
         closedir(dh);
-        qsort(names, nn, sizeof names[0], cmp_str);
-        for (size_t i = 0; i < nn; i++) {
-            if (!only || fnmatch(only, names[i], 0) == 0)
-                check_capture(dir, names[i], d);
-            free(names[i]);
-        }
+        qsort(names + first, nn - first, sizeof names[0], cmp_str);
     }
+    /* tshark is most of the time: run it for every capture first, `jobs`
+     * at a time, into files of a private directory. */
+    char tmpl[] = "/tmp/nmx-oracle-XXXXXX";
+    char *tmpdir = mkdtemp(tmpl);
+    assert_non_null(tmpdir);
+    int running = 0;
+    for (size_t i = 0; i < nn; i++) {
+        char path[PATH_MAX], out[PATH_MAX], cmd[2 * PATH_MAX + 4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(out, sizeof out, "%s/%zu.txt", tmpdir, i);
+        tshark_cmd(path, out, cmd, sizeof cmd);
+        if (running == jobs) {
+            int st;
+            if (wait(&st) > 0)
+                running--;
+        }
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+            _exit(127);
+        }
+        running++;
+    }
+    while (running > 0) {
+        int st;
+        if (wait(&st) <= 0)
+            break;
+        running--;
+    }
+    nmx_dissector *d = nmx_dissector_new();
+    assert_non_null(d);
+    for (size_t i = 0; i < nn; i++) {
+        char out[PATH_MAX];
+        snprintf(out, sizeof out, "%s/%zu.txt", tmpdir, i);
+        check_capture(dir, names[i], d, out);
+        unlink(out);
+        free(names[i]);
+    }
+    rmdir(tmpdir);
     nmx_dissector_free(d);
 
     printf("\noracle: %lu captures compared, %lu skipped, %lu frames\n", captures_done,
