@@ -87,6 +87,13 @@ static bool reserve_insts(nmx_dissector *d, uint32_t caplen)
         want = NMX_DIS_MAX_INSTS;
     if (want <= d->cap_inst)
         return true;
+    /* Grow by powers of two from 4096 (a full-size Ethernet frame's worth),
+     * so that a capture of growing frame sizes reallocates a few times,
+     * not at every new maximum. */
+    uint64_t grown = 4096;
+    while (grown < want)
+        grown *= 2;
+    want = grown < NMX_DIS_MAX_INSTS ? grown : NMX_DIS_MAX_INSTS;
     PROPERTYINST *n = realloc(d->inst, (size_t)want * sizeof *n);
     if (!n)
         return false;
@@ -332,6 +339,11 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     d->cur = i;
     d->next = NULL;
     p->dissect(d, s);
+    /* The innermost layer owns all of its bytes: when the capture ends
+     * before them and nothing took the rest on, it is cut short, whatever
+     * the protocol file says of its header. */
+    if (!d->next && l->status == NMX_LAYER_OK && l->caplen < l->length)
+        l->status = NMX_LAYER_TRUNCATED;
     l->ninst = d->ninst - l->first_inst;
     d->pt->PropertyInstTable[i].nPropertyInsts = (WORD)l->ninst;
     d->pt->PropertyInstTable[i].nPropertyInstIndex = (WORD)l->first_inst;

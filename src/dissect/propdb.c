@@ -76,6 +76,25 @@ static bool matches(const char *name, const char *canon, const char *aliases)
     return false;
 }
 
+/* Do two entries share a spelling? Every spelling of the first (its name
+ * and each alias) is looked up among the second's. */
+static bool clash(const char *name1, const char *aliases1, const char *name2,
+                  const char *aliases2)
+{
+    if (matches(name1, name2, aliases2))
+        return true;
+    char one[128];
+    for (const char *p = aliases1; p && *p;) {
+        const char *e = strchr(p, '|');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        snprintf(one, sizeof one, "%.*s", (int)n, p);
+        if (matches(one, name2, aliases2))
+            return true;
+        p = e ? e + 1 : p + n;
+    }
+    return false;
+}
+
 static void die(const char *what, const char *a, const char *b)
 {
     fprintf(stderr, "nmexpert: protocol table error: %s: %s%s%s\n", what, a, b ? " / " : "",
@@ -102,8 +121,7 @@ static void build(void)
         if (strlen(p->name) >= sizeof r->info.ProtocolName)
             die("name longer than 15 characters", p->name, NULL);
         for (unsigned j = 0; j < i; j++)
-            if (matches(p->name, nmx__protocols[j]->name, nmx__protocols[j]->aliases) ||
-                matches(nmx__protocols[j]->name, p->name, p->aliases))
+            if (clash(p->name, p->aliases, nmx__protocols[j]->name, nmx__protocols[j]->aliases))
                 die("duplicate protocol name", p->name, nmx__protocols[j]->name);
         r->def = p;
         r->index = i;
@@ -120,7 +138,8 @@ static void build(void)
             if (def->info.DataType > PROP_TYPE_IP6_ADDRESS)
                 die("unknown property type", p->name, def->info.Label);
             for (unsigned m = 0; m < k; m++)
-                if (matches(def->info.Label, p->props[m].info.Label, p->props[m].aliases))
+                if (clash(def->info.Label, def->aliases, p->props[m].info.Label,
+                          p->props[m].aliases))
                     die("duplicate property label", p->name, def->info.Label);
             def->info.hProperty = (HPROPERTY)(uintptr_t)&def->info;
             def->info.Comment = def->info.Comment ? def->info.Comment : NMX_STR("");

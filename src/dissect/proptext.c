@@ -331,8 +331,23 @@ size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n)
         return 0;
     uint64_t v;
     unsigned size = num_size(c->pi);
-    if (!size || !nmx__inst_number(c->pi, &v))
+    BYTE t = c->def->info.DataType;
+    if (!size && (t == PROP_TYPE_ETHERNET_ADDRESS || t == PROP_TYPE_TOKENRING_ADDRESS ||
+                  t == PROP_TYPE_FDDI_ADDRESS)) {
+        /* MAC addresses: the bits of the first byte (individual/group,
+         * universal/local), as Network Monitor listed them under the
+         * address. */
+        const PROPERTYINST *pi = c->pi;
+        bool ex = pi->DataLength == PROPERTYINST_EX_LENGTH;
+        const uint8_t *data = ex ? pi->lpPropertyInstEx->Byte : (const uint8_t *)pi->lpData;
+        unsigned len = ex ? pi->lpPropertyInstEx->LengthEx : pi->DataLength;
+        if (!data || len == 0)
+            return 0;
+        v = data[0];
+        size = 1;
+    } else if (!size || !nmx__inst_number(c->pi, &v)) {
         return 0;
+    }
     const LABELED_BIT *bit = &c->def->info.lpSet->lpLabeledBit[k];
     unsigned width = size * 8, bn = bit->BitNumber;
     if (bn >= width)

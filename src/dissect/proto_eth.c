@@ -44,10 +44,24 @@ static LABELED_WORD ethertypes[] = {
 static SET ethertype_set = { sizeof ethertypes / sizeof ethertypes[0],
                              { .lpLabeledWordTable = ethertypes } };
 
+/* The bits of an address's first byte (IEEE 802 I/G and U/L), listed
+ * under the addresses as Network Monitor did; in a source address the I/G
+ * position was read as the source-routing indicator. */
+static LABELED_BIT dst_bits[] = {
+    { 0, NMX_STR("Individual address"), NMX_STR("Group address") },
+    { 1, NMX_STR("Universally administered address"), NMX_STR("Locally administered address") },
+};
+static SET dst_bit_set = { 2, { .lpLabeledBit = dst_bits } };
+static LABELED_BIT src_bits[] = {
+    { 0, NMX_STR("No routing information present"), NMX_STR("Routing information present") },
+    { 1, NMX_STR("Universally administered address"), NMX_STR("Locally administered address") },
+};
+static SET src_bit_set = { 2, { .lpLabeledBit = src_bits } };
+
 #define ETH_PROPS(X) \
     X(ETH_SUMMARY, "Summary", PROP_TYPE_SUMMARY, PROP_QUAL_NONE, NULL, 0, 0, NMX_FMT_CUSTOM, NULL) \
-    X(ETH_DST, "Destination address", PROP_TYPE_ETHERNET_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_COLON, "Destination Address") \
-    X(ETH_SRC, "Source address", PROP_TYPE_ETHERNET_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_COLON, "Source Address") \
+    X(ETH_DST, "Destination address", PROP_TYPE_ETHERNET_ADDRESS, PROP_QUAL_FLAGS, &dst_bit_set, 0, 1, NMX_FMT_COLON, "Destination Address") \
+    X(ETH_SRC, "Source address", PROP_TYPE_ETHERNET_ADDRESS, PROP_QUAL_FLAGS, &src_bit_set, 0, 1, NMX_FMT_COLON, "Source Address") \
     X(ETH_FRAMELEN, "Frame Length", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_COLON, NULL) \
     X(ETH_TYPE, "Ethernet Type", PROP_TYPE_WORD, PROP_QUAL_LABELED_SET, &ethertype_set, NMX_SW, 1, NMX_FMT_CUSTOM, "EtherType|ETYPE") \
     X(ETH_LENGTH, "802.3 Length", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, "Length") \

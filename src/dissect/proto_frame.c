@@ -35,7 +35,10 @@ enum { FRAME_PROPS(NMX_PROP_ENUM) FRAME_NPROPS };
 static nmx_propdef frame_props[] = { FRAME_PROPS(NMX_PROP_DEF) };
 
 /* UTC civil time of ns since 1970 (Network Monitor printed local time;
- * UTC keeps the text the same on every machine). */
+ * UTC keeps the text the same on every machine). Computed here rather than
+ * with gmtime_r, which takes the time-zone lock for every frame: days to
+ * a proleptic Gregorian date by 400-year eras (146097 days each), with
+ * years starting on March 1 so that the leap day ends the year. */
 static SYSTEMTIME to_systemtime(int64_t ns)
 {
     SYSTEMTIME st;
@@ -45,17 +48,30 @@ static SYSTEMTIME to_systemtime(int64_t ns)
         rem += 1000000000;
         s--;
     }
-    time_t t = (time_t)s;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        return st;
-    st.wYear = (WORD)(tm.tm_year + 1900);
-    st.wMonth = (WORD)(tm.tm_mon + 1);
-    st.wDayOfWeek = (WORD)tm.tm_wday;
-    st.wDay = (WORD)tm.tm_mday;
-    st.wHour = (WORD)tm.tm_hour;
-    st.wMinute = (WORD)tm.tm_min;
-    st.wSecond = (WORD)tm.tm_sec;
+    int64_t days = s / 86400, sod = s % 86400;
+    if (sod < 0) {
+        sod += 86400;
+        days--;
+    }
+    int64_t z = days + 719468;                      /* days since 0000-03-01 */
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;                  /* [0, 146096]          */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365]      */
+    int64_t mp = (5 * doy + 2) / 153;                /* March = 0           */
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 65535)
+        return st; /* beyond what SYSTEMTIME holds: all zero */
+    st.wYear = (WORD)y;
+    st.wMonth = (WORD)m;
+    st.wDay = (WORD)d;
+    st.wDayOfWeek = (WORD)(days >= -4 ? (days + 4) % 7 : 6 - (-days - 5) % 7); /* 1970-01-01: Thu */
+    st.wHour = (WORD)(sod / 3600);
+    st.wMinute = (WORD)(sod % 3600 / 60);
+    st.wSecond = (WORD)(sod % 60);
     st.wMilliseconds = (WORD)(rem / 1000000);
     return st;
 }
@@ -74,7 +90,12 @@ static void frame_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, FRAME_SUMMARY, 0, s.len);
         SYSTEMTIME st = to_systemtime(fr->ts_ns);
         nmx_dis_attach_ex(d, FRAME_TIME, 0, 0, &st, sizeof st, 1);
-        int64_t delta_us = (fr->ts_ns - prev) / 1000;
+        /* Any two times a caller passes, without signed overflow (the
+         * extremes saturate). */
+        int64_t delta_ns;
+        if (__builtin_sub_overflow(fr->ts_ns, prev, &delta_ns))
+            delta_ns = fr->ts_ns < prev ? INT64_MIN : INT64_MAX;
+        int64_t delta_us = delta_ns / 1000;
         nmx_dis_attach_ex(d, FRAME_DELTA, 0, 0, &delta_us, sizeof delta_us, 1);
         uint32_t v = (uint32_t)fr->number + 1;
         nmx_dis_attach_ex(d, FRAME_NUMBER, 0, 0, &v, sizeof v, 1);

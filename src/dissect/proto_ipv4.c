@@ -3,7 +3,11 @@
  *
  * specification: RFC 791 (header, options, fragments); RFC 2474 and
  * RFC 3168 redefine the type-of-service byte as DSCP + ECN, which the
- * "Service Type" property shows whole.
+ * "Service Type" property shows whole. Its RFC 791 / RFC 1349 readings,
+ * "Precedence" and "Type of Service", are top-level lines as in Windows
+ * 2000-era Network Monitor (NT4-era builds listed them under Service
+ * Type, without a line of the byte's own; we keep that line, since the
+ * byte's DSCP and ECN bits have no other home).
  *
  * Brought here by: EtherType 0x0800, link type 228 (LINKTYPE_IPV4), raw IP
  * link types (by the version nibble), PPP protocol 0x0021, BSD loopback
@@ -85,8 +89,8 @@ static SET ipopt_set = { sizeof ipopts / sizeof ipopts[0], { .lpLabeledByteTable
     X(IP_VERSION, "Version", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP_HDRLEN, "Header Length", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP_SERVICE, "Service Type", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Differentiated Services Field|DSField") \
-    X(IP_PRECEDENCE, "Precedence", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &precedence_set, 0, 2, NMX_FMT_DEFAULT, NULL) \
-    X(IP_TOS, "Type of Service", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &tos_set, 0, 2, NMX_FMT_DEFAULT, NULL) \
+    X(IP_PRECEDENCE, "Precedence", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &precedence_set, 0, 1, NMX_FMT_DEFAULT, NULL) \
+    X(IP_TOS, "Type of Service", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &tos_set, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP_TOTLEN, "Total Length", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP_ID, "Identification", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP_FLAGS, "Flags Summary", PROP_TYPE_BYTE, PROP_QUAL_FLAGS, &frag_set, 0, 1, NMX_FMT_DEFAULT, "Flags") \
@@ -157,9 +161,9 @@ static void ip_dissect(nmx_dis *d, nmx_span s)
             nmx_dis_malformed(d, ph);
         nmx_dis_attach(d, IP_SERVICE, 1, 1);
         v = (uint8_t)(tos >> 5);
-        nmx_dis_attach_ex(d, IP_PRECEDENCE, 1, 1, &v, 1, 2);
+        nmx_dis_attach_ex(d, IP_PRECEDENCE, 1, 1, &v, 1, 1);
         v = (uint8_t)((tos >> 1) & 0x0Fu);
-        nmx_dis_attach_ex(d, IP_TOS, 1, 1, &v, 1, 2);
+        nmx_dis_attach_ex(d, IP_TOS, 1, 1, &v, 1, 1);
         nmx_dis_attach(d, IP_TOTLEN, 2, 2);
         nmx_dis_attach(d, IP_ID, 4, 2);
         v = (uint8_t)(frag >> 13);
@@ -172,12 +176,15 @@ static void ip_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, IP_SRC, 12, 4);
         nmx_dis_attach(d, IP_DST, 16, 4);
     }
-    if (!nmx_rd_need(&r, 0, IP_MIN_HDR)) {
-        nmx_dis_truncated(d);
+    /* The first byte alone can prove the header wrong: judged before the
+     * length, so that the status is the same whether or not instances
+     * are attached. */
+    if (nmx_rd_has(&r, 0, 1) && ((vhl >> 4) != 4 || hl < IP_MIN_HDR)) {
+        nmx_dis_malformed(d, NULL);
         return;
     }
-    if ((vhl >> 4) != 4 || hl < IP_MIN_HDR) {
-        nmx_dis_malformed(d, NULL);
+    if (!nmx_rd_need(&r, 0, IP_MIN_HDR)) {
+        nmx_dis_truncated(d);
         return;
     }
     /* The datagram's length: Total Length, unless it is 0 (segmentation
@@ -198,7 +205,9 @@ static void ip_dissect(nmx_dis *d, nmx_span s)
         return;
     }
     nmx_span dg = nmx_span_sub(s, 0, dlen);
-    if (hl > IP_MIN_HDR && attach) {
+    /* Options are walked in both modes: a malformed option makes the
+     * layer MALFORMED whether or not instances are attached. */
+    if (hl > IP_MIN_HDR) {
         nmx_rd ro = nmx_dis_rd(d, dg);
         ip_options(d, &ro, hl);
     }

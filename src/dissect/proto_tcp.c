@@ -133,16 +133,24 @@ static void tcp_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, TCP_CHECKSUM, 16, 2);
         nmx_dis_attach(d, TCP_URGENT, 18, 2);
     }
+    /* A Data Offset below the fixed header is wrong however much of the
+     * rest is missing (the same status with or without instances). */
+    nmx_dis_set_aux(d, 0, s.wire);
+    if (nmx_rd_has(&r, 12, 1) && hl < TCP_MIN_HDR) {
+        nmx_dis_malformed(d, NULL);
+        return;
+    }
     if (!nmx_rd_need(&r, 0, TCP_MIN_HDR)) {
         nmx_dis_truncated(d);
         return;
     }
-    nmx_dis_set_aux(d, 0, s.wire);
     if (hl < TCP_MIN_HDR || hl > s.wire) {
         nmx_dis_malformed(d, NULL);
         return;
     }
-    if (hl > TCP_MIN_HDR && attach)
+    /* Options are walked in both modes: a malformed option makes the
+     * layer MALFORMED whether or not instances are attached. */
+    if (hl > TCP_MIN_HDR)
         tcp_options(d, &r, hl);
     if (hl > r.len) {
         nmx_dis_truncated(d);
@@ -167,9 +175,25 @@ static size_t tcp_format(const nmx_fmtctx *c, char *buf, size_t n)
 {
     const uint8_t *h = c->frame + c->layer->offset;
     char pic[7];
+    uint64_t v;
     switch (c->prop) {
+    case TCP_RESERVED:
+        /* "Reserved = 0 (0x0000)" in Network Monitor's traces */
+        if (!nmx__inst_number(c->pi, &v))
+            return (size_t)-1;
+        return (size_t)snprintf(buf, n, "Reserved = %u (0x%04X)", (unsigned)v, (unsigned)v);
+    case TCP_OPT_KIND: {
+        /* "Option Kind (Maximum Segment Size) = 2 (0x2)": the kind's name in
+         * the label, its number as the value */
+        if (!nmx__inst_number(c->pi, &v))
+            return (size_t)-1;
+        for (size_t i = 0; i < tcp_opt_set.nEntries; i++)
+            if (tcp_opts[i].Value == v)
+                return (size_t)snprintf(buf, n, "Option Kind (%s) = %u (0x%X)", tcp_opts[i].Label,
+                                        (unsigned)v, (unsigned)v);
+        return (size_t)snprintf(buf, n, "Option Kind = %u (0x%X)", (unsigned)v, (unsigned)v);
+    }
     case TCP_FLAGS: {
-        uint64_t v;
         if (!nmx__inst_number(c->pi, &v))
             return (size_t)-1;
         flag_picture((uint8_t)v, pic);
@@ -183,7 +207,8 @@ static size_t tcp_format(const nmx_fmtctx *c, char *buf, size_t n)
         uint32_t ack = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 | (uint32_t)h[10] << 8 | h[11];
         unsigned win = (unsigned)h[14] << 8 | h[15];
         /* Network Monitor's "len" counts everything after the fixed
-         * 20-byte header, options included. */
+         * 20-byte header, options included; the range is seq..seq+len
+         * (Windows 2000-era traces), its end not padded. */
         uint32_t seglen = nmx_fmt_aux(c, 0);
         uint32_t len = seglen > TCP_MIN_HDR ? seglen - TCP_MIN_HDR : 0;
         const char *sa = nmx__port_abbrev((uint16_t)sp, false);
@@ -195,7 +220,7 @@ static size_t tcp_format(const nmx_fmtctx *c, char *buf, size_t n)
             snprintf(dn, sizeof dn, " (%s)", da);
         flag_picture(h[13], pic);
         return (size_t)snprintf(buf, n,
-                                "%s, len:%5u, seq:%10u-%10u, ack:%10u, win:%5u, src:%5u%s  dst:%5u%s",
+                                "%s, len:%5u, seq:%10u-%u, ack:%10u, win:%5u, src:%5u%s  dst:%5u%s",
                                 pic, len, seq, (uint32_t)(seq + len), ack, win, sp, sn, dp, dn);
     }
     default:
