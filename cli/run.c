@@ -238,6 +238,8 @@ struct runner {
     uint32_t misuse_limit;
     uint32_t focus;
     pthread_mutex_t out_lock;     /* sinks' begin/end ordering and progress */
+    pthread_cond_t changed;       /* a worker finished (under out_lock)      */
+    size_t workers_done;
 };
 
 static volatile int stop_flag;
@@ -324,6 +326,10 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&r->out_lock);
         atomic_store(&j->state, 2);
     }
+    pthread_mutex_lock(&r->out_lock);
+    r->workers_done++;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->out_lock);
     return NULL;
 }
 
@@ -589,6 +595,11 @@ int cli_run(int argc, char **argv)
             }
         }
     pthread_mutex_init(&r.out_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r.changed, &ca);
+    pthread_condattr_destroy(&ca);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -600,27 +611,27 @@ int cli_run(int argc, char **argv)
         pthread_create(&th[i], NULL, worker, &r);
     bool bars = !quiet && isatty(2);
     int drawn = 0;
-    for (;;) {
-        size_t done = 0;
-        for (size_t i = 0; i < r.njobs; i++)
-            done += atomic_load(&r.jobs[i].state) == 2;
-        if (done == r.njobs || (stop_flag && atomic_load(&r.next) >= r.njobs))
-            break;
-        if (bars) {
-            pthread_mutex_lock(&r.out_lock);
-            draw_progress(&r, &drawn);
-            pthread_mutex_unlock(&r.out_lock);
+    /* The run ends when its last worker does: a worker's end wakes this
+     * thread at once. With bars, the wait also times out every 100 ms to
+     * redraw them; a stop request (Ctrl-C) reaches the runs through
+     * stop_flag, and their workers then end. */
+    pthread_mutex_lock(&r.out_lock);
+    while (r.workers_done < nworkers) {
+        if (!bars) {
+            pthread_cond_wait(&r.changed, &r.out_lock);
+            continue;
         }
-        struct timespec ts = {0, 100 * 1000000};
-        nanosleep(&ts, NULL);
-        if (stop_flag) {
-            size_t running = 0;
-            for (size_t i = 0; i < r.njobs; i++)
-                running += atomic_load(&r.jobs[i].state) == 1;
-            if (!running)
-                break;
+        draw_progress(&r, &drawn);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 100 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_nsec -= 1000000000;
+            ts.tv_sec++;
         }
+        pthread_cond_timedwait(&r.changed, &r.out_lock, &ts);
     }
+    pthread_mutex_unlock(&r.out_lock);
     for (size_t i = 0; i < nworkers; i++)
         pthread_join(th[i], NULL);
     if (bars) {
