@@ -539,8 +539,28 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "nmexpert: %s\n", d.msg);
         return CLI_EXIT_USAGE;
     }
-    /* experts */
+    /* Everything the run needs, at most nex * ncap jobs, allocated at once. */
+    size_t maxjobs = nex * ncap;
+    size_t maxworkers = (size_t)jobs < maxjobs ? (size_t)jobs : maxjobs;
     nmx_expert_info *ex = calloc(nex, sizeof *ex);
+    r.hcaps = calloc(ncap, sizeof *r.hcaps);
+    r.capnames = calloc(ncap, sizeof *r.capnames);
+    r.jobs = calloc(maxjobs, sizeof *r.jobs);
+    pthread_t *th = calloc(maxworkers, sizeof *th);
+    if (!ex || !r.hcaps || !r.capnames || !r.jobs || !th) {
+        fprintf(stderr, "nmexpert: out of memory preparing %zu run%s (%zu expert%s, %zu capture%s)\n",
+                maxjobs, maxjobs == 1 ? "" : "s", nex, nex == 1 ? "" : "s", ncap,
+                ncap == 1 ? "" : "s");
+        free(ex);
+        free(r.hcaps);
+        free(r.capnames);
+        free(r.jobs);
+        free(th);
+        nmx_filter_free(r.filter);
+        free((void *)(uintptr_t)r.config);
+        return CLI_EXIT_LOAD;
+    }
+    /* experts */
     size_t nok = 0;
     for (size_t i = 0; i < nex; i++) {
         if (nmx_expert_find(experts[i], &ex[nok], &d) != NMX_OK) {
@@ -551,8 +571,6 @@ int cli_run(int argc, char **argv)
         nok++;
     }
     /* captures */
-    r.hcaps = calloc(ncap, sizeof *r.hcaps);
-    r.capnames = calloc(ncap, sizeof *r.capnames);
     size_t cok = 0;
     for (size_t i = 0; i < ncap; i++) {
         if (nmx_hcapture_open(caps[i], &r.hcaps[cok], &d) != NMX_OK) {
@@ -579,7 +597,6 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "nmexpert: --isolation=thread: a crash is contained, but exit(), hangs "
                         "and wild writes are not\n");
     r.njobs = nok * cok;
-    r.jobs = calloc(r.njobs ? r.njobs : 1, sizeof *r.jobs);
     for (size_t c = 0, k = 0; c < cok; c++)
         for (size_t e = 0; e < nok; e++, k++) {
             struct job *j = &r.jobs[k];
@@ -606,9 +623,25 @@ int cli_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     size_t nworkers = (size_t)jobs < r.njobs ? (size_t)jobs : r.njobs;
-    pthread_t *th = calloc(nworkers ? nworkers : 1, sizeof *th);
-    for (size_t i = 0; i < nworkers; i++)
-        pthread_create(&th[i], NULL, worker, &r);
+    size_t started = 0;
+    for (; started < nworkers; started++) {
+        int e = pthread_create(&th[started], NULL, worker, &r);
+        if (e != 0) {
+            fprintf(stderr, "nmexpert: cannot start worker thread %zu of %zu: %s%s\n", started + 1,
+                    nworkers, strerror(e), started ? "; going on with fewer" : "");
+            break;
+        }
+    }
+    if (nworkers && !started) {
+        rc = worse(rc, CLI_EXIT_LOAD);
+        for (size_t i = 0; i < r.njobs; i++) {
+            r.jobs[i].res.outcome = NMX_RUN_LOAD_FAILED;
+            snprintf(r.jobs[i].res.message, sizeof r.jobs[i].res.message,
+                     "%s: not run (no worker thread)", r.jobs[i].label);
+            atomic_store(&r.jobs[i].state, 2);
+        }
+    }
+    nworkers = started;
     bool bars = !quiet && isatty(2);
     int drawn = 0;
     /* The run ends when its last worker does: a worker's end wakes this

@@ -88,7 +88,7 @@ static nmx_run_result run_mode(const char *mode, nmx_isolation unused, uint32_t 
                         .on_event = on_event,
                         .stop = stop};
     nmx_run_result r;
-    events_seen = 0;
+    __atomic_store_n(&events_seen, 0, __ATOMIC_RELAXED);
     assert_int_equal(nmx_run_expert(&c, &r), NMX_OK);
     print_message("    %s: %s\n", mode, r.message);
     return r;
@@ -101,7 +101,7 @@ static void expect(const char *mode, nmx_run_outcome want, int sig)
     if (sig)
         assert_int_equal(r.signal, sig);
     assert_int_equal(r.events, 2); /* the events before the misbehaviour are kept */
-    assert_int_equal(events_seen, 2);
+    assert_int_equal(__atomic_load_n(&events_seen, __ATOMIC_RELAXED), 2);
     assert_non_null(strstr(r.message, "Misbehave"));
     nmx_heap_report_free(&r.memory);
 }
