@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "term.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/configure.h"
 #include "nmexpert/filter.h"
 #include "nmexpert/hcapture.h"
 #include "nmexpert/run.h"
+#include "nmexpert/session.h"
 #include "nmexpert/sink.h"
 
 /* ---- configuration store --------------------------------------------- */
@@ -225,6 +227,7 @@ struct runner {
     size_t njobs;
     atomic_size_t next;
     nmx_sink *sinks[MAX_SINKS];
+    bool sink_stdout[MAX_SINKS];  /* writes to the standard output         */
     size_t nsinks;
     HCAPTURE *hcaps;
     const char **capnames;
@@ -238,8 +241,9 @@ struct runner {
     uint32_t misuse_limit;
     uint32_t focus;
     pthread_mutex_t out_lock;     /* sinks' begin/end ordering and progress */
-    pthread_cond_t changed;       /* a worker finished (under out_lock)      */
+    pthread_cond_t changed;       /* a job or worker ended (under out_lock)  */
     size_t workers_done;
+    cli_term term;                /* bars and results share it (out_lock)    */
 };
 
 static volatile int stop_flag;
@@ -260,8 +264,23 @@ struct job_ctx {
 static void job_event(const nmx_event *ev, void *ud)
 {
     struct job_ctx *c = ud;
-    for (size_t i = 0; i < c->r->nsinks; i++)
-        nmx_sink_event(c->r->sinks[i], ev);
+    struct runner *r = c->r;
+    for (size_t i = 0; i < r->nsinks; i++) {
+        if (r->sink_stdout[i] && r->term.shared) { /* not between the bars */
+            pthread_mutex_lock(&r->out_lock);
+            cli_term_stdout_begin(&r->term);
+            nmx_sink_event(r->sinks[i], ev);
+            cli_term_stdout_done(&r->term);
+            pthread_mutex_unlock(&r->out_lock);
+        } else {
+            nmx_sink_event(r->sinks[i], ev);
+        }
+    }
+}
+
+static void term_log(const char *line, void *ud)
+{
+    cli_term_log(ud, line);
 }
 
 static void job_status(const nmx_status *st, void *ud)
@@ -281,8 +300,10 @@ static void *worker(void *arg)
         struct job *j = &r->jobs[i];
         atomic_store(&j->state, 1);
         pthread_mutex_lock(&r->out_lock);
+        cli_term_stdout_begin(&r->term);
         for (size_t s = 0; s < r->nsinks; s++)
             nmx_sink_begin_expert(r->sinks[s], j->label, r->capnames[j->cap]);
+        cli_term_stdout_done(&r->term);
         pthread_mutex_unlock(&r->out_lock);
         /* the configuration: given on the command line, or stored */
         void *stored = NULL;
@@ -321,10 +342,13 @@ static void *worker(void *arg)
         }
         free(stored);
         pthread_mutex_lock(&r->out_lock);
+        cli_term_stdout_begin(&r->term);
         for (size_t s = 0; s < r->nsinks; s++)
             nmx_sink_end_expert(r->sinks[s], j->label, j->res.message);
-        pthread_mutex_unlock(&r->out_lock);
+        cli_term_stdout_done(&r->term);
         atomic_store(&j->state, 2);
+        pthread_cond_broadcast(&r->changed); /* redraw the bars now */
+        pthread_mutex_unlock(&r->out_lock);
     }
     pthread_mutex_lock(&r->out_lock);
     r->workers_done++;
@@ -333,38 +357,20 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Progress: one line per running job, redrawn in place. */
-static void draw_progress(struct runner *r, int *lines_drawn)
+/* Progress: one bar per running job (under out_lock). */
+static void draw_progress(struct runner *r)
 {
-    char out[8192];
-    size_t o = 0;
-    if (*lines_drawn)
-        o += (size_t)snprintf(out + o, sizeof out - o, "\033[%dA", *lines_drawn);
-    int lines = 0;
-    for (size_t i = 0; i < r->njobs && lines < 16; i++) {
+    cli_bar bars[TERM_MAX_BARS];
+    size_t n = 0, running = 0;
+    for (size_t i = 0; i < r->njobs; i++) {
         struct job *j = &r->jobs[i];
         if (atomic_load(&j->state) != 1)
             continue;
-        unsigned pct = atomic_load(&j->percent), fr = atomic_load(&j->frame);
-        char bar[31];
-        unsigned fill = pct * 30 / 100;
-        for (unsigned b = 0; b < 30; b++)
-            bar[b] = b < fill ? '#' : '.';
-        bar[30] = 0;
-        char frame[32] = "";
-        if (fr != 0xFFFFFFFFu)
-            snprintf(frame, sizeof frame, " frame %u", fr);
-        o += (size_t)snprintf(out + o, sizeof out - o, "\033[2K[%s] %3u%%  %.50s%s\n", bar, pct,
-                              j->label, frame);
-        lines++;
+        running++;
+        if (n < TERM_MAX_BARS)
+            bars[n++] = (cli_bar){j->label, atomic_load(&j->percent), atomic_load(&j->frame)};
     }
-    for (int k = lines; k < *lines_drawn; k++)
-        o += (size_t)snprintf(out + o, sizeof out - o, "\033[2K\n");
-    if (lines < *lines_drawn)
-        o += (size_t)snprintf(out + o, sizeof out - o, "\033[%dA", *lines_drawn - lines);
-    *lines_drawn = lines;
-    fwrite(out, 1, o, stderr);
-    fflush(stderr);
+    cli_term_draw(&r->term, bars, running);
 }
 
 static int severity(int code)
@@ -449,6 +455,7 @@ int cli_run(int argc, char **argv)
     } outs[MAX_SINKS];
     size_t nouts = 0;
     bool quiet = false;
+    cli_color color = CLI_COLOR_AUTO;
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     struct runner r;
     memset(&r, 0, sizeof r);
@@ -474,6 +481,13 @@ int cli_run(int argc, char **argv)
             jobs = strtol(s + 2, NULL, 10);
         else if (!strcmp(s, "--quiet") || !strcmp(s, "-q"))
             quiet = true;
+        else if (!strncmp(s, "--color=", 8) || !strcmp(s, "--color")) {
+            const char *v = s[7] == '=' ? s + 8 : a + 1 < argc ? argv[++a] : "";
+            if (!cli_color_parse(v, &color)) {
+                fprintf(stderr, "nmexpert: --color takes auto, always or never, not '%s'\n", v);
+                return CLI_EXIT_USAGE;
+            }
+        }
         else if (!strcmp(s, "--frame") && a + 1 < argc)
             r.focus = (uint32_t)strtoul(argv[++a], NULL, 10);
         else if (!strcmp(s, "--config") && a + 1 < argc)
@@ -584,8 +598,18 @@ int cli_run(int argc, char **argv)
         r.capnames[cok++] = caps[i];
     }
     /* sinks */
-    nmx_sink_options so = {.version = NMX_SINK_OPTIONS_VERSION, .color = isatty(1) != 0};
     for (size_t i = 0; i < nouts; i++) {
+        /* On the standard output: colour as --color says, tables fitted to
+         * COLUMNS or the terminal (long cells kept for that: the table
+         * narrows them as needed). Files: as they are. */
+        bool to_stdout = !outs[i].path || !strcmp(outs[i].path, "-");
+        unsigned width = to_stdout ? cli_text_width(1) : 0;
+        nmx_sink_options so = {.version = NMX_SINK_OPTIONS_VERSION,
+                               .color = to_stdout && cli_color_for(color, 1),
+                               .color_always = color == CLI_COLOR_ALWAYS,
+                               .width = width,
+                               .max_cell_width = width ? 256 : 0};
+        r.sink_stdout[r.nsinks] = to_stdout;
         if (nmx_sink_open(outs[i].kind, outs[i].path, &so, &r.sinks[r.nsinks], &d) != NMX_OK) {
             fprintf(stderr, "nmexpert: %s\n", d.msg);
             rc = CLI_EXIT_LOAD;
@@ -612,6 +636,9 @@ int cli_run(int argc, char **argv)
             }
         }
     pthread_mutex_init(&r.out_lock, NULL);
+    cli_term_init(&r.term, &r.out_lock, !quiet, color);
+    if (r.term.bars) /* the library's lines must not land between the bars */
+        nmx_set_log_fn(term_log, &r.term);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -642,19 +669,19 @@ int cli_run(int argc, char **argv)
         }
     }
     nworkers = started;
-    bool bars = !quiet && isatty(2);
-    int drawn = 0;
+    bool bars = r.term.bars;
     /* The run ends when its last worker does: a worker's end wakes this
      * thread at once. With bars, the wait also times out every 100 ms to
-     * redraw them; a stop request (Ctrl-C) reaches the runs through
-     * stop_flag, and their workers then end. */
+     * redraw them (and a job's end redraws them at once); a stop request
+     * (Ctrl-C) reaches the runs through stop_flag, and their workers then
+     * end. */
     pthread_mutex_lock(&r.out_lock);
     while (r.workers_done < nworkers) {
         if (!bars) {
             pthread_cond_wait(&r.changed, &r.out_lock);
             continue;
         }
-        draw_progress(&r, &drawn);
+        draw_progress(&r);
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_nsec += 100 * 1000000;
@@ -664,18 +691,21 @@ int cli_run(int argc, char **argv)
         }
         pthread_cond_timedwait(&r.changed, &r.out_lock, &ts);
     }
+    cli_term_clear(&r.term);
     pthread_mutex_unlock(&r.out_lock);
     for (size_t i = 0; i < nworkers; i++)
         pthread_join(th[i], NULL);
-    if (bars) {
-        draw_progress(&r, &drawn);
-    }
+    if (bars)
+        nmx_set_log_fn(NULL, NULL);
     for (size_t i = 0; i < r.nsinks; i++)
         nmx_sink_close(r.sinks[i]);
-    /* One line per run, always (--quiet only silences the progress bars). */
+    fflush(stdout);
+    /* One line per run, naming its capture, always (--quiet only silences
+     * the progress bars). */
     for (size_t i = 0; i < r.njobs; i++)
         if (atomic_load(&r.jobs[i].state) == 2)
-            fprintf(stderr, "nmexpert: %s\n", r.jobs[i].res.message);
+            fprintf(stderr, "nmexpert: %s: %s\n", r.capnames[r.jobs[i].cap],
+                    r.jobs[i].res.message);
     rc = worse(rc, exit_for(&r));
     if (stop_flag)
         rc = CLI_EXIT_INTERRUPTED;

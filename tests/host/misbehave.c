@@ -106,6 +106,17 @@ BOOL WINAPI Run(HEXPERTKEY key, PEXPERTCONFIG cfg, PEXPERTSTARTUPINFO si, DWORD 
 
     if (!strcmp(mode, "ok")) {
         return TRUE;
+    } else if (!strncmp(mode, "slow", 4)) { /* "slowN": N tenths of a second, reporting progress */
+        int tenths = atoi(mode + 4);
+        if (tenths <= 0)
+            tenths = 10;
+        for (int i = 1; i <= tenths; i++) {
+            usleep(100000);
+            if (ExpertIndicateStatus(key, EXPERTSTATUS_RUNNING, 0, "slow", (DWORD)(i * 100 / tenths)) ==
+                NMERR_EXPERT_TERMINATE)
+                return TRUE;
+        }
+        return TRUE;
     } else if (!strcmp(mode, "false")) {
         return FALSE;
     } else if (!strcmp(mode, "problem")) {
