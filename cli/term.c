@@ -198,8 +198,8 @@ size_t cli_bar_line(const cli_bar *b, unsigned width, char *buf, size_t len)
         return 0;
     }
     size_t used = with_bar ? barpart : (avail >= 10 ? 6 : 4);
-    if (used >= avail)
-        return used;
+    if (used >= avail || (!with_bar && avail < 10))
+        return used; /* no room for a name worth reading */
     size_t room = avail - used;
     if (labw + frw <= room) {
         o = put_chars(buf, o, len, lab, labw);
