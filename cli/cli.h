@@ -34,5 +34,6 @@ int cli_usage(FILE *out);
 int cli_list(int argc, char **argv);
 int cli_configure(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_info(int argc, char **argv);
 
 #endif
