@@ -145,7 +145,7 @@ static void t_jsonl(void **st)
                      "\xf0\x9f\x98\x80 overlong \xc0\xaf surrogate \xed\xa0\x80 end";
     assert_int_equal(nmx_sink_event(s, &e2), NMX_OK);
     /* written and flushed already, before the end of the expert */
-    size_t len;
+    size_t len = 0;
     char *text = evt_slurp(path, &len);
     assert_non_null(text);
     assert_int_equal(text[len - 1], '\n');
