@@ -106,6 +106,10 @@ BOOL WINAPI Run(HEXPERTKEY key, PEXPERTCONFIG cfg, PEXPERTSTARTUPINFO si, DWORD 
 
     if (!strcmp(mode, "ok")) {
         return TRUE;
+    } else if (!strcmp(mode, "props")) { /* asks for what the host logs it cannot give */
+        ExpertGetFrame(key, GET_FRAME_NEXT_FORWARD, FLAGS_ATTACH_PROPERTIES, INVALID_FRAME_NUMBER,
+                       NULL, &d);
+        return TRUE;
     } else if (!strncmp(mode, "slow", 4)) { /* "slowN": N tenths of a second, reporting progress */
         int tenths = atoi(mode + 4);
         if (tenths <= 0)
