@@ -53,5 +53,6 @@ int cli_configure(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_dissect(int argc, char **argv);
 int cli_properties(int argc, char **argv);
+int cli_info(int argc, char **argv);
 
 #endif

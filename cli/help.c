@@ -39,6 +39,9 @@ static const struct {
      "  --frame N              the frame the expert should focus on (from 0)\n"
      "  -j, --jobs N           experts run at once (default: the processor count)\n"
      "  -q, --quiet            no progress bars\n"
+     "  --color WHEN           severities in colour on the standard output: auto\n"
+     "                         (default: on a terminal, unless NO_COLOR is set),\n"
+     "                         always or never\n"
      "  -h, --help             this text\n"
      "\n"
      "exit status: 0 completed, 1 an expert failed, 2 usage error, 3 a capture or\n"
@@ -73,10 +76,18 @@ static const struct {
      "  --reset                forget the stored configuration (back to defaults)\n"
      "  -h, --help             this text\n"},
     {"info",
-     "usage: nmexpert info FILE...\n"
+     "usage: nmexpert info [--json] FILE...\n"
      "\n"
-     "Format, link types, frames, bytes, times and comments of capture files.\n"
-     "exit status: 0, or 1 when a file could not be read.\n"},
+     "Describes capture files as capinfos does: format, link types by name with\n"
+     "their frame counts, interfaces (pcapng) with snapshot length and time\n"
+     "precision, frames, data size, first and last frame times, duration, data\n"
+     "byte and bit rates, average frame size and rate, whether the times are in\n"
+     "order, and comments. A damaged file is described up to the damage.\n"
+     "\n"
+     "  --json                 one JSON object per file, for programs\n"
+     "  -h, --help             this text\n"
+     "\n"
+     "exit status: 0, 1 when a file could not be read or is damaged, 2 usage.\n"},
     {"dissect",
      "usage: nmexpert dissect [options] CAPTURE\n"
      "\n"

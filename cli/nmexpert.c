@@ -46,7 +46,7 @@ int cli_usage(FILE *out)
             "  help [COMMAND|EXPERT]  a command's usage, or an expert's options\n"
             "  configure EXPERT [--set KEY=VALUE]... [--show|--reset]\n"
             "                         call the expert's Configure and store the result\n"
-            "  info FILE...           format, link types, frames, bytes, times, comments\n"
+            "  info [--json] FILE...  format, link types, frames, sizes, times, rates, damage\n"
             "  dissect [options] CAPTURE\n"
             "                         each frame through the parsers, as Network Monitor's\n"
             "                         detail pane showed it\n"
@@ -141,23 +141,6 @@ static int cmd_selftest_memory(int argc, char **argv)
     return 0;
 }
 
-static void fmt_time(int64_t ns, char *buf, size_t len)
-{
-    time_t t = (time_t)(ns / 1000000000);
-    long frac = (long)(ns % 1000000000);
-    if (frac < 0) {
-        frac += 1000000000;
-        t--;
-    }
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(buf, len, "%" PRId64 " ns", ns);
-        return;
-    }
-    size_t n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%09ld UTC", frac);
-}
-
 static void print_warnings(const nmx_capture *cap)
 {
     for (size_t i = 0; i < nmx_capture_warning_count(cap); i++) {
@@ -169,79 +152,7 @@ static void print_warnings(const nmx_capture *cap)
 
 static int cmd_info(int argc, char **argv)
 {
-    cli_args it;
-    cli_args_init(&it, "info", argc, argv);
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
-    int nfiles = 0;
-    bool is_opt;
-    const char *s;
-    if (!files)
-        return EXIT_IO;
-    while ((s = cli_args_next(&it, &is_opt))) {
-        if (is_opt) {
-            free(files);
-            return cli_args_unknown(&it);
-        }
-        files[nfiles++] = s;
-    }
-    if (!nfiles) {
-        free(files);
-        fprintf(stderr, "nmexpert info: no capture file given\n");
-        return cli_command_usage("info", stderr);
-    }
-    int rc = EXIT_OK;
-    for (int a = 0; a < nfiles; a++) {
-        nmx_capture *cap;
-        nmx_diag d;
-        if (nmx_capture_open(files[a], 0, &cap, &d) != NMX_OK) {
-            fprintf(stderr, "nmexpert: %s\n", d.msg);
-            rc = EXIT_IO;
-            continue;
-        }
-        print_warnings(cap);
-        uint64_t n = nmx_capture_frame_count(cap), bytes = 0, wire = 0;
-        int64_t first = 0, last = 0;
-        size_t commented = 0;
-        for (uint64_t i = 0; i < n; i++) {
-            nmx_frame f;
-            if (nmx_capture_frame(cap, i, &f) != NMX_OK)
-                continue;
-            bytes += f.caplen;
-            wire += f.wirelen;
-            if (i == 0 || f.ts_ns < first)
-                first = f.ts_ns;
-            if (i == 0 || f.ts_ns > last)
-                last = f.ts_ns;
-            if (f.comment)
-                commented++;
-        }
-        printf("%s:\n", files[a]);
-        printf("  format:      %s\n", nmx_capture_format_name(cap));
-        printf("  file size:   %" PRIu64 " bytes\n", nmx_capture_size(cap));
-        uint32_t lts[32];
-        size_t nlt = nmx_capture_linktypes(cap, lts, 32);
-        printf("  link types: ");
-        for (size_t i = 0; i < nlt && i < 32; i++)
-            printf(" %u", lts[i]);
-        printf("%s\n", nlt ? "" : " none");
-        printf("  interfaces:  %zu\n", nmx_capture_interface_count(cap));
-        printf("  frames:      %" PRIu64 "\n", n);
-        printf("  bytes:       %" PRIu64 " captured, %" PRIu64 " on the wire\n", bytes, wire);
-        if (n) {
-            char t1[64], t2[64];
-            fmt_time(first, t1, sizeof t1);
-            fmt_time(last, t2, sizeof t2);
-            printf("  first frame: %s\n  last frame:  %s\n", t1, t2);
-        }
-        size_t clen = 0;
-        const char *cm = nmx_capture_comment(cap, &clen);
-        if (cm && clen)
-            printf("  comment:     %.*s\n", (int)(clen > 200 ? 200 : clen), cm);
-        printf("  commented frames: %zu\n", commented);
-        nmx_capture_close(cap);
-    }
-    free(files);
-    return rc;
+    return cli_info(argc, argv); /* cli/info.c */
 }
 
 static bool parse_format(const char *fmt, nmx_write_format *wf)

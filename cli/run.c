@@ -22,11 +22,13 @@
 #include "config_store.h"
 #include "expert_help.h"
 #include "outputs.h"
+#include "term.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/configure.h"
 #include "nmexpert/filter.h"
 #include "nmexpert/hcapture.h"
 #include "nmexpert/run.h"
+#include "nmexpert/session.h"
 #include "nmexpert/sink.h"
 
 /* ---- list ------------------------------------------------------------ */
@@ -264,6 +266,7 @@ struct runner {
     size_t njobs;
     atomic_size_t next;
     nmx_sink **sinks;
+    bool *sink_stdout;            /* the sink writes to the standard output  */
     size_t nsinks;
     const nmx_expert_info *experts; /* the experts' configurations, by index */
     void **configs;
@@ -277,6 +280,9 @@ struct runner {
     uint32_t misuse_limit;
     uint32_t focus;
     pthread_mutex_t out_lock;     /* sinks' begin/end ordering and progress */
+    pthread_cond_t changed;       /* a job or worker ended (under out_lock)  */
+    size_t workers_done;
+    cli_term term;                /* bars and results share it (out_lock)    */
 };
 
 static volatile int stop_flag;
@@ -299,8 +305,23 @@ struct job_ctx {
 static void job_event(const nmx_event *ev, void *ud)
 {
     struct job_ctx *c = ud;
-    for (size_t i = 0; i < c->r->nsinks; i++)
-        nmx_sink_event(c->r->sinks[i], ev);
+    struct runner *r = c->r;
+    for (size_t i = 0; i < r->nsinks; i++) {
+        if (r->sink_stdout[i] && r->term.shared) { /* not between the bars */
+            pthread_mutex_lock(&r->out_lock);
+            cli_term_stdout_begin(&r->term);
+            nmx_sink_event(r->sinks[i], ev);
+            cli_term_stdout_done(&r->term);
+            pthread_mutex_unlock(&r->out_lock);
+        } else {
+            nmx_sink_event(r->sinks[i], ev);
+        }
+    }
+}
+
+static void term_log(const char *line, void *ud)
+{
+    cli_term_log(ud, line);
 }
 
 static void job_status(const nmx_status *st, void *ud)
@@ -320,8 +341,10 @@ static void *worker(void *arg)
         struct job *j = &r->jobs[i];
         atomic_store(&j->state, 1);
         pthread_mutex_lock(&r->out_lock);
+        cli_term_stdout_begin(&r->term);
         for (size_t s = 0; s < r->nsinks; s++)
             nmx_sink_begin_expert(r->sinks[s], j->label, r->capnames[j->cap]);
+        cli_term_stdout_done(&r->term);
         pthread_mutex_unlock(&r->out_lock);
         /* the configuration, read and merged before the runs started */
         size_t xi = (size_t)(j->ex - r->experts);
@@ -350,46 +373,35 @@ static void *worker(void *arg)
             snprintf(j->res.message, sizeof j->res.message, "%s: could not be run", j->label);
         }
         pthread_mutex_lock(&r->out_lock);
+        cli_term_stdout_begin(&r->term);
         for (size_t s = 0; s < r->nsinks; s++)
             nmx_sink_end_expert(r->sinks[s], j->label, j->res.message);
-        pthread_mutex_unlock(&r->out_lock);
+        cli_term_stdout_done(&r->term);
         atomic_store(&j->state, 2);
+        pthread_cond_broadcast(&r->changed); /* redraw the bars now */
+        pthread_mutex_unlock(&r->out_lock);
     }
+    pthread_mutex_lock(&r->out_lock);
+    r->workers_done++;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->out_lock);
     return NULL;
 }
 
-/* Progress: one line per running job, redrawn in place. */
-static void draw_progress(struct runner *r, int *lines_drawn)
+/* Progress: one bar per running job (under out_lock). */
+static void draw_progress(struct runner *r)
 {
-    char out[8192];
-    size_t o = 0;
-    if (*lines_drawn)
-        o += (size_t)snprintf(out + o, sizeof out - o, "\033[%dA", *lines_drawn);
-    int lines = 0;
-    for (size_t i = 0; i < r->njobs && lines < 16; i++) {
+    cli_bar bars[TERM_MAX_BARS];
+    size_t n = 0, running = 0;
+    for (size_t i = 0; i < r->njobs; i++) {
         struct job *j = &r->jobs[i];
         if (atomic_load(&j->state) != 1)
             continue;
-        unsigned pct = atomic_load(&j->percent), fr = atomic_load(&j->frame);
-        char bar[31];
-        unsigned fill = pct * 30 / 100;
-        for (unsigned b = 0; b < 30; b++)
-            bar[b] = b < fill ? '#' : '.';
-        bar[30] = 0;
-        char frame[32] = "";
-        if (fr != 0xFFFFFFFFu)
-            snprintf(frame, sizeof frame, " frame %u", fr);
-        o += (size_t)snprintf(out + o, sizeof out - o, "\033[2K[%s] %3u%%  %.50s%s\n", bar, pct,
-                              j->label, frame);
-        lines++;
+        running++;
+        if (n < TERM_MAX_BARS)
+            bars[n++] = (cli_bar){j->label, atomic_load(&j->percent), atomic_load(&j->frame)};
     }
-    for (int k = lines; k < *lines_drawn; k++)
-        o += (size_t)snprintf(out + o, sizeof out - o, "\033[2K\n");
-    if (lines < *lines_drawn)
-        o += (size_t)snprintf(out + o, sizeof out - o, "\033[%dA", *lines_drawn - lines);
-    *lines_drawn = lines;
-    fwrite(out, 1, o, stderr);
-    fflush(stderr);
+    cli_term_draw(&r->term, bars, running);
 }
 
 static int severity(int code)
@@ -531,6 +543,7 @@ struct run_args {
     const char *filter, *config_file;
     bool quiet, focus_given;
     uint64_t jobs, focus;
+    cli_color color;    /* --color: severities in colour on the standard output */
 };
 
 static int parse_run_args(int argc, char **argv, struct runner *r, struct run_args *ra)
@@ -572,7 +585,7 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
             !cli_is(o, "--misuse-limit", NULL) && !cli_is(o, "--jobs", "-j") &&
             !cli_is(o, "--frame", NULL) && !cli_is(o, "--config", NULL) &&
             !cli_is(o, "--set", NULL) && !cli_is(o, "--output", "-o") &&
-            !cli_is(o, "--expert", "-e")) {
+            !cli_is(o, "--expert", "-e") && !cli_is(o, "--color", NULL)) {
             rc = cli_args_unknown(&it);
             break;
         }
@@ -611,6 +624,12 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
             ra->focus_given = true;
         } else if (cli_is(o, "--config", NULL)) {
             ra->config_file = v;
+        } else if (cli_is(o, "--color", NULL)) {
+            if (!cli_color_parse(v, &ra->color)) {
+                fprintf(stderr, "nmexpert: --color: '%s' is not accepted: auto, always or "
+                                "never\n", v);
+                rc = CLI_EXIT_USAGE;
+            }
         } else if (cli_is(o, "--set", NULL)) {
             if (!cli_config_set(&ra->sets, v, "--set"))
                 rc = CLI_EXIT_USAGE;
@@ -794,6 +813,7 @@ int cli_run(int argc, char **argv)
     memset(&ra, 0, sizeof ra);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     ra.jobs = ncpu > 0 ? (uint64_t)ncpu : 1;
+    ra.color = CLI_COLOR_AUTO;
     nmx_expert_info *ex = NULL;
     size_t *sink_of = NULL;
     pthread_t *th = NULL;
@@ -819,21 +839,32 @@ int cli_run(int argc, char **argv)
     cli_out_cleanup_on_signals();
     if ((rc = check_outputs(&ra, ra.caps, ra.ncap)) != CLI_EXIT_OK)
         goto out;
-    /* experts */
+    /* Everything the run needs, at most nex * ncap jobs, allocated at once
+     * (each count is at most argc: no overflow). */
+    size_t maxjobs = ra.nex * ra.ncap;
+    size_t maxworkers = (size_t)ra.jobs < maxjobs ? (size_t)ra.jobs : maxjobs;
     ex = calloc(ra.nex, sizeof *ex);
     r.configs = calloc(ra.nex, sizeof *r.configs);
     r.config_lens = calloc(ra.nex, sizeof *r.config_lens);
     r.hcaps = calloc(ra.ncap, sizeof *r.hcaps);
     r.capnames = calloc(ra.ncap, sizeof *r.capnames);
     r.sinks = calloc(ra.nouts, sizeof *r.sinks);
+    r.sink_stdout = calloc(ra.nouts, sizeof *r.sink_stdout);
     sink_of = calloc(ra.nouts, sizeof *sink_of);
-    if (!ex || !r.configs || !r.config_lens || !r.hcaps || !r.capnames || !r.sinks || !sink_of) {
-        fprintf(stderr, "nmexpert: out of memory\n");
+    r.jobs = calloc(maxjobs, sizeof *r.jobs);
+    th = calloc(maxworkers, sizeof *th);
+    if (!ex || !r.configs || !r.config_lens || !r.hcaps || !r.capnames || !r.sinks ||
+        !r.sink_stdout || !sink_of || !r.jobs || !th) {
+        fprintf(stderr, "nmexpert: out of memory preparing %zu run%s (%zu expert%s, %zu "
+                        "capture%s)\n",
+                maxjobs, maxjobs == 1 ? "" : "s", ra.nex, ra.nex == 1 ? "" : "s", ra.ncap,
+                ra.ncap == 1 ? "" : "s");
         rc = CLI_EXIT_LOAD;
         goto out;
     }
     for (size_t i = 0; i < ra.nouts; i++)
         sink_of[i] = SIZE_MAX;
+    /* experts */
     for (size_t i = 0; i < ra.nex; i++) {
         if (nmx_expert_find(ra.experts[i], &ex[nok], &d) != NMX_OK) {
             fprintf(stderr, "nmexpert: %s\n", d.msg);
@@ -872,10 +903,20 @@ int cli_run(int argc, char **argv)
     if (ra.focus_given)
         r.focus = (uint32_t)ra.focus;
     /* sinks */
-    nmx_sink_options so = {.version = NMX_SINK_OPTIONS_VERSION, .color = isatty(1) != 0};
     for (size_t i = 0; i < ra.nouts; i++) {
         struct out_spec *o = &ra.outs[i];
+        /* On the standard output: colour as --color says, tables fitted to
+         * COLUMNS or the terminal (long cells kept for that: the table
+         * narrows them as needed). Files: as they are. */
+        bool to_stdout = !o->path;
+        unsigned width = to_stdout ? cli_text_width(1) : 0;
+        nmx_sink_options so = {.version = NMX_SINK_OPTIONS_VERSION,
+                               .color = to_stdout && cli_color_for(ra.color, 1),
+                               .color_always = ra.color == CLI_COLOR_ALWAYS,
+                               .width = width,
+                               .max_cell_width = width ? 256 : 0};
         const char *p = o->path ? cli_out_open_path(&o->file) : NULL;
+        r.sink_stdout[r.nsinks] = to_stdout;
         if (nmx_sink_open(o->kind, p, &so, &r.sinks[r.nsinks], &d) != NMX_OK) {
             char msg[1024];
             fprintf(stderr, "nmexpert: %s\n",
@@ -889,12 +930,6 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "nmexpert: --isolation=thread: a crash is contained, but exit(), hangs "
                         "and wild writes are not\n");
     r.njobs = nok * cok;
-    r.jobs = calloc(r.njobs ? r.njobs : 1, sizeof *r.jobs);
-    if (!r.jobs) {
-        fprintf(stderr, "nmexpert: out of memory\n");
-        rc = CLI_EXIT_LOAD;
-        goto out;
-    }
     for (size_t c = 0, k = 0; c < cok; c++)
         for (size_t e = 0; e < nok; e++, k++) {
             struct job *j = &r.jobs[k];
@@ -910,6 +945,14 @@ int cli_run(int argc, char **argv)
             }
         }
     pthread_mutex_init(&r.out_lock, NULL);
+    cli_term_init(&r.term, &r.out_lock, !ra.quiet, ra.color);
+    if (r.term.bars) /* the library's lines must not land between the bars */
+        nmx_set_log_fn(term_log, &r.term);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r.changed, &ca);
+    pthread_condattr_destroy(&ca);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -917,43 +960,61 @@ int cli_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     size_t nworkers = (size_t)ra.jobs < r.njobs ? (size_t)ra.jobs : r.njobs;
-    th = calloc(nworkers ? nworkers : 1, sizeof *th);
-    for (size_t i = 0; i < nworkers; i++)
-        pthread_create(&th[i], NULL, worker, &r);
-    bool quiet = ra.quiet;
-    bool bars = !quiet && isatty(2);
-    int drawn = 0;
-    for (;;) {
-        size_t done = 0;
-        for (size_t i = 0; i < r.njobs; i++)
-            done += atomic_load(&r.jobs[i].state) == 2;
-        if (done == r.njobs || (stop_flag && atomic_load(&r.next) >= r.njobs))
+    size_t started = 0;
+    for (; started < nworkers; started++) {
+        int e = pthread_create(&th[started], NULL, worker, &r);
+        if (e != 0) {
+            fprintf(stderr, "nmexpert: cannot start worker thread %zu of %zu: %s%s\n", started + 1,
+                    nworkers, strerror(e), started ? "; going on with fewer" : "");
             break;
-        if (bars) {
-            pthread_mutex_lock(&r.out_lock);
-            draw_progress(&r, &drawn);
-            pthread_mutex_unlock(&r.out_lock);
-        }
-        struct timespec ts = {0, 100 * 1000000};
-        nanosleep(&ts, NULL);
-        if (stop_flag) {
-            size_t running = 0;
-            for (size_t i = 0; i < r.njobs; i++)
-                running += atomic_load(&r.jobs[i].state) == 1;
-            if (!running)
-                break;
         }
     }
+    if (nworkers && !started) {
+        rc = worse(rc, CLI_EXIT_LOAD);
+        for (size_t i = 0; i < r.njobs; i++) {
+            r.jobs[i].res.outcome = NMX_RUN_LOAD_FAILED;
+            snprintf(r.jobs[i].res.message, sizeof r.jobs[i].res.message,
+                     "%s: not run (no worker thread)", r.jobs[i].label);
+            atomic_store(&r.jobs[i].state, 2);
+        }
+    }
+    nworkers = started;
+    bool bars = r.term.bars;
+    /* The run ends when its last worker does: a worker's end wakes this
+     * thread at once. With bars, the wait also times out every 100 ms to
+     * redraw them (and a job's end redraws them at once); a stop request
+     * (Ctrl-C) reaches the runs through stop_flag, and their workers then
+     * end. */
+    pthread_mutex_lock(&r.out_lock);
+    while (r.workers_done < nworkers) {
+        if (!bars) {
+            pthread_cond_wait(&r.changed, &r.out_lock);
+            continue;
+        }
+        draw_progress(&r);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 100 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_nsec -= 1000000000;
+            ts.tv_sec++;
+        }
+        pthread_cond_timedwait(&r.changed, &r.out_lock, &ts);
+    }
+    cli_term_clear(&r.term);
+    pthread_mutex_unlock(&r.out_lock);
     for (size_t i = 0; i < nworkers; i++)
         pthread_join(th[i], NULL);
-    if (bars) {
-        draw_progress(&r, &drawn);
-    }
+    if (bars)
+        nmx_set_log_fn(NULL, NULL);
     int orc = finish_outputs(&r, &ra, sink_of, !stop_flag);
-    /* One line per run, always (--quiet only silences the progress bars). */
+    fflush(stdout);
+    /* One line per run, naming its capture, always (--quiet only silences
+     * the progress bars). */
     for (size_t i = 0; i < r.njobs; i++)
         if (atomic_load(&r.jobs[i].state) == 2)
-            fprintf(stderr, "nmexpert: %s\n", r.jobs[i].res.message);
+            fprintf(stderr, "nmexpert: %s: %s\n", r.capnames[r.jobs[i].cap],
+                    r.jobs[i].res.message);
     rc = worse(worse(rc, exit_for(&r)), orc);
     if (stop_flag)
         rc = CLI_EXIT_INTERRUPTED;
@@ -978,6 +1039,7 @@ out:
     free(r.hcaps);
     free(r.capnames);
     free(r.sinks);
+    free(r.sink_stdout);
     free(sink_of);
     free(ex);
     free(ra.experts);

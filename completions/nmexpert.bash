@@ -22,6 +22,12 @@ _nmexpert()
     done
     case $prev in
         --isolation) COMPREPLY=($(compgen -W "process thread" -- "$cur")); return ;;
+        --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+        =)  # --color=WHEN: bash splits the word at '='
+            if [ "${COMP_WORDS[COMP_CWORD - 2]}" = --color ]; then
+                COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+                return
+            fi ;;
         --format)
             if [ "${COMP_WORDS[1]}" = dissect ]; then
                 COMPREPLY=($(compgen -W "text json" -- "$cur"))
@@ -40,12 +46,12 @@ _nmexpert()
     esac
     case $cmd in
         run) opts="-e --expert -o --output --filter --set --config --isolation --timeout
-                   --memory-limit --misuse-limit --frame -j --jobs -q --quiet -h --help --" ;;
+                   --memory-limit --misuse-limit --frame -j --jobs -q --quiet --color -h --help --" ;;
         list) opts="-l --long --names -h --help" ;;
         configure) opts="--set --capture --show --reset -h --help" ;;
         convert) opts="--format --filter -f --force -h --help --" ;;
         sample) opts="--frames --seed --format -f --force -h --help --" ;;
-        info) opts="-h --help --" ;;
+        info) opts="--json -h --help --" ;;
         dissect) opts="--frame --frames --format -h --help --" ;;
         properties) opts="--markdown -h --help" ;;
         help) COMPREPLY=($(compgen -W "$commands $(_nmexpert_experts)" -- "$cur")); return ;;

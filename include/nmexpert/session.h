@@ -100,6 +100,16 @@ NMX_API void   *nmx_host_alloc(size_t n, nmx_err *err);
 NMX_API nmx_err nmx_host_free(void *p);
 NMX_API size_t  nmx_host_size(const void *p);
 
+/* The host's diagnostic lines (an isolated expert's standard output and
+ * error, load problems, damaged channels) go to the standard error as
+ * "nmexpert: LINE", or nowhere when the environment variable NMX_QUIET is
+ * set. A program that owns the terminal (progress bars) can take them
+ * instead: fn gets each line without prefix or newline, from any thread,
+ * and must be thread-safe; NULL restores the default. Set it before runs
+ * start. NMX_QUIET still silences the lines. */
+typedef void (*nmx_log_fn)(const char *line, void *ud);
+NMX_API void nmx_set_log_fn(nmx_log_fn fn, void *ud);
+
 NMX_END_DECLS
 
 #endif

@@ -144,7 +144,10 @@ typedef enum nmx_sink_kind {
     NMX_SINK_CSV   = 3   /* RFC 4180; a header row per column set            */
 } nmx_sink_kind;
 
-#define NMX_SINK_OPTIONS_VERSION 1
+/* Version 2 added width, color_always and float_decimals; version 1
+ * structures (without them) are still accepted. */
+#define NMX_SINK_OPTIONS_VERSION 2
+#define NMX_SINK_OPTIONS_VERSION_1 1
 #define NMX_SINK_DEFAULT_CELL_WIDTH  48u
 #define NMX_SINK_DEFAULT_MAX_ROWS    100000u
 #define NMX_SINK_DEFAULT_MAX_BYTES   (64u << 20)
@@ -160,9 +163,24 @@ typedef struct nmx_sink_options {
     uint64_t max_rows;
     uint64_t max_bytes;
     /* Table: colour the severity with ANSI sequences when the output is a
-     * terminal (never when it is not). */
+     * terminal (never when it is not, unless color_always). */
     bool     color;
+    /* ---- version 2 ---- */
+    /* Table: colour even when the output is not a terminal (with color). */
+    bool     color_always;
+    /* Table: the width to fit, in characters (0: no limit). A table wider
+     * than this first narrows its text columns, shortening long texts with
+     * "…" in the middle (numbers are never shortened); a table that still
+     * does not fit is printed as records, one "name value" line per cell,
+     * long values continued on the next lines. */
+    uint32_t width;
+    /* Table: decimals of FLOAT64 columns (printed "%.Nf"; magnitudes of
+     * 1e15 and more as "%.Ne"); 0 means NMX_SINK_DEFAULT_FLOAT_DECIMALS, a
+     * negative value none. At most 9. */
+    int32_t  float_decimals;
 } nmx_sink_options;
+
+#define NMX_SINK_DEFAULT_FLOAT_DECIMALS 2
 
 typedef struct nmx_sink nmx_sink;
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -215,11 +216,23 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
         return nmx_diag_set(d, NMX_EINVAL, UINT64_MAX, (uint64_t)kind, 0, "sink: invalid arguments");
     nmx_sink_options o = {.version = NMX_SINK_OPTIONS_VERSION};
     if (opt) {
-        if (opt->version != NMX_SINK_OPTIONS_VERSION)
+        if (opt->version == NMX_SINK_OPTIONS_VERSION) {
+            o = *opt;
+        } else if (opt->version == NMX_SINK_OPTIONS_VERSION_1) {
+            /* the fields up to and including color */
+            memcpy(&o, opt, offsetof(nmx_sink_options, color) + sizeof o.color);
+        } else {
             return nmx_diag_set(d, NMX_EINVAL, UINT64_MAX, opt->version, NMX_SINK_OPTIONS_VERSION,
                                 "sink: options version %u not supported", (unsigned)opt->version);
-        o = *opt;
+        }
+        o.version = NMX_SINK_OPTIONS_VERSION;
     }
+    if (o.float_decimals == 0)
+        o.float_decimals = NMX_SINK_DEFAULT_FLOAT_DECIMALS;
+    else if (o.float_decimals < 0)
+        o.float_decimals = 0;
+    else if (o.float_decimals > 9)
+        o.float_decimals = 9;
     if (!o.max_cell_width)
         o.max_cell_width = NMX_SINK_DEFAULT_CELL_WIDTH;
     if (o.max_cell_width < 4)
@@ -248,7 +261,7 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
         }
         s->own_file = true;
     }
-    s->color = o.color && isatty(fileno(s->f));
+    s->color = o.color && (o.color_always || isatty(fileno(s->f)));
     if (pthread_mutex_init(&s->mu, NULL) != 0) {
         if (s->own_file)
             fclose(s->f);

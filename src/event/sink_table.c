@@ -24,6 +24,8 @@
  * shift a row.
  */
 #include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,22 +75,16 @@ typedef struct table_state {
 
 /* ---- cells -------------------------------------------------------------- */
 
-/* Appends the terminal-safe form of s, clipped to `width` characters, and a
- * NUL. */
+/* Appends the terminal-safe form of s, clipped to `width` characters with
+ * "…" in the middle (the start and the end of a long name both say
+ * something: a host and its domain, a path and its file), and a NUL. */
 static void cell_text(nmx__sb *b, const char *str, size_t width)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t n = strlen(str), chars = 0, cut = b->len;
+    size_t n = strlen(str), chars = 0, start = b->len;
     for (size_t i = 0; i < n;) {
         size_t adv;
         long cp = nmx__utf8_next(s + i, n - i, &adv);
-        if (chars + 1 == width)
-            cut = b->len;
-        if (chars == width) {
-            b->len = cut;
-            nmx__sb_puts(b, "\xE2\x80\xA6"); /* … */
-            break;
-        }
         if (cp < 0)
             nmx__sb_puts(b, "\xEF\xBF\xBD");
         else if (cp == '\t' || cp == '\n' || cp == '\r')
@@ -99,6 +95,30 @@ static void cell_text(nmx__sb *b, const char *str, size_t width)
             nmx__sb_putn(b, (const char *)s + i, adv);
         chars++;
         i += adv;
+    }
+    if (chars > width && !b->oom) {
+        size_t keep = width - 1, head = (keep + 1) / 2, tail = keep - head;
+        size_t h = start;
+        for (size_t c = 0; c < head; c++)
+            do
+                h++;
+            while (((unsigned char)b->p[h] & 0xC0u) == 0x80u);
+        size_t t = b->len;
+        for (size_t c = 0; c < tail; c++)
+            do
+                t--;
+            while (((unsigned char)b->p[t] & 0xC0u) == 0x80u);
+        size_t tail_bytes = b->len - t;
+        char tailbuf[4 * 256];
+        if (tail_bytes <= sizeof tailbuf) {
+            memcpy(tailbuf, b->p + t, tail_bytes);
+            b->len = h;
+            nmx__sb_puts(b, "\xE2\x80\xA6"); /* … */
+            nmx__sb_putn(b, tailbuf, tail_bytes);
+        } else { /* an unusually wide limit: keep the start */
+            b->len = h;
+            nmx__sb_puts(b, "\xE2\x80\xA6");
+        }
     }
     nmx__sb_putc(b, 0);
 }
@@ -111,6 +131,17 @@ static size_t text_width(const char *s)
         if (((unsigned char)*s & 0xC0u) != 0x80u)
             w++;
     return w;
+}
+
+/* A FLOAT64 cell: a fixed number of decimals, so that a column's points
+ * line up; magnitudes of 1e15 and more (and non-finite values) in
+ * exponent form. */
+static void float_text(double v, int decimals, char *buf, size_t len)
+{
+    if (isfinite(v) && fabs(v) < 1e15)
+        snprintf(buf, len, "%.*f", decimals, v);
+    else
+        snprintf(buf, len, "%.*e", decimals, v);
 }
 
 static bool is_numeric(uint32_t t)
@@ -154,7 +185,14 @@ static trow *make_row(nmx_sink *s, const nmx_event *ev, size_t *size)
     for (size_t i = 0; i < n; i++) {
         char vbuf[128];
         toff[i] = b->len;
-        cell_text(b, nmx_event_column_text(&ev->columns[i], vbuf, sizeof vbuf), width);
+        const char *v;
+        if (ev->columns[i].type == T_FLOAT64) {
+            float_text(ev->columns[i].v.f, s->opt.float_decimals, vbuf, sizeof vbuf);
+            v = vbuf;
+        } else {
+            v = nmx_event_column_text(&ev->columns[i], vbuf, sizeof vbuf);
+        }
+        cell_text(b, v, width);
     }
     if (b->oom)
         return NULL;
@@ -292,6 +330,31 @@ static void pad(nmx__sb *b, size_t n)
         nmx__sb_putc(b, ' ');
 }
 
+/* Appends text (terminal-safe UTF-8) shortened to `width` characters with
+ * "…" in the middle: the start and the end of a long name both say
+ * something (a host and its domain, a path and its file). */
+static void put_fit(nmx__sb *b, const char *text, size_t width)
+{
+    size_t w = text_width(text);
+    if (w <= width || width == 0) {
+        nmx__sb_puts(b, width ? text : "");
+        return;
+    }
+    size_t keep = width - 1, head = (keep + 1) / 2, tail = keep - head;
+    const char *p = text;
+    for (size_t c = 0; c < head; c++) /* head characters */
+        do
+            nmx__sb_putc(b, *p++);
+        while (((unsigned char)*p & 0xC0u) == 0x80u);
+    nmx__sb_puts(b, "\xE2\x80\xA6");
+    size_t skip = w - head - tail;
+    for (size_t c = 0; c < skip; c++)
+        do
+            p++;
+        while (((unsigned char)*p & 0xC0u) == 0x80u);
+    nmx__sb_puts(b, p);
+}
+
 static const char *sev_color(uint32_t sev)
 {
     static const char *const c[] = {"\x1b[36m", "\x1b[33m", "\x1b[1;33m",
@@ -308,13 +371,11 @@ static void cell(nmx__sb *b, const char *text, size_t width, bool right, bool fi
     size_t gap = width > w ? width - w : 0;
     if (right)
         pad(b, gap);
-    if (color && *text) {
+    if (color && *text)
         nmx__sb_puts(b, color);
-        nmx__sb_puts(b, text);
+    put_fit(b, text, width); /* shortened when the table was narrowed */
+    if (color && *text)
         nmx__sb_puts(b, "\x1b[0m");
-    } else {
-        nmx__sb_puts(b, text);
-    }
     if (!right)
         pad(b, gap);
 }
@@ -324,6 +385,142 @@ static void end_line(nmx__sb *b)
     while (b->len && b->p[b->len - 1] == ' ')
         b->len--;
     nmx__sb_putc(b, '\n');
+}
+
+/* Narrowest a text column becomes before the table turns to records. */
+#define MIN_TEXT_WIDTH 8u
+
+/* Narrows the widest text columns (numeric ones keep their width) to one
+ * common limit, the largest with which the table fits `limit`; false when
+ * even MIN_TEXT_WIDTH does not fit. */
+static bool fit_widths(size_t **w, const bool *shrinkable, size_t n, size_t limit)
+{
+    size_t fixed = n ? 2 * (n - 1) : 0, widest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (shrinkable[i] && *w[i] > MIN_TEXT_WIDTH) {
+            fixed += MIN_TEXT_WIDTH; /* counted below, above the floor */
+            if (*w[i] > widest)
+                widest = *w[i];
+        } else {
+            fixed += *w[i];
+        }
+    }
+    if (fixed > limit)
+        return false;
+    /* total(cap) = fixed + sum(min(w, cap) - MIN) over the narrowable */
+    size_t lo = MIN_TEXT_WIDTH, hi = widest > lo ? widest : lo;
+    while (lo < hi) { /* the largest cap that fits */
+        size_t mid = lo + (hi - lo + 1) / 2, total = fixed;
+        for (size_t i = 0; i < n; i++)
+            if (shrinkable[i] && *w[i] > MIN_TEXT_WIDTH)
+                total += (*w[i] < mid ? *w[i] : mid) - MIN_TEXT_WIDTH;
+        if (total <= limit)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (shrinkable[i] && *w[i] > lo)
+            *w[i] = lo;
+    return true;
+}
+
+/* Appends value wrapped to lines of `width` characters, continuation
+ * lines indented by `indent` spaces. */
+static void put_wrapped(nmx__sb *b, const char *text, size_t width, size_t indent,
+                        const char *color)
+{
+    const char *p = text;
+    bool first = true;
+    do {
+        if (!first) {
+            nmx__sb_putc(b, '\n');
+            pad(b, indent);
+        }
+        first = false;
+        const char *start = p, *space = NULL;
+        for (size_t c = 0; c < width && *p; c++) {
+            do
+                p++;
+            while (((unsigned char)*p & 0xC0u) == 0x80u);
+            if (*p == ' ')
+                space = p;
+        }
+        const char *end = p;
+        if (*p && *p != ' ' && space) /* break at the last space that fits */
+            end = p = space;
+        while (*p == ' ')
+            p++; /* no line starts or ends with the break's spaces */
+        while (end > start && end[-1] == ' ')
+            end--;
+        if (color)
+            nmx__sb_puts(b, color);
+        nmx__sb_putn(b, start, (size_t)(end - start));
+        if (color)
+            nmx__sb_puts(b, "\x1b[0m");
+    } while (*p);
+}
+
+/* Rows [from, to) as records: one "name  value" line per non-empty cell,
+ * for tables too wide for the output. */
+static void print_records(nmx_sink *s, nmx__sb *out, const trow *from, const trow *to,
+                          const bool *fshow, const ucols *u, size_t limit)
+{
+    size_t kw = 0;
+    for (size_t i = 0; i < NFIXED; i++)
+        if (fshow[i] && text_width(fixed_title[i]) > kw)
+            kw = text_width(fixed_title[i]);
+    for (size_t k = 0; k < u->n; k++)
+        if (text_width(u->key[k]) > kw)
+            kw = text_width(u->key[k]);
+    size_t kmax = limit / 3 > MIN_TEXT_WIDTH ? limit / 3 : MIN_TEXT_WIDTH;
+    if (kw > kmax)
+        kw = kmax;
+    size_t vw = limit > kw + 2 + MIN_TEXT_WIDTH ? limit - kw - 2 : MIN_TEXT_WIDTH;
+    const char *cells[MAX_UNION];
+    uint64_t n = 0;
+    for (const trow *r = from; r != to; r = r->next) {
+        char head[64];
+        int hl = snprintf(head, sizeof head, "-[ RECORD %" PRIu64 " ]", ++n);
+        nmx__sb_puts(out, head);
+        for (size_t i = (size_t)hl; i < kw + 2 + vw && i < limit; i++)
+            nmx__sb_putc(out, '-');
+        nmx__sb_putc(out, '\n');
+        for (size_t i = 0; i < NFIXED + u->n; i++) {
+            bool fx = i < NFIXED;
+            const char *key, *val;
+            if (fx) {
+                if (!fshow[i])
+                    continue;
+                key = fixed_title[i];
+                val = r->fixed[i] ? r->fixed[i] : "";
+            } else {
+                if (i == NFIXED) {
+                    for (size_t k = 0; k < u->n; k++)
+                        cells[k] = "";
+                    for (size_t c = 0; c < r->ncols; c++) {
+                        long k = ucol((ucols *)(uintptr_t)u, r->cols[c].key, false);
+                        if (k >= 0)
+                            cells[k] = r->cols[c].text;
+                    }
+                }
+                key = u->key[i - NFIXED];
+                val = cells[i - NFIXED];
+            }
+            if (!*val)
+                continue;
+            size_t klen = text_width(key);
+            put_fit(out, key, kw);
+            pad(out, kw + 2 - (klen < kw ? klen : kw));
+            const char *color = fx && i == FX_SEVERITY && s->color ? sev_color(r->severity) : NULL;
+            put_wrapped(out, val, vw, kw + 2, color);
+            end_line(out);
+        }
+        if (out->len >= 65536) {
+            nmx__sink_write(s, out->p, out->len, false);
+            out->len = 0;
+        }
+    }
 }
 
 /* Rows [from, to) share one set of columns: one table for them. */
@@ -358,6 +555,29 @@ static nmx_err print_rows(nmx_sink *s, nmx__sb *outp, const trow *from, const tr
                 u->width[k] = w;
             if (!r->cols[i].numeric && r->cols[i].text[0])
                 u->numeric[k] = false;
+        }
+    }
+    if (s->opt.width) {
+        /* too wide for the output: narrower text columns, or records */
+        size_t *w[NFIXED + MAX_UNION];
+        bool shrink[NFIXED + MAX_UNION];
+        size_t n = 0;
+        for (size_t i = 0; i < NFIXED; i++)
+            if (fshow[i]) {
+                shrink[n] = i != FX_TIME && i != FX_SEVERITY; /* cut short, they say little */
+                w[n++] = &fwidth[i];
+            }
+        for (size_t k = 0; k < u->n; k++) {
+            shrink[n] = !u->numeric[k];
+            w[n++] = &u->width[k];
+        }
+        if (!fit_widths(w, shrink, n, s->opt.width)) {
+            print_records(s, &out, from, to, fshow, u, s->opt.width);
+            if (u->hidden)
+                nmx__sb_printf(&out, "\xE2\x80\xA6 more columns not shown (at most %u per table)\n",
+                               MAX_UNION);
+            free(u);
+            return NMX_OK;
         }
     }
     bool first = true;
@@ -452,6 +672,19 @@ static nmx_err print_section(nmx_sink *s, tsection *x, const char *outcome)
     nmx__sb_printf(&out, ": %s (%" PRIu64 " event%s) ==\n", t.p + o_out, x->nevents,
                    x->nevents == 1 ? "" : "s");
     nmx__sb_free(&t);
+    if (s->opt.width && !out.oom) {
+        out.p[out.len - 1] = 0; /* the title, without its newline */
+        if (text_width(out.p) > s->opt.width) { /* wrapped at spaces to fit */
+            nmx__sb title = {0};
+            put_wrapped(&title, out.p, s->opt.width, 0, NULL);
+            out.len = 0;
+            nmx__sb_putn(&out, title.p ? title.p : "", title.len);
+            nmx__sb_free(&title);
+        } else {
+            out.len--;
+        }
+        nmx__sb_putc(&out, '\n');
+    }
 
     if (x->nrows) {
         /* Consecutive events with the same columns form one table (an

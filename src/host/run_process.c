@@ -184,6 +184,9 @@ static int apply_seccomp(void)
 static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
 {
     in_expert_child = 1;
+    /* The host's log function may take locks another host thread held at
+     * fork time: here log lines go to stderr, the pipe the parent logs. */
+    nmx_set_log_fn(NULL, NULL);
     if (dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(chan, CHAN_FD) < 0)
         _exit(120);
     /* Only stdin, stdout, stderr and the channel: in particular not the pipes

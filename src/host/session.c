@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,14 +406,27 @@ void nmx__write_all(int fd, const void *p, size_t n)
 
 /* ---- log --------------------------------------------------------------- */
 
+static _Atomic(nmx_log_fn) log_fn;
+static _Atomic(void *) log_ud;
+
+void nmx_set_log_fn(nmx_log_fn fn, void *ud)
+{
+    atomic_store(&log_ud, ud);
+    atomic_store(&log_fn, fn);
+}
+
 void nmx__log(const char *fmt, ...)
 {
     if (getenv("NMX_QUIET"))
         return;
+    char line[4200];
     va_list ap;
     va_start(ap, fmt);
-    fputs("nmexpert: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    nmx_log_fn fn = atomic_load(&log_fn);
+    if (fn)
+        fn(line, atomic_load(&log_ud));
+    else
+        fprintf(stderr, "nmexpert: %s\n", line);
 }

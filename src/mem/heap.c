@@ -684,8 +684,11 @@ static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nm
 
 /* ---- public: handles ------------------------------------------------- */
 
-static nmx_err dummy_err;
-#define ERRP(e) ((e) ? (e) : &dummy_err)
+/* Where an error goes when the caller passes no error pointer: a compound
+ * literal, so automatic storage of the calling function's body (C11
+ * 6.5.2.5p5), one per call and per thread. Use it only at the top level of a
+ * function body. */
+#define ERRP(e) ((e) ? (e) : &(nmx_err){NMX_OK})
 
 nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
 {

@@ -246,7 +246,7 @@ static const char *const table_expected =
     "== Top Users on x.cap: Run returned TRUE (5 events) ==\n"
     "Severity  Source     Event       Description               Time                     Address    Frames\n"
     "--------  ---------  ----------  ------------------------  -----------------------  ---------  ------\n"
-    "WARNING   Top Users  Top sender  most bytes sent during \xe2\x80\xa6  2024-11-24 10:05:07.123  10.0.0.10    1234\n"
+    "WARNING   Top Users  Top sender  most bytes s\xe2\x80\xa6" "ole capture  2024-11-24 10:05:07.123  10.0.0.10    1234\n"
     "\n"
     "Source     Event  Description  Time          Address   Frames  Note\n"
     "---------  -----  -----------  ------------  --------  ------  -----------\n"

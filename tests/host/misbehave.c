@@ -7,6 +7,7 @@
 #define _GNU_SOURCE 1
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -105,6 +106,21 @@ BOOL WINAPI Run(HEXPERTKEY key, PEXPERTCONFIG cfg, PEXPERTSTARTUPINFO si, DWORD 
     ExpertIndicateStatus(key, EXPERTSTATUS_RUNNING, 0, mode, 10);
 
     if (!strcmp(mode, "ok")) {
+        return TRUE;
+    } else if (!strcmp(mode, "stderr")) { /* a line the host copies into its log */
+        fprintf(stderr, "misbehave: a line for the host's log\n");
+        fflush(stderr);
+        return TRUE;
+    } else if (!strncmp(mode, "slow", 4)) { /* "slowN": N tenths of a second, reporting progress */
+        int tenths = atoi(mode + 4);
+        if (tenths <= 0)
+            tenths = 10;
+        for (int i = 1; i <= tenths; i++) {
+            usleep(100000);
+            if (ExpertIndicateStatus(key, EXPERTSTATUS_RUNNING, 0, "slow", (DWORD)(i * 100 / tenths)) ==
+                NMERR_EXPERT_TERMINATE)
+                return TRUE;
+        }
         return TRUE;
     } else if (!strcmp(mode, "false")) {
         return FALSE;

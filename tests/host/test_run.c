@@ -88,7 +88,7 @@ static nmx_run_result run_mode(const char *mode, nmx_isolation unused, uint32_t 
                         .on_event = on_event,
                         .stop = stop};
     nmx_run_result r;
-    events_seen = 0;
+    __atomic_store_n(&events_seen, 0, __ATOMIC_RELAXED);
     assert_int_equal(nmx_run_expert(&c, &r), NMX_OK);
     print_message("    %s: %s\n", mode, r.message);
     return r;
@@ -101,7 +101,7 @@ static void expect(const char *mode, nmx_run_outcome want, int sig)
     if (sig)
         assert_int_equal(r.signal, sig);
     assert_int_equal(r.events, 2); /* the events before the misbehaviour are kept */
-    assert_int_equal(events_seen, 2);
+    assert_int_equal(__atomic_load_n(&events_seen, __ATOMIC_RELAXED), 2);
     assert_non_null(strstr(r.message, "Misbehave"));
     nmx_heap_report_free(&r.memory);
 }
@@ -325,6 +325,40 @@ static void t_unusable(void **s)
     assert_non_null(strstr(r.message, "not an ELF file"));
 }
 
+/* The host's log function runs in the host's process only: an expert's
+ * process writes its log lines to its stderr, which the host logs (the
+ * function may take locks another host thread held when the process was
+ * forked). */
+static pid_t g_main_pid;
+static int g_log_lines;
+
+static void test_log(const char *line, void *ud)
+{
+    (void)ud;
+    if (getpid() != g_main_pid)
+        abort(); /* called in the expert's process: the run crashes */
+    if (strstr(line, "misbehave: a line for the host's log"))
+        __atomic_add_fetch(&g_log_lines, 1, __ATOMIC_RELAXED);
+}
+
+static void t_log_fn_in_host_only(void **s)
+{
+    (void)s;
+    g_main_pid = getpid();
+    __atomic_store_n(&g_log_lines, 0, __ATOMIC_RELAXED);
+    unsetenv("NMX_QUIET");
+    nmx_set_log_fn(test_log, NULL);
+    nmx_run_result r = run_mode("stderr", iso, 5000, 0, 0, NULL);
+    nmx_set_log_fn(NULL, NULL);
+    setenv("NMX_QUIET", "1", 1);
+    assert_int_equal(r.outcome, NMX_RUN_COMPLETED);
+    /* In its own process the expert's stderr is a pipe the host copies into
+     * its log; in a thread it is the host's own stderr. */
+    assert_int_equal(__atomic_load_n(&g_log_lines, __ATOMIC_RELAXED),
+                     iso == NMX_ISOLATION_PROCESS ? 1 : 0);
+    nmx_heap_report_free(&r.memory);
+}
+
 int main(int argc, char **argv)
 {
     setenv("NMX_QUIET", "1", 1);
@@ -338,6 +372,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(t_exit_contained),
         cmocka_unit_test(t_concurrent_runs_end_independently),
         cmocka_unit_test(t_timeouts_and_stop),
+        cmocka_unit_test(t_log_fn_in_host_only),
     };
     return cmocka_run_group_tests_name(process ? "run (process isolation)"
                                                : "run (thread isolation)",

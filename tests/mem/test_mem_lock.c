@@ -364,6 +364,44 @@ static void t_owner_threads_exit(void **st)
     }
 }
 
+/* ---- NULL error pointers from many threads -------------------------------- */
+
+/* Every heap call may be given a NULL error pointer, from any thread, each
+ * thread on its own heap: nothing is shared between them, so a race here
+ * is the library's (the ThreadSanitizer stage of scripts/run-tests runs
+ * this). */
+static void *null_err_worker(void *arg)
+{
+    nmx_heap *h = arg;
+    for (int i = 0; i < 2000; i++) {
+        void *p = nmx_heap_alloc(h, (size_t)(i % 300) + 1, NULL);
+        p = nmx_heap_realloc(h, p, (size_t)(i % 500) + 1, NULL);
+        if (!p || nmx_heap_size(h, p, NULL) != (size_t)(i % 500) + 1)
+            return (void *)1;
+        nmx_heap_free(h, p);
+        (void)nmx_heap_alloc(NULL, 1, NULL); /* an error written through NULL */
+    }
+    return NULL;
+}
+
+static void t_null_err_threads(void **st)
+{
+    (void)st;
+    enum { N = 4 };
+    nmx_heap *hs[N];
+    pthread_t t[N];
+    for (int i = 0; i < N; i++) {
+        hs[i] = mk(0);
+        assert_int_equal(pthread_create(&t[i], NULL, null_err_worker, hs[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        void *r = (void *)1;
+        pthread_join(t[i], &r);
+        assert_null(r);
+        assert_int_equal(nmx_heap_destroy(hs[i], NULL), NMX_OK);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +409,7 @@ int main(void)
         cmocka_unit_test(t_end_from_other_thread),
         cmocka_unit_test(t_fork_with_owners),
         cmocka_unit_test(t_owner_threads_exit),
+        cmocka_unit_test(t_null_err_threads),
     };
     return cmocka_run_group_tests_name("heap lock", tests, NULL, NULL);
 }
