@@ -28,6 +28,7 @@
 #include "nmexpert/hcapture.h"
 #include "nmexpert/run.h"
 #include "nmexpert/sink.h"
+#include "records.h"
 
 /* ---- list ------------------------------------------------------------ */
 
@@ -257,6 +258,7 @@ struct job {
     atomic_uint frame;
     char text[64];
     nmx_run_result res;
+    nmx_sink_session sess;        /* names the session in the run records    */
 };
 
 struct runner {
@@ -276,6 +278,7 @@ struct runner {
     uint64_t memory_limit;
     uint32_t misuse_limit;
     uint32_t focus;
+    cli_capture_info *capinfo;    /* the captures, for the run records       */
     pthread_mutex_t out_lock;     /* sinks' begin/end ordering and progress */
 };
 
@@ -300,7 +303,7 @@ static void job_event(const nmx_event *ev, void *ud)
 {
     struct job_ctx *c = ud;
     for (size_t i = 0; i < c->r->nsinks; i++)
-        nmx_sink_event(c->r->sinks[i], ev);
+        nmx_sink_session_event(c->r->sinks[i], &c->j->sess, ev);
 }
 
 static void job_status(const nmx_status *st, void *ud)
@@ -321,7 +324,7 @@ static void *worker(void *arg)
         atomic_store(&j->state, 1);
         pthread_mutex_lock(&r->out_lock);
         for (size_t s = 0; s < r->nsinks; s++)
-            nmx_sink_begin_expert(r->sinks[s], j->label, r->capnames[j->cap]);
+            nmx_sink_session_begin(r->sinks[s], &j->sess);
         pthread_mutex_unlock(&r->out_lock);
         /* the configuration, read and merged before the runs started */
         size_t xi = (size_t)(j->ex - r->experts);
@@ -349,9 +352,11 @@ static void *worker(void *arg)
             j->res.outcome = NMX_RUN_LOAD_FAILED;
             snprintf(j->res.message, sizeof j->res.message, "%s: could not be run", j->label);
         }
+        nmx_sink_session_end end;
+        cli_session_end(&j->res, &end);
         pthread_mutex_lock(&r->out_lock);
         for (size_t s = 0; s < r->nsinks; s++)
-            nmx_sink_end_expert(r->sinks[s], j->label, j->res.message);
+            nmx_sink_session_finish(r->sinks[s], &j->sess, &end);
         pthread_mutex_unlock(&r->out_lock);
         atomic_store(&j->state, 2);
     }
@@ -825,9 +830,10 @@ int cli_run(int argc, char **argv)
     r.config_lens = calloc(ra.nex, sizeof *r.config_lens);
     r.hcaps = calloc(ra.ncap, sizeof *r.hcaps);
     r.capnames = calloc(ra.ncap, sizeof *r.capnames);
+    r.capinfo = calloc(ra.ncap, sizeof *r.capinfo);
     r.sinks = calloc(ra.nouts, sizeof *r.sinks);
     sink_of = calloc(ra.nouts, sizeof *sink_of);
-    if (!ex || !r.configs || !r.config_lens || !r.hcaps || !r.capnames || !r.sinks || !sink_of) {
+    if (!ex || !r.configs || !r.config_lens || !r.hcaps || !r.capnames || !r.capinfo || !r.sinks || !sink_of) {
         fprintf(stderr, "nmexpert: out of memory\n");
         rc = CLI_EXIT_LOAD;
         goto out;
@@ -859,6 +865,7 @@ int cli_run(int argc, char **argv)
         nmx_capture *c = nmx_hcapture_capture(r.hcaps[cok]);
         for (size_t w = 0; w < nmx_capture_warning_count(c); w++)
             fprintf(stderr, "nmexpert: warning: %s\n", nmx_capture_warning(c, w)->msg);
+        cli_capture_info_fill(&r.capinfo[cok], r.hcaps[cok], ra.caps[i], cok);
         r.capnames[cok++] = ra.caps[i];
         if (ra.focus_given && ra.focus >= nmx_capture_frame_count(c)) {
             fprintf(stderr, "nmexpert: --frame %llu: %s has %llu frames (0 to %llu)\n",
@@ -901,6 +908,9 @@ int cli_run(int argc, char **argv)
             j->ex = &ex[e];
             j->cap = c;
             atomic_init(&j->frame, 0xFFFFFFFFu);
+            j->sess = (nmx_sink_session){.label = j->label, .expert_name = ex[e].name,
+                                         .expert_file = ex[e].file, .capture = &r.capinfo[c].c,
+                                         .index = k};
             if (cok > 1) {
                 const char *base = strrchr(r.capnames[c], '/');
                 snprintf(j->label, sizeof j->label, "%s @ %s", ex[e].name,
@@ -910,6 +920,11 @@ int cli_run(int argc, char **argv)
             }
         }
     pthread_mutex_init(&r.out_lock, NULL);
+    char run_id[64];
+    cli_run_id(run_id, sizeof run_id);
+    struct timespec t_start;
+    clock_gettime(CLOCK_MONOTONIC, &t_start);
+    cli_run_begin(r.sinks, r.nsinks, run_id, argc, argv, r.capinfo, cok, r.njobs);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -949,6 +964,8 @@ int cli_run(int argc, char **argv)
     if (bars) {
         draw_progress(&r, &drawn);
     }
+    cli_run_end(r.sinks, r.nsinks, stop_flag ? CLI_EXIT_INTERRUPTED : worse(rc, exit_for(&r)),
+                &t_start);
     int orc = finish_outputs(&r, &ra, sink_of, !stop_flag);
     /* One line per run, always (--quiet only silences the progress bars). */
     for (size_t i = 0; i < r.njobs; i++)
@@ -977,6 +994,9 @@ out:
     free(r.jobs);
     free(r.hcaps);
     free(r.capnames);
+    for (size_t i = 0; r.capinfo && i < cok; i++)
+        cli_capture_info_free(&r.capinfo[i]);
+    free(r.capinfo);
     free(r.sinks);
     free(sink_of);
     free(ex);

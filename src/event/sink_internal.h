@@ -49,9 +49,21 @@ typedef struct nmx__sink_ops {
     void (*destroy)(nmx_sink *s); /* print what is pending, free state */
 } nmx__sink_ops;
 
+/* Run records (nmx_sink_run_begin...), for the sinks that keep them; all
+ * members set. Called with the sink's mutex held. */
+typedef struct nmx__sink_run_ops {
+    nmx_err (*run_begin)(nmx_sink *s, const nmx_sink_run *run);
+    nmx_err (*session_begin)(nmx_sink *s, const nmx_sink_session *ss);
+    nmx_err (*event_in)(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev);
+    nmx_err (*session_end)(nmx_sink *s, const nmx_sink_session *ss,
+                           const nmx_sink_session_end *end);
+    nmx_err (*run_end)(nmx_sink *s, int exit_status, const char *status_name, double seconds);
+} nmx__sink_run_ops;
+
 struct nmx_sink {
     nmx_sink_kind kind;
     const nmx__sink_ops *ops;
+    const nmx__sink_run_ops *run_ops; /* NULL: run records are not kept */
     FILE *f;
     bool own_file;
     bool color;              /* opt.color and the output is a terminal */
@@ -63,12 +75,14 @@ struct nmx_sink {
     nmx__sb line;            /* scratch buffers, used under mu */
     nmx__sb keys;
     void *state;
+    char run_id[80];         /* from nmx_sink_run_begin ("" before) */
 };
 
 /* Writes b (all of it) and flushes when asked; records a failure in s->err. */
 nmx_err nmx__sink_write(nmx_sink *s, const char *p, size_t n, bool flush);
 
 extern const nmx__sink_ops nmx__sink_jsonl_ops;
+extern const nmx__sink_run_ops nmx__sink_jsonl_run_ops;
 extern const nmx__sink_ops nmx__sink_csv_ops;
 extern const nmx__sink_ops nmx__sink_table_ops;
 
