@@ -28,6 +28,7 @@
 #include "nmexpert/hcapture.h"
 #include "nmexpert/run.h"
 #include "nmexpert/sink.h"
+#include "outdir.h"
 #include "records.h"
 
 /* ---- list ------------------------------------------------------------ */
@@ -501,6 +502,7 @@ struct out_spec {
     const char *path;   /* NULL: the standard output */
     cli_out file;
     bool begun;
+    cli_outdir dir;     /* csv:DIR/: a folder of CSV files */
 };
 
 static bool parse_output(const char *o, struct out_spec *spec)
@@ -515,10 +517,12 @@ static bool parse_output(const char *o, struct out_spec *spec)
         spec->kind = NMX_SINK_CSV;
     else {
         fprintf(stderr, "nmexpert: --output: '%s' is not accepted: table, jsonl or csv, "
-                        "optionally followed by :FILE\n", o);
+                        "optionally followed by :FILE (csv:DIR/ for a folder)\n", o);
         return false;
     }
     spec->path = colon && colon[1] && strcmp(colon + 1, "-") != 0 ? colon + 1 : NULL;
+    if (spec->kind == NMX_SINK_CSV && spec->path && spec->path[strlen(spec->path) - 1] == '/')
+        spec->kind = NMX_SINK_CSV_DIR;
     if (colon && !colon[1]) {
         fprintf(stderr, "nmexpert: --output: '%s': the file name after ':' is missing\n", o);
         return false;
@@ -666,6 +670,8 @@ static int check_outputs(struct run_args *ra, const char *const *inputs, size_t 
         }
         if (!cli_out_not_input(p, inputs, ninputs))
             return CLI_EXIT_USAGE;
+        if (ra->outs[i].kind == NMX_SINK_CSV_DIR)
+            continue; /* new files in a folder: never an input, never another output */
         cli_fid a;
         if (!cli_fid_get(p, &a))
             continue; /* reported by cli_out_begin below */
@@ -681,6 +687,12 @@ static int check_outputs(struct run_args *ra, const char *const *inputs, size_t 
     for (size_t i = 0; i < ra->nouts; i++) {
         if (!ra->outs[i].path)
             continue;
+        if (ra->outs[i].kind == NMX_SINK_CSV_DIR) {
+            if (!cli_outdir_begin(&ra->outs[i].dir, ra->outs[i].path))
+                return CLI_EXIT_OUTPUT;
+            ra->outs[i].begun = true;
+            continue;
+        }
         if (!cli_out_begin(&ra->outs[i].file, ra->outs[i].path, false, true))
             return CLI_EXIT_OUTPUT;
         ra->outs[i].begun = true;
@@ -743,6 +755,18 @@ static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of
         char msg[1024];
         nmx_err ce = nmx_sink_close_diag(r->sinks[sink_of[i]], &d);
         sink_of[i] = SIZE_MAX;
+        if (o->kind == NMX_SINK_CSV_DIR) {
+            if (ce != NMX_OK) {
+                fprintf(stderr, "nmexpert: %s: %s; not written\n", o->path, d.msg);
+                rc = CLI_EXIT_OUTPUT;
+            }
+            if (ce != NMX_OK || !keep)
+                cli_outdir_discard(&o->dir);
+            else if (!cli_outdir_commit(&o->dir))
+                rc = CLI_EXIT_OUTPUT;
+            o->begun = false;
+            continue;
+        }
         if (ce != NMX_OK) {
             if (!o->path && d.value == EPIPE) {
                 /* the reader went away (`| head`): that output is closed */
@@ -784,7 +808,10 @@ static void discard_outputs(struct run_args *ra)
 {
     for (size_t i = 0; i < ra->nouts; i++)
         if (ra->outs[i].begun) {
-            cli_out_discard(&ra->outs[i].file);
+            if (ra->outs[i].kind == NMX_SINK_CSV_DIR)
+                cli_outdir_discard(&ra->outs[i].dir);
+            else
+                cli_out_discard(&ra->outs[i].file);
             ra->outs[i].begun = false;
         }
 }
@@ -882,7 +909,9 @@ int cli_run(int argc, char **argv)
     nmx_sink_options so = {.version = NMX_SINK_OPTIONS_VERSION, .color = isatty(1) != 0};
     for (size_t i = 0; i < ra.nouts; i++) {
         struct out_spec *o = &ra.outs[i];
-        const char *p = o->path ? cli_out_open_path(&o->file) : NULL;
+        const char *p = o->kind == NMX_SINK_CSV_DIR ? o->dir.tmp
+                        : o->path                   ? cli_out_open_path(&o->file)
+                                                    : NULL;
         if (nmx_sink_open(o->kind, p, &so, &r.sinks[r.nsinks], &d) != NMX_OK) {
             char msg[1024];
             fprintf(stderr, "nmexpert: %s\n",

@@ -141,7 +141,12 @@ NMX_API uint64_t nmx_wire_consumed(const nmx_wire_decoder *dec);
 typedef enum nmx_sink_kind {
     NMX_SINK_TABLE = 1,  /* a text table per expert, printed when it ends    */
     NMX_SINK_JSONL = 2,  /* one JSON object per event and line               */
-    NMX_SINK_CSV   = 3   /* RFC 4180; a header row per column set            */
+    NMX_SINK_CSV   = 3,  /* RFC 4180; a header row per column set            */
+    /* A folder of CSV files, each with one header row: one per expert and
+     * event kind, plus sessions.csv, captures.csv and run.csv (records.md).
+     * The path names an existing folder; files are created, never
+     * replaced (NMX_EIO when one exists). */
+    NMX_SINK_CSV_DIR = 4
 } nmx_sink_kind;
 
 #define NMX_SINK_OPTIONS_VERSION 1

@@ -210,8 +210,9 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
     const nmx__sink_ops *ops = kind == NMX_SINK_JSONL ? &nmx__sink_jsonl_ops
                                : kind == NMX_SINK_CSV ? &nmx__sink_csv_ops
                                : kind == NMX_SINK_TABLE ? &nmx__sink_table_ops
+                               : kind == NMX_SINK_CSV_DIR ? &nmx__sink_csvdir_ops
                                                         : NULL;
-    if (!out || !ops)
+    if (!out || !ops || (kind == NMX_SINK_CSV_DIR && (!path || !path[0] || !strcmp(path, "-"))))
         return nmx_diag_set(d, NMX_EINVAL, UINT64_MAX, (uint64_t)kind, 0, "sink: invalid arguments");
     nmx_sink_options o = {.version = NMX_SINK_OPTIONS_VERSION};
     if (opt) {
@@ -234,9 +235,17 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
         return nmx_diag_set(d, NMX_ENOMEM, UINT64_MAX, 0, 0, "sink: out of memory");
     s->kind = kind;
     s->ops = ops;
-    s->run_ops = kind == NMX_SINK_JSONL ? &nmx__sink_jsonl_run_ops : NULL;
+    s->run_ops = kind == NMX_SINK_JSONL     ? &nmx__sink_jsonl_run_ops
+                 : kind == NMX_SINK_CSV_DIR ? &nmx__sink_csvdir_run_ops
+                                            : NULL;
     s->opt = o;
-    if (!path || strcmp(path, "-") == 0) {
+    if (kind == NMX_SINK_CSV_DIR) {
+        nmx_err e = nmx__csvdir_open(s, path, d);
+        if (e != NMX_OK) {
+            free(s);
+            return e;
+        }
+    } else if (!path || strcmp(path, "-") == 0) {
         s->f = stdout;
         snprintf(s->name, sizeof s->name, "standard output");
     } else {
@@ -251,6 +260,8 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
     }
     s->color = o.color && isatty(fileno(s->f));
     if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        if (kind == NMX_SINK_CSV_DIR)
+            s->ops->destroy(s);
         if (s->own_file)
             fclose(s->f);
         free(s);

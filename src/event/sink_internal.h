@@ -41,6 +41,10 @@ bool nmx__vartime_iso(const nmx_event_column *c, char *buf, size_t len);
 /* Shortest "%.Ng" text that reads back as d (d finite). */
 void nmx__double_text(double d, char *buf, size_t len);
 
+/* One CSV field (RFC 4180), preceded by a comma unless first; bytes that
+ * are not valid UTF-8 become U+FFFD. */
+void nmx__csv_field(nmx__sb *b, const char *str, bool first);
+
 typedef struct nmx__sink_ops {
     /* All called with the sink's mutex held. */
     nmx_err (*begin)(nmx_sink *s, const char *expert, const char *capture);
@@ -72,6 +76,7 @@ struct nmx_sink {
     nmx_err err;             /* first write error (sticky) */
     int os_err;              /* errno of that error (0 when unknown) */
     char name[256];          /* the path written, or "standard output" */
+    char dir[4096];          /* NMX_SINK_CSV_DIR: the folder written */
     nmx__sb line;            /* scratch buffers, used under mu */
     nmx__sb keys;
     void *state;
@@ -84,6 +89,10 @@ nmx_err nmx__sink_write(nmx_sink *s, const char *p, size_t n, bool flush);
 extern const nmx__sink_ops nmx__sink_jsonl_ops;
 extern const nmx__sink_run_ops nmx__sink_jsonl_run_ops;
 extern const nmx__sink_ops nmx__sink_csv_ops;
+extern const nmx__sink_ops nmx__sink_csvdir_ops;
+extern const nmx__sink_run_ops nmx__sink_csvdir_run_ops;
+/* NMX_SINK_CSV_DIR: sets up s (state, s->f = DIR/sessions.csv). */
+nmx_err nmx__csvdir_open(nmx_sink *s, const char *dir, nmx_diag *d);
 extern const nmx__sink_ops nmx__sink_table_ops;
 
 #endif

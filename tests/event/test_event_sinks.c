@@ -590,13 +590,58 @@ static void t_records(void **st)
     }
 }
 
+/* ---- CSV folder --------------------------------------------------------- */
+
+static const char *const csvdir_check =
+    "import csv, os, sys\n"
+    "d = sys.argv[1]\n"
+    "names = sorted(os.listdir(d))\n"
+    "assert names == ['a_b.ev_1.2.csv', 'a_b.ev_1.csv', 'sessions.csv'], names\n"
+    "one = list(csv.reader(open(os.path.join(d, 'a_b.ev_1.csv'), newline='', encoding='utf-8')))\n"
+    "assert len(one) == 3 and one[0][-2:] == ['time (column)', 'Note'], one[0]\n"
+    "assert one[1][-2:] == ['5', 'x,\"y\"\\r\\nz'] and one[2][-1] == '\\ufffd', one[1:]\n"
+    "two = list(csv.reader(open(os.path.join(d, 'a_b.ev_1.2.csv'), newline='', encoding='utf-8')))\n"
+    "assert len(two) == 2 and two[0][-1] == 'Other', two\n"
+    "print('csvdir ok')\n";
+
+static void t_csvdir(void **st)
+{
+    (void)st;
+    char dir[300];
+    path_in(dir, sizeof dir, "csvdir");
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    nmx_sink *s = NULL;
+    nmx_diag d;
+    assert_int_equal(nmx_sink_open(NMX_SINK_CSV_DIR, NULL, NULL, &s, &d), NMX_EINVAL);
+    s = open_sink(NMX_SINK_CSV_DIR, dir, NULL);
+    nmx_event_column c[2];
+    memset(c, 0, sizeof c);
+    c[0].name = "time";  c[0].type = NMCOLUMNTYPE_UINT32; c[0].v.u = 5; c[0].str = "";
+    c[1].name = "Note";  c[1].type = NMCOLUMNTYPE_STRING; c[1].str = "x,\"y\"\r\nz";
+    nmx_event e = evt_make("a b", 0, c, 2);
+    e.name = "ev 1";
+    assert_int_equal(nmx_sink_event(s, &e), NMX_OK);
+    c[1].str = "\xff";
+    assert_int_equal(nmx_sink_event(s, &e), NMX_OK);
+    c[1].name = "Other";
+    assert_int_equal(nmx_sink_event(s, &e), NMX_OK);
+    assert_int_equal(nmx_sink_close(s), NMX_OK);
+    if (have_python())
+        run_python(csvdir_check, dir);
+    /* files are created, never replaced */
+    assert_int_equal(nmx_sink_open(NMX_SINK_CSV_DIR, dir, NULL, &s, &d), NMX_EIO);
+    assert_non_null(strstr(d.msg, "sessions.csv"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_jsonl),       cmocka_unit_test(t_csv),
         cmocka_unit_test(t_table),       cmocka_unit_test(t_table_color),
         cmocka_unit_test(t_errors),      cmocka_unit_test(t_concurrent),
-        cmocka_unit_test(t_records),
+        cmocka_unit_test(t_records),     cmocka_unit_test(t_csvdir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
