@@ -515,8 +515,10 @@ static bool parse_output(const char *o, struct out_spec *spec)
         spec->kind = NMX_SINK_JSONL;
     else if (kl == 3 && !strncmp(o, "csv", 3))
         spec->kind = NMX_SINK_CSV;
+    else if (kl == 4 && !strncmp(o, "html", 4))
+        spec->kind = NMX_SINK_HTML;
     else {
-        fprintf(stderr, "nmexpert: --output: '%s' is not accepted: table, jsonl or csv, "
+        fprintf(stderr, "nmexpert: --output: '%s' is not accepted: table, jsonl, csv or html, "
                         "optionally followed by :FILE (csv:DIR/ for a folder)\n", o);
         return false;
     }

@@ -30,7 +30,7 @@ _nmexpert()
             fi
             return ;;
         -o|--output)
-            COMPREPLY=($(compgen -W "table jsonl jsonl: csv csv:" -- "$cur"))
+            COMPREPLY=($(compgen -W "table jsonl jsonl: csv csv: html:" -- "$cur"))
             compopt -o nospace 2>/dev/null
             return ;;
         -e|--expert) COMPREPLY=($(compgen -W "$(_nmexpert_experts)" -- "$cur")); return ;;

@@ -146,7 +146,12 @@ typedef enum nmx_sink_kind {
      * event kind, plus sessions.csv, captures.csv and run.csv (records.md).
      * The path names an existing folder; files are created, never
      * replaced (NMX_EIO when one exists). */
-    NMX_SINK_CSV_DIR = 4
+    NMX_SINK_CSV_DIR = 4,
+    /* One self-contained HTML page for the whole run, written at close
+     * (docs/report-html.md): captures, outcomes, sortable and filterable
+     * tables, inline SVG charts; every string escaped; a CSP forbids
+     * anything but the page's own style and script. */
+    NMX_SINK_HTML = 5
 } nmx_sink_kind;
 
 #define NMX_SINK_OPTIONS_VERSION 1

@@ -211,6 +211,7 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
                                : kind == NMX_SINK_CSV ? &nmx__sink_csv_ops
                                : kind == NMX_SINK_TABLE ? &nmx__sink_table_ops
                                : kind == NMX_SINK_CSV_DIR ? &nmx__sink_csvdir_ops
+                               : kind == NMX_SINK_HTML ? &nmx__sink_html_ops
                                                         : NULL;
     if (!out || !ops || (kind == NMX_SINK_CSV_DIR && (!path || !path[0] || !strcmp(path, "-"))))
         return nmx_diag_set(d, NMX_EINVAL, UINT64_MAX, (uint64_t)kind, 0, "sink: invalid arguments");
@@ -237,6 +238,7 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
     s->ops = ops;
     s->run_ops = kind == NMX_SINK_JSONL     ? &nmx__sink_jsonl_run_ops
                  : kind == NMX_SINK_CSV_DIR ? &nmx__sink_csvdir_run_ops
+                 : kind == NMX_SINK_HTML    ? &nmx__sink_html_run_ops
                                             : NULL;
     s->opt = o;
     if (kind == NMX_SINK_CSV_DIR) {

@@ -90,6 +90,8 @@ extern const nmx__sink_ops nmx__sink_jsonl_ops;
 extern const nmx__sink_run_ops nmx__sink_jsonl_run_ops;
 extern const nmx__sink_ops nmx__sink_csv_ops;
 extern const nmx__sink_ops nmx__sink_csvdir_ops;
+extern const nmx__sink_ops nmx__sink_html_ops;
+extern const nmx__sink_run_ops nmx__sink_html_run_ops;
 extern const nmx__sink_run_ops nmx__sink_csvdir_run_ops;
 /* NMX_SINK_CSV_DIR: sets up s (state, s->f = DIR/sessions.csv). */
 nmx_err nmx__csvdir_open(nmx_sink *s, const char *dir, nmx_diag *d);
