@@ -70,8 +70,8 @@ static char *dup(const char *s)
     return strdup(nz(s));
 }
 
-void nmx__html_text(nmx__sb *b, const char *str);
-void nmx__html_text(nmx__sb *b, const char *str)
+
+static void html_text(nmx__sb *b, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t n = strlen(str);
@@ -203,7 +203,7 @@ static nmx_err html_event_in(nmx_sink *s, const nmx_sink_session *ss, const nmx_
             double v = num_value(&ev->columns[i]);
             g->num[i] = !isnan(v) || ev->columns[i].type == T_FLOAT64;
             nmx__sb_printf(&g->head, "<th data-t=\"%s\">", g->num[i] ? "n" : "s");
-            nmx__html_text(&g->head, key[i]);
+            html_text(&g->head, key[i]);
             nmx__sb_puts(&g->head, "</th>");
         }
         /* what the chart shows: for Top Users the bytes, otherwise the
@@ -227,22 +227,22 @@ static nmx_err html_event_in(nmx_sink *s, const nmx_sink_session *ss, const nmx_
     char t[128];
     nmx__sb_printf(&g->rows, "<tr><td>%" PRIu64 "</td><td class=\"sev%u\">", ev->seq,
                    ev->severity < 3 ? (unsigned)ev->severity : 3u);
-    nmx__html_text(&g->rows, nmx_event_severity_name(ev->severity));
+    html_text(&g->rows, nmx_event_severity_name(ev->severity));
     nmx__sb_puts(&g->rows, "</td><td>");
-    nmx__html_text(&g->rows, nz(ev->description));
+    html_text(&g->rows, nz(ev->description));
     nmx__sb_puts(&g->rows, "</td>");
     const char *bar_label = NULL;
     for (size_t i = 0; i < ev->ncolumns; i++) {
         const nmx_event_column *c = &ev->columns[i];
         if (c->type == T_STRING) {
             nmx__sb_puts(&g->rows, "<td>");
-            nmx__html_text(&g->rows, nz(c->str));
+            html_text(&g->rows, nz(c->str));
             if (!bar_label)
                 bar_label = nz(c->str);
         } else {
             cell_text(c, t, sizeof t);
             nmx__sb_puts(&g->rows, g->num[i] ? "<td class=\"n\">" : "<td>");
-            nmx__html_text(&g->rows, t);
+            html_text(&g->rows, t);
         }
         nmx__sb_puts(&g->rows, "</td>");
     }
@@ -323,15 +323,15 @@ static nmx_err html_run_begin(nmx_sink *s, const nmx_sink_run *run)
         iso_utc(c->has_time, c->first_ns, t1, sizeof t1);
         iso_utc(c->has_time, c->last_ns, t2, sizeof t2);
         nmx__sb_printf(b, "<tr><td class=\"n\">%" PRIu64 "</td><td>", c->index);
-        nmx__html_text(b, nz(c->path));
+        html_text(b, nz(c->path));
         nmx__sb_puts(b, "</td><td>");
-        nmx__html_text(b, nz(c->format));
+        html_text(b, nz(c->format));
         nmx__sb_printf(b, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
                           "</td><td>%s</td><td>%s</td><td>",
                        c->frames, c->size, t1, t2);
         for (size_t w = 0; w < c->nwarnings; w++) {
             nmx__sb_puts(b, "<div class=\"warn\">");
-            nmx__html_text(b, nz(c->warnings[w]));
+            html_text(b, nz(c->warnings[w]));
             nmx__sb_puts(b, "</div>");
         }
         nmx__sb_puts(b, "</td></tr>\n");
@@ -392,9 +392,9 @@ static void chart(nmx__sb *b, const hgroup *g, size_t k, const char *colname)
     nmx__sb_printf(b, "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
                       "role=\"img\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\"><title>",
                    width, h, width, h);
-    nmx__html_text(b, g->event);
+    html_text(b, g->event);
     nmx__sb_puts(b, ": ");
-    nmx__html_text(b, colname);
+    html_text(b, colname);
     nmx__sb_puts(b, "</title>");
     for (size_t i = 0; i < g->nbars; i++) {
         double v = isfinite(g->bar[i][k]) ? g->bar[i][k] : 0;
@@ -404,22 +404,22 @@ static void chart(nmx__sb *b, const hgroup *g, size_t k, const char *colname)
         snprintf(lab, sizeof lab, "%.40s", g->bar_label[i]);
         nmx__sb_printf(b, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\" font-size=\"12\">",
                        left - 6, y + 14);
-        nmx__html_text(b, lab);
+        html_text(b, lab);
         nmx__sb_printf(b, "</text><rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
                           "fill=\"#3b6ea5\"></rect><text x=\"%u\" y=\"%u\" font-size=\"12\">",
                        left, y, w ? w : 1, rowh - 6, left + w + 4, y + 14);
         char t[64];
         nmx__double_text(v, t, sizeof t);
-        nmx__html_text(b, t);
+        html_text(b, t);
         nmx__sb_puts(b, "</text>");
     }
     nmx__sb_printf(b, "<text x=\"%u\" y=\"%u\" font-size=\"12\" fill=\"#555\">", left,
                    h - 8);
-    nmx__html_text(b, colname);
+    html_text(b, colname);
     nmx__sb_puts(b, "</text></svg><figcaption>");
-    nmx__html_text(b, g->event);
+    html_text(b, g->event);
     nmx__sb_puts(b, ": ");
-    nmx__html_text(b, colname);
+    html_text(b, colname);
     nmx__sb_puts(b, " (the table below holds the same numbers)</figcaption></figure>\n");
 }
 
@@ -485,14 +485,14 @@ static void write_page(nmx_sink *s, html_state *st)
     nmx__sb_puts(&b, "</style></head><body>\n<h1>nmexpert report</h1>\n<p id=\"run\">");
     if (st->version) {
         nmx__sb_puts(&b, "nmexpert ");
-        nmx__html_text(&b, st->version);
+        html_text(&b, st->version);
         nmx__sb_puts(&b, " &middot; <code>nmexpert run ");
-        nmx__html_text(&b, nz(st->args));
+        html_text(&b, nz(st->args));
         nmx__sb_puts(&b, "</code>");
     }
     if (st->ended) {
         nmx__sb_printf(&b, " &middot; exit status %d (", st->exit_status);
-        nmx__html_text(&b, nz(st->status));
+        html_text(&b, nz(st->status));
         nmx__sb_puts(&b, ")");
     }
     nmx__sb_puts(&b, "</p>\n");
@@ -513,14 +513,14 @@ static void write_page(nmx_sink *s, html_state *st)
             hsession *h = &st->ss[i];
             const char *oc = h->ended ? nz(h->outcome) : "not ended";
             nmx__sb_puts(&b, "<tr><td>");
-            nmx__html_text(&b, h->label);
+            html_text(&b, h->label);
             nmx__sb_puts(&b, "</td><td>");
-            nmx__html_text(&b, h->expert);
+            html_text(&b, h->expert);
             nmx__sb_puts(&b, "</td><td>");
-            nmx__html_text(&b, h->capture);
+            html_text(&b, h->capture);
             nmx__sb_printf(&b, "</td><td class=\"outcome %s\">",
                            !strcmp(oc, "completed") ? "completed" : "bad");
-            nmx__html_text(&b, oc);
+            html_text(&b, oc);
             if (h->signal)
                 nmx__sb_printf(&b, " (signal %d)", h->signal);
             nmx__sb_printf(&b, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
@@ -528,7 +528,7 @@ static void write_page(nmx_sink *s, html_state *st)
                                " bytes</td><td class=\"n\">%.3f</td><td>",
                            h->events, h->frames_read, h->reclaimed_blocks, h->reclaimed_bytes,
                            h->seconds);
-            nmx__html_text(&b, nz(h->message));
+            html_text(&b, nz(h->message));
             nmx__sb_puts(&b, "</td></tr>\n");
         }
         nmx__sb_puts(&b, "</tbody></table>\n");
@@ -541,13 +541,13 @@ static void write_page(nmx_sink *s, html_state *st)
             if (last)
                 nmx__sb_puts(&b, "</section>\n");
             nmx__sb_puts(&b, "<section class=\"expert\"><h2>");
-            nmx__html_text(&b, g->label);
+            html_text(&b, g->label);
             nmx__sb_puts(&b, "</h2>\n");
             last = g->label;
             last_sess = g->session;
         }
         nmx__sb_puts(&b, "<h3>");
-        nmx__html_text(&b, g->event);
+        html_text(&b, g->event);
         nmx__sb_printf(&b, " <small>(%zu)</small></h3>\n", g->nrows);
         if (g->nbars > 1)
             for (size_t k = 0; k < g->nchart; k++) {
