@@ -29,6 +29,7 @@
 #include "nmexpert/run.h"
 #include "nmexpert/sink.h"
 #include "outdir.h"
+#include "progress_jsonl.h"
 #include "records.h"
 
 /* ---- list ------------------------------------------------------------ */
@@ -280,6 +281,7 @@ struct runner {
     uint32_t misuse_limit;
     uint32_t focus;
     cli_capture_info *capinfo;    /* the captures, for the run records       */
+    cli_pj *pj;                   /* --progress=jsonl, or NULL               */
     pthread_mutex_t out_lock;     /* sinks' begin/end ordering and progress */
 };
 
@@ -312,6 +314,7 @@ static void job_status(const nmx_status *st, void *ud)
     struct job_ctx *c = ud;
     atomic_store(&c->j->percent, st->percent);
     atomic_store(&c->j->frame, st->frame);
+    cli_pj_status(c->r->pj, c->j->sess.index, st->percent, st->frame);
 }
 
 static void *worker(void *arg)
@@ -327,6 +330,7 @@ static void *worker(void *arg)
         for (size_t s = 0; s < r->nsinks; s++)
             nmx_sink_session_begin(r->sinks[s], &j->sess);
         pthread_mutex_unlock(&r->out_lock);
+        cli_pj_session_start(r->pj, &j->sess, r->capinfo[j->cap].c.frames);
         /* the configuration, read and merged before the runs started */
         size_t xi = (size_t)(j->ex - r->experts);
         const void *cfg = r->configs[xi];
@@ -359,6 +363,7 @@ static void *worker(void *arg)
         for (size_t s = 0; s < r->nsinks; s++)
             nmx_sink_session_finish(r->sinks[s], &j->sess, &end);
         pthread_mutex_unlock(&r->out_lock);
+        cli_pj_session_end(r->pj, &j->sess, end.outcome, end.frames_read, end.seconds);
         atomic_store(&j->state, 2);
     }
     return NULL;
@@ -539,7 +544,7 @@ struct run_args {
     struct out_spec *outs;
     size_t nouts;
     cli_config sets;
-    const char *filter, *config_file;
+    const char *filter, *config_file, *progress;
     bool quiet, focus_given;
     uint64_t jobs, focus;
 };
@@ -583,7 +588,7 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
             !cli_is(o, "--misuse-limit", NULL) && !cli_is(o, "--jobs", "-j") &&
             !cli_is(o, "--frame", NULL) && !cli_is(o, "--config", NULL) &&
             !cli_is(o, "--set", NULL) && !cli_is(o, "--output", "-o") &&
-            !cli_is(o, "--expert", "-e")) {
+            !cli_is(o, "--expert", "-e") && !cli_is(o, "--progress", NULL)) {
             rc = cli_args_unknown(&it);
             break;
         }
@@ -629,6 +634,8 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
             if (!parse_output(v, &ra->outs[ra->nouts]))
                 rc = CLI_EXIT_USAGE;
             ra->nouts++;
+        } else if (cli_is(o, "--progress", NULL)) {
+            ra->progress = v;
         } else { /* --expert */
             ra->experts[ra->nex++] = v;
         }
@@ -853,6 +860,10 @@ int cli_run(int argc, char **argv)
     cli_out_cleanup_on_signals();
     if ((rc = check_outputs(&ra, ra.caps, ra.ncap)) != CLI_EXIT_OK)
         goto out;
+    if (ra.progress && !(r.pj = cli_pj_open(ra.progress))) {
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
     /* experts */
     ex = calloc(ra.nex, sizeof *ex);
     r.configs = calloc(ra.nex, sizeof *r.configs);
@@ -956,6 +967,7 @@ int cli_run(int argc, char **argv)
     struct timespec t_start;
     clock_gettime(CLOCK_MONOTONIC, &t_start);
     cli_run_begin(r.sinks, r.nsinks, run_id, argc, argv, r.capinfo, cok, r.njobs);
+    cli_pj_run_start(r.pj, run_id, r.njobs);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -995,8 +1007,9 @@ int cli_run(int argc, char **argv)
     if (bars) {
         draw_progress(&r, &drawn);
     }
-    cli_run_end(r.sinks, r.nsinks, stop_flag ? CLI_EXIT_INTERRUPTED : worse(rc, exit_for(&r)),
-                &t_start);
+    int run_status = stop_flag ? CLI_EXIT_INTERRUPTED : worse(rc, exit_for(&r));
+    cli_run_end(r.sinks, r.nsinks, run_status, &t_start);
+    cli_pj_run_end(r.pj, run_status, cli_exit_name(run_status));
     int orc = finish_outputs(&r, &ra, sink_of, !stop_flag);
     /* One line per run, always (--quiet only silences the progress bars). */
     for (size_t i = 0; i < r.njobs; i++)
@@ -1014,6 +1027,7 @@ out:
                 nmx_sink_close(r.sinks[sink_of[i]]);
     }
     discard_outputs(&ra);
+    cli_pj_close(r.pj);
     for (size_t i = 0; i < cok; i++)
         nmx_hcapture_close(r.hcaps[i]);
     nmx_filter_free(r.filter);

@@ -39,7 +39,7 @@ _nmexpert()
             return ;;
     esac
     case $cmd in
-        run) opts="-e --expert -o --output --filter --set --config --isolation --timeout
+        run) opts="-e --expert -o --output --progress --filter --set --config --isolation --timeout
                    --memory-limit --misuse-limit --frame -j --jobs -q --quiet -h --help --" ;;
         list) opts="-l --long --names -h --help" ;;
         configure) opts="--set --capture --show --reset -h --help" ;;
