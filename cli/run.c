@@ -30,6 +30,9 @@
 #include "nmexpert/run.h"
 #include "nmexpert/session.h"
 #include "nmexpert/sink.h"
+#include "outdir.h"
+#include "progress_jsonl.h"
+#include "records.h"
 
 /* ---- list ------------------------------------------------------------ */
 
@@ -259,6 +262,7 @@ struct job {
     atomic_uint frame;
     char text[64];
     nmx_run_result res;
+    nmx_sink_session sess;        /* names the session in the run records    */
 };
 
 struct runner {
@@ -279,6 +283,8 @@ struct runner {
     uint64_t memory_limit;
     uint32_t misuse_limit;
     uint32_t focus;
+    cli_capture_info *capinfo;    /* the captures, for the run records       */
+    cli_pj *pj;                   /* --progress=jsonl, or NULL               */
     pthread_mutex_t out_lock;     /* sinks' begin/end ordering and progress */
     pthread_cond_t changed;       /* a job or worker ended (under out_lock)  */
     size_t workers_done;
@@ -310,11 +316,11 @@ static void job_event(const nmx_event *ev, void *ud)
         if (r->sink_stdout[i] && r->term.shared) { /* not between the bars */
             pthread_mutex_lock(&r->out_lock);
             cli_term_stdout_begin(&r->term);
-            nmx_sink_event(r->sinks[i], ev);
+            nmx_sink_session_event(r->sinks[i], &c->j->sess, ev);
             cli_term_stdout_done(&r->term);
             pthread_mutex_unlock(&r->out_lock);
         } else {
-            nmx_sink_event(r->sinks[i], ev);
+            nmx_sink_session_event(r->sinks[i], &c->j->sess, ev);
         }
     }
 }
@@ -329,6 +335,7 @@ static void job_status(const nmx_status *st, void *ud)
     struct job_ctx *c = ud;
     atomic_store(&c->j->percent, st->percent);
     atomic_store(&c->j->frame, st->frame);
+    cli_pj_status(c->r->pj, c->j->sess.index, st->percent, st->frame);
 }
 
 static void *worker(void *arg)
@@ -343,9 +350,10 @@ static void *worker(void *arg)
         pthread_mutex_lock(&r->out_lock);
         cli_term_stdout_begin(&r->term);
         for (size_t s = 0; s < r->nsinks; s++)
-            nmx_sink_begin_expert(r->sinks[s], j->label, r->capnames[j->cap]);
+            nmx_sink_session_begin(r->sinks[s], &j->sess);
         cli_term_stdout_done(&r->term);
         pthread_mutex_unlock(&r->out_lock);
+        cli_pj_session_start(r->pj, &j->sess, r->capinfo[j->cap].c.frames);
         /* the configuration, read and merged before the runs started */
         size_t xi = (size_t)(j->ex - r->experts);
         const void *cfg = r->configs[xi];
@@ -372,14 +380,17 @@ static void *worker(void *arg)
             j->res.outcome = NMX_RUN_LOAD_FAILED;
             snprintf(j->res.message, sizeof j->res.message, "%s: could not be run", j->label);
         }
+        nmx_sink_session_end end;
+        cli_session_end(&j->res, &end);
         pthread_mutex_lock(&r->out_lock);
         cli_term_stdout_begin(&r->term);
         for (size_t s = 0; s < r->nsinks; s++)
-            nmx_sink_end_expert(r->sinks[s], j->label, j->res.message);
+            nmx_sink_session_finish(r->sinks[s], &j->sess, &end);
         cli_term_stdout_done(&r->term);
         atomic_store(&j->state, 2);
         pthread_cond_broadcast(&r->changed); /* redraw the bars now */
         pthread_mutex_unlock(&r->out_lock);
+        cli_pj_session_end(r->pj, &j->sess, end.outcome, end.frames_read, end.seconds);
     }
     pthread_mutex_lock(&r->out_lock);
     r->workers_done++;
@@ -508,6 +519,7 @@ struct out_spec {
     const char *path;   /* NULL: the standard output */
     cli_out file;
     bool begun;
+    cli_outdir dir;     /* csv:DIR/: a folder of CSV files */
 };
 
 static bool parse_output(const char *o, struct out_spec *spec)
@@ -520,12 +532,16 @@ static bool parse_output(const char *o, struct out_spec *spec)
         spec->kind = NMX_SINK_JSONL;
     else if (kl == 3 && !strncmp(o, "csv", 3))
         spec->kind = NMX_SINK_CSV;
+    else if (kl == 4 && !strncmp(o, "html", 4))
+        spec->kind = NMX_SINK_HTML;
     else {
-        fprintf(stderr, "nmexpert: --output: '%s' is not accepted: table, jsonl or csv, "
-                        "optionally followed by :FILE\n", o);
+        fprintf(stderr, "nmexpert: --output: '%s' is not accepted: table, jsonl, csv or html, "
+                        "optionally followed by :FILE (csv:DIR/ for a folder)\n", o);
         return false;
     }
     spec->path = colon && colon[1] && strcmp(colon + 1, "-") != 0 ? colon + 1 : NULL;
+    if (spec->kind == NMX_SINK_CSV && spec->path && spec->path[strlen(spec->path) - 1] == '/')
+        spec->kind = NMX_SINK_CSV_DIR;
     if (colon && !colon[1]) {
         fprintf(stderr, "nmexpert: --output: '%s': the file name after ':' is missing\n", o);
         return false;
@@ -540,7 +556,7 @@ struct run_args {
     struct out_spec *outs;
     size_t nouts;
     cli_config sets;
-    const char *filter, *config_file;
+    const char *filter, *config_file, *progress;
     bool quiet, focus_given;
     uint64_t jobs, focus;
     cli_color color;    /* --color: severities in colour on the standard output */
@@ -585,7 +601,8 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
             !cli_is(o, "--misuse-limit", NULL) && !cli_is(o, "--jobs", "-j") &&
             !cli_is(o, "--frame", NULL) && !cli_is(o, "--config", NULL) &&
             !cli_is(o, "--set", NULL) && !cli_is(o, "--output", "-o") &&
-            !cli_is(o, "--expert", "-e") && !cli_is(o, "--color", NULL)) {
+            !cli_is(o, "--expert", "-e") && !cli_is(o, "--color", NULL) &&
+            !cli_is(o, "--progress", NULL)) {
             rc = cli_args_unknown(&it);
             break;
         }
@@ -637,6 +654,8 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
             if (!parse_output(v, &ra->outs[ra->nouts]))
                 rc = CLI_EXIT_USAGE;
             ra->nouts++;
+        } else if (cli_is(o, "--progress", NULL)) {
+            ra->progress = v;
         } else { /* --expert */
             ra->experts[ra->nex++] = v;
         }
@@ -680,6 +699,8 @@ static int check_outputs(struct run_args *ra, const char *const *inputs, size_t 
         }
         if (!cli_out_not_input(p, inputs, ninputs))
             return CLI_EXIT_USAGE;
+        if (ra->outs[i].kind == NMX_SINK_CSV_DIR)
+            continue; /* new files in a folder: never an input, never another output */
         cli_fid a;
         if (!cli_fid_get(p, &a))
             continue; /* reported by cli_out_begin below */
@@ -695,6 +716,12 @@ static int check_outputs(struct run_args *ra, const char *const *inputs, size_t 
     for (size_t i = 0; i < ra->nouts; i++) {
         if (!ra->outs[i].path)
             continue;
+        if (ra->outs[i].kind == NMX_SINK_CSV_DIR) {
+            if (!cli_outdir_begin(&ra->outs[i].dir, ra->outs[i].path))
+                return CLI_EXIT_OUTPUT;
+            ra->outs[i].begun = true;
+            continue;
+        }
         if (!cli_out_begin(&ra->outs[i].file, ra->outs[i].path, false, true))
             return CLI_EXIT_OUTPUT;
         ra->outs[i].begun = true;
@@ -757,6 +784,18 @@ static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of
         char msg[1024];
         nmx_err ce = nmx_sink_close_diag(r->sinks[sink_of[i]], &d);
         sink_of[i] = SIZE_MAX;
+        if (o->kind == NMX_SINK_CSV_DIR) {
+            if (ce != NMX_OK) {
+                fprintf(stderr, "nmexpert: %s: %s; not written\n", o->path, d.msg);
+                rc = CLI_EXIT_OUTPUT;
+            }
+            if (ce != NMX_OK || !keep)
+                cli_outdir_discard(&o->dir);
+            else if (!cli_outdir_commit(&o->dir))
+                rc = CLI_EXIT_OUTPUT;
+            o->begun = false;
+            continue;
+        }
         if (ce != NMX_OK) {
             if (!o->path && d.value == EPIPE) {
                 /* the reader went away (`| head`): that output is closed */
@@ -798,7 +837,10 @@ static void discard_outputs(struct run_args *ra)
 {
     for (size_t i = 0; i < ra->nouts; i++)
         if (ra->outs[i].begun) {
-            cli_out_discard(&ra->outs[i].file);
+            if (ra->outs[i].kind == NMX_SINK_CSV_DIR)
+                cli_outdir_discard(&ra->outs[i].dir);
+            else
+                cli_out_discard(&ra->outs[i].file);
             ra->outs[i].begun = false;
         }
 }
@@ -839,6 +881,10 @@ int cli_run(int argc, char **argv)
     cli_out_cleanup_on_signals();
     if ((rc = check_outputs(&ra, ra.caps, ra.ncap)) != CLI_EXIT_OK)
         goto out;
+    if (ra.progress && !(r.pj = cli_pj_open(ra.progress))) {
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
     /* Everything the run needs, at most nex * ncap jobs, allocated at once
      * (each count is at most argc: no overflow). */
     size_t maxjobs = ra.nex * ra.ncap;
@@ -848,12 +894,14 @@ int cli_run(int argc, char **argv)
     r.config_lens = calloc(ra.nex, sizeof *r.config_lens);
     r.hcaps = calloc(ra.ncap, sizeof *r.hcaps);
     r.capnames = calloc(ra.ncap, sizeof *r.capnames);
+    r.capinfo = calloc(ra.ncap, sizeof *r.capinfo);
     r.sinks = calloc(ra.nouts, sizeof *r.sinks);
     r.sink_stdout = calloc(ra.nouts, sizeof *r.sink_stdout);
     sink_of = calloc(ra.nouts, sizeof *sink_of);
     r.jobs = calloc(maxjobs, sizeof *r.jobs);
     th = calloc(maxworkers, sizeof *th);
-    if (!ex || !r.configs || !r.config_lens || !r.hcaps || !r.capnames || !r.sinks ||
+    if (!ex || !r.configs || !r.config_lens || !r.hcaps || !r.capnames || !r.capinfo ||
+        !r.sinks ||
         !r.sink_stdout || !sink_of || !r.jobs || !th) {
         fprintf(stderr, "nmexpert: out of memory preparing %zu run%s (%zu expert%s, %zu "
                         "capture%s)\n",
@@ -890,6 +938,7 @@ int cli_run(int argc, char **argv)
         nmx_capture *c = nmx_hcapture_capture(r.hcaps[cok]);
         for (size_t w = 0; w < nmx_capture_warning_count(c); w++)
             fprintf(stderr, "nmexpert: warning: %s\n", nmx_capture_warning(c, w)->msg);
+        cli_capture_info_fill(&r.capinfo[cok], r.hcaps[cok], ra.caps[i], cok);
         r.capnames[cok++] = ra.caps[i];
         if (ra.focus_given && ra.focus >= nmx_capture_frame_count(c)) {
             fprintf(stderr, "nmexpert: --frame %llu: %s has %llu frames (0 to %llu)\n",
@@ -915,7 +964,9 @@ int cli_run(int argc, char **argv)
                                .color_always = ra.color == CLI_COLOR_ALWAYS,
                                .width = width,
                                .max_cell_width = width ? 256 : 0};
-        const char *p = o->path ? cli_out_open_path(&o->file) : NULL;
+        const char *p = o->kind == NMX_SINK_CSV_DIR ? o->dir.tmp
+                        : o->path                   ? cli_out_open_path(&o->file)
+                                                    : NULL;
         r.sink_stdout[r.nsinks] = to_stdout;
         if (nmx_sink_open(o->kind, p, &so, &r.sinks[r.nsinks], &d) != NMX_OK) {
             char msg[1024];
@@ -936,6 +987,9 @@ int cli_run(int argc, char **argv)
             j->ex = &ex[e];
             j->cap = c;
             atomic_init(&j->frame, 0xFFFFFFFFu);
+            j->sess = (nmx_sink_session){.label = j->label, .expert_name = ex[e].name,
+                                         .expert_file = ex[e].file, .capture = &r.capinfo[c].c,
+                                         .index = k};
             if (cok > 1) {
                 const char *base = strrchr(r.capnames[c], '/');
                 snprintf(j->label, sizeof j->label, "%s @ %s", ex[e].name,
@@ -953,6 +1007,12 @@ int cli_run(int argc, char **argv)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&r.changed, &ca);
     pthread_condattr_destroy(&ca);
+    char run_id[64];
+    cli_run_id(run_id, sizeof run_id);
+    struct timespec t_start;
+    clock_gettime(CLOCK_MONOTONIC, &t_start);
+    cli_run_begin(r.sinks, r.nsinks, run_id, argc, argv, r.capinfo, cok, r.njobs);
+    cli_pj_run_start(r.pj, run_id, r.njobs);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -1007,6 +1067,9 @@ int cli_run(int argc, char **argv)
         pthread_join(th[i], NULL);
     if (bars)
         nmx_set_log_fn(NULL, NULL);
+    int run_status = stop_flag ? CLI_EXIT_INTERRUPTED : worse(rc, exit_for(&r));
+    cli_run_end(r.sinks, r.nsinks, run_status, &t_start);
+    cli_pj_run_end(r.pj, run_status, cli_exit_name(run_status));
     int orc = finish_outputs(&r, &ra, sink_of, !stop_flag);
     fflush(stdout);
     /* One line per run, naming its capture, always (--quiet only silences
@@ -1027,6 +1090,7 @@ out:
                 nmx_sink_close(r.sinks[sink_of[i]]);
     }
     discard_outputs(&ra);
+    cli_pj_close(r.pj);
     for (size_t i = 0; i < cok; i++)
         nmx_hcapture_close(r.hcaps[i]);
     nmx_filter_free(r.filter);
@@ -1038,6 +1102,9 @@ out:
     free(r.jobs);
     free(r.hcaps);
     free(r.capnames);
+    for (size_t i = 0; r.capinfo && i < cok; i++)
+        cli_capture_info_free(&r.capinfo[i]);
+    free(r.capinfo);
     free(r.sinks);
     free(r.sink_stdout);
     free(sink_of);

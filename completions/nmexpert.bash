@@ -36,7 +36,7 @@ _nmexpert()
             fi
             return ;;
         -o|--output)
-            COMPREPLY=($(compgen -W "table jsonl jsonl: csv csv:" -- "$cur"))
+            COMPREPLY=($(compgen -W "table jsonl jsonl: csv csv: html:" -- "$cur"))
             compopt -o nospace 2>/dev/null
             return ;;
         -e|--expert) COMPREPLY=($(compgen -W "$(_nmexpert_experts)" -- "$cur")); return ;;
@@ -45,7 +45,7 @@ _nmexpert()
             return ;;
     esac
     case $cmd in
-        run) opts="-e --expert -o --output --filter --set --config --isolation --timeout
+        run) opts="-e --expert -o --output --progress --filter --set --config --isolation --timeout
                    --memory-limit --misuse-limit --frame -j --jobs -q --quiet --color -h --help --" ;;
         list) opts="-l --long --names -h --help" ;;
         configure) opts="--set --capture --show --reset -h --help" ;;

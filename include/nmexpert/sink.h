@@ -141,7 +141,17 @@ NMX_API uint64_t nmx_wire_consumed(const nmx_wire_decoder *dec);
 typedef enum nmx_sink_kind {
     NMX_SINK_TABLE = 1,  /* a text table per expert, printed when it ends    */
     NMX_SINK_JSONL = 2,  /* one JSON object per event and line               */
-    NMX_SINK_CSV   = 3   /* RFC 4180; a header row per column set            */
+    NMX_SINK_CSV   = 3,  /* RFC 4180; a header row per column set            */
+    /* A folder of CSV files, each with one header row: one per expert and
+     * event kind, plus sessions.csv, captures.csv and run.csv (records.md).
+     * The path names an existing folder; files are created, never
+     * replaced (NMX_EIO when one exists). */
+    NMX_SINK_CSV_DIR = 4,
+    /* One self-contained HTML page for the whole run, written at close
+     * (docs/report-html.md): captures, outcomes, sortable and filterable
+     * tables, inline SVG charts; every string escaped; a CSP forbids
+     * anything but the page's own style and script. */
+    NMX_SINK_HTML = 5
 } nmx_sink_kind;
 
 /* Version 2 added width, color_always and float_decimals; version 1
@@ -213,6 +223,76 @@ NMX_API nmx_err nmx_sink_close(nmx_sink *s);
  * errno (EPIPE when a reader of the standard output went away, ENOSPC for a
  * full disk), 0 when unknown. d may be NULL. */
 NMX_API nmx_err nmx_sink_close_diag(nmx_sink *s, nmx_diag *d);
+
+/* ---- Run records ------------------------------------------------------ */
+/* A program that runs experts over captures (the nmexpert tool) tells the
+ * sinks about the run, so that what they write can be traced: the JSON
+ * Lines sink writes a record for the run's start and end and for each
+ * session's start and end, and names the run, the capture and the expert
+ * in every event record (docs/records.md, docs/schema/nmexpert-record-1.json).
+ * Other sinks accept these calls; what they keep of them is theirs. All
+ * strings are copied or written during the call. */
+
+#define NMX_RECORD_SCHEMA_VERSION 1u
+
+typedef struct nmx_sink_capture {
+    const char *path;         /* as given on the command line               */
+    const char *id;           /* stable id (docs/records.md), or NULL       */
+    uint64_t index;           /* position among the run's captures, from 0  */
+    const char *format;       /* "pcap", "pcapng", "netmon 2.x"..., or NULL */
+    uint64_t frames, size;    /* frames in the file; its size in bytes      */
+    bool has_time;            /* first_ns and last_ns hold the time span    */
+    int64_t first_ns, last_ns;/* nanoseconds since 1970-01-01T00:00:00Z     */
+    const char *const *warnings; /* what the reader recovered from           */
+    size_t nwarnings;
+} nmx_sink_capture;
+
+typedef struct nmx_sink_run {
+    const char *run_id;       /* unique per run (a UUID); required          */
+    const char *version;      /* the host's version (nmx_version())         */
+    const char *const *args;  /* the command line's options and operands    */
+    size_t nargs;
+    const nmx_sink_capture *captures;
+    size_t ncaptures;
+    uint64_t sessions;        /* sessions planned (experts x captures)      */
+} nmx_sink_run;
+
+typedef struct nmx_sink_session {
+    const char *label;        /* the events' `expert` field for this session */
+    const char *expert_name;  /* the registered name                         */
+    const char *expert_file;  /* the short name (file name without ".so")    */
+    const nmx_sink_capture *capture; /* NULL: none                           */
+    uint64_t index;           /* the session's number in the run, from 0     */
+} nmx_sink_session;
+
+typedef struct nmx_sink_session_end {
+    const char *outcome;      /* nmx_run_outcome_name(): "completed"...      */
+    const char *message;      /* one line, as printed on stderr              */
+    int signal;               /* crashed: the signal number, else 0          */
+    int exit_status;          /* exited: the status given to exit()          */
+    bool run_returned, run_value;
+    uint64_t frames_read;     /* frames the expert was given                 */
+    uint32_t last_frame;      /* 0xFFFFFFFF: none                            */
+    uint64_t events;          /* events received                             */
+    uint64_t reclaimed_blocks, reclaimed_bytes; /* left by the expert, freed */
+    uint64_t overruns, misuse, peak_bytes;
+    double seconds;
+} nmx_sink_session_end;
+
+/* The run starts: nothing is written by the JSON Lines sink before it. */
+NMX_API nmx_err nmx_sink_run_begin(nmx_sink *s, const nmx_sink_run *run);
+/* A session starts (also does what nmx_sink_begin_expert does). */
+NMX_API nmx_err nmx_sink_session_begin(nmx_sink *s, const nmx_sink_session *ss);
+/* One event of a session (as nmx_sink_event, with the session named). */
+NMX_API nmx_err nmx_sink_session_event(nmx_sink *s, const nmx_sink_session *ss,
+                                       const nmx_event *ev);
+/* The session ended (also does what nmx_sink_end_expert does). */
+NMX_API nmx_err nmx_sink_session_finish(nmx_sink *s, const nmx_sink_session *ss,
+                                        const nmx_sink_session_end *end);
+/* The run ended with this exit status; `status_name` says what it means
+ * ("ok", "crashed"...). */
+NMX_API nmx_err nmx_sink_run_end(nmx_sink *s, int exit_status, const char *status_name,
+                                 double seconds);
 
 /* An nmx_event_fn that forwards to nmx_sink_event(ud, ev): set it as a
  * session's on_event with the sink as event_ud. */

@@ -211,8 +211,10 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
     const nmx__sink_ops *ops = kind == NMX_SINK_JSONL ? &nmx__sink_jsonl_ops
                                : kind == NMX_SINK_CSV ? &nmx__sink_csv_ops
                                : kind == NMX_SINK_TABLE ? &nmx__sink_table_ops
+                               : kind == NMX_SINK_CSV_DIR ? &nmx__sink_csvdir_ops
+                               : kind == NMX_SINK_HTML ? &nmx__sink_html_ops
                                                         : NULL;
-    if (!out || !ops)
+    if (!out || !ops || (kind == NMX_SINK_CSV_DIR && (!path || !path[0] || !strcmp(path, "-"))))
         return nmx_diag_set(d, NMX_EINVAL, UINT64_MAX, (uint64_t)kind, 0, "sink: invalid arguments");
     nmx_sink_options o = {.version = NMX_SINK_OPTIONS_VERSION};
     if (opt) {
@@ -247,8 +249,18 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
         return nmx_diag_set(d, NMX_ENOMEM, UINT64_MAX, 0, 0, "sink: out of memory");
     s->kind = kind;
     s->ops = ops;
+    s->run_ops = kind == NMX_SINK_JSONL     ? &nmx__sink_jsonl_run_ops
+                 : kind == NMX_SINK_CSV_DIR ? &nmx__sink_csvdir_run_ops
+                 : kind == NMX_SINK_HTML    ? &nmx__sink_html_run_ops
+                                            : NULL;
     s->opt = o;
-    if (!path || strcmp(path, "-") == 0) {
+    if (kind == NMX_SINK_CSV_DIR) {
+        nmx_err e = nmx__csvdir_open(s, path, d);
+        if (e != NMX_OK) {
+            free(s);
+            return e;
+        }
+    } else if (!path || strcmp(path, "-") == 0) {
         s->f = stdout;
         snprintf(s->name, sizeof s->name, "standard output");
     } else {
@@ -263,6 +275,8 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
     }
     s->color = o.color && (o.color_always || isatty(fileno(s->f)));
     if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        if (kind == NMX_SINK_CSV_DIR)
+            s->ops->destroy(s);
         if (s->own_file)
             fclose(s->f);
         free(s);
@@ -305,6 +319,74 @@ nmx_err nmx_sink_end_expert(nmx_sink *s, const char *expert_name, const char *ou
         return NMX_EINVAL;
     pthread_mutex_lock(&s->mu);
     nmx_err e = s->ops->end(s, expert_name ? expert_name : "", outcome_text);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+nmx_err nmx_sink_run_begin(nmx_sink *s, const nmx_sink_run *run)
+{
+    if (!s || !run || !run->run_id || (run->ncaptures && !run->captures) ||
+        (run->nargs && !run->args))
+        return NMX_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->run_id, sizeof s->run_id, "%s", run->run_id);
+    nmx_err e = s->err != NMX_OK ? s->err : s->run_ops ? s->run_ops->run_begin(s, run) : NMX_OK;
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static bool session_ok(const nmx_sink_session *ss)
+{
+    return ss && ss->label && ss->expert_name && ss->expert_file;
+}
+
+nmx_err nmx_sink_session_begin(nmx_sink *s, const nmx_sink_session *ss)
+{
+    if (!s || !session_ok(ss))
+        return NMX_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    nmx_err e = s->ops->begin(s, ss->label, ss->capture ? ss->capture->path : NULL);
+    if (e == NMX_OK && s->err == NMX_OK && s->run_ops)
+        e = s->run_ops->session_begin(s, ss);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+nmx_err nmx_sink_session_event(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev)
+{
+    if (!s || !session_ok(ss) || !ev || (ev->ncolumns && !ev->columns))
+        return NMX_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    nmx_err e = s->err != NMX_OK      ? s->err
+                : s->run_ops ? s->run_ops->event_in(s, ss, ev)
+                                   : s->ops->event(s, ev);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+nmx_err nmx_sink_session_finish(nmx_sink *s, const nmx_sink_session *ss,
+                                const nmx_sink_session_end *end)
+{
+    if (!s || !session_ok(ss) || !end)
+        return NMX_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    nmx_err e = NMX_OK;
+    if (s->run_ops && s->err == NMX_OK)
+        e = s->run_ops->session_end(s, ss, end);
+    nmx_err e2 = s->ops->end(s, ss->label, end->message);
+    pthread_mutex_unlock(&s->mu);
+    return e != NMX_OK ? e : e2;
+}
+
+nmx_err nmx_sink_run_end(nmx_sink *s, int exit_status, const char *status_name, double seconds)
+{
+    if (!s)
+        return NMX_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    nmx_err e = s->err != NMX_OK ? s->err
+                : s->run_ops ? s->run_ops->run_end(s, exit_status, status_name ? status_name : "",
+                                                    seconds)
+                                  : NMX_OK;
     pthread_mutex_unlock(&s->mu);
     return e;
 }

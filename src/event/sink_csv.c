@@ -33,7 +33,7 @@ typedef struct csv_state {
     nmx__sb hdr;          /* scratch */
 } csv_state;
 
-static void csv_field(nmx__sb *b, const char *str, bool first)
+void nmx__csv_field(nmx__sb *b, const char *str, bool first)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t n = strlen(str);
@@ -62,7 +62,7 @@ static void csv_prefix(nmx__sb *b)
     static const char *const fixed[] = {"expert", "seq", "severity", "source",
                                         "event",  "description", "time"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        csv_field(b, fixed[i], i == 0);
+        nmx__csv_field(b, fixed[i], i == 0);
 }
 
 static nmx_err csv_event(nmx_sink *s, const nmx_event *ev)
@@ -77,7 +77,7 @@ static nmx_err csv_event(nmx_sink *s, const nmx_event *ev)
     h->len = 0;
     csv_prefix(h);
     for (size_t i = 0; i < ev->ncolumns; i++)
-        csv_field(h, key[i], false);
+        nmx__csv_field(h, key[i], false);
     nmx__sb_puts(h, "\r\n");
 
     b->len = 0;
@@ -86,26 +86,26 @@ static nmx_err csv_event(nmx_sink *s, const nmx_event *ev)
     if (header && !h->oom)
         nmx__sb_putn(b, h->p, h->len);
     char num[64], t[64];
-    csv_field(b, ev->expert ? ev->expert : "", true);
+    nmx__csv_field(b, ev->expert ? ev->expert : "", true);
     snprintf(num, sizeof num, "%" PRIu64, ev->seq);
-    csv_field(b, num, false);
-    csv_field(b, nmx_event_severity_name(ev->severity), false);
-    csv_field(b, ev->source ? ev->source : "", false);
-    csv_field(b, ev->name ? ev->name : "", false);
-    csv_field(b, ev->description ? ev->description : "", false);
+    nmx__csv_field(b, num, false);
+    nmx__csv_field(b, nmx_event_severity_name(ev->severity), false);
+    nmx__csv_field(b, ev->source ? ev->source : "", false);
+    nmx__csv_field(b, ev->name ? ev->name : "", false);
+    nmx__csv_field(b, ev->description ? ev->description : "", false);
     nmx__event_time(ev, 'T', true, true, t, sizeof t);
-    csv_field(b, t, false);
+    nmx__csv_field(b, t, false);
     for (size_t i = 0; i < ev->ncolumns; i++) {
         const nmx_event_column *c = &ev->columns[i];
         if (c->type == T_STRING)
-            csv_field(b, c->str ? c->str : "", false);
+            nmx__csv_field(b, c->str ? c->str : "", false);
         else if (c->type == T_FLOAT64) {
             nmx__double_text(c->v.f, t, sizeof t);
-            csv_field(b, t, false);
+            nmx__csv_field(b, t, false);
         } else if (c->type == T_VARTIME) {
-            csv_field(b, nmx__vartime_iso(c, t, sizeof t) ? t : "", false);
+            nmx__csv_field(b, nmx__vartime_iso(c, t, sizeof t) ? t : "", false);
         } else {
-            csv_field(b, nmx_event_column_text(c, t, sizeof t), false);
+            nmx__csv_field(b, nmx_event_column_text(c, t, sizeof t), false);
         }
     }
     nmx__sb_puts(b, "\r\n");

@@ -41,6 +41,10 @@ bool nmx__vartime_iso(const nmx_event_column *c, char *buf, size_t len);
 /* Shortest "%.Ng" text that reads back as d (d finite). */
 void nmx__double_text(double d, char *buf, size_t len);
 
+/* One CSV field (RFC 4180), preceded by a comma unless first; bytes that
+ * are not valid UTF-8 become U+FFFD. */
+void nmx__csv_field(nmx__sb *b, const char *str, bool first);
+
 typedef struct nmx__sink_ops {
     /* All called with the sink's mutex held. */
     nmx_err (*begin)(nmx_sink *s, const char *expert, const char *capture);
@@ -49,9 +53,21 @@ typedef struct nmx__sink_ops {
     void (*destroy)(nmx_sink *s); /* print what is pending, free state */
 } nmx__sink_ops;
 
+/* Run records (nmx_sink_run_begin...), for the sinks that keep them; all
+ * members set. Called with the sink's mutex held. */
+typedef struct nmx__sink_run_ops {
+    nmx_err (*run_begin)(nmx_sink *s, const nmx_sink_run *run);
+    nmx_err (*session_begin)(nmx_sink *s, const nmx_sink_session *ss);
+    nmx_err (*event_in)(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev);
+    nmx_err (*session_end)(nmx_sink *s, const nmx_sink_session *ss,
+                           const nmx_sink_session_end *end);
+    nmx_err (*run_end)(nmx_sink *s, int exit_status, const char *status_name, double seconds);
+} nmx__sink_run_ops;
+
 struct nmx_sink {
     nmx_sink_kind kind;
     const nmx__sink_ops *ops;
+    const nmx__sink_run_ops *run_ops; /* NULL: run records are not kept */
     FILE *f;
     bool own_file;
     bool color;              /* opt.color and the output is a terminal */
@@ -60,16 +76,25 @@ struct nmx_sink {
     nmx_err err;             /* first write error (sticky) */
     int os_err;              /* errno of that error (0 when unknown) */
     char name[256];          /* the path written, or "standard output" */
+    char dir[4096];          /* NMX_SINK_CSV_DIR: the folder written */
     nmx__sb line;            /* scratch buffers, used under mu */
     nmx__sb keys;
     void *state;
+    char run_id[80];         /* from nmx_sink_run_begin ("" before) */
 };
 
 /* Writes b (all of it) and flushes when asked; records a failure in s->err. */
 nmx_err nmx__sink_write(nmx_sink *s, const char *p, size_t n, bool flush);
 
 extern const nmx__sink_ops nmx__sink_jsonl_ops;
+extern const nmx__sink_run_ops nmx__sink_jsonl_run_ops;
 extern const nmx__sink_ops nmx__sink_csv_ops;
+extern const nmx__sink_ops nmx__sink_csvdir_ops;
+extern const nmx__sink_ops nmx__sink_html_ops;
+extern const nmx__sink_run_ops nmx__sink_html_run_ops;
+extern const nmx__sink_run_ops nmx__sink_csvdir_run_ops;
+/* NMX_SINK_CSV_DIR: sets up s (state, s->f = DIR/sessions.csv). */
+nmx_err nmx__csvdir_open(nmx_sink *s, const char *dir, nmx_diag *d);
 extern const nmx__sink_ops nmx__sink_table_ops;
 
 #endif

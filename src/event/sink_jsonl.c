@@ -1,7 +1,9 @@
 /*
- * JSON Lines sink: one JSON object per event and line, written and flushed
- * as the event arrives. Lines hold events only (beginning and end of an
- * expert write nothing).
+ * JSON Lines sink: one JSON object per line, written and flushed as it
+ * arrives: an "event" record per event, and when the host describes its run
+ * (nmx_sink_run_begin...) "run_start", "session_start", "session_end" and
+ * "run_end" records. Every record carries "record", "schema" and "run"; the
+ * schema is docs/schema/nmexpert-record-1.json, explained in docs/records.md.
  *
  * Strings are UTF-8: valid non-ASCII characters are copied as they are; a
  * byte that does not start a valid UTF-8 sequence becomes "\ufffd"; '"' and
@@ -16,6 +18,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "event/sink_internal.h"
 
@@ -110,7 +113,75 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
-static nmx_err jsonl_event(nmx_sink *s, const nmx_event *ev)
+static const char *type_name(uint32_t t)
+{
+    static const char *const names[] = {"uint8",   "int8",    "uint16",    "int16",
+                                        "uint32",  "int32",   "float64",   "frame",
+                                        "yesno",   "onoff",   "truefalse", "macaddr",
+                                        "ipxaddr", "ipaddr",  "vartime",   "string"};
+    return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}
+
+/* {"record":KIND,"schema":1,"run":ID — the start every record shares. */
+static void record_head(nmx_sink *s, nmx__sb *b, const char *kind)
+{
+    nmx__sb_puts(b, "{\"record\":");
+    json_str(b, kind);
+    nmx__sb_printf(b, ",\"schema\":%u,\"run\":", NMX_RECORD_SCHEMA_VERSION);
+    if (s->run_id[0])
+        json_str(b, s->run_id);
+    else
+        nmx__sb_puts(b, "null");
+}
+
+static void json_str_or_null(nmx__sb *b, const char *str)
+{
+    if (str)
+        json_str(b, str);
+    else
+        nmx__sb_puts(b, "null");
+}
+
+/* The fields naming a session: its number, capture and expert. Without a
+ * session (nmx_sink_event), what the event itself says. */
+static void session_fields(nmx__sb *b, const nmx_sink_session *ss, const char *ev_expert)
+{
+    if (!ss) {
+        nmx__sb_puts(b, ",\"session\":null,\"capture_index\":null,\"capture\":null,"
+                        "\"capture_id\":null,\"expert\":");
+        json_str(b, ev_expert);
+        nmx__sb_puts(b, ",\"expert_file\":null,\"label\":");
+        json_str(b, ev_expert);
+        return;
+    }
+    nmx__sb_printf(b, ",\"session\":%" PRIu64 ",\"capture_index\":", ss->index);
+    if (ss->capture)
+        nmx__sb_printf(b, "%" PRIu64, ss->capture->index);
+    else
+        nmx__sb_puts(b, "null");
+    nmx__sb_puts(b, ",\"capture\":");
+    json_str_or_null(b, ss->capture ? ss->capture->path : NULL);
+    nmx__sb_puts(b, ",\"capture_id\":");
+    json_str_or_null(b, ss->capture ? ss->capture->id : NULL);
+    nmx__sb_puts(b, ",\"expert\":");
+    json_str(b, ss->expert_name);
+    nmx__sb_puts(b, ",\"expert_file\":");
+    json_str(b, ss->expert_file);
+    nmx__sb_puts(b, ",\"label\":");
+    json_str(b, ss->label);
+}
+
+static nmx_err finish_line(nmx_sink *s, nmx__sb *b)
+{
+    nmx__sb_puts(b, "}\n");
+    if (b->oom) {
+        nmx__sb_free(b);
+        return NMX_ENOMEM;
+    }
+    return nmx__sink_write(s, b->p, b->len, true);
+}
+
+static nmx_err event_record(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev)
 {
     nmx__sb *b = &s->line;
     const char *key[256];
@@ -119,8 +190,8 @@ static nmx_err jsonl_event(nmx_sink *s, const nmx_event *ev)
         nmx__sb_free(&s->keys);
         return NMX_ENOMEM;
     }
-    nmx__sb_puts(b, "{\"expert\":");
-    json_str(b, nz(ev->expert));
+    record_head(s, b, "event");
+    session_fields(b, ss, nz(ev->expert));
     nmx__sb_printf(b, ",\"seq\":%" PRIu64 ",\"ident\":%" PRIu32 ",\"severity\":", ev->seq,
                    ev->ident);
     json_str(b, nmx_event_severity_name(ev->severity));
@@ -151,12 +222,173 @@ static nmx_err jsonl_event(nmx_sink *s, const nmx_event *ev)
         nmx__sb_putc(b, ':');
         json_value(b, &ev->columns[i]);
     }
-    nmx__sb_puts(b, "}}\n");
-    if (b->oom) {
-        nmx__sb_free(b);
-        return NMX_ENOMEM;
+    nmx__sb_puts(b, "},\"column_types\":{");
+    for (size_t i = 0; i < ev->ncolumns; i++) {
+        if (i)
+            nmx__sb_putc(b, ',');
+        json_str(b, key[i]);
+        nmx__sb_putc(b, ':');
+        json_str(b, type_name(ev->columns[i].type));
     }
-    return nmx__sink_write(s, b->p, b->len, true);
+    nmx__sb_putc(b, '}');
+    return finish_line(s, b);
+}
+
+static nmx_err jsonl_event(nmx_sink *s, const nmx_event *ev)
+{
+    return event_record(s, NULL, ev);
+}
+
+static nmx_err jsonl_event_in(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev)
+{
+    return event_record(s, ss, ev);
+}
+
+/* Nanoseconds since the epoch as "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ". */
+static void iso_ns(int64_t ns, char *buf, size_t len)
+{
+    int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+    if (frac < 0) {
+        frac += 1000000000;
+        sec--;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+        snprintf(buf, len, "%s", "");
+        return;
+    }
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+}
+
+static void now_field(nmx__sb *b)
+{
+    struct timespec ts;
+    char t[64];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    iso_ns((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, t, sizeof t);
+    nmx__sb_puts(b, ",\"time\":");
+    json_str(b, t);
+}
+
+static void time_or_null(nmx__sb *b, bool has, int64_t ns)
+{
+    char t[64];
+    if (has)
+        iso_ns(ns, t, sizeof t);
+    if (has && t[0]) {
+        json_str(b, t);
+    } else {
+        nmx__sb_puts(b, "null");
+    }
+}
+
+static void warnings_array(nmx__sb *b, const nmx_sink_capture *c)
+{
+    nmx__sb_putc(b, '[');
+    for (size_t w = 0; c && w < c->nwarnings; w++) {
+        if (w)
+            nmx__sb_putc(b, ',');
+        json_str(b, nz(c->warnings[w]));
+    }
+    nmx__sb_putc(b, ']');
+}
+
+static nmx_err jsonl_run_begin(nmx_sink *s, const nmx_sink_run *run)
+{
+    nmx__sb *b = &s->line;
+    b->len = 0;
+    record_head(s, b, "run_start");
+    now_field(b);
+    nmx__sb_puts(b, ",\"version\":");
+    json_str(b, nz(run->version));
+    nmx__sb_puts(b, ",\"args\":[");
+    for (size_t i = 0; i < run->nargs; i++) {
+        if (i)
+            nmx__sb_putc(b, ',');
+        json_str(b, nz(run->args[i]));
+    }
+    nmx__sb_printf(b, "],\"sessions\":%" PRIu64 ",\"captures\":[", run->sessions);
+    for (size_t i = 0; i < run->ncaptures; i++) {
+        const nmx_sink_capture *c = &run->captures[i];
+        if (i)
+            nmx__sb_putc(b, ',');
+        nmx__sb_printf(b, "{\"index\":%" PRIu64 ",\"path\":", c->index);
+        json_str(b, nz(c->path));
+        nmx__sb_puts(b, ",\"id\":");
+        json_str_or_null(b, c->id);
+        nmx__sb_puts(b, ",\"format\":");
+        json_str_or_null(b, c->format);
+        nmx__sb_printf(b, ",\"frames\":%" PRIu64 ",\"size\":%" PRIu64 ",\"first_time\":",
+                       c->frames, c->size);
+        time_or_null(b, c->has_time, c->first_ns);
+        nmx__sb_puts(b, ",\"last_time\":");
+        time_or_null(b, c->has_time, c->last_ns);
+        nmx__sb_puts(b, ",\"warnings\":");
+        warnings_array(b, c);
+        nmx__sb_putc(b, '}');
+    }
+    nmx__sb_putc(b, ']');
+    return finish_line(s, b);
+}
+
+static nmx_err jsonl_session_begin(nmx_sink *s, const nmx_sink_session *ss)
+{
+    nmx__sb *b = &s->line;
+    b->len = 0;
+    record_head(s, b, "session_start");
+    session_fields(b, ss, NULL);
+    now_field(b);
+    return finish_line(s, b);
+}
+
+static nmx_err jsonl_session_end(nmx_sink *s, const nmx_sink_session *ss,
+                                 const nmx_sink_session_end *e)
+{
+    nmx__sb *b = &s->line;
+    char num[64];
+    b->len = 0;
+    record_head(s, b, "session_end");
+    session_fields(b, ss, NULL);
+    now_field(b);
+    nmx__sb_puts(b, ",\"outcome\":");
+    json_str(b, nz(e->outcome));
+    nmx__sb_puts(b, ",\"message\":");
+    json_str(b, nz(e->message));
+    nmx__sb_printf(b, ",\"signal\":%d,\"exit_status\":%d,\"run_returned\":%s,"
+                      "\"run_value\":%s,\"frames_read\":%" PRIu64 ",\"last_frame\":",
+                   e->signal, e->exit_status, e->run_returned ? "true" : "false",
+                   e->run_value ? "true" : "false", e->frames_read);
+    if (e->last_frame == 0xFFFFFFFFu)
+        nmx__sb_puts(b, "null");
+    else
+        nmx__sb_printf(b, "%" PRIu32, e->last_frame);
+    nmx__sb_printf(b, ",\"events\":%" PRIu64 ",\"memory\":{\"reclaimed_blocks\":%" PRIu64
+                      ",\"reclaimed_bytes\":%" PRIu64 ",\"overruns\":%" PRIu64
+                      ",\"misuse\":%" PRIu64 ",\"peak_bytes\":%" PRIu64 "},\"seconds\":",
+                   e->events, e->reclaimed_blocks, e->reclaimed_bytes, e->overruns, e->misuse,
+                   e->peak_bytes);
+    nmx__double_text(isfinite(e->seconds) && e->seconds >= 0 ? e->seconds : 0.0, num, sizeof num);
+    nmx__sb_puts(b, num);
+    nmx__sb_puts(b, ",\"warnings\":");
+    warnings_array(b, ss->capture);
+    return finish_line(s, b);
+}
+
+static nmx_err jsonl_run_end(nmx_sink *s, int exit_status, const char *status_name,
+                             double seconds)
+{
+    nmx__sb *b = &s->line;
+    char num[64];
+    b->len = 0;
+    record_head(s, b, "run_end");
+    now_field(b);
+    nmx__sb_printf(b, ",\"exit_status\":%d,\"status\":", exit_status);
+    json_str(b, status_name);
+    nmx__double_text(isfinite(seconds) && seconds >= 0 ? seconds : 0.0, num, sizeof num);
+    nmx__sb_printf(b, ",\"seconds\":%s", num);
+    return finish_line(s, b);
 }
 
 static nmx_err jsonl_begin(nmx_sink *s, const char *expert, const char *capture)
@@ -180,3 +412,6 @@ static void jsonl_destroy(nmx_sink *s)
 }
 
 const nmx__sink_ops nmx__sink_jsonl_ops = {jsonl_begin, jsonl_event, jsonl_end, jsonl_destroy};
+const nmx__sink_run_ops nmx__sink_jsonl_run_ops = {jsonl_run_begin, jsonl_session_begin,
+                                                   jsonl_event_in, jsonl_session_end,
+                                                   jsonl_run_end};

@@ -84,8 +84,12 @@ static const char *const jsonl_check =
     "lines = raw.decode('utf-8').split('\\n')[:-1]\n"
     "assert len(lines) == 2, len(lines)\n"
     "a = json.loads(lines[0])\n"
-    "assert list(a) == ['expert', 'seq', 'ident', 'severity', 'severity_code', 'flags', 'source',\n"
-    "                   'event', 'description', 'machine', 'justification', 'time', 'columns'], list(a)\n"
+    "assert list(a) == ['record', 'schema', 'run', 'session', 'capture_index', 'capture',\n"
+    "                   'capture_id', 'expert', 'expert_file', 'label', 'seq', 'ident',\n"
+    "                   'severity', 'severity_code', 'flags', 'source', 'event', 'description',\n"
+    "                   'machine', 'justification', 'time', 'columns', 'column_types'], list(a)\n"
+    "assert a['record'] == 'event' and a['schema'] == 1 and a['run'] is None\n"
+    "assert a['session'] is None and a['capture'] is None and a['label'] == 'Top Users Run'\n"
     "assert a['expert'] == 'Top Users Run' and a['seq'] == 0 and a['ident'] == 3\n"
     "assert a['severity'] == 'WARNING' and a['severity_code'] == 1 and a['flags'] == 1\n"
     "assert a['source'] == 'Top Users' and a['event'] == 'Top sender'\n"
@@ -102,6 +106,10 @@ static const char *const jsonl_check =
     "assert list(c) == list(want), list(c)\n"
     "for k in want:\n"
     "    assert c[k] == want[k] and type(c[k]) == type(want[k]), (k, c[k], want[k])\n"
+    "t = a['column_types']\n"
+    "assert list(t) == list(want), list(t)\n"
+    "assert [t[k] for k in ('U8', 'S8', 'F64', 'Frame', 'YesNo', 'Mac', 'Address', 'When', 'Note', 'Odd')] == \\\n"
+    "    ['uint8', 'int8', 'float64', 'frame', 'yesno', 'macaddr', 'ipaddr', 'vartime', 'string', 'unknown'], t\n"
     "b = json.loads(lines[1])\n"
     "assert b['severity'] == 'UNKNOWN' and b['severity_code'] == 9 and b['time'] is None\n"
     "assert b['flags'] == 4261412864\n"
@@ -513,12 +521,127 @@ static void t_concurrent(void **st)
         run_python(concurrent_check, path);
 }
 
+/* ---- run records ------------------------------------------------------ */
+
+static const char *const records_check =
+    "import json, sys\n"
+    "r = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]\n"
+    "assert [x['record'] for x in r] == ['run_start', 'session_start', 'event', 'session_end',\n"
+    "                                    'run_end'], r\n"
+    "assert all(x['run'] == '0f0e0d0c-0b0a-4908-8706-050403020100' for x in r)\n"
+    "c = r[0]['captures'][0]\n"
+    "assert c['path'] == 'a \"b\".pcap' and c['frames'] == 10 and c['size'] == 999, c\n"
+    "assert c['first_time'] == '1970-01-01T00:00:01.000000002Z', c\n"
+    "assert c['last_time'] == '1969-12-31T23:59:59.999999999Z', c\n"
+    "assert c['warnings'] == ['frame table rebuilt'], c\n"
+    "e = r[2]\n"
+    "assert e['session'] == 3 and e['capture_index'] == 0 and e['capture_id'] == 'id0'\n"
+    "assert e['expert'] == 'Top Users' and e['expert_file'] == 'topusers'\n"
+    "assert e['label'] == 'Top Users Run'\n"
+    "x = r[3]\n"
+    "assert x['outcome'] == 'crashed' and x['signal'] == 11 and x['last_frame'] is None\n"
+    "assert x['memory']['reclaimed_bytes'] == 77 and x['warnings'] == ['frame table rebuilt']\n"
+    "assert r[4]['exit_status'] == 4 and r[4]['status'] == 'crashed' and r[4]['seconds'] == 1.5\n"
+    "print('records ok')\n";
+
+static void t_records(void **st)
+{
+    (void)st;
+    const char *warn[] = {"frame table rebuilt"};
+    nmx_sink_capture cap = {.path = "a \"b\".pcap", .id = "id0", .format = "pcap",
+                            .frames = 10, .size = 999, .has_time = true,
+                            .first_ns = 1000000002, .last_ns = -1,
+                            .warnings = warn, .nwarnings = 1};
+    const char *args[] = {"topusers", "a.pcap"};
+    nmx_sink_run run = {.run_id = "0f0e0d0c-0b0a-4908-8706-050403020100", .version = "1",
+                        .args = args, .nargs = 2, .captures = &cap, .ncaptures = 1,
+                        .sessions = 1};
+    nmx_sink_session ss = {.label = "Top Users Run", .expert_name = "Top Users",
+                           .expert_file = "topusers", .capture = &cap, .index = 3};
+    nmx_sink_session_end end = {.outcome = "crashed", .message = "m", .signal = 11,
+                                .last_frame = 0xFFFFFFFFu, .events = 1,
+                                .reclaimed_bytes = 77, .seconds = 0.25};
+    nmx_event_column c[20];
+    size_t n;
+    evt_all_columns(c, &n);
+    nmx_event e = evt_make("Top Users Run", 0, c, n);
+    nmx_sink_kind kinds[] = {NMX_SINK_JSONL, NMX_SINK_CSV};
+    for (size_t k = 0; k < 2; k++) {
+        char path[300];
+        path_in(path, sizeof path, k ? "records.csv" : "records.jsonl");
+        nmx_sink *s = open_sink(kinds[k], path, NULL);
+        nmx_sink_session bad = ss;
+        bad.expert_file = NULL;
+        assert_int_equal(nmx_sink_session_begin(s, &bad), NMX_EINVAL);
+        assert_int_equal(nmx_sink_run_begin(s, &run), NMX_OK);
+        assert_int_equal(nmx_sink_session_begin(s, &ss), NMX_OK);
+        assert_int_equal(nmx_sink_session_event(s, &ss, &e), NMX_OK);
+        assert_int_equal(nmx_sink_session_finish(s, &ss, &end), NMX_OK);
+        assert_int_equal(nmx_sink_run_end(s, 4, "crashed", 1.5), NMX_OK);
+        assert_int_equal(nmx_sink_close(s), NMX_OK);
+        size_t len;
+        char *text = evt_slurp(path, &len);
+        assert_non_null(text);
+        /* the CSV sink writes the event through the session call too */
+        assert_non_null(strstr(text, "Top sender"));
+        free(text);
+        if (!k && have_python())
+            run_python(records_check, path);
+    }
+}
+
+/* ---- CSV folder --------------------------------------------------------- */
+
+static const char *const csvdir_check =
+    "import csv, os, sys\n"
+    "d = sys.argv[1]\n"
+    "names = sorted(os.listdir(d))\n"
+    "assert names == ['a_b.ev_1.2.csv', 'a_b.ev_1.csv', 'sessions.csv'], names\n"
+    "one = list(csv.reader(open(os.path.join(d, 'a_b.ev_1.csv'), newline='', encoding='utf-8')))\n"
+    "assert len(one) == 3 and one[0][-2:] == ['time (column)', 'Note'], one[0]\n"
+    "assert one[1][-2:] == ['5', 'x,\"y\"\\r\\nz'] and one[2][-1] == '\\ufffd', one[1:]\n"
+    "two = list(csv.reader(open(os.path.join(d, 'a_b.ev_1.2.csv'), newline='', encoding='utf-8')))\n"
+    "assert len(two) == 2 and two[0][-1] == 'Other', two\n"
+    "print('csvdir ok')\n";
+
+static void t_csvdir(void **st)
+{
+    (void)st;
+    char dir[300];
+    path_in(dir, sizeof dir, "csvdir");
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    nmx_sink *s = NULL;
+    nmx_diag d;
+    assert_int_equal(nmx_sink_open(NMX_SINK_CSV_DIR, NULL, NULL, &s, &d), NMX_EINVAL);
+    s = open_sink(NMX_SINK_CSV_DIR, dir, NULL);
+    nmx_event_column c[2];
+    memset(c, 0, sizeof c);
+    c[0].name = "time";  c[0].type = NMCOLUMNTYPE_UINT32; c[0].v.u = 5; c[0].str = "";
+    c[1].name = "Note";  c[1].type = NMCOLUMNTYPE_STRING; c[1].str = "x,\"y\"\r\nz";
+    nmx_event e = evt_make("a b", 0, c, 2);
+    e.name = "ev 1";
+    assert_int_equal(nmx_sink_event(s, &e), NMX_OK);
+    c[1].str = "\xff";
+    assert_int_equal(nmx_sink_event(s, &e), NMX_OK);
+    c[1].name = "Other";
+    assert_int_equal(nmx_sink_event(s, &e), NMX_OK);
+    assert_int_equal(nmx_sink_close(s), NMX_OK);
+    if (have_python())
+        run_python(csvdir_check, dir);
+    /* files are created, never replaced */
+    assert_int_equal(nmx_sink_open(NMX_SINK_CSV_DIR, dir, NULL, &s, &d), NMX_EIO);
+    assert_non_null(strstr(d.msg, "sessions.csv"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_jsonl),       cmocka_unit_test(t_csv),
         cmocka_unit_test(t_table),       cmocka_unit_test(t_table_color),
         cmocka_unit_test(t_errors),      cmocka_unit_test(t_concurrent),
+        cmocka_unit_test(t_records),     cmocka_unit_test(t_csvdir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

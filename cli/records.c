@@ -1,0 +1,251 @@
+/* Run ids, capture ids and capture descriptions for the run records. */
+#include "records.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "nmexpert/capture.h"
+#include "nmexpert/hcapture.h"
+#include "nmexpert/run.h"
+
+void cli_run_id(char *buf, size_t len)
+{
+    uint8_t r[16];
+    size_t got = 0;
+    while (got < sizeof r) {
+        ssize_t n = getrandom(r + got, sizeof r - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got < sizeof r) { /* no entropy source: time and pid, still unique enough per host */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t a = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        uint64_t b = (uint64_t)getpid() * 0x9E3779B97F4A7C15u ^ a;
+        memcpy(r, &a, 8);
+        memcpy(r + 8, &b, 8);
+    }
+    r[6] = (uint8_t)((r[6] & 0x0Fu) | 0x40u); /* version 4 (RFC 9562 section 5.4) */
+    r[8] = (uint8_t)((r[8] & 0x3Fu) | 0x80u); /* variant 10 */
+    snprintf(buf, len,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
+             r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+             r[15]);
+}
+
+/* ---- SHA-256, FIPS 180-4 section 6.2 ------------------------------------- */
+
+static const uint32_t K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static uint32_t ror(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32u - n));
+}
+
+static void block(uint32_t h[8], const uint8_t *p)
+{
+    uint32_t w[64];
+    for (unsigned t = 0; t < 16; t++)
+        w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
+               (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
+    for (unsigned t = 16; t < 64; t++) {
+        uint32_t s0 = ror(w[t - 15], 7) ^ ror(w[t - 15], 18) ^ (w[t - 15] >> 3);
+        uint32_t s1 = ror(w[t - 2], 17) ^ ror(w[t - 2], 19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (unsigned t = 0; t < 64; t++) {
+        uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[t] + w[t];
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += k;
+}
+
+void cli_sha256(const void *data, size_t n, uint8_t out[32])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    const uint8_t *p = data;
+    size_t i = 0;
+    for (; n - i >= 64; i += 64)
+        block(h, p + i);
+    uint8_t last[128] = {0};
+    size_t rest = n - i;
+    memcpy(last, p + i, rest);
+    last[rest] = 0x80;
+    size_t total = rest + 1 + 8 <= 64 ? 64 : 128;
+    uint64_t bits = (uint64_t)n * 8u;
+    for (unsigned b = 0; b < 8; b++)
+        last[total - 1 - b] = (uint8_t)(bits >> (8 * b));
+    block(h, last);
+    if (total == 128)
+        block(h, last + 64);
+    for (unsigned k = 0; k < 8; k++) {
+        out[4 * k] = (uint8_t)(h[k] >> 24);
+        out[4 * k + 1] = (uint8_t)(h[k] >> 16);
+        out[4 * k + 2] = (uint8_t)(h[k] >> 8);
+        out[4 * k + 3] = (uint8_t)h[k];
+    }
+}
+
+int cli_capture_id(const char *path, char *buf, size_t len)
+{
+    enum { MIB = 1 << 20 };
+    buf[0] = 0;
+    FILE *f = fopen(path, "rbe");
+    if (!f)
+        return 0;
+    uint8_t *data = malloc(MIB);
+    if (!data) {
+        fclose(f);
+        return 0;
+    }
+    size_t n = fread(data, 1, MIB, f);
+    int ok = !ferror(f) && fseeko(f, 0, SEEK_END) == 0;
+    off_t size = ok ? ftello(f) : -1;
+    fclose(f);
+    if (!ok || size < 0) {
+        free(data);
+        return 0;
+    }
+    uint8_t d[32];
+    cli_sha256(data, n, d);
+    free(data);
+    char hex[65];
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    snprintf(buf, len, "sha256-1m:%s:%lld", hex, (long long)size);
+    return 1;
+}
+
+void cli_capture_info_fill(cli_capture_info *ci, void *hcapture, const char *path, size_t index)
+{
+    memset(ci, 0, sizeof *ci);
+    nmx_capture *cap = nmx_hcapture_capture(hcapture);
+    ci->c.path = path;
+    ci->c.index = index;
+    if (cli_capture_id(path, ci->id, sizeof ci->id))
+        ci->c.id = ci->id;
+    if (!cap)
+        return;
+    ci->c.format = nmx_capture_format_name(cap);
+    ci->c.frames = nmx_capture_frame_count(cap);
+    ci->c.size = nmx_capture_size(cap);
+    nmx_frame a, b;
+    if (ci->c.frames && nmx_capture_frame(cap, 0, &a) == NMX_OK &&
+        nmx_capture_frame(cap, ci->c.frames - 1, &b) == NMX_OK) {
+        ci->c.has_time = true;
+        ci->c.first_ns = a.ts_ns;
+        ci->c.last_ns = b.ts_ns;
+    }
+    size_t nw = nmx_capture_warning_count(cap);
+    if (nw && (ci->warnings = calloc(nw, sizeof *ci->warnings)) != NULL) {
+        for (size_t w = 0; w < nw; w++)
+            ci->warnings[w] = nmx_capture_warning(cap, w)->msg;
+        ci->c.warnings = ci->warnings;
+        ci->c.nwarnings = nw;
+    }
+}
+
+void cli_capture_info_free(cli_capture_info *ci)
+{
+    free(ci->warnings);
+    ci->warnings = NULL;
+}
+
+const char *cli_exit_name(int code)
+{
+    switch (code) {
+    case CLI_EXIT_OK: return "ok";
+    case CLI_EXIT_FAILED: return "failed";
+    case CLI_EXIT_USAGE: return "usage";
+    case CLI_EXIT_LOAD: return "load";
+    case CLI_EXIT_CRASHED: return "crashed";
+    case CLI_EXIT_TIMEOUT: return "timeout";
+    case CLI_EXIT_MEMORY: return "memory";
+    case CLI_EXIT_TERMINATED: return "terminated";
+    case CLI_EXIT_OUTPUT: return "output";
+    case CLI_EXIT_INTERRUPTED: return "interrupted";
+    default: return "unknown";
+    }
+}
+
+void cli_session_end(const struct nmx_run_result *res, nmx_sink_session_end *end)
+{
+    memset(end, 0, sizeof *end);
+    end->outcome = nmx_run_outcome_name(res->outcome);
+    end->message = res->message;
+    end->signal = res->outcome == NMX_RUN_CRASHED ? res->signal : 0;
+    end->exit_status = res->outcome == NMX_RUN_EXITED ? res->exit_status : 0;
+    end->run_returned = res->run_returned;
+    end->run_value = res->run_value;
+    end->last_frame = res->frame;
+    end->frames_read = res->frame == 0xFFFFFFFFu ? 0 : (uint64_t)res->frame + 1;
+    end->events = res->events;
+    end->reclaimed_blocks = res->memory.leaked_blocks;
+    end->reclaimed_bytes = res->memory.leaked_bytes;
+    end->overruns = res->memory.overruns;
+    end->misuse = res->memory.misuse_total;
+    end->peak_bytes = res->memory.peak_bytes;
+    end->seconds = res->seconds;
+}
+
+void cli_run_begin(nmx_sink **sinks, size_t nsinks, const char *run_id, int argc, char **argv,
+                   const cli_capture_info *caps, size_t ncaps, size_t sessions)
+{
+    nmx_sink_capture *c = calloc(ncaps ? ncaps : 1, sizeof *c);
+    if (!c)
+        return;
+    for (size_t i = 0; i < ncaps; i++)
+        c[i] = caps[i].c;
+    nmx_sink_run run = {.run_id = run_id,
+                        .version = nmx_version(),
+                        .args = (const char *const *)argv,
+                        .nargs = argc > 0 ? (size_t)argc : 0,
+                        .captures = c,
+                        .ncaptures = ncaps,
+                        .sessions = sessions};
+    for (size_t i = 0; i < nsinks; i++)
+        nmx_sink_run_begin(sinks[i], &run);
+    free(c);
+}
+
+void cli_run_end(nmx_sink **sinks, size_t nsinks, int exit_status, const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double secs = (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+    for (size_t i = 0; i < nsinks; i++)
+        nmx_sink_run_end(sinks[i], exit_status, cli_exit_name(exit_status), secs);
+}
