@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netmon.h"
 #include "args.h"
 #include "cli.h"
 #include "config_store.h"
@@ -285,6 +286,7 @@ struct runner {
     uint32_t focus;
     cli_capture_info *capinfo;    /* the captures, for the run records       */
     cli_pj *pj;                   /* --progress=jsonl, or NULL               */
+    const char *focus_property;   /* --property, or NULL */
     pthread_mutex_t out_lock;     /* sinks' begin/end ordering and progress */
     pthread_cond_t changed;       /* a job or worker ended (under out_lock)  */
     size_t workers_done;
@@ -367,6 +369,7 @@ static void *worker(void *arg)
                              .config = cfg,
                              .config_len = cfg_len,
                              .focus_frame = r->focus,
+                             .focus_property = r->focus_property,
                              .isolation = r->iso,
                              .timeout_ms = r->timeout_ms,
                              .memory_limit = r->memory_limit,
@@ -560,7 +563,50 @@ struct run_args {
     bool quiet, focus_given;
     uint64_t jobs, focus;
     cli_color color;    /* --color: severities in colour on the standard output */
+    const char *property; /* --property PROTOCOL.PROPERTY */
 };
+
+/* --property PROTOCOL.PROPERTY (quotes around either part allowed): the
+ * names exist and frame `frame` of the capture carries the property. */
+static bool check_property(const char *spec, HCAPTURE h, uint32_t frame, const char *capname)
+{
+    char proto[64], prop[256];
+    const char *dot = strchr(spec, '.');
+    const char *a = spec, *ae = dot, *b = dot ? dot + 1 : NULL, *be = spec + strlen(spec);
+    if (dot && ae - a >= 2 && *a == '"' && ae[-1] == '"')
+        a++, ae--;
+    if (dot && be - b >= 2 && *b == '"' && be[-1] == '"')
+        b++, be--;
+    if (!dot || ae == a || be <= b || (size_t)(ae - a) >= sizeof proto ||
+        (size_t)(be - b) >= sizeof prop) {
+        fprintf(stderr, "nmexpert: --property '%s': not accepted: PROTOCOL.PROPERTY, e.g. "
+                        "TCP.\"Destination Port\" (nmexpert properties lists them)\n", spec);
+        return false;
+    }
+    memcpy(proto, a, (size_t)(ae - a));
+    proto[ae - a] = 0;
+    memcpy(prop, b, (size_t)(be - b));
+    prop[be - b] = 0;
+    HPROTOCOL hp = GetProtocolFromName(proto);
+    if (!hp) {
+        fprintf(stderr, "nmexpert: --property '%s': no protocol named '%s' (nmexpert "
+                        "properties lists them)\n", spec, proto);
+        return false;
+    }
+    HPROPERTY hq = GetProperty(hp, prop);
+    if (!hq) {
+        fprintf(stderr, "nmexpert: --property '%s': %s has no property '%s' (nmexpert "
+                        "properties %s lists them)\n", spec, proto, prop, proto);
+        return false;
+    }
+    HFRAME hf = GetFrame(h, frame);
+    if (!hf || !FindPropertyInstance(hf, hq)) {
+        fprintf(stderr, "nmexpert: --property '%s': frame %lu of %s does not carry it\n", spec,
+                (unsigned long)frame, capname);
+        return false;
+    }
+    return true;
+}
 
 static int parse_run_args(int argc, char **argv, struct runner *r, struct run_args *ra)
 {
@@ -600,6 +646,7 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
             !cli_is(o, "--timeout", NULL) && !cli_is(o, "--memory-limit", NULL) &&
             !cli_is(o, "--misuse-limit", NULL) && !cli_is(o, "--jobs", "-j") &&
             !cli_is(o, "--frame", NULL) && !cli_is(o, "--config", NULL) &&
+            !cli_is(o, "--property", NULL) &&
             !cli_is(o, "--set", NULL) && !cli_is(o, "--output", "-o") &&
             !cli_is(o, "--expert", "-e") && !cli_is(o, "--color", NULL) &&
             !cli_is(o, "--progress", NULL)) {
@@ -639,6 +686,8 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
             if (!cli_parse_u64("--frame", v, 0, 0xFFFFFFFEu, &ra->focus))
                 rc = CLI_EXIT_USAGE;
             ra->focus_given = true;
+        } else if (cli_is(o, "--property", NULL)) {
+            ra->property = v;
         } else if (cli_is(o, "--config", NULL)) {
             ra->config_file = v;
         } else if (cli_is(o, "--color", NULL)) {
@@ -951,6 +1000,20 @@ int cli_run(int argc, char **argv)
     }
     if (ra.focus_given)
         r.focus = (uint32_t)ra.focus;
+    if (ra.property) {
+        if (!ra.focus_given) {
+            fprintf(stderr, "nmexpert: --property %s needs --frame N, the frame that carries "
+                            "it (from 0)\n", ra.property);
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+        for (size_t i = 0; i < cok; i++)
+            if (!check_property(ra.property, r.hcaps[i], r.focus, r.capnames[i])) {
+                rc = CLI_EXIT_USAGE;
+                goto out;
+            }
+        r.focus_property = ra.property;
+    }
     /* sinks */
     for (size_t i = 0; i < ra.nouts; i++) {
         struct out_spec *o = &ra.outs[i];

@@ -73,6 +73,13 @@ typedef struct nmx_run_config {
     nmx_status_fn on_status;          /* each status update (any thread)        */
     void *status_ud;
     const volatile int *stop;         /* becomes non-zero: terminate (Ctrl-C)   */
+    /* The selected property, "PROTOCOL.PROPERTY" (quotes around either part
+     * allowed), in focus_frame; NULL: none. When set, Run gets
+     * EXPERTSTARTUPINFO.hProtocol and lpPropertyInst of the property's first
+     * instance in that frame and EXPERT_STARTUP_FLAG_USE_STARTUP_DATA_OVER_
+     * CONFIG_DATA, as Network Monitor's detail-pane context menu started an
+     * expert (spec 13). */
+    const char *focus_property;
 } nmx_run_config;
 
 typedef struct nmx_run_result {

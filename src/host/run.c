@@ -178,3 +178,45 @@ nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res)
         verdict(cfg, res);
     return e;
 }
+
+/* "PROTOCOL.PROPERTY" -> the two names, quotes removed. */
+static bool split_property(const char *spec, char *proto, size_t pn, char *prop, size_t qn)
+{
+    const char *dot = strchr(spec, '.');
+    if (!dot || dot == spec || !dot[1])
+        return false;
+    const char *a = spec, *ae = dot, *b = dot + 1, *be = spec + strlen(spec);
+    if (ae - a >= 2 && *a == '"' && ae[-1] == '"')
+        a++, ae--;
+    if (be - b >= 2 && *b == '"' && be[-1] == '"')
+        b++, be--;
+    if ((size_t)(ae - a) >= pn || (size_t)(be - b) >= qn || ae == a || be == b)
+        return false;
+    memcpy(proto, a, (size_t)(ae - a));
+    proto[ae - a] = 0;
+    memcpy(prop, b, (size_t)(be - b));
+    prop[be - b] = 0;
+    return true;
+}
+
+DWORD nmx__run_focus_property(const nmx_run_config *cfg, PEXPERTSTARTUPINFO si)
+{
+    char proto[64], prop[256];
+    if (!cfg->focus_property || cfg->focus_frame == INVALID_FRAME_NUMBER || !si->hCapture ||
+        !split_property(cfg->focus_property, proto, sizeof proto, prop, sizeof prop))
+        return 0;
+    HPROTOCOL hp = GetProtocolFromName(proto);
+    HPROPERTY hq = hp ? GetProperty(hp, prop) : 0;
+    HFRAME hf = hq ? GetFrame(si->hCapture, cfg->focus_frame) : NULL;
+    /* dissected into this thread's dissector: the instance stays valid while
+     * Run reads other frames through the session's (docs/property-api.md) */
+    LPPROPERTYINST pi = hf ? FindPropertyInstance(hf, hq) : NULL;
+    if (!pi)
+        return 0;
+    si->hProtocol = hp;
+    si->lpPropertyInst = pi;
+    /* no bit is selected: a flags property is reported whole */
+    si->sBitfield.BitNumber = 0xFF;
+    si->sBitfield.bOn = FALSE;
+    return EXPERT_STARTUP_FLAG_USE_STARTUP_DATA_OVER_CONFIG_DATA;
+}

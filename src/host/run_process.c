@@ -274,7 +274,8 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
         send_msg(&m);
     }
     nmx_session_bind_thread(child_key);
-    BOOL v = run(child_key, config, &si, 0, NULL);
+    DWORD flags = nmx__run_focus_property(cfg, &si);
+    BOOL v = run(child_key, config, &si, flags, NULL);
     if (dm) /* spec C1: before unloading (the process ends instead) */
         dm((HINSTANCE)dl, DLL_PROCESS_DETACH, NULL);
     fflush(stdout);

@@ -91,6 +91,8 @@ struct trun {
     PEXPERTRUNPROC run;
     PEXPERTCONFIG config;
     EXPERTSTARTUPINFO si;
+    uint32_t focus_frame;          /* a copy: the thread may outlive the call */
+    char focus_property[320];      /* "" when none                         */
     /* outputs */
     int sig;
     bool returned;
@@ -120,7 +122,12 @@ static void *expert_thread(void *arg)
     if (sig == 0) {
         tl_jmp = &jb;
         nmx_session_bind_thread(t->key);
-        BOOL v = t->run(t->key, t->config, &t->si, 0, NULL);
+        nmx_run_config fc;
+        memset(&fc, 0, sizeof fc);
+        fc.focus_frame = t->focus_frame;
+        fc.focus_property = t->focus_property[0] ? t->focus_property : NULL;
+        DWORD flags = nmx__run_focus_property(&fc, &t->si);
+        BOOL v = t->run(t->key, t->config, &t->si, flags, NULL);
         tl_jmp = NULL;
         t->returned = true;
         t->value = v;
@@ -208,6 +215,9 @@ nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_
     t->run = run;
     t->config = ctx->config;
     ExpertGetStartupInfo(ctx->key, &t->si);
+    t->focus_frame = cfg->focus_frame;
+    snprintf(t->focus_property, sizeof t->focus_property, "%s",
+             cfg->focus_property ? cfg->focus_property : "");
 
     pthread_attr_t at;
     pthread_attr_init(&at);
