@@ -818,7 +818,8 @@ finished_fwd:
         if (rev->dupacks >= 2 && rev->lastack_set && rev->lastack == f->seq &&
             now - rev->lastack_t < FAST_LIMIT_US) {
             ta |= A_FAST | A_RETRANS;
-        } else if (now - fwd->nextseq_t < ooo_limit && fwd->nextseq != seq + seglen) {
+        } else if (now - fwd->nextseq_t < ooo_limit &&
+                   fwd->nextseq != seq + seglen + ((fl & (F_SYN | F_FIN)) ? 1u : 0u)) {
             ta |= A_OOO;
         } else if (seglen > 0 && rev->lastack_set && seq_le(f->seq + seglen, rev->lastack)) {
             ta |= A_SPURIOUS | A_RETRANS;
@@ -878,8 +879,9 @@ finished_fwd:
             return rc;
     }
 
-    /* the next expected sequence number only grows */
-    if (seglen > 0 || (fl & (F_SYN | F_FIN))) {
+    /* the next expected sequence number only grows; a segment without data
+     * moves it too (an ACK sent after segments the capture missed) */
+    {
         uint32_t next = seq + seglen + ((fl & (F_SYN | F_FIN)) ? 1u : 0u);
         if ((seq_gt(next, fwd->nextseq) || !fwd->nextseq) && !(ta & A_ZWP)) {
             fwd->nextseq = next;
