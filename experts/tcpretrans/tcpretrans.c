@@ -909,7 +909,7 @@ static DWORD submit_connection(tr_run *r, const tr_conn *c)
     if (!c->retrans)
         return NMERR_SUCCESS;
     conn_ends(r, c, 0);
-    event_reset(r, 9, s_ev_conn, desc);
+    event_reset(r, 8, s_ev_conn, desc);
     NMEVENTDATA *ev = r->ev;
     ev->EventIdent = 2;
     col(ev, 0, s_src, NMCOLUMNTYPE_STRING);
@@ -928,9 +928,6 @@ static DWORD submit_connection(tr_run *r, const tr_conn *c)
     ev->Column[6].VariantData.Value.FrameVal = c->first_retrans_orig;
     col(ev, 7, s_final, NMCOLUMNTYPE_FRAME);
     ev->Column[7].VariantData.Value.FrameVal = c->final_frame;
-    col(ev, 8, s_secs, NMCOLUMNTYPE_FLOAT64);
-    ev->Column[8].VariantData.Value.Float64Val = 0.0;
-    ev->NumColumns = 8;
     snprintf(r->text, sizeof r->text,
              "%lu retransmission(s) (%lu fast, %lu spurious) among %lu segments between %s and "
              "%s; the first retransmitted segment was first sent in frame %lu, the final "
