@@ -220,6 +220,7 @@ typedef struct tr_run {
     HPROPERTY     tcp_sport, tcp_dport, tcp_seq, tcp_ack, tcp_doff, tcp_flags, tcp_win;
     HPROPERTY     ip_totlen, ip_src, ip_dst, ip_frag, ip6_paylen, ip6_src, ip6_dst;
     HPROPERTY     icmp_type, icmp6_type;
+    HPROTOCOL     tcp;
     /* totals */
     DWORD         tcp_frames, retrans, fast, spurious, unknown_orig, conns_with;
     DWORD         skipped;  /* TCP frames without a usable IP header or length */
@@ -278,7 +279,7 @@ static int inst_number(const PROPERTYINST *pi, uint32_t *out)
         if (len < 2)
             return 0;
         memcpy(&w, p, 2);
-        *out = swapped ? XCHG(w) : w;
+        *out = swapped ? (uint32_t)(WORD)XCHG(w) : (uint32_t)w;
         return 1;
     }
     case PROP_TYPE_DWORD: {
@@ -320,6 +321,10 @@ static int read_frame(const tr_run *r, const EXPERTFRAMEDESCRIPTOR *d, tr_frame 
                 family = h == r->ip_totlen ? 4 : 6;
                 ip_start = pi->lpByte - (family == 4 ? 2 : 4);
                 ip_end = ip_start + (family == 4 ? v : 40u + v);
+                /* Total Length 0: a segmentation-offloaded datagram captured
+                 * before the card split it; it ends with the frame */
+                if (family == 4 && v == 0)
+                    ip_end = NULL;
                 have_src = have_dst = 0;
                 fragment = 0;
             } else if (h == r->ip_src || h == r->ip_dst || h == r->ip6_src || h == r->ip6_dst) {
@@ -374,6 +379,13 @@ static int read_frame(const tr_run *r, const EXPERTFRAMEDESCRIPTOR *d, tr_frame 
     }
     if (!f->tcp || !ip_start || !have_src || !have_dst)
         return 0;
+    if (!ip_end) {
+        /* the frame's end, from TCP's offset in it (docs/property-api.md) */
+        DWORD off = GetProtocolStartOffsetHandle(d->hFrame, r->tcp);
+        if (off == (DWORD)-1 || !d->pFrame)
+            return 0;
+        ip_end = f->tcp - off + d->pFrame->FrameLength;
+    }
     f->family = family;
     f->ip_end = ip_end;
     memcpy(f->src, src, 16);
@@ -1058,6 +1070,7 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     HPROTOCOL tcp = protocol("TCP"), ip = protocol("IP"),
               ip6 = protocol("IP6"), icmp = protocol("ICMP"),
               icmp6 = protocol("ICMP6");
+    r->tcp = tcp;
     r->tcp_sport = prop(tcp, "Source Port");
     r->tcp_dport = prop(tcp, "Destination Port");
     r->tcp_seq = prop(tcp, "Sequence Number");
