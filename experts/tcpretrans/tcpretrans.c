@@ -1,0 +1,1207 @@
+/*
+ * TCP Retransmit: finds the TCP segments of a capture that were sent again,
+ * as Network Monitor's expert of that name did ("the number of retransmits,
+ * the original frame number and the final, successful frame"), with the
+ * retransmission rules of Wireshark's TCP analysis so that its counts can be
+ * checked against `tshark -Y tcp.analysis.retransmission`.
+ *
+ * Written against netmon.h only. Every TCP/IP value is read through the
+ * parsers' properties (ExpertGetFrame with FLAGS_ATTACH_PROPERTIES, the
+ * frame's property table, GetProperty handles): TCP Source/Destination Port,
+ * Sequence and Acknowledgement Number, Data Offset, Flags, Window; the IP or
+ * IP6 addresses; and the segment length as the end of the IP datagram (IP
+ * Total Length, or IP6 Payload Length + 40, from the header's start) minus
+ * the end of the TCP header (Data Offset from TCP's start).
+ *
+ * The rules (docs/experts/tcpretrans.md, "How a retransmission is told"):
+ * per connection and direction the analysis keeps the next expected sequence
+ * number, the last acknowledgement, the window and the duplicate-ACK count;
+ * a segment carrying data (or SYN/FIN) whose sequence number is below the
+ * next expected one is a retransmission unless it is a keep-alive or an
+ * out-of-order segment; it is fast when two duplicate ACKs asked for it
+ * within 20 ms, spurious when the other side had already acknowledged it.
+ *
+ * Memory: one record per connection, plus a window of the last `window`
+ * (option, default 256) segments per direction that remembers where each
+ * segment was first sent. A segment leaves the window when newer segments
+ * push it out or the capture ends; its event is submitted then. A later
+ * retransmission of a segment no longer in the window is still counted, with
+ * its original frame unknown (0).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netmon.h>
+
+#define TR_NAME "TCP Retransmit"
+#define TR_DEFAULT_WINDOW 256u
+#define TR_MAX_WINDOW 65536u
+#define TR_LISTED 16 /* retransmission frames listed in an event */
+#define TR_NOTE_MAX 256
+
+/* TCP flag bits (RFC 9293, section 3.1). */
+#define F_FIN 0x01u
+#define F_SYN 0x02u
+#define F_RST 0x04u
+#define F_ACK 0x10u
+
+/* Analysis results of one segment. */
+#define A_RETRANS 0x01u
+#define A_FAST 0x02u
+#define A_SPURIOUS 0x04u
+#define A_OOO 0x08u
+#define A_KEEPALIVE 0x10u
+#define A_DUPACK 0x20u
+#define A_ZWP 0x40u
+#define A_WINUPD 0x80u
+#define A_KAACK 0x100u
+
+/* Time limits of the rules, in microseconds. */
+#define FAST_LIMIT_US 20000
+#define OOO_DEFAULT_US 3000
+
+/* ------------------------------------------------------------------------ */
+/* Configuration                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct tr_config {
+    DWORD window;
+    char unknown[TR_NOTE_MAX];
+    char invalid[TR_NOTE_MAX];
+} tr_config;
+
+static void note_append(char *buf, const char *s, size_t n)
+{
+    size_t len = strlen(buf);
+    if (len && len + 2 < TR_NOTE_MAX) {
+        memcpy(buf + len, ", ", 2);
+        len += 2;
+        buf[len] = 0;
+    }
+    if (len + n + 1 > TR_NOTE_MAX)
+        n = TR_NOTE_MAX - len - 1;
+    memcpy(buf + len, s, n);
+    buf[len + n] = 0;
+}
+
+static int str_is(const char *s, size_t n, const char *lit)
+{
+    return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static int parse_window(const char *v, size_t n, DWORD *out)
+{
+    unsigned long long x = 0;
+    if (n == 0 || n > 6)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return 0;
+        x = x * 10u + (unsigned long long)(v[i] - '0');
+    }
+    if (x < 1 || x > TR_MAX_WINDOW)
+        return 0;
+    *out = (DWORD)x;
+    return 1;
+}
+
+static void config_item(tr_config *c, const char *s, size_t n)
+{
+    const char *eq = memchr(s, '=', n);
+    size_t kn = eq ? (size_t)(eq - s) : n;
+    const char *v = eq ? eq + 1 : s + n;
+    size_t vn = eq ? n - kn - 1 : 0;
+    if (str_is(s, kn, "window")) {
+        if (!eq || !parse_window(v, vn, &c->window))
+            note_append(c->invalid, s, n);
+    } else {
+        note_append(c->unknown, s, kn);
+    }
+}
+
+static void config_parse(tr_config *c, const EXPERTCONFIG *cfg)
+{
+    memset(c, 0, sizeof *c);
+    c->window = TR_DEFAULT_WINDOW;
+    if (!cfg)
+        return;
+    DWORD total;
+    memcpy(&total, &cfg->RawConfigLength, sizeof total);
+    if (total <= sizeof(DWORD))
+        return;
+    const char *p = (const char *)cfg->RawConfigData;
+    size_t left = (size_t)total - sizeof(DWORD);
+    while (left > 0) {
+        const char *nul = memchr(p, 0, left);
+        size_t n = nul ? (size_t)(nul - p) : left;
+        if (n == 0)
+            break;
+        config_item(c, p, n);
+        if (!nul)
+            break;
+        left -= n + 1;
+        p += n + 1;
+    }
+}
+
+static int config_bad(const tr_config *c)
+{
+    return c->unknown[0] || c->invalid[0];
+}
+
+static void config_error_text(const tr_config *c, char *out, size_t n)
+{
+    if (c->unknown[0])
+        snprintf(out, n, "TCP Retransmit: unknown option %s (accepted: window)", c->unknown);
+    else
+        snprintf(out, n,
+                 "TCP Retransmit: bad value %s (window: a whole number from 1 to %u, the "
+                 "segments remembered per connection and direction)",
+                 c->invalid, TR_MAX_WINDOW);
+}
+
+/* ------------------------------------------------------------------------ */
+/* State                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A segment as first sent, and what became of it. */
+typedef struct tr_seg {
+    uint32_t seq, len;      /* absolute sequence number; length (SYN/FIN count 1) */
+    DWORD    orig;          /* frame number from 1; 0 = not seen (before the window) */
+    DWORD    first, last;   /* first and last retransmission frames */
+    int64_t  t_orig, t_last;
+    DWORD    count, fast, spurious;
+    DWORD    listed[TR_LISTED];
+} tr_seg;
+
+typedef struct tr_dir {
+    uint32_t base;          /* first sequence number seen: sequence numbers are relative to it */
+    uint32_t nextseq;       /* relative; 0 = not known yet */
+    int64_t  nextseq_t;
+    uint32_t lastack;       /* absolute */
+    int64_t  lastack_t;
+    uint32_t syn_seq;
+    uint32_t window;
+    DWORD    dupacks;
+    unsigned base_set : 1, lastack_set : 1, window_set : 1, syn_seen : 1, last_keepalive : 1;
+    /* the window of segments: a ring of cap entries, n used, oldest at head */
+    tr_seg  *ring;
+    DWORD    cap, n, head;
+} tr_dir;
+
+typedef struct tr_key {
+    BYTE     family;        /* 4 or 6 */
+    BYTE     a[16], b[16];  /* a: the first sender */
+    uint16_t pa, pb;
+} tr_key;
+
+typedef struct tr_conn {
+    tr_key   key;
+    tr_dir   d[2];          /* d[0]: sent by key.a */
+    int64_t  syn_t;         /* time of the first SYN, for the initial RTT */
+    int64_t  irtt;          /* 0 = not known */
+    DWORD    first_frame, last_frame;
+    DWORD    segments, retrans, fast, spurious;
+    DWORD    first_retrans_orig, final_frame;
+    unsigned synack_seen : 1, irtt_done : 1, has_first_orig : 1;
+    DWORD    generation;    /* reuses of the ports (a new SYN) */
+} tr_conn;
+
+typedef struct tr_run {
+    HEXPERTKEY    key;
+    tr_config     cfg;
+    NMEVENTDATA  *ev;
+    tr_conn      *conns;
+    size_t        nconns, capconns;
+    size_t       *slots;
+    size_t        nslots;
+    /* property handles */
+    HPROPERTY     tcp_sport, tcp_dport, tcp_seq, tcp_ack, tcp_doff, tcp_flags, tcp_win;
+    HPROPERTY     ip_totlen, ip_src, ip_dst, ip_frag, ip6_paylen, ip6_src, ip6_dst;
+    HPROPERTY     icmp_type, icmp6_type;
+    HPROTOCOL     tcp;
+    /* totals */
+    DWORD         tcp_frames, retrans, fast, spurious, unknown_orig, conns_with;
+    DWORD         skipped;  /* TCP frames without a usable IP header or length */
+    char          text[512], src[64], dst[64], frames[TR_LISTED * 11 + 8];
+} tr_run;
+
+static DWORD alloc_error(DWORD e)
+{
+    return e == NMERR_SUCCESS ? NMERR_OUT_OF_MEMORY : e;
+}
+
+/* Sequence-number comparisons modulo 2^32 (RFC 9293, section 3.4). */
+static int seq_lt(uint32_t x, uint32_t y) { return (int32_t)(x - y) < 0; }
+static int seq_le(uint32_t x, uint32_t y) { return (int32_t)(x - y) <= 0; }
+static int seq_gt(uint32_t x, uint32_t y) { return (int32_t)(x - y) > 0; }
+
+/* ------------------------------------------------------------------------ */
+/* Reading a frame through its properties                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct tr_frame {
+    const BYTE *tcp;        /* start of the TCP header (Source Port) */
+    const BYTE *ip_end;     /* end of the IP datagram */
+    uint32_t seq, ack, doff, window;
+    uint16_t sport, dport;
+    BYTE     flags, family;
+    BYTE     src[16], dst[16];
+    int      have_seq, have_ack, have_doff, have_flags, have_win, have_dport, have_src, have_dst;
+    int      in_icmp, fragment;
+} tr_frame;
+
+static const BYTE *inst_bytes(const PROPERTYINST *pi, DWORD *len)
+{
+    if (pi->DataLength == PROPERTYINST_EX_LENGTH) {
+        *len = pi->lpPropertyInstEx->LengthEx;
+        return pi->lpPropertyInstEx->Byte;
+    }
+    *len = pi->DataLength;
+    return pi->lpByte;
+}
+
+/* A numeric instance in host order (at most 32 bits). */
+static int inst_number(const PROPERTYINST *pi, uint32_t *out)
+{
+    DWORD len;
+    const BYTE *p = inst_bytes(pi, &len);
+    int swapped = (pi->IFlags & IFLAG_SWAPPED) != 0;
+    switch (pi->lpPropertyInfo->DataType) {
+    case PROP_TYPE_BYTE:
+        if (len < 1)
+            return 0;
+        *out = p[0];
+        return 1;
+    case PROP_TYPE_WORD: {
+        WORD w;
+        if (len < 2)
+            return 0;
+        memcpy(&w, p, 2);
+        *out = swapped ? (uint32_t)(WORD)XCHG(w) : (uint32_t)w;
+        return 1;
+    }
+    case PROP_TYPE_DWORD: {
+        DWORD d;
+        if (len < 4)
+            return 0;
+        memcpy(&d, p, 4);
+        *out = swapped ? DXCHG(d) : d;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* The frame's first TCP header and the IP header just before it. Returns 1
+ * when every value the analysis needs is there. */
+static int read_frame(const tr_run *r, const EXPERTFRAMEDESCRIPTOR *d, tr_frame *f)
+{
+    memset(f, 0, sizeof *f);
+    const PROPERTYTABLE *pt = d->lpPropertyTable;
+    if (!pt)
+        return 0;
+    /* the innermost IP header before TCP */
+    const BYTE *ip_start = NULL, *ip_end = NULL;
+    BYTE src[16], dst[16], family = 0;
+    int have_src = 0, have_dst = 0, in_icmp = 0, fragment = 0;
+    const PROPERTYINST *pi = pt->lpFirstPropertyInst;
+    for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++, pi++) {
+        if (!pi->lpPropertyInfo)
+            continue;
+        HPROPERTY h = pi->lpPropertyInfo->hProperty;
+        DWORD len;
+        uint32_t v;
+        if (!f->tcp) {
+            if (h == r->ip_totlen || h == r->ip6_paylen) {
+                if (pi->DataLength == PROPERTYINST_EX_LENGTH || !inst_number(pi, &v))
+                    continue;
+                family = h == r->ip_totlen ? 4 : 6;
+                ip_start = pi->lpByte - (family == 4 ? 2 : 4);
+                ip_end = ip_start + (family == 4 ? v : 40u + v);
+                /* Total Length 0: a segmentation-offloaded datagram captured
+                 * before the card split it; it ends with the frame */
+                if (family == 4 && v == 0)
+                    ip_end = NULL;
+                have_src = have_dst = 0;
+                fragment = 0;
+            } else if (h == r->ip_src || h == r->ip_dst || h == r->ip6_src || h == r->ip6_dst) {
+                const BYTE *p = inst_bytes(pi, &len);
+                DWORD want = (h == r->ip_src || h == r->ip_dst) ? 4 : 16;
+                if (len < want)
+                    continue;
+                if (h == r->ip_src || h == r->ip6_src) {
+                    memset(src, 0, sizeof src);
+                    memcpy(src, p, want);
+                    have_src = 1;
+                } else {
+                    memset(dst, 0, sizeof dst);
+                    memcpy(dst, p, want);
+                    have_dst = 1;
+                }
+            } else if (h == r->ip_frag) {
+                if (inst_number(pi, &v) && v != 0)
+                    fragment = 1;
+            } else if (h && (h == r->icmp_type || h == r->icmp6_type)) {
+                in_icmp = 1;
+            } else if (h == r->tcp_sport) {
+                if (pi->DataLength == PROPERTYINST_EX_LENGTH || !inst_number(pi, &v))
+                    return 0;
+                f->tcp = pi->lpByte;
+                f->sport = (uint16_t)v;
+            }
+            continue;
+        }
+        /* inside the first TCP header: its properties until the next one */
+        if (h == r->tcp_sport)
+            break;
+        if (h == r->tcp_dport && inst_number(pi, &v)) {
+            f->dport = (uint16_t)v;
+            f->have_dport = 1;
+        } else if (h == r->tcp_seq && inst_number(pi, &v)) {
+            f->seq = v;
+            f->have_seq = 1;
+        } else if (h == r->tcp_ack && inst_number(pi, &v)) {
+            f->ack = v;
+            f->have_ack = 1;
+        } else if (h == r->tcp_doff && inst_number(pi, &v)) {
+            f->doff = v;
+            f->have_doff = 1;
+        } else if (h == r->tcp_flags && inst_number(pi, &v)) {
+            f->flags = (BYTE)v;
+            f->have_flags = 1;
+        } else if (h == r->tcp_win && inst_number(pi, &v)) {
+            f->window = v;
+            f->have_win = 1;
+        }
+    }
+    if (!f->tcp || !ip_start || !have_src || !have_dst)
+        return 0;
+    if (!ip_end) {
+        /* the frame's end, from TCP's offset in it (docs/property-api.md) */
+        DWORD off = GetProtocolStartOffsetHandle(d->hFrame, r->tcp);
+        if (off == (DWORD)-1 || !d->pFrame)
+            return 0;
+        ip_end = f->tcp - off + d->pFrame->FrameLength;
+    }
+    f->family = family;
+    f->ip_end = ip_end;
+    memcpy(f->src, src, 16);
+    memcpy(f->dst, dst, 16);
+    f->in_icmp = in_icmp;
+    f->fragment = fragment;
+    return f->have_dport && f->have_seq && f->have_ack && f->have_doff && f->have_flags &&
+           f->have_win;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connections                                                              */
+/* ------------------------------------------------------------------------ */
+
+static size_t key_hash(const tr_key *k)
+{
+    /* symmetric in the two ends, so that both directions find the record */
+    uint64_t ha = 1469598103934665603ull, hb = ha;
+    for (int i = 0; i < 16; i++) {
+        ha = (ha ^ k->a[i]) * 1099511628211ull;
+        hb = (hb ^ k->b[i]) * 1099511628211ull;
+    }
+    ha = (ha ^ k->pa) * 1099511628211ull;
+    hb = (hb ^ k->pb) * 1099511628211ull;
+    uint64_t h = (ha ^ hb) + (ha + hb) * 31u + k->family;
+    return (size_t)(h ^ (h >> 31));
+}
+
+/* 0 = not the connection, 1 = same direction as key.a -> key.b, 2 = reverse. */
+static int key_match(const tr_key *c, const tr_key *f)
+{
+    if (c->family != f->family)
+        return 0;
+    if (c->pa == f->pa && c->pb == f->pb && !memcmp(c->a, f->a, 16) && !memcmp(c->b, f->b, 16))
+        return 1;
+    if (c->pa == f->pb && c->pb == f->pa && !memcmp(c->a, f->b, 16) && !memcmp(c->b, f->a, 16))
+        return 2;
+    return 0;
+}
+
+static DWORD slots_grow(tr_run *r)
+{
+    size_t n = r->nslots ? r->nslots * 2 : 1024;
+    DWORD err = NMERR_SUCCESS;
+    size_t *s = ExpertAllocMemory(r->key, n * sizeof *s, &err);
+    if (!s)
+        return alloc_error(err);
+    memset(s, 0, n * sizeof *s);
+    for (size_t i = 0; i < r->nconns; i++) {
+        size_t j = key_hash(&r->conns[i].key) & (n - 1);
+        while (s[j])
+            j = (j + 1) & (n - 1);
+        s[j] = i + 1;
+    }
+    if (r->slots)
+        ExpertFreeMemory(r->key, r->slots);
+    r->slots = s;
+    r->nslots = n;
+    return NMERR_SUCCESS;
+}
+
+/* The connection of a frame (created when new); *dir = 0 when the frame is
+ * sent by the connection's first sender. */
+static DWORD conn_find(tr_run *r, const tr_key *k, tr_conn **out, int *dir)
+{
+    if (r->nslots) {
+        size_t j = key_hash(k) & (r->nslots - 1);
+        while (r->slots[j]) {
+            tr_conn *c = &r->conns[r->slots[j] - 1];
+            int m = key_match(&c->key, k);
+            if (m) {
+                *out = c;
+                *dir = m - 1;
+                return NMERR_SUCCESS;
+            }
+            j = (j + 1) & (r->nslots - 1);
+        }
+    }
+    DWORD rc;
+    if ((r->nconns + 1) * 2 > r->nslots && (rc = slots_grow(r)) != NMERR_SUCCESS)
+        return rc;
+    if (r->nconns == r->capconns) {
+        size_t n = r->capconns ? r->capconns * 2 : 256;
+        DWORD err = NMERR_SUCCESS;
+        tr_conn *c = r->conns ? ExpertReallocMemory(r->key, r->conns, n * sizeof *c, &err)
+                              : ExpertAllocMemory(r->key, n * sizeof *c, &err);
+        if (!c)
+            return alloc_error(err);
+        r->conns = c;
+        r->capconns = n;
+    }
+    tr_conn *c = &r->conns[r->nconns];
+    memset(c, 0, sizeof *c);
+    c->key = *k;
+    size_t j = key_hash(k) & (r->nslots - 1);
+    while (r->slots[j])
+        j = (j + 1) & (r->nslots - 1);
+    r->slots[j] = ++r->nconns;
+    *out = c;
+    *dir = 0;
+    return NMERR_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static void endpoint_text(char *out, size_t n, BYTE family, const BYTE *a, uint16_t port)
+{
+    if (family == 4) {
+        snprintf(out, n, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], port);
+        return;
+    }
+    /* RFC 5952 text: the longest run (>= 2) of zero groups becomes "::" */
+    unsigned g[8];
+    for (int i = 0; i < 8; i++)
+        g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    int best = -1, bestlen = 1;
+    for (int i = 0; i < 8;) {
+        if (g[i]) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && !g[j])
+            j++;
+        if (j - i > bestlen) {
+            best = i;
+            bestlen = j - i;
+        }
+        i = j;
+    }
+    size_t len = 0;
+    out[len++] = '[';
+    for (int i = 0; i < 8 && len + 8 < n; i++) {
+        if (i == best) {
+            out[len++] = ':';
+            if (i == 0)
+                out[len++] = ':';
+            i += bestlen - 1;
+            continue;
+        }
+        len += (size_t)snprintf(out + len, n - len, "%x%s", g[i], i < 7 ? ":" : "");
+    }
+    if (len && out[len - 1] == ':' && !(best >= 0 && best + bestlen == 8))
+        len--;
+    snprintf(out + len, n - len, "]:%u", port);
+}
+
+static void conn_ends(tr_run *r, const tr_conn *c, int dir)
+{
+    const BYTE *sa = dir ? c->key.b : c->key.a, *da = dir ? c->key.a : c->key.b;
+    uint16_t sp = dir ? c->key.pb : c->key.pa, dp = dir ? c->key.pa : c->key.pb;
+    endpoint_text(r->src, sizeof r->src, c->key.family, sa, sp);
+    endpoint_text(r->dst, sizeof r->dst, c->key.family, da, dp);
+}
+
+static void col(NMEVENTDATA *ev, int i, char *name, NMCOLUMNTYPE t)
+{
+    ev->Column[i].szColumnName = name;
+    ev->Column[i].VariantData.Type = t;
+}
+
+static char s_src[] = "Source", s_dst[] = "Destination", s_orig[] = "Original Frame",
+            s_seq[] = "Sequence Number", s_len[] = "Length", s_count[] = "Retransmits",
+            s_fast[] = "Fast", s_spur[] = "Spurious", s_first[] = "First Retransmission",
+            s_final[] = "Final Frame", s_secs[] = "Seconds", s_frames[] = "Frames",
+            s_segs[] = "Segments", s_conns[] = "Connections", s_connsw[] = "With Retransmits",
+            s_tcpf[] = "TCP Frames", s_unk[] = "Original Unknown",
+            s_ename[] = TR_NAME, s_ev_retr[] = "Retransmitted segment",
+            s_ev_conn[] = "Connection summary", s_ev_cap[] = "Capture summary",
+            s_ev_cfg[] = "Configuration refused";
+
+static void event_reset(tr_run *r, BYTE ncols, char *name, char *desc)
+{
+    NMEVENTDATA *ev = r->ev;
+    memset(ev, 0, sizeof *ev + 12 * sizeof(NMCOLUMNINFO));
+    ev->Severity = NMEVENT_SEVERITY_INFORMATIONAL;
+    ev->Flags = NMEVENTFLAG_EXPERT;
+    ev->szSourceName = s_ename;
+    ev->szEventName = name;
+    ev->szDescription = desc;
+    ev->NumColumns = ncols;
+}
+
+/* One event for a segment that was retransmitted. */
+static DWORD submit_segment(tr_run *r, const tr_conn *c, int dir, const tr_seg *s)
+{
+    static char desc[] = "A TCP segment sent more than once";
+    conn_ends(r, c, dir);
+    event_reset(r, 12, s_ev_retr, desc);
+    NMEVENTDATA *ev = r->ev;
+    ev->EventIdent = 1;
+    ev->Severity = NMEVENT_SEVERITY_WARNING;
+    col(ev, 0, s_src, NMCOLUMNTYPE_STRING);
+    ev->Column[0].VariantData.Value.pStringVal = r->src;
+    col(ev, 1, s_dst, NMCOLUMNTYPE_STRING);
+    ev->Column[1].VariantData.Value.pStringVal = r->dst;
+    col(ev, 2, s_orig, NMCOLUMNTYPE_FRAME);
+    ev->Column[2].VariantData.Value.FrameVal = s->orig;
+    col(ev, 3, s_seq, NMCOLUMNTYPE_UINT32);
+    ev->Column[3].VariantData.Value.Uint32Val = s->seq;
+    col(ev, 4, s_len, NMCOLUMNTYPE_UINT32);
+    ev->Column[4].VariantData.Value.Uint32Val = s->len;
+    col(ev, 5, s_count, NMCOLUMNTYPE_UINT32);
+    ev->Column[5].VariantData.Value.Uint32Val = s->count;
+    col(ev, 6, s_fast, NMCOLUMNTYPE_UINT32);
+    ev->Column[6].VariantData.Value.Uint32Val = s->fast;
+    col(ev, 7, s_spur, NMCOLUMNTYPE_UINT32);
+    ev->Column[7].VariantData.Value.Uint32Val = s->spurious;
+    col(ev, 8, s_first, NMCOLUMNTYPE_FRAME);
+    ev->Column[8].VariantData.Value.FrameVal = s->first;
+    col(ev, 9, s_final, NMCOLUMNTYPE_FRAME);
+    ev->Column[9].VariantData.Value.FrameVal = s->last;
+    col(ev, 10, s_secs, NMCOLUMNTYPE_FLOAT64);
+    ev->Column[10].VariantData.Value.Float64Val =
+        s->orig ? (double)(s->t_last - s->t_orig) / 1e6 : 0.0;
+    col(ev, 11, s_frames, NMCOLUMNTYPE_STRING);
+    size_t len = 0;
+    DWORD shown = s->count < TR_LISTED ? s->count : TR_LISTED;
+    r->frames[0] = 0;
+    for (DWORD i = 0; i < shown; i++)
+        len += (size_t)snprintf(r->frames + len, sizeof r->frames - len, "%s%lu", i ? " " : "",
+                                (unsigned long)s->listed[i]);
+    if (s->count > shown)
+        snprintf(r->frames + len, sizeof r->frames - len, " ...");
+    ev->Column[11].VariantData.Value.pStringVal = r->frames;
+    if (s->orig)
+        snprintf(r->text, sizeof r->text,
+                 "Segment of %lu bytes at sequence number %lu from %s to %s, first sent in "
+                 "frame %lu, was retransmitted %lu time(s) (%lu fast, %lu spurious); the final "
+                 "frame is %lu, %.6f s after the original.",
+                 (unsigned long)s->len, (unsigned long)s->seq, r->src, r->dst,
+                 (unsigned long)s->orig, (unsigned long)s->count, (unsigned long)s->fast,
+                 (unsigned long)s->spurious, (unsigned long)s->last,
+                 (double)(s->t_last - s->t_orig) / 1e6);
+    else
+        snprintf(r->text, sizeof r->text,
+                 "Segment at sequence number %lu from %s to %s was retransmitted %lu time(s) "
+                 "(%lu fast, %lu spurious); its original frame is not in the capture or left "
+                 "the window of remembered segments; the final frame is %lu.",
+                 (unsigned long)s->seq, r->src, r->dst, (unsigned long)s->count,
+                 (unsigned long)s->fast, (unsigned long)s->spurious, (unsigned long)s->last);
+    ev->Justification = r->text;
+    return ExpertSubmitEvent(r->key, ev);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The window of segments                                                   */
+/* ------------------------------------------------------------------------ */
+
+static tr_seg *ring_at(tr_dir *d, DWORD i)
+{
+    return &d->ring[(d->head + i) % d->cap];
+}
+
+/* Drops the oldest segment, submitting its event when it was retransmitted. */
+static DWORD ring_pop(tr_run *r, tr_conn *c, int dir)
+{
+    tr_dir *d = &c->d[dir];
+    tr_seg *s = ring_at(d, 0);
+    DWORD rc = NMERR_SUCCESS;
+    if (s->count)
+        rc = submit_segment(r, c, dir, s);
+    d->head = (d->head + 1) % d->cap;
+    d->n--;
+    return rc;
+}
+
+/* Room for one more segment: grows the ring up to the window, then drops the oldest. */
+static DWORD ring_make_room(tr_run *r, tr_conn *c, int dir)
+{
+    tr_dir *d = &c->d[dir];
+    if (d->n < d->cap)
+        return NMERR_SUCCESS;
+    if (d->cap < r->cfg.window) {
+        DWORD ncap = d->cap ? d->cap * 2 : 4;
+        if (ncap > r->cfg.window)
+            ncap = r->cfg.window;
+        DWORD err = NMERR_SUCCESS;
+        tr_seg *ring = ExpertAllocMemory(r->key, (SIZE_T)ncap * sizeof *ring, &err);
+        if (!ring)
+            return alloc_error(err);
+        for (DWORD i = 0; i < d->n; i++)
+            ring[i] = *ring_at(d, i);
+        if (d->ring)
+            ExpertFreeMemory(r->key, d->ring);
+        d->ring = ring;
+        d->cap = ncap;
+        d->head = 0;
+        return NMERR_SUCCESS;
+    }
+    return ring_pop(r, c, dir);
+}
+
+static DWORD ring_push(tr_run *r, tr_conn *c, int dir, const tr_seg *s)
+{
+    DWORD rc = ring_make_room(r, c, dir);
+    if (rc != NMERR_SUCCESS)
+        return rc;
+    tr_dir *d = &c->d[dir];
+    *ring_at(d, d->n) = *s;
+    d->n++;
+    return NMERR_SUCCESS;
+}
+
+/* Submits every remembered retransmitted segment of a connection and frees its windows. */
+static DWORD conn_flush(tr_run *r, tr_conn *c)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        tr_dir *d = &c->d[dir];
+        while (d->n) {
+            DWORD rc = ring_pop(r, c, dir);
+            if (rc != NMERR_SUCCESS)
+                return rc;
+        }
+        if (d->ring)
+            ExpertFreeMemory(r->key, d->ring);
+        d->ring = NULL;
+        d->cap = d->head = 0;
+    }
+    return NMERR_SUCCESS;
+}
+
+/* The remembered segment a retransmission resends: the newest one whose
+ * sequence range holds seq. NULL when none. */
+static tr_seg *ring_find(tr_dir *d, uint32_t seq)
+{
+    for (DWORD i = d->n; i-- > 0;) {
+        tr_seg *s = ring_at(d, i);
+        uint32_t len = s->len ? s->len : 1;
+        if (seq_le(s->seq, seq) && seq_lt(seq, s->seq + len))
+            return s;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The analysis of one segment                                              */
+/* ------------------------------------------------------------------------ */
+
+static DWORD submit_connection(tr_run *r, const tr_conn *c);
+
+static DWORD analyse(tr_run *r, const tr_frame *f, DWORD frame, int64_t now)
+{
+    tr_key k;
+    memset(&k, 0, sizeof k);
+    k.family = f->family;
+    memcpy(k.a, f->src, 16);
+    memcpy(k.b, f->dst, 16);
+    k.pa = f->sport;
+    k.pb = f->dport;
+    tr_conn *c;
+    int dir;
+    DWORD rc = conn_find(r, &k, &c, &dir);
+    if (rc != NMERR_SUCCESS)
+        return rc;
+
+    const uint32_t fl = f->flags;
+    const uint32_t tcp_hdr_end_len = f->doff;
+    /* the segment's length: IP datagram end - TCP header end */
+    const BYTE *hdr_end = f->tcp + tcp_hdr_end_len;
+    uint32_t seglen = f->ip_end > hdr_end ? (uint32_t)(f->ip_end - hdr_end) : 0;
+
+    /* A SYN with a new initial sequence number on known ports starts a new
+     * connection (port reuse): the old one's state is summarised and reset. */
+    if ((fl & F_SYN) && !(fl & F_ACK) && c->d[dir].syn_seen && c->d[dir].syn_seq != f->seq) {
+        if ((rc = conn_flush(r, c)) != NMERR_SUCCESS)
+            return rc;
+        if ((rc = submit_connection(r, c)) != NMERR_SUCCESS)
+            return rc;
+        tr_key kk = c->key;
+        DWORD gen = c->generation + 1;
+        memset(c, 0, sizeof *c);
+        c->key = kk;
+        c->generation = gen;
+        dir = 0;
+        if (key_match(&c->key, &k) == 2) { /* the new SYN's sender becomes key.a */
+            c->key = k;
+        }
+    }
+    if (!c->first_frame)
+        c->first_frame = frame;
+    c->last_frame = frame;
+    tr_dir *fwd = &c->d[dir], *rev = &c->d[1 - dir];
+
+    if (!fwd->base_set) {
+        fwd->base = f->seq;
+        fwd->base_set = 1;
+    }
+    if ((fl & F_SYN) && !(fl & F_ACK) && !fwd->syn_seen) {
+        fwd->syn_seen = 1;
+        fwd->syn_seq = f->seq;
+        fwd->base = f->seq;
+        c->syn_t = now;
+    }
+    if ((fl & F_SYN) && (fl & F_ACK))
+        c->synack_seen = 1;
+    else if (!(fl & F_SYN) && (fl & F_ACK) && c->synack_seen && c->syn_t && !c->irtt_done &&
+             (dir == 0)) {
+        c->irtt = now - c->syn_t;
+        c->irtt_done = 1;
+    }
+
+    const uint32_t seq = f->seq - fwd->base; /* relative */
+    const uint32_t win = f->window;
+    const int sfr = (fl & (F_SYN | F_FIN | F_RST)) != 0;
+    unsigned ta = 0;
+
+    /* zero-window probe: one byte at the next expected number into a closed window */
+    if (seglen == 1 && seq == fwd->nextseq && rev->window_set && rev->window == 0) {
+        ta |= A_ZWP;
+        goto finished_fwd;
+    }
+    /* keep-alive: zero or one byte one before the next expected number */
+    if (seglen <= 1 && !sfr && seq == fwd->nextseq - 1u)
+        ta |= A_KEEPALIVE;
+    /* window update: no data, same numbers, another window */
+    if (seglen == 0 && win && fwd->window_set && win != fwd->window && seq == fwd->nextseq &&
+        fwd->lastack_set && f->ack == fwd->lastack && !sfr)
+        ta |= A_WINUPD;
+    /* the ACK of a keep-alive is not a duplicate ACK */
+    if (seglen == 0 && fwd->window_set && win == fwd->window && seq == fwd->nextseq &&
+        fwd->lastack_set && f->ack == fwd->lastack && rev->last_keepalive && !sfr) {
+        ta |= A_KAACK;
+        goto finished_fwd;
+    }
+    /* duplicate ACK: no data, same window, same numbers */
+    if (seglen == 0 && win && fwd->window_set && win == fwd->window && seq == fwd->nextseq &&
+        fwd->lastack_set && f->ack == fwd->lastack && !sfr) {
+        fwd->dupacks++;
+        ta |= A_DUPACK;
+    }
+
+finished_fwd:
+    if (!(ta & A_DUPACK))
+        fwd->dupacks = 0;
+
+    if (!(ta & A_KEEPALIVE) && (seglen > 0 || (fl & (F_SYN | F_FIN))) && fwd->nextseq &&
+        seq_lt(seq, fwd->nextseq)) {
+        int64_t ooo_limit = c->irtt > 0 ? c->irtt : OOO_DEFAULT_US;
+        if (rev->dupacks >= 2 && rev->lastack_set && rev->lastack == f->seq &&
+            now - rev->lastack_t < FAST_LIMIT_US) {
+            ta |= A_FAST | A_RETRANS;
+        } else if (now - fwd->nextseq_t < ooo_limit &&
+                   fwd->nextseq != seq + seglen + ((fl & (F_SYN | F_FIN)) ? 1u : 0u)) {
+            ta |= A_OOO;
+        } else if (seglen > 0 && rev->lastack_set && seq_le(f->seq + seglen, rev->lastack)) {
+            ta |= A_SPURIOUS | A_RETRANS;
+        } else {
+            ta |= A_RETRANS;
+        }
+    }
+
+    /* remember the segment, or count its retransmission */
+    if (ta & A_RETRANS) {
+        tr_seg *s = ring_find(fwd, f->seq);
+        if (!s) {
+            tr_seg ns;
+            memset(&ns, 0, sizeof ns);
+            ns.seq = f->seq;
+            ns.len = seglen + ((fl & (F_SYN | F_FIN)) ? 1u : 0u);
+            ns.t_orig = now;
+            if ((rc = ring_push(r, c, dir, &ns)) != NMERR_SUCCESS)
+                return rc;
+            s = ring_at(fwd, fwd->n - 1);
+            r->unknown_orig++;
+        }
+        if (s->count < TR_LISTED)
+            s->listed[s->count] = frame;
+        if (!s->count)
+            s->first = frame;
+        s->count++;
+        s->last = frame;
+        s->t_last = now;
+        if (ta & A_FAST) {
+            s->fast++;
+            c->fast++;
+            r->fast++;
+        }
+        if (ta & A_SPURIOUS) {
+            s->spurious++;
+            c->spurious++;
+            r->spurious++;
+        }
+        if (!c->retrans) {
+            c->first_retrans_orig = s->orig;
+            c->has_first_orig = 1;
+            r->conns_with++;
+        }
+        c->retrans++;
+        c->final_frame = frame;
+        r->retrans++;
+    } else if (seglen > 0 || (fl & (F_SYN | F_FIN))) {
+        tr_seg ns;
+        memset(&ns, 0, sizeof ns);
+        ns.seq = f->seq;
+        ns.len = seglen + ((fl & (F_SYN | F_FIN)) ? 1u : 0u);
+        ns.orig = frame;
+        ns.t_orig = now;
+        c->segments++;
+        if ((rc = ring_push(r, c, dir, &ns)) != NMERR_SUCCESS)
+            return rc;
+    }
+
+    /* the next expected sequence number only grows; a segment without data
+     * moves it too (an ACK sent after segments the capture missed) */
+    {
+        uint32_t next = seq + seglen + ((fl & (F_SYN | F_FIN)) ? 1u : 0u);
+        if ((seq_gt(next, fwd->nextseq) || !fwd->nextseq) && !(ta & A_ZWP)) {
+            fwd->nextseq = next;
+            fwd->nextseq_t = now;
+        }
+    }
+    if (fl & F_ACK) {
+        fwd->lastack = f->ack;
+        fwd->lastack_t = now;
+        fwd->lastack_set = 1;
+    }
+    fwd->window = win;
+    fwd->window_set = 1;
+    fwd->last_keepalive = (ta & A_KEEPALIVE) != 0;
+    return NMERR_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Summaries                                                                */
+/* ------------------------------------------------------------------------ */
+
+static DWORD submit_connection(tr_run *r, const tr_conn *c)
+{
+    static char desc[] = "Retransmissions of one TCP connection";
+    if (!c->retrans)
+        return NMERR_SUCCESS;
+    conn_ends(r, c, 0);
+    event_reset(r, 8, s_ev_conn, desc);
+    NMEVENTDATA *ev = r->ev;
+    ev->EventIdent = 2;
+    col(ev, 0, s_src, NMCOLUMNTYPE_STRING);
+    ev->Column[0].VariantData.Value.pStringVal = r->src;
+    col(ev, 1, s_dst, NMCOLUMNTYPE_STRING);
+    ev->Column[1].VariantData.Value.pStringVal = r->dst;
+    col(ev, 2, s_count, NMCOLUMNTYPE_UINT32);
+    ev->Column[2].VariantData.Value.Uint32Val = c->retrans;
+    col(ev, 3, s_fast, NMCOLUMNTYPE_UINT32);
+    ev->Column[3].VariantData.Value.Uint32Val = c->fast;
+    col(ev, 4, s_spur, NMCOLUMNTYPE_UINT32);
+    ev->Column[4].VariantData.Value.Uint32Val = c->spurious;
+    col(ev, 5, s_segs, NMCOLUMNTYPE_UINT32);
+    ev->Column[5].VariantData.Value.Uint32Val = c->segments;
+    col(ev, 6, s_orig, NMCOLUMNTYPE_FRAME);
+    ev->Column[6].VariantData.Value.FrameVal = c->first_retrans_orig;
+    col(ev, 7, s_final, NMCOLUMNTYPE_FRAME);
+    ev->Column[7].VariantData.Value.FrameVal = c->final_frame;
+    snprintf(r->text, sizeof r->text,
+             "%lu retransmission(s) (%lu fast, %lu spurious) among %lu segments between %s and "
+             "%s; the first retransmitted segment was first sent in frame %lu, the final "
+             "retransmission is frame %lu.",
+             (unsigned long)c->retrans, (unsigned long)c->fast, (unsigned long)c->spurious,
+             (unsigned long)c->segments, r->src, r->dst, (unsigned long)c->first_retrans_orig,
+             (unsigned long)c->final_frame);
+    ev->Justification = r->text;
+    return ExpertSubmitEvent(r->key, ev);
+}
+
+static DWORD submit_capture(tr_run *r)
+{
+    static char desc[] = "Retransmissions in the whole capture";
+    event_reset(r, 7, s_ev_cap, desc);
+    NMEVENTDATA *ev = r->ev;
+    ev->EventIdent = 3;
+    col(ev, 0, s_count, NMCOLUMNTYPE_UINT32);
+    ev->Column[0].VariantData.Value.Uint32Val = r->retrans;
+    col(ev, 1, s_fast, NMCOLUMNTYPE_UINT32);
+    ev->Column[1].VariantData.Value.Uint32Val = r->fast;
+    col(ev, 2, s_spur, NMCOLUMNTYPE_UINT32);
+    ev->Column[2].VariantData.Value.Uint32Val = r->spurious;
+    col(ev, 3, s_conns, NMCOLUMNTYPE_UINT32);
+    ev->Column[3].VariantData.Value.Uint32Val = (DWORD)r->nconns;
+    col(ev, 4, s_connsw, NMCOLUMNTYPE_UINT32);
+    ev->Column[4].VariantData.Value.Uint32Val = r->conns_with;
+    col(ev, 5, s_tcpf, NMCOLUMNTYPE_UINT32);
+    ev->Column[5].VariantData.Value.Uint32Val = r->tcp_frames;
+    col(ev, 6, s_unk, NMCOLUMNTYPE_UINT32);
+    ev->Column[6].VariantData.Value.Uint32Val = r->unknown_orig;
+    snprintf(r->text, sizeof r->text,
+             "%lu retransmitted frame(s) (%lu fast, %lu spurious) in %lu of %lu TCP "
+             "connection(s), over %lu TCP frames.",
+             (unsigned long)r->retrans, (unsigned long)r->fast, (unsigned long)r->spurious,
+             (unsigned long)r->conns_with, (unsigned long)r->nconns,
+             (unsigned long)r->tcp_frames);
+    ev->Justification = r->text;
+    return ExpertSubmitEvent(r->key, ev);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Run                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void run_free(tr_run *r)
+{
+    for (size_t i = 0; i < r->nconns; i++)
+        for (int d = 0; d < 2; d++)
+            if (r->conns[i].d[d].ring)
+                ExpertFreeMemory(r->key, r->conns[i].d[d].ring);
+    if (r->conns)
+        ExpertFreeMemory(r->key, r->conns);
+    if (r->slots)
+        ExpertFreeMemory(r->key, r->slots);
+    if (r->ev)
+        ExpertFreeMemory(r->key, r->ev);
+    memset(r, 0, sizeof *r);
+}
+
+static BOOL run_fail(tr_run *r, DWORD rc)
+{
+    HEXPERTKEY key = r->key;
+    run_free(r);
+    if (rc != NMERR_EXPERT_TERMINATE)
+        ExpertIndicateStatus(key, EXPERTSTATUS_PROBLEM, rc, "TCP Retransmit failed", 0);
+    return FALSE;
+}
+
+static HPROPERTY prop(HPROTOCOL p, const char *name)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", name);
+    return p ? GetProperty(p, buf) : 0;
+}
+
+static HPROTOCOL protocol(const char *name)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", name);
+    return GetProtocolFromName(buf);
+}
+
+NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
+                             PEXPERTSTARTUPINFO pExpertStartupInfo, DWORD StartupFlags,
+                             HWND hWndParent)
+{
+    (void)hWndParent;
+    (void)StartupFlags;
+    tr_run run;
+    tr_run *r = &run;
+    memset(r, 0, sizeof *r);
+    r->key = hExpertKey;
+    config_parse(&r->cfg, pConfig);
+
+    EXPERTSTARTUPINFO si;
+    if (!pExpertStartupInfo) {
+        memset(&si, 0, sizeof si);
+        DWORD rc = ExpertGetStartupInfo(hExpertKey, &si);
+        if (rc != NMERR_SUCCESS)
+            return run_fail(r, rc);
+        pExpertStartupInfo = &si;
+    }
+    HCAPTURE hcap = pExpertStartupInfo->hCapture;
+    DWORD total = hcap ? GetCaptureTotalFrames(hcap) : 0;
+
+    DWORD rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
+                                    "TCP Retransmit: analysing TCP segments", 0);
+    if (rc == NMERR_EXPERT_TERMINATE)
+        return run_fail(r, rc);
+    DWORD err = NMERR_SUCCESS;
+    r->ev = ExpertAllocMemory(hExpertKey, sizeof(NMEVENTDATA) + 12 * sizeof(NMCOLUMNINFO), &err);
+    if (!r->ev)
+        return run_fail(r, alloc_error(err));
+
+    if (config_bad(&r->cfg)) {
+        char msg[2 * TR_NOTE_MAX + 256];
+        config_error_text(&r->cfg, msg, sizeof msg);
+        event_reset(r, 0, s_ev_cfg, msg);
+        r->ev->Severity = NMEVENT_SEVERITY_ERROR;
+        if (ExpertSubmitEvent(hExpertKey, r->ev) == NMERR_EXPERT_TERMINATE)
+            return run_fail(r, NMERR_EXPERT_TERMINATE);
+        ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_PROBLEM, NMERR_INVALID_PARAMETER, msg, 0);
+        run_free(r);
+        return FALSE;
+    }
+
+    HPROTOCOL tcp = protocol("TCP"), ip = protocol("IP"),
+              ip6 = protocol("IP6"), icmp = protocol("ICMP"),
+              icmp6 = protocol("ICMP6");
+    r->tcp = tcp;
+    r->tcp_sport = prop(tcp, "Source Port");
+    r->tcp_dport = prop(tcp, "Destination Port");
+    r->tcp_seq = prop(tcp, "Sequence Number");
+    r->tcp_ack = prop(tcp, "Acknowledgement Number");
+    r->tcp_doff = prop(tcp, "Data Offset");
+    r->tcp_flags = prop(tcp, "Flags");
+    r->tcp_win = prop(tcp, "Window");
+    r->ip_totlen = prop(ip, "Total Length");
+    r->ip_src = prop(ip, "Source Address");
+    r->ip_dst = prop(ip, "Destination Address");
+    r->ip_frag = prop(ip, "Fragment Offset");
+    r->ip6_paylen = prop(ip6, "Payload Length");
+    r->ip6_src = prop(ip6, "Source Address");
+    r->ip6_dst = prop(ip6, "Destination Address");
+    r->icmp_type = prop(icmp, "Type");
+    r->icmp6_type = prop(icmp6, "Type");
+    if (!r->tcp_sport || !r->tcp_dport || !r->tcp_seq || !r->tcp_ack || !r->tcp_doff ||
+        !r->tcp_flags || !r->tcp_win || !r->ip_totlen || !r->ip_src || !r->ip_dst ||
+        !r->ip6_paylen || !r->ip6_src || !r->ip6_dst)
+        return run_fail(r, NMERR_PROPERTY_NOT_FOUND);
+
+    /* only frames with TCP are dissected with properties */
+    HFILTER filter = CreateFilter();
+    if (!filter)
+        return run_fail(r, NMERR_OUT_OF_MEMORY);
+    FILTEROBJECT fo;
+    memset(&fo, 0, sizeof fo);
+    fo.Action = FILTERACTION_PROTOCOLEXIST;
+    fo.hProtocol = tcp;
+    if ((rc = FilterAddObject(filter, &fo)) != NMERR_SUCCESS) {
+        DestroyFilter(filter);
+        return run_fail(r, rc);
+    }
+
+    EXPERTFRAMEDESCRIPTOR desc;
+    DWORD n = INVALID_FRAME_NUMBER;
+    long last_pct = -1;
+    for (;;) {
+        memset(&desc, 0, sizeof desc);
+        rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD,
+                            FLAGS_DEFER_TO_UI_FILTER | FLAGS_ATTACH_PROPERTIES, n, filter, &desc);
+        if (rc == NMERR_EXPERT_TERMINATE) {
+            DestroyFilter(filter);
+            return run_fail(r, rc);
+        }
+        if (rc != NMERR_SUCCESS)
+            break;
+        n = desc.FrameNumber;
+        if (total) {
+            long pct = (long)((uint64_t)n * 100u / total);
+            if (pct > 99)
+                pct = 99;
+            if (pct > last_pct) {
+                last_pct = pct;
+                if (ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_RUNNING, 0,
+                                         "TCP Retransmit: analysing TCP segments",
+                                         (LONG)pct) == NMERR_EXPERT_TERMINATE) {
+                    DestroyFilter(filter);
+                    return run_fail(r, NMERR_EXPERT_TERMINATE);
+                }
+            }
+        }
+        tr_frame f;
+        if (!read_frame(r, &desc, &f) || f.in_icmp || f.fragment || f.doff < 20) {
+            r->skipped++;
+            continue;
+        }
+        r->tcp_frames++;
+        rc = analyse(r, &f, n + 1, GetFrameTimeStamp(desc.hFrame));
+        if (rc != NMERR_SUCCESS) {
+            DestroyFilter(filter);
+            return run_fail(r, rc);
+        }
+    }
+    DestroyFilter(filter);
+
+    for (size_t i = 0; i < r->nconns; i++) {
+        if ((rc = conn_flush(r, &r->conns[i])) != NMERR_SUCCESS)
+            return run_fail(r, rc);
+    }
+    for (size_t i = 0; i < r->nconns; i++) {
+        if ((rc = submit_connection(r, &r->conns[i])) != NMERR_SUCCESS)
+            return run_fail(r, rc);
+    }
+    if ((rc = submit_capture(r)) != NMERR_SUCCESS)
+        return run_fail(r, rc);
+    run_free(r);
+    return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Register and Configure                                                   */
+/* ------------------------------------------------------------------------ */
+
+NMAPI_EXPORT BOOL WINAPI Register(PEXPERTENUMINFO pExpertInfo)
+{
+    if (!pExpertInfo)
+        return FALSE;
+    snprintf(pExpertInfo->szName, sizeof pExpertInfo->szName, "%s", TR_NAME);
+    snprintf(pExpertInfo->szVendor, sizeof pExpertInfo->szVendor, "%s", "nmexpert");
+    snprintf(pExpertInfo->szDescription, sizeof pExpertInfo->szDescription, "%s",
+             "Finds all TCP segments that were retransmitted: the number of retransmits, the "
+             "original frame and the final frame of each, with fast and spurious ones told "
+             "apart, per connection and for the capture.");
+    pExpertInfo->Version = 1;
+    pExpertInfo->Flags = EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE;
+    return TRUE;
+}
+
+NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfig,
+                                   PEXPERTSTARTUPINFO pExpertStartupInfo, DWORD StartupFlags,
+                                   HWND hWnd)
+{
+    (void)pExpertStartupInfo;
+    (void)StartupFlags;
+    (void)hWnd;
+    static const char defaults[] = "window=256\0";
+    if (!ppConfig)
+        return FALSE;
+    if (*ppConfig) {
+        tr_config c;
+        config_parse(&c, *ppConfig);
+        return config_bad(&c) ? FALSE : TRUE;
+    }
+    DWORD total = (DWORD)(sizeof(DWORD) + sizeof defaults);
+    DWORD err = NMERR_SUCCESS;
+    PEXPERTCONFIG c = ExpertAllocMemory(hExpertKey, total, &err);
+    if (!c)
+        return FALSE;
+    memcpy(&c->RawConfigLength, &total, sizeof total);
+    memcpy(c->RawConfigData, defaults, sizeof defaults);
+    *ppConfig = c;
+    return TRUE;
+}
