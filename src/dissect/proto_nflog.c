@@ -125,7 +125,8 @@ static void nflog_dissect(nmx_dis *d, nmx_span s)
                 uint32_t sl = 0;
                 while (p && sl < n && p[sl])
                     sl++;
-                nmx_dis_attach_ex(d, NFLOG_PREFIX, off + 4, n, p, sl, 2);
+                if (p)
+                    nmx_dis_attach_ex(d, NFLOG_PREFIX, off + 4, n, p, sl, 2);
             } else {
                 nmx_dis_attach(d, NFLOG_TLV_VALUE, off + 4, vlen);
             }
