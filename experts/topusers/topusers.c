@@ -3,9 +3,13 @@
  * and destination addresses of each frame.
  *
  * A Network Monitor 2.x expert written only against netmon.h: it exports
- * Register, Configure and Run, walks the capture with ExpertGetFrame, reads
- * the addresses straight from the frame bytes and reports its findings with
- * ExpertSubmitEvent. All its memory comes from the expert allocator.
+ * Register, Configure and Run, walks the capture with ExpertGetFrame and
+ * FLAGS_ATTACH_PROPERTIES, reads the addresses from the parsers' property
+ * instances (the IP and IP6 "Source Address" / "Destination Address", the
+ * ETHERNET, TOKENRING and FDDI "Source address" / "Destination address")
+ * and reports its findings with ExpertSubmitEvent. It has no parser of its
+ * own: what the parsers recognise (docs/link-protocols.md) is what it
+ * counts. All its memory comes from the expert allocator.
  *
  * Configuration (EXPERTCONFIG.RawConfigData): NUL-separated "key=value"
  * strings ending with an empty string; RawConfigLength counts itself.
@@ -13,8 +17,11 @@
  *   by=frames|bytes       ranking metric (default bytes)
  *   layer=ip|mac|auto     addresses counted (default auto: IPv4/IPv6 when the
  *                         frame has a network header, else its MAC addresses)
- *   tunnels=yes|no        also count the inner headers of GRE, VXLAN (UDP
- *                         4789) and IP-in-IP packets (default yes)
+ *   tunnels=yes|no        also count the headers the parsers find inside
+ *                         the first IP/IPv6 header of a frame: GRE, VXLAN
+ *                         (UDP 4789), IP-in-IP, IPv6-in-IPv4 (default yes);
+ *                         with no, only that first IP header and the MAC
+ *                         headers before it count
  * An unknown key or a bad value is an error: Run submits one error event
  * (EventIdent 5) naming them and what each key accepts, reports
  * EXPERTSTATUS_PROBLEM with NMERR_INVALID_PARAMETER and returns FALSE;
@@ -36,17 +43,28 @@
  *     all count, in tshark as here);
  *   - the packet quoted inside an ICMP error is not counted (nor by tshark);
  *   - MAC addresses: every Ethernet header (including the inner Ethernet of
- *     VXLAN and GRE bridging), Token Ring and FDDI headers.
+ *     VXLAN and GRE bridging), Token Ring and FDDI headers; the Token Ring
+ *     source without its routing-information bit, the FDDI addresses in
+ *     canonical order (as the FDDI parser decodes them, and tshark shows
+ *     them). 802.11 addresses are not Ethernet endpoints (tshark keeps them
+ *     apart too) and are not counted.
  *
- * Link layers: Ethernet II, 802.3 with LLC/SNAP, 802.1Q/802.1ad tags
- * (0x8100, 0x88a8, 0x9100, 0x9200), MPLS and PPPoE; Token Ring and FDDI.
- * Frames whose MAC type is unknown (pcap link types without a Network
- * Monitor MAC type, Network Monitor's own media such as ETW events) are
- * recognised by content: raw IP, Linux cooked (SLL, SLL2), BSD loopback,
- * Solaris ipnet, NFLOG, Cisco HDLC, PPP, Ethernet, and 802.11 data frames
- * behind radiotap or PPI. A link layer is accepted only when it leads to a
- * valid IP header whose length agrees with the frame length; frames that
- * match nothing are counted as "skipped (non-network media)".
+ * A header counts when the parsers attached both its addresses and it is
+ * whole: an IPv4 header of version 4, 20 bytes or more, all captured, with
+ * a Total Length of 0 or covering it; an IPv6 header of version 6 with its
+ * 40 bytes captured. Otherwise the frame's headers were "unparsed" (when no
+ * other header gave an address). A header the capture cuts off before its
+ * first byte is no layer for the parsers, so such a frame has no address
+ * at that layer rather than being unparsed.
+ *
+ * Media: the frame's link layer is what the parsers recognise by pcap link
+ * type or Network Monitor media type (Ethernet, Token Ring, FDDI, 802.11
+ * behind radiotap or PPI, Linux cooked, BSD loopback, raw IP, PPP, PPPoE,
+ * NFLOG, Solaris ipnet, Cisco HDLC, ...). A frame whose parsers found
+ * nothing but FRAME or one of Network Monitor's own records (ETW events,
+ * filters, adapter lists; the NETMON_* protocols) is counted as "skipped
+ * (non-network media)". Frames of unknown media are not guessed at from
+ * their contents (tshark does not either).
  *
  * Events: EventIdent 1 = top sender, 2 = top receiver (one event per row;
  * columns Rank, Address, Frames, Bytes, % of bytes), 3 = summary,
@@ -311,12 +329,10 @@ static tu_entry *table_get(HEXPERTKEY key, tu_table *t, const tu_addr *a, DWORD 
 }
 
 /* ------------------------------------------------------------------------ */
-/* Frame parsing. Every read is checked against `lim` (never beyond the     */
-/* bytes stored for the frame).                                             */
+/* The addresses of a frame, from the parsers' property instances           */
 /* ------------------------------------------------------------------------ */
 
-#define TU_MAX_HDRS  16 /* address pairs kept per frame and layer          */
-#define TU_MAX_DEPTH 12 /* nested headers followed (tags, tunnels)         */
+#define TU_MAX_HDRS 16 /* address pairs kept per frame and layer */
 
 typedef struct tu_pair {
     tu_addr src, dst;
@@ -327,460 +343,319 @@ typedef struct tu_found {
     unsigned nip;
     tu_pair  mac[TU_MAX_HDRS];
     unsigned nmac;
-    int      bad;      /* a recognised header was truncated or malformed */
-    int      tunnels;  /* follow tunnels                                 */
+    int      bad_ip;   /* an IP header was cut short or malformed */
+    int      bad_mac;  /* a MAC header was cut short              */
+    unsigned ip_layers, mac_layers; /* headers seen (with a Summary)  */
 } tu_found;
+
+/* What a property is to the expert: its protocol (K_*) and field (F_*). */
+enum { K_NONE = 0, K_IP4, K_IP6, K_ICMP, K_ETH, K_TR, K_FDDI };
+enum { F_SUMMARY = 1, F_VERSION, F_HDRLEN, F_TOTLEN, F_SRC, F_DST, F_FRAGFLAGS };
+
+typedef struct tu_prop {
+    HPROPERTY h;
+    BYTE      kind;
+    BYTE      field;
+} tu_prop;
+
+#define TU_NPROPS 24
+#define TU_NSKIP  12
+#define TU_HBITS  7 /* lookup slots: 128 for 22 handles */
+
+/* The handles of the properties read, looked up by name once per run, and
+ * the protocol ids (PROTOCOLINFO.ProtocolID) the recognise table names. */
+typedef struct tu_handles {
+    tu_prop  props[TU_NPROPS];
+    unsigned nprops;
+    BYTE     slot[1u << TU_HBITS]; /* open addressing: index + 1, 0 = empty */
+    DWORD    id_ip4, id_ip6, id_eth, id_tr, id_fddi;
+    DWORD    skip_ids[TU_NSKIP]; /* FRAME and Network Monitor's own records */
+    unsigned nskip;
+} tu_handles;
 
 static unsigned be16(const BYTE *p)
 {
     return (unsigned)p[0] << 8 | p[1];
 }
 
-static unsigned le16(const BYTE *p)
+/* The protocol named `name` (netmon.h takes names as LPSTR). */
+static HPROTOCOL proto_named(const char *name)
 {
-    return (unsigned)p[1] << 8 | p[0];
+    char buf[32];
+    snprintf(buf, sizeof buf, "%s", name);
+    return GetProtocolFromName(buf);
 }
 
-static void add_pair(tu_pair *arr, unsigned *n, BYTE type, const BYTE *src, const BYTE *dst,
-                     size_t len)
+/* Where the lookup of a property handle starts. */
+static unsigned prop_slot(HPROPERTY h)
+{
+    uint64_t x = (uint64_t)(uintptr_t)h * 0x9E3779B97F4A7C15ull;
+    return (unsigned)(x >> (64 - TU_HBITS));
+}
+
+/* The property, if it is one the expert reads (every instance of a frame
+ * is looked up, so this is a hash lookup, not a search). */
+static const tu_prop *prop_find(const tu_handles *hs, HPROPERTY h)
+{
+    for (unsigned j = prop_slot(h);; j = (j + 1) & ((1u << TU_HBITS) - 1)) {
+        unsigned k = hs->slot[j];
+        if (k == 0)
+            return NULL;
+        if (hs->props[k - 1].h == h)
+            return &hs->props[k - 1];
+    }
+}
+
+static DWORD proto_id(const char *name)
+{
+    HPROTOCOL hp = proto_named(name);
+    LPPROTOCOLINFO pi = hp ? GetProtocolInfo(hp) : NULL;
+    return pi ? pi->ProtocolID : (DWORD)-1;
+}
+
+/* Looks the properties up by protocol name and label; FALSE when the
+ * parsers lack one of them. */
+static int handles_init(tu_handles *hs)
+{
+    static const struct {
+        const char *proto, *label;
+        BYTE kind, field;
+    } want[] = {
+        {"IP", "Summary", K_IP4, F_SUMMARY},
+        {"IP", "Version", K_IP4, F_VERSION},
+        {"IP", "Header Length", K_IP4, F_HDRLEN},
+        {"IP", "Total Length", K_IP4, F_TOTLEN},
+        {"IP", "Source Address", K_IP4, F_SRC},
+        {"IP", "Destination Address", K_IP4, F_DST},
+        {"IP6", "Summary", K_IP6, F_SUMMARY},
+        {"IP6", "Version", K_IP6, F_VERSION},
+        {"IP6", "Source Address", K_IP6, F_SRC},
+        {"IP6", "Destination Address", K_IP6, F_DST},
+        {"IP6", "Fragment Flags", K_IP6, F_FRAGFLAGS},
+        {"ICMP", "Summary", K_ICMP, F_SUMMARY},
+        {"ICMP6", "Summary", K_ICMP, F_SUMMARY},
+        {"ETHERNET", "Summary", K_ETH, F_SUMMARY},
+        {"ETHERNET", "Source address", K_ETH, F_SRC},
+        {"ETHERNET", "Destination address", K_ETH, F_DST},
+        {"TOKENRING", "Summary", K_TR, F_SUMMARY},
+        {"TOKENRING", "Source address", K_TR, F_SRC},
+        {"TOKENRING", "Destination address", K_TR, F_DST},
+        {"FDDI", "Summary", K_FDDI, F_SUMMARY},
+        {"FDDI", "Source address", K_FDDI, F_SRC},
+        {"FDDI", "Destination address", K_FDDI, F_DST},
+    };
+    static const char *const skip[] = {"FRAME", "NETMON_EVENT", "NETMON_FILTER",
+                                       "NETMON_NETINFO", "NETMON_DNSCACHE", "NETMON_PAYLOAD",
+                                       "NETMON_ATM", "NETMON_WIFI", "NETMON_MA"};
+    memset(hs, 0, sizeof *hs);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        HPROTOCOL hp = proto_named(want[i].proto);
+        char label[32];
+        snprintf(label, sizeof label, "%s", want[i].label);
+        HPROPERTY h = hp ? GetProperty(hp, label) : 0;
+        if (!h)
+            return 0;
+        tu_prop *p = &hs->props[hs->nprops++];
+        p->h = h;
+        p->kind = want[i].kind;
+        p->field = want[i].field;
+        unsigned j = prop_slot(h);
+        while (hs->slot[j])
+            j = (j + 1) & ((1u << TU_HBITS) - 1);
+        hs->slot[j] = (BYTE)hs->nprops;
+    }
+    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
+        DWORD id = proto_id(skip[i]);
+        if (id != (DWORD)-1)
+            hs->skip_ids[hs->nskip++] = id;
+    }
+    hs->id_ip4 = proto_id("IP");
+    hs->id_ip6 = proto_id("IP6");
+    hs->id_eth = proto_id("ETHERNET");
+    hs->id_tr = proto_id("TOKENRING");
+    hs->id_fddi = proto_id("FDDI");
+    return 1;
+}
+
+/* The bytes of an instance: in the frame, or decoded inline (extended). */
+static const BYTE *inst_data(const PROPERTYINST *pi, DWORD *len)
+{
+    if (pi->DataLength == PROPERTYINST_EX_LENGTH) {
+        *len = pi->lpPropertyInstEx->LengthEx;
+        return pi->lpPropertyInstEx->Byte;
+    }
+    *len = pi->DataLength;
+    return pi->lpByte;
+}
+
+/* A small number (BYTE, WORD: network order when IFLAG_SWAPPED). */
+static unsigned inst_number(const PROPERTYINST *pi)
+{
+    DWORD len;
+    const BYTE *p = inst_data(pi, &len);
+    if (len >= 2 && pi->lpPropertyInfo->DataType == PROP_TYPE_WORD) {
+        WORD w;
+        memcpy(&w, p, 2);
+        return (pi->IFlags & IFLAG_SWAPPED) ? be16(p) : w;
+    }
+    return len >= 1 ? p[0] : 0;
+}
+
+/* One header being read: the fields of one layer of an address protocol. */
+typedef struct tu_hdr {
+    int  kind;           /* K_*, K_NONE when no header is open        */
+    int  ignore;         /* quoted by ICMP, or a tunnel when tunnels=no */
+    const PROPERTYINST *summary, *src, *dst;
+    unsigned version, hdrlen, totlen, fragflags;
+    int  have_version, have_hdrlen, version_error;
+} tu_hdr;
+
+static void set_addr(tu_addr *a, BYTE type, const PROPERTYINST *pi, DWORD want)
+{
+    DWORD len;
+    const BYTE *p = inst_data(pi, &len);
+    memset(a, 0, sizeof *a);
+    a->type = type;
+    memcpy(a->a, p, want <= len ? want : len);
+}
+
+static void add_pair(tu_pair *arr, unsigned *n, BYTE type, const tu_hdr *h, DWORD len)
 {
     if (*n >= TU_MAX_HDRS)
         return;
     tu_pair *p = &arr[(*n)++];
-    memset(p, 0, sizeof *p);
-    p->src.type = p->dst.type = type;
-    memcpy(p->src.a, src, len);
-    memcpy(p->dst.a, dst, len);
+    set_addr(&p->src, type, h->src, len);
+    set_addr(&p->dst, type, h->dst, len);
 }
 
-static void p_ip_any(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth);
-static void p_ipv4(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth);
-static void p_ipv6(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth);
-static void p_ethertype(unsigned type, const BYTE *d, size_t off, size_t lim, tu_found *f,
-                        int depth);
-static void p_eth(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth);
-
-static size_t min_sz(size_t a, size_t b)
+/* Closes the open header: its addresses count when the header is whole
+ * and valid (the rules of the file's banner). */
+static void hdr_close(tu_hdr *h, tu_found *f)
 {
-    return a < b ? a : b;
-}
-
-/* PPP (protocol field possibly compressed, address/control optional). */
-static void p_ppp(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
-{
-    if (lim - off >= 2 && d[off] == 0xFF && d[off + 1] == 0x03)
-        off += 2;
-    if (off >= lim)
-        return;
-    unsigned proto;
-    if (d[off] & 1) {
-        proto = d[off];
-        off += 1;
-    } else {
-        if (lim - off < 2)
-            return;
-        proto = be16(d + off);
-        off += 2;
-    }
-    if (proto == 0x21)
-        p_ip_any(d, off, lim, f, depth + 1);
-    else if (proto == 0x57)
-        p_ipv6(d, off, lim, f, depth + 1);
-}
-
-static void p_gre(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
-{
-    if (lim - off < 4)
-        return;
-    unsigned flags = be16(d + off), type = be16(d + off + 2), ver = flags & 7u;
-    size_t hl = 4;
-    if (ver > 1 || (flags & 0x4000u)) /* unknown version; source routing */
-        return;
-    if (flags & 0x8000u)
-        hl += 4;
-    if (flags & 0x2000u)
-        hl += 4;
-    if (flags & 0x1000u)
-        hl += 4;
-    if (ver == 1 && (flags & 0x0080u))
-        hl += 4;
-    if (lim - off < hl)
-        return;
-    if (type == 0x880B)
-        p_ppp(d, off + hl, lim, f, depth + 1);
-    else
-        p_ethertype(type, d, off + hl, lim, f, depth + 1);
-}
-
-static void p_udp(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
-{
-    if (lim - off < 8)
-        return;
-    unsigned sport = be16(d + off), dport = be16(d + off + 2), len = be16(d + off + 4);
-    if (len >= 8)
-        lim = min_sz(lim, off + len);
-    if ((sport == 4789 || dport == 4789) && lim - off >= 16) /* VXLAN */
-        p_eth(d, off + 16, lim, f, depth + 1);
-}
-
-/* The payload of an IP packet (protocol number proto). */
-static void p_ip_payload(unsigned proto, const BYTE *d, size_t off, size_t lim, tu_found *f,
-                         int depth)
-{
-    if (!f->tunnels || off > lim)
-        return;
-    switch (proto) {
-    case 4: p_ip_any(d, off, lim, f, depth + 1); break;
-    case 41: p_ipv6(d, off, lim, f, depth + 1); break;
-    case 47: p_gre(d, off, lim, f, depth + 1); break;
-    case 17: p_udp(d, off, lim, f, depth + 1); break;
-    default: break;
-    }
-}
-
-static void p_ipv4(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
-{
-    if (depth > TU_MAX_DEPTH)
-        return;
-    if (off > lim || lim - off < 20 || (d[off] >> 4) != 4) {
-        f->bad = 1;
+    DWORD sl = 0;
+    if (h->kind == K_NONE || h->ignore) {
+        h->kind = K_NONE;
         return;
     }
-    size_t hl = (size_t)(d[off] & 15u) * 4u, tot = be16(d + off + 2);
-    if (hl < 20 || lim - off < hl || (tot != 0 && tot < hl)) {
-        f->bad = 1;
-        return;
-    }
-    add_pair(f->ip, &f->nip, AT_IPV4, d + off + 12, d + off + 16, 4);
-    if (be16(d + off + 6) & 0x3FFFu) /* MF or a fragment offset */
-        return;
-    p_ip_payload(d[off + 9], d, off + hl, tot ? min_sz(lim, off + tot) : lim, f, depth);
-}
-
-static void p_ipv6(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
-{
-    if (depth > TU_MAX_DEPTH)
-        return;
-    if (off > lim || lim - off < 40 || (d[off] >> 4) != 6) {
-        f->bad = 1;
-        return;
-    }
-    unsigned mine = f->nip; /* index of this header's pair, if it fits */
-    add_pair(f->ip, &f->nip, AT_IPV6, d + off + 8, d + off + 24, 16);
-    size_t plen = be16(d + off + 4);
-    size_t end = plen ? min_sz(lim, off + 40 + plen) : lim;
-    unsigned nh = d[off + 6];
-    size_t p = off + 40;
-    for (int i = 0; i < 16; i++) {
-        if (nh == 0 || nh == 43 || nh == 60 || nh == 51) {
-            if (p > end || end - p < 2)
-                return;
-            size_t len = nh == 51 ? ((size_t)d[p + 1] + 2) * 4 : ((size_t)d[p + 1] + 1) * 8;
-            nh = d[p];
-            p += len;
-        } else if (nh == 44) {
-            if (p > end || end - p < 8)
-                return;
-            unsigned fo = be16(d + p + 2);
-            if (fo & 0xFFF9u) {
-                /* A real fragment: its payload is not decoded. As tshark's
-                 * IPv6 endpoints do, only the fragment that ends the packet
-                 * (more-fragments clear) counts for the addresses; the
-                 * others are left out. */
-                if ((fo & 1u) && f->nip == mine + 1)
-                    f->nip = mine;
-                return;
-            }
-            nh = d[p];
-            p += 8;
+    if (h->summary)
+        inst_data(h->summary, &sl);
+    switch (h->kind) {
+    case K_IP4:
+        /* version 4, a header of 20 bytes or more that the capture holds
+         * whole, a Total Length of 0 (segmentation offload) or covering
+         * the header */
+        if (!h->src || !h->dst || h->version_error || !h->have_version || h->version != 4 ||
+            !h->have_hdrlen || h->hdrlen < 20 || sl < h->hdrlen ||
+            (h->totlen != 0 && h->totlen < h->hdrlen))
+            f->bad_ip = 1;
+        else
+            add_pair(f->ip, &f->nip, AT_IPV4, h, 4);
+        break;
+    case K_IP6:
+        if (!h->src || !h->dst || h->version_error || !h->have_version || h->version != 6 ||
+            sl < 40)
+            f->bad_ip = 1;
+        else if (!(h->fragflags & 1u))
+            /* A real fragment is left out unless it ends its packet (more
+             * fragments clear), as tshark's IPv6 endpoints do; see the
+             * banner. */
+            add_pair(f->ip, &f->nip, AT_IPV6, h, 16);
+        break;
+    default: /* MAC headers */
+        if (!h->src || !h->dst) {
+            f->bad_mac = 1;
         } else {
-            break;
+            unsigned before = f->nmac;
+            add_pair(f->mac, &f->nmac, AT_MAC, h, 6);
+            /* Token Ring: the source's high bit says routing information
+             * follows; the station's address is without it. */
+            if (h->kind == K_TR && f->nmac > before)
+                f->mac[before].src.a[0] &= 0x7F;
         }
+        break;
     }
-    p_ip_payload(nh, d, p, end, f, depth);
+    h->kind = K_NONE;
 }
 
-/* An IP header of either version, by its version field. */
-static void p_ip_any(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
+/* Walks the frame's property instances (outermost protocol first) and
+ * collects the address pairs of every IP, IP6, ETHERNET, TOKENRING and FDDI
+ * header. `tunnels`: headers after the first IP/IP6 header count too. */
+static void collect(const tu_handles *hs, const PROPERTYTABLE *pt, int tunnels, tu_found *f)
 {
-    if (off >= lim) {
-        f->bad = 1;
-        return;
-    }
-    if ((d[off] >> 4) == 6)
-        p_ipv6(d, off, lim, f, depth);
-    else
-        p_ipv4(d, off, lim, f, depth);
-}
-
-static void p_mpls(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
-{
-    for (int i = 0; i < 16; i++) {
-        if (off > lim || lim - off < 4)
-            return;
-        int bottom = d[off + 2] & 1;
-        off += 4;
-        if (bottom) {
-            if (off < lim && (d[off] >> 4) == 4)
-                p_ipv4(d, off, lim, f, depth + 1);
-            else if (off < lim && (d[off] >> 4) == 6)
-                p_ipv6(d, off, lim, f, depth + 1);
-            return;
-        }
-    }
-}
-
-static void p_llc(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
-{
-    if (off > lim || lim - off < 3)
-        return;
-    if (d[off] == 0xAA && d[off + 1] == 0xAA && d[off + 2] == 0x03) {
-        if (lim - off < 8)
-            return;
-        p_ethertype(be16(d + off + 6), d, off + 8, lim, f, depth + 1);
-    } else if (d[off] == 0x06 && d[off + 1] == 0x06) {
-        p_ipv4(d, off + 3, lim, f, depth + 1);
-    }
-}
-
-/* What follows an Ethernet type (or length) field. */
-static void p_ethertype(unsigned type, const BYTE *d, size_t off, size_t lim, tu_found *f,
-                        int depth)
-{
-    for (; depth <= TU_MAX_DEPTH; depth++) {
-        if (off > lim)
-            return;
-        switch (type) {
-        case 0x8100: case 0x88A8: case 0x9100: case 0x9200: /* VLAN tags */
-            if (lim - off < 4) {
-                f->bad = 1;
-                return;
-            }
-            type = be16(d + off + 2);
-            off += 4;
+    tu_hdr h;
+    memset(&h, 0, sizeof h);
+    int quoted = 0, seen_ip = 0;
+    for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++) {
+        const PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
+        const tu_prop *p = prop_find(hs, pi->lpPropertyInfo->hProperty);
+        if (!p)
             continue;
-        case 0x0800: p_ip_any(d, off, lim, f, depth + 1); return;
-        case 0x86DD: p_ipv6(d, off, lim, f, depth + 1); return;
-        case 0x8847: case 0x8848: p_mpls(d, off, lim, f, depth + 1); return;
-        case 0x8864: /* PPPoE session */
-            if (lim - off >= 6)
-                p_ppp(d, off + 6, lim, f, depth + 1);
-            return;
-        case 0x6558: p_eth(d, off, lim, f, depth + 1); return; /* bridged Ethernet */
-        default:
-            if (type <= 1500)
-                p_llc(d, off, lim, f, depth + 1);
-            return;
-        }
-    }
-}
-
-static void p_eth(const BYTE *d, size_t off, size_t lim, tu_found *f, int depth)
-{
-    if (depth > TU_MAX_DEPTH)
-        return;
-    if (off > lim || lim - off < 14) {
-        f->bad = 1;
-        return;
-    }
-    add_pair(f->mac, &f->nmac, AT_MAC, d + off + 6, d + off, 6);
-    p_ethertype(be16(d + off + 12), d, off + 14, lim, f, depth + 1);
-}
-
-static void p_tokenring(const BYTE *d, size_t lim, tu_found *f)
-{
-    if (lim < 14) {
-        f->bad = 1;
-        return;
-    }
-    BYTE src[6];
-    memcpy(src, d + 8, 6);
-    src[0] &= 0x7F; /* routing information indicator */
-    add_pair(f->mac, &f->nmac, AT_MAC, src, d + 2, 6);
-    size_t off = 14;
-    if (d[8] & 0x80) {
-        if (lim < 15)
-            return;
-        off += d[14] & 0x1Fu;
-    }
-    if ((d[1] & 0xC0) == 0x40) /* LLC frame */
-        p_llc(d, off, lim, f, 1);
-}
-
-static void p_fddi(const BYTE *d, size_t lim, tu_found *f)
-{
-    if (lim < 13) {
-        f->bad = 1;
-        return;
-    }
-    add_pair(f->mac, &f->nmac, AT_MAC, d + 7, d + 1, 6);
-    if ((d[0] & 0x30) == 0x10) /* LLC frame */
-        p_llc(d, 13, lim, f, 1);
-}
-
-/*
- * Link layer recognition for frames of unknown MAC type. `ip_ok` is the
- * acceptance test: a valid IP header at off whose total length ends at
- * `end` (the frame's original length or the end of the enclosing record),
- * exactly when `exact`, else with at most 64 bytes of padding after it.
- * `want` is the IP version the link header announced (0: any).
- */
-#define TU_PAD_MAX 64u
-
-static int ip_ok(const BYTE *d, size_t avail, size_t end, size_t off, unsigned want, int exact)
-{
-    if (off >= avail)
-        return 0;
-    unsigned v = d[off] >> 4;
-    size_t stop;
-    if (want && v != want)
-        return 0;
-    if (v == 4) {
-        if (avail - off < 20)
-            return 0;
-        size_t hl = (size_t)(d[off] & 15u) * 4u, tot = be16(d + off + 2);
-        if (hl < 20 || avail - off < hl || tot < hl)
-            return 0;
-        stop = off + tot;
-    } else if (v == 6) {
-        if (avail - off < 40)
-            return 0;
-        size_t plen = be16(d + off + 4);
-        if (plen == 0)
-            return 0;
-        stop = off + 40 + plen;
-    } else {
-        return 0;
-    }
-    if (stop > end)
-        return 0;
-    return exact ? stop == end : end - stop <= TU_PAD_MAX;
-}
-
-static unsigned want_of(unsigned ethertype)
-{
-    return ethertype == 0x0800 ? 4u : ethertype == 0x86DD ? 6u : 99u;
-}
-
-/* 802.11 data frame at off carrying LLC/SNAP IP. */
-static int wlan_ip(const BYTE *d, size_t avail, size_t end, size_t off, size_t *ip,
-                   unsigned *type)
-{
-    if (off > avail || avail - off < 24)
-        return 0;
-    unsigned fc0 = d[off], fc1 = d[off + 1], subtype = fc0 >> 4;
-    if (((fc0 >> 2) & 3u) != 2 || (subtype & 4u) || (fc1 & 0x40u))
-        return 0; /* not data, no body, or protected */
-    size_t hl = 24;
-    if ((fc1 & 3u) == 3u)
-        hl += 6;
-    if (subtype & 8u) {
-        hl += 2;
-        if (fc1 & 0x80u)
-            hl += 4;
-    }
-    size_t l = off + hl;
-    if (l > avail || avail - l < 8 || memcmp(d + l, "\xAA\xAA\x03\x00\x00\x00", 6) != 0)
-        return 0;
-    *type = be16(d + l + 6);
-    *ip = l + 8;
-    return ip_ok(d, avail, end, *ip, want_of(*type), 0);
-}
-
-static int is_af(unsigned v)
-{
-    return v == 2 || v == 10 || v == 24 || v == 28 || v == 30;
-}
-
-/* Returns 1 when a link layer was recognised (and parsed into f). */
-static int p_unknown_media(const BYTE *d, size_t avail, size_t wire, tu_found *f)
-{
-    size_t end = wire > avail ? wire : avail;
-    unsigned t;
-    /* raw IP (pcap LINKTYPE_RAW / IPV4 / IPV6, tunnel media) */
-    if (ip_ok(d, avail, end, 0, 0, 1)) {
-        p_ip_any(d, 0, avail, f, 0);
-        return 1;
-    }
-    /* Linux cooked capture v1: packet type, ARPHRD, address, protocol */
-    if (avail >= 16 && be16(d) <= 4 && be16(d + 4) <= 8 &&
-        ip_ok(d, avail, end, 16, want_of(t = be16(d + 14)), 0)) {
-        p_ethertype(t, d, 16, avail, f, 0);
-        return 1;
-    }
-    /* Linux cooked capture v2: protocol, reserved, ifindex, ARPHRD, ... */
-    if (avail >= 20 && be16(d + 2) == 0 && d[10] <= 4 && d[11] <= 8 &&
-        ip_ok(d, avail, end, 20, want_of(t = be16(d)), 0)) {
-        p_ethertype(t, d, 20, avail, f, 0);
-        return 1;
-    }
-    /* BSD loopback: address family in either byte order */
-    if (avail >= 4 && ((d[1] == 0 && d[2] == 0 && d[3] == 0 && is_af(d[0])) ||
-                       (d[0] == 0 && d[1] == 0 && d[2] == 0 && is_af(d[3])))) {
-        unsigned af = d[0] ? d[0] : d[3];
-        if (ip_ok(d, avail, end, 4, af == 2 ? 4u : 6u, 0)) {
-            p_ip_any(d, 4, avail, f, 0);
-            return 1;
-        }
-    }
-    /* Solaris ipnet: version 1, family 2 (IPv4) or 26 (IPv6), 24 bytes */
-    if (avail >= 24 && d[0] == 1 && (d[1] == 2 || d[1] == 26) &&
-        ip_ok(d, avail, end, 24, d[1] == 2 ? 4u : 6u, 0)) {
-        p_ip_any(d, 24, avail, f, 0);
-        return 1;
-    }
-    /* NFLOG: family, version 0, resource id, then TLVs (little-endian) */
-    if (avail >= 8 && (d[0] == 2 || d[0] == 10) && d[1] == 0) {
-        size_t p = 4;
-        while (p <= avail - 4 && avail - p >= 4) {
-            size_t len = le16(d + p);
-            unsigned type = le16(d + p + 2) & 0x7FFFu;
-            if (len < 4 || len > end - p)
-                break;
-            if (type == 9) { /* NFULA_PAYLOAD */
-                if (ip_ok(d, avail, p + len, p + 4, d[0] == 2 ? 4u : 6u, 0)) {
-                    p_ip_any(d, p + 4, min_sz(avail, p + len), f, 0);
-                    return 1;
-                }
-                break;
+        if (p->field == F_SUMMARY) { /* a new layer of one of these protocols */
+            hdr_close(&h, f);
+            memset(&h, 0, sizeof h);
+            if (p->kind == K_ICMP) {
+                quoted = 1; /* what follows is the packet an ICMP error quotes */
+                continue;
             }
-            p += (len + 3) & ~(size_t)3;
+            h.kind = p->kind;
+            h.summary = pi;
+            h.ignore = quoted || (!tunnels && seen_ip);
+            if (p->kind == K_IP4 || p->kind == K_IP6) {
+                seen_ip = 1;
+                f->ip_layers++;
+            } else {
+                f->mac_layers++;
+            }
+            continue;
+        }
+        if (p->kind != h.kind)
+            continue;
+        switch (p->field) {
+        case F_VERSION:
+            h.version = inst_number(pi);
+            h.have_version = 1;
+            h.version_error = (pi->IFlags & IFLAG_ERROR) != 0;
+            break;
+        case F_HDRLEN:
+            h.hdrlen = inst_number(pi);
+            h.have_hdrlen = 1;
+            break;
+        case F_TOTLEN: h.totlen = inst_number(pi); break;
+        case F_FRAGFLAGS:
+            if (!h.fragflags) /* the first Fragment header decides */
+                h.fragflags = inst_number(pi) | 0x100u;
+            break;
+        case F_SRC: if (!h.src) h.src = pi; break;
+        case F_DST: if (!h.dst) h.dst = pi; break;
+        default: break;
         }
     }
-    /* Cisco HDLC and PPP in HDLC-like framing */
-    if (avail >= 4 && (d[0] == 0x0F || d[0] == 0x8F) && d[1] == 0 &&
-        ip_ok(d, avail, end, 4, want_of(t = be16(d + 2)), 0)) {
-        p_ethertype(t, d, 4, avail, f, 0);
-        return 1;
+    hdr_close(&h, f);
+}
+
+/* How many layers of protocols a, b or c the parsers recognised. */
+static unsigned recognised(const RECOGNIZEDATATABLE *rt, DWORD a, DWORD b, DWORD c)
+{
+    unsigned n = 0;
+    for (WORD i = 0; rt && i < rt->nRecognizeDatas; i++) {
+        DWORD id = rt->RecognizeData[i].ProtocolID;
+        n += id == a || id == b || id == c;
     }
-    if (avail >= 4 && d[0] == 0xFF && d[1] == 0x03 &&
-        (be16(d + 2) == 0x21 || be16(d + 2) == 0x57) &&
-        ip_ok(d, avail, end, 4, be16(d + 2) == 0x21 ? 4u : 6u, 0)) {
-        p_ppp(d, 0, avail, f, 0);
-        return 1;
-    }
-    /* Ethernet (Network Monitor files mark some Ethernet frames unknown) */
-    if (avail >= 14) {
-        size_t off = 14;
-        t = be16(d + 12);
-        if ((t == 0x8100 || t == 0x88A8 || t == 0x9100) && avail >= 18) {
-            t = be16(d + 16);
-            off = 18;
-        }
-        if (ip_ok(d, avail, end, off, want_of(t), 0)) {
-            p_eth(d, 0, avail, f, 0);
+    return n;
+}
+
+/* Does the frame carry a network (not only FRAME or a Network Monitor
+ * record such as an ETW event)? */
+static int network_media(const tu_handles *hs, const RECOGNIZEDATATABLE *rt)
+{
+    for (WORD i = 0; rt && i < rt->nRecognizeDatas; i++) {
+        DWORD id = rt->RecognizeData[i].ProtocolID;
+        int skip = 0;
+        for (unsigned k = 0; k < hs->nskip; k++)
+            if (hs->skip_ids[k] == id)
+                skip = 1;
+        if (!skip)
             return 1;
-        }
-    }
-    /* 802.11 behind PPI (DLT 105) or radiotap */
-    if (avail >= 8 && d[0] == 0) {
-        size_t hl = le16(d + 2), ip;
-        int ppi = d[1] <= 1 && le16(d + 4) == 105 && le16(d + 6) == 0;
-        int rt = d[1] == 0;
-        if (hl >= 8 && (ppi || rt) && wlan_ip(d, avail, end, hl, &ip, &t)) {
-            p_ethertype(t, d, ip, avail, f, 0);
-            return 1;
-        }
     }
     return 0;
 }
@@ -792,6 +667,7 @@ static int p_unknown_media(const BYTE *d, size_t avail, size_t wire, tu_found *f
 typedef struct tu_run {
     HEXPERTKEY   key;
     tu_config    cfg;
+    tu_handles   hs;
     tu_table     table;
     PNMEVENTDATA ev;
     size_t      *rank;        /* indices of the ranked entries      */
@@ -1105,35 +981,30 @@ static DWORD count_pairs(tu_run *r, const tu_pair *p, unsigned n, uint64_t bytes
     return NMERR_SUCCESS;
 }
 
-static DWORD count_frame(tu_run *r, const EXPERTFRAMEDESCRIPTOR *desc, DWORD cap_mac)
+static DWORD count_frame(tu_run *r, const EXPERTFRAMEDESCRIPTOR *desc)
 {
     const BYTE *rec = (const BYTE *)desc->pFrame;
-    DWORD wire, avail;
-    if (!rec) {
+    const PROPERTYTABLE *pt = desc->lpPropertyTable;
+    const RECOGNIZEDATATABLE *rt = desc->lpRecognizeDataTable;
+    DWORD wire;
+    if (!rec || !pt) {
         r->unparsed++;
         return NMERR_SUCCESS;
     }
     memcpy(&wire, rec + offsetof(FRAME, FrameLength), sizeof wire);
-    memcpy(&avail, rec + offsetof(FRAME, nBytesAvail), sizeof avail);
-    const BYTE *d = rec + offsetof(FRAME, MacFrame);
-
-    DWORD mac = desc->hFrame ? GetFrameMacType(desc->hFrame) : cap_mac;
-    tu_found f;
-    memset(&f, 0, sizeof f);
-    f.tunnels = r->cfg.tunnels;
-    int media = 1;
-    if (mac == MAC_TYPE_ETHERNET)
-        p_eth(d, 0, avail, &f, 0);
-    else if (mac == MAC_TYPE_TOKENRING)
-        p_tokenring(d, avail, &f);
-    else if (mac == MAC_TYPE_FDDI)
-        p_fddi(d, avail, &f);
-    else
-        media = p_unknown_media(d, avail, wire, &f);
-    if (!media) {
+    if (!network_media(&r->hs, rt)) {
         r->skipped++;
         return NMERR_SUCCESS;
     }
+    tu_found f;
+    memset(&f, 0, sizeof f);
+    collect(&r->hs, pt, r->cfg.tunnels, &f);
+    /* a layer the parsers recognised without attaching its Summary (no
+     * byte of it captured) is cut short too */
+    if (recognised(rt, r->hs.id_ip4, r->hs.id_ip6, (DWORD)-1) > f.ip_layers)
+        f.bad_ip = 1;
+    if (recognised(rt, r->hs.id_eth, r->hs.id_tr, r->hs.id_fddi) > f.mac_layers)
+        f.bad_mac = 1;
     const tu_pair *pairs = NULL;
     unsigned n = 0;
     if (r->cfg.layer == LAYER_IP || (r->cfg.layer == LAYER_AUTO && f.nip)) {
@@ -1144,7 +1015,7 @@ static DWORD count_frame(tu_run *r, const EXPERTFRAMEDESCRIPTOR *desc, DWORD cap
         n = f.nmac;
     }
     if (n == 0) {
-        if (f.bad)
+        if (f.bad_ip || f.bad_mac)
             r->unparsed++;
         else
             r->noaddr++;
@@ -1190,7 +1061,6 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     }
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
     r.total_frames = hcap ? GetCaptureTotalFrames(hcap) : 0;
-    DWORD cap_mac = hcap ? GetCaptureMacType(hcap) : MAC_TYPE_UNKNOWN;
 
     DWORD rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
                                     "Top Users: counting addresses", 0);
@@ -1216,13 +1086,16 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         return FALSE;
     }
 
+    if (!handles_init(&r.hs))
+        return run_fail(&r, NMERR_PROPERTY_NOT_FOUND);
+
     EXPERTFRAMEDESCRIPTOR desc;
     DWORD n = INVALID_FRAME_NUMBER;
     long last_pct = -1;
     for (;;) {
         memset(&desc, 0, sizeof desc);
-        rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD, FLAGS_DEFER_TO_UI_FILTER, n, NULL,
-                            &desc);
+        rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD,
+                            FLAGS_DEFER_TO_UI_FILTER | FLAGS_ATTACH_PROPERTIES, n, NULL, &desc);
         if (rc == NMERR_EXPERT_TERMINATE)
             return run_fail(&r, rc);
         if (rc != NMERR_SUCCESS)
@@ -1241,7 +1114,7 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
                     return run_fail(&r, rc);
             }
         }
-        rc = count_frame(&r, &desc, cap_mac);
+        rc = count_frame(&r, &desc);
         if (rc != NMERR_SUCCESS)
             return run_fail(&r, rc);
     }

@@ -248,7 +248,8 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
 /* Link layers and tunnels. */
 #define NMX_PROTOCOLS_LINK(X) \
     X(vlan) X(llc) X(snap) X(arp) X(sll) X(sll2) X(null) X(ppp) X(pppoe) X(mpls) \
-    X(gre) X(vxlan)
+    X(gre) X(vxlan) \
+    X(tokenring) X(fddi) X(wlan) X(radiotap) X(ppi) X(nflog) X(ipnet) X(chdlc)
 
 /* Network layer beside IPv4. */
 #define NMX_PROTOCOLS_NET(X) X(ip6) X(icmp) X(icmp6)

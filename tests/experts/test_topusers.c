@@ -706,7 +706,7 @@ static size_t add_tunnelled(gen_t *g, expect_t *x, expect_t *xnt, uint8_t *b, si
     return wire;
 }
 
-/* Non-Ethernet link types (recognised from the frame bytes) and tunnels,
+/* Non-Ethernet link types (by their pcap link types) and tunnels,
  * in one pcapng file with one interface per link type. */
 static void t_generated_linktypes(void **s)
 {
@@ -872,13 +872,234 @@ static void t_generated_linktypes(void **s)
     expect_free(&xnt);
 }
 
+/* Other media, read through the parsers: Token Ring (source-routed, and a
+ * MAC frame), FDDI (addresses bit-reversed on the wire), 802.11 behind
+ * radiotap and PPI, NFLOG, Solaris ipnet, Cisco HDLC (IPv4 and SLARP);
+ * IPv6 fragments (only the one that ends its packet counts, as in tshark);
+ * an Ethernet frame cut inside its IPv4 header (unparsed at layer ip) and
+ * one cut where its IPv4 header starts (the parsers see no IP layer at
+ * all: no address at layer ip). Each frame's counts per layer are known
+ * from how it is built. */
+typedef struct media_frame {
+    uint32_t lt;
+    uint8_t  b[200];
+    size_t   n;
+    const addr_t *ips, *ipd, *ms, *md; /* NULL: no such pair */
+    int      ip_unparsed;              /* layer ip: cut short          */
+} media_frame;
+
+static uint8_t bitrev8(uint8_t v)
+{
+    uint8_t r = 0;
+    for (int i = 0; i < 8; i++)
+        if (v & (1u << i))
+            r = (uint8_t)(r | (0x80u >> i));
+    return r;
+}
+
+static size_t put_llc_snap(uint8_t *b, uint16_t type)
+{
+    memcpy(b, "\xaa\xaa\x03\x00\x00\x00", 6);
+    b[6] = (uint8_t)(type >> 8);
+    b[7] = (uint8_t)type;
+    return 8;
+}
+
+/* An 802.11 data frame to the AP (To DS) with LLC/SNAP for `type`. */
+static size_t put_wlan(uint8_t *b, uint16_t type)
+{
+    memset(b, 0, 24);
+    b[0] = 0x08;
+    b[1] = 0x01;
+    memcpy(b + 4, "\x02\xaa\x00\x00\x00\x01", 6);
+    memcpy(b + 10, "\x02\xaa\x00\x00\x00\x02", 6);
+    memcpy(b + 16, "\x02\xaa\x00\x00\x00\x03", 6);
+    return 24 + put_llc_snap(b + 24, type);
+}
+
+static void t_generated_other_media(void **s)
+{
+    (void)s;
+    static media_frame f[14];
+    memset(f, 0, sizeof f);
+    addr_t is = v4(61), id = v4(62), s6 = v6(61), d6 = v6(62);
+    addr_t trs = mac(0x31), trd = mac(0x32), fs = mac(0x41), fd = mac(0x42);
+    addr_t es = mac(0x51), ed = mac(0x52);
+    size_t n;
+    /* 0: Token Ring, source-routed (RII set on the wire, not in the address) */
+    media_frame *m = &f[0];
+    m->lt = 6;
+    m->b[0] = 0x10;
+    m->b[1] = 0x40;
+    memcpy(m->b + 2, trd.a, 6);
+    memcpy(m->b + 8, trs.a, 6);
+    m->b[8] |= 0x80;
+    memcpy(m->b + 14, "\x04\x30\x00\x10", 4);
+    n = 18 + put_llc_snap(m->b + 18, 0x0800);
+    n += put_ip4(m->b + n, &is, &id, 17, 8);
+    m->n = n + 8;
+    m->ips = &is, m->ipd = &id, m->ms = &trs, m->md = &trd;
+    /* 1: Token Ring MAC frame: addresses, no LLC */
+    m = &f[1];
+    m->lt = 6;
+    m->b[0] = 0x10;
+    m->b[1] = 0x01;
+    memcpy(m->b + 2, trd.a, 6);
+    memcpy(m->b + 8, trs.a, 6);
+    m->n = 30;
+    m->ms = &trs, m->md = &trd;
+    /* 2: FDDI, addresses bit-reversed in the frame */
+    m = &f[2];
+    m->lt = 10;
+    m->b[0] = 0x50;
+    for (int i = 0; i < 6; i++) {
+        m->b[1 + i] = bitrev8(fd.a[i]);
+        m->b[7 + i] = bitrev8(fs.a[i]);
+    }
+    n = 13 + put_llc_snap(m->b + 13, 0x0800);
+    n += put_ip4(m->b + n, &is, &id, 6, 0);
+    m->n = n;
+    m->ips = &is, m->ipd = &id, m->ms = &fs, m->md = &fd;
+    /* 3: radiotap (8 bytes, no fields) + 802.11 + IPv4: no Ethernet address */
+    m = &f[3];
+    m->lt = 127;
+    m->b[2] = 8;
+    n = 8 + put_wlan(m->b + 8, 0x0800);
+    n += put_ip4(m->b + n, &id, &is, 17, 4);
+    m->n = n + 4;
+    m->ips = &id, m->ipd = &is;
+    /* 4: PPI (8 bytes, DLT 105) + 802.11 + IPv6 */
+    m = &f[4];
+    m->lt = 192;
+    m->b[2] = 8;
+    m->b[4] = 105;
+    n = 8 + put_wlan(m->b + 8, 0x86DD);
+    n += put_ip6(m->b + n, &s6, &d6, 59, 0);
+    m->n = n;
+    m->ips = &s6, m->ipd = &d6;
+    /* 5: NFLOG, family 2, one NFULA_PAYLOAD TLV */
+    m = &f[5];
+    m->lt = 239;
+    m->b[0] = 2;
+    m->b[4] = 28;
+    m->b[6] = 9;
+    put_ip4(m->b + 8, &is, &id, 17, 4);
+    m->n = 32;
+    m->ips = &is, m->ipd = &id;
+    /* 6: Solaris ipnet, IPv6 */
+    m = &f[6];
+    m->lt = 226;
+    m->b[0] = 1;
+    m->b[1] = 26;
+    m->b[7] = 40;
+    put_ip6(m->b + 24, &d6, &s6, 59, 0);
+    m->n = 64;
+    m->ips = &d6, m->ipd = &s6;
+    /* 7: Cisco HDLC, IPv4 */
+    m = &f[7];
+    m->lt = 104;
+    memcpy(m->b, "\x0f\x00\x08\x00", 4);
+    put_ip4(m->b + 4, &id, &is, 6, 0);
+    m->n = 24;
+    m->ips = &id, m->ipd = &is;
+    /* 8: Cisco HDLC SLARP: no address at any layer */
+    m = &f[8];
+    m->lt = 104;
+    memcpy(m->b, "\x8f\x00\x80\x35", 4);
+    m->n = 24;
+    /* 9, 10: IPv6 over Ethernet, first fragment (not counted at layer ip)
+     * and last fragment (counted) */
+    for (int k = 0; k < 2; k++) {
+        m = &f[9 + k];
+        m->lt = 1;
+        n = put_eth(m->b, &ed, &es, 0x86DD);
+        n += put_ip6(m->b + n, &s6, &d6, 44, 16);
+        m->b[n] = 17;
+        m->b[n + 3] = k == 0 ? 0x01 : 0x08; /* MF, offset 0 / offset 8, last */
+        m->n = n + 16;
+        m->ms = &es, m->md = &ed;
+        if (k == 1)
+            m->ips = &s6, m->ipd = &d6;
+    }
+    /* 11: Ethernet whose capture ends inside the IPv4 header; 13: where
+     * the IPv4 header starts */
+    m = &f[11];
+    m->lt = 1;
+    n = put_eth(m->b, &ed, &es, 0x0800);
+    put_ip4(m->b + n, &is, &id, 17, 26);
+    m->n = 24;
+    m->ms = &es, m->md = &ed;
+    m->ip_unparsed = 1;
+    m = &f[13];
+    m->lt = 1;
+    put_eth(m->b, &ed, &es, 0x0800);
+    m->n = 14;
+    m->ms = &es, m->md = &ed;
+    /* 12: a link type no parser knows: skipped */
+    m = &f[12];
+    m->lt = 147;
+    memset(m->b, 0x45, 40);
+    m->n = 40;
+
+    expect_t x;
+    memset(&x, 0, sizeof x);
+    gen_t g = {0};
+    assert_int_equal(nmx_writer_open_memory(NMX_WRITE_PCAPNG, 1, 0, &g.w, NULL), NMX_OK);
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        m = &f[i];
+        size_t wire = i == 11 || i == 13 ? 60 : m->n;
+        gen_add(&g, m->lt, m->b, m->n, wire);
+        x.total++;
+        if (m->lt == 147) {
+            x.skipped++;
+            continue;
+        }
+        if (m->ips) {
+            eps_add(&x.ip, m->ips, m->ipd, wire);
+            eps_add(&x.autol, m->ips, m->ipd, wire);
+        } else if (m->ip_unparsed) {
+            x.unparsed[1]++;
+        } else {
+            x.noaddr[1]++;
+        }
+        if (m->ms) {
+            eps_add(&x.mac, m->ms, m->md, wire);
+            if (!m->ips)
+                eps_add(&x.autol, m->ms, m->md, wire);
+        } else {
+            x.noaddr[2]++;
+            if (!m->ips)
+                x.noaddr[0]++;
+        }
+    }
+    capbuf c = {0};
+    c.buf = finish(&g, &c.len);
+    cap_open(&c);
+    static const char *const layer_auto[] = {"top=1000", NULL};
+    static const char *const layer_ip[] = {"top=1000", "layer=ip", NULL};
+    static const char *const layer_mac[] = {"top=1000", "layer=mac", NULL};
+    const char *const *cfgs[] = {layer_auto, layer_ip, layer_mac};
+    const eps_t *want[] = {&x.autol, &x.ip, &x.mac};
+    for (int l = 0; l < 3; l++) {
+        run_ctx r = {0};
+        run_expert(c.h, cfgs[l], &r);
+        check_table_exact(&r, want[l], 0, 0, 1000);
+        check_table_exact(&r, want[l], 1, 0, 1000);
+        uint32_t counted = x.total - x.skipped - x.unparsed[l] - x.noaddr[l];
+        check_summary(&r, x.total, counted, x.skipped, x.unparsed[l], x.noaddr[l], want[l]->n);
+        run_free(&r);
+    }
+    cap_close(&c);
+    expect_free(&x);
+}
+
 /* Random bytes under every link type: nothing crashes, nothing leaks, and
  * every frame lands in exactly one summary category. */
 static void t_garbage_frames(void **s)
 {
     (void)s;
     static const uint32_t lts[] = {1, 113, 276, 101, 228, 229, 0, 226, 239, 192, 127, 104, 9,
-                                   147};
+                                   6, 10, 105, 147};
     gen_t g = {0};
     assert_int_equal(nmx_writer_open_memory(NMX_WRITE_PCAPNG, 1, 0, &g.w, NULL), NMX_OK);
     uint32_t seed = 12345;
@@ -1455,6 +1676,7 @@ int main(void)
         cmocka_unit_test(t_register),
         cmocka_unit_test(t_generated_ethernet),
         cmocka_unit_test(t_generated_linktypes),
+        cmocka_unit_test(t_generated_other_media),
         cmocka_unit_test(t_garbage_frames),
         cmocka_unit_test(t_configure_headless),
         cmocka_unit_test(t_config_refused), cmocka_unit_test(t_config_malformed),
