@@ -16,7 +16,8 @@
  *  - the layers stay within the captured bytes; statuses are valid;
  *  - recognise-only and attaching dissection find the same layers with
  *    the same statuses;
- *  - the innermost layer is not OK while bytes it declares are missing;
+ *  - the innermost layer is not OK while bytes it declares are missing
+ *    because the cut fell inside it (a partly quoted datagram is whole);
  *  - no layer is OK while it misses something it has in the whole frame:
  *    a layer that is OK in the cut frame and was OK at the same place in
  *    the whole frame attaches the same properties at the same offsets
@@ -184,7 +185,8 @@ static void check_frame(nmx_dissector *d, const nmx_frame *whole, const char *sr
                             pi->lpPropertyInfo->Label);
             }
             /* the innermost layer is OK only with all its bytes */
-            if (i == nl - 1 && l->status == NMX_LAYER_OK && l->caplen < l->length)
+            if (i == nl - 1 && l->status == NMX_LAYER_OK && l->caplen < l->length &&
+                cut < whole->wirelen && l->offset + l->caplen >= cut)
                 fail_at("innermost layer OK with bytes missing", src, whole, cut, l, NULL);
             /* OK here and OK in the whole frame: nothing of it may be missing */
             if (l->status != NMX_LAYER_OK || i >= nref || ref[i].proto != l->proto ||
