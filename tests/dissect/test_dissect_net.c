@@ -15,6 +15,7 @@
 
 #include "netmon.h"
 #include "nmx_test.h"
+#include "shared_captures.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/dissect.h"
 
@@ -852,15 +853,6 @@ static void test_cut_everywhere(void **state)
 /* Real captures against tshark                                             */
 /* ------------------------------------------------------------------------ */
 
-static const char *captures_dir(void)
-{
-    const char *d = getenv("NMX_SHARED_CAPTURES");
-    struct stat st;
-    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return d;
-}
-
 /* The values of property `label` in every layer named `proto`, as tshark
  * prints an occurrence=a field ("a,b"). */
 static void values(const char *proto, const char *label, char *out, size_t n)
@@ -920,7 +912,7 @@ static void our_chain(char *out, size_t n)
 static void test_real_captures(void **state)
 {
     (void)state;
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     if (!dir) {
         printf("SKIP: ../shared/captures not found\n");
         skip();

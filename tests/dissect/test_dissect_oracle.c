@@ -51,6 +51,7 @@
 #include "nmexpert/capture.h"
 #include "nmexpert/dissect.h"
 #include "nmx_test.h"
+#include "shared_captures.h"
 
 /* ---- protocol names: ours -> Wireshark's ---------------------------------
  *
@@ -291,20 +292,6 @@ static unsigned long protos_notimpl[NPROTOMAP + 1];
 static int shown_failures;
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static const char *captures_dir(void)
-{
-    const char *d = getenv("NMX_SHARED_CAPTURES");
-    struct stat st;
-    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return d;
-}
-
-static bool have_tshark(void)
-{
-    return system("command -v tshark >/dev/null 2>&1") == 0;
-}
 
 static const struct protomap *map_ours(const char *name)
 {
@@ -887,12 +874,12 @@ static int cmp_str(const void *a, const void *b)
 static void test_oracle(void **state)
 {
     (void)state;
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     if (!dir) {
         printf("SKIP: ../shared/captures not found\n");
         skip();
     }
-    if (!have_tshark()) {
+    if (!nmx_test_have_tshark()) {
         printf("SKIP: tshark not installed\n");
         skip();
     }
