@@ -341,8 +341,12 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     p->dissect(d, s);
     /* The innermost layer owns all of its bytes: when the capture ends
      * before them and nothing took the rest on, it is cut short, whatever
-     * the protocol file says of its header. */
-    if (!d->next && l->status == NMX_LAYER_OK && l->caplen < l->length)
+     * the protocol file says of its header. Only the capture's end counts:
+     * a datagram quoted in part by an ICMP error (nmx_span_quoted) also
+     * has fewer bytes than it declares, but the quoter cut it, not the
+     * snap length, and it is whole as a quote. */
+    if (!d->next && l->status == NMX_LAYER_OK && l->caplen < l->length &&
+        d->caplen < d->wirelen && l->offset + l->caplen >= d->caplen)
         l->status = NMX_LAYER_TRUNCATED;
     l->ninst = d->ninst - l->first_inst;
     d->pt->PropertyInstTable[i].nPropertyInsts = (WORD)l->ninst;

@@ -200,7 +200,9 @@ static void ip6_dissect(nmx_dis *d, nmx_span s)
     bool attach = nmx_dis_attaching(d);
     if (attach) {
         nmx_dis_attach(d, IP6_SUMMARY, 0, r.len < IP6_HDR ? r.len : IP6_HDR);
-        uint8_t v = (uint8_t)(vtf >> 28);
+        /* From the first byte itself: vtf is 0 when fewer than 4 bytes are
+         * there, which would make a cut header's version look wrong. */
+        uint8_t v = (uint8_t)(nmx_rd_has(&r, 0, 1) ? nmx_rd_u8(&r, 0) >> 4 : 0);
         PROPERTYINST *pv = nmx_dis_attach_ex(d, IP6_VERSION, 0, 1, &v, 1, 1);
         if (nmx_rd_has(&r, 0, 1) && v != 6)
             nmx_dis_malformed(d, pv);
@@ -214,16 +216,19 @@ static void ip6_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, IP6_SRC, 8, 16);
         nmx_dis_attach(d, IP6_DST, 24, 16);
     }
+    /* The first byte alone can prove the header wrong: judged before the
+     * length, so that the status is the same whether or not instances are
+     * attached (attaching marks the Version instance malformed above). */
+    if (nmx_rd_has(&r, 0, 1) && (nmx_rd_u8(&r, 0) >> 4) != 6) {
+        nmx_dis_malformed(d, NULL);
+        return;
+    }
     if (!nmx_rd_need(&r, 0, IP6_HDR)) {
         /* Cut by the capture, or a packet shorter than its own header. */
         if (s.wire < IP6_HDR)
             nmx_dis_malformed(d, NULL);
         else
             nmx_dis_truncated(d);
-        return;
-    }
-    if ((vtf >> 28) != 6) {
-        nmx_dis_malformed(d, NULL);
         return;
     }
     /* The packet's length: 40 + Payload Length; 0 means a jumbogram (the

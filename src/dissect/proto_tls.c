@@ -542,6 +542,17 @@ static size_t tls_format(const nmx_fmtctx *c, char *buf, size_t n)
     }
     if (aux & TLS_AUX_MORE)
         puts_(&b, "; continued in the next segment");
+    if (b.len == 0) {
+        /* Not even one record header in the captured bytes (a cut
+         * segment): say so rather than print nothing. */
+        char t[80];
+        if (cap < seg)
+            snprintf(t, sizeof t, "Truncated TLS record, %u of %u bytes captured",
+                     (unsigned)cap, (unsigned)seg);
+        else
+            snprintf(t, sizeof t, "TLS data, %u bytes", (unsigned)seg);
+        puts_(&b, t);
+    }
     return b.len;
 }
 

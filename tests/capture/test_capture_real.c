@@ -22,6 +22,7 @@
 #include <pcap/pcap.h>
 
 #include "nmexpert/capture.h"
+#include "shared_captures.h"
 
 typedef struct ts_row {
     bool     has_time;
@@ -35,20 +36,6 @@ typedef struct ts_result {
     size_t  n;
     int     status;    /* tshark exit status */
 } ts_result;
-
-static const char *captures_dir(void)
-{
-    const char *d = getenv("NMX_SHARED_CAPTURES");
-    struct stat st;
-    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return d;
-}
-
-static bool have_tshark(void)
-{
-    return system("command -v tshark >/dev/null 2>&1") == 0;
-}
 
 /* "1361916156.677488000" -> ns. tshark prints an out-of-range fraction
  * unnormalised (more than 9 digits, and the sign can wrap): take the second
@@ -523,12 +510,12 @@ static size_t sorted_names(const char *dir, const char *sub, char **names, size_
 static void test_real_files(void **state)
 {
     (void)state;
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     if (!dir) {
         printf("SKIP: ../shared/captures not found\n");
         skip();
     }
-    if (!have_tshark()) {
+    if (!nmx_test_have_tshark()) {
         printf("SKIP: tshark not installed\n");
         skip();
     }
@@ -659,12 +646,12 @@ static void check_conversion(const char *src_rel, const char *src_path, const nm
 static void test_converted_files(void **state)
 {
     (void)state;
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     if (!dir) {
         printf("SKIP: ../shared/captures not found\n");
         skip();
     }
-    if (!have_tshark() || !have_editcap()) {
+    if (!nmx_test_have_tshark() || !have_editcap()) {
         printf("SKIP: tshark or editcap not installed\n");
         skip();
     }

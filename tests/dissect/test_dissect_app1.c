@@ -23,6 +23,7 @@
 #include "netmon.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/dissect.h"
+#include "shared_captures.h"
 
 /* ---- frame builder --------------------------------------------------------- */
 
@@ -1185,20 +1186,6 @@ static void app1_random_damage(void **state)
 
 /* ---- the shared captures against tshark --------------------------------------- */
 
-static const char *captures_dir(void)
-{
-    const char *d = getenv("NMX_SHARED_CAPTURES");
-    struct stat st;
-    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return d;
-}
-
-static bool have_tshark(void)
-{
-    return system("command -v tshark >/dev/null 2>&1") == 0;
-}
-
 /* One row of tshark fields per frame (frame number first). */
 typedef struct trow {
     const char *f[12];
@@ -1314,8 +1301,8 @@ static bool has_any(const char *protocols, const char *names)
 static void against_tshark(const char *const *files, const char *tproto, const char *proto,
                            const char *fields, row_fn fn, skip_fn skipf, unsigned *seen)
 {
-    const char *dir = captures_dir();
-    if (!dir || !have_tshark()) {
+    const char *dir = nmx_test_captures_dir();
+    if (!dir || !nmx_test_have_tshark()) {
         printf("SKIP: %s against tshark: %s\n", proto,
                dir ? "tshark not installed" : "no shared captures (NMX_SHARED_CAPTURES)");
         skip();

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "nmx_test.h"
+#include "shared_captures.h"
 
 #include "dissect/dissect_int.h"
 #include "nmexpert/capture.h"
@@ -872,13 +873,12 @@ static size_t andx_chain(bb *b)
     return off;
 }
 
-static bool have_tshark(void);
 
 /* When tshark is there: it reads the same SMB message (in a one-frame
  * pcap, NetBIOS session message on TCP 445) with the same commands. */
 static void tshark_smb_cmds(const uint8_t *smb, size_t n, const char *want)
 {
-    if (!have_tshark()) {
+    if (!nmx_test_have_tshark()) {
         printf("# tshark not installed: AndX commands not compared\n");
         return;
     }
@@ -1277,20 +1277,6 @@ static void t_random_damage(void **state)
 
 /* ---- the shared captures against tshark -------------------------------- */
 
-static const char *captures_dir(void)
-{
-    const char *d = getenv("NMX_SHARED_CAPTURES");
-    struct stat st;
-    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return d;
-}
-
-static bool have_tshark(void)
-{
-    return system("command -v tshark >/dev/null 2>&1") == 0;
-}
-
 /* One compared field: tshark's name, our protocol, label, and how our
  * value prints the way tshark's -T fields does. */
 typedef struct oracle_field {
@@ -1461,7 +1447,7 @@ static const struct {
 static const char *detail(const char *file, unsigned long fno, const char *proto)
 {
     static char out[1 << 15];
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     if (!dir)
         return NULL;
     char path[4096];
@@ -1501,7 +1487,7 @@ static void assert_golden(const char *got, const char *want)
 static void t_golden(void **state)
 {
     (void)state;
-    if (!captures_dir()) {
+    if (!nmx_test_captures_dir()) {
         printf("SKIP: ../shared/captures not found\n");
         skip();
     }
@@ -1594,12 +1580,12 @@ static void t_golden(void **state)
 static void t_captures_vs_tshark(void **state)
 {
     (void)state;
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     if (!dir) {
         printf("SKIP: ../shared/captures not found\n");
         skip();
     }
-    if (!have_tshark()) {
+    if (!nmx_test_have_tshark()) {
         printf("SKIP: tshark not installed\n");
         skip();
     }

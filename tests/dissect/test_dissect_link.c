@@ -22,6 +22,7 @@
 #include "nmexpert/capture.h"
 #include "nmexpert/dissect.h"
 #include "nmx_test.h"
+#include "shared_captures.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -997,20 +998,6 @@ static void test_nm_others(void **state)
 
 /* ---- the shared captures against tshark ---------------------------------- */
 
-static const char *captures_dir(void)
-{
-    const char *d = getenv("NMX_SHARED_CAPTURES");
-    struct stat st;
-    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return d;
-}
-
-static bool have_tshark(void)
-{
-    return system("command -v tshark >/dev/null 2>&1") == 0;
-}
-
 /* A tshark field and where we keep it: protocol, label. */
 typedef struct oracle_field {
     const char *tshark;
@@ -1122,7 +1109,7 @@ static void tshark_values(const char *s, char *out, size_t n)
  * agree with tshark's. Returns the number of frames compared. */
 static unsigned oracle(const char *file, const oracle_field *fields, size_t nf)
 {
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     char path[1024], cmd[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     int at = snprintf(cmd, sizeof cmd,
@@ -1179,11 +1166,11 @@ static unsigned oracle(const char *file, const oracle_field *fields, size_t nf)
 
 static bool oracle_ready(void)
 {
-    if (!captures_dir()) {
+    if (!nmx_test_captures_dir()) {
         print_message("skipped: NMX_SHARED_CAPTURES (../shared/captures) is absent\n");
         return false;
     }
-    if (!have_tshark()) {
+    if (!nmx_test_have_tshark()) {
         print_message("skipped: tshark is not installed\n");
         return false;
     }
@@ -1307,7 +1294,7 @@ static void test_tshark_qinq(void **state)
         skip();
     /* tshark names the 802.1ad service tag ieee8021ad and keeps its
      * identifier apart (ieee8021ad.id); ours is the first VLAN layer. */
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     char path[1024];
     snprintf(path, sizeof path, "%s/pcap/td_802.1ad_QinQ.pcap", dir);
     nmx_capture *cap = NULL;

@@ -15,6 +15,7 @@
 
 #include "netmon.h"
 #include "nmx_test.h"
+#include "shared_captures.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/dissect.h"
 
@@ -582,6 +583,11 @@ static void test_icmp_error_quotes_ip(void **state)
     assert_int_equal(L(4)->length, 128);
     assert_text(4, "Source Address", "Source Address = 192.0.2.99");
     assert_text(5, "Destination Port", "Destination Port = 0x0009");
+    /* The snap length ending inside the quoted UDP data does cut it. */
+    run(&G, G.n - 2, 1, NMX_DIS_ATTACH);
+    assert_chain("FRAME ETHERNET IP ICMP IP UDP");
+    assert_status(4, NMX_LAYER_OK);
+    assert_status(5, NMX_LAYER_TRUNCATED);
 
     /* Quoting TCP: its first 8 bytes only, so the quoted TCP is cut. */
     G.b[14 + 28 + 9] = 6;
@@ -739,6 +745,11 @@ static void test_icmp6_error_quotes_ip6(void **state)
     assert_int_equal(L(4)->caplen, 48);
     assert_int_equal(L(4)->length, 140);
     assert_text(4, "Source Address", "Source Address = 2001:db8::1");
+    /* The snap length ending inside the quoted UDP data does cut it. */
+    run(&G, G.n - 2, 1, NMX_DIS_ATTACH);
+    assert_chain("FRAME ETHERNET IP6 ICMP6 IP6 UDP");
+    assert_status(4, NMX_LAYER_OK);
+    assert_status(5, NMX_LAYER_TRUNCATED);
     /* Packet Too Big carries the MTU. */
     G.b[14 + 40] = 2;
     G.b[14 + 40 + 1] = 0;
@@ -842,15 +853,6 @@ static void test_cut_everywhere(void **state)
 /* Real captures against tshark                                             */
 /* ------------------------------------------------------------------------ */
 
-static const char *captures_dir(void)
-{
-    const char *d = getenv("NMX_SHARED_CAPTURES");
-    struct stat st;
-    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return d;
-}
-
 /* The values of property `label` in every layer named `proto`, as tshark
  * prints an occurrence=a field ("a,b"). */
 static void values(const char *proto, const char *label, char *out, size_t n)
@@ -910,7 +912,7 @@ static void our_chain(char *out, size_t n)
 static void test_real_captures(void **state)
 {
     (void)state;
-    const char *dir = captures_dir();
+    const char *dir = nmx_test_captures_dir();
     if (!dir) {
         printf("SKIP: ../shared/captures not found\n");
         skip();
