@@ -92,6 +92,14 @@ static const struct protomap protomap[] = {
     { "NBT", { "nbns", "nbdgm", "nbss" } },
     { "SMB", { "smb" } },
     { "SMB2", { "smb2" } },
+    { "TOKENRING", { "tr" } },
+    { "FDDI", { "fddi" } },
+    { "WLAN", { "wlan" } },
+    { "RADIOTAP", { "radiotap" } },
+    { "PPI", { "ppi" } },
+    { "NFLOG", { "nflog" } },
+    { "IPNET", { "ipnet" } },
+    { "CHDLC", { "chdlc" } },
 };
 #define NPROTOMAP (sizeof protomap / sizeof protomap[0])
 
@@ -110,12 +118,13 @@ static const struct protomap protomap[] = {
  * raw-IP link layer: our FRAME hands raw IP straight to IP/IP6),
  * "netmon_header" (a Network Monitor file's comment shown as a layer, not
  * frame bytes), IPv6 extension headers (parsed inside IP6), "mptcp" (a TCP
- * option). */
+ * option), "wlan_radio" (tshark's summary of the radio information that
+ * radiotap or PPI carried, not bytes of the frame). */
 static bool ws_ignored(const char *n)
 {
     return strcmp(n, "ethertype") == 0 || strcmp(n, "raw") == 0 ||
            strcmp(n, "netmon_header") == 0 || strncmp(n, "ipv6.", 5) == 0 ||
-           strcmp(n, "mptcp") == 0;
+           strcmp(n, "mptcp") == 0 || strcmp(n, "wlan_radio") == 0;
 }
 
 /* tshark protocols that we do not implement but that fill the fields of
