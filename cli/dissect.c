@@ -203,7 +203,7 @@ int cli_dissect(int argc, char **argv)
         nmx_capture_close(cap);
         return 1;
     }
-    int rc = 0;
+    int rc = 0, werr = 0;
     int64_t prev_ts = 0;
     for (uint64_t i = first - 1; i < n && i < last; i++) {
         nmx_frame fr, pf;
@@ -221,13 +221,24 @@ int cli_dissect(int argc, char **argv)
             json_frame(stdout, d, &fr);
         else
             text_frame(stdout, d, &fr);
-        if (ferror(stdout))
+        if (ferror(stdout)) {
+            werr = errno;
             break;
+        }
     }
     nmx_dissector_free(d);
     nmx_capture_close(cap);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "nmexpert dissect: writing the output: %s\n", strerror(errno));
+    errno = 0;
+    if (fflush(stdout) != 0 && !werr)
+        werr = errno;
+    if (werr || ferror(stdout)) {
+        /* A reader that went away (`| head`) is not an error: it has what it
+         * wanted. Anything else (a full disk) is, once. */
+        cli_stdout_error_reported();
+        if (werr == EPIPE)
+            return rc;
+        fprintf(stderr, "nmexpert dissect: writing the output: %s\n",
+                werr ? strerror(werr) : "write error");
         return 1;
     }
     return rc;
