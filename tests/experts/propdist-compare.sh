@@ -61,7 +61,7 @@ while IFS='|' read -r proto prop field kind; do
     sort >"$tmp/theirs"
   "$nm" run -q --isolation thread -o jsonl propdist --set "protocol=$proto" --set "property=$prop" "$cap" \
     2>/dev/null >"$tmp/ours.jsonl"
-  jq -r --arg kind "$kind" '.columns |
+  jq -r --arg kind "$kind" 'select(.record == "event") | .columns |
       if $kind == "numeric" then "frames \(."# Frames")", "max \(.Max)", "min \(.Min)", "mean \(.Mean)"
       elif $kind == "flags" then "frames \(."# Frames")", (if .Value == true and .Count > 0 and ."Bit number" < 12 then "bit\(."Bit number") \(.Count)" else empty end)
       elif $kind == "string" then "frames \(."# Frames")", "s:\(.Value) \(.Count)"

@@ -6,13 +6,17 @@ set -u
 nm=$1 cap=$2
 # Our names -> Wireshark's filter names (docs/experts/protdist.md, "Names").
 # NBT is Wireshark's nbns, nbdgm and nbss together; SLL and SLL2 are both sll.
+# tshark's wlan_radio is a summary of the radio information it adds beside
+# wlan, not a header of the frame (like its ethertype): it has no name here.
 map='ETHERNET=eth IP=ip IP6=ipv6 TCP=tcp UDP=udp VLAN=vlan LLC=llc ARP_RARP=arp
 SLL=sll SLL2=sll NULL=null PPP=ppp PPPOE=pppoes MPLS=mpls GRE=gre VXLAN=vxlan ICMP=icmp
 ICMP6=icmpv6 DNS=dns DHCP=dhcp HTTP=http TLS=tls SMB=smb SMB2=smb2 NBT=nbns+nbdgm+nbss
 NETMON_EVENT=netmon_event NETMON_FILTER=netmon_filter NETMON_NETINFO=netmon_network_info
-NETMON_DNSCACHE=netmon_dnscache'
+NETMON_DNSCACHE=netmon_dnscache
+WLAN=wlan RADIOTAP=radiotap PPI=ppi IPNET=ipnet NFLOG=nflog CHDLC=chdlc TOKENRING=tr
+FDDI=fddi'
 ours=$("$nm" run -q -o jsonl protdist "$cap" 2>/dev/null |
-       jq -r 'select(.ident==1) | "\(.columns.Protocol) \(.columns.Frames) \(.columns.Bytes)"')
+       jq -r 'select(.record=="event" and .ident==1) | "\(.columns.Protocol) \(.columns.Frames) \(.columns.Bytes)"')
 # tshark: a protocol's frames are the sum over the tree nodes named so whose
 # ancestors do not carry the same name (a frame counts once per protocol).
 theirs=$(tshark -q -z io,phs -r "$cap" 2>/dev/null | awk '
