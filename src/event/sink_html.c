@@ -148,7 +148,7 @@ static double num_value(const nmx_event_column *c)
         return c->v.f;
     if (c->type <= 5 || c->type == 7) /* integers and FRAME */
         return c->type == 1 || c->type == 3 || c->type == 5 ? (double)c->v.i : (double)c->v.u;
-    return NAN;
+    return (double)NAN;
 }
 
 static nmx_err html_event_in(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev)

@@ -68,6 +68,17 @@ static const nmx_layer *layer(const char *name, unsigned nth)
     return NULL;
 }
 
+/* The layer, which the test requires: fails the test (never returns NULL). */
+static const nmx_layer *need_layer(const char *name, unsigned nth)
+{
+    const nmx_layer *l = layer(name, nth);
+    if (!l) {
+        fail_msg("no %s layer #%u", name, nth);
+        abort();
+    }
+    return l;
+}
+
 static const PROPERTYINST *prop(const nmx_layer *l, const char *label, unsigned nth)
 {
     PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
@@ -503,7 +514,7 @@ static void test_radiotap(void **state)
     /* without the FCS flag the whole rest is 802.11 */
     f[24] = 0;
     dis(f, (uint32_t)n, 127);
-    assert_int_equal(layer("WLAN", 0)->length, n - 26);
+    assert_int_equal(need_layer("WLAN", 0)->length, n - 26);
     /* a header length beyond the frame, a version other than 0 */
     put16le(f + 2, 400);
     dis(f, (uint32_t)n, 127);
@@ -535,7 +546,7 @@ static void test_ppi(void **state)
     assert_int_equal(pval("PPI", "802.11-Common flags"), 1);
     assert_string_equal(ptext("PPI", "Field type"), "Field type = 802.11-Common");
     assert_string_equal(ptext("PPI", "Summary"), "Version 0, 32 bytes, DLT 105");
-    assert_int_equal(layer("WLAN", 0)->length, n - 32 - 4);
+    assert_int_equal(need_layer("WLAN", 0)->length, n - 32 - 4);
     cut_everywhere(f, (uint32_t)n, 192, "PPI", 0, 32);
     /* a field running past the header */
     put16le(f + 10, 40);
@@ -588,7 +599,7 @@ static void test_nflog(void **state)
     assert_string_equal(ptext("NFLOG", "Prefix"), "Prefix: drop");
     assert_string_equal(ptext("NFLOG", "TLV type"), "TLV type = 1 (NFULA_PACKET_HDR)");
     assert_string_equal(ptext("NFLOG", "Summary"), "IPv4, payload 20 bytes");
-    assert_int_equal(layer("IP", 0)->offset, pay_off);
+    assert_int_equal(need_layer("IP", 0)->offset, pay_off);
     assert_string_equal(paddr("IP", "Destination Address"), "10.0.0.2");
     cut_everywhere(f, (uint32_t)n, 239, "NFLOG", 0, (uint32_t)pay_off);
     /* IPv6, family 10 */
