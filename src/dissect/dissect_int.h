@@ -267,6 +267,9 @@ bool nmx__inst_number(const PROPERTYINST *pi, uint64_t *v);
 /* Service names of TCP and UDP ports (ports.c): the labeled sets of the
  * port properties, and the short names the summaries print. */
 extern SET nmx__tcp_port_set, nmx__udp_port_set;
+
+/* Names of IP protocol numbers (ipprotos.c): IP's Protocol, IP6's Next Header. */
+extern SET nmx__ipproto_set;
 const char *nmx__port_abbrev(uint16_t port, bool udp);
 
 #define NMX_PROTO_DECL(n) extern const nmx_protocol nmx_proto_##n;

@@ -55,24 +55,6 @@
 
 #include "dissect/dissect_int.h"
 
-/* IP protocol numbers (IANA "Assigned Internet Protocol Numbers"), as the
- * IP parser names them. */
-static LABELED_BYTE nexthdrs[] = {
-    { 0, NMX_STR("HOPOPT - IPv6 Hop-by-Hop Option") }, { 1, NMX_STR("ICMP - Internet Control Message") },
-    { 2, NMX_STR("IGMP - Internet Group Management") }, { 4, NMX_STR("IP - IP in IP (encapsulation)") },
-    { 6, NMX_STR("TCP - Transmission Control") }, { 8, NMX_STR("EGP - Exterior Gateway Protocol") },
-    { 17, NMX_STR("UDP - User Datagram") }, { 41, NMX_STR("IPv6 - IPv6 encapsulation") },
-    { 43, NMX_STR("IPv6-Route - Routing Header for IPv6") }, { 44, NMX_STR("IPv6-Frag - Fragment Header for IPv6") },
-    { 47, NMX_STR("GRE - Generic Routing Encapsulation") }, { 50, NMX_STR("ESP - Encap Security Payload") },
-    { 51, NMX_STR("AH - Authentication Header") }, { 58, NMX_STR("ICMPv6 - ICMP for IPv6") },
-    { 59, NMX_STR("IPv6-NoNxt - No Next Header for IPv6") }, { 60, NMX_STR("IPv6-Opts - Destination Options for IPv6") },
-    { 88, NMX_STR("EIGRP") }, { 89, NMX_STR("OSPF - Open Shortest Path First") },
-    { 103, NMX_STR("PIM - Protocol Independent Multicast") }, { 112, NMX_STR("VRRP - Virtual Router Redundancy") },
-    { 115, NMX_STR("L2TP - Layer Two Tunneling Protocol") }, { 132, NMX_STR("SCTP - Stream Control Transmission") },
-    { 135, NMX_STR("Mobility Header") }, { 139, NMX_STR("HIP - Host Identity Protocol") },
-    { 140, NMX_STR("Shim6 Protocol") },
-};
-static SET nexthdr_set = { sizeof nexthdrs / sizeof nexthdrs[0], { .lpLabeledByteTable = nexthdrs } };
 
 /* Option types of the Hop-by-Hop and Destination Options headers (IANA
  * "Destination Options and Hop-by-Hop Options"). */
@@ -104,7 +86,7 @@ static SET frag_set = { 1, { .lpLabeledBit = frag_bits } };
     X(IP6_TCLASS, "Traffic Class", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP6_FLOW, "Flow Label", PROP_TYPE_DWORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP6_PLEN, "Payload Length", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, NULL) \
-    X(IP6_NXT, "Next Header", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &nexthdr_set, 0, 1, NMX_FMT_DEFAULT, NULL) \
+    X(IP6_NXT, "Next Header", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &nmx__ipproto_set, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP6_HLIM, "Hop Limit", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP6_SRC, "Source Address", PROP_TYPE_IP6_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP6_DST, "Destination Address", PROP_TYPE_IP6_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
@@ -113,7 +95,7 @@ static SET frag_set = { 1, { .lpLabeledBit = frag_bits } };
     X(IP6_FRAGHDR, "Fragment Header", PROP_TYPE_RAW_DATA, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_LABEL, NULL) \
     X(IP6_DSTOPTS, "Destination Options Header", PROP_TYPE_RAW_DATA, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_LABEL, NULL) \
     X(IP6_AH, "Authentication Header", PROP_TYPE_RAW_DATA, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_LABEL, NULL) \
-    X(IP6_EXT_NXT, "Extension Next Header", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &nexthdr_set, 0, 2, NMX_FMT_DEFAULT, NULL) \
+    X(IP6_EXT_NXT, "Extension Next Header", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &nmx__ipproto_set, 0, 2, NMX_FMT_DEFAULT, NULL) \
     X(IP6_EXT_LEN, "Extension Header Length", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, 0, 2, NMX_FMT_BYTES, NULL) \
     X(IP6_OPT_TYPE, "Option Type", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &ip6opt_set, 0, 2, NMX_FMT_DEFAULT, NULL) \
     X(IP6_OPT_LEN, "Option Length", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 2, NMX_FMT_DEFAULT, NULL) \

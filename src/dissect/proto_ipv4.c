@@ -51,21 +51,6 @@ static LABELED_BYTE tos_names[] = {
 };
 static SET tos_set = { 5, { .lpLabeledByteTable = tos_names } };
 
-/* IP protocol numbers (IANA "Assigned Internet Protocol Numbers"). */
-static LABELED_BYTE ipprotos[] = {
-    { 0, NMX_STR("HOPOPT - IPv6 Hop-by-Hop Option") }, { 1, NMX_STR("ICMP - Internet Control Message") },
-    { 2, NMX_STR("IGMP - Internet Group Management") }, { 4, NMX_STR("IP - IP in IP (encapsulation)") },
-    { 6, NMX_STR("TCP - Transmission Control") }, { 8, NMX_STR("EGP - Exterior Gateway Protocol") },
-    { 17, NMX_STR("UDP - User Datagram") }, { 41, NMX_STR("IPv6 - IPv6 encapsulation") },
-    { 43, NMX_STR("IPv6-Route - Routing Header for IPv6") }, { 44, NMX_STR("IPv6-Frag - Fragment Header for IPv6") },
-    { 47, NMX_STR("GRE - Generic Routing Encapsulation") }, { 50, NMX_STR("ESP - Encap Security Payload") },
-    { 51, NMX_STR("AH - Authentication Header") }, { 58, NMX_STR("ICMPv6 - ICMP for IPv6") },
-    { 59, NMX_STR("IPv6-NoNxt - No Next Header for IPv6") }, { 60, NMX_STR("IPv6-Opts - Destination Options for IPv6") },
-    { 88, NMX_STR("EIGRP") }, { 89, NMX_STR("OSPF - Open Shortest Path First") },
-    { 103, NMX_STR("PIM - Protocol Independent Multicast") }, { 112, NMX_STR("VRRP - Virtual Router Redundancy") },
-    { 115, NMX_STR("L2TP - Layer Two Tunneling Protocol") }, { 132, NMX_STR("SCTP - Stream Control Transmission") },
-};
-static SET ipproto_set = { sizeof ipprotos / sizeof ipprotos[0], { .lpLabeledByteTable = ipprotos } };
 
 static LABELED_BIT frag_bits[] = {
     { 0, NMX_STR("Last fragment in datagram"), NMX_STR("More fragments in datagram") },
@@ -96,7 +81,7 @@ static SET ipopt_set = { sizeof ipopts / sizeof ipopts[0], { .lpLabeledByteTable
     X(IP_FLAGS, "Flags Summary", PROP_TYPE_BYTE, PROP_QUAL_FLAGS, &frag_set, 0, 1, NMX_FMT_DEFAULT, "Flags") \
     X(IP_FRAGOFF, "Fragment Offset", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_BYTES, NULL) \
     X(IP_TTL, "Time to Live", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "TTL") \
-    X(IP_PROTO, "Protocol", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &ipproto_set, 0, 1, NMX_FMT_DEFAULT, NULL) \
+    X(IP_PROTO, "Protocol", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &nmx__ipproto_set, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP_CHECKSUM, "Checksum", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_HEX, "Header Checksum") \
     X(IP_SRC, "Source Address", PROP_TYPE_IP_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(IP_DST, "Destination Address", PROP_TYPE_IP_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
