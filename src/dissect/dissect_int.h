@@ -231,6 +231,12 @@ const nmx_frame *nmx__dis_frame_rec(const nmx_dis *d, int64_t *prev_ts_ns);
 unsigned nmx__bits_count(const nmx_fmtctx *c);
 size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n);
 
+/* Appends t[0..w) to the text of buf[0..n) that is `at` bytes long so far,
+ * cut as snprintf cuts (the first n - 1 bytes of the whole text are kept,
+ * NUL-terminated); returns at + w, the length the whole text needs
+ * (proptext.c). */
+size_t nmx__fmt_append(char *buf, size_t n, size_t at, const char *t, size_t w);
+
 /* Generic formatting of an instance (proptext.c). */
 size_t nmx__format_generic(const nmx_fmtctx *c, char *buf, size_t n);
 /* The number value of an instance (byte order applied), false if none. */

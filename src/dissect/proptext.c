@@ -279,6 +279,16 @@ static void value_text(sbuf *b, const nmx_fmtctx *c)
     }
 }
 
+size_t nmx__fmt_append(char *buf, size_t n, size_t at, const char *t, size_t w)
+{
+    if (at + 1 < n) {
+        size_t k = w < n - 1 - at ? w : n - 1 - at;
+        memcpy(buf + at, t, k);
+        buf[at + k] = 0;
+    }
+    return at + w;
+}
+
 size_t nmx__format_generic(const nmx_fmtctx *c, char *buf, size_t n)
 {
     sbuf b = { buf, n, 0 };

@@ -178,6 +178,7 @@ static void dhcp_dissect(nmx_dis *d, nmx_span s)
     nmx_rd r = nmx_dis_rd(d, s);
     nmx_dis_attach(d, DHCP_SUMMARY, 0, r.len);
     uint8_t hlen = nmx_rd_u8(&r, 2);
+    PROPERTYINST *ph = NULL;
     if (nmx_dis_attaching(d)) {
         nmx_dis_attach(d, DHCP_OP, 0, 1);
         nmx_dis_attach(d, DHCP_HTYPE, 1, 1);
@@ -191,12 +192,12 @@ static void dhcp_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, DHCP_SIADDR, 20, 4);
         nmx_dis_attach(d, DHCP_GIADDR, 24, 4);
         /* chaddr holds hlen bytes of its 16 (an Ethernet address: 6). */
-        PROPERTYINST *ph = nmx_dis_attach(d, DHCP_CHADDR, 28, hlen && hlen <= 16 ? hlen : 16);
-        if (nmx_rd_has(&r, 2, 1) && hlen > 16)
-            nmx_dis_malformed(d, ph);
+        ph = nmx_dis_attach(d, DHCP_CHADDR, 28, hlen && hlen <= 16 ? hlen : 16);
         nmx_dis_attach(d, DHCP_SNAME, 44, 64);
         nmx_dis_attach(d, DHCP_FILE, 108, 128);
     }
+    if (nmx_rd_has(&r, 2, 1) && hlen > 16)
+        nmx_dis_malformed(d, ph); /* in both modes: it decides the status */
     if (!nmx_rd_need(&r, 0, DHCP_FIXED)) {
         nmx_dis_truncated(d);
         return;
@@ -259,8 +260,7 @@ static void dhcp_dissect(nmx_dis *d, nmx_span s)
         }
         if (code == 53 && len == 1 && nmx_rd_has(&r, o + 2, 1))
             nmx_dis_set_aux(d, 0, 0x100u | nmx_rd_u8(&r, o + 2));
-        if (attach)
-            option(d, code, o + 2, len);
+        option(d, code, o + 2, len); /* both modes: a bad length decides the status */
         o += 2u + len;
     }
 }

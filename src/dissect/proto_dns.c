@@ -444,8 +444,7 @@ static uint32_t section(dns_msg *g, unsigned prop, unsigned count, uint32_t off)
             break;
         }
         uint32_t rd = end + 10;
-        if (nmx_dis_attaching(g->d))
-            rdata(g, type, rd, rdlen);
+        rdata(g, type, rd, rdlen);
         off = rd + rdlen;
         if (!nmx_rd_has(&g->m, rd, rdlen)) {
             ran_out(g, NULL);
@@ -505,8 +504,10 @@ static void dns_dissect(nmx_dis *d, nmx_span s)
      * continued in the next segment). */
     if (g.m.len < g.wire)
         nmx_dis_truncated(d);
-    if (!nmx_dis_attaching(d))
-        return; /* nothing to hand off: recognising is done */
+    /* DNS hands nothing on, but its status depends on every record (a bad
+     * name, an RDATA length that contradicts its type), so the records are
+     * walked in both modes; without NMX_DIS_ATTACH the attaches are no-ops
+     * (docs/dissectors.md, "The driver"). */
 
     uint32_t off = DNS_HDR;
     char txt[DNS_TEXT_MAX], line[DNS_TEXT_MAX + 96];

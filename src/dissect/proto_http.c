@@ -345,8 +345,8 @@ static void http_dissect(nmx_dis *d, nmx_span s)
     }
     nmx_dis_set_aux(d, 0, (uint32_t)st.kind);
     nmx_dis_set_aux(d, 1, st.line);
-    if (!nmx_dis_attaching(d))
-        return;
+    /* The field lines decide the status (a line that is no field line is
+     * malformed): read in both modes (docs/dissectors.md, "The driver"). */
     nmx_dis_attach(d, HTTP_SUMMARY, 0, st.line);
     if (st.kind == HTTP_KIND_REQUEST) {
         nmx_dis_attach(d, HTTP_METHOD, st.a, st.alen);
@@ -380,11 +380,7 @@ static size_t put_text(char *buf, size_t n, size_t at, const uint8_t *p, size_t 
         } else {
             w = snprintf(t, sizeof t, "\\x%02X", p[i]);
         }
-        if (at + (size_t)w < n)
-            memcpy(buf + at, t, (size_t)w + 1);
-        else if (at < n)
-            buf[at] = 0;
-        at += (size_t)w;
+        at = nmx__fmt_append(buf, n, at, t, (size_t)w);
     }
     return at;
 }

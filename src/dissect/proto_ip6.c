@@ -151,7 +151,8 @@ static uint32_t ip6_options(nmx_dis *d, nmx_rd *r, uint32_t o, uint32_t end, boo
         if (!nmx_rd_ok(r))
             return jumbo;
         PROPERTYINST *pl = nmx_dis_attach(d, IP6_OPT_LEN, o + 1, 1);
-        if (len > end - o - 2) {
+        /* The length byte itself may lie past the header (o + 1 == end). */
+        if (o + 2 > end || len > end - o - 2) {
             nmx_dis_malformed(d, pl);
             return jumbo;
         }

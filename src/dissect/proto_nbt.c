@@ -376,7 +376,9 @@ static void ss_dissect(nmx_dis *d, nmx_span s, bool direct)
         to_smb(d, body);
         break;
     case 0x81:
-        if (nmx_dis_attaching(d) && name_prop(d, &b, NBT_SS_CALLED, 4, 0, &end, whole))
+        /* The names decide the status: read in both modes (the attaches
+         * are no-ops without NMX_DIS_ATTACH). */
+        if (name_prop(d, &b, NBT_SS_CALLED, 4, 0, &end, whole))
             name_prop(d, &b, NBT_SS_CALLING, 4, end, &end, whole);
         break;
     case 0x83:
@@ -468,8 +470,8 @@ static void ns_dissect(nmx_dis *d, nmx_span s)
     bool whole = s.len >= s.wire;
     if (!whole)
         nmx_dis_truncated(d);
-    if (!nmx_dis_attaching(d))
-        return;
+    /* Nothing is handed on, but the records decide the status: they are
+     * walked in both modes (docs/dissectors.md, "The driver"). */
     unsigned qd = nmx_rd_be16(&r, 4);
     unsigned rr = (unsigned)nmx_rd_be16(&r, 6) + nmx_rd_be16(&r, 8) + nmx_rd_be16(&r, 10);
     uint32_t off = 12, end;

@@ -314,8 +314,9 @@ static void smb_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_truncated(d);
         return;
     }
-    if (!nmx_dis_attaching(d))
-        return;
+    /* The command blocks decide the status (a WordCount or ByteCount past
+     * the message, an AndX loop): walked in both modes, the attaches being
+     * no-ops without NMX_DIS_ATTACH (docs/dissectors.md, "The driver"). */
     bool reply = (flags & SMB_FLAGS_REPLY) != 0;
     bool unicode = (flags2 & SMB_FLAGS2_UNICODE) != 0;
     uint32_t blk = SMB_HDR;

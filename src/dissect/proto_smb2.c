@@ -167,12 +167,11 @@ static void smb2_dissect(nmx_dis *d, nmx_span s)
     uint32_t flags = nmx_rd_le32(&r, 16), next = nmx_rd_le32(&r, 20);
     uint16_t ssize = nmx_rd_le16(&r, 4), cmd = nmx_rd_le16(&r, 12);
     bool ok = nmx_rd_ok(&r);
+    PROPERTYINST *ps = NULL;
     if (nmx_dis_attaching(d)) {
         nmx_dis_attach(d, SMB2_SUMMARY, 0, r.len < SMB2_HDR ? r.len : SMB2_HDR);
         nmx_dis_attach(d, SMB2_PROTOID, 0, 4);
-        PROPERTYINST *ps = nmx_dis_attach(d, SMB2_SSIZE, 4, 2);
-        if (nmx_rd_has(&r, 4, 2) && ssize != SMB2_HDR)
-            nmx_dis_malformed(d, ps);
+        ps = nmx_dis_attach(d, SMB2_SSIZE, 4, 2);
         nmx_dis_attach(d, SMB2_CHARGE, 6, 2);
         nmx_dis_attach(d, SMB2_STATUS, 8, 4);
         nmx_dis_attach(d, SMB2_COMMAND, 12, 2);
@@ -189,12 +188,14 @@ static void smb2_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_attach(d, SMB2_SESSID, 40, 8);
         nmx_dis_attach(d, SMB2_SIGNATURE, 48, 16);
     }
+    /* In both modes, before the header's end is needed: a StructureSize
+     * other than 64 makes even a cut header malformed. */
+    if (nmx_rd_has(&r, 4, 2) && ssize != SMB2_HDR)
+        nmx_dis_malformed(d, ps);
     if (!nmx_rd_need(&r, 0, SMB2_HDR)) {
         nmx_dis_truncated(d);
         return;
     }
-    if (ssize != SMB2_HDR)
-        nmx_dis_malformed(d, NULL);
     /* This message's end: the next compounded one, or the NBT message's. */
     uint32_t end = s.wire;
     bool chain = false;
@@ -208,7 +209,8 @@ static void smb2_dissect(nmx_dis *d, nmx_span s)
     }
     if (r.len < end)
         nmx_dis_truncated(d);
-    if (nmx_dis_attaching(d)) {
+    {
+        /* In both modes: a name can make the layer malformed. */
         if (end > SMB2_HDR) {
             uint32_t cap = end < r.len ? end : r.len;
             nmx_dis_attach(d, SMB2_BODY, SMB2_HDR, cap - SMB2_HDR);
@@ -235,11 +237,7 @@ static size_t put_utf16(char *buf, size_t n, size_t at, const uint8_t *p, uint32
         int w = ch >= 0x20 && ch < 0x7F && ch != '\\' ? snprintf(t, sizeof t, "%c", (char)ch)
                 : ch == '\\'                          ? snprintf(t, sizeof t, "\\")
                                                       : snprintf(t, sizeof t, "\\u%04X", ch);
-        if (at + (size_t)w < n)
-            memcpy(buf + at, t, (size_t)w + 1);
-        else if (at < n)
-            buf[at] = 0;
-        at += (size_t)w;
+        at = nmx__fmt_append(buf, n, at, t, (size_t)w);
     }
     return at;
 }

@@ -384,8 +384,6 @@ static void tls_dissect(nmx_dis *d, nmx_span s)
                 nmx_dis_malformed(d, pi); /* records follow each other */
             break;
         }
-        if (!nmx_dis_attaching(d))
-            break; /* recognised; the rest is for the properties */
         nmx_dis_attach(d, TLS_CTYPE, o, 1);
         nmx_dis_attach(d, TLS_RVERSION, o + 1, 2);
         nmx_dis_attach(d, TLS_RLENGTH, o + 3, 2);

@@ -1179,7 +1179,25 @@ static void app1_random_damage(void **state)
         size_t cap = rnd(&x) % 4 == 0 ? 42 + rnd(&x) % (n - 42) : n;
         run(&r, f, n, cap, NMX_DIS_ATTACH);
         check_instances(&r);
+        /* Recognising alone must find the same layers with the same
+         * statuses (docs/dissectors.md, "The driver"). */
+        unsigned nl = nmx_dissect_nlayers(r.d);
+        assert_true(nl <= 32);
+        const char *name[32];
+        nmx_layer_status st[32];
+        for (unsigned i = 0; i < nl; i++) {
+            name[i] = nmx_dissect_layer(r.d, i)->name;
+            st[i] = nmx_dissect_layer(r.d, i)->status;
+        }
         run(&r, f, n, cap, 0);
+        assert_int_equal(nmx_dissect_nlayers(r.d), nl);
+        for (unsigned i = 0; i < nl; i++) {
+            if (nmx_dissect_layer(r.d, i)->name != name[i] || nmx_dissect_layer(r.d, i)->status != st[i]) {
+                print_message("iteration %u, base %u, layer %u (%s): status %d with properties, %d without\n",
+                              it, k, i, name[i], (int)st[i], (int)nmx_dissect_layer(r.d, i)->status);
+                fail();
+            }
+        }
     }
     done(&r);
 }

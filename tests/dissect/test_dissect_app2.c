@@ -1231,9 +1231,13 @@ static void touch_everything(void)
     for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++) {
         const PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
         char b[300];
-        nmx_dissect_text(D, pi, b, sizeof b);
-        nmx_dissect_text(D, pi, b, 7); /* a short buffer: cut, terminated */
-        assert_true(strlen(b) < 7);
+        size_t whole = nmx_dissect_text(D, pi, b, sizeof b);
+        /* Cut as snprintf cuts: exactly the first n - 1 bytes, even inside
+         * an escape sequence. */
+        for (size_t n = 1; n < 40; n += 3) {
+            nmx_dissect_text(D, pi, b, n);
+            assert_int_equal(strlen(b), whole < n ? whole : n - 1);
+        }
         for (unsigned k = 0; k < nmx_dissect_nbits(D, pi); k++)
             nmx_dissect_bit_text(D, pi, k, b, sizeof b);
     }
@@ -1267,9 +1271,34 @@ static void t_random_damage(void **state)
                 x.b[at] = (uint8_t)(rnd() % 3 == 0 ? rnd() % 8 : rnd() % 3 == 0 ? 0xFF : rnd());
             }
             uint32_t cap = rnd() % 4 == 0 ? rnd() % (uint32_t)(x.n + 1) : (uint32_t)x.n;
+            /* Both modes must find the same layers with the same
+             * statuses (docs/dissectors.md, "The driver"). */
+            const char *name[32];
+            nmx_layer_status st[32];
+            unsigned nl = 0;
             for (int attach = 0; attach < 2; attach++) {
                 run_from(protos[m], x.b, cap, (uint32_t)x.n, attach ? NMX_DIS_ATTACH : 0);
                 touch_everything();
+                unsigned n = nmx_dissect_nlayers(D);
+                assert_true(n <= 32);
+                if (!attach) {
+                    nl = n;
+                    for (unsigned i = 0; i < n; i++) {
+                        name[i] = nmx_dissect_layer(D, i)->name;
+                        st[i] = nmx_dissect_layer(D, i)->status;
+                    }
+                    continue;
+                }
+                assert_int_equal(n, nl);
+                for (unsigned i = 0; i < n; i++) {
+                    const nmx_layer *l = nmx_dissect_layer(D, i);
+                    if (l->name != name[i] || l->status != st[i]) {
+                        print_message("message %zu, iteration %u, layer %u (%s): status %d without "
+                                      "properties, %d with\n",
+                                      m, it, i, name[i], (int)st[i], (int)l->status);
+                        fail();
+                    }
+                }
             }
         }
     }

@@ -515,6 +515,21 @@ static void test_ip6_malformed(void **state)
     dis(p, 1);
     assert_status(2, NMX_LAYER_MALFORMED);
 
+    /* An option whose length byte would be the header's ninth byte: four
+     * Pad1 and one more type byte fill the six option bytes. Malformed in
+     * both modes (the header's length is sound: UDP still follows). */
+    p->n = 0;
+    eth(p, 0x86DD);
+    ip6(p, 16, 0, 64, "::1", "::1");
+    put8(p, 17), put8(p, 0), put8(p, 0), put8(p, 0), put8(p, 0), put8(p, 0), put8(p, 0), put8(p, 1);
+    udp(p, 1, 2, 8);
+    for (unsigned flags = 0; flags <= NMX_DIS_ATTACH; flags += NMX_DIS_ATTACH) {
+        run(p, p->n, 1, flags);
+        assert_chain("FRAME ETHERNET IP6 UDP");
+        assert_status(2, NMX_LAYER_MALFORMED);
+        assert_status(3, NMX_LAYER_OK);
+    }
+
     /* Hop-by-Hop after another extension header (RFC 8200 4.3). */
     p->n = 0;
     eth(p, 0x86DD);
