@@ -237,6 +237,16 @@ size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n);
  * (proptext.c). */
 size_t nmx__fmt_append(char *buf, size_t n, size_t at, const char *t, size_t w);
 
+/* A text formatted piece by piece into buf[0..cap): len is the length the
+ * whole text needs (snprintf's return); what fits is kept, NUL-terminated,
+ * cut as snprintf cuts (proptext.c). */
+typedef struct nmx_fmtbuf {
+    char *buf;
+    size_t cap, len;
+} nmx_fmtbuf;
+void nmx__fmt_put(nmx_fmtbuf *b, const char *s, size_t n);
+__attribute__((format(printf, 2, 3))) void nmx__fmt_printf(nmx_fmtbuf *b, const char *fmt, ...);
+
 /* Generic formatting of an instance (proptext.c). */
 size_t nmx__format_generic(const nmx_fmtctx *c, char *buf, size_t n);
 /* The number value of an instance (byte order applied), false if none. */

@@ -19,25 +19,8 @@
 
 #include "dissect/dissect_int.h"
 
-/* An snprintf accumulator: keeps the length the whole text needs. */
-typedef struct sbuf {
-    char *buf;
-    size_t cap, len;
-} sbuf;
 
-__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *at = b->len < b->cap ? b->buf + b->len : NULL;
-    size_t room = b->len < b->cap ? b->cap - b->len : 0;
-    int r = vsnprintf(at, room, fmt, ap);
-    va_end(ap);
-    if (r > 0)
-        b->len += (size_t)r;
-}
-
-static void sb_bytes_text(sbuf *b, const uint8_t *p, size_t n, bool unicode)
+static void sb_bytes_text(nmx_fmtbuf *b, const uint8_t *p, size_t n, bool unicode)
 {
     /* Strings from the wire: printable ASCII as is, the rest escaped, so
      * that the text is always one safe line. UTF-16LE is narrowed the same
@@ -48,18 +31,18 @@ static void sb_bytes_text(sbuf *b, const uint8_t *p, size_t n, bool unicode)
             if (c == 0)
                 break;
             if (c >= 0x20 && c < 0x7F && c != '\\')
-                sb_printf(b, "%c", (char)c);
+                nmx__fmt_printf(b, "%c", (char)c);
             else
-                sb_printf(b, "\\u%04X", c);
+                nmx__fmt_printf(b, "\\u%04X", c);
         }
         return;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned c = p[i];
         if (c >= 0x20 && c < 0x7F && c != '\\')
-            sb_printf(b, "%c", (char)c);
+            nmx__fmt_printf(b, "%c", (char)c);
         else
-            sb_printf(b, "\\x%02X", c);
+            nmx__fmt_printf(b, "\\x%02X", c);
     }
 }
 
@@ -173,33 +156,33 @@ static const char *sep_of(unsigned fmt)
     }
 }
 
-static void number_text(sbuf *b, const nmx_propdef *def, unsigned size, uint64_t v)
+static void number_text(nmx_fmtbuf *b, const nmx_propdef *def, unsigned size, uint64_t v)
 {
     switch (def->fmt) {
     case NMX_FMT_HEX:
     case NMX_FMT_HEXSET:
-        sb_printf(b, "0x%0*" PRIX64, (int)(size * 2), v);
+        nmx__fmt_printf(b, "0x%0*" PRIX64, (int)(size * 2), v);
         return;
     case NMX_FMT_DEC:
     case NMX_FMT_COLON_DEC:
-        sb_printf(b, "%" PRIu64, v);
+        nmx__fmt_printf(b, "%" PRIu64, v);
         return;
     case NMX_FMT_COLON_BYTES:
-        sb_printf(b, "%" PRIu64 " bytes", v);
+        nmx__fmt_printf(b, "%" PRIu64 " bytes", v);
         return;
     case NMX_FMT_COLON:
-        sb_printf(b, "%" PRIu64 " (0x%0*" PRIX64 ")", v, (int)(size * 2), v);
+        nmx__fmt_printf(b, "%" PRIu64 " (0x%0*" PRIX64 ")", v, (int)(size * 2), v);
         return;
     case NMX_FMT_BYTES:
-        sb_printf(b, "%" PRIu64 " (0x%" PRIX64 ") bytes", v, v);
+        nmx__fmt_printf(b, "%" PRIu64 " (0x%" PRIX64 ") bytes", v, v);
         return;
     default:
-        sb_printf(b, "%" PRIu64 " (0x%" PRIX64 ")", v, v);
+        nmx__fmt_printf(b, "%" PRIu64 " (0x%" PRIX64 ")", v, v);
         return;
     }
 }
 
-static void value_text(sbuf *b, const nmx_fmtctx *c)
+static void value_text(nmx_fmtbuf *b, const nmx_fmtctx *c)
 {
     const PROPERTYINST *pi = c->pi;
     const nmx_propdef *def = c->def;
@@ -215,19 +198,19 @@ static void value_text(sbuf *b, const nmx_fmtctx *c)
         case PROP_QUAL_LABELED_SET: {
             const char *l = set_label(info, size, v);
             if (l)
-                sb_printf(b, "%s", l);
+                nmx__fmt_printf(b, "%s", l);
             else
                 number_text(b, def, size, v);
             return;
         }
         case PROP_QUAL_SET:
             number_text(b, def, size, v);
-            sb_printf(b, in_set(info, size, v) ? " Matches Set Value" : " Unknown Set Value");
+            nmx__fmt_printf(b, in_set(info, size, v) ? " Matches Set Value" : " Unknown Set Value");
             return;
         case PROP_QUAL_RANGE:
             number_text(b, def, size, v);
             if (info->lpRange)
-                sb_printf(b, " Range:(%" PRIu32 " (0x%" PRIX32 ") - %" PRIu32 " (0x%" PRIX32 "))",
+                nmx__fmt_printf(b, " Range:(%" PRIu32 " (0x%" PRIX32 ") - %" PRIu32 " (0x%" PRIX32 "))",
                           info->lpRange->MinValue, info->lpRange->MinValue,
                           info->lpRange->MaxValue, info->lpRange->MaxValue);
             return;
@@ -241,13 +224,13 @@ static void value_text(sbuf *b, const nmx_fmtctx *c)
     switch (info->DataType) {
     case PROP_TYPE_IP_ADDRESS:
         if (len >= 4)
-            sb_printf(b, "%u.%u.%u.%u", data[0], data[1], data[2], data[3]);
+            nmx__fmt_printf(b, "%u.%u.%u.%u", data[0], data[1], data[2], data[3]);
         return;
     case PROP_TYPE_IP6_ADDRESS:
         if (len >= 16) {
             char t[INET6_ADDRSTRLEN];
             if (inet_ntop(AF_INET6, data, t, sizeof t))
-                sb_printf(b, "%s", t);
+                nmx__fmt_printf(b, "%s", t);
         }
         return;
     case PROP_TYPE_ADDR:
@@ -255,7 +238,7 @@ static void value_text(sbuf *b, const nmx_fmtctx *c)
     case PROP_TYPE_TOKENRING_ADDRESS:
     case PROP_TYPE_FDDI_ADDRESS:
         for (unsigned i = 0; i < len && i < 6; i++)
-            sb_printf(b, "%02X", data[i]);
+            nmx__fmt_printf(b, "%02X", data[i]);
         return;
     case PROP_TYPE_STRING:
     case PROP_TYPE_TYPED_STRING:
@@ -265,33 +248,51 @@ static void value_text(sbuf *b, const nmx_fmtctx *c)
         if (ex && len >= sizeof(SYSTEMTIME)) {
             SYSTEMTIME st;
             memcpy(&st, data, sizeof st);
-            sb_printf(b, "%u/%u/%u %02u:%02u:%02u.%03u", st.wMonth, st.wDay, st.wYear, st.wHour,
+            nmx__fmt_printf(b, "%u/%u/%u %02u:%02u:%02u.%03u", st.wMonth, st.wDay, st.wYear, st.wHour,
                       st.wMinute, st.wSecond, st.wMilliseconds);
         }
         return;
     default:
         /* Arrays and anything else: the bytes in hex. */
         for (unsigned i = 0; i < len && i < 64; i++)
-            sb_printf(b, i ? " %02x" : "%02x", data[i]);
+            nmx__fmt_printf(b, i ? " %02x" : "%02x", data[i]);
         if (len > 64)
-            sb_printf(b, " ...");
+            nmx__fmt_printf(b, " ...");
         return;
     }
 }
 
 size_t nmx__fmt_append(char *buf, size_t n, size_t at, const char *t, size_t w)
 {
-    if (at + 1 < n) {
-        size_t k = w < n - 1 - at ? w : n - 1 - at;
+    if (at < n) {
+        size_t room = n - 1 - at;
+        size_t k = w < room ? w : room;
         memcpy(buf + at, t, k);
         buf[at + k] = 0;
     }
     return at + w;
 }
 
+void nmx__fmt_put(nmx_fmtbuf *b, const char *s, size_t n)
+{
+    b->len = nmx__fmt_append(b->buf, b->cap, b->len, s, n);
+}
+
+void nmx__fmt_printf(nmx_fmtbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *at = b->len < b->cap ? b->buf + b->len : NULL;
+    size_t room = b->len < b->cap ? b->cap - b->len : 0;
+    int r = vsnprintf(at, room, fmt, ap);
+    va_end(ap);
+    if (r > 0)
+        b->len += (size_t)r;
+}
+
 size_t nmx__format_generic(const nmx_fmtctx *c, char *buf, size_t n)
 {
-    sbuf b = { buf, n, 0 };
+    nmx_fmtbuf b = { buf, n, 0 };
     if (n)
         buf[0] = 0;
     const nmx_propdef *def = c->def;
@@ -304,22 +305,22 @@ size_t nmx__format_generic(const nmx_fmtctx *c, char *buf, size_t n)
         if (ex)
             sb_bytes_text(&b, pi->lpPropertyInstEx->Byte, pi->lpPropertyInstEx->LengthEx, false);
         else
-            sb_printf(&b, "%s", label);
+            nmx__fmt_printf(&b, "%s", label);
         return b.len;
     }
     if (def->fmt == NMX_FMT_LABEL || def->info.DataQualifier == PROP_QUAL_CONST) {
-        sb_printf(&b, "%s", label);
+        nmx__fmt_printf(&b, "%s", label);
         return b.len;
     }
     if (def->fmt == NMX_FMT_REMAINING || t == PROP_TYPE_RAW_DATA) {
         unsigned len = GetPropertyInstanceDataLength(pi);
         if (def->fmt == NMX_FMT_REMAINING)
-            sb_printf(&b, "%s: Number of data bytes remaining = %u (0x%04X)", label, len, len);
+            nmx__fmt_printf(&b, "%s: Number of data bytes remaining = %u (0x%04X)", label, len, len);
         else
-            sb_printf(&b, "%s", label);
+            nmx__fmt_printf(&b, "%s", label);
         return b.len;
     }
-    sb_printf(&b, "%s%s", label, sep_of(def->fmt));
+    nmx__fmt_printf(&b, "%s%s", label, sep_of(def->fmt));
     value_text(&b, c);
     return b.len;
 }
@@ -334,7 +335,7 @@ unsigned nmx__bits_count(const nmx_fmtctx *c)
 
 size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n)
 {
-    sbuf b = { buf, n, 0 };
+    nmx_fmtbuf b = { buf, n, 0 };
     if (n)
         buf[0] = 0;
     if (k >= nmx__bits_count(c))
@@ -364,7 +365,7 @@ size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n)
         return 0;
     bool on = (v >> bn) & 1u;
     for (unsigned pos = width; pos-- > 0;)
-        sb_printf(&b, "%c", pos == bn ? (on ? '1' : '0') : '.');
-    sb_printf(&b, " = %s", on ? bit->LabelOn : bit->LabelOff);
+        nmx__fmt_printf(&b, "%c", pos == bn ? (on ? '1' : '0') : '.');
+    nmx__fmt_printf(&b, " = %s", on ? bit->LabelOn : bit->LabelOff);
     return b.len;
 }

@@ -378,34 +378,17 @@ static void smb_dissect(nmx_dis *d, nmx_span s)
 
 /* ---- texts ---------------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *buf;
-    size_t cap, len;
-} sbuf;
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *at = b->len < b->cap ? b->buf + b->len : NULL;
-    size_t room = b->len < b->cap ? b->cap - b->len : 0;
-    int r = vsnprintf(at, room, fmt, ap);
-    va_end(ap);
-    if (r > 0)
-        b->len += (size_t)r;
-}
-
 /* A wire string as one safe line; back-slashes kept (paths). */
-static void sb_string(sbuf *b, const uint8_t *p, uint32_t n, bool unicode)
+static void sb_string(nmx_fmtbuf *b, const uint8_t *p, uint32_t n, bool unicode)
 {
     for (uint32_t i = 0; i < n; i += unicode ? 2 : 1) {
         unsigned ch = unicode ? (i + 1 < n ? p[i] | (unsigned)p[i + 1] << 8 : 0) : p[i];
         if (ch >= 0x20 && ch < 0x7F)
-            sb_printf(b, "%c", (char)ch);
+            nmx__fmt_printf(b, "%c", (char)ch);
         else if (unicode)
-            sb_printf(b, "\\u%04X", ch);
+            nmx__fmt_printf(b, "\\u%04X", ch);
         else
-            sb_printf(b, "\\x%02X", ch);
+            nmx__fmt_printf(b, "\\x%02X", ch);
     }
 }
 
@@ -417,13 +400,13 @@ static const char *cmd_name(uint8_t c)
     return NULL;
 }
 
-static void sb_cmd(sbuf *b, bool reply, uint8_t c)
+static void sb_cmd(nmx_fmtbuf *b, bool reply, uint8_t c)
 {
     const char *n = cmd_name(c);
     if (n)
-        sb_printf(b, "%c %s", reply ? 'R' : 'C', n);
+        nmx__fmt_printf(b, "%c %s", reply ? 'R' : 'C', n);
     else
-        sb_printf(b, "%c 0x%02X", reply ? 'R' : 'C', c);
+        nmx__fmt_printf(b, "%c 0x%02X", reply ? 'R' : 'C', c);
 }
 
 static const char *const severities[] = { "Success", "Information", "Warning", "Error" };
@@ -431,20 +414,20 @@ static const char *const severities[] = { "Success", "Information", "Warning", "
 /* "Facility = System, Severity = Success, Code = (268)
  * STATUS_NOTIFY_ENUM_DIR", or without the names of the parts ("System,
  * Success, Code = ..."), as the summary has it. */
-static void sb_ntstatus(sbuf *b, uint32_t v, bool named)
+static void sb_ntstatus(nmx_fmtbuf *b, uint32_t v, bool named)
 {
     unsigned fac = (v >> 16) & 0xFFFu;
     if (fac == 0)
-        sb_printf(b, "%sSystem", named ? "Facility = " : "");
+        nmx__fmt_printf(b, "%sSystem", named ? "Facility = " : "");
     else
-        sb_printf(b, "%s0x%X", named ? "Facility = " : "Facility ", fac);
-    sb_printf(b, ", %s%s, Code = (%u) ", named ? "Severity = " : "", severities[v >> 30],
+        nmx__fmt_printf(b, "%s0x%X", named ? "Facility = " : "Facility ", fac);
+    nmx__fmt_printf(b, ", %s%s, Code = (%u) ", named ? "Severity = " : "", severities[v >> 30],
               (unsigned)(v & 0xFFFFu));
     const char *n = nmx__ntstatus_name(v);
     if (n)
-        sb_printf(b, "%s", n);
+        nmx__fmt_printf(b, "%s", n);
     else
-        sb_printf(b, "0x%08X", v);
+        nmx__fmt_printf(b, "0x%08X", v);
 }
 
 static uint16_t le16(const uint8_t *p)
@@ -457,12 +440,12 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void summary(const nmx_fmtctx *c, sbuf *b)
+static void summary(const nmx_fmtctx *c, nmx_fmtbuf *b)
 {
     const uint8_t *h = c->frame + c->layer->offset;
     uint32_t cap = c->layer->caplen;
     if (cap < SMB_HDR) {
-        sb_printf(b, "Truncated SMB header");
+        nmx__fmt_printf(b, "Truncated SMB header");
         return;
     }
     bool reply = (h[9] & SMB_FLAGS_REPLY) != 0;
@@ -483,7 +466,7 @@ static void summary(const nmx_fmtctx *c, sbuf *b)
         }
         if (*(const uint8_t *)pi->lpData == CMD_NONE)
             continue;
-        sb_printf(b, ", and ");
+        nmx__fmt_printf(b, ", and ");
         sb_cmd(b, reply, *(const uint8_t *)pi->lpData);
     }
     /* Key fields. */
@@ -493,7 +476,7 @@ static void summary(const nmx_fmtctx *c, sbuf *b)
         const PROPERTYINST *pi = &first[i];
         const PROPERTYINFO *info = pi->lpPropertyInfo;
         if (info == &smb_props[SMB_DIALECTIDX].info && pi->DataLength == 2)
-            sb_printf(b, ", Dialect # = %u", le16(pi->lpData));
+            nmx__fmt_printf(b, ", Dialect # = %u", le16(pi->lpData));
     }
     if (nlen && noff <= cap && nlen <= cap - noff) {
         const PROPERTYINST *pn = NULL;
@@ -507,17 +490,17 @@ static void summary(const nmx_fmtctx *c, sbuf *b)
             const char *what = pn->lpPropertyInfo == &smb_props[SMB_DIALECT].info ? "Dialect"
                                : pn->lpPropertyInfo == &smb_props[SMB_SHARE].info ? "Share"
                                                                                    : "File";
-            sb_printf(b, ", %s = ", what);
+            nmx__fmt_printf(b, ", %s = ", what);
             sb_string(b, h + noff, nlen, what[0] != 'D' && unicode);
         }
     }
     if (fid && fid + 2 <= cap)
-        sb_printf(b, ", FID = 0x%X", le16(h + fid));
+        nmx__fmt_printf(b, ", FID = 0x%X", le16(h + fid));
     /* Errors. */
     if (flags2 & SMB_FLAGS2_NT_STATUS) {
         uint32_t st = le32(h + 5);
         if (st) {
-            sb_printf(b, " - NT error, ");
+            nmx__fmt_printf(b, " - NT error, ");
             sb_ntstatus(b, st, false);
         }
     } else if (h[5]) {
@@ -526,15 +509,15 @@ static void summary(const nmx_fmtctx *c, sbuf *b)
             if (smb_classes[i].Value == h[5])
                 cl = smb_classes[i].Label;
         if (cl)
-            sb_printf(b, " - %s, Code = %u", cl, le16(h + 7));
+            nmx__fmt_printf(b, " - %s, Code = %u", cl, le16(h + 7));
         else
-            sb_printf(b, " - Error class 0x%02X, Code = %u", h[5], le16(h + 7));
+            nmx__fmt_printf(b, " - Error class 0x%02X, Code = %u", h[5], le16(h + 7));
     }
 }
 
 static size_t smb_format(const nmx_fmtctx *c, char *buf, size_t n)
 {
-    sbuf b = { buf, n, 0 };
+    nmx_fmtbuf b = { buf, n, 0 };
     if (n)
         buf[0] = 0;
     const uint8_t *h = c->frame + c->layer->offset;
@@ -546,26 +529,26 @@ static size_t smb_format(const nmx_fmtctx *c, char *buf, size_t n)
         /* "Command = C NT transact": the value is the command, the
          * prefix says request or response (the header's Flags). */
         bool reply = c->layer->caplen > 9 && (h[9] & SMB_FLAGS_REPLY);
-        sb_printf(&b, "%s = ", c->def->info.Label);
+        nmx__fmt_printf(&b, "%s = ", c->def->info.Label);
         sb_cmd(&b, reply, *(const uint8_t *)c->pi->lpData);
         return b.len;
     }
     case SMB_NTSTATUS: {
         uint32_t v = le32(c->pi->lpData);
-        sb_printf(&b, "%s = 0x%X, ", c->def->info.Label, v);
+        nmx__fmt_printf(&b, "%s = 0x%X, ", c->def->info.Label, v);
         sb_ntstatus(&b, v, true);
         return b.len;
     }
     case SMB_HEADER: {
         const uint8_t *p = c->pi->lpData; /* TID, PIDLow, UID, MID */
-        sb_printf(&b, "Header: PID = 0x%04X TID = 0x%04X MID = 0x%04X UID = 0x%04X", le16(p + 2),
+        nmx__fmt_printf(&b, "Header: PID = 0x%04X TID = 0x%04X MID = 0x%04X UID = 0x%04X", le16(p + 2),
                   le16(p), le16(p + 6), le16(p + 4));
         return b.len;
     }
     case SMB_SHARE:
     case SMB_FILE:
     case SMB_DIALECT:
-        sb_printf(&b, "%s = ", c->def->info.Label);
+        nmx__fmt_printf(&b, "%s = ", c->def->info.Label);
         sb_string(&b, c->pi->lpData, c->pi->DataLength, (c->pi->IFlags & IFLAG_UNICODE) != 0);
         return b.len;
     default:

@@ -427,28 +427,12 @@ static void tls_dissect(nmx_dis *d, nmx_span s)
 
 /* ---- the summary --------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *buf;
-    size_t cap, len;
-} sbuf;
-
-static void put(sbuf *b, const char *s, size_t n)
+static void puts_(nmx_fmtbuf *b, const char *s)
 {
-    if (b->len < b->cap) {
-        size_t room = b->cap - b->len - 1;
-        size_t k = n < room ? n : room;
-        memcpy(b->buf + b->len, s, k);
-        b->buf[b->len + k] = 0;
-    }
-    b->len += n;
+    nmx__fmt_put(b, s, strlen(s));
 }
 
-static void puts_(sbuf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void item(sbuf *b, unsigned *n, const char *s)
+static void item(nmx_fmtbuf *b, unsigned *n, const char *s)
 {
     if ((*n)++)
         puts_(b, ", ");
@@ -459,7 +443,7 @@ static size_t tls_format(const nmx_fmtctx *c, char *buf, size_t n)
 {
     if (c->prop != TLS_SUMMARY)
         return (size_t)-1;
-    sbuf b = { buf, n, 0 };
+    nmx_fmtbuf b = { buf, n, 0 };
     if (n)
         buf[0] = 0;
     uint32_t aux = nmx_fmt_aux(c, 0);
@@ -530,7 +514,7 @@ static size_t tls_format(const nmx_fmtctx *c, char *buf, size_t n)
                 char t[5];
                 uint8_t ch = h[sni + i];
                 if (ch >= 0x20 && ch < 0x7F && ch != '\\')
-                    put(&b, (const char *)&h[sni + i], 1);
+                    nmx__fmt_put(&b, (const char *)&h[sni + i], 1);
                 else {
                     snprintf(t, sizeof t, "\\x%02X", ch);
                     puts_(&b, t);
