@@ -41,8 +41,8 @@
 #include <string.h>
 
 #include "netmon.h"
+#include "xkit.h"
 
-#define PD_TEXT_MAX  256
 #define PD_COLUMNS   10
 #define PD_ALL_BITS  0xFFu
 
@@ -51,98 +51,48 @@ typedef struct pp_config {
     char property[128];
     int has_protocol, has_property;
     unsigned bit;        /* PD_ALL_BITS: every bit */
-    char unknown[PD_TEXT_MAX];
-    char invalid[PD_TEXT_MAX];
+    xk_notes notes;
 } pp_config;
 
-static void note_append(char *buf, const char *s, size_t n)
+/* One "key=value" item of the configuration. */
+static void config_item(void *ud, const xk_item *it)
 {
-    size_t len = strlen(buf);
-    if (len + 6 >= PD_TEXT_MAX)
-        return;
-    if (len) {
-        memcpy(buf + len, ", ", 2);
-        len += 2;
-    }
-    size_t room = PD_TEXT_MAX - 5 - len;
-    if (n > room) {
-        memcpy(buf + len, s, room);
-        memcpy(buf + len + room, "...", 4);
-        return;
-    }
-    memcpy(buf + len, s, n);
-    buf[len + n] = 0;
-}
-
-static int str_is(const char *s, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-static void config_item(pp_config *c, const char *s, size_t n)
-{
-    const char *eq = memchr(s, '=', n);
-    size_t kn = eq ? (size_t)(eq - s) : n;
-    const char *v = eq ? eq + 1 : s + n;
-    size_t vn = eq ? n - kn - 1 : 0;
-    int ok = eq != NULL && vn > 0;
-    if (str_is(s, kn, "protocol")) {
+    pp_config *c = ud;
+    const char *v = it->val;
+    size_t vn = it->vlen;
+    int ok = it->has_value && vn > 0;
+    if (xk_is(it->key, it->klen, "protocol")) {
         ok = ok && vn < sizeof c->protocol;
         if (ok) {
             memcpy(c->protocol, v, vn);
             c->protocol[vn] = 0;
             c->has_protocol = 1;
         }
-    } else if (str_is(s, kn, "property")) {
+    } else if (xk_is(it->key, it->klen, "property")) {
         ok = ok && vn < sizeof c->property;
         if (ok) {
             memcpy(c->property, v, vn);
             c->property[vn] = 0;
             c->has_property = 1;
         }
-    } else if (str_is(s, kn, "bit")) {
-        unsigned x = 0;
-        ok = ok && vn <= 2;
-        for (size_t i = 0; ok && i < vn; i++) {
-            if (v[i] < '0' || v[i] > '9')
-                ok = 0;
-            else
-                x = x * 10 + (unsigned)(v[i] - '0');
-        }
-        ok = ok && x < 32;
+    } else if (xk_is(it->key, it->klen, "bit")) {
+        DWORD x = 0;
+        ok = ok && xk_parse_u32(v, vn, 0, 31, &x);
         if (ok)
-            c->bit = x;
+            c->bit = (unsigned)x;
     } else {
-        note_append(c->unknown, s, kn);
+        xk_note_unknown(&c->notes, it);
         return;
     }
     if (!ok)
-        note_append(c->invalid, s, n);
+        xk_note_invalid(&c->notes, it);
 }
 
 static void config_parse(pp_config *c, const EXPERTCONFIG *cfg)
 {
     memset(c, 0, sizeof *c);
     c->bit = PD_ALL_BITS;
-    if (!cfg)
-        return;
-    DWORD total;
-    memcpy(&total, &cfg->RawConfigLength, sizeof total);
-    if (total <= sizeof(DWORD))
-        return;
-    const char *p = (const char *)cfg->RawConfigData;
-    size_t left = (size_t)total - sizeof(DWORD);
-    while (left > 0) {
-        const char *nul = memchr(p, 0, left);
-        size_t n = nul ? (size_t)(nul - p) : left;
-        if (n == 0)
-            break;
-        config_item(c, p, n);
-        if (!nul)
-            break;
-        left -= n + 1;
-        p += n + 1;
-    }
+    xk_config_walk(cfg, config_item, c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -177,11 +127,6 @@ typedef struct pp_run {
     uint64_t vmin, vmax, vsum, nnum;
 } pp_run;
 
-static DWORD alloc_error(DWORD e)
-{
-    return e != NMERR_SUCCESS ? e : NMERR_OUT_OF_MEMORY;
-}
-
 static size_t val_hash(uint64_t num, const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull ^ num;
@@ -196,7 +141,7 @@ static DWORD rehash(pp_run *r, size_t nslots)
     DWORD err = NMERR_SUCCESS;
     uint32_t *s = ExpertAllocMemory(r->key, nslots * sizeof *s, &err);
     if (!s)
-        return alloc_error(err);
+        return xk_alloc_error(err);
     memset(s, 0, nslots * sizeof *s);
     for (size_t i = 0; i < r->nvals; i++) {
         size_t j = val_hash(r->vals[i].num, r->vals[i].str, r->vals[i].len) & (nslots - 1);
@@ -234,7 +179,7 @@ static DWORD val_count(pp_run *r, uint64_t num, const char *s, size_t n)
         err = NMERR_SUCCESS;
         pp_value *nv = ExpertAllocMemory(r->key, cap * sizeof *nv, &err);
         if (!nv)
-            return alloc_error(err);
+            return xk_alloc_error(err);
         if (r->vals) {
             memcpy(nv, r->vals, r->nvals * sizeof *nv);
             ExpertFreeMemory(r->key, r->vals);
@@ -251,7 +196,7 @@ static DWORD val_count(pp_run *r, uint64_t num, const char *s, size_t n)
         err = NMERR_SUCCESS;
         v->str = ExpertAllocMemory(r->key, n + 1, &err);
         if (!v->str)
-            return alloc_error(err);
+            return xk_alloc_error(err);
         memcpy(v->str, s, n);
         v->str[n] = 0;
     }
@@ -657,13 +602,7 @@ static void run_free(pp_run *r)
 static BOOL run_fail(pp_run *r, DWORD err)
 {
     run_free(r);
-    if (err == NMERR_EXPERT_TERMINATE)
-        return TRUE;
-    char text[96];
-    snprintf(text, sizeof text, "Property Distribution stopped: error %lu%s",
-             (unsigned long)err, err == NMERR_OUT_OF_MEMORY ? " (out of memory)" : "");
-    ExpertIndicateStatus(r->key, EXPERTSTATUS_PROBLEM, err, text, 0);
-    return FALSE;
+    return xk_fail(r->key, "Property Distribution", err);
 }
 
 /* A configuration error: an event naming the option and what it accepts,
@@ -731,20 +670,16 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     int from_selection = (StartupFlags & EXPERT_STARTUP_FLAG_USE_STARTUP_DATA_OVER_CONFIG_DATA) != 0;
     config_parse(&r.cfg, pConfig);
     EXPERTSTARTUPINFO si;
-    if (!pExpertStartupInfo) {
-        memset(&si, 0, sizeof si);
-        DWORD rc = ExpertGetStartupInfo(hExpertKey, &si);
-        if (rc != NMERR_SUCCESS)
-            return run_fail(&r, rc);
-        pExpertStartupInfo = &si;
-    }
+    DWORD serr = NMERR_SUCCESS;
+    if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
+        return run_fail(&r, serr);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
     DWORD total = hcap ? GetCaptureTotalFrames(hcap) : 0;
     DWORD err = NMERR_SUCCESS;
     r.ev = ExpertAllocMemory(hExpertKey, sizeof(NMEVENTDATA) + PD_COLUMNS * sizeof(NMCOLUMNINFO),
                              &err);
     if (!r.ev)
-        return run_fail(&r, alloc_error(err));
+        return run_fail(&r, xk_alloc_error(err));
     if (ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
                              "Property Distribution: counting values", 0) ==
         NMERR_EXPERT_TERMINATE)
@@ -767,15 +702,12 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
             pExpertStartupInfo->sBitfield.BitNumber < 32)
             r.bit = pExpertStartupInfo->sBitfield.BitNumber;
     } else {
-        if (r.cfg.unknown[0] || r.cfg.invalid[0]) {
-            snprintf(msg, sizeof msg,
-                     "Property Distribution: configuration refused:%s%s%s%s. protocol accepts a "
-                     "protocol name (nmexpert properties); property accepts one of its property "
-                     "labels; bit accepts a whole number from 0 to 31.",
-                     r.cfg.invalid[0] ? " bad value " : "", r.cfg.invalid,
-                     r.cfg.unknown[0] ? (r.cfg.invalid[0] ? "; unknown key " : " unknown key ")
-                                      : "",
-                     r.cfg.unknown);
+        if (xk_notes_bad(&r.cfg.notes)) {
+            xk_notes_text(&r.cfg.notes, "Property Distribution",
+                          "protocol accepts a protocol name (nmexpert properties); property "
+                          "accepts one of its property labels; bit accepts a whole number from 0 "
+                          "to 31",
+                          msg, sizeof msg);
             return config_error(&r, msg);
         }
         if (!r.cfg.has_protocol || !r.cfg.has_property) {
@@ -884,17 +816,11 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
 
 NMAPI_EXPORT BOOL WINAPI Register(PEXPERTENUMINFO pExpertInfo)
 {
-    if (!pExpertInfo)
-        return FALSE;
-    snprintf(pExpertInfo->szName, sizeof pExpertInfo->szName, "%s", "Property Distribution");
-    snprintf(pExpertInfo->szVendor, sizeof pExpertInfo->szVendor, "%s", "nmexpert");
-    snprintf(pExpertInfo->szDescription, sizeof pExpertInfo->szDescription, "%s",
-             "Frame statistics for one property of one protocol: how many frames carry it and "
-             "how its values are distributed.");
-    pExpertInfo->Version = 1;
-    pExpertInfo->Flags = EXPERT_ENUM_FLAG_VIEWER_PRIVATE | EXPERT_ENUM_FLAG_CONFIGURABLE |
-                         EXPERT_ENUM_FLAG_ADD_ME_TO_RMC_IN_DETAIL;
-    return TRUE;
+    return xk_register(pExpertInfo, "Property Distribution",
+                       "Frame statistics for one property of one protocol: how many frames carry "
+                       "it and how its values are distributed.",
+                       EXPERT_ENUM_FLAG_VIEWER_PRIVATE | EXPERT_ENUM_FLAG_CONFIGURABLE |
+                           EXPERT_ENUM_FLAG_ADD_ME_TO_RMC_IN_DETAIL);
 }
 
 /* No dialog: an existing configuration is kept when valid; there is no
@@ -911,7 +837,7 @@ NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfi
         return FALSE;
     pp_config c;
     config_parse(&c, *ppConfig);
-    if (c.unknown[0] || c.invalid[0])
+    if (xk_notes_bad(&c.notes))
         return FALSE;
     if (c.has_protocol) {
         HPROTOCOL hp = GetProtocolFromName(c.protocol);

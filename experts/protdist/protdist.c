@@ -41,10 +41,10 @@
 #include <string.h>
 
 #include "netmon.h"
+#include "xkit.h"
 
 enum { BY_FRAMES = 0, BY_BYTES = 1 };
 
-#define PD_NOTE_MAX 512
 #define PD_COLUMNS  10
 #define PD_PATH_MAX 1024
 
@@ -52,105 +52,50 @@ typedef struct pd_config {
     int   by;
     DWORD depth;
     DWORD top;
-    char  unknown[PD_NOTE_MAX];
-    char  invalid[PD_NOTE_MAX];
+    xk_notes notes;
 } pd_config;
 
-static void note_append(char *buf, const char *s, size_t n)
+/* One "key=value" item of the configuration. */
+static void config_item(void *ud, const xk_item *it)
 {
-    size_t len = strlen(buf);
-    if (len + 6 >= PD_NOTE_MAX)
-        return;
-    if (len) {
-        memcpy(buf + len, ", ", 2);
-        len += 2;
-    }
-    size_t room = PD_NOTE_MAX - 5 - len;
-    if (n > room) {
-        memcpy(buf + len, s, room);
-        memcpy(buf + len + room, "...", 4);
-        return;
-    }
-    memcpy(buf + len, s, n);
-    buf[len + n] = 0;
-}
-
-static int str_is(const char *s, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-/* A whole number from 0 to 4294967295. */
-static int parse_count(const char *v, size_t n, DWORD *out)
-{
-    unsigned long long x = 0;
-    if (n == 0 || n > 10)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] < '0' || v[i] > '9')
-            return 0;
-        x = x * 10u + (unsigned long long)(v[i] - '0');
-    }
-    if (x > 0xFFFFFFFFull)
-        return 0;
-    *out = (DWORD)x;
-    return 1;
-}
-
-static void config_item(pd_config *c, const char *s, size_t n)
-{
-    const char *eq = memchr(s, '=', n);
-    size_t kn = eq ? (size_t)(eq - s) : n;
-    const char *v = eq ? eq + 1 : s + n;
-    size_t vn = eq ? n - kn - 1 : 0;
-    int ok = eq != NULL;
-    if (str_is(s, kn, "by")) {
-        if (ok && str_is(v, vn, "frames"))
+    pd_config *c = ud;
+    int ok = it->has_value;
+    if (xk_is(it->key, it->klen, "by")) {
+        if (ok && xk_is(it->val, it->vlen, "frames"))
             c->by = BY_FRAMES;
-        else if (ok && str_is(v, vn, "bytes"))
+        else if (ok && xk_is(it->val, it->vlen, "bytes"))
             c->by = BY_BYTES;
         else
             ok = 0;
-    } else if (str_is(s, kn, "depth")) {
-        ok = ok && parse_count(v, vn, &c->depth);
-    } else if (str_is(s, kn, "top")) {
-        ok = ok && parse_count(v, vn, &c->top);
+    } else if (xk_is(it->key, it->klen, "depth")) {
+        ok = ok && xk_parse_u32(it->val, it->vlen, 0, 0xFFFFFFFFu, &c->depth);
+    } else if (xk_is(it->key, it->klen, "top")) {
+        ok = ok && xk_parse_u32(it->val, it->vlen, 0, 0xFFFFFFFFu, &c->top);
     } else {
-        note_append(c->unknown, s, kn);
+        xk_note_unknown(&c->notes, it);
         return;
     }
     if (!ok)
-        note_append(c->invalid, s, n);
+        xk_note_invalid(&c->notes, it);
 }
 
 static void config_parse(pd_config *c, const EXPERTCONFIG *cfg)
 {
     memset(c, 0, sizeof *c);
     c->by = BY_FRAMES;
-    if (!cfg)
-        return;
-    DWORD total;
-    memcpy(&total, &cfg->RawConfigLength, sizeof total);
-    if (total <= sizeof(DWORD))
-        return;
-    const char *p = (const char *)cfg->RawConfigData;
-    size_t left = (size_t)total - sizeof(DWORD);
-    while (left > 0) {
-        const char *nul = memchr(p, 0, left);
-        size_t n = nul ? (size_t)(nul - p) : left;
-        if (n == 0)
-            break;
-        config_item(c, p, n);
-        if (!nul)
-            break;
-        left -= n + 1;
-        p += n + 1;
-    }
+    xk_config_walk(cfg, config_item, c);
 }
 
 static int config_bad(const pd_config *c)
 {
-    return c->unknown[0] || c->invalid[0];
+    return xk_notes_bad(&c->notes);
+}
+
+static int config_valid(const EXPERTCONFIG *cfg)
+{
+    pd_config c;
+    config_parse(&c, cfg);
+    return !config_bad(&c);
 }
 
 #define PD_ACCEPTS "by accepts frames or bytes; depth accepts a whole number from 0 (all levels) " \
@@ -197,11 +142,6 @@ typedef struct pd_run {
     int clamped;
 } pd_run;
 
-static DWORD alloc_error(DWORD e)
-{
-    return e != NMERR_SUCCESS ? e : NMERR_OUT_OF_MEMORY;
-}
-
 static size_t node_hash(uint32_t parent, uint32_t proto)
 {
     uint64_t h = ((uint64_t)parent << 32 | proto) * 0x9E3779B97F4A7C15ull;
@@ -213,7 +153,7 @@ static DWORD slots_rehash(pd_run *r, size_t nslots)
     DWORD err = NMERR_SUCCESS;
     uint32_t *s = ExpertAllocMemory(r->key, nslots * sizeof *s, &err);
     if (!s)
-        return alloc_error(err);
+        return xk_alloc_error(err);
     memset(s, 0, nslots * sizeof *s);
     for (size_t i = 0; i < r->nnodes; i++) {
         size_t j = node_hash(r->nodes[i].parent, r->nodes[i].proto) & (nslots - 1);
@@ -251,7 +191,7 @@ static uint32_t node_get(pd_run *r, uint32_t parent, uint32_t proto, uint32_t le
         size_t cap = r->capnodes ? r->capnodes * 2 : 64;
         pd_node *nn = ExpertAllocMemory(r->key, cap * sizeof *nn, err);
         if (!nn) {
-            *err = alloc_error(*err);
+            *err = xk_alloc_error(*err);
             return 0;
         }
         if (r->nodes) {
@@ -619,13 +559,7 @@ static void run_free(pd_run *r)
 static BOOL run_fail(pd_run *r, DWORD err)
 {
     run_free(r);
-    if (err == NMERR_EXPERT_TERMINATE)
-        return TRUE;
-    char text[96];
-    snprintf(text, sizeof text, "Protocol Distribution stopped: error %lu%s",
-             (unsigned long)err, err == NMERR_OUT_OF_MEMORY ? " (out of memory)" : "");
-    ExpertIndicateStatus(r->key, EXPERTSTATUS_PROBLEM, err, text, 0);
-    return FALSE;
+    return xk_fail(r->key, "Protocol Distribution", err);
 }
 
 /* The protocol table, indexed by PROTOCOLINFO.ProtocolID. */
@@ -644,7 +578,7 @@ static DWORD load_protocols(pd_run *r, HCAPTURE hcap)
     r->nprotos = (size_t)maxid + 1;
     r->protos = ExpertAllocMemory(r->key, r->nprotos * sizeof *r->protos, &err);
     if (!r->protos)
-        return alloc_error(err);
+        return xk_alloc_error(err);
     memset(r->protos, 0, r->nprotos * sizeof *r->protos);
     r->frame_id = (DWORD)-1;
     for (DWORD i = 0; i < t->nProtocols; i++) {
@@ -670,13 +604,9 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
                              ? NULL
                              : pConfig);
     EXPERTSTARTUPINFO si;
-    if (!pExpertStartupInfo) {
-        memset(&si, 0, sizeof si);
-        DWORD rc = ExpertGetStartupInfo(hExpertKey, &si);
-        if (rc != NMERR_SUCCESS)
-            return run_fail(&r, rc);
-        pExpertStartupInfo = &si;
-    }
+    DWORD serr = NMERR_SUCCESS;
+    if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
+        return run_fail(&r, serr);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
     r.capture_frames = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
@@ -688,14 +618,11 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     r.ev = ExpertAllocMemory(hExpertKey, sizeof(NMEVENTDATA) + PD_COLUMNS * sizeof(NMCOLUMNINFO),
                              &err);
     if (!r.ev)
-        return run_fail(&r, alloc_error(err));
+        return run_fail(&r, xk_alloc_error(err));
 
     if (config_bad(&r.cfg)) {
-        char msg[2 * PD_NOTE_MAX + 320];
-        snprintf(msg, sizeof msg, "Protocol Distribution: configuration refused:%s%s%s%s. %s.",
-                 r.cfg.invalid[0] ? " bad value " : "", r.cfg.invalid,
-                 r.cfg.unknown[0] ? (r.cfg.invalid[0] ? "; unknown key " : " unknown key ") : "",
-                 r.cfg.unknown, PD_ACCEPTS);
+        char msg[2 * XK_NOTE_MAX + 320];
+        xk_notes_text(&r.cfg.notes, "Protocol Distribution", PD_ACCEPTS, msg, sizeof msg);
         event_reset(&r, 4, s_config, msg, NULL);
         r.ev->Severity = NMEVENT_SEVERITY_ERROR;
         if (ExpertSubmitEvent(hExpertKey, r.ev) == NMERR_EXPERT_TERMINATE)
@@ -738,7 +665,7 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     size_t scratch = r.nnodes > r.nprotos ? r.nnodes : r.nprotos;
     r.order = ExpertAllocMemory(hExpertKey, (scratch + 1) * sizeof *r.order, &err);
     if (!r.order)
-        return run_fail(&r, alloc_error(err));
+        return run_fail(&r, xk_alloc_error(err));
     if ((rc = submit_protocols(&r)) != NMERR_SUCCESS)
         return run_fail(&r, rc);
     if ((rc = submit_tree(&r)) != NMERR_SUCCESS)
@@ -751,16 +678,10 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
 
 NMAPI_EXPORT BOOL WINAPI Register(PEXPERTENUMINFO pExpertInfo)
 {
-    if (!pExpertInfo)
-        return FALSE;
-    snprintf(pExpertInfo->szName, sizeof pExpertInfo->szName, "%s", "Protocol Distribution");
-    snprintf(pExpertInfo->szVendor, sizeof pExpertInfo->szVendor, "%s", "nmexpert");
-    snprintf(pExpertInfo->szDescription, sizeof pExpertInfo->szDescription, "%s",
-             "Statistics on the distribution of protocols found in frames: frames and bytes "
-             "per protocol and per protocol stack path.");
-    pExpertInfo->Version = 1;
-    pExpertInfo->Flags = EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE;
-    return TRUE;
+    return xk_register(pExpertInfo, "Protocol Distribution",
+                       "Statistics on the distribution of protocols found in frames: frames and "
+                       "bytes per protocol and per protocol stack path.",
+                       EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE);
 }
 
 NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfig,
@@ -771,20 +692,5 @@ NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfi
     (void)StartupFlags;
     (void)hWnd;
     static const char defaults[] = "by=frames\0depth=0\0top=0\0";
-    if (!ppConfig)
-        return FALSE;
-    if (*ppConfig) {
-        pd_config c;
-        config_parse(&c, *ppConfig);
-        return config_bad(&c) ? FALSE : TRUE;
-    }
-    DWORD total = (DWORD)(sizeof(DWORD) + sizeof defaults);
-    DWORD err = NMERR_SUCCESS;
-    PEXPERTCONFIG c = ExpertAllocMemory(hExpertKey, total, &err);
-    if (!c)
-        return FALSE;
-    memcpy(&c->RawConfigLength, &total, sizeof total);
-    memcpy(c->RawConfigData, defaults, sizeof defaults);
-    *ppConfig = c;
-    return TRUE;
+    return xk_configure_defaults(hExpertKey, ppConfig, defaults, sizeof defaults, config_valid);
 }

@@ -81,6 +81,7 @@
 #include <string.h>
 
 #include "netmon.h"
+#include "xkit.h"
 
 /* ------------------------------------------------------------------------ */
 /* Configuration                                                            */
@@ -90,96 +91,52 @@ enum { BY_BYTES = 0, BY_FRAMES = 1 };
 enum { LAYER_AUTO = 0, LAYER_IP = 1, LAYER_MAC = 2 };
 
 #define TU_DEFAULT_TOP 10u
-#define TU_NOTE_MAX    512
 
 typedef struct tu_config {
     DWORD top;
     int   by;
     int   layer;
     int   tunnels;
-    char  unknown[TU_NOTE_MAX]; /* unknown keys, comma-separated        */
-    char  invalid[TU_NOTE_MAX]; /* key=value pairs with a bad value     */
+    xk_notes notes;             /* unknown keys, bad key=value items    */
 } tu_config;
 
-static void note_append(char *buf, const char *s, size_t n)
+/* One "key=value" item of the configuration. */
+static void config_item(void *ud, const xk_item *it)
 {
-    size_t len = strlen(buf);
-    if (len + 6 >= TU_NOTE_MAX)
-        return;
-    if (len) {
-        memcpy(buf + len, ", ", 2);
-        len += 2;
-    }
-    size_t room = TU_NOTE_MAX - 5 - len; /* keep space for "..." and NUL */
-    if (n > room) {
-        memcpy(buf + len, s, room);
-        memcpy(buf + len + room, "...", 4);
-        return;
-    }
-    memcpy(buf + len, s, n);
-    buf[len + n] = 0;
-}
-
-static int str_is(const char *s, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-static int parse_top(const char *v, size_t n, DWORD *out)
-{
-    unsigned long long x = 0;
-    if (n == 0 || n > 10)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] < '0' || v[i] > '9')
-            return 0;
-        x = x * 10u + (unsigned long long)(v[i] - '0');
-    }
-    if (x == 0 || x > 0xFFFFFFFFull)
-        return 0;
-    *out = (DWORD)x;
-    return 1;
-}
-
-/* One "key=value" string of n bytes. */
-static void config_item(tu_config *c, const char *s, size_t n)
-{
-    const char *eq = memchr(s, '=', n);
-    size_t kn = eq ? (size_t)(eq - s) : n;
-    const char *v = eq ? eq + 1 : s + n;
-    size_t vn = eq ? n - kn - 1 : 0;
-    int ok = eq != NULL;
-    if (str_is(s, kn, "top")) {
-        ok = ok && parse_top(v, vn, &c->top);
-    } else if (str_is(s, kn, "by")) {
-        if (ok && str_is(v, vn, "bytes"))
+    tu_config *c = ud;
+    const char *v = it->val;
+    size_t vn = it->vlen;
+    int ok = it->has_value;
+    if (xk_is(it->key, it->klen, "top")) {
+        ok = ok && xk_parse_u32(v, vn, 1, 0xFFFFFFFFu, &c->top);
+    } else if (xk_is(it->key, it->klen, "by")) {
+        if (ok && xk_is(v, vn, "bytes"))
             c->by = BY_BYTES;
-        else if (ok && str_is(v, vn, "frames"))
+        else if (ok && xk_is(v, vn, "frames"))
             c->by = BY_FRAMES;
         else
             ok = 0;
-    } else if (str_is(s, kn, "layer")) {
-        if (ok && str_is(v, vn, "auto"))
+    } else if (xk_is(it->key, it->klen, "layer")) {
+        if (ok && xk_is(v, vn, "auto"))
             c->layer = LAYER_AUTO;
-        else if (ok && str_is(v, vn, "ip"))
+        else if (ok && xk_is(v, vn, "ip"))
             c->layer = LAYER_IP;
-        else if (ok && str_is(v, vn, "mac"))
+        else if (ok && xk_is(v, vn, "mac"))
             c->layer = LAYER_MAC;
         else
             ok = 0;
-    } else if (str_is(s, kn, "tunnels")) {
-        if (ok && (str_is(v, vn, "yes") || str_is(v, vn, "1")))
-            c->tunnels = 1;
-        else if (ok && (str_is(v, vn, "no") || str_is(v, vn, "0")))
-            c->tunnels = 0;
+    } else if (xk_is(it->key, it->klen, "tunnels")) {
+        int b = ok ? xk_parse_bool(v, vn) : -1;
+        if (b >= 0)
+            c->tunnels = b;
         else
             ok = 0;
     } else {
-        note_append(c->unknown, s, kn);
+        xk_note_unknown(&c->notes, it);
         return;
     }
     if (!ok)
-        note_append(c->invalid, s, n);
+        xk_note_invalid(&c->notes, it);
 }
 
 static void config_parse(tu_config *c, const EXPERTCONFIG *cfg)
@@ -189,25 +146,7 @@ static void config_parse(tu_config *c, const EXPERTCONFIG *cfg)
     c->by = BY_BYTES;
     c->layer = LAYER_AUTO;
     c->tunnels = 1;
-    if (!cfg)
-        return;
-    DWORD total;
-    memcpy(&total, &cfg->RawConfigLength, sizeof total);
-    if (total <= sizeof(DWORD))
-        return;
-    const char *p = (const char *)cfg->RawConfigData;
-    size_t left = (size_t)total - sizeof(DWORD);
-    while (left > 0) {
-        const char *nul = memchr(p, 0, left);
-        size_t n = nul ? (size_t)(nul - p) : left;
-        if (n == 0)
-            break; /* the terminating empty string */
-        config_item(c, p, n);
-        if (!nul)
-            break;
-        left -= n + 1;
-        p += n + 1;
-    }
+    xk_config_walk(cfg, config_item, c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -250,11 +189,6 @@ static size_t addr_hash(const tu_addr *a)
 }
 
 /* Error code of a failed allocation: what the host said, or out of memory. */
-static DWORD alloc_error(DWORD e)
-{
-    return e == NMERR_SUCCESS ? NMERR_OUT_OF_MEMORY : e;
-}
-
 static DWORD table_rehash(HEXPERTKEY key, tu_table *t, size_t nslots)
 {
     if (nslots > (size_t)-1 / sizeof(size_t))
@@ -262,7 +196,7 @@ static DWORD table_rehash(HEXPERTKEY key, tu_table *t, size_t nslots)
     DWORD e = NMERR_SUCCESS;
     size_t *s = ExpertAllocMemory(key, nslots * sizeof(size_t), &e);
     if (!s)
-        return alloc_error(e);
+        return xk_alloc_error(e);
     memset(s, 0, nslots * sizeof(size_t));
     for (size_t i = 0; i < t->n; i++) {
         size_t j = addr_hash(&t->entries[i].addr) & (nslots - 1);
@@ -300,7 +234,7 @@ static tu_entry *table_get(HEXPERTKEY key, tu_table *t, const tu_addr *a, DWORD 
         tu_entry *ne = t->entries ? ExpertReallocMemory(key, t->entries, nc * sizeof(tu_entry), &e)
                                   : ExpertAllocMemory(key, nc * sizeof(tu_entry), &e);
         if (!ne) {
-            *err = alloc_error(e);
+            *err = xk_alloc_error(e);
             return NULL;
         }
         t->entries = ne;
@@ -756,20 +690,19 @@ static void col_str(PNMEVENTDATA e, char *name, const char *s)
 
 static int config_bad(const tu_config *c)
 {
-    return c->unknown[0] || c->invalid[0];
+    return xk_notes_bad(&c->notes);
 }
 
-static void config_error_text(const tu_config *c, char *buf, size_t len)
+static int config_valid(const EXPERTCONFIG *cfg)
 {
-    snprintf(buf, len, "Top Users: configuration refused:%s%s%s%s. %s.",
-             c->invalid[0] ? " bad value " : "", c->invalid,
-             c->unknown[0] ? (c->invalid[0] ? "; unknown key " : " unknown key ") : "",
-             c->unknown, TU_ACCEPTS);
+    tu_config c;
+    config_parse(&c, cfg);
+    return !config_bad(&c);
 }
 
 static DWORD submit_note(tu_run *r, const char *text)
 {
-    char buf[TU_NOTE_MAX + 128];
+    char buf[XK_NOTE_MAX + 128];
     snprintf(buf, sizeof buf, "%s", text);
     event_reset(r, 4, s_note, buf, NULL);
     col_str(r->ev, c_text, buf);
@@ -1029,13 +962,7 @@ static DWORD count_frame(tu_run *r, const EXPERTFRAMEDESCRIPTOR *desc)
 static BOOL run_fail(tu_run *r, DWORD err)
 {
     run_free(r);
-    if (err == NMERR_EXPERT_TERMINATE)
-        return TRUE;
-    char text[96];
-    snprintf(text, sizeof text, "Top Users stopped: error %lu%s", (unsigned long)err,
-             err == NMERR_OUT_OF_MEMORY ? " (out of memory)" : "");
-    ExpertIndicateStatus(r->key, EXPERTSTATUS_PROBLEM, err, text, 0);
-    return FALSE;
+    return xk_fail(r->key, "Top Users", err);
 }
 
 NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
@@ -1052,13 +979,9 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
                              : pConfig);
 
     EXPERTSTARTUPINFO si;
-    if (!pExpertStartupInfo) {
-        memset(&si, 0, sizeof si);
-        DWORD rc = ExpertGetStartupInfo(hExpertKey, &si);
-        if (rc != NMERR_SUCCESS)
-            return run_fail(&r, rc);
-        pExpertStartupInfo = &si;
-    }
+    DWORD serr = NMERR_SUCCESS;
+    if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
+        return run_fail(&r, serr);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
     r.total_frames = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
@@ -1071,12 +994,12 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     r.ev = ExpertAllocMemory(hExpertKey,
                              sizeof(NMEVENTDATA) + TU_EVENT_COLUMNS * sizeof(NMCOLUMNINFO), &err);
     if (!r.ev)
-        return run_fail(&r, alloc_error(err));
+        return run_fail(&r, xk_alloc_error(err));
 
     if (config_bad(&r.cfg)) {
         static char s_config[] = "Configuration refused";
-        char msg[2 * TU_NOTE_MAX + 256];
-        config_error_text(&r.cfg, msg, sizeof msg);
+        char msg[2 * XK_NOTE_MAX + 256];
+        xk_notes_text(&r.cfg.notes, "Top Users", TU_ACCEPTS, msg, sizeof msg);
         event_reset(&r, 5, s_config, msg, NULL);
         r.ev->Severity = NMEVENT_SEVERITY_ERROR;
         if (ExpertSubmitEvent(hExpertKey, r.ev) == NMERR_EXPERT_TERMINATE)
@@ -1125,7 +1048,7 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
             return run_fail(&r, NMERR_OUT_OF_MEMORY);
         r.rank = ExpertAllocMemory(hExpertKey, want * sizeof(size_t), &err);
         if (!r.rank)
-            return run_fail(&r, alloc_error(err));
+            return run_fail(&r, xk_alloc_error(err));
         if ((rc = submit_table(&r, 0)) != NMERR_SUCCESS)
             return run_fail(&r, rc);
         if ((rc = submit_table(&r, 1)) != NMERR_SUCCESS)
@@ -1148,16 +1071,10 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
 
 NMAPI_EXPORT BOOL WINAPI Register(PEXPERTENUMINFO pExpertInfo)
 {
-    if (!pExpertInfo)
-        return FALSE;
-    snprintf(pExpertInfo->szName, sizeof pExpertInfo->szName, "%s", "Top Users");
-    snprintf(pExpertInfo->szVendor, sizeof pExpertInfo->szVendor, "%s", "nmexpert");
-    snprintf(pExpertInfo->szDescription, sizeof pExpertInfo->szDescription, "%s",
-             "Ranks the top senders and receivers by the source and destination addresses "
-             "(IPv4, IPv6 or MAC) of each frame, by bytes or by frames.");
-    pExpertInfo->Version = 1;
-    pExpertInfo->Flags = EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE;
-    return TRUE;
+    return xk_register(pExpertInfo, "Top Users",
+                       "Ranks the top senders and receivers by the source and destination "
+                       "addresses (IPv4, IPv6 or MAC) of each frame, by bytes or by frames.",
+                       EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE);
 }
 
 /* There is no dialog: Configure supplies the default configuration when
@@ -1170,20 +1087,5 @@ NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfi
     (void)StartupFlags;
     (void)hWnd;
     static const char defaults[] = "top=10\0by=bytes\0"; /* + the array's NUL: "" */
-    if (!ppConfig)
-        return FALSE;
-    if (*ppConfig) { /* keep it when it is valid, refuse it otherwise */
-        tu_config c;
-        config_parse(&c, *ppConfig);
-        return config_bad(&c) ? FALSE : TRUE;
-    }
-    DWORD total = (DWORD)(sizeof(DWORD) + sizeof defaults);
-    DWORD err = NMERR_SUCCESS;
-    PEXPERTCONFIG c = ExpertAllocMemory(hExpertKey, total, &err);
-    if (!c)
-        return FALSE;
-    memcpy(&c->RawConfigLength, &total, sizeof total);
-    memcpy(c->RawConfigData, defaults, sizeof defaults);
-    *ppConfig = c;
-    return TRUE;
+    return xk_configure_defaults(hExpertKey, ppConfig, defaults, sizeof defaults, config_valid);
 }

@@ -1,0 +1,173 @@
+/*
+ * xkit.c: what the built-in experts share (xkit.h).
+ */
+#include "xkit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void xk_config_walk(const EXPERTCONFIG *cfg, void (*fn)(void *ud, const xk_item *it), void *ud)
+{
+    if (!cfg)
+        return;
+    DWORD total;
+    memcpy(&total, &cfg->RawConfigLength, sizeof total);
+    if (total <= sizeof(DWORD))
+        return;
+    const char *p = (const char *)cfg->RawConfigData;
+    size_t left = (size_t)total - sizeof(DWORD);
+    while (left > 0) {
+        const char *nul = memchr(p, 0, left);
+        size_t n = nul ? (size_t)(nul - p) : left;
+        if (n == 0)
+            break; /* the terminating empty string */
+        const char *eq = memchr(p, '=', n);
+        xk_item it = {
+            .key = p,
+            .klen = eq ? (size_t)(eq - p) : n,
+            .val = eq ? eq + 1 : p + n,
+            .vlen = eq ? n - (size_t)(eq - p) - 1 : 0,
+            .whole = p,
+            .wlen = n,
+            .has_value = eq != NULL,
+        };
+        fn(ud, &it);
+        if (!nul)
+            break;
+        left -= n + 1;
+        p += n + 1;
+    }
+}
+
+int xk_is(const char *s, size_t n, const char *lit)
+{
+    return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+int xk_parse_u32(const char *v, size_t n, DWORD min, DWORD max, DWORD *out)
+{
+    unsigned long long x = 0;
+    if (n == 0 || n > 10)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return 0;
+        x = x * 10u + (unsigned long long)(v[i] - '0');
+    }
+    if (x < min || x > max)
+        return 0;
+    *out = (DWORD)x;
+    return 1;
+}
+
+int xk_parse_bool(const char *v, size_t n)
+{
+    if (xk_is(v, n, "yes") || xk_is(v, n, "1"))
+        return 1;
+    if (xk_is(v, n, "no") || xk_is(v, n, "0"))
+        return 0;
+    return -1;
+}
+
+static void note_append(char *buf, const char *s, size_t n)
+{
+    size_t len = strlen(buf);
+    if (len + 6 >= XK_NOTE_MAX)
+        return;
+    if (len) {
+        memcpy(buf + len, ", ", 2);
+        len += 2;
+    }
+    size_t room = XK_NOTE_MAX - 5 - len; /* keep space for "..." and NUL */
+    if (n > room) {
+        memcpy(buf + len, s, room);
+        memcpy(buf + len + room, "...", 4);
+        return;
+    }
+    memcpy(buf + len, s, n);
+    buf[len + n] = 0;
+}
+
+void xk_note_unknown(xk_notes *n, const xk_item *it)
+{
+    note_append(n->unknown, it->key, it->klen);
+}
+
+void xk_note_invalid(xk_notes *n, const xk_item *it)
+{
+    note_append(n->invalid, it->whole, it->wlen);
+}
+
+int xk_notes_bad(const xk_notes *n)
+{
+    return n->unknown[0] || n->invalid[0];
+}
+
+void xk_notes_text(const xk_notes *n, const char *expert, const char *accepts, char *buf,
+                   size_t len)
+{
+    snprintf(buf, len, "%s: configuration refused:%s%s%s%s. %s.", expert,
+             n->invalid[0] ? " bad value " : "", n->invalid,
+             n->unknown[0] ? (n->invalid[0] ? "; unknown key " : " unknown key ") : "",
+             n->unknown, accepts);
+}
+
+PEXPERTSTARTUPINFO xk_startup(HEXPERTKEY key, PEXPERTSTARTUPINFO given, EXPERTSTARTUPINFO *buf,
+                              DWORD *err)
+{
+    if (given)
+        return given;
+    memset(buf, 0, sizeof *buf);
+    DWORD rc = ExpertGetStartupInfo(key, buf);
+    if (rc != NMERR_SUCCESS) {
+        *err = rc;
+        return NULL;
+    }
+    return buf;
+}
+
+BOOL xk_fail(HEXPERTKEY key, const char *expert, DWORD err)
+{
+    if (err == NMERR_EXPERT_TERMINATE)
+        return TRUE;
+    char text[128];
+    snprintf(text, sizeof text, "%s stopped: error %lu%s", expert, (unsigned long)err,
+             err == NMERR_OUT_OF_MEMORY ? " (out of memory)" : "");
+    ExpertIndicateStatus(key, EXPERTSTATUS_PROBLEM, err, text, 0);
+    return FALSE;
+}
+
+DWORD xk_alloc_error(DWORD e)
+{
+    return e != NMERR_SUCCESS ? e : NMERR_OUT_OF_MEMORY;
+}
+
+BOOL xk_register(PEXPERTENUMINFO info, const char *name, const char *description, DWORD flags)
+{
+    if (!info)
+        return FALSE;
+    snprintf(info->szName, sizeof info->szName, "%s", name);
+    snprintf(info->szVendor, sizeof info->szVendor, "%s", "nmexpert");
+    snprintf(info->szDescription, sizeof info->szDescription, "%s", description);
+    info->Version = 1;
+    info->Flags = flags;
+    return TRUE;
+}
+
+BOOL xk_configure_defaults(HEXPERTKEY key, PEXPERTCONFIG *pp, const char *defaults, size_t size,
+                           int (*valid)(const EXPERTCONFIG *cfg))
+{
+    if (!pp)
+        return FALSE;
+    if (*pp) /* keep it when it is valid, refuse it otherwise */
+        return valid(*pp) ? TRUE : FALSE;
+    DWORD total = (DWORD)(sizeof(DWORD) + size);
+    DWORD err = NMERR_SUCCESS;
+    PEXPERTCONFIG c = ExpertAllocMemory(key, total, &err);
+    if (!c)
+        return FALSE;
+    memcpy(&c->RawConfigLength, &total, sizeof total);
+    memcpy(c->RawConfigData, defaults, size);
+    *pp = c;
+    return TRUE;
+}
