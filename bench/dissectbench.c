@@ -29,7 +29,9 @@
  *
  * Prints one line of key=value pairs: mode, file, frames, tcp_frames (with
  * all ten values), layers, insts, xsum, scan_ms (wall), scan_cpu_ms (process
- * CPU time of the loop), ns_per_frame (wall), allocs_getframe_steady,
+ * CPU time of the loop), ns_per_frame (wall), proc_cpu_ms (user + system
+ * time of the whole process, every thread, from start to after the capture
+ * is closed: getrusage), allocs_getframe_steady,
  * allocs_loop_steady, allocs_total, anon_warm_kb, anon_end_kb,
  * anon_growth_kb, hwm_kb.
  */
@@ -40,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "netmon.h"
@@ -287,13 +290,17 @@ int main(int argc, char **argv)
     nmx_session_bind_thread(0);
     nmx_session_close(key, NULL);
     nmx_hcapture_close(hc);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double proc_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     printf("mode=%s file=%s frames=%llu tcp_frames=%llu layers=%llu insts=%llu xsum=%llu "
-           "scan_ms=%.3f scan_cpu_ms=%.3f ns_per_frame=%.1f allocs_getframe_steady=%lu "
+           "scan_ms=%.3f scan_cpu_ms=%.3f ns_per_frame=%.1f proc_cpu_ms=%.3f allocs_getframe_steady=%lu "
            "allocs_loop_steady=%lu allocs_total=%lu anon_warm_kb=%ld anon_end_kb=%ld "
            "anon_growth_kb=%ld hwm_kb=%ld\n",
            names[mode], path, (unsigned long long)r.frames, (unsigned long long)r.tcp_frames,
            (unsigned long long)r.layers, (unsigned long long)r.insts, (unsigned long long)r.xsum,
-           r.wall_ms, r.cpu_ms, r.frames ? r.wall_ms * 1e6 / (double)r.frames : 0.0, r.a_getframe,
+           r.wall_ms, r.cpu_ms, r.frames ? r.wall_ms * 1e6 / (double)r.frames : 0.0, proc_ms, r.a_getframe,
            r.a_loop, allocs(), r.anon_warm, anon_end,
            r.anon_warm >= 0 ? anon_end - r.anon_warm : -1, hwm);
     return 0;
