@@ -18,7 +18,8 @@
  *              destination, protocol and TTL, TCP ports, sequence number and
  *              flags): for the first ETHERNET, IP and TCP entries of
  *              lpRecognizeDataTable, that protocol's instances are compared
- *              with the HPROPERTYs GetProperty gave once;
+ *              with the HPROPERTYs GetProperty gave once, until all of
+ *              that protocol's are found;
  *   find       ExpertGetFrame with FLAGS_ATTACH_PROPERTIES, then the ten
  *              values through FindPropertyInstance(hFrame, hProperty).
  *
@@ -136,6 +137,8 @@ struct result {
     DWORD rc;
 };
 
+/* The value as an expert reads it: a byte, a WORD, a DWORD, an address or
+ * a LARGEINT in place (an extended instance: its inline value). */
 static uint64_t sum_value(const PROPERTYINST *pi)
 {
     const BYTE *p = pi->lpByte;
@@ -144,10 +147,18 @@ static uint64_t sum_value(const PROPERTYINST *pi)
         p = pi->lpPropertyInstEx->Byte;
         len = pi->lpPropertyInstEx->LengthEx;
     }
-    uint64_t s = 0;
-    for (WORD b = 0; b < len && b < 8; b++)
-        s += p[b];
-    return s;
+    uint64_t v8;
+    uint32_t v4;
+    uint16_t v2;
+    switch (len) {
+    case 0: return 0;
+    case 1: return p[0];
+    case 2: memcpy(&v2, p, 2); return v2;
+    case 4: memcpy(&v4, p, 4); return v4;
+    case 6: memcpy(&v4, p, 4); memcpy(&v2, p + 4, 2); return (uint64_t)v4 + v2;
+    case 8: memcpy(&v8, p, 8); return v8;
+    default: return p[0];
+    }
 }
 
 static int scan(HEXPERTKEY hk, enum mode mode, struct result *res)
@@ -222,7 +233,8 @@ static int scan(HEXPERTKEY hk, enum mode mode, struct result *res)
                 done |= 1u << g;
                 const PROPERTYINSTTABLE *it = &pt->PropertyInstTable[li];
                 const PROPERTYINST *pi = pt->lpFirstPropertyInst + it->nPropertyInstIndex;
-                for (WORD k = 0; k < it->nPropertyInsts; k++, pi++) {
+                const unsigned all = (1u << group_hi[g]) - (1u << group_lo[g]);
+                for (WORD k = 0; k < it->nPropertyInsts && (found & all) != all; k++, pi++) {
                     HPROPERTY h = pi->lpPropertyInfo->hProperty;
                     for (int w = group_lo[g]; w < group_hi[g]; w++) {
                         if (h == want[w] && !(found & (1u << w))) {

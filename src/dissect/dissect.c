@@ -17,6 +17,7 @@
 #define NMX_DIS_MAX_LAYERS 32
 #define NMX_DIS_MAX_INSTS  65535u   /* PROPERTYINSTTABLE counts are WORDs */
 #define NMX_EX_CHUNK       (64u * 1024u)
+#define NMX_LVL_DEF        0x100u   /* new_inst: the property's own level */
 
 struct ex_chunk {
     struct ex_chunk *next;
@@ -34,6 +35,8 @@ struct nmx_dissector {
     bool attach;
     /* layers */
     unsigned nlayers, cur;
+    nmx_layer *cl;              /* &layers[cur] ...                        */
+    const nmx_protocol *cp;     /* ... and its protocol (defs[cur])       */
     nmx_layer layers[NMX_DIS_MAX_LAYERS];
     uint32_t aux[NMX_DIS_MAX_LAYERS][2];
     const nmx_protocol *defs[NMX_DIS_MAX_LAYERS];
@@ -77,29 +80,35 @@ void nmx_dissector_free(nmx_dissector *d)
     free(d);
 }
 
-/* Room for every instance a frame of this size can plausibly attach: each
- * instance covers at least one byte but for bit fields and labels, which
- * share bytes; twice the bytes plus a margin covers every parser here. */
-static bool reserve_insts(nmx_dissector *d, uint32_t caplen)
+/* The instance array and the first chunk of decoded values, made at the
+ * first attaching dissection and kept: the array holds the most instances
+ * a frame can have (PROPERTYINSTTABLE counts are WORDs), about 2.6 MB of
+ * address space of which only what the richest frame so far used is ever
+ * touched (the allocator maps a block this large lazily). So after the
+ * first attaching dissection nothing is allocated, whatever the order of
+ * frame sizes; only a frame whose decoded values exceed a chunk adds one. */
+static bool reserve_insts(nmx_dissector *d)
 {
-    uint64_t want = (uint64_t)caplen * 2 + 256;
-    if (want > NMX_DIS_MAX_INSTS)
-        want = NMX_DIS_MAX_INSTS;
-    if (want <= d->cap_inst)
+    if (d->inst)
         return true;
-    /* Grow by powers of two from 4096 (a full-size Ethernet frame's worth),
-     * so that a capture of growing frame sizes reallocates a few times,
-     * not at every new maximum. */
-    uint64_t grown = 4096;
-    while (grown < want)
-        grown *= 2;
-    want = grown < NMX_DIS_MAX_INSTS ? grown : NMX_DIS_MAX_INSTS;
-    PROPERTYINST *n = realloc(d->inst, (size_t)want * sizeof *n);
+    PROPERTYINST *n = malloc((size_t)NMX_DIS_MAX_INSTS * sizeof *n);
     if (!n)
         return false;
     d->inst = n;
-    d->cap_inst = (uint32_t)want;
+    d->cap_inst = NMX_DIS_MAX_INSTS;
     return true;
+}
+
+static struct ex_chunk *ex_new_chunk(size_t n)
+{
+    size_t cap = n > NMX_EX_CHUNK ? n : NMX_EX_CHUNK;
+    struct ex_chunk *c = malloc(sizeof *c + cap);
+    if (!c)
+        return NULL;
+    c->used = 0;
+    c->cap = (uint32_t)cap;
+    c->next = NULL;
+    return c;
 }
 
 static void *ex_alloc(nmx_dissector *d, size_t n)
@@ -109,13 +118,8 @@ static void *ex_alloc(nmx_dissector *d, size_t n)
     while (c && c->cap - c->used < n)
         c = c->next;
     if (!c) {
-        size_t cap = n > NMX_EX_CHUNK ? n : NMX_EX_CHUNK;
-        c = malloc(sizeof *c + cap);
-        if (!c)
+        if (!(c = ex_new_chunk(n)))
             return NULL;
-        c->used = 0;
-        c->cap = (uint32_t)cap;
-        c->next = NULL;
         if (!d->ex_head) {
             d->ex_head = c;
         } else {
@@ -179,7 +183,7 @@ bool nmx_dis_attaching(const nmx_dis *d)
 
 static nmx_layer *cur_layer(nmx_dis *d)
 {
-    return &d->layers[d->cur];
+    return d->cl;
 }
 
 void nmx_dis_truncated(nmx_dis *d)
@@ -196,11 +200,12 @@ void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi)
     cur_layer(d)->status = NMX_LAYER_MALFORMED;
 }
 
-static PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
-                              unsigned level)
+/* The hot path of every attach: one instance of the current layer. */
+static inline PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                     unsigned level)
 {
-    nmx_layer *l = cur_layer(d);
-    const nmx_protocol *p = d->defs[d->cur];
+    const nmx_layer *l = d->cl;
+    const nmx_protocol *p = d->cp;
     if (prop >= p->nprops)
         return NULL;
     /* Only captured bytes are attached. */
@@ -220,7 +225,7 @@ static PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t 
     pi->szPropertyText = NULL;
     pi->lpData = (LPVOID)(uintptr_t)(d->frame + l->offset + off);
     pi->DataLength = (WORD)len;
-    pi->Level = level & 0xFu;
+    pi->Level = (level == NMX_LVL_DEF ? def->level : level) & 0xFu;
     pi->HelpID = 0;
     pi->IFlags = def->iflags;
     return pi;
@@ -231,16 +236,14 @@ PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32
 {
     if (!d->attach)
         return NULL;
-    return new_inst(d, prop, off, len, level);
+    return new_inst(d, prop, off, len, level & 0xFu);
 }
 
 PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len)
 {
     if (!d->attach)
         return NULL;
-    const nmx_protocol *p = d->defs[d->cur];
-    unsigned level = prop < p->nprops ? p->props[prop].level : 1;
-    return new_inst(d, prop, off, len, level);
+    return new_inst(d, prop, off, len, NMX_LVL_DEF);
 }
 
 PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
@@ -248,24 +251,57 @@ PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_
 {
     if (!d->attach)
         return NULL;
-    PROPERTYINST *pi = new_inst(d, prop, off, len, level);
+    PROPERTYINST *pi = new_inst(d, prop, off, len, level & 0xFu);
     if (!pi)
         return NULL;
     if (exlen > 0xFFFFu)
         exlen = 0xFFFFu;
-    PROPERTYINSTEX *x = ex_alloc(d, offsetof(PROPERTYINSTEX, Byte) + exlen + 1);
-    if (!x) {
+    /* The PROPERTYINSTEX and its value, NUL-terminated, 16-byte aligned:
+     * taken from the current chunk when it has room (nearly always). */
+    size_t need = (offsetof(PROPERTYINSTEX, Byte) + exlen + 1 + 15u) & ~(size_t)15u;
+    struct ex_chunk *c = d->ex_cur;
+    PROPERTYINSTEX *x;
+    if (c && c->cap - c->used >= need) {
+        x = (PROPERTYINSTEX *)(void *)(c->data + c->used);
+        c->used += (uint32_t)need;
+    } else if (!(x = ex_alloc(d, need))) {
         d->ninst--;
         return NULL;
     }
     x->Length = pi->DataLength;
     x->LengthEx = (WORD)exlen;
     x->lpData = pi->lpData;
-    if (exlen)
-        memcpy(x->Byte, ex, exlen);
+    /* The values most protocols decode are a byte, a number or a time:
+     * copies of a constant size, which the compiler does inline. */
+    switch (exlen) {
+    case 0: break;
+    case 1: x->Byte[0] = *(const uint8_t *)ex; break;
+    case 2: memcpy(x->Byte, ex, 2); break;
+    case 4: memcpy(x->Byte, ex, 4); break;
+    case 8: memcpy(x->Byte, ex, 8); break;
+    case 16: memcpy(x->Byte, ex, 16); break;
+    default: memcpy(x->Byte, ex, exlen); break;
+    }
     x->Byte[exlen] = 0; /* strings stay NUL-terminated for convenience */
     pi->lpPropertyInstEx = x;
     pi->DataLength = PROPERTYINST_EX_LENGTH;
+    return pi;
+}
+
+PROPERTYINST *nmx__dis_reserve(nmx_dis *d, unsigned n, void **ex, size_t size)
+{
+    if (!d->attach || n > d->cap_inst - d->ninst)
+        return NULL;
+    size = (size + 15u) & ~(size_t)15u;
+    struct ex_chunk *c = d->ex_cur;
+    if (c && c->cap - c->used >= size) {
+        *ex = c->data + c->used;
+        c->used += (uint32_t)size;
+    } else if (!(*ex = ex_alloc(d, size))) {
+        return NULL;
+    }
+    PROPERTYINST *pi = &d->inst[d->ninst];
+    d->ninst += n;
     return pi;
 }
 
@@ -337,6 +373,8 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     r->nProtocolOffset = (WORD)(s.off > 0xFFFFu ? 0xFFFFu : s.off);
     r->InstData = l;
     d->cur = i;
+    d->cl = l;
+    d->cp = p;
     d->next = NULL;
     p->dissect(d, s);
     /* The innermost layer owns all of its bytes: when the capture ends
@@ -360,8 +398,13 @@ static nmx_err dissect_run(nmx_dissector *d, const nmx_frame *fr, int64_t prev_t
     if (!d || !fr || (!fr->data && fr->caplen))
         return NMX_EINVAL;
     d->attach = (flags & NMX_DIS_ATTACH) != 0;
-    if (d->attach && !reserve_insts(d, fr->caplen))
+    if (d->attach && !reserve_insts(d))
         return NMX_ENOMEM;
+    if (d->attach && !d->ex_head) {
+        if (!(d->ex_head = ex_new_chunk(0)))
+            return NMX_ENOMEM;
+        d->ex_cur = d->ex_head;
+    }
     d->fr = fr;
     d->frame = fr->data;
     d->caplen = fr->caplen;

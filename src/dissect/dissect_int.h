@@ -172,6 +172,14 @@ PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32
  * Length/lpData describe [off, off + len) of the frame. */
 PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
                                 const void *ex, uint32_t exlen, unsigned level);
+/* For a protocol that attaches the same instances to every frame (FRAME):
+ * `n` consecutive instances of the current layer, left for the caller to
+ * fill in whole (PROPERTYINST fields, every lpData inside the layer's
+ * captured bytes), and `size` bytes of 16-byte aligned storage (*ex) for
+ * their PROPERTYINSTEX values, both valid as long as the dissection. One
+ * call instead of one per instance. NULL when not attaching or when the
+ * instance array is full. */
+PROPERTYINST *nmx__dis_reserve(nmx_dis *d, unsigned n, void **ex, size_t size);
 /* Marks a field whose value contradicts the protocol: the instance (if
  * any) gets IFLAG_ERROR and the layer becomes MALFORMED. */
 void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi);

@@ -16,6 +16,7 @@
  *   Frame: Frame data: Number of data bytes remaining = 129 (0x0081)
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -82,28 +83,71 @@ static bool raw_ip_linktype(uint32_t lt)
     return lt == 101 || lt == 12 || lt == 14;
 }
 
+/* Bytes of a PROPERTYINSTEX holding n bytes of value and a NUL, rounded
+ * to the 16-byte alignment the driver keeps. */
+#define EX_SIZE(n) ((offsetof(PROPERTYINSTEX, Byte) + (n) + 1u + 15u) & ~(size_t)15u)
+#define FRAME_EX_BYTES                                                                   \
+    (EX_SIZE(sizeof(SYSTEMTIME)) + EX_SIZE(sizeof(int64_t)) + 3 * EX_SIZE(sizeof(uint32_t)))
+
+/* An instance of the whole frame's bytes [at, at + len). */
+static void put_raw(PROPERTYINST *pi, unsigned prop, const uint8_t *at, uint32_t len)
+{
+    nmx_propdef *def = &frame_props[prop];
+    pi->lpPropertyInfo = &def->info;
+    pi->szPropertyText = NULL;
+    pi->lpData = (LPVOID)(uintptr_t)at;
+    pi->DataLength = (WORD)(len > 0xFFFEu ? 0xFFFEu : len);
+    pi->Level = def->level & 0xFu;
+    pi->HelpID = 0;
+    pi->IFlags = def->iflags;
+}
+
+/* An instance of no frame bytes whose value, n bytes at v, is held in the
+ * PROPERTYINSTEX at *ex (then advanced past it). */
+static void put_value(PROPERTYINST *pi, uint8_t **ex, unsigned prop, const uint8_t *at,
+                      const void *v, uint16_t n)
+{
+    PROPERTYINSTEX *x = (PROPERTYINSTEX *)(void *)*ex;
+    x->Length = 0;
+    x->LengthEx = n;
+    x->lpData = (LPVOID)(uintptr_t)at;
+    memcpy(x->Byte, v, n);
+    x->Byte[n] = 0;
+    *ex += EX_SIZE(n);
+    put_raw(pi, prop, at, 0);
+    pi->lpPropertyInstEx = x;
+    pi->DataLength = PROPERTYINST_EX_LENGTH;
+    pi->Level = 1;
+}
+
 static void frame_dissect(nmx_dis *d, nmx_span s)
 {
     int64_t prev;
     const nmx_frame *fr = nmx__dis_frame_rec(d, &prev);
-    if (nmx_dis_attaching(d)) {
-        nmx_dis_attach(d, FRAME_SUMMARY, 0, s.len);
+    void *exv;
+    /* Every frame has the same seven instances: reserved and filled in one
+     * go (the values are numbers of the frame record, never cut short). */
+    PROPERTYINST *pi = nmx__dis_reserve(d, FRAME_NPROPS, &exv, FRAME_EX_BYTES);
+    if (pi) {
+        const uint8_t *at = nmx_dis_frame(d) + s.off;
+        uint8_t *ex = exv;
+        put_raw(&pi[FRAME_SUMMARY], FRAME_SUMMARY, at, s.len);
         SYSTEMTIME st = to_systemtime(fr->ts_ns);
-        nmx_dis_attach_ex(d, FRAME_TIME, 0, 0, &st, sizeof st, 1);
+        put_value(&pi[FRAME_TIME], &ex, FRAME_TIME, at, &st, sizeof st);
         /* Any two times a caller passes, without signed overflow (the
          * extremes saturate). */
         int64_t delta_ns;
         if (__builtin_sub_overflow(fr->ts_ns, prev, &delta_ns))
             delta_ns = fr->ts_ns < prev ? INT64_MIN : INT64_MAX;
         int64_t delta_us = delta_ns / 1000;
-        nmx_dis_attach_ex(d, FRAME_DELTA, 0, 0, &delta_us, sizeof delta_us, 1);
+        put_value(&pi[FRAME_DELTA], &ex, FRAME_DELTA, at, &delta_us, sizeof delta_us);
         uint32_t v = (uint32_t)fr->number + 1;
-        nmx_dis_attach_ex(d, FRAME_NUMBER, 0, 0, &v, sizeof v, 1);
+        put_value(&pi[FRAME_NUMBER], &ex, FRAME_NUMBER, at, &v, sizeof v);
         v = s.wire;
-        nmx_dis_attach_ex(d, FRAME_WIRELEN, 0, 0, &v, sizeof v, 1);
+        put_value(&pi[FRAME_WIRELEN], &ex, FRAME_WIRELEN, at, &v, sizeof v);
         v = s.len;
-        nmx_dis_attach_ex(d, FRAME_CAPLEN, 0, 0, &v, sizeof v, 1);
-        nmx_dis_attach(d, FRAME_DATA, 0, s.len);
+        put_value(&pi[FRAME_CAPLEN], &ex, FRAME_CAPLEN, at, &v, sizeof v);
+        put_raw(&pi[FRAME_DATA], FRAME_DATA, at, s.len);
     }
     if (fr->linktype == NMX_LINKTYPE_NONE) {
         nmx_dis_next(d, NMX_HO_NETMON_MEDIA, fr->netmon_media, s);
