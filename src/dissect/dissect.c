@@ -26,13 +26,13 @@ struct ex_chunk {
 };
 
 struct nmx_dissector {
+    nmx_dis_hot hot;            /* first: nmx_dis_attach() reads it      */
     /* the frame */
     const uint8_t *frame;
     uint32_t caplen, wirelen;
     const nmx_frame *fr;
     nmx_frame test_frame;   /* the frame record of nmx__dissect_from() */
     int64_t prev_ts_ns;
-    bool attach;
     /* layers */
     unsigned nlayers, cur;
     nmx_layer *cl;              /* &layers[cur] ...                        */
@@ -45,8 +45,6 @@ struct nmx_dissector {
     /* Network Monitor's tables */
     RECOGNIZEDATATABLE *rec;
     PROPERTYTABLE *pt;
-    PROPERTYINST *inst;
-    uint32_t ninst, cap_inst;
     bool inst_full;
     struct ex_chunk *ex_head, *ex_cur;
 };
@@ -74,7 +72,7 @@ void nmx_dissector_free(nmx_dissector *d)
         n = c->next;
         free(c);
     }
-    free(d->inst);
+    free(d->hot.inst);
     free(d->rec);
     free(d->pt);
     free(d);
@@ -89,13 +87,13 @@ void nmx_dissector_free(nmx_dissector *d)
  * frame sizes; only a frame whose decoded values exceed a chunk adds one. */
 static bool reserve_insts(nmx_dissector *d)
 {
-    if (d->inst)
+    if (d->hot.inst)
         return true;
     PROPERTYINST *n = malloc((size_t)NMX_DIS_MAX_INSTS * sizeof *n);
     if (!n)
         return false;
-    d->inst = n;
-    d->cap_inst = NMX_DIS_MAX_INSTS;
+    d->hot.inst = n;
+    d->hot.cap_inst = NMX_DIS_MAX_INSTS;
     return true;
 }
 
@@ -111,27 +109,41 @@ static struct ex_chunk *ex_new_chunk(size_t n)
     return c;
 }
 
+/* Decoded values are bump-allocated from 64 KiB chunks kept from frame to
+ * frame. The cursor into the current chunk (d->hot.ex_next, ex_room) is
+ * what the inline nmx_dis_attach_ex() takes from; chunk->used is brought
+ * up to date when the cursor leaves a chunk. Chunks are used in list
+ * order, so the ones after the current chunk are empty. */
 static void *ex_alloc(nmx_dissector *d, size_t n)
 {
     n = (n + 15u) & ~(size_t)15u;
-    struct ex_chunk *c = d->ex_cur;
-    while (c && c->cap - c->used < n)
-        c = c->next;
-    if (!c) {
-        if (!(c = ex_new_chunk(n)))
-            return NULL;
-        if (!d->ex_head) {
-            d->ex_head = c;
-        } else {
-            struct ex_chunk *t = d->ex_head;
-            while (t->next)
-                t = t->next;
-            t->next = c;
+    if (d->hot.ex_room < n) {
+        struct ex_chunk *c = d->ex_cur;
+        if (c) {
+            c->used = c->cap - d->hot.ex_room;
+            c = c->next;
         }
+        while (c && c->cap < n)
+            c = c->next;
+        if (!c) {
+            if (!(c = ex_new_chunk(n)))
+                return NULL;
+            if (!d->ex_head) {
+                d->ex_head = c;
+            } else {
+                struct ex_chunk *t = d->ex_head;
+                while (t->next)
+                    t = t->next;
+                t->next = c;
+            }
+        }
+        d->ex_cur = c;
+        d->hot.ex_next = c->data;
+        d->hot.ex_room = c->cap;
     }
-    d->ex_cur = c;
-    void *p = c->data + c->used;
-    c->used += (uint32_t)n;
+    void *p = d->hot.ex_next;
+    d->hot.ex_next += n;
+    d->hot.ex_room -= (uint32_t)n;
     return p;
 }
 
@@ -140,6 +152,8 @@ static void ex_reset(nmx_dissector *d)
     for (struct ex_chunk *c = d->ex_head; c; c = c->next)
         c->used = 0;
     d->ex_cur = d->ex_head;
+    d->hot.ex_next = d->ex_head ? d->ex_head->data : NULL;
+    d->hot.ex_room = d->ex_head ? d->ex_head->cap : 0;
 }
 
 /* ---- what protocol files call ------------------------------------------ */
@@ -178,7 +192,7 @@ nmx_span nmx_span_quoted(nmx_span s, uint32_t declared)
 
 bool nmx_dis_attaching(const nmx_dis *d)
 {
-    return d->attach;
+    return d->hot.attach;
 }
 
 static nmx_layer *cur_layer(nmx_dis *d)
@@ -215,12 +229,12 @@ static inline PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, ui
     }
     if (len > 0xFFFEu)
         len = 0xFFFEu;  /* 0xFFFF means "extended" in a PROPERTYINST */
-    if (d->ninst >= d->cap_inst) {
+    if (d->hot.ninst >= d->hot.cap_inst) {
         d->inst_full = true;
         return NULL;
     }
     nmx_propdef *def = &p->props[prop];
-    PROPERTYINST *pi = &d->inst[d->ninst++];
+    PROPERTYINST *pi = &d->hot.inst[d->hot.ninst++];
     pi->lpPropertyInfo = &def->info;
     pi->szPropertyText = NULL;
     pi->lpData = (LPVOID)(uintptr_t)(d->frame + l->offset + off);
@@ -234,54 +248,38 @@ static inline PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, ui
 PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
                                  unsigned level)
 {
-    if (!d->attach)
+    if (!d->hot.attach)
         return NULL;
     return new_inst(d, prop, off, len, level & 0xFu);
 }
 
-PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len)
+PROPERTYINST *nmx__dis_attach_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len)
 {
-    if (!d->attach)
+    if (!d->hot.attach)
         return NULL;
     return new_inst(d, prop, off, len, NMX_LVL_DEF);
 }
 
-PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
-                                const void *ex, uint32_t exlen, unsigned level)
+PROPERTYINST *nmx__dis_attach_ex_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                      const void *ex, uint32_t exlen, unsigned level)
 {
-    if (!d->attach)
+    if (!d->hot.attach)
         return NULL;
     PROPERTYINST *pi = new_inst(d, prop, off, len, level & 0xFu);
     if (!pi)
         return NULL;
     if (exlen > 0xFFFFu)
         exlen = 0xFFFFu;
-    /* The PROPERTYINSTEX and its value, NUL-terminated, 16-byte aligned:
-     * taken from the current chunk when it has room (nearly always). */
-    size_t need = (offsetof(PROPERTYINSTEX, Byte) + exlen + 1 + 15u) & ~(size_t)15u;
-    struct ex_chunk *c = d->ex_cur;
-    PROPERTYINSTEX *x;
-    if (c && c->cap - c->used >= need) {
-        x = (PROPERTYINSTEX *)(void *)(c->data + c->used);
-        c->used += (uint32_t)need;
-    } else if (!(x = ex_alloc(d, need))) {
-        d->ninst--;
+    PROPERTYINSTEX *x = ex_alloc(d, NMX_EX_SIZE(exlen));
+    if (!x) {
+        d->hot.ninst--;
         return NULL;
     }
     x->Length = pi->DataLength;
     x->LengthEx = (WORD)exlen;
     x->lpData = pi->lpData;
-    /* The values most protocols decode are a byte, a number or a time:
-     * copies of a constant size, which the compiler does inline. */
-    switch (exlen) {
-    case 0: break;
-    case 1: x->Byte[0] = *(const uint8_t *)ex; break;
-    case 2: memcpy(x->Byte, ex, 2); break;
-    case 4: memcpy(x->Byte, ex, 4); break;
-    case 8: memcpy(x->Byte, ex, 8); break;
-    case 16: memcpy(x->Byte, ex, 16); break;
-    default: memcpy(x->Byte, ex, exlen); break;
-    }
+    if (exlen)
+        memcpy(x->Byte, ex, exlen);
     x->Byte[exlen] = 0; /* strings stay NUL-terminated for convenience */
     pi->lpPropertyInstEx = x;
     pi->DataLength = PROPERTYINST_EX_LENGTH;
@@ -290,18 +288,12 @@ PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_
 
 PROPERTYINST *nmx__dis_reserve(nmx_dis *d, unsigned n, void **ex, size_t size)
 {
-    if (!d->attach || n > d->cap_inst - d->ninst)
+    if (!d->hot.attach || n > d->hot.cap_inst - d->hot.ninst)
         return NULL;
-    size = (size + 15u) & ~(size_t)15u;
-    struct ex_chunk *c = d->ex_cur;
-    if (c && c->cap - c->used >= size) {
-        *ex = c->data + c->used;
-        c->used += (uint32_t)size;
-    } else if (!(*ex = ex_alloc(d, size))) {
+    if (!(*ex = ex_alloc(d, size)))
         return NULL;
-    }
-    PROPERTYINST *pi = &d->inst[d->ninst];
-    d->ninst += n;
+    PROPERTYINST *pi = &d->hot.inst[d->hot.ninst];
+    d->hot.ninst += n;
     return pi;
 }
 
@@ -364,7 +356,7 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     l->caplen = s.len;
     l->length = s.wire;
     l->status = NMX_LAYER_OK;
-    l->first_inst = d->ninst;
+    l->first_inst = d->hot.ninst;
     l->ninst = 0;
     d->aux[i][0] = d->aux[i][1] = 0;
     d->defs[i] = p;
@@ -375,6 +367,10 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     d->cur = i;
     d->cl = l;
     d->cp = p;
+    d->hot.lbase = d->frame + s.off;
+    d->hot.lcaplen = s.len;
+    d->hot.props = p->props;
+    d->hot.nprops = p->nprops;
     d->next = NULL;
     p->dissect(d, s);
     /* The innermost layer owns all of its bytes: when the capture ends
@@ -386,7 +382,7 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     if (!d->next && l->status == NMX_LAYER_OK && l->caplen < l->length &&
         d->caplen < d->wirelen && l->offset + l->caplen >= d->caplen)
         l->status = NMX_LAYER_TRUNCATED;
-    l->ninst = d->ninst - l->first_inst;
+    l->ninst = d->hot.ninst - l->first_inst;
     d->pt->PropertyInstTable[i].nPropertyInsts = (WORD)l->ninst;
     d->pt->PropertyInstTable[i].nPropertyInstIndex = (WORD)l->first_inst;
 }
@@ -397,13 +393,12 @@ static nmx_err dissect_run(nmx_dissector *d, const nmx_frame *fr, int64_t prev_t
 {
     if (!d || !fr || (!fr->data && fr->caplen))
         return NMX_EINVAL;
-    d->attach = (flags & NMX_DIS_ATTACH) != 0;
-    if (d->attach && !reserve_insts(d))
+    d->hot.attach = (flags & NMX_DIS_ATTACH) != 0;
+    if (d->hot.attach && !reserve_insts(d))
         return NMX_ENOMEM;
-    if (d->attach && !d->ex_head) {
+    if (d->hot.attach && !d->ex_head) {
         if (!(d->ex_head = ex_new_chunk(0)))
             return NMX_ENOMEM;
-        d->ex_cur = d->ex_head;
     }
     d->fr = fr;
     d->frame = fr->data;
@@ -411,7 +406,7 @@ static nmx_err dissect_run(nmx_dissector *d, const nmx_frame *fr, int64_t prev_t
     d->wirelen = fr->wirelen > fr->caplen ? fr->wirelen : fr->caplen;
     d->prev_ts_ns = prev_ts_ns;
     d->nlayers = 0;
-    d->ninst = 0;
+    d->hot.ninst = 0;
     d->inst_full = false;
     d->next = NULL;
     ex_reset(d);
@@ -424,8 +419,8 @@ static nmx_err dissect_run(nmx_dissector *d, const nmx_frame *fr, int64_t prev_t
     d->rec->nRecognizeDatas = (WORD)d->nlayers;
     d->pt->lpFormatBuffer = NULL;
     d->pt->FormatBufferLength = 0;
-    d->pt->nTotalPropertyInsts = d->attach ? d->ninst : 0;
-    d->pt->lpFirstPropertyInst = d->attach ? d->inst : NULL;
+    d->pt->nTotalPropertyInsts = d->hot.attach ? d->hot.ninst : 0;
+    d->pt->lpFirstPropertyInst = d->hot.attach ? d->hot.inst : NULL;
     d->pt->nPropertyInstTables = (BYTE)d->nlayers;
     return NMX_OK;
 }
@@ -465,23 +460,23 @@ RECOGNIZEDATATABLE *nmx_dissect_recognized(nmx_dissector *d)
 
 PROPERTYTABLE *nmx_dissect_properties(nmx_dissector *d)
 {
-    return d && d->attach ? d->pt : NULL;
+    return d && d->hot.attach ? d->pt : NULL;
 }
 
 bool nmx_dissect_owns(const nmx_dissector *d, const PROPERTYINST *pi)
 {
-    if (!d || !d->attach || !d->inst || d->ninst == 0)
+    if (!d || !d->hot.attach || !d->hot.inst || d->hot.ninst == 0)
         return false;
-    uintptr_t a = (uintptr_t)pi, b = (uintptr_t)d->inst;
-    if (a < b || a >= b + (uintptr_t)d->ninst * sizeof *d->inst)
+    uintptr_t a = (uintptr_t)pi, b = (uintptr_t)d->hot.inst;
+    if (a < b || a >= b + (uintptr_t)d->hot.ninst * sizeof *d->hot.inst)
         return false;
-    return (a - b) % sizeof *d->inst == 0;
+    return (a - b) % sizeof *d->hot.inst == 0;
 }
 
 /* The layer whose instances include pi (pi owned by d). */
 static unsigned layer_of(const nmx_dissector *d, const PROPERTYINST *pi)
 {
-    uint32_t idx = (uint32_t)(pi - d->inst);
+    uint32_t idx = (uint32_t)(pi - d->hot.inst);
     for (unsigned i = d->nlayers; i-- > 0;)
         if (idx >= d->layers[i].first_inst)
             return i;

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/rd.h"
 #include "netmon.h"
@@ -159,19 +160,98 @@ nmx_span nmx_span_quoted(nmx_span s, uint32_t declared);
 /* Are property instances being attached for this frame? */
 bool nmx_dis_attaching(const nmx_dis *d);
 
+/* What the inline nmx_dis_attach() below needs of the dissector: the first
+ * member of struct nmx_dissector (dissect.c), set by the driver for each
+ * layer. Protocol files never touch it themselves. */
+typedef struct nmx_dis_hot {
+    PROPERTYINST *inst;      /* the instance array ...                    */
+    uint32_t ninst;          /* ... instances used                        */
+    uint32_t cap_inst;       /* ... its size                              */
+    const uint8_t *lbase;    /* the current layer's first byte            */
+    uint32_t lcaplen;        /* its captured bytes                        */
+    uint32_t nprops;         /* its protocol's property list              */
+    nmx_propdef *props;
+    uint8_t *ex_next;        /* free bytes for decoded values ...          */
+    uint32_t ex_room;        /* ... and how many                           */
+    bool attach;             /* NMX_DIS_ATTACH                            */
+} nmx_dis_hot;
+
+/* Bytes of a PROPERTYINSTEX holding n bytes of value and a NUL, rounded to
+ * the 16-byte alignment decoded values keep. */
+#define NMX_EX_SIZE(n) ((offsetof(PROPERTYINSTEX, Byte) + (size_t)(n) + 1u + 15u) & ~(size_t)15u)
+
+/* nmx_dis_attach() for whatever its inline part does not handle. */
+PROPERTYINST *nmx__dis_attach_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len);
+
 /* Attaches property `prop` of the current protocol: `len` bytes at `off`
  * (relative to the current layer's start). Bytes not captured are not
  * attached and make the layer TRUNCATED. Returns the instance (NULL when
- * not attaching or not captured). */
-PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len);
+ * not attaching or not captured). Inline: protocols attach dozens of
+ * instances per frame, most of them fixed header fields whose checks the
+ * compiler folds; anything out of the ordinary goes to the driver. */
+static inline PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off,
+                                           uint32_t len)
+{
+    nmx_dis_hot *h = (nmx_dis_hot *)(void *)d;
+    if (!h->attach)
+        return NULL;
+    if (prop >= h->nprops || off > h->lcaplen || len > h->lcaplen - off || len > 0xFFFEu ||
+        h->ninst >= h->cap_inst)
+        return nmx__dis_attach_slow(d, prop, off, len);
+    nmx_propdef *def = &h->props[prop];
+    PROPERTYINST *pi = &h->inst[h->ninst++];
+    pi->lpPropertyInfo = &def->info;
+    pi->szPropertyText = NULL;
+    pi->lpData = (LPVOID)(uintptr_t)(h->lbase + off);
+    pi->DataLength = (WORD)len;
+    pi->Level = def->level & 0xFu;
+    pi->HelpID = 0;
+    pi->IFlags = def->iflags;
+    return pi;
+}
 /* Same, at an explicit level. */
 PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
                                  unsigned level);
+/* nmx_dis_attach_ex() for whatever its inline part does not handle. */
+PROPERTYINST *nmx__dis_attach_ex_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                      const void *ex, uint32_t exlen, unsigned level);
+
 /* An instance whose value is decoded (a DNS name, a reassembled number):
  * `exlen` bytes of `ex` are copied inline after a PROPERTYINSTEX whose
- * Length/lpData describe [off, off + len) of the frame. */
-PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
-                                const void *ex, uint32_t exlen, unsigned level);
+ * Length/lpData describe [off, off + len) of the frame. Inline for the
+ * small values most protocols decode (a bit field, a number, a time):
+ * with a constant exlen the copy is a few moves. */
+static inline PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off,
+                                              uint32_t len, const void *ex, uint32_t exlen,
+                                              unsigned level)
+{
+    nmx_dis_hot *h = (nmx_dis_hot *)(void *)d;
+    if (!h->attach)
+        return NULL;
+    if (exlen > 16 || prop >= h->nprops || off > h->lcaplen || len > h->lcaplen - off ||
+        len > 0xFFFEu || h->ninst >= h->cap_inst || h->ex_room < NMX_EX_SIZE(exlen))
+        return nmx__dis_attach_ex_slow(d, prop, off, len, ex, exlen, level);
+    PROPERTYINSTEX *x = (PROPERTYINSTEX *)(void *)h->ex_next;
+    h->ex_next += NMX_EX_SIZE(exlen);
+    h->ex_room -= (uint32_t)NMX_EX_SIZE(exlen);
+    nmx_propdef *def = &h->props[prop];
+    PROPERTYINST *pi = &h->inst[h->ninst++];
+    x->Length = (WORD)len;
+    x->LengthEx = (WORD)exlen;
+    x->lpData = (LPVOID)(uintptr_t)(h->lbase + off);
+    if (exlen)
+        memcpy(x->Byte, ex, exlen);
+    x->Byte[exlen] = 0; /* strings stay NUL-terminated for convenience */
+    pi->lpPropertyInfo = &def->info;
+    pi->szPropertyText = NULL;
+    pi->lpPropertyInstEx = x;
+    pi->DataLength = PROPERTYINST_EX_LENGTH;
+    pi->Level = level & 0xFu;
+    pi->HelpID = 0;
+    pi->IFlags = def->iflags;
+    return pi;
+}
+
 /* For a protocol that attaches the same instances to every frame (FRAME):
  * `n` consecutive instances of the current layer, left for the caller to
  * fill in whole (PROPERTYINST fields, every lpData inside the layer's

@@ -16,7 +16,6 @@
  *   Frame: Frame data: Number of data bytes remaining = 129 (0x0081)
  */
 #include <inttypes.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -83,11 +82,9 @@ static bool raw_ip_linktype(uint32_t lt)
     return lt == 101 || lt == 12 || lt == 14;
 }
 
-/* Bytes of a PROPERTYINSTEX holding n bytes of value and a NUL, rounded
- * to the 16-byte alignment the driver keeps. */
-#define EX_SIZE(n) ((offsetof(PROPERTYINSTEX, Byte) + (n) + 1u + 15u) & ~(size_t)15u)
-#define FRAME_EX_BYTES                                                                   \
-    (EX_SIZE(sizeof(SYSTEMTIME)) + EX_SIZE(sizeof(int64_t)) + 3 * EX_SIZE(sizeof(uint32_t)))
+#define FRAME_EX_BYTES                                                          \
+    (NMX_EX_SIZE(sizeof(SYSTEMTIME)) + NMX_EX_SIZE(sizeof(int64_t)) +          \
+     3 * NMX_EX_SIZE(sizeof(uint32_t)))
 
 /* An instance of the whole frame's bytes [at, at + len). */
 static void put_raw(PROPERTYINST *pi, unsigned prop, const uint8_t *at, uint32_t len)
@@ -113,7 +110,7 @@ static void put_value(PROPERTYINST *pi, uint8_t **ex, unsigned prop, const uint8
     x->lpData = (LPVOID)(uintptr_t)at;
     memcpy(x->Byte, v, n);
     x->Byte[n] = 0;
-    *ex += EX_SIZE(n);
+    *ex += NMX_EX_SIZE(n);
     put_raw(pi, prop, at, 0);
     pi->lpPropertyInstEx = x;
     pi->DataLength = PROPERTYINST_EX_LENGTH;
