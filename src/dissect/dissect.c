@@ -46,6 +46,13 @@ struct nmx_dissector {
     RECOGNIZEDATATABLE *rec;
     PROPERTYTABLE *pt;
     bool inst_full;
+    /* The last lookup of each hand-off table: frames of one flow ask the
+     * same keys over and over (the tables never change once built). */
+    struct {
+        uint32_t key;
+        bool set;
+        const nmx_protocol *p;
+    } ho_last[NMX_HO_COUNT_];
     struct ex_chunk *ex_head, *ex_cur;
 };
 
@@ -324,7 +331,19 @@ void nmx_dis_next_proto(nmx_dis *d, const nmx_protocol *p, nmx_span s)
 
 bool nmx_dis_next(nmx_dis *d, nmx_ho table, uint32_t key, nmx_span s)
 {
-    const nmx_protocol *p = nmx__handoff_find(table, key);
+    const nmx_protocol *p;
+    if (table > NMX_HO_NONE && table < NMX_HO_COUNT_) {
+        if (d->ho_last[table].set && d->ho_last[table].key == key) {
+            p = d->ho_last[table].p;
+        } else {
+            p = nmx__handoff_find(table, key);
+            d->ho_last[table].key = key;
+            d->ho_last[table].p = p;
+            d->ho_last[table].set = true;
+        }
+    } else {
+        p = NULL;
+    }
     if (!p)
         return false;
     nmx_dis_next_proto(d, p, s);

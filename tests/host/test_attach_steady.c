@@ -53,6 +53,7 @@ static unsigned long allocs(void)
 }
 #endif
 
+#ifdef COUNT_ALLOCS
 /* The shared captures, sorted: paths into *out (caller frees each and the
  * array); NULL when the folder is absent. */
 static const char *const subdirs[] = { "pcap", "pcapng", "netmon", "malformed" };
@@ -105,6 +106,8 @@ static void free_list(char **v, size_t n)
         free(v[i]);
     free(v);
 }
+
+#endif
 
 /* ---- the dissector alone ------------------------------------------------- */
 
@@ -160,12 +163,12 @@ static void t_dissector_steady(void **state)
 
 /* ---- an expert's scans through the host ------------------------------------- */
 
+#ifdef COUNT_ALLOCS
 /* One forward scan with FLAGS_ATTACH_PROPERTIES, reading every instance's
  * value as an expert would; returns the allocations made inside
  * ExpertGetFrame calls after the first, and the frames seen. */
 static unsigned long scan_once(HEXPERTKEY key, unsigned long *frames, uint64_t *xsum)
 {
-#ifdef COUNT_ALLOCS
     EXPERTFRAMEDESCRIPTOR fd;
     DWORD n = INVALID_FRAME_NUMBER, rc;
     unsigned long counted = 0;
@@ -194,13 +197,9 @@ static unsigned long scan_once(HEXPERTKEY key, unsigned long *frames, uint64_t *
         fail_msg("ExpertGetFrame ended a scan with %lu after %lu frames", (unsigned long)rc,
                  *frames);
     return counted;
-#else
-    (void)key;
-    (void)frames;
-    (void)xsum;
-    return 0;
-#endif
 }
+#endif
+
 
 static void t_expert_scan_steady(void **state)
 {
