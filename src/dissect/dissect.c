@@ -173,23 +173,6 @@ nmx_rd nmx_dis_rd(const nmx_dis *d, nmx_span s)
     return nmx_rd_make(d->frame + s.off, len);
 }
 
-nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire)
-{
-    nmx_span r;
-    if (from > s.wire)
-        from = s.wire;
-    r.off = s.off + from;
-    r.wire = wire <= s.wire - from ? wire : s.wire - from;
-    uint32_t cap = from <= s.len ? s.len - from : 0;
-    r.len = cap < r.wire ? cap : r.wire;
-    return r;
-}
-
-nmx_span nmx_span_from(nmx_span s, uint32_t from)
-{
-    return nmx_span_sub(s, from, UINT32_MAX);
-}
-
 nmx_span nmx_span_quoted(nmx_span s, uint32_t declared)
 {
     if (declared > s.wire)

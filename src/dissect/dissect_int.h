@@ -144,10 +144,25 @@ typedef struct nmx_protocol {
 nmx_rd nmx_dis_rd(const nmx_dis *d, nmx_span s);
 
 /* The part of a span from `from` (relative), `wire` bytes declared
- * (clamped to what the parent has): captured length follows. */
-nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire);
+ * (clamped to what the parent has): captured length follows. Inline, as
+ * every layer cuts its payload this way. */
+static inline nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire)
+{
+    nmx_span r;
+    if (from > s.wire)
+        from = s.wire;
+    r.off = s.off + from;
+    r.wire = wire <= s.wire - from ? wire : s.wire - from;
+    uint32_t cap = from <= s.len ? s.len - from : 0;
+    r.len = cap < r.wire ? cap : r.wire;
+    return r;
+}
+
 /* The rest of a span from `from`. */
-nmx_span nmx_span_from(nmx_span s, uint32_t from);
+static inline nmx_span nmx_span_from(nmx_span s, uint32_t from)
+{
+    return nmx_span_sub(s, from, UINT32_MAX);
+}
 /* A packet quoted inside another (the offending datagram an ICMP error
  * carries, RFC 792 and RFC 4443): its quoter kept only s's bytes of a
  * packet whose own header declares `declared` bytes. The span keeps the
