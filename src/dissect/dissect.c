@@ -53,6 +53,7 @@ struct nmx_dissector {
         bool set;
         const nmx_protocol *p;
     } ho_last[NMX_HO_COUNT_];
+    nmx__day_cache day;
     struct ex_chunk *ex_head, *ex_cur;
 };
 
@@ -345,6 +346,11 @@ const nmx_frame *nmx__dis_frame_rec(const nmx_dis *d, int64_t *prev_ts_ns)
 {
     *prev_ts_ns = d->prev_ts_ns;
     return d->fr;
+}
+
+nmx__day_cache *nmx__dis_day_cache(nmx_dis *d)
+{
+    return &d->day;
 }
 
 static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)

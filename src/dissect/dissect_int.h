@@ -330,6 +330,16 @@ nmx_err nmx__dissect_from(nmx_dissector *d, const nmx_protocol *p, const uint8_t
 /* The FRAME layer's view of the frame being dissected (proto_frame.c). */
 const nmx_frame *nmx__dis_frame_rec(const nmx_dis *d, int64_t *prev_ts_ns);
 
+/* FRAME's last civil date, kept by the dissector from frame to frame (the
+ * frames of a capture nearly all fall on the same day). */
+typedef struct nmx__day_cache {
+    int64_t day;           /* days since 1970-01-01 */
+    WORD year, month, mday, wday;
+    bool set;              /* day and valid hold something  */
+    bool valid;            /* the date fits a SYSTEMTIME    */
+} nmx__day_cache;
+nmx__day_cache *nmx__dis_day_cache(nmx_dis *d);
+
 /* Flag properties: bit lines (proptext.c). */
 unsigned nmx__bits_count(const nmx_fmtctx *c);
 size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n);

@@ -38,8 +38,9 @@ static nmx_propdef frame_props[] = { FRAME_PROPS(NMX_PROP_DEF) };
  * UTC keeps the text the same on every machine). Computed here rather than
  * with gmtime_r, which takes the time-zone lock for every frame: days to
  * a proleptic Gregorian date by 400-year eras (146097 days each), with
- * years starting on March 1 so that the leap day ends the year. */
-static SYSTEMTIME to_systemtime(int64_t ns)
+ * years starting on March 1 so that the leap day ends the year. The date
+ * of the day before is reused from `c` when the day is the same. */
+static SYSTEMTIME to_systemtime(int64_t ns, nmx__day_cache *c)
 {
     SYSTEMTIME st;
     memset(&st, 0, sizeof st);
@@ -53,22 +54,33 @@ static SYSTEMTIME to_systemtime(int64_t ns)
         sod += 86400;
         days--;
     }
-    int64_t z = days + 719468;                      /* days since 0000-03-01 */
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;                  /* [0, 146096]          */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365]      */
-    int64_t mp = (5 * doy + 2) / 153;                /* March = 0           */
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    if (y < 0 || y > 65535)
-        return st; /* beyond what SYSTEMTIME holds: all zero */
-    st.wYear = (WORD)y;
-    st.wMonth = (WORD)m;
-    st.wDay = (WORD)d;
-    st.wDayOfWeek = (WORD)(days >= -4 ? (days + 4) % 7 : 6 - (-days - 5) % 7); /* 1970-01-01: Thu */
+    if (!c->set || c->day != days) {
+        int64_t z = days + 719468;                      /* days since 0000-03-01 */
+        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097;                  /* [0, 146096]          */
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t y = yoe + era * 400;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365]      */
+        int64_t mp = (5 * doy + 2) / 153;                /* March = 0           */
+        int64_t d = doy - (153 * mp + 2) / 5 + 1;
+        int64_t m = mp < 10 ? mp + 3 : mp - 9;
+        y += m <= 2;
+        c->set = true;
+        c->day = days;
+        c->valid = y >= 0 && y <= 65535; /* else beyond what SYSTEMTIME holds */
+        if (c->valid) {
+            c->year = (WORD)y;
+            c->month = (WORD)m;
+            c->mday = (WORD)d;
+            c->wday = (WORD)(days >= -4 ? (days + 4) % 7 : 6 - (-days - 5) % 7); /* 1970-01-01: Thu */
+        }
+    }
+    if (!c->valid)
+        return st; /* all zero */
+    st.wYear = c->year;
+    st.wMonth = c->month;
+    st.wDay = c->mday;
+    st.wDayOfWeek = c->wday;
     st.wHour = (WORD)(sod / 3600);
     st.wMinute = (WORD)(sod % 3600 / 60);
     st.wSecond = (WORD)(sod % 60);
@@ -129,7 +141,7 @@ static void frame_dissect(nmx_dis *d, nmx_span s)
         const uint8_t *at = nmx_dis_frame(d) + s.off;
         uint8_t *ex = exv;
         put_raw(&pi[FRAME_SUMMARY], FRAME_SUMMARY, at, s.len);
-        SYSTEMTIME st = to_systemtime(fr->ts_ns);
+        SYSTEMTIME st = to_systemtime(fr->ts_ns, nmx__dis_day_cache(d));
         put_value(&pi[FRAME_TIME], &ex, FRAME_TIME, at, &st, sizeof st);
         /* Any two times a caller passes, without signed overflow (the
          * extremes saturate). */
