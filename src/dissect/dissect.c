@@ -9,6 +9,7 @@
  * dissection allocates nothing (the instance array grows only for a frame
  * larger than any before it). See docs/dissectors.md.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,9 @@ struct nmx_dissector {
     nmx__day_cache day;
     struct ex_chunk *ex_head, *ex_cur;
 };
+
+/* The inline attaches of dissect_int.h read the dissector as its hot part. */
+_Static_assert(offsetof(struct nmx_dissector, hot) == 0, "nmx_dis_hot must come first");
 
 nmx_dissector *nmx_dissector_new(void)
 {
