@@ -71,9 +71,10 @@ NMX_API void nmx_dissector_free(nmx_dissector *d);
 /* Dissects `fr` (its number, time, lengths, bytes and link type are used).
  * prev_ts_ns is the time of the frame before it in the capture (for the
  * FRAME time delta); pass fr->ts_ns when there is none. Fails only with
- * NMX_EINVAL (NULL arguments) or NMX_ENOMEM (growing the instance array for
- * an unusually rich frame); a damaged frame is not an error, its layers say
- * what is wrong with it. */
+ * NMX_EINVAL (NULL arguments) or NMX_ENOMEM (the dissector's first
+ * dissection with NMX_DIS_ATTACH makes its instance array; later ones
+ * allocate nothing); a damaged frame is not an error, its layers say what
+ * is wrong with it. */
 NMX_API nmx_err nmx_dissect(nmx_dissector *d, const nmx_frame *fr, int64_t prev_ts_ns,
                             unsigned flags);
 

@@ -9,6 +9,7 @@
  * dissection allocates nothing (the instance array grows only for a frame
  * larger than any before it). See docs/dissectors.md.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #define NMX_DIS_MAX_LAYERS 32
 #define NMX_DIS_MAX_INSTS  65535u   /* PROPERTYINSTTABLE counts are WORDs */
 #define NMX_EX_CHUNK       (64u * 1024u)
+#define NMX_LVL_DEF        0x100u   /* new_inst: the property's own level */
 
 struct ex_chunk {
     struct ex_chunk *next;
@@ -25,15 +27,17 @@ struct ex_chunk {
 };
 
 struct nmx_dissector {
+    nmx_dis_hot hot;            /* first: nmx_dis_attach() reads it      */
     /* the frame */
     const uint8_t *frame;
     uint32_t caplen, wirelen;
     const nmx_frame *fr;
     nmx_frame test_frame;   /* the frame record of nmx__dissect_from() */
     int64_t prev_ts_ns;
-    bool attach;
     /* layers */
     unsigned nlayers, cur;
+    nmx_layer *cl;              /* &layers[cur] ...                        */
+    const nmx_protocol *cp;     /* ... and its protocol (defs[cur])       */
     nmx_layer layers[NMX_DIS_MAX_LAYERS];
     uint32_t aux[NMX_DIS_MAX_LAYERS][2];
     const nmx_protocol *defs[NMX_DIS_MAX_LAYERS];
@@ -42,11 +46,20 @@ struct nmx_dissector {
     /* Network Monitor's tables */
     RECOGNIZEDATATABLE *rec;
     PROPERTYTABLE *pt;
-    PROPERTYINST *inst;
-    uint32_t ninst, cap_inst;
     bool inst_full;
+    /* The last lookup of each hand-off table: frames of one flow ask the
+     * same keys over and over (the tables never change once built). */
+    struct {
+        uint32_t key;
+        bool set;
+        const nmx_protocol *p;
+    } ho_last[NMX_HO_COUNT_];
+    nmx__day_cache day;
     struct ex_chunk *ex_head, *ex_cur;
 };
+
+/* The inline attaches of dissect_int.h read the dissector as its hot part. */
+_Static_assert(offsetof(struct nmx_dissector, hot) == 0, "nmx_dis_hot must come first");
 
 nmx_dissector *nmx_dissector_new(void)
 {
@@ -71,63 +84,78 @@ void nmx_dissector_free(nmx_dissector *d)
         n = c->next;
         free(c);
     }
-    free(d->inst);
+    free(d->hot.inst);
     free(d->rec);
     free(d->pt);
     free(d);
 }
 
-/* Room for every instance a frame of this size can plausibly attach: each
- * instance covers at least one byte but for bit fields and labels, which
- * share bytes; twice the bytes plus a margin covers every parser here. */
-static bool reserve_insts(nmx_dissector *d, uint32_t caplen)
+/* The instance array and the first chunk of decoded values, made at the
+ * first attaching dissection and kept: the array holds the most instances
+ * a frame can have (PROPERTYINSTTABLE counts are WORDs), about 2.6 MB of
+ * address space of which only what the richest frame so far used is ever
+ * touched (the allocator maps a block this large lazily). So after the
+ * first attaching dissection nothing is allocated, whatever the order of
+ * frame sizes; only a frame whose decoded values exceed a chunk adds one. */
+static bool reserve_insts(nmx_dissector *d)
 {
-    uint64_t want = (uint64_t)caplen * 2 + 256;
-    if (want > NMX_DIS_MAX_INSTS)
-        want = NMX_DIS_MAX_INSTS;
-    if (want <= d->cap_inst)
+    if (d->hot.inst)
         return true;
-    /* Grow by powers of two from 4096 (a full-size Ethernet frame's worth),
-     * so that a capture of growing frame sizes reallocates a few times,
-     * not at every new maximum. */
-    uint64_t grown = 4096;
-    while (grown < want)
-        grown *= 2;
-    want = grown < NMX_DIS_MAX_INSTS ? grown : NMX_DIS_MAX_INSTS;
-    PROPERTYINST *n = realloc(d->inst, (size_t)want * sizeof *n);
+    PROPERTYINST *n = malloc((size_t)NMX_DIS_MAX_INSTS * sizeof *n);
     if (!n)
         return false;
-    d->inst = n;
-    d->cap_inst = (uint32_t)want;
+    d->hot.inst = n;
+    d->hot.cap_inst = NMX_DIS_MAX_INSTS;
     return true;
 }
 
+static struct ex_chunk *ex_new_chunk(size_t n)
+{
+    size_t cap = n > NMX_EX_CHUNK ? n : NMX_EX_CHUNK;
+    struct ex_chunk *c = malloc(sizeof *c + cap);
+    if (!c)
+        return NULL;
+    c->used = 0;
+    c->cap = (uint32_t)cap;
+    c->next = NULL;
+    return c;
+}
+
+/* Decoded values are bump-allocated from 64 KiB chunks kept from frame to
+ * frame. The cursor into the current chunk (d->hot.ex_next, ex_room) is
+ * what the inline nmx_dis_attach_ex() takes from; chunk->used is brought
+ * up to date when the cursor leaves a chunk. Chunks are used in list
+ * order, so the ones after the current chunk are empty. */
 static void *ex_alloc(nmx_dissector *d, size_t n)
 {
     n = (n + 15u) & ~(size_t)15u;
-    struct ex_chunk *c = d->ex_cur;
-    while (c && c->cap - c->used < n)
-        c = c->next;
-    if (!c) {
-        size_t cap = n > NMX_EX_CHUNK ? n : NMX_EX_CHUNK;
-        c = malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->used = 0;
-        c->cap = (uint32_t)cap;
-        c->next = NULL;
-        if (!d->ex_head) {
-            d->ex_head = c;
-        } else {
-            struct ex_chunk *t = d->ex_head;
-            while (t->next)
-                t = t->next;
-            t->next = c;
+    if (d->hot.ex_room < n) {
+        struct ex_chunk *c = d->ex_cur;
+        if (c) {
+            c->used = c->cap - d->hot.ex_room;
+            c = c->next;
         }
+        while (c && c->cap < n)
+            c = c->next;
+        if (!c) {
+            if (!(c = ex_new_chunk(n)))
+                return NULL;
+            if (!d->ex_head) {
+                d->ex_head = c;
+            } else {
+                struct ex_chunk *t = d->ex_head;
+                while (t->next)
+                    t = t->next;
+                t->next = c;
+            }
+        }
+        d->ex_cur = c;
+        d->hot.ex_next = c->data;
+        d->hot.ex_room = c->cap;
     }
-    d->ex_cur = c;
-    void *p = c->data + c->used;
-    c->used += (uint32_t)n;
+    void *p = d->hot.ex_next;
+    d->hot.ex_next += n;
+    d->hot.ex_room -= (uint32_t)n;
     return p;
 }
 
@@ -136,6 +164,8 @@ static void ex_reset(nmx_dissector *d)
     for (struct ex_chunk *c = d->ex_head; c; c = c->next)
         c->used = 0;
     d->ex_cur = d->ex_head;
+    d->hot.ex_next = d->ex_head ? d->ex_head->data : NULL;
+    d->hot.ex_room = d->ex_head ? d->ex_head->cap : 0;
 }
 
 /* ---- what protocol files call ------------------------------------------ */
@@ -148,23 +178,6 @@ nmx_rd nmx_dis_rd(const nmx_dis *d, nmx_span s)
     return nmx_rd_make(d->frame + s.off, len);
 }
 
-nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire)
-{
-    nmx_span r;
-    if (from > s.wire)
-        from = s.wire;
-    r.off = s.off + from;
-    r.wire = wire <= s.wire - from ? wire : s.wire - from;
-    uint32_t cap = from <= s.len ? s.len - from : 0;
-    r.len = cap < r.wire ? cap : r.wire;
-    return r;
-}
-
-nmx_span nmx_span_from(nmx_span s, uint32_t from)
-{
-    return nmx_span_sub(s, from, UINT32_MAX);
-}
-
 nmx_span nmx_span_quoted(nmx_span s, uint32_t declared)
 {
     if (declared > s.wire)
@@ -174,12 +187,12 @@ nmx_span nmx_span_quoted(nmx_span s, uint32_t declared)
 
 bool nmx_dis_attaching(const nmx_dis *d)
 {
-    return d->attach;
+    return d->hot.attach;
 }
 
 static nmx_layer *cur_layer(nmx_dis *d)
 {
-    return &d->layers[d->cur];
+    return d->cl;
 }
 
 void nmx_dis_truncated(nmx_dis *d)
@@ -196,11 +209,12 @@ void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi)
     cur_layer(d)->status = NMX_LAYER_MALFORMED;
 }
 
-static PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
-                              unsigned level)
+/* The hot path of every attach: one instance of the current layer. */
+static inline PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                     unsigned level)
 {
-    nmx_layer *l = cur_layer(d);
-    const nmx_protocol *p = d->defs[d->cur];
+    const nmx_layer *l = d->cl;
+    const nmx_protocol *p = d->cp;
     if (prop >= p->nprops)
         return NULL;
     /* Only captured bytes are attached. */
@@ -210,17 +224,17 @@ static PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t 
     }
     if (len > 0xFFFEu)
         len = 0xFFFEu;  /* 0xFFFF means "extended" in a PROPERTYINST */
-    if (d->ninst >= d->cap_inst) {
+    if (d->hot.ninst >= d->hot.cap_inst) {
         d->inst_full = true;
         return NULL;
     }
     nmx_propdef *def = &p->props[prop];
-    PROPERTYINST *pi = &d->inst[d->ninst++];
+    PROPERTYINST *pi = &d->hot.inst[d->hot.ninst++];
     pi->lpPropertyInfo = &def->info;
     pi->szPropertyText = NULL;
     pi->lpData = (LPVOID)(uintptr_t)(d->frame + l->offset + off);
     pi->DataLength = (WORD)len;
-    pi->Level = level & 0xFu;
+    pi->Level = (level == NMX_LVL_DEF ? def->level : level) & 0xFu;
     pi->HelpID = 0;
     pi->IFlags = def->iflags;
     return pi;
@@ -229,33 +243,31 @@ static PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t 
 PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
                                  unsigned level)
 {
-    if (!d->attach)
+    if (!d->hot.attach)
         return NULL;
-    return new_inst(d, prop, off, len, level);
+    return new_inst(d, prop, off, len, level & 0xFu);
 }
 
-PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len)
+PROPERTYINST *nmx__dis_attach_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len)
 {
-    if (!d->attach)
+    if (!d->hot.attach)
         return NULL;
-    const nmx_protocol *p = d->defs[d->cur];
-    unsigned level = prop < p->nprops ? p->props[prop].level : 1;
-    return new_inst(d, prop, off, len, level);
+    return new_inst(d, prop, off, len, NMX_LVL_DEF);
 }
 
-PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
-                                const void *ex, uint32_t exlen, unsigned level)
+PROPERTYINST *nmx__dis_attach_ex_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                      const void *ex, uint32_t exlen, unsigned level)
 {
-    if (!d->attach)
+    if (!d->hot.attach)
         return NULL;
-    PROPERTYINST *pi = new_inst(d, prop, off, len, level);
+    PROPERTYINST *pi = new_inst(d, prop, off, len, level & 0xFu);
     if (!pi)
         return NULL;
     if (exlen > 0xFFFFu)
         exlen = 0xFFFFu;
-    PROPERTYINSTEX *x = ex_alloc(d, offsetof(PROPERTYINSTEX, Byte) + exlen + 1);
+    PROPERTYINSTEX *x = ex_alloc(d, NMX_EX_SIZE(exlen));
     if (!x) {
-        d->ninst--;
+        d->hot.ninst--;
         return NULL;
     }
     x->Length = pi->DataLength;
@@ -266,6 +278,17 @@ PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_
     x->Byte[exlen] = 0; /* strings stay NUL-terminated for convenience */
     pi->lpPropertyInstEx = x;
     pi->DataLength = PROPERTYINST_EX_LENGTH;
+    return pi;
+}
+
+PROPERTYINST *nmx__dis_reserve(nmx_dis *d, unsigned n, void **ex, size_t size)
+{
+    if (!d->hot.attach || n > d->hot.cap_inst - d->hot.ninst)
+        return NULL;
+    if (!(*ex = ex_alloc(d, size)))
+        return NULL;
+    PROPERTYINST *pi = &d->hot.inst[d->hot.ninst];
+    d->hot.ninst += n;
     return pi;
 }
 
@@ -296,7 +319,19 @@ void nmx_dis_next_proto(nmx_dis *d, const nmx_protocol *p, nmx_span s)
 
 bool nmx_dis_next(nmx_dis *d, nmx_ho table, uint32_t key, nmx_span s)
 {
-    const nmx_protocol *p = nmx__handoff_find(table, key);
+    const nmx_protocol *p;
+    if (table > NMX_HO_NONE && table < NMX_HO_COUNT_) {
+        if (d->ho_last[table].set && d->ho_last[table].key == key) {
+            p = d->ho_last[table].p;
+        } else {
+            p = nmx__handoff_find(table, key);
+            d->ho_last[table].key = key;
+            d->ho_last[table].p = p;
+            d->ho_last[table].set = true;
+        }
+    } else {
+        p = NULL;
+    }
     if (!p)
         return false;
     nmx_dis_next_proto(d, p, s);
@@ -317,6 +352,11 @@ const nmx_frame *nmx__dis_frame_rec(const nmx_dis *d, int64_t *prev_ts_ns)
     return d->fr;
 }
 
+nmx__day_cache *nmx__dis_day_cache(nmx_dis *d)
+{
+    return &d->day;
+}
+
 static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
 {
     unsigned i = d->nlayers++;
@@ -328,7 +368,7 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     l->caplen = s.len;
     l->length = s.wire;
     l->status = NMX_LAYER_OK;
-    l->first_inst = d->ninst;
+    l->first_inst = d->hot.ninst;
     l->ninst = 0;
     d->aux[i][0] = d->aux[i][1] = 0;
     d->defs[i] = p;
@@ -337,6 +377,12 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     r->nProtocolOffset = (WORD)(s.off > 0xFFFFu ? 0xFFFFu : s.off);
     r->InstData = l;
     d->cur = i;
+    d->cl = l;
+    d->cp = p;
+    d->hot.lbase = d->frame + s.off;
+    d->hot.lcaplen = s.len;
+    d->hot.props = p->props;
+    d->hot.nprops = p->nprops;
     d->next = NULL;
     p->dissect(d, s);
     /* The innermost layer owns all of its bytes: when the capture ends
@@ -348,7 +394,7 @@ static void run_layer(nmx_dissector *d, const nmx_protocol *p, nmx_span s)
     if (!d->next && l->status == NMX_LAYER_OK && l->caplen < l->length &&
         d->caplen < d->wirelen && l->offset + l->caplen >= d->caplen)
         l->status = NMX_LAYER_TRUNCATED;
-    l->ninst = d->ninst - l->first_inst;
+    l->ninst = d->hot.ninst - l->first_inst;
     d->pt->PropertyInstTable[i].nPropertyInsts = (WORD)l->ninst;
     d->pt->PropertyInstTable[i].nPropertyInstIndex = (WORD)l->first_inst;
 }
@@ -359,16 +405,20 @@ static nmx_err dissect_run(nmx_dissector *d, const nmx_frame *fr, int64_t prev_t
 {
     if (!d || !fr || (!fr->data && fr->caplen))
         return NMX_EINVAL;
-    d->attach = (flags & NMX_DIS_ATTACH) != 0;
-    if (d->attach && !reserve_insts(d, fr->caplen))
+    d->hot.attach = (flags & NMX_DIS_ATTACH) != 0;
+    if (d->hot.attach && !reserve_insts(d))
         return NMX_ENOMEM;
+    if (d->hot.attach && !d->ex_head) {
+        if (!(d->ex_head = ex_new_chunk(0)))
+            return NMX_ENOMEM;
+    }
     d->fr = fr;
     d->frame = fr->data;
     d->caplen = fr->caplen;
     d->wirelen = fr->wirelen > fr->caplen ? fr->wirelen : fr->caplen;
     d->prev_ts_ns = prev_ts_ns;
     d->nlayers = 0;
-    d->ninst = 0;
+    d->hot.ninst = 0;
     d->inst_full = false;
     d->next = NULL;
     ex_reset(d);
@@ -381,8 +431,8 @@ static nmx_err dissect_run(nmx_dissector *d, const nmx_frame *fr, int64_t prev_t
     d->rec->nRecognizeDatas = (WORD)d->nlayers;
     d->pt->lpFormatBuffer = NULL;
     d->pt->FormatBufferLength = 0;
-    d->pt->nTotalPropertyInsts = d->attach ? d->ninst : 0;
-    d->pt->lpFirstPropertyInst = d->attach ? d->inst : NULL;
+    d->pt->nTotalPropertyInsts = d->hot.attach ? d->hot.ninst : 0;
+    d->pt->lpFirstPropertyInst = d->hot.attach ? d->hot.inst : NULL;
     d->pt->nPropertyInstTables = (BYTE)d->nlayers;
     return NMX_OK;
 }
@@ -422,23 +472,23 @@ RECOGNIZEDATATABLE *nmx_dissect_recognized(nmx_dissector *d)
 
 PROPERTYTABLE *nmx_dissect_properties(nmx_dissector *d)
 {
-    return d && d->attach ? d->pt : NULL;
+    return d && d->hot.attach ? d->pt : NULL;
 }
 
 bool nmx_dissect_owns(const nmx_dissector *d, const PROPERTYINST *pi)
 {
-    if (!d || !d->attach || !d->inst || d->ninst == 0)
+    if (!d || !d->hot.attach || !d->hot.inst || d->hot.ninst == 0)
         return false;
-    uintptr_t a = (uintptr_t)pi, b = (uintptr_t)d->inst;
-    if (a < b || a >= b + (uintptr_t)d->ninst * sizeof *d->inst)
+    uintptr_t a = (uintptr_t)pi, b = (uintptr_t)d->hot.inst;
+    if (a < b || a >= b + (uintptr_t)d->hot.ninst * sizeof *d->hot.inst)
         return false;
-    return (a - b) % sizeof *d->inst == 0;
+    return (a - b) % sizeof *d->hot.inst == 0;
 }
 
 /* The layer whose instances include pi (pi owned by d). */
 static unsigned layer_of(const nmx_dissector *d, const PROPERTYINST *pi)
 {
-    uint32_t idx = (uint32_t)(pi - d->inst);
+    uint32_t idx = (uint32_t)(pi - d->hot.inst);
     for (unsigned i = d->nlayers; i-- > 0;)
         if (idx >= d->layers[i].first_inst)
             return i;

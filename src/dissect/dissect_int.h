@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/rd.h"
 #include "netmon.h"
@@ -143,10 +144,25 @@ typedef struct nmx_protocol {
 nmx_rd nmx_dis_rd(const nmx_dis *d, nmx_span s);
 
 /* The part of a span from `from` (relative), `wire` bytes declared
- * (clamped to what the parent has): captured length follows. */
-nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire);
+ * (clamped to what the parent has): captured length follows. Inline, as
+ * every layer cuts its payload this way. */
+static inline nmx_span nmx_span_sub(nmx_span s, uint32_t from, uint32_t wire)
+{
+    nmx_span r;
+    if (from > s.wire)
+        from = s.wire;
+    r.off = s.off + from;
+    r.wire = wire <= s.wire - from ? wire : s.wire - from;
+    uint32_t cap = from <= s.len ? s.len - from : 0;
+    r.len = cap < r.wire ? cap : r.wire;
+    return r;
+}
+
 /* The rest of a span from `from`. */
-nmx_span nmx_span_from(nmx_span s, uint32_t from);
+static inline nmx_span nmx_span_from(nmx_span s, uint32_t from)
+{
+    return nmx_span_sub(s, from, UINT32_MAX);
+}
 /* A packet quoted inside another (the offending datagram an ICMP error
  * carries, RFC 792 and RFC 4443): its quoter kept only s's bytes of a
  * packet whose own header declares `declared` bytes. The span keeps the
@@ -159,19 +175,106 @@ nmx_span nmx_span_quoted(nmx_span s, uint32_t declared);
 /* Are property instances being attached for this frame? */
 bool nmx_dis_attaching(const nmx_dis *d);
 
+/* What the inline nmx_dis_attach() below needs of the dissector: the first
+ * member of struct nmx_dissector (dissect.c), set by the driver for each
+ * layer. Protocol files never touch it themselves. */
+typedef struct nmx_dis_hot {
+    PROPERTYINST *inst;      /* the instance array ...                    */
+    uint32_t ninst;          /* ... instances used                        */
+    uint32_t cap_inst;       /* ... its size                              */
+    const uint8_t *lbase;    /* the current layer's first byte            */
+    uint32_t lcaplen;        /* its captured bytes                        */
+    uint32_t nprops;         /* its protocol's property list              */
+    nmx_propdef *props;
+    uint8_t *ex_next;        /* free bytes for decoded values ...          */
+    uint32_t ex_room;        /* ... and how many                           */
+    bool attach;             /* NMX_DIS_ATTACH                            */
+} nmx_dis_hot;
+
+/* Bytes of a PROPERTYINSTEX holding n bytes of value and a NUL, rounded to
+ * the 16-byte alignment decoded values keep. */
+#define NMX_EX_SIZE(n) ((offsetof(PROPERTYINSTEX, Byte) + (size_t)(n) + 1u + 15u) & ~(size_t)15u)
+
+/* nmx_dis_attach() for whatever its inline part does not handle. */
+PROPERTYINST *nmx__dis_attach_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len);
+
 /* Attaches property `prop` of the current protocol: `len` bytes at `off`
  * (relative to the current layer's start). Bytes not captured are not
  * attached and make the layer TRUNCATED. Returns the instance (NULL when
- * not attaching or not captured). */
-PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len);
+ * not attaching or not captured). Inline: protocols attach dozens of
+ * instances per frame, most of them fixed header fields whose checks the
+ * compiler folds; anything out of the ordinary goes to the driver. */
+static inline PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t off,
+                                           uint32_t len)
+{
+    nmx_dis_hot *h = (nmx_dis_hot *)(void *)d;
+    if (!h->attach)
+        return NULL;
+    if (prop >= h->nprops || off > h->lcaplen || len > h->lcaplen - off || len > 0xFFFEu ||
+        h->ninst >= h->cap_inst)
+        return nmx__dis_attach_slow(d, prop, off, len);
+    nmx_propdef *def = &h->props[prop];
+    PROPERTYINST *pi = &h->inst[h->ninst++];
+    pi->lpPropertyInfo = &def->info;
+    pi->szPropertyText = NULL;
+    pi->lpData = (LPVOID)(uintptr_t)(h->lbase + off);
+    pi->DataLength = (WORD)len;
+    pi->Level = def->level & 0xFu;
+    pi->HelpID = 0;
+    pi->IFlags = def->iflags;
+    return pi;
+}
 /* Same, at an explicit level. */
 PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
                                  unsigned level);
+/* nmx_dis_attach_ex() for whatever its inline part does not handle. */
+PROPERTYINST *nmx__dis_attach_ex_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
+                                      const void *ex, uint32_t exlen, unsigned level);
+
 /* An instance whose value is decoded (a DNS name, a reassembled number):
  * `exlen` bytes of `ex` are copied inline after a PROPERTYINSTEX whose
- * Length/lpData describe [off, off + len) of the frame. */
-PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
-                                const void *ex, uint32_t exlen, unsigned level);
+ * Length/lpData describe [off, off + len) of the frame. Inline for the
+ * small values most protocols decode (a bit field, a number, a time):
+ * with a constant exlen the copy is a few moves. */
+static inline PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_t off,
+                                              uint32_t len, const void *ex, uint32_t exlen,
+                                              unsigned level)
+{
+    nmx_dis_hot *h = (nmx_dis_hot *)(void *)d;
+    if (!h->attach)
+        return NULL;
+    if (exlen > 16 || prop >= h->nprops || off > h->lcaplen || len > h->lcaplen - off ||
+        len > 0xFFFEu || h->ninst >= h->cap_inst || h->ex_room < NMX_EX_SIZE(exlen))
+        return nmx__dis_attach_ex_slow(d, prop, off, len, ex, exlen, level);
+    PROPERTYINSTEX *x = (PROPERTYINSTEX *)(void *)h->ex_next;
+    h->ex_next += NMX_EX_SIZE(exlen);
+    h->ex_room -= (uint32_t)NMX_EX_SIZE(exlen);
+    nmx_propdef *def = &h->props[prop];
+    PROPERTYINST *pi = &h->inst[h->ninst++];
+    x->Length = (WORD)len;
+    x->LengthEx = (WORD)exlen;
+    x->lpData = (LPVOID)(uintptr_t)(h->lbase + off);
+    if (exlen)
+        memcpy(x->Byte, ex, exlen);
+    x->Byte[exlen] = 0; /* strings stay NUL-terminated for convenience */
+    pi->lpPropertyInfo = &def->info;
+    pi->szPropertyText = NULL;
+    pi->lpPropertyInstEx = x;
+    pi->DataLength = PROPERTYINST_EX_LENGTH;
+    pi->Level = level & 0xFu;
+    pi->HelpID = 0;
+    pi->IFlags = def->iflags;
+    return pi;
+}
+
+/* For a protocol that attaches the same instances to every frame (FRAME):
+ * `n` consecutive instances of the current layer, left for the caller to
+ * fill in whole (PROPERTYINST fields, every lpData inside the layer's
+ * captured bytes), and `size` bytes of 16-byte aligned storage (*ex) for
+ * their PROPERTYINSTEX values, both valid as long as the dissection. One
+ * call instead of one per instance. NULL when not attaching or when the
+ * instance array is full. */
+PROPERTYINST *nmx__dis_reserve(nmx_dis *d, unsigned n, void **ex, size_t size);
 /* Marks a field whose value contradicts the protocol: the instance (if
  * any) gets IFLAG_ERROR and the layer becomes MALFORMED. */
 void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi);
@@ -226,6 +329,16 @@ nmx_err nmx__dissect_from(nmx_dissector *d, const nmx_protocol *p, const uint8_t
 
 /* The FRAME layer's view of the frame being dissected (proto_frame.c). */
 const nmx_frame *nmx__dis_frame_rec(const nmx_dis *d, int64_t *prev_ts_ns);
+
+/* FRAME's last civil date, kept by the dissector from frame to frame (the
+ * frames of a capture nearly all fall on the same day). */
+typedef struct nmx__day_cache {
+    int64_t day;           /* days since 1970-01-01 */
+    WORD year, month, mday, wday;
+    bool set;              /* day and valid hold something  */
+    bool valid;            /* the date fits a SYSTEMTIME    */
+} nmx__day_cache;
+nmx__day_cache *nmx__dis_day_cache(nmx_dis *d);
 
 /* Flag properties: bit lines (proptext.c). */
 unsigned nmx__bits_count(const nmx_fmtctx *c);

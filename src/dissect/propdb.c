@@ -108,6 +108,20 @@ static int range_cmp(const void *x, const void *y)
     return a->lo < b->lo ? -1 : a->lo > b->lo;
 }
 
+/* Descriptor -> run-time record, open addressing with linear probing
+ * (at most half full: build() checks). */
+#define RT_HASH 256u
+static struct {
+    const nmx_protocol *p;
+    struct _PROTOCOL *r;
+} rt_hash[RT_HASH];
+
+static unsigned rt_hash_of(const nmx_protocol *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return (unsigned)((a >> 4) ^ (a >> 12)) & (RT_HASH - 1);
+}
+
 static void build(void)
 {
     unsigned n = nmx__nprotocols;
@@ -150,6 +164,15 @@ static void build(void)
         ranges[i].proto = i;
     }
     qsort(ranges, n, sizeof *ranges, range_cmp);
+    if (n > RT_HASH / 2)
+        die("too many protocols for the descriptor hash", "registry", NULL);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned h = rt_hash_of(nmx__protocols[i]);
+        while (rt_hash[h].p)
+            h = (h + 1) & (RT_HASH - 1);
+        rt_hash[h].p = nmx__protocols[i];
+        rt_hash[h].r = &rt[i];
+    }
     nmx__handoff_build();
 }
 
@@ -160,12 +183,13 @@ void nmx__dissect_init(void)
 
 struct _PROTOCOL *nmx__proto_rt(const nmx_protocol *p)
 {
-    /* The registry's order is the list's: a short scan (the driver calls
-     * this once per layer; the list is a few dozen entries). */
-    for (unsigned i = 0; i < nmx__nprotocols; i++)
-        if (nmx__protocols[i] == p)
-            return &rt[i];
-    return NULL;
+    /* The driver asks once per layer: a probe of the hash build() made. */
+    for (unsigned h = rt_hash_of(p);; h = (h + 1) & (RT_HASH - 1)) {
+        if (rt_hash[h].p == p)
+            return rt_hash[h].r;
+        if (!rt_hash[h].p)
+            return NULL;
+    }
 }
 
 unsigned nmx_protocol_count(void)

@@ -38,8 +38,9 @@ static nmx_propdef frame_props[] = { FRAME_PROPS(NMX_PROP_DEF) };
  * UTC keeps the text the same on every machine). Computed here rather than
  * with gmtime_r, which takes the time-zone lock for every frame: days to
  * a proleptic Gregorian date by 400-year eras (146097 days each), with
- * years starting on March 1 so that the leap day ends the year. */
-static SYSTEMTIME to_systemtime(int64_t ns)
+ * years starting on March 1 so that the leap day ends the year. The date
+ * of the day before is reused from `c` when the day is the same. */
+static SYSTEMTIME to_systemtime(int64_t ns, nmx__day_cache *c)
 {
     SYSTEMTIME st;
     memset(&st, 0, sizeof st);
@@ -53,22 +54,33 @@ static SYSTEMTIME to_systemtime(int64_t ns)
         sod += 86400;
         days--;
     }
-    int64_t z = days + 719468;                      /* days since 0000-03-01 */
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;                  /* [0, 146096]          */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365]      */
-    int64_t mp = (5 * doy + 2) / 153;                /* March = 0           */
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    if (y < 0 || y > 65535)
-        return st; /* beyond what SYSTEMTIME holds: all zero */
-    st.wYear = (WORD)y;
-    st.wMonth = (WORD)m;
-    st.wDay = (WORD)d;
-    st.wDayOfWeek = (WORD)(days >= -4 ? (days + 4) % 7 : 6 - (-days - 5) % 7); /* 1970-01-01: Thu */
+    if (!c->set || c->day != days) {
+        int64_t z = days + 719468;                      /* days since 0000-03-01 */
+        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097;                  /* [0, 146096]          */
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t y = yoe + era * 400;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365]      */
+        int64_t mp = (5 * doy + 2) / 153;                /* March = 0           */
+        int64_t d = doy - (153 * mp + 2) / 5 + 1;
+        int64_t m = mp < 10 ? mp + 3 : mp - 9;
+        y += m <= 2;
+        c->set = true;
+        c->day = days;
+        c->valid = y >= 0 && y <= 65535; /* else beyond what SYSTEMTIME holds */
+        if (c->valid) {
+            c->year = (WORD)y;
+            c->month = (WORD)m;
+            c->mday = (WORD)d;
+            c->wday = (WORD)(days >= -4 ? (days + 4) % 7 : 6 - (-days - 5) % 7); /* 1970-01-01: Thu */
+        }
+    }
+    if (!c->valid)
+        return st; /* all zero */
+    st.wYear = c->year;
+    st.wMonth = c->month;
+    st.wDay = c->mday;
+    st.wDayOfWeek = c->wday;
     st.wHour = (WORD)(sod / 3600);
     st.wMinute = (WORD)(sod % 3600 / 60);
     st.wSecond = (WORD)(sod % 60);
@@ -82,28 +94,69 @@ static bool raw_ip_linktype(uint32_t lt)
     return lt == 101 || lt == 12 || lt == 14;
 }
 
+#define FRAME_EX_BYTES                                                          \
+    (NMX_EX_SIZE(sizeof(SYSTEMTIME)) + NMX_EX_SIZE(sizeof(int64_t)) +          \
+     3 * NMX_EX_SIZE(sizeof(uint32_t)))
+
+/* An instance of the whole frame's bytes [at, at + len). */
+static void put_raw(PROPERTYINST *pi, unsigned prop, const uint8_t *at, uint32_t len)
+{
+    nmx_propdef *def = &frame_props[prop];
+    pi->lpPropertyInfo = &def->info;
+    pi->szPropertyText = NULL;
+    pi->lpData = (LPVOID)(uintptr_t)at;
+    pi->DataLength = (WORD)(len > 0xFFFEu ? 0xFFFEu : len);
+    pi->Level = def->level & 0xFu;
+    pi->HelpID = 0;
+    pi->IFlags = def->iflags;
+}
+
+/* An instance of no frame bytes whose value, n bytes at v, is held in the
+ * PROPERTYINSTEX at *ex (then advanced past it). */
+static void put_value(PROPERTYINST *pi, uint8_t **ex, unsigned prop, const uint8_t *at,
+                      const void *v, uint16_t n)
+{
+    PROPERTYINSTEX *x = (PROPERTYINSTEX *)(void *)*ex;
+    x->Length = 0;
+    x->LengthEx = n;
+    x->lpData = (LPVOID)(uintptr_t)at;
+    memcpy(x->Byte, v, n);
+    x->Byte[n] = 0;
+    *ex += NMX_EX_SIZE(n);
+    put_raw(pi, prop, at, 0);
+    pi->lpPropertyInstEx = x;
+    pi->DataLength = PROPERTYINST_EX_LENGTH;
+    pi->Level = 1;
+}
+
 static void frame_dissect(nmx_dis *d, nmx_span s)
 {
     int64_t prev;
     const nmx_frame *fr = nmx__dis_frame_rec(d, &prev);
-    if (nmx_dis_attaching(d)) {
-        nmx_dis_attach(d, FRAME_SUMMARY, 0, s.len);
-        SYSTEMTIME st = to_systemtime(fr->ts_ns);
-        nmx_dis_attach_ex(d, FRAME_TIME, 0, 0, &st, sizeof st, 1);
+    void *exv;
+    /* Every frame has the same seven instances: reserved and filled in one
+     * go (the values are numbers of the frame record, never cut short). */
+    PROPERTYINST *pi = nmx__dis_reserve(d, FRAME_NPROPS, &exv, FRAME_EX_BYTES);
+    if (pi) {
+        const uint8_t *at = nmx_dis_frame(d) + s.off;
+        uint8_t *ex = exv;
+        put_raw(&pi[FRAME_SUMMARY], FRAME_SUMMARY, at, s.len);
+        SYSTEMTIME st = to_systemtime(fr->ts_ns, nmx__dis_day_cache(d));
+        put_value(&pi[FRAME_TIME], &ex, FRAME_TIME, at, &st, sizeof st);
         /* Any two times a caller passes, without signed overflow (the
          * extremes saturate). */
         int64_t delta_ns;
         if (__builtin_sub_overflow(fr->ts_ns, prev, &delta_ns))
             delta_ns = fr->ts_ns < prev ? INT64_MIN : INT64_MAX;
         int64_t delta_us = delta_ns / 1000;
-        nmx_dis_attach_ex(d, FRAME_DELTA, 0, 0, &delta_us, sizeof delta_us, 1);
+        put_value(&pi[FRAME_DELTA], &ex, FRAME_DELTA, at, &delta_us, sizeof delta_us);
         uint32_t v = (uint32_t)fr->number + 1;
-        nmx_dis_attach_ex(d, FRAME_NUMBER, 0, 0, &v, sizeof v, 1);
+        put_value(&pi[FRAME_NUMBER], &ex, FRAME_NUMBER, at, &v, sizeof v);
         v = s.wire;
-        nmx_dis_attach_ex(d, FRAME_WIRELEN, 0, 0, &v, sizeof v, 1);
+        put_value(&pi[FRAME_WIRELEN], &ex, FRAME_WIRELEN, at, &v, sizeof v);
         v = s.len;
-        nmx_dis_attach_ex(d, FRAME_CAPLEN, 0, 0, &v, sizeof v, 1);
-        nmx_dis_attach(d, FRAME_DATA, 0, s.len);
+        put_value(&pi[FRAME_CAPLEN], &ex, FRAME_CAPLEN, at, &v, sizeof v);
+        put_raw(&pi[FRAME_DATA], FRAME_DATA, at, s.len);
     }
     if (fr->linktype == NMX_LINKTYPE_NONE) {
         nmx_dis_next(d, NMX_HO_NETMON_MEDIA, fr->netmon_media, s);

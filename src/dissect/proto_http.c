@@ -263,9 +263,15 @@ static bool start_line(const uint8_t *p, uint32_t n, http_start *st)
 /* The labeled property of a field name, or HTTP_HEADER. */
 static unsigned field_prop(const uint8_t *name, uint32_t n)
 {
+    if (n == 0)
+        return HTTP_HEADER;
+    /* First letters compared without case (bit 0x20) before the rest:
+     * most labels differ there. */
+    unsigned c0 = name[0] | 0x20u;
     for (unsigned k = HTTP_F_FIRST; k <= HTTP_F_LAST; k++) {
         const char *l = http_props[k].info.Label;
-        if (strlen(l) == n && strncasecmp(l, (const char *)name, n) == 0)
+        if (((unsigned char)l[0] | 0x20u) == c0 && strlen(l) == n &&
+            strncasecmp(l, (const char *)name, n) == 0)
             return k;
     }
     return HTTP_HEADER;

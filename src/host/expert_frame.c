@@ -52,9 +52,12 @@ nmx_dissector *nmx__session_dissect(struct nmx_session *s, struct _CAPTURE *c, u
         *e = NMERR_OUT_OF_MEMORY;
         return NULL;
     }
+    /* A forward scan dissected the frame before: its time is at hand. */
+    int64_t prev_ts = s->dis_cap == c && n > 0 && s->dis_frame == n - 1 ? s->dis_fr.ts_ns
+                                                                      : nmx__prev_ts(c, n, fr);
     s->dis_cap = NULL;
     s->dis_fr = *fr; /* the dissection refers to it until the next one */
-    if (nmx_dissect(s->dis, &s->dis_fr, nmx__prev_ts(c, n, fr), attach ? NMX_DIS_ATTACH : 0) !=
+    if (nmx_dissect(s->dis, &s->dis_fr, prev_ts, attach ? NMX_DIS_ATTACH : 0) !=
         NMX_OK) {
         *e = NMERR_OUT_OF_MEMORY;
         return NULL;

@@ -286,7 +286,12 @@ LPSTR WINAPI GetPropertyText(HFRAME hFrame, LPPROPERTYINST lpPI, LPSTR szBuffer,
     return need ? szBuffer : NULL;
 }
 
-/* Index range of the instances, and the index of *key (-1: none). */
+/* The next instance of h after `from` (forward) or before it (backward),
+ * or the first / last one when from is NULL. Only the layers of h's
+ * protocol can hold its instances: those are searched, in table order,
+ * and an instance matches when its lpPropertyInfo is h's PROPERTYINFO (the
+ * pointer is compared, never followed: an expert may have written to the
+ * table). A `from` that is not an instance of d sets *bad_key. */
 static LPPROPERTYINST find_inst(nmx_dissector *d, HPROPERTY h, const PROPERTYINST *from,
                                 bool fwd, bool *bad_key)
 {
@@ -294,19 +299,36 @@ static LPPROPERTYINST find_inst(nmx_dissector *d, HPROPERTY h, const PROPERTYINS
     if (!pt || !pt->nTotalPropertyInsts)
         return NULL;
     PROPERTYINST *a = pt->lpFirstPropertyInst;
-    int64_t n = pt->nTotalPropertyInsts, i;
+    int64_t n = pt->nTotalPropertyInsts, start;
     if (from) {
         if (!nmx_dissect_owns(d, from)) {
             *bad_key = true;
             return NULL;
         }
-        i = (from - a) + (fwd ? 1 : -1);
+        start = (from - a) + (fwd ? 1 : -1);
     } else {
-        i = fwd ? 0 : n - 1;
+        start = fwd ? 0 : n - 1;
     }
-    for (; i >= 0 && i < n; i += fwd ? 1 : -1)
-        if (a[i].lpPropertyInfo && a[i].lpPropertyInfo->hProperty == h)
-            return &a[i];
+    const PROPERTYINFO *want = nmx_property_info(h);
+    HPROTOCOL proto = nmx_property_protocol(h);
+    unsigned nl = nmx_dissect_nlayers(d);
+    for (unsigned k = 0; k < nl; k++) {
+        const nmx_layer *l = nmx_dissect_layer(d, fwd ? k : nl - 1 - k);
+        if (l->proto != proto || l->ninst == 0)
+            continue;
+        int64_t lo = l->first_inst, hi = (int64_t)l->first_inst + l->ninst - 1;
+        if (hi > n - 1)
+            hi = n - 1;
+        if (fwd) {
+            for (int64_t i = start > lo ? start : lo; i <= hi; i++)
+                if (a[i].lpPropertyInfo == want)
+                    return &a[i];
+        } else {
+            for (int64_t i = start < hi ? start : hi; i >= lo; i--)
+                if (a[i].lpPropertyInfo == want)
+                    return &a[i];
+        }
+    }
     return NULL;
 }
 

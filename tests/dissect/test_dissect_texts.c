@@ -278,20 +278,40 @@ static void test_capture_times(void **state)
             rng ^= rng << 17;
             s = -2208988800 + (int64_t)(rng % UINT64_C(9467280000));
         }
-        int64_t ms = (int64_t)(i * 7 % 1000);
-        nmx_frame fr = { .caplen = 14, .wirelen = 14, .data = f, .linktype = 1,
-                         .ts_ns = s * 1000000000 + ms * 1000000 };
-        assert_int_equal(nmx_dissect(d, &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
-        render(d, &p);
-        time_t t = (time_t)s;
-        struct tm tm;
-        assert_non_null(gmtime_r(&t, &tm));
-        char want[128];
-        snprintf(want, sizeof want, "    FRAME: Time of capture = %d/%d/%d %02d:%02d:%02d.%03d",
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (int)ms);
-        const char *const w[] = { want };
-        expect_lines(&p, w, 1);
+        /* Each time, then another second of the same day (the dissector
+         * keeps the last date: both paths are checked). */
+        int64_t sod = ((s % 86400) + 86400) % 86400;
+        for (int k = 0; k < 2; k++, s += (sod + 40000) % 86400 - sod) {
+            int64_t ms = (int64_t)((i + (size_t)k) * 7 % 1000);
+            nmx_frame fr = { .caplen = 14, .wirelen = 14, .data = f, .linktype = 1,
+                             .ts_ns = s * 1000000000 + ms * 1000000 };
+            assert_int_equal(nmx_dissect(d, &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
+            render(d, &p);
+            time_t t = (time_t)s;
+            struct tm tm;
+            assert_non_null(gmtime_r(&t, &tm));
+            char want[128];
+            snprintf(want, sizeof want,
+                     "    FRAME: Time of capture = %d/%d/%d %02d:%02d:%02d.%03d", tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+            const char *const w[] = { want };
+            expect_lines(&p, w, 1);
+            /* The value experts read: the SYSTEMTIME, day of the week too. */
+            const PROPERTYTABLE *pt = nmx_dissect_properties(d);
+            const PROPERTYINST *ti = &pt->lpFirstPropertyInst[1];
+            assert_string_equal(ti->lpPropertyInfo->Label, "Time of capture");
+            assert_int_equal(ti->DataLength, PROPERTYINST_EX_LENGTH);
+            SYSTEMTIME st;
+            memcpy(&st, ti->lpPropertyInstEx->Byte, sizeof st);
+            assert_int_equal(st.wYear, tm.tm_year + 1900);
+            assert_int_equal(st.wMonth, tm.tm_mon + 1);
+            assert_int_equal(st.wDay, tm.tm_mday);
+            assert_int_equal(st.wDayOfWeek, tm.tm_wday);
+            assert_int_equal(st.wHour, tm.tm_hour);
+            assert_int_equal(st.wMinute, tm.tm_min);
+            assert_int_equal(st.wSecond, tm.tm_sec);
+            assert_int_equal(st.wMilliseconds, ms);
+        }
     }
     nmx_dissector_free(d);
 }

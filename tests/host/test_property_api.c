@@ -15,6 +15,7 @@
 
 #include "netmon.h"
 #include "nmx_test.h"
+#include "shared_captures.h"
 #include "nmexpert/filter.h"
 #include "nmexpert/hcapture.h"
 #include "nmexpert/run.h"
@@ -280,6 +281,78 @@ static void t_restart_loop(void **s)
     fk = (LPPROPERTYINST)(uintptr_t)0xdeadbeef;
     assert_null(FindPropertyInstanceRestart(d.hFrame, dport, &fk, TRUE));
     fx_close(fx);
+}
+
+/* In tunnels a protocol has several layers (VXLAN and GRE carry a second
+ * ETHERNET, IP, UDP): FindPropertyInstanceRestart, forward and backward,
+ * returns exactly the instances a walk of the whole lpPropertyTable finds,
+ * in table order, for every property of those protocols, on every frame. */
+static void t_restart_all_layers(void **s)
+{
+    (void)s;
+    const char *dir = nmx_test_captures_dir();
+    if (!dir) {
+        printf("SKIP: ../shared/captures not found\n");
+        skip();
+    }
+    static const char *const files[] = { "pcap/lp_vxlan.pcap", "pcap/ppp_GrePackets.cap" };
+    static char *const protos[] = { "ETHERNET", "IP", "UDP", "TCP", "GRE", "VXLAN" };
+    unsigned long checked = 0, multi = 0;
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        HCAPTURE hc;
+        nmx_diag diag;
+        assert_int_equal(nmx_hcapture_open(path, &hc, &diag), NMX_OK);
+        nmx_session_config c = { .version = NMX_SESSION_CONFIG_VERSION, .name = "layers",
+                                 .capture = hc, .focus_frame = INVALID_FRAME_NUMBER };
+        nmx_key key;
+        assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
+        nmx_session_bind_thread(key);
+        EXPERTFRAMEDESCRIPTOR d;
+        DWORD n = INVALID_FRAME_NUMBER;
+        while (ExpertGetFrame((HEXPERTKEY)key, GET_FRAME_NEXT_FORWARD, FLAGS_ATTACH_PROPERTIES,
+                              n, NULL, &d) == NMERR_SUCCESS) {
+            n = d.FrameNumber;
+            const PROPERTYTABLE *pt = d.lpPropertyTable;
+            for (size_t pr = 0; pr < sizeof protos / sizeof protos[0]; pr++) {
+                HPROTOCOL hp = GetProtocolFromName(protos[pr]);
+                assert_non_null(hp);
+                DWORD np = GetProtocolInfo(hp)->PropertyDatabase->nProperties;
+                for (DWORD k = 0; k < np; k++) {
+                    HPROPERTY h = GetProtocolInfo(hp)->PropertyDatabase->PropertyInfo[k]->hProperty;
+                    const PROPERTYINST *want[256];
+                    unsigned nw = 0;
+                    for (DWORD i = 0; i < pt->nTotalPropertyInsts && nw < 256; i++)
+                        if (pt->lpFirstPropertyInst[i].lpPropertyInfo->hProperty == h)
+                            want[nw++] = &pt->lpFirstPropertyInst[i];
+                    LPPROPERTYINST rk = NULL, got;
+                    unsigned ng = 0;
+                    while ((got = FindPropertyInstanceRestart(d.hFrame, h, &rk, TRUE)) != NULL) {
+                        assert_true(ng < nw);
+                        assert_ptr_equal(got, want[ng]);
+                        ng++;
+                    }
+                    assert_int_equal(ng, nw);
+                    rk = NULL;
+                    while ((got = FindPropertyInstanceRestart(d.hFrame, h, &rk, FALSE)) != NULL) {
+                        assert_true(ng > 0);
+                        assert_ptr_equal(got, want[--ng]);
+                    }
+                    assert_int_equal(ng, 0);
+                    assert_ptr_equal(FindPropertyInstance(d.hFrame, h), nw ? want[0] : NULL);
+                    multi += nw > 1;
+                    checked++;
+                }
+            }
+        }
+        nmx_session_bind_thread(NULL);
+        nmx_session_close(key, NULL);
+        nmx_hcapture_close(hc);
+    }
+    printf("restart loops: %lu (property, frame) pairs, %lu with instances in several layers\n",
+           checked, multi);
+    assert_true(multi > 0);
 }
 
 /* Frame functions on a frame that is not the session's last one: a
@@ -1201,6 +1274,7 @@ int main(void)
         cmocka_unit_test(t_enabled_protocols),
         cmocka_unit_test(t_attach_properties),
         cmocka_unit_test(t_restart_loop),
+        cmocka_unit_test(t_restart_all_layers),
         cmocka_unit_test(t_other_frame),
         cmocka_unit_test(t_offsets),
         cmocka_unit_test(t_addresses),
