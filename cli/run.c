@@ -294,14 +294,20 @@ struct runner {
 };
 
 static volatile int stop_flag;
+static volatile sig_atomic_t stop_signal; /* the signal that set stop_flag */
 
+/* The first SIGINT, SIGTERM or SIGHUP asks every session to stop; the run
+ * then ends as usual and its outputs hold what was produced, ending with
+ * an "interrupted" session_end per stopped session and the run_end record.
+ * A second one leaves at once: the temporary files are removed, so no half
+ * written file is left and an older output stays as it was. */
 static void on_sigint(int sig)
 {
-    (void)sig;
     if (stop_flag) {
-        cli_out_cleanup_now(); /* second Ctrl-C: leave now, no half file left */
-        _exit(130);
+        cli_out_cleanup_now();
+        _exit(128 + sig);
     }
+    stop_signal = sig;
     stop_flag = 1;
 }
 
@@ -385,6 +391,8 @@ static void *worker(void *arg)
         }
         nmx_sink_session_end end;
         cli_session_end(&j->res, &end);
+        if (stop_flag && j->res.outcome == NMX_RUN_TERMINATED)
+            end.outcome = "interrupted"; /* stopped by our Ctrl-C, not for misuse */
         pthread_mutex_lock(&r->out_lock);
         cli_term_stdout_begin(&r->term);
         for (size_t s = 0; s < r->nsinks; s++)
@@ -820,9 +828,10 @@ static int load_configs(struct runner *r, struct run_args *ra, const nmx_expert_
     return rc;
 }
 
-/* Closes the sinks; a complete file replaces the old one, a failed or
- * interrupted one is removed and the old file left as it was. */
-static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of, bool keep)
+/* Closes the sinks; a file written in full (also that of an interrupted
+ * run, which ends with its run_end record) replaces the old one, a failed
+ * one is removed and the old file left as it was. */
+static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of)
 {
     int rc = CLI_EXIT_OK;
     for (size_t i = 0; i < ra->nouts; i++) {
@@ -838,7 +847,7 @@ static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of
                 fprintf(stderr, "nmexpert: %s: %s; not written\n", o->path, d.msg);
                 rc = CLI_EXIT_OUTPUT;
             }
-            if (ce != NMX_OK || !keep)
+            if (ce != NMX_OK)
                 cli_outdir_discard(&o->dir);
             else if (!cli_outdir_commit(&o->dir))
                 rc = CLI_EXIT_OUTPUT;
@@ -868,13 +877,7 @@ static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of
         }
         if (!o->begun)
             continue;
-        if (!keep) {
-            if (!o->file.in_place)
-                fprintf(stderr, "nmexpert: %s: not written (interrupted)%s\n", o->path,
-                        access(o->file.dest, F_OK) == 0 ? "; the existing file is unchanged"
-                                                        : "");
-            cli_out_discard(&o->file);
-        } else if (!cli_out_commit(&o->file)) {
+        if (!cli_out_commit(&o->file)) {
             rc = CLI_EXIT_OUTPUT;
         }
         o->begun = false;
@@ -1130,10 +1133,16 @@ int cli_run(int argc, char **argv)
         pthread_join(th[i], NULL);
     if (bars)
         nmx_set_log_fn(NULL, NULL);
-    int run_status = stop_flag ? CLI_EXIT_INTERRUPTED : worse(rc, exit_for(&r));
+    /* Interrupted: 128 + the signal, as a shell reports a process the
+     * signal ended (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP). */
+    int interrupted = stop_flag ? 128 + (stop_signal ? (int)stop_signal : SIGINT) : 0;
+    int run_status = interrupted ? interrupted : worse(rc, exit_for(&r));
     cli_run_end(r.sinks, r.nsinks, run_status, &t_start);
     cli_pj_run_end(r.pj, run_status, cli_exit_name(run_status));
-    int orc = finish_outputs(&r, &ra, sink_of, !stop_flag);
+    int orc = finish_outputs(&r, &ra, sink_of);
+    if (interrupted)
+        fprintf(stderr, "nmexpert: interrupted: the outputs hold the results up to the "
+                        "interruption\n");
     fflush(stdout);
     /* One line per run, naming its capture, always (--quiet only silences
      * the progress bars). */
@@ -1142,8 +1151,8 @@ int cli_run(int argc, char **argv)
             fprintf(stderr, "nmexpert: %s: %s\n", r.capnames[r.jobs[i].cap],
                     r.jobs[i].res.message);
     rc = worse(worse(rc, exit_for(&r)), orc);
-    if (stop_flag)
-        rc = CLI_EXIT_INTERRUPTED;
+    if (interrupted)
+        rc = interrupted;
     for (size_t i = 0; i < r.njobs; i++)
         nmx_heap_report_free(&r.jobs[i].res.memory);
 out:
