@@ -277,6 +277,7 @@ struct runner {
     void **configs;
     size_t *config_lens;
     HCAPTURE *hcaps;
+    size_t ncaps;                 /* captures opened (hcaps, capnames)       */
     const char **capnames;
     nmx_filter *filter;
     nmx_isolation iso;
@@ -408,6 +409,21 @@ static void *worker(void *arg)
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->out_lock);
     return NULL;
+}
+
+/* The time of a frame of one of the run's captures, for the HTML report's
+ * charts over time (nmx_sink_set_frame_time_fn). */
+static bool frame_time(void *ud, uint64_t capture_index, uint64_t frame, int64_t *ns)
+{
+    const struct runner *r = ud;
+    if (capture_index >= r->ncaps)
+        return false;
+    nmx_frame f;
+    nmx_capture *c = nmx_hcapture_capture(r->hcaps[capture_index]);
+    if (!c || nmx_capture_frame(c, frame, &f) != NMX_OK || (f.flags & NMX_FRAME_NO_TIMESTAMP))
+        return false;
+    *ns = f.ts_ns;
+    return true;
 }
 
 /* Progress: one bar per running job (under out_lock). */
@@ -1001,6 +1017,7 @@ int cli_run(int argc, char **argv)
             goto out;
         }
     }
+    r.ncaps = cok;
     if (ra.focus_given)
         r.focus = (uint32_t)ra.focus;
     if (ra.property) {
@@ -1041,6 +1058,7 @@ int cli_run(int argc, char **argv)
             rc = CLI_EXIT_OUTPUT;
             goto out;
         }
+        nmx_sink_set_frame_time_fn(r.sinks[r.nsinks], frame_time, &r);
         sink_of[i] = r.nsinks++;
     }
     if (r.iso == NMX_ISOLATION_THREAD && !ra.quiet)
