@@ -1098,6 +1098,8 @@ static const char css[] =
     "h1{font-size:1.5em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}"
     "table{border-collapse:collapse;margin:.5em 0}"
     "th,td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}"
+    "div.rows{max-height:32em;overflow:auto;margin:.5em 0}div.rows table{margin:0}"
+    "div.rows th{position:sticky;top:0}"
     "th{background:#f0f3f7;cursor:pointer}td.n{text-align:right;font-variant-numeric:tabular-nums}"
     ".sev1{color:#a66b00}.sev2{color:#b00020;font-weight:bold}"
     ".completed{color:#17692c}.bad{color:#b00020;font-weight:bold}.warn{color:#a66b00}"
@@ -1106,7 +1108,7 @@ static const char css[] =
     "figcaption{font-size:12px;color:#555}details.chartdata{font-size:12px;color:#333}"
     "details.chartdata summary{cursor:pointer;color:#555}"
     ".interrupted{color:#a66b00;font-weight:bold}"
-    "@media print{body{margin:0;font-size:11px}input.filter,details.chartdata{display:none}"
+    "@media print{body{margin:0;font-size:11px}div.rows{max-height:none;overflow:visible}input.filter,details.chartdata{display:none}"
     "th{cursor:auto}figure.chart,tr{break-inside:avoid}h2,h3{break-after:avoid}"
     "figure.chart svg{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
     "table{width:100%}}";
@@ -1115,7 +1117,7 @@ static const char js[] =
     "(function(){'use strict';"
     "document.querySelectorAll('table.events').forEach(function(t){"
     "var f=document.createElement('input');f.type='search';f.className='filter';"
-    "f.placeholder='Filter rows';t.parentNode.insertBefore(f,t);"
+    "f.placeholder='Filter rows';var w=t.parentNode;w.parentNode.insertBefore(f,w);"
     "f.addEventListener('input',function(){var q=f.value.toLowerCase();"
     "t.tBodies[0].querySelectorAll('tr').forEach(function(r){"
     "r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});});"
@@ -1234,11 +1236,11 @@ static void write_page(nmx_sink *s, html_state *st)
         html_text(&b, g->event[0] ? g->event : "Events");
         nmx__sb_printf(&b, " <small>(%zu)</small></h3>\n", g->nrows);
         draw_charts(&b, s, st, g, &chart_id);
-        nmx__sb_puts(&b, "<table class=\"events\"><thead><tr>");
+        nmx__sb_puts(&b, "<div class=\"rows\"><table class=\"events\"><thead><tr>");
         nmx__sb_putn(&b, g->head.p, g->head.len);
         nmx__sb_puts(&b, "</tr></thead><tbody>\n");
         nmx__sb_putn(&b, g->rows.p, g->rows.len);
-        nmx__sb_puts(&b, "</tbody></table>\n");
+        nmx__sb_puts(&b, "</tbody></table></div>\n");
     }
     if (last)
         nmx__sb_puts(&b, "</section>\n");

@@ -165,7 +165,7 @@ void nmx__chart_bars(nmx__sb *b, const nmx__chart *c, size_t n, const char *cons
             sum += fmax(0, fin(v[i * nseries + k]));
         max = fmax(max, sum);
     }
-    const unsigned rowh = 20, left = 210, right = 120, top = nseries > 1 ? 24 : 4;
+    const unsigned rowh = 20, left = 232, right = 120, top = nseries > 1 ? 24 : 4;
     const unsigned barw = WIDTH - left - right;
     unsigned h = top + (unsigned)n * rowh + 24;
     open_figure(b, c, h);
