@@ -399,7 +399,11 @@ static bool keep_chart_row(hgroup *g, const nmx_event *ev, const char *const *ke
     }
     if (g->kind == CK_RETRANS)
         return keep_retrans(g, ev);
-    if (g->nkept >= CHART_ROWS)
+    /* the rows a chart draws: all of them where it sorts or bins them */
+    size_t cap = g->kind == CK_DIST || g->kind == CK_CONN ? CHART_ROWS
+                 : g->kind == CK_TREE                     ? TREE_ROWS
+                                                          : MAX_BARS;
+    if (g->nkept >= cap)
         return true;
     if (g->nkept == g->capkept) {
         size_t nc = g->capkept ? g->capkept * 2 : 32;
@@ -654,29 +658,37 @@ static const double *row_of(const hgroup *g, size_t i)
 }
 
 /* Rows in decreasing order of column k (ties: the expert's order). */
-static const hgroup *sort_g;
-static size_t sort_k;
+typedef struct keyed {
+    double v;
+    size_t i;
+} keyed;
+
 static int by_value_desc(const void *a, const void *b)
 {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    double vx = row_of(sort_g, x)[sort_k], vy = row_of(sort_g, y)[sort_k];
-    vx = isfinite(vx) ? vx : -(double)INFINITY;
-    vy = isfinite(vy) ? vy : -(double)INFINITY;
-    if (vx != vy)
-        return vx > vy ? -1 : 1;
-    return x < y ? -1 : x > y;
+    const keyed *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v > y->v ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
 }
 
 static size_t *sorted_rows(const hgroup *g, size_t k)
 {
-    size_t *ix = malloc((g->nkept ? g->nkept : 1) * sizeof *ix);
-    if (!ix)
+    size_t n = g->nkept ? g->nkept : 1;
+    keyed *kv = malloc(n * sizeof *kv);
+    size_t *ix = malloc(n * sizeof *ix);
+    if (!kv || !ix) {
+        free(kv);
+        free(ix);
         return NULL;
+    }
+    for (size_t i = 0; i < g->nkept; i++) {
+        double v = row_of(g, i)[k];
+        kv[i] = (keyed){isfinite(v) ? v : -(double)INFINITY, i};
+    }
+    qsort(kv, g->nkept, sizeof *kv, by_value_desc);
     for (size_t i = 0; i < g->nkept; i++)
-        ix[i] = i;
-    sort_g = g; /* under the sink's mutex: one page is written at a time */
-    sort_k = k;
-    qsort(ix, g->nkept, sizeof *ix, by_value_desc);
+        ix[i] = kv[i].i;
+    free(kv);
     return ix;
 }
 
