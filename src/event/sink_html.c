@@ -26,8 +26,7 @@
 #include "event/svgchart.h"
 
 enum {
-    T_SINT8 = 1, T_SINT16 = 3, T_SINT32 = 5, T_FLOAT64 = 6, T_FRAME = 7, T_ONOFF = 9,
-    T_VARTIME = 14, T_STRING = 15
+    T_SINT32 = 5, T_FLOAT64 = 6, T_FRAME = 7, T_VARTIME = 14, T_STRING = 15
 };
 #define MAX_BARS 25u       /* bars of one chart; the rest are summed in one bar */
 #define MAX_CV 5u          /* numbers kept per row for the charts               */
@@ -331,8 +330,30 @@ static void row_label(const hgroup *g, const nmx_event *ev, const char *const *k
     nmx__sb_printf(l, "#%" PRIu64, ev->seq);
 }
 
+/* Adds a retransmission frame (of `weight` retransmissions); past
+ * RETRANS_FRAMES they are counted as not drawn. False when out of memory. */
+static bool push_rf(hgroup *g, uint32_t frame, uint32_t weight, uint8_t kind)
+{
+    if (g->nrf == g->caprf) {
+        if (g->caprf >= RETRANS_FRAMES) {
+            g->rf_dropped += weight;
+            return true;
+        }
+        size_t nc = g->caprf ? g->caprf * 2 : 64;
+        rframe *nr = realloc(g->rf, nc * sizeof *nr);
+        if (!nr)
+            return false;
+        g->rf = nr;
+        g->caprf = nc;
+    }
+    g->rf[g->nrf++] = (rframe){frame, weight, kind};
+    return true;
+}
+
 /* TCP Retransmit's "Frames": up to 16 frame numbers, then " ..." when the
- * segment was sent again more often; the rest are counted at Final Frame. */
+ * segment was sent again more often; the rest are counted at Final Frame.
+ * The kind is exact when all of a segment's retransmissions are of one
+ * kind; the event does not say which of a mixed segment's was which. */
 static bool keep_retrans(hgroup *g, const nmx_event *ev)
 {
     const nmx_event_column *c = ev->columns;
@@ -343,7 +364,7 @@ static bool keep_retrans(hgroup *g, const nmx_event *ev)
     uint8_t kind = (f == 0 && sp == 0) ? 0 : f == r ? 1 : sp == r ? 2 : 3;
     const char *p = c[g->cv[4]].type == T_STRING ? nz(c[g->cv[4]].str) : "";
     uint64_t listed = 0, want = (uint64_t)r;
-    for (;;) {
+    while (listed < want) {
         while (*p == ' ')
             p++;
         if (*p < '0' || *p > '9')
@@ -351,39 +372,13 @@ static bool keep_retrans(hgroup *g, const nmx_event *ev)
         char *end;
         unsigned long long fr = strtoull(p, &end, 10);
         p = end;
-        if (fr > UINT32_MAX || listed >= want)
+        if (fr > UINT32_MAX)
             break;
-        if (g->nrf == g->caprf) {
-            if (g->caprf >= RETRANS_FRAMES) {
-                g->rf_dropped += want - listed;
-                return true;
-            }
-            size_t nc = g->caprf ? g->caprf * 2 : 64;
-            rframe *nr = realloc(g->rf, nc * sizeof *nr);
-            if (!nr)
-                return false;
-            g->rf = nr;
-            g->caprf = nc;
-        }
-        g->rf[g->nrf++] = (rframe){(uint32_t)fr, 1, kind};
+        if (!push_rf(g, (uint32_t)fr, 1, kind))
+            return false;
         listed++;
     }
-    if (listed < want) {
-        if (g->nrf == g->caprf) {
-            if (g->caprf >= RETRANS_FRAMES) {
-                g->rf_dropped += want - listed;
-                return true;
-            }
-            size_t nc = g->caprf ? g->caprf * 2 : 64;
-            rframe *nr = realloc(g->rf, nc * sizeof *nr);
-            if (!nr)
-                return false;
-            g->rf = nr;
-            g->caprf = nc;
-        }
-        g->rf[g->nrf++] = (rframe){(uint32_t)fin, (uint32_t)(want - listed), kind};
-    }
-    return true;
+    return listed >= want || push_rf(g, (uint32_t)fin, (uint32_t)(want - listed), kind);
 }
 
 /* Keeps what the charts need of one row. */
