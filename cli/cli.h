@@ -18,7 +18,8 @@
  *   8  an output could not be written (full disk, closed standard output,
  *      unwritable path); a reader of the standard output that went away
  *      (`| head`) is not an error
- *   130 interrupted (Ctrl-C)
+ *   130 interrupted (Ctrl-C, SIGINT), 143 by SIGTERM, 129 by SIGHUP (128 + the
+ *      signal); the outputs are written with what was produced so far
  * and for every command: 2 usage error; other commands use 0, 1 (a file
  * could not be read or written) and 3.
  */
@@ -32,7 +33,9 @@ enum {
     CLI_EXIT_MEMORY = 6,
     CLI_EXIT_TERMINATED = 7,
     CLI_EXIT_OUTPUT = 8,
-    CLI_EXIT_INTERRUPTED = 130
+    CLI_EXIT_HANGUP = 129,      /* 128 + SIGHUP  */
+    CLI_EXIT_INTERRUPTED = 130, /* 128 + SIGINT  */
+    CLI_EXIT_SIGTERM = 143      /* 128 + SIGTERM */
 };
 
 int cli_usage(FILE *out);

@@ -54,7 +54,8 @@ static const struct {
      "\n"
      "exit status: 0 completed, 1 an expert failed, 2 usage error, 3 a capture or\n"
      "expert could not be loaded, 7 stopped after misuse, 5 timed out, 6 memory\n"
-     "limit, 4 crashed, 8 an output could not be written, 130 interrupted.\n"},
+     "limit, 4 crashed, 8 an output could not be written, 130 interrupted (143\n"
+     "SIGTERM, 129 SIGHUP): the outputs then hold the results so far.\n"},
     {"list",
      "usage: nmexpert list [--long | --names]\n"
      "\n"

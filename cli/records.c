@@ -196,7 +196,9 @@ const char *cli_exit_name(int code)
     case CLI_EXIT_MEMORY: return "memory";
     case CLI_EXIT_TERMINATED: return "terminated";
     case CLI_EXIT_OUTPUT: return "output";
-    case CLI_EXIT_INTERRUPTED: return "interrupted";
+    case CLI_EXIT_HANGUP:
+    case CLI_EXIT_INTERRUPTED:
+    case CLI_EXIT_SIGTERM: return "interrupted";
     default: return "unknown";
     }
 }

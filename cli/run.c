@@ -277,6 +277,7 @@ struct runner {
     void **configs;
     size_t *config_lens;
     HCAPTURE *hcaps;
+    size_t ncaps;                 /* captures opened (hcaps, capnames)       */
     const char **capnames;
     nmx_filter *filter;
     nmx_isolation iso;
@@ -294,14 +295,20 @@ struct runner {
 };
 
 static volatile int stop_flag;
+static volatile sig_atomic_t stop_signal; /* the signal that set stop_flag */
 
+/* The first SIGINT, SIGTERM or SIGHUP asks every session to stop; the run
+ * then ends as usual and its outputs hold what was produced, ending with
+ * an "interrupted" session_end per stopped session and the run_end record.
+ * A second one leaves at once: the temporary files are removed, so no half
+ * written file is left and an older output stays as it was. */
 static void on_sigint(int sig)
 {
-    (void)sig;
     if (stop_flag) {
-        cli_out_cleanup_now(); /* second Ctrl-C: leave now, no half file left */
-        _exit(130);
+        cli_out_cleanup_now();
+        _exit(128 + sig);
     }
+    stop_signal = sig;
     stop_flag = 1;
 }
 
@@ -385,6 +392,8 @@ static void *worker(void *arg)
         }
         nmx_sink_session_end end;
         cli_session_end(&j->res, &end);
+        if (stop_flag && j->res.outcome == NMX_RUN_TERMINATED)
+            end.outcome = "interrupted"; /* stopped by our Ctrl-C, not for misuse */
         pthread_mutex_lock(&r->out_lock);
         cli_term_stdout_begin(&r->term);
         for (size_t s = 0; s < r->nsinks; s++)
@@ -400,6 +409,21 @@ static void *worker(void *arg)
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->out_lock);
     return NULL;
+}
+
+/* The time of a frame of one of the run's captures, for the HTML report's
+ * charts over time (nmx_sink_set_frame_time_fn). */
+static bool frame_time(void *ud, uint64_t capture_index, uint64_t frame, int64_t *ns)
+{
+    const struct runner *r = ud;
+    if (capture_index >= r->ncaps)
+        return false;
+    nmx_frame f;
+    nmx_capture *c = nmx_hcapture_capture(r->hcaps[capture_index]);
+    if (!c || nmx_capture_frame(c, frame, &f) != NMX_OK || (f.flags & NMX_FRAME_NO_TIMESTAMP))
+        return false;
+    *ns = f.ts_ns;
+    return true;
 }
 
 /* Progress: one bar per running job (under out_lock). */
@@ -820,9 +844,10 @@ static int load_configs(struct runner *r, struct run_args *ra, const nmx_expert_
     return rc;
 }
 
-/* Closes the sinks; a complete file replaces the old one, a failed or
- * interrupted one is removed and the old file left as it was. */
-static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of, bool keep)
+/* Closes the sinks; a file written in full (also that of an interrupted
+ * run, which ends with its run_end record) replaces the old one, a failed
+ * one is removed and the old file left as it was. */
+static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of)
 {
     int rc = CLI_EXIT_OK;
     for (size_t i = 0; i < ra->nouts; i++) {
@@ -838,7 +863,7 @@ static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of
                 fprintf(stderr, "nmexpert: %s: %s; not written\n", o->path, d.msg);
                 rc = CLI_EXIT_OUTPUT;
             }
-            if (ce != NMX_OK || !keep)
+            if (ce != NMX_OK)
                 cli_outdir_discard(&o->dir);
             else if (!cli_outdir_commit(&o->dir))
                 rc = CLI_EXIT_OUTPUT;
@@ -868,13 +893,7 @@ static int finish_outputs(struct runner *r, struct run_args *ra, size_t *sink_of
         }
         if (!o->begun)
             continue;
-        if (!keep) {
-            if (!o->file.in_place)
-                fprintf(stderr, "nmexpert: %s: not written (interrupted)%s\n", o->path,
-                        access(o->file.dest, F_OK) == 0 ? "; the existing file is unchanged"
-                                                        : "");
-            cli_out_discard(&o->file);
-        } else if (!cli_out_commit(&o->file)) {
+        if (!cli_out_commit(&o->file)) {
             rc = CLI_EXIT_OUTPUT;
         }
         o->begun = false;
@@ -998,6 +1017,7 @@ int cli_run(int argc, char **argv)
             goto out;
         }
     }
+    r.ncaps = cok;
     if (ra.focus_given)
         r.focus = (uint32_t)ra.focus;
     if (ra.property) {
@@ -1038,6 +1058,7 @@ int cli_run(int argc, char **argv)
             rc = CLI_EXIT_OUTPUT;
             goto out;
         }
+        nmx_sink_set_frame_time_fn(r.sinks[r.nsinks], frame_time, &r);
         sink_of[i] = r.nsinks++;
     }
     if (r.iso == NMX_ISOLATION_THREAD && !ra.quiet)
@@ -1130,10 +1151,16 @@ int cli_run(int argc, char **argv)
         pthread_join(th[i], NULL);
     if (bars)
         nmx_set_log_fn(NULL, NULL);
-    int run_status = stop_flag ? CLI_EXIT_INTERRUPTED : worse(rc, exit_for(&r));
+    /* Interrupted: 128 + the signal, as a shell reports a process the
+     * signal ended (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP). */
+    int interrupted = stop_flag ? 128 + (stop_signal ? (int)stop_signal : SIGINT) : 0;
+    int run_status = interrupted ? interrupted : worse(rc, exit_for(&r));
     cli_run_end(r.sinks, r.nsinks, run_status, &t_start);
     cli_pj_run_end(r.pj, run_status, cli_exit_name(run_status));
-    int orc = finish_outputs(&r, &ra, sink_of, !stop_flag);
+    int orc = finish_outputs(&r, &ra, sink_of);
+    if (interrupted)
+        fprintf(stderr, "nmexpert: interrupted: the outputs hold the results up to the "
+                        "interruption\n");
     fflush(stdout);
     /* One line per run, naming its capture, always (--quiet only silences
      * the progress bars). */
@@ -1142,8 +1169,8 @@ int cli_run(int argc, char **argv)
             fprintf(stderr, "nmexpert: %s: %s\n", r.capnames[r.jobs[i].cap],
                     r.jobs[i].res.message);
     rc = worse(worse(rc, exit_for(&r)), orc);
-    if (stop_flag)
-        rc = CLI_EXIT_INTERRUPTED;
+    if (interrupted)
+        rc = interrupted;
     for (size_t i = 0; i < r.njobs; i++)
         nmx_heap_report_free(&r.jobs[i].res.memory);
 out:

@@ -294,6 +294,18 @@ NMX_API nmx_err nmx_sink_session_finish(nmx_sink *s, const nmx_sink_session *ss,
 NMX_API nmx_err nmx_sink_run_end(nmx_sink *s, int exit_status, const char *status_name,
                                  double seconds);
 
+/* The time of frame `frame` (from 0) of the run's capture `capture_index`
+ * (nmx_sink_capture.index), in nanoseconds since 1970-01-01T00:00:00Z, in
+ * *ns; false when it is not known. */
+typedef bool (*nmx_sink_frame_time_fn)(void *ud, uint64_t capture_index, uint64_t frame,
+                                       int64_t *ns);
+/* Lets the HTML sink date the frames events name, for its charts over time
+ * (TCP Retransmit's retransmissions over the capture's time span); without
+ * it they are drawn over frame numbers. Called only from nmx_sink_close, on
+ * the closing thread, while the captures must still be readable. Other
+ * sinks keep it and never call it. fn may be NULL (none). */
+NMX_API nmx_err nmx_sink_set_frame_time_fn(nmx_sink *s, nmx_sink_frame_time_fn fn, void *ud);
+
 /* An nmx_event_fn that forwards to nmx_sink_event(ud, ev): set it as a
  * session's on_event with the sink as event_ud. */
 NMX_API void nmx_sink_event_fn(const nmx_event *ev, void *sink);

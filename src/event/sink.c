@@ -308,6 +308,17 @@ nmx_err nmx_sink_event(nmx_sink *s, const nmx_event *ev)
     return e;
 }
 
+nmx_err nmx_sink_set_frame_time_fn(nmx_sink *s, nmx_sink_frame_time_fn fn, void *ud)
+{
+    if (!s)
+        return NMX_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    s->frame_time = fn;
+    s->frame_time_ud = ud;
+    pthread_mutex_unlock(&s->mu);
+    return NMX_OK;
+}
+
 void nmx_sink_event_fn(const nmx_event *ev, void *sink)
 {
     (void)nmx_sink_event(sink, ev);

@@ -3,13 +3,17 @@
  * run, written when the sink is closed (docs/report-html.md).
  *
  * Everything in the page that comes from an expert or a capture is escaped
- * (html_text): & < > " ' become entities, bytes that are not valid UTF-8
- * and control characters other than tab and newline become U+FFFD. The page
- * loads nothing: a Content-Security-Policy allows only its own <style> and
- * <script>, both carrying a random nonce, and no other source of anything.
- * Charts are inline SVG drawn here, with presentation attributes only (no
- * style attributes, which the policy forbids), each with a <title> and a
- * table of the same numbers as its text alternative.
+ * (nmx__html_text): & < > " ' become entities, bytes that are not valid
+ * UTF-8 and control characters other than tab and newline become U+FFFD.
+ * The page loads nothing: a Content-Security-Policy allows only its own
+ * <style> and <script>, both carrying a random nonce, and no other source of
+ * anything. Charts are inline SVG (svgchart.c), with presentation attributes
+ * only (no style attributes, which the policy forbids), each with a <title>,
+ * a <desc> and a table of the numbers drawn as its text alternative.
+ *
+ * What a kind of event is charted as depends on its expert and columns
+ * (docs/report-html.md#charts): the built-in experts' events by what they
+ * mean (docs/experts/), any other expert's by its numeric columns.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -19,10 +23,37 @@
 #include <time.h>
 
 #include "event/sink_internal.h"
+#include "event/svgchart.h"
 
-enum { T_FLOAT64 = 6, T_VARTIME = 14, T_STRING = 15 };
-#define MAX_BARS 25u
-#define MAX_CHART_COLS 4u
+enum {
+    T_SINT32 = 5, T_FLOAT64 = 6, T_FRAME = 7, T_VARTIME = 14, T_STRING = 15
+};
+#define MAX_BARS 25u       /* bars of one chart; the rest are summed in one bar */
+#define MAX_CV 5u          /* numbers kept per row for the charts               */
+#define MAX_GENERIC 4u     /* charts of one kind of event of another expert      */
+#define CHART_ROWS (1u << 17) /* rows kept for the charts per kind of event      */
+#define RETRANS_FRAMES (1u << 22)
+#define TREE_ROWS 60u      /* rows of a protocol tree                           */
+#define TIME_BINS 40u
+#define HIST_BINS 40u
+
+/* What a kind of event is drawn as. */
+typedef enum chart_kind {
+    CK_NONE,
+    CK_BARS,    /* one bar chart per kept column, rows in the expert's order  */
+    CK_TREE,    /* Protocol Distribution's hierarchy: an indented bar list   */
+    CK_DIST,    /* Property Distribution's values: bars by count (+ histogram) */
+    CK_RANGE,   /* Property Distribution's numeric report: min, mean, max    */
+    CK_CONN,    /* TCP Retransmit's connections: stacked fast/spurious/other */
+    CK_RETRANS  /* TCP Retransmit's segments: retransmissions over time      */
+} chart_kind;
+
+/* A retransmission frame (TCP Retransmit, frames from 1) and its kind:
+ * 0 retransmission, 1 fast, 2 spurious, 3 of a segment with several kinds. */
+typedef struct rframe {
+    uint32_t frame, weight;
+    uint8_t kind;
+} rframe;
 
 typedef struct hgroup {
     uint64_t session;
@@ -31,11 +62,22 @@ typedef struct hgroup {
     nmx__sb head, rows;   /* the table's header cells and rows (escaped HTML) */
     size_t ncols, nrows;
     int num[256];         /* is column i numeric */
-    char *bar_label[MAX_BARS];
-    double bar[MAX_BARS][MAX_CHART_COLS];
-    int chart_col[MAX_CHART_COLS];
-    size_t nchart, nbars;
     size_t order;         /* when the group appeared */
+    /* the charts: what they are, the columns they take, the rows kept */
+    chart_kind kind;
+    int cv[MAX_CV];       /* columns kept per row (their numbers) */
+    char *cv_name[MAX_CV];
+    int pct[MAX_CV];      /* a percentage column shown beside cv[k], or -1 */
+    size_t ncv;
+    bool value_numeric;   /* CK_DIST: the Value column is a number */
+    char **clab;          /* per kept row: its label */
+    double *cval;         /* per kept row: ncv numbers, then ncv percentages */
+    unsigned *clevel;     /* CK_TREE: per kept row, its level */
+    size_t nkept, capkept, nall;
+    double total[MAX_CV]; /* sums over all rows, kept or not */
+    rframe *rf;           /* CK_RETRANS */
+    size_t nrf, caprf;
+    uint64_t rf_dropped;
 } hgroup;
 
 typedef struct hsession {
@@ -44,14 +86,24 @@ typedef struct hsession {
     uint64_t events, frames_read, reclaimed_blocks, reclaimed_bytes;
     int signal;
     double seconds;
-    bool ended;
+    bool ended, has_capture;
+    uint64_t capture_index;
 } hsession;
+
+typedef struct hcapture {
+    uint64_t index, frames;
+    bool has_time;
+    int64_t first_ns, last_ns;
+} hcapture;
 
 typedef struct html_state {
     hgroup *g;
     size_t ng, capg;
     hsession *ss;
     size_t nss, capss;
+    hcapture *caps;
+    size_t ncaps;
+    uint64_t planned;     /* sessions the run planned */
     nmx__sb run_head;     /* captures table rows, escaped */
     char *version, *args;
     int exit_status;
@@ -70,32 +122,7 @@ static char *dup(const char *s)
     return strdup(nz(s));
 }
 
-
-static void html_text(nmx__sb *b, const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t n = strlen(str);
-    for (size_t i = 0; i < n;) {
-        size_t adv;
-        long cp = nmx__utf8_next(s + i, n - i, &adv);
-        if (cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7F ||
-            (cp >= 0x80 && cp < 0xA0))
-            nmx__sb_puts(b, "\xEF\xBF\xBD");
-        else if (cp == '&')
-            nmx__sb_puts(b, "&amp;");
-        else if (cp == '<')
-            nmx__sb_puts(b, "&lt;");
-        else if (cp == '>')
-            nmx__sb_puts(b, "&gt;");
-        else if (cp == '"')
-            nmx__sb_puts(b, "&quot;");
-        else if (cp == '\'')
-            nmx__sb_puts(b, "&#39;");
-        else
-            nmx__sb_putn(b, (const char *)s + i, adv);
-        i += adv;
-    }
-}
+#define html_text nmx__html_text
 
 static html_state *st_of(nmx_sink *s)
 {
@@ -124,6 +151,8 @@ static hsession *session_of(html_state *st, const nmx_sink_session *ss)
     h->expert = dup(ss->expert_name);
     h->expert_file = dup(ss->expert_file);
     h->capture = dup(ss->capture ? ss->capture->path : "");
+    h->has_capture = ss->capture != NULL;
+    h->capture_index = ss->capture ? ss->capture->index : 0;
     return h;
 }
 
@@ -149,6 +178,262 @@ static double num_value(const nmx_event_column *c)
     if (c->type <= 5 || c->type == 7) /* integers and FRAME */
         return c->type == 1 || c->type == 3 || c->type == 5 ? (double)c->v.i : (double)c->v.u;
     return (double)NAN;
+}
+
+static int key_index(const char *const *key, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(key[i], name))
+            return (int)i;
+    return -1;
+}
+
+static bool add_cv(hgroup *g, int col, int pct, const char *name)
+{
+    if (col < 0 || g->ncv >= MAX_CV)
+        return false;
+    g->cv[g->ncv] = col;
+    g->pct[g->ncv] = pct;
+    g->cv_name[g->ncv] = dup(name);
+    g->ncv++;
+    return true;
+}
+
+/* What a new kind of event is charted as, and which columns that takes.
+ * The built-in experts' events are recognised by the expert's short name,
+ * the event's name and its columns (docs/experts/); anything that does not
+ * match is charted as another expert's would be. */
+static void plan_charts(hgroup *g, const nmx_event *ev, const char *const *key)
+{
+    size_t n = ev->ncolumns;
+#define K(name) key_index(key, n, name)
+    const char *xf = g->expert_file, *en = g->event;
+    if (!strcmp(xf, "topusers") && K("Frames") >= 0 && K("Bytes") >= 0) {
+        g->kind = CK_BARS;
+        add_cv(g, K("Bytes"), K("% of bytes"), "Bytes");
+        add_cv(g, K("Frames"), -1, "Frames");
+    } else if (!strcmp(xf, "protdist") && !strcmp(en, "Protocol") && K("Protocol") >= 0 &&
+               K("Frames") >= 0 && K("Bytes") >= 0) {
+        g->kind = CK_BARS;
+        add_cv(g, K("Frames"), K("% Frames"), "Frames");
+        add_cv(g, K("Bytes"), K("% Bytes"), "Bytes");
+    } else if (!strcmp(xf, "protdist") && !strcmp(en, "Protocol hierarchy") &&
+               K("Protocol") >= 0 && K("Level") >= 0 && K("Frames") >= 0) {
+        g->kind = CK_TREE;
+        add_cv(g, K("Frames"), K("% Frames"), "Frames");
+        add_cv(g, K("Level"), -1, "Level");
+    } else if (!strcmp(xf, "propdist") && K("Count") >= 0 && K("Value") >= 0) {
+        g->kind = CK_DIST;
+        int v = K("Value");
+        unsigned t = ev->columns[v].type;
+        g->value_numeric = t <= T_SINT32 || t == T_FRAME;
+        add_cv(g, K("Count"), K("% of Set"), "Count");
+        add_cv(g, v, -1, "Value");
+    } else if (!strcmp(xf, "propdist") && K("Min") >= 0 && K("Max") >= 0 && K("Mean") >= 0) {
+        g->kind = CK_RANGE;
+        add_cv(g, K("Min"), -1, "Min");
+        add_cv(g, K("Mean"), -1, "Mean");
+        add_cv(g, K("Max"), -1, "Max");
+    } else if (!strcmp(xf, "tcpretrans") && !strcmp(en, "Retransmitted segment") &&
+               K("Retransmits") >= 0 && K("Fast") >= 0 && K("Spurious") >= 0 &&
+               K("Frames") >= 0 && K("Final Frame") >= 0) {
+        g->kind = CK_RETRANS;
+        add_cv(g, K("Retransmits"), -1, "Retransmits");
+        add_cv(g, K("Fast"), -1, "Fast");
+        add_cv(g, K("Spurious"), -1, "Spurious");
+        add_cv(g, K("Final Frame"), -1, "Final Frame");
+        add_cv(g, K("Frames"), -1, "Frames");
+    } else if (!strcmp(xf, "tcpretrans") && !strcmp(en, "Connection summary") &&
+               K("Retransmits") >= 0 && K("Fast") >= 0 && K("Spurious") >= 0) {
+        g->kind = CK_CONN;
+        add_cv(g, K("Fast"), -1, "Fast");
+        add_cv(g, K("Spurious"), -1, "Spurious");
+        add_cv(g, K("Retransmits"), -1, "Retransmits");
+    } else {
+        /* another expert: its numeric columns but a rank and frame numbers */
+        g->kind = CK_BARS;
+        for (size_t i = 0; i < n && g->ncv < MAX_GENERIC; i++)
+            if (g->num[i] && ev->columns[i].type != T_FRAME && strcmp(key[i], "Rank") != 0)
+                add_cv(g, (int)i, -1, key[i]);
+        if (!g->ncv)
+            g->kind = CK_NONE;
+    }
+#undef K
+}
+
+/* The label of a row in the charts. */
+static void row_label(const hgroup *g, const nmx_event *ev, const char *const *key, nmx__sb *l)
+{
+    size_t n = ev->ncolumns;
+    char t[128];
+    int c;
+    switch (g->kind) {
+    case CK_TREE:
+        c = key_index(key, n, "Protocol");
+        nmx__sb_puts(l, nz(ev->columns[c].str));
+        return;
+    case CK_DIST: {
+        const nmx_event_column *v = &ev->columns[key_index(key, n, "Value")];
+        int lab = key_index(key, n, "Label"), bit = key_index(key, n, "Bit number");
+        if (bit >= 0) { /* flags: "Bit 4 SYN: on" */
+            cell_text(&ev->columns[bit], t, sizeof t);
+            nmx__sb_printf(l, "Bit %s ", t);
+            if (lab >= 0 && ev->columns[lab].type == T_STRING)
+                nmx__sb_puts(l, nz(ev->columns[lab].str));
+            cell_text(v, t, sizeof t);
+            nmx__sb_printf(l, ": %s", t);
+            return;
+        }
+        cell_text(v, t, sizeof t);
+        nmx__sb_puts(l, v->type == T_STRING ? nz(v->str) : t);
+        if (lab >= 0 && ev->columns[lab].type == T_STRING && ev->columns[lab].str &&
+            ev->columns[lab].str[0]) {
+            nmx__sb_puts(l, " ");
+            nmx__sb_puts(l, ev->columns[lab].str);
+        }
+        return;
+    }
+    case CK_RANGE: {
+        int p = key_index(key, n, "Protocol"), q = key_index(key, n, "Property");
+        if (p >= 0 && q >= 0 && ev->columns[p].type == T_STRING &&
+            ev->columns[q].type == T_STRING) {
+            nmx__sb_printf(l, "%s %s", nz(ev->columns[p].str), nz(ev->columns[q].str));
+            return;
+        }
+        break;
+    }
+    case CK_CONN: {
+        int a = key_index(key, n, "Source"), b = key_index(key, n, "Destination");
+        if (a >= 0 && b >= 0 && ev->columns[a].type == T_STRING &&
+            ev->columns[b].type == T_STRING) {
+            nmx__sb_printf(l, "%s \xE2\x86\x94 %s", nz(ev->columns[a].str),
+                           nz(ev->columns[b].str));
+            return;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    /* the first text column, else the first column that is not a number */
+    for (size_t i = 0; i < n; i++)
+        if (ev->columns[i].type == T_STRING) {
+            nmx__sb_puts(l, nz(ev->columns[i].str));
+            return;
+        }
+    for (size_t i = 0; i < n; i++)
+        if (!g->num[i]) {
+            cell_text(&ev->columns[i], t, sizeof t);
+            nmx__sb_puts(l, t);
+            return;
+        }
+    nmx__sb_printf(l, "#%" PRIu64, ev->seq);
+}
+
+/* Adds a retransmission frame (of `weight` retransmissions); past
+ * RETRANS_FRAMES they are counted as not drawn. False when out of memory. */
+static bool push_rf(hgroup *g, uint32_t frame, uint32_t weight, uint8_t kind)
+{
+    if (g->nrf == g->caprf) {
+        if (g->caprf >= RETRANS_FRAMES) {
+            g->rf_dropped += weight;
+            return true;
+        }
+        size_t nc = g->caprf ? g->caprf * 2 : 64;
+        rframe *nr = realloc(g->rf, nc * sizeof *nr);
+        if (!nr)
+            return false;
+        g->rf = nr;
+        g->caprf = nc;
+    }
+    g->rf[g->nrf++] = (rframe){frame, weight, kind};
+    return true;
+}
+
+/* TCP Retransmit's "Frames": up to 16 frame numbers, then " ..." when the
+ * segment was sent again more often; the rest are counted at Final Frame.
+ * The kind is exact when all of a segment's retransmissions are of one
+ * kind; the event does not say which of a mixed segment's was which. */
+static bool keep_retrans(hgroup *g, const nmx_event *ev)
+{
+    const nmx_event_column *c = ev->columns;
+    double r = num_value(&c[g->cv[0]]), f = num_value(&c[g->cv[1]]),
+           sp = num_value(&c[g->cv[2]]), fin = num_value(&c[g->cv[3]]);
+    if (!(r >= 1) || r > 4294967295.0 || !(fin >= 0) || fin > 4294967295.0)
+        return true;
+    uint8_t kind = (f == 0 && sp == 0) ? 0 : f == r ? 1 : sp == r ? 2 : 3;
+    const char *p = c[g->cv[4]].type == T_STRING ? nz(c[g->cv[4]].str) : "";
+    uint64_t listed = 0, want = (uint64_t)r;
+    while (listed < want) {
+        while (*p == ' ')
+            p++;
+        if (*p < '0' || *p > '9')
+            break;
+        char *end;
+        unsigned long long fr = strtoull(p, &end, 10);
+        p = end;
+        if (fr > UINT32_MAX)
+            break;
+        if (!push_rf(g, (uint32_t)fr, 1, kind))
+            return false;
+        listed++;
+    }
+    return listed >= want || push_rf(g, (uint32_t)fin, (uint32_t)(want - listed), kind);
+}
+
+/* Keeps what the charts need of one row. */
+static bool keep_chart_row(hgroup *g, const nmx_event *ev, const char *const *key)
+{
+    if (g->kind == CK_NONE)
+        return true;
+    g->nall++;
+    for (size_t k = 0; k < g->ncv; k++) {
+        double v = num_value(&ev->columns[g->cv[k]]);
+        if (isfinite(v))
+            g->total[k] += v;
+    }
+    if (g->kind == CK_RETRANS)
+        return keep_retrans(g, ev);
+    /* the rows a chart draws: all of them where it sorts or bins them */
+    size_t cap = g->kind == CK_DIST || g->kind == CK_CONN ? CHART_ROWS
+                 : g->kind == CK_TREE                     ? TREE_ROWS
+                                                          : MAX_BARS;
+    if (g->nkept >= cap)
+        return true;
+    if (g->nkept == g->capkept) {
+        size_t nc = g->capkept ? g->capkept * 2 : 32;
+        char **nl = realloc(g->clab, nc * sizeof *nl);
+        if (!nl)
+            return false;
+        g->clab = nl;
+        double *nv = realloc(g->cval, nc * 2 * MAX_CV * sizeof *nv);
+        if (!nv)
+            return false;
+        g->cval = nv;
+        unsigned *lv = realloc(g->clevel, nc * sizeof *lv);
+        if (!lv)
+            return false;
+        g->clevel = lv;
+        g->capkept = nc;
+    }
+    nmx__sb l = {0};
+    row_label(g, ev, key, &l);
+    nmx__sb_putc(&l, 0);
+    if (l.oom)
+        return false;
+    g->clab[g->nkept] = l.p;
+    double *row = &g->cval[g->nkept * 2 * MAX_CV];
+    for (size_t k = 0; k < g->ncv; k++) {
+        row[k] = num_value(&ev->columns[g->cv[k]]);
+        row[MAX_CV + k] = g->pct[k] >= 0 ? num_value(&ev->columns[g->pct[k]]) : (double)NAN;
+    }
+    g->clevel[g->nkept] = 1;
+    if (g->kind == CK_TREE) {
+        double lv = row[1];
+        g->clevel[g->nkept] = lv >= 1 && lv < 1000 ? (unsigned)lv : 1;
+    }
+    g->nkept++;
+    return true;
 }
 
 static nmx_err html_event_in(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev)
@@ -206,19 +491,12 @@ static nmx_err html_event_in(nmx_sink *s, const nmx_sink_session *ss, const nmx_
             html_text(&g->head, key[i]);
             nmx__sb_puts(&g->head, "</th>");
         }
-        /* what the chart shows: for Top Users the bytes, otherwise the
-         * numeric columns but a rank */
-        for (size_t i = 0; i < ev->ncolumns && g->nchart < MAX_CHART_COLS; i++) {
-            if (!g->num[i] || !strcmp(key[i], "Rank"))
-                continue;
-            if (!strcmp(g->expert_file, "topusers") && strcmp(key[i], "Bytes") != 0 &&
-                strcmp(key[i], "Frames") != 0)
-                continue;
-            g->chart_col[g->nchart++] = (int)i;
-        }
+        plan_charts(g, ev, key);
     } else {
         nmx__sb_free(&sig);
     }
+    if (!keep_chart_row(g, ev, key))
+        return NMX_ENOMEM;
     if (st->kept_bytes > s->opt.max_bytes || g->nrows >= s->opt.max_rows) {
         st->dropped++;
         return NMX_OK;
@@ -231,14 +509,11 @@ static nmx_err html_event_in(nmx_sink *s, const nmx_sink_session *ss, const nmx_
     nmx__sb_puts(&g->rows, "</td><td>");
     html_text(&g->rows, nz(ev->description));
     nmx__sb_puts(&g->rows, "</td>");
-    const char *bar_label = NULL;
     for (size_t i = 0; i < ev->ncolumns; i++) {
         const nmx_event_column *c = &ev->columns[i];
         if (c->type == T_STRING) {
             nmx__sb_puts(&g->rows, "<td>");
             html_text(&g->rows, nz(c->str));
-            if (!bar_label)
-                bar_label = nz(c->str);
         } else {
             cell_text(c, t, sizeof t);
             nmx__sb_puts(&g->rows, g->num[i] ? "<td class=\"n\">" : "<td>");
@@ -247,23 +522,6 @@ static nmx_err html_event_in(nmx_sink *s, const nmx_sink_session *ss, const nmx_
         nmx__sb_puts(&g->rows, "</td>");
     }
     nmx__sb_puts(&g->rows, "</tr>\n");
-    if (g->nbars < MAX_BARS && g->nchart) {
-        char lab[128];
-        if (!bar_label)
-            for (size_t i = 0; i < ev->ncolumns && !bar_label; i++)
-                if (!g->num[i]) {
-                    cell_text(&ev->columns[i], lab, sizeof lab);
-                    bar_label = lab;
-                }
-        if (!bar_label) {
-            snprintf(lab, sizeof lab, "#%" PRIu64, ev->seq);
-            bar_label = lab;
-        }
-        g->bar_label[g->nbars] = dup(bar_label);
-        for (size_t k = 0; k < g->nchart; k++)
-            g->bar[g->nbars][k] = num_value(&ev->columns[g->chart_col[k]]);
-        g->nbars++;
-    }
     g->nrows++;
     st->kept_bytes += g->rows.len - before;
     return g->rows.oom || g->head.oom ? NMX_ENOMEM : NMX_OK;
@@ -316,9 +574,16 @@ static nmx_err html_run_begin(nmx_sink *s, const nmx_sink_run *run)
     free(st->args);
     st->args = a.oom ? dup("") : dup(a.p);
     nmx__sb_free(&a);
+    st->planned = run->sessions;
+    free(st->caps);
+    st->caps = calloc(run->ncaptures ? run->ncaptures : 1, sizeof *st->caps);
+    if (!st->caps)
+        return NMX_ENOMEM;
+    st->ncaps = run->ncaptures;
     nmx__sb *b = &st->run_head;
     for (size_t i = 0; i < run->ncaptures; i++) {
         const nmx_sink_capture *c = &run->captures[i];
+        st->caps[i] = (hcapture){c->index, c->frames, c->has_time, c->first_ns, c->last_ns};
         char t1[64], t2[64];
         iso_utc(c->has_time, c->first_ns, t1, sizeof t1);
         iso_utc(c->has_time, c->last_ns, t2, sizeof t2);
@@ -380,47 +645,459 @@ static nmx_err html_run_end(nmx_sink *s, int exit_status, const char *status_nam
     return NMX_OK;
 }
 
-/* A horizontal bar chart of one numeric column of a group. */
-static void chart(nmx__sb *b, const hgroup *g, size_t k, const char *colname)
+/* ---- charts ------------------------------------------------------------ */
+
+static const double *row_of(const hgroup *g, size_t i)
 {
-    double max = 0;
-    for (size_t i = 0; i < g->nbars; i++)
-        if (isfinite(g->bar[i][k]) && g->bar[i][k] > max)
-            max = g->bar[i][k];
-    unsigned rowh = 22, left = 190, width = 640, barw = width - left - 90;
-    unsigned h = (unsigned)g->nbars * rowh + 30;
-    nmx__sb_printf(b, "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
-                      "role=\"img\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\"><title>",
-                   width, h, width, h);
-    html_text(b, g->event);
-    nmx__sb_puts(b, ": ");
-    html_text(b, colname);
-    nmx__sb_puts(b, "</title>");
-    for (size_t i = 0; i < g->nbars; i++) {
-        double v = isfinite(g->bar[i][k]) ? g->bar[i][k] : 0;
-        unsigned y = (unsigned)i * rowh + 4;
-        unsigned w = max > 0 && v > 0 ? (unsigned)(v / max * barw + 0.5) : 0;
-        char lab[48];
-        snprintf(lab, sizeof lab, "%.40s", g->bar_label[i]);
-        nmx__sb_printf(b, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\" font-size=\"12\">",
-                       left - 6, y + 14);
-        html_text(b, lab);
-        nmx__sb_printf(b, "</text><rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
-                          "fill=\"#3b6ea5\"></rect><text x=\"%u\" y=\"%u\" font-size=\"12\">",
-                       left, y, w ? w : 1, rowh - 6, left + w + 4, y + 14);
-        char t[64];
-        nmx__double_text(v, t, sizeof t);
-        html_text(b, t);
-        nmx__sb_puts(b, "</text>");
+    return &g->cval[i * 2 * MAX_CV];
+}
+
+/* Rows in decreasing order of column k (ties: the expert's order). */
+typedef struct keyed {
+    double v;
+    size_t i;
+} keyed;
+
+static int by_value_desc(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v > y->v ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static size_t *sorted_rows(const hgroup *g, size_t k)
+{
+    size_t n = g->nkept ? g->nkept : 1;
+    keyed *kv = malloc(n * sizeof *kv);
+    size_t *ix = malloc(n * sizeof *ix);
+    if (!kv || !ix) {
+        free(kv);
+        free(ix);
+        return NULL;
     }
-    nmx__sb_printf(b, "<text x=\"%u\" y=\"%u\" font-size=\"12\" fill=\"#555\">", left,
-                   h - 8);
-    html_text(b, colname);
-    nmx__sb_puts(b, "</text></svg><figcaption>");
-    html_text(b, g->event);
-    nmx__sb_puts(b, ": ");
-    html_text(b, colname);
-    nmx__sb_puts(b, " (the table below holds the same numbers)</figcaption></figure>\n");
+    for (size_t i = 0; i < g->nkept; i++) {
+        double v = row_of(g, i)[k];
+        kv[i] = (keyed){isfinite(v) ? v : -(double)INFINITY, i};
+    }
+    qsort(kv, g->nkept, sizeof *kv, by_value_desc);
+    for (size_t i = 0; i < g->nkept; i++)
+        ix[i] = kv[i].i;
+    free(kv);
+    return ix;
+}
+
+typedef struct chart_ctx {
+    nmx__sb *b;
+    unsigned *id;
+    nmx__sb title, desc;
+} chart_ctx;
+
+static const char *cstr(nmx__sb *sb)
+{
+    nmx__sb_putc(sb, 0);
+    sb->len--;
+    return sb->oom ? "" : sb->p;
+}
+
+static void chart_begin(chart_ctx *c)
+{
+    c->title.len = 0;
+    c->desc.len = 0;
+    (*c->id)++;
+}
+
+/* Bars of kept column k over rows ix[0..n) (all rows in order when ix is
+ * NULL), with an "all other" bar of `rest` when rest_rows > 0. */
+static void bars_of(chart_ctx *c, const hgroup *g, size_t k, const size_t *ix, size_t n,
+                    double rest, uint64_t rest_rows, const char *head)
+{
+    size_t m = n + (rest_rows ? 1 : 0);
+    const char **lab = calloc(m ? m : 1, sizeof *lab);
+    double *v = calloc(m ? m : 1, sizeof *v), *p = calloc(m ? m : 1, sizeof *p);
+    char other[96];
+    bool has_pct = g->pct[k] >= 0;
+    if (lab && v && p) {
+        for (size_t i = 0; i < n; i++) {
+            size_t r = ix ? ix[i] : i;
+            lab[i] = g->clab[r];
+            v[i] = row_of(g, r)[k];
+            p[i] = row_of(g, r)[MAX_CV + k];
+        }
+        if (rest_rows) {
+            snprintf(other, sizeof other, "(the other %" PRIu64 ")", rest_rows);
+            lab[n] = other;
+            v[n] = rest;
+            p[n] = (double)NAN;
+        }
+        nmx__chart ch = {"bars", cstr(&c->title), cstr(&c->desc), head, g->cv_name[k], *c->id};
+        const char *series[1] = {g->cv_name[k]};
+        nmx__chart_bars(c->b, &ch, m, lab, v, 1, series, NULL, has_pct ? p : NULL);
+    }
+    free(lab);
+    free(v);
+    free(p);
+}
+
+static void draw_bars(chart_ctx *c, const hgroup *g)
+{
+    if (g->nkept < 2)
+        return;
+    size_t n = g->nkept < MAX_BARS ? g->nkept : MAX_BARS;
+    const char *head = !strcmp(g->expert_file, "topusers")   ? "Address"
+                       : !strcmp(g->expert_file, "protdist") ? "Protocol"
+                                                             : "Row";
+    for (size_t k = 0; k < g->ncv; k++) {
+        if (!strcmp(g->cv_name[k], "Level"))
+            continue;
+        chart_begin(c);
+        nmx__sb_printf(&c->title, "%s: %s", g->event, g->cv_name[k]);
+        nmx__sb_printf(&c->desc, "One bar per row of %s, its %s", g->event, g->cv_name[k]);
+        if (g->pct[k] >= 0)
+            nmx__sb_puts(&c->desc, " and its percentage");
+        if (g->nall > n)
+            nmx__sb_printf(&c->desc, "; the first %zu rows of %zu, in the expert's order", n,
+                           g->nall);
+        else
+            nmx__sb_puts(&c->desc, ", in the expert's order");
+        nmx__sb_puts(&c->desc, ".");
+        bars_of(c, g, k, NULL, n, 0, 0, head);
+    }
+}
+
+static void draw_tree(chart_ctx *c, const hgroup *g)
+{
+    if (g->nkept < 2)
+        return;
+    size_t n = g->nkept < TREE_ROWS ? g->nkept : TREE_ROWS;
+    const char **lab = calloc(n, sizeof *lab);
+    double *v = calloc(n, sizeof *v), *p = calloc(n, sizeof *p);
+    unsigned *lv = calloc(n, sizeof *lv);
+    if (lab && v && p && lv) {
+        for (size_t i = 0; i < n; i++) {
+            lab[i] = g->clab[i];
+            v[i] = row_of(g, i)[0];
+            p[i] = row_of(g, i)[MAX_CV];
+            lv[i] = g->clevel[i];
+        }
+        chart_begin(c);
+        nmx__sb_printf(&c->title, "%s: frames per path", g->event);
+        nmx__sb_puts(&c->desc, "The protocol hierarchy as an indented list, depth first: "
+                               "each protocol under the one that carried it, its bar the "
+                               "frames that contain that path and the share of all frames");
+        if (g->nall > n)
+            nmx__sb_printf(&c->desc, "; the first %zu paths of %zu", n, g->nall);
+        nmx__sb_puts(&c->desc, ".");
+        nmx__chart ch = {"tree", cstr(&c->title), cstr(&c->desc), "Protocol", "Frames",
+                         *c->id};
+        const char *series[1] = {"Frames"};
+        nmx__chart_bars(c->b, &ch, n, lab, v, 1, series, lv, p);
+    }
+    free(lab);
+    free(v);
+    free(p);
+    free(lv);
+}
+
+static void value_tick(double x, void *ud, char *buf, size_t len)
+{
+    (void)ud;
+    nmx__chart_num(floor(x), buf, len);
+}
+
+/* Property Distribution's values: bars by count, the most frequent first;
+ * and when the values are numbers and too many for bars, a histogram of
+ * the counts over the values' range with min, max and mean marked. */
+static void draw_dist(chart_ctx *c, const hgroup *g)
+{
+    if (g->nkept < 2)
+        return;
+    size_t *ix = sorted_rows(g, 0);
+    if (!ix)
+        return;
+    size_t n = g->nkept <= MAX_BARS ? g->nkept : MAX_BARS - 1;
+    double shown = 0;
+    for (size_t i = 0; i < n; i++)
+        shown += fmax(0, row_of(g, ix[i])[0]);
+    chart_begin(c);
+    nmx__sb_printf(&c->title, "%s: instances per value", g->label);
+    nmx__sb_printf(&c->desc, "One bar per value, its count of instances and its share of "
+                             "them, the most frequent first");
+    if (g->nall > n)
+        nmx__sb_printf(&c->desc, "; %zu values of %zu, the others in one bar", n, g->nall);
+    nmx__sb_puts(&c->desc, ".");
+    bars_of(c, g, 0, ix, n, g->total[0] - shown, g->nall > n ? g->nall - n : 0, "Value");
+    free(ix);
+    if (!g->value_numeric || g->nkept <= MAX_BARS)
+        return;
+    double lo = (double)INFINITY, hi = -(double)INFINITY, sum = 0, cnt = 0;
+    for (size_t i = 0; i < g->nkept; i++) {
+        double x = row_of(g, i)[1], w = row_of(g, i)[0];
+        if (!isfinite(x) || !(w > 0))
+            continue;
+        lo = fmin(lo, x);
+        hi = fmax(hi, x);
+        sum += x * w;
+        cnt += w;
+    }
+    if (!(cnt > 0))
+        return;
+    /* whole-number bins: one per value when they fit, else equal ranges */
+    double width = ceil((hi - lo + 1) / HIST_BINS);
+    if (width < 1)
+        width = 1;
+    size_t nb = (size_t)ceil((hi - lo + 1) / width);
+    if (nb < 1)
+        nb = 1;
+    if (nb > HIST_BINS)
+        nb = HIST_BINS;
+    double *v = calloc(nb, sizeof *v);
+    char **bt = calloc(nb, sizeof *bt);
+    char (*txt)[64] = calloc(nb, sizeof *txt);
+    if (v && bt && txt) {
+        for (size_t i = 0; i < g->nkept; i++) {
+            double x = row_of(g, i)[1], w = row_of(g, i)[0];
+            if (!isfinite(x) || !(w > 0))
+                continue;
+            size_t bi = (size_t)((x - lo) / width);
+            v[bi < nb ? bi : nb - 1] += w;
+        }
+        for (size_t i = 0; i < nb; i++) {
+            char a[32], z[32];
+            nmx__chart_num(lo + width * (double)i, a, sizeof a);
+            nmx__chart_num(fmin(hi, lo + width * (double)(i + 1) - 1), z, sizeof z);
+            if (width > 1)
+                snprintf(txt[i], sizeof txt[i], "%s to %s", a, z);
+            else
+                snprintf(txt[i], sizeof txt[i], "%s", a);
+            bt[i] = txt[i];
+        }
+        nmx__chart_mark marks[3] = {{lo, "min"}, {sum / cnt, "mean"}, {hi, "max"}};
+        chart_begin(c);
+        nmx__sb_printf(&c->title, "%s: histogram of the values", g->label);
+        nmx__sb_printf(&c->desc, "Instances per range of values, %zu bins of %.0f from the "
+                                 "smallest value to the largest; the dashed lines mark the "
+                                 "minimum, the mean (weighted by count) and the maximum",
+                       nb, width);
+        if (g->nall > g->nkept)
+            nmx__sb_printf(&c->desc, "; of the first %zu values", g->nkept);
+        nmx__sb_puts(&c->desc, ".");
+        nmx__chart ch = {"histogram", cstr(&c->title), cstr(&c->desc), "Values", "value",
+                         *c->id};
+        const char *series[1] = {"Count"};
+        nmx__chart_columns(c->b, &ch, nb, lo, lo + width * (double)nb, v, 1, series,
+                           (const char *const *)bt, value_tick, NULL, marks, 3);
+    }
+    free(v);
+    free(bt);
+    free(txt);
+}
+
+static void draw_range(chart_ctx *c, const hgroup *g)
+{
+    if (!g->nkept)
+        return;
+    size_t n = g->nkept < MAX_BARS ? g->nkept : MAX_BARS;
+    const char **lab = calloc(n, sizeof *lab);
+    double *mn = calloc(n, sizeof *mn), *me = calloc(n, sizeof *me), *mx = calloc(n, sizeof *mx);
+    if (lab && mn && me && mx) {
+        for (size_t i = 0; i < n; i++) {
+            lab[i] = g->clab[i];
+            mn[i] = row_of(g, i)[0];
+            me[i] = row_of(g, i)[1];
+            mx[i] = row_of(g, i)[2];
+        }
+        chart_begin(c);
+        nmx__sb_printf(&c->title, "%s: range of the values", g->label);
+        nmx__sb_puts(&c->desc, "The smallest and the largest value as the ends of a line, "
+                               "the mean as a diamond on it (a numeric property's report "
+                               "gives these three, not a count per value).");
+        nmx__chart ch = {"range", cstr(&c->title), cstr(&c->desc), "Property", "value",
+                         *c->id};
+        nmx__chart_range(c->b, &ch, n, lab, mn, me, mx);
+    }
+    free(lab);
+    free(mn);
+    free(me);
+    free(mx);
+}
+
+static const char *const retrans_series[] = {"retransmission", "fast", "spurious",
+                                             "segment with several kinds"};
+
+static void draw_conn(chart_ctx *c, const hgroup *g)
+{
+    if (g->nkept < 2)
+        return;
+    size_t *ix = sorted_rows(g, 2);
+    if (!ix)
+        return;
+    size_t n = g->nkept < MAX_BARS ? g->nkept : MAX_BARS;
+    const char **lab = calloc(n, sizeof *lab);
+    double *v = calloc(n * 3, sizeof *v);
+    if (lab && v) {
+        for (size_t i = 0; i < n; i++) {
+            const double *r = row_of(g, ix[i]);
+            double f = fmax(0, r[0]), sp = fmax(0, r[1]), all = fmax(0, r[2]);
+            lab[i] = g->clab[ix[i]];
+            v[i * 3 + 0] = fmax(0, all - f - sp);
+            v[i * 3 + 1] = f;
+            v[i * 3 + 2] = sp;
+        }
+        chart_begin(c);
+        nmx__sb_printf(&c->title, "%s: retransmissions per connection", g->event);
+        nmx__sb_puts(&c->desc, "One bar per connection, its retransmissions split into "
+                               "fast, spurious and other ones, the most first");
+        if (g->nall > n)
+            nmx__sb_printf(&c->desc, "; %zu connections of %zu", n, g->nall);
+        nmx__sb_puts(&c->desc, ".");
+        nmx__chart ch = {"bars", cstr(&c->title), cstr(&c->desc), "Connection",
+                         "retransmissions", *c->id};
+        nmx__chart_bars(c->b, &ch, n, lab, v, 3, retrans_series, NULL, NULL);
+    }
+    free(ix);
+    free(lab);
+    free(v);
+}
+
+struct time_ud {
+    bool frames; /* the axis counts frames, not seconds */
+};
+
+static void time_tick(double x, void *ud, char *buf, size_t len)
+{
+    const struct time_ud *t = ud;
+    char n[48];
+    if (t->frames) {
+        nmx__chart_num(floor(x), n, sizeof n);
+        snprintf(buf, len, "frame %s", n);
+    } else {
+        nmx__chart_num(x, n, sizeof n);
+        snprintf(buf, len, "+%s s", n);
+    }
+}
+
+static void iso_utc(bool has, int64_t ns, char *buf, size_t len);
+
+/* TCP Retransmit's segments: the retransmissions counted in bins over the
+ * capture's time span (each at its own frame's time), by kind. Without the
+ * frames' times (no frame-time function, a frame it cannot date) the axis
+ * is the frame number instead. */
+static void draw_retrans(chart_ctx *c, nmx_sink *s, const html_state *st, const hgroup *g)
+{
+    if (!g->nrf)
+        return;
+    const hcapture *cap = NULL;
+    for (size_t i = 0; i < st->nss && !cap; i++)
+        if (st->ss[i].index == g->session && st->ss[i].has_capture)
+            for (size_t k = 0; k < st->ncaps; k++)
+                if (st->caps[k].index == st->ss[i].capture_index)
+                    cap = &st->caps[k];
+    double *x = malloc(g->nrf * sizeof *x);
+    if (!x)
+        return;
+    bool times = cap && s->frame_time != NULL;
+    for (size_t i = 0; i < g->nrf && times; i++) {
+        int64_t ns;
+        if (g->rf[i].frame == 0 ||
+            !s->frame_time(s->frame_time_ud, cap->index, g->rf[i].frame - 1u, &ns))
+            times = false;
+        else
+            x[i] = (double)ns;
+    }
+    double x0 = (double)INFINITY, x1 = -(double)INFINITY;
+    if (times && cap->has_time) {
+        x0 = (double)cap->first_ns;
+        x1 = (double)cap->last_ns;
+    }
+    for (size_t i = 0; i < g->nrf; i++) {
+        if (!times)
+            x[i] = (double)g->rf[i].frame;
+        x0 = fmin(x0, x[i]);
+        x1 = fmax(x1, x[i]);
+    }
+    if (!times && cap && cap->frames) {
+        x0 = fmin(x0, 1);
+        x1 = fmax(x1, (double)cap->frames);
+    }
+    double scale = times ? 1e-9 : 1; /* seconds from the first frame, or frames */
+    double span = (x1 - x0) * scale;
+    size_t nb = span > 0 ? TIME_BINS : 1;
+    bool mixed = false;
+    for (size_t i = 0; i < g->nrf; i++)
+        mixed = mixed || g->rf[i].kind == 3;
+    size_t ns = mixed ? 4 : 3;
+    double *v = calloc(nb * ns, sizeof *v);
+    char (*txt)[96] = calloc(nb, sizeof *txt);
+    const char **bt = calloc(nb, sizeof *bt);
+    if (v && txt && bt) {
+        double w = span > 0 ? span / (double)nb : 1;
+        uint64_t total = 0;
+        for (size_t i = 0; i < g->nrf; i++) {
+            double off = (x[i] - x0) * scale;
+            size_t bi = span > 0 ? (size_t)(off / w) : 0;
+            if (bi >= nb)
+                bi = nb - 1;
+            v[bi * ns + g->rf[i].kind] += g->rf[i].weight;
+            total += g->rf[i].weight;
+        }
+        struct time_ud tu = {!times};
+        for (size_t i = 0; i < nb; i++) {
+            char a[48], z[48];
+            double base = times ? 0 : x0;
+            time_tick(base + w * (double)i, &tu, a, sizeof a);
+            time_tick(base + w * (double)(i + 1), &tu, z, sizeof z);
+            snprintf(txt[i], sizeof txt[i], "%s to %s", a, z);
+            bt[i] = txt[i];
+        }
+        chart_begin(c);
+        nmx__sb_printf(&c->title, "%s: retransmissions over time", g->label);
+        if (times) {
+            char t0[64], bw[48];
+            iso_utc(true, (int64_t)x0, t0, sizeof t0);
+            nmx__chart_num(w, bw, sizeof bw);
+            nmx__sb_printf(&c->desc, "%" PRIu64 " retransmissions counted at their frames' "
+                                     "times, in %zu bins of %s s from the first frame (%s)",
+                           total, nb, bw, t0);
+        } else {
+            nmx__sb_printf(&c->desc, "%" PRIu64 " retransmissions counted by frame number, "
+                                     "in %zu bins over the capture's frames (the frames' "
+                                     "times were not available)", total, nb);
+        }
+        nmx__sb_puts(&c->desc, "; fast and spurious ones apart from the others. A segment "
+                               "sent again more than 16 times has the rest counted at its "
+                               "final frame.");
+        if (g->rf_dropped)
+            nmx__sb_printf(&c->desc, " %" PRIu64 " retransmissions past the first %u are "
+                                     "not drawn.", g->rf_dropped, RETRANS_FRAMES);
+        nmx__chart ch = {"timeline", cstr(&c->title), cstr(&c->desc), "Time",
+                         times ? "seconds from the first frame" : "frame number", *c->id};
+        nmx__chart_columns(c->b, &ch, nb, times ? 0 : x0, times ? span : x1, v, ns,
+                           retrans_series, bt, time_tick, &tu, NULL, 0);
+    }
+    free(v);
+    free(txt);
+    free(bt);
+    free(x);
+}
+
+static void draw_charts(nmx__sb *b, nmx_sink *s, const html_state *st, const hgroup *g,
+                        unsigned *id)
+{
+    chart_ctx c = {b, id, {0}, {0}};
+    switch (g->kind) {
+    case CK_BARS: draw_bars(&c, g); break;
+    case CK_TREE: draw_tree(&c, g); break;
+    case CK_DIST: draw_dist(&c, g); break;
+    case CK_RANGE: draw_range(&c, g); break;
+    case CK_CONN: draw_conn(&c, g); break;
+    case CK_RETRANS: draw_retrans(&c, s, st, g); break;
+    default: break;
+    }
+    if (c.title.oom || c.desc.oom)
+        b->oom = true;
+    nmx__sb_free(&c.title);
+    nmx__sb_free(&c.desc);
 }
 
 static const char css[] =
@@ -428,18 +1105,26 @@ static const char css[] =
     "h1{font-size:1.5em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}"
     "table{border-collapse:collapse;margin:.5em 0}"
     "th,td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}"
+    "div.rows{max-height:32em;overflow:auto;margin:.5em 0}div.rows table{margin:0}"
+    "div.rows th{position:sticky;top:0}"
     "th{background:#f0f3f7;cursor:pointer}td.n{text-align:right;font-variant-numeric:tabular-nums}"
     ".sev1{color:#a66b00}.sev2{color:#b00020;font-weight:bold}"
     ".completed{color:#17692c}.bad{color:#b00020;font-weight:bold}.warn{color:#a66b00}"
     "input.filter{margin:.3em 0;padding:2px 4px;width:20em}"
-    "figure.chart{margin:.5em 0}figcaption{font-size:12px;color:#555}"
-    "@media print{input.filter{display:none}th{cursor:auto}section{break-inside:avoid}}";
+    "figure.chart{margin:.8em 0;max-width:720px}figure.chart svg{max-width:100%;height:auto}"
+    "figcaption{font-size:12px;color:#555}details.chartdata{font-size:12px;color:#333}"
+    "details.chartdata summary{cursor:pointer;color:#555}"
+    ".interrupted{color:#a66b00;font-weight:bold}"
+    "@media print{body{margin:0;font-size:11px}div.rows{max-height:none;overflow:visible}input.filter,details.chartdata{display:none}"
+    "th{cursor:auto}figure.chart,tr{break-inside:avoid}h2,h3{break-after:avoid}"
+    "figure.chart svg{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+    "table{width:100%}}";
 
 static const char js[] =
     "(function(){'use strict';"
     "document.querySelectorAll('table.events').forEach(function(t){"
     "var f=document.createElement('input');f.type='search';f.className='filter';"
-    "f.placeholder='Filter rows';t.parentNode.insertBefore(f,t);"
+    "f.placeholder='Filter rows';var w=t.parentNode;w.parentNode.insertBefore(f,w);"
     "f.addEventListener('input',function(){var q=f.value.toLowerCase();"
     "t.tBodies[0].querySelectorAll('tr').forEach(function(r){"
     "r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});});"
@@ -519,7 +1204,9 @@ static void write_page(nmx_sink *s, html_state *st)
             nmx__sb_puts(&b, "</td><td>");
             html_text(&b, h->capture);
             nmx__sb_printf(&b, "</td><td class=\"outcome %s\">",
-                           !strcmp(oc, "completed") ? "completed" : "bad");
+                           !strcmp(oc, "completed")     ? "completed"
+                           : !strcmp(oc, "interrupted") ? "interrupted"
+                                                        : "bad");
             html_text(&b, oc);
             if (h->signal)
                 nmx__sb_printf(&b, " (signal %d)", h->signal);
@@ -533,8 +1220,14 @@ static void write_page(nmx_sink *s, html_state *st)
         }
         nmx__sb_puts(&b, "</tbody></table>\n");
     }
+    if (st->ended && st->nss < st->planned)
+        nmx__sb_printf(&b, "<p class=\"warn\" id=\"not-run\">%zu of the %" PRIu64
+                           " sessions planned ran; the run ended before the others "
+                           "started.</p>\n",
+                       st->nss, st->planned);
     const char *last = NULL;
     uint64_t last_sess = UINT64_MAX - 1;
+    unsigned chart_id = 0;
     for (size_t i = 0; i < st->ng; i++) {
         hgroup *g = &st->g[i];
         if (!last || g->session != last_sess || strcmp(last, g->label) != 0) {
@@ -547,29 +1240,14 @@ static void write_page(nmx_sink *s, html_state *st)
             last_sess = g->session;
         }
         nmx__sb_puts(&b, "<h3>");
-        html_text(&b, g->event);
+        html_text(&b, g->event[0] ? g->event : "Events");
         nmx__sb_printf(&b, " <small>(%zu)</small></h3>\n", g->nrows);
-        if (g->nbars > 1)
-            for (size_t k = 0; k < g->nchart; k++) {
-                char key[512] = "";
-                /* the column's header text, from the signature */
-                const char *p = g->sig.p;
-                for (int c = 0; c < g->chart_col[k] && p; c++) {
-                    p = strchr(p, '\x1e');
-                    p = p ? p + 1 : NULL;
-                }
-                if (p) {
-                    const char *e = strchr(p, '\x1f');
-                    size_t n = e ? (size_t)(e - p) : 0;
-                    snprintf(key, sizeof key, "%.*s", (int)(n < 511 ? n : 511), p);
-                }
-                chart(&b, g, k, key);
-            }
-        nmx__sb_puts(&b, "<table class=\"events\"><thead><tr>");
+        draw_charts(&b, s, st, g, &chart_id);
+        nmx__sb_puts(&b, "<div class=\"rows\"><table class=\"events\"><thead><tr>");
         nmx__sb_putn(&b, g->head.p, g->head.len);
         nmx__sb_puts(&b, "</tr></thead><tbody>\n");
         nmx__sb_putn(&b, g->rows.p, g->rows.len);
-        nmx__sb_puts(&b, "</tbody></table>\n");
+        nmx__sb_puts(&b, "</tbody></table></div>\n");
     }
     if (last)
         nmx__sb_puts(&b, "</section>\n");
@@ -607,8 +1285,14 @@ static void html_destroy(nmx_sink *s)
         nmx__sb_free(&g->sig);
         nmx__sb_free(&g->head);
         nmx__sb_free(&g->rows);
-        for (size_t k = 0; k < g->nbars; k++)
-            free(g->bar_label[k]);
+        for (size_t k = 0; k < g->ncv; k++)
+            free(g->cv_name[k]);
+        for (size_t k = 0; k < g->nkept; k++)
+            free(g->clab[k]);
+        free(g->clab);
+        free(g->cval);
+        free(g->clevel);
+        free(g->rf);
     }
     for (size_t i = 0; i < st->nss; i++) {
         hsession *h = &st->ss[i];
@@ -621,6 +1305,7 @@ static void html_destroy(nmx_sink *s)
     }
     free(st->g);
     free(st->ss);
+    free(st->caps);
     nmx__sb_free(&st->run_head);
     free(st->version);
     free(st->args);

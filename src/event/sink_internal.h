@@ -80,6 +80,8 @@ struct nmx_sink {
     nmx__sb line;            /* scratch buffers, used under mu */
     nmx__sb keys;
     void *state;
+    nmx_sink_frame_time_fn frame_time; /* nmx_sink_set_frame_time_fn, or NULL */
+    void *frame_time_ud;
     char run_id[80];         /* from nmx_sink_run_begin ("" before) */
 };
 

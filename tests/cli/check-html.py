@@ -2,11 +2,15 @@
 """Checks an nmexpert HTML report (docs/report-html.md).
 
 usage: check-html.py FILE.html [--expect TEXT]... [--chromium SCREENSHOT.png] [--charts]
+                     [--chart KIND]...
 
 Static checks: exactly one <style> and one <script>, both with the nonce the
 Content-Security-Policy allows, a policy that allows nothing else, no <img>,
 <iframe>, <object>, <link> or <base>, no on* attribute, no javascript: URL;
-each --expect TEXT appears as text (not markup). With --chromium, headless
+each --expect TEXT appears as text (not markup); every chart is a
+<figure class="chart" data-chart=KIND> whose <svg role="img"> has a <title>
+and a <desc> that aria-labelledby/aria-describedby name, and a table of its
+numbers; each --chart KIND is on the page. With --chromium, headless
 Chromium loads the page from disk: the page's script ran (body data-ready),
 nothing injected ran (no data-pwned, the title unchanged), the expected
 elements are in the DOM, no console message or CSP report, a screenshot."""
@@ -25,11 +29,32 @@ class P(html.parser.HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tags, self.text, self.csp = [], [], None
+        self.figures = []  # per chart: kind, ids named by aria-*, ids and tags seen inside
+        self.depth = 0
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if tag == "meta" and dict(attrs).get("http-equiv", "").lower() == "content-security-policy":
-            self.csp = dict(attrs).get("content")
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "meta" and a.get("http-equiv", "").lower() == "content-security-policy":
+            self.csp = a.get("content")
+        if tag == "figure" and a.get("class") == "chart":
+            self.figures.append({"kind": a.get("data-chart"), "want": set(), "ids": set(),
+                                 "tags": []})
+            self.depth = 1
+        elif self.depth:
+            if tag == "figure":
+                self.depth += 1
+            f = self.figures[-1]
+            f["tags"].append(tag)
+            if tag == "svg":
+                f["role"] = a.get("role")
+                f["want"] |= {a.get("aria-labelledby"), a.get("aria-describedby")}
+            if "id" in a:
+                f["ids"].add(a["id"])
+
+    def handle_endtag(self, tag):
+        if self.depth and tag == "figure":
+            self.depth -= 1
 
     def handle_data(self, data):
         self.text.append(data)
@@ -80,7 +105,19 @@ def main():
     n_svg = sum(1 for t in p.tags if t[0] == "svg")
     if "--charts" in a and not n_svg:
         fail("no chart")
-    summary = "%d tables, %d charts, CSP with nonce, %d strings escaped" % (n_tables, n_svg, len(expects))
+    for i, f in enumerate(p.figures):
+        t = f["tags"]
+        if f.get("role") != "img" or "title" not in t or "desc" not in t:
+            fail("chart %d (%s): no <svg role=img> with <title> and <desc>" % (i, f["kind"]))
+        if None in f["want"] or not f["want"] <= f["ids"]:
+            fail("chart %d (%s): aria-labelledby/-describedby name no element" % (i, f["kind"]))
+        if "table" not in t or "details" not in t:
+            fail("chart %d (%s): no table of its numbers" % (i, f["kind"]))
+    kinds = [f["kind"] for f in p.figures]
+    for k in [a[i + 1] for i, x in enumerate(a) if x == "--chart"]:
+        if k not in kinds:
+            fail("no %s chart (charts: %s)" % (k, ", ".join(kinds) or "none"))
+    summary = "%d tables, %d charts (%s), CSP with nonce, %d strings escaped" % (n_tables, n_svg, " ".join(sorted(set(kinds))), len(expects))
     if shot:
         cmd = ["chromium", "--headless", "--disable-gpu", "--no-sandbox", "--enable-logging=stderr",
                "--v=0", "--no-first-run", "--dump-dom", "file://" + path]
@@ -101,6 +138,10 @@ def main():
                 fail("%s is not in the DOM" % needle)
         if "--charts" in a and "<svg" not in dom:
             fail("no chart in the DOM")
+        for k in set(kinds):
+            if dom.count('data-chart="%s"' % k) != kinds.count(k):
+                fail("%d %s charts in the file, %d in the DOM"
+                     % (kinds.count(k), k, dom.count('data-chart="%s"' % k)))
         cmd = ["chromium", "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
                "--hide-scrollbars", "--window-size=1100,1400", "--screenshot=" + shot,
                "file://" + path]
