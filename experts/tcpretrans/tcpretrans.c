@@ -1104,7 +1104,11 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
             continue;
         }
         r->tcp_frames++;
-        rc = analyse(r, &f, n + 1, GetFrameTimeStamp(desc.hFrame));
+        /* FRAME's TimeStamp: microseconds from the capture's start, the
+         * value GetFrameTimeStamp gives, without looking the frame up again */
+        int64_t now;
+        memcpy(&now, (const BYTE *)desc.pFrame, sizeof now);
+        rc = analyse(r, &f, n + 1, now);
         if (rc != NMERR_SUCCESS) {
             DestroyFilter(filter);
             return run_fail(r, rc);
