@@ -206,12 +206,12 @@ typedef struct tr_key {
 typedef struct tr_conn {
     tr_key   key;
     tr_dir   d[2];          /* d[0]: sent by key.a */
-    int64_t  syn_t;         /* time of the first SYN, for the initial RTT */
+    int64_t  syn_t;         /* time of the first SYN, for the initial RTT (syn_t_set) */
     int64_t  irtt;          /* 0 = not known */
     DWORD    first_frame, last_frame;
     DWORD    segments, retrans, fast, spurious;
     DWORD    first_retrans_orig, final_frame;
-    unsigned synack_seen : 1, irtt_done : 1, has_first_orig : 1;
+    unsigned synack_seen : 1, irtt_done : 1, has_first_orig : 1, syn_t_set : 1;
     DWORD    generation;    /* reuses of the ports (a new SYN) */
 } tr_conn;
 
@@ -760,11 +760,12 @@ static DWORD analyse(tr_run *r, const tr_frame *f, DWORD frame, int64_t now)
         fwd->syn_seen = 1;
         fwd->syn_seq = f->seq;
         fwd->base = f->seq;
-        c->syn_t = now;
+        c->syn_t = now; /* 0 for a SYN in the capture's first frame: times count from it */
+        c->syn_t_set = 1;
     }
     if ((fl & F_SYN) && (fl & F_ACK))
         c->synack_seen = 1;
-    else if (!(fl & F_SYN) && (fl & F_ACK) && c->synack_seen && c->syn_t && !c->irtt_done &&
+    else if (!(fl & F_SYN) && (fl & F_ACK) && c->synack_seen && c->syn_t_set && !c->irtt_done &&
              (dir == 0)) {
         c->irtt = now - c->syn_t;
         c->irtt_done = 1;
