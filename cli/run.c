@@ -1042,11 +1042,15 @@ int cli_run(int argc, char **argv)
          * narrows them as needed). Files: as they are. */
         bool to_stdout = !o->path;
         unsigned width = to_stdout ? cli_text_width(1) : 0;
+        /* A temporary file is renamed when the run ends: nobody reads it
+         * before, so its records need not be flushed one by one. */
         nmx_sink_options so = {.version = NMX_SINK_OPTIONS_VERSION,
                                .color = to_stdout && cli_color_for(ra.color, 1),
                                .color_always = ra.color == CLI_COLOR_ALWAYS,
                                .width = width,
-                               .max_cell_width = width ? 256 : 0};
+                               .max_cell_width = width ? 256 : 0,
+                               .buffered = o->path && o->kind != NMX_SINK_CSV_DIR &&
+                                           !o->file.in_place};
         const char *p = o->kind == NMX_SINK_CSV_DIR ? o->dir.tmp
                         : o->path                   ? cli_out_open_path(&o->file)
                                                     : NULL;

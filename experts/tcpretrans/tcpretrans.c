@@ -5,13 +5,17 @@
  * retransmission rules of Wireshark's TCP analysis so that its counts can be
  * checked against `tshark -Y tcp.analysis.retransmission`.
  *
- * Written against netmon.h only. Every TCP/IP value is read through the
- * parsers' properties (ExpertGetFrame with FLAGS_ATTACH_PROPERTIES, the
- * frame's property table, GetProperty handles): TCP Source/Destination Port,
- * Sequence and Acknowledgement Number, Data Offset, Flags, Window; the IP or
- * IP6 addresses; and the segment length as the end of the IP datagram (IP
- * Total Length, or IP6 Payload Length + 40, from the header's start) minus
- * the end of the TCP header (Data Offset from TCP's start).
+ * Written against netmon.h only. Frames come from ExpertGetFrame with a
+ * display filter "TCP exists" (the parsers recognise the protocols of each
+ * frame; no properties are attached). The parsers' recognised-protocol table
+ * (GetFrameRecognizeData) says where the first TCP header and the innermost
+ * IP or IP6 header before it start, whatever the link layer, VLAN tags or
+ * tunnels; the values the analysis needs are read at their fixed places in
+ * those headers: TCP Source/Destination Port, Sequence and Acknowledgement
+ * Number, Data Offset, Flags, Window; the IP or IP6 addresses; and the
+ * segment length as the end of the IP datagram (IP Total Length, or IP6
+ * Payload Length + 40, from the header's start) minus the end of the TCP
+ * header. A TCP header quoted inside an ICMP or ICMP6 error is not a segment.
  *
  * The rules (docs/experts/tcpretrans.md, "How a retransmission is told"):
  * per connection and direction the analysis keeps the next expected sequence
@@ -185,8 +189,11 @@ typedef struct tr_dir {
     uint32_t window;
     DWORD    dupacks;
     unsigned base_set : 1, lastack_set : 1, window_set : 1, syn_seen : 1, last_keepalive : 1;
-    /* the window of segments: a ring of cap entries, n used, oldest at head */
+    /* the window of segments: a ring of cap entries (a power of two), n used
+     * (at most the window), oldest at head; span[i] repeats ring[i]'s range
+     * so that finding a segment reads 8 bytes per entry, not the whole record */
     tr_seg  *ring;
+    struct tr_span { uint32_t seq, len; } *span; /* len: at least 1 */
     DWORD    cap, n, head;
 } tr_dir;
 
@@ -199,12 +206,12 @@ typedef struct tr_key {
 typedef struct tr_conn {
     tr_key   key;
     tr_dir   d[2];          /* d[0]: sent by key.a */
-    int64_t  syn_t;         /* time of the first SYN, for the initial RTT */
+    int64_t  syn_t;         /* time of the first SYN, for the initial RTT (syn_t_set) */
     int64_t  irtt;          /* 0 = not known */
     DWORD    first_frame, last_frame;
     DWORD    segments, retrans, fast, spurious;
     DWORD    first_retrans_orig, final_frame;
-    unsigned synack_seen : 1, irtt_done : 1, has_first_orig : 1;
+    unsigned synack_seen : 1, irtt_done : 1, has_first_orig : 1, syn_t_set : 1;
     DWORD    generation;    /* reuses of the ports (a new SYN) */
 } tr_conn;
 
@@ -216,11 +223,10 @@ typedef struct tr_run {
     size_t        nconns, capconns;
     size_t       *slots;
     size_t        nslots;
-    /* property handles */
-    HPROPERTY     tcp_sport, tcp_dport, tcp_seq, tcp_ack, tcp_doff, tcp_flags, tcp_win;
-    HPROPERTY     ip_totlen, ip_src, ip_dst, ip_frag, ip6_paylen, ip6_src, ip6_dst;
-    HPROPERTY     icmp_type, icmp6_type;
+    /* the protocols, and their ids in the recognised-protocol table */
     HPROTOCOL     tcp;
+    WORD          id_tcp, id_ip, id_ip6, id_icmp, id_icmp6;
+    int           has_icmp, has_icmp6;
     /* totals */
     DWORD         tcp_frames, retrans, fast, spurious, unknown_orig, conns_with;
     DWORD         skipped;  /* TCP frames without a usable IP header or length */
@@ -248,152 +254,99 @@ typedef struct tr_frame {
     uint16_t sport, dport;
     BYTE     flags, family;
     BYTE     src[16], dst[16];
-    int      have_seq, have_ack, have_doff, have_flags, have_win, have_dport, have_src, have_dst;
     int      in_icmp, fragment;
 } tr_frame;
 
-static const BYTE *inst_bytes(const PROPERTYINST *pi, DWORD *len)
+static uint32_t be16(const BYTE *p) { return (uint32_t)p[0] << 8 | p[1]; }
+static uint32_t be32(const BYTE *p)
 {
-    if (pi->DataLength == PROPERTYINST_EX_LENGTH) {
-        *len = pi->lpPropertyInstEx->LengthEx;
-        return pi->lpPropertyInstEx->Byte;
-    }
-    *len = pi->DataLength;
-    return pi->lpByte;
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* A numeric instance in host order (at most 32 bits). */
-static int inst_number(const PROPERTYINST *pi, uint32_t *out)
+/* The offset of a recognised protocol; a table entry holds 16 bits and says
+ * 0xFFFF for anything further, which the offset functions then give whole. */
+static DWORD layer_offset(HFRAME h, const RECOGNIZEDATA *rd, DWORD before, const char *name,
+                          HPROTOCOL proto)
 {
-    DWORD len;
-    const BYTE *p = inst_bytes(pi, &len);
-    int swapped = (pi->IFlags & IFLAG_SWAPPED) != 0;
-    switch (pi->lpPropertyInfo->DataType) {
-    case PROP_TYPE_BYTE:
-        if (len < 1)
-            return 0;
-        *out = p[0];
-        return 1;
-    case PROP_TYPE_WORD: {
-        WORD w;
-        if (len < 2)
-            return 0;
-        memcpy(&w, p, 2);
-        *out = swapped ? (uint32_t)(WORD)XCHG(w) : (uint32_t)w;
-        return 1;
-    }
-    case PROP_TYPE_DWORD: {
-        DWORD d;
-        if (len < 4)
-            return 0;
-        memcpy(&d, p, 4);
-        *out = swapped ? DXCHG(d) : d;
-        return 1;
-    }
-    default:
-        return 0;
-    }
+    if (rd->nProtocolOffset != 0xFFFFu)
+        return rd->nProtocolOffset;
+    if (proto)
+        return GetProtocolStartOffsetHandle(h, proto);
+    char buf[8];
+    DWORD off;
+    snprintf(buf, sizeof buf, "%s", name);
+    return GetPreviousProtocolOffsetByName(h, before, buf, &off) == NMERR_SUCCESS ? off
+                                                                                : (DWORD)-1;
 }
 
-/* The frame's first TCP header and the IP header just before it. Returns 1
- * when every value the analysis needs is there. */
+/* The frame's first TCP header and the innermost IP header before it. The
+ * parsers say where they are (the frame's recognised protocols: IP, IP6,
+ * TCP, with tunnels, VLANs, PPP and the other link layers resolved); the
+ * header fields are at fixed places in them (RFC 791 section 3.1, RFC 8200
+ * section 3, RFC 9293 section 3.1), read from the frame's bytes. Asking
+ * for the recognised protocols only, instead of every property of every
+ * frame, is what makes the expert fast. Returns 1 when every value the
+ * analysis needs is in the captured bytes. */
 static int read_frame(const tr_run *r, const EXPERTFRAMEDESCRIPTOR *d, tr_frame *f)
 {
     memset(f, 0, sizeof *f);
-    const PROPERTYTABLE *pt = d->lpPropertyTable;
-    if (!pt)
+    ULPFRAME fr = d->pFrame;
+    const RECOGNIZEDATATABLE *rt = GetFrameRecognizeData(d->hFrame);
+    if (!rt || !fr)
         return 0;
-    /* the innermost IP header before TCP */
-    const BYTE *ip_start = NULL, *ip_end = NULL;
-    BYTE src[16], dst[16], family = 0;
-    int have_src = 0, have_dst = 0, in_icmp = 0, fragment = 0;
-    const PROPERTYINST *pi = pt->lpFirstPropertyInst;
-    for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++, pi++) {
-        if (!pi->lpPropertyInfo)
-            continue;
-        HPROPERTY h = pi->lpPropertyInfo->hProperty;
-        DWORD len;
-        uint32_t v;
-        if (!f->tcp) {
-            if (h == r->ip_totlen || h == r->ip6_paylen) {
-                if (pi->DataLength == PROPERTYINST_EX_LENGTH || !inst_number(pi, &v))
-                    continue;
-                family = h == r->ip_totlen ? 4 : 6;
-                ip_start = pi->lpByte - (family == 4 ? 2 : 4);
-                ip_end = ip_start + (family == 4 ? v : 40u + v);
-                /* Total Length 0: a segmentation-offloaded datagram captured
-                 * before the card split it; it ends with the frame */
-                if (family == 4 && v == 0)
-                    ip_end = NULL;
-                have_src = have_dst = 0;
-                fragment = 0;
-            } else if (h == r->ip_src || h == r->ip_dst || h == r->ip6_src || h == r->ip6_dst) {
-                const BYTE *p = inst_bytes(pi, &len);
-                DWORD want = (h == r->ip_src || h == r->ip_dst) ? 4 : 16;
-                if (len < want)
-                    continue;
-                if (h == r->ip_src || h == r->ip6_src) {
-                    memset(src, 0, sizeof src);
-                    memcpy(src, p, want);
-                    have_src = 1;
-                } else {
-                    memset(dst, 0, sizeof dst);
-                    memcpy(dst, p, want);
-                    have_dst = 1;
-                }
-            } else if (h == r->ip_frag) {
-                if (inst_number(pi, &v) && v != 0)
-                    fragment = 1;
-            } else if (h && (h == r->icmp_type || h == r->icmp6_type)) {
-                in_icmp = 1;
-            } else if (h == r->tcp_sport) {
-                if (pi->DataLength == PROPERTYINST_EX_LENGTH || !inst_number(pi, &v))
-                    return 0;
-                f->tcp = pi->lpByte;
-                f->sport = (uint16_t)v;
-            }
-            continue;
-        }
-        /* inside the first TCP header: its properties until the next one */
-        if (h == r->tcp_sport)
+    const RECOGNIZEDATA *ip = NULL, *tcp = NULL;
+    for (WORD i = 0; i < rt->nRecognizeDatas; i++) {
+        const RECOGNIZEDATA *rd = &rt->RecognizeData[i];
+        WORD id = rd->ProtocolID;
+        if (id == r->id_tcp) {
+            tcp = rd;
             break;
-        if (h == r->tcp_dport && inst_number(pi, &v)) {
-            f->dport = (uint16_t)v;
-            f->have_dport = 1;
-        } else if (h == r->tcp_seq && inst_number(pi, &v)) {
-            f->seq = v;
-            f->have_seq = 1;
-        } else if (h == r->tcp_ack && inst_number(pi, &v)) {
-            f->ack = v;
-            f->have_ack = 1;
-        } else if (h == r->tcp_doff && inst_number(pi, &v)) {
-            f->doff = v;
-            f->have_doff = 1;
-        } else if (h == r->tcp_flags && inst_number(pi, &v)) {
-            f->flags = (BYTE)v;
-            f->have_flags = 1;
-        } else if (h == r->tcp_win && inst_number(pi, &v)) {
-            f->window = v;
-            f->have_win = 1;
         }
+        if (id == r->id_ip || id == r->id_ip6)
+            ip = rd; /* the innermost one before TCP */
+        else if ((r->has_icmp && id == r->id_icmp) || (r->has_icmp6 && id == r->id_icmp6))
+            f->in_icmp = 1; /* TCP quoted in an ICMP error: not a segment of its own */
     }
-    if (!f->tcp || !ip_start || !have_src || !have_dst)
+    if (!tcp || !ip)
         return 0;
-    if (!ip_end) {
-        /* the frame's end, from TCP's offset in it (docs/property-api.md) */
-        DWORD off = GetProtocolStartOffsetHandle(d->hFrame, r->tcp);
-        if (off == (DWORD)-1 || !d->pFrame)
-            return 0;
-        ip_end = f->tcp - off + d->pFrame->FrameLength;
+    const DWORD avail = fr->nBytesAvail;
+    const BYTE *frame = (const BYTE *)fr->MacFrame;
+    DWORD toff = layer_offset(d->hFrame, tcp, 0, "TCP", r->tcp);
+    if (toff == (DWORD)-1)
+        return 0;
+    int v4 = ip->ProtocolID == r->id_ip;
+    DWORD ioff = layer_offset(d->hFrame, ip, toff, v4 ? "IP" : "IP6", NULL);
+    if (ioff == (DWORD)-1 || ioff >= toff)
+        return 0;
+    /* the fixed TCP header up to the Window, and the addresses */
+    if (toff > avail || avail - toff < 16 || ioff > avail || avail - ioff < (v4 ? 20u : 40u))
+        return 0;
+    const BYTE *h = frame + ioff;
+    if (v4) {
+        uint32_t total = be16(h + 2);
+        f->family = 4;
+        memcpy(f->src, h + 12, 4);
+        memcpy(f->dst, h + 16, 4);
+        f->fragment = (be16(h + 6) & 0x1FFFu) != 0;
+        /* Total Length 0: a segmentation-offloaded datagram captured before
+         * the card split it; it ends with the frame */
+        f->ip_end = total ? h + total : frame + fr->FrameLength;
+    } else {
+        f->family = 6;
+        memcpy(f->src, h + 8, 16);
+        memcpy(f->dst, h + 24, 16);
+        f->ip_end = h + 40 + be16(h + 4);
     }
-    f->family = family;
-    f->ip_end = ip_end;
-    memcpy(f->src, src, 16);
-    memcpy(f->dst, dst, 16);
-    f->in_icmp = in_icmp;
-    f->fragment = fragment;
-    return f->have_dport && f->have_seq && f->have_ack && f->have_doff && f->have_flags &&
-           f->have_win;
+    const BYTE *t = frame + toff;
+    f->tcp = t;
+    f->sport = (uint16_t)be16(t);
+    f->dport = (uint16_t)be16(t + 2);
+    f->seq = be32(t + 4);
+    f->ack = be32(t + 8);
+    f->doff = (uint32_t)(t[12] >> 4) * 4u;
+    f->flags = t[13];
+    f->window = be16(t + 14);
+    return 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -637,9 +590,14 @@ static DWORD submit_segment(tr_run *r, const tr_conn *c, int dir, const tr_seg *
 /* The window of segments                                                   */
 /* ------------------------------------------------------------------------ */
 
+static DWORD ring_index(const tr_dir *d, DWORD i)
+{
+    return (d->head + i) & (d->cap - 1);
+}
+
 static tr_seg *ring_at(tr_dir *d, DWORD i)
 {
-    return &d->ring[(d->head + i) % d->cap];
+    return &d->ring[ring_index(d, i)];
 }
 
 /* Drops the oldest segment, submitting its event when it was retransmitted. */
@@ -650,35 +608,44 @@ static DWORD ring_pop(tr_run *r, tr_conn *c, int dir)
     DWORD rc = NMERR_SUCCESS;
     if (s->count)
         rc = submit_segment(r, c, dir, s);
-    d->head = (d->head + 1) % d->cap;
+    d->head = (d->head + 1) & (d->cap - 1);
     d->n--;
     return rc;
 }
 
-/* Room for one more segment: grows the ring up to the window, then drops the oldest. */
+/* Room for one more segment: grows the ring (doubling) until it holds the
+ * window, then drops the oldest. */
 static DWORD ring_make_room(tr_run *r, tr_conn *c, int dir)
 {
     tr_dir *d = &c->d[dir];
+    if (d->n >= r->cfg.window)
+        return ring_pop(r, c, dir);
     if (d->n < d->cap)
         return NMERR_SUCCESS;
-    if (d->cap < r->cfg.window) {
-        DWORD ncap = d->cap ? d->cap * 2 : 4;
-        if (ncap > r->cfg.window)
-            ncap = r->cfg.window;
-        DWORD err = NMERR_SUCCESS;
-        tr_seg *ring = ExpertAllocMemory(r->key, (SIZE_T)ncap * sizeof *ring, &err);
-        if (!ring)
-            return alloc_error(err);
-        for (DWORD i = 0; i < d->n; i++)
-            ring[i] = *ring_at(d, i);
-        if (d->ring)
-            ExpertFreeMemory(r->key, d->ring);
-        d->ring = ring;
-        d->cap = ncap;
-        d->head = 0;
-        return NMERR_SUCCESS;
+    DWORD ncap = d->cap ? d->cap * 2 : 4;
+    DWORD err = NMERR_SUCCESS;
+    tr_seg *ring = ExpertAllocMemory(r->key, (SIZE_T)ncap * sizeof *ring, &err);
+    if (!ring)
+        return alloc_error(err);
+    struct tr_span *span = ExpertAllocMemory(r->key, (SIZE_T)ncap * sizeof *span, &err);
+    if (!span) {
+        ExpertFreeMemory(r->key, ring);
+        return alloc_error(err);
     }
-    return ring_pop(r, c, dir);
+    for (DWORD i = 0; i < d->n; i++) {
+        DWORD k = ring_index(d, i);
+        ring[i] = d->ring[k];
+        span[i] = d->span[k];
+    }
+    if (d->ring) {
+        ExpertFreeMemory(r->key, d->ring);
+        ExpertFreeMemory(r->key, d->span);
+    }
+    d->ring = ring;
+    d->span = span;
+    d->cap = ncap;
+    d->head = 0;
+    return NMERR_SUCCESS;
 }
 
 static DWORD ring_push(tr_run *r, tr_conn *c, int dir, const tr_seg *s)
@@ -687,9 +654,23 @@ static DWORD ring_push(tr_run *r, tr_conn *c, int dir, const tr_seg *s)
     if (rc != NMERR_SUCCESS)
         return rc;
     tr_dir *d = &c->d[dir];
-    *ring_at(d, d->n) = *s;
+    DWORD k = ring_index(d, d->n);
+    d->ring[k] = *s;
+    d->span[k].seq = s->seq;
+    d->span[k].len = s->len ? s->len : 1;
     d->n++;
     return NMERR_SUCCESS;
+}
+
+static void ring_release(tr_run *r, tr_dir *d)
+{
+    if (d->ring) {
+        ExpertFreeMemory(r->key, d->ring);
+        ExpertFreeMemory(r->key, d->span);
+    }
+    d->ring = NULL;
+    d->span = NULL;
+    d->cap = d->head = d->n = 0;
 }
 
 /* Submits every remembered retransmitted segment of a connection and frees its windows. */
@@ -702,23 +683,22 @@ static DWORD conn_flush(tr_run *r, tr_conn *c)
             if (rc != NMERR_SUCCESS)
                 return rc;
         }
-        if (d->ring)
-            ExpertFreeMemory(r->key, d->ring);
-        d->ring = NULL;
-        d->cap = d->head = 0;
+        ring_release(r, d);
     }
     return NMERR_SUCCESS;
 }
 
 /* The remembered segment a retransmission resends: the newest one whose
- * sequence range holds seq. NULL when none. */
+ * sequence range holds seq. NULL when none. With len at most 2^31,
+ * "s.seq <= seq < s.seq + len" modulo 2^32 (RFC 9293, section 3.4) is
+ * "seq - s.seq < len" in unsigned arithmetic. */
 static tr_seg *ring_find(tr_dir *d, uint32_t seq)
 {
+    const DWORD mask = d->cap - 1;
     for (DWORD i = d->n; i-- > 0;) {
-        tr_seg *s = ring_at(d, i);
-        uint32_t len = s->len ? s->len : 1;
-        if (seq_le(s->seq, seq) && seq_lt(seq, s->seq + len))
-            return s;
+        DWORD k = (d->head + i) & mask;
+        if ((uint32_t)(seq - d->span[k].seq) < d->span[k].len)
+            return &d->ring[k];
     }
     return NULL;
 }
@@ -780,11 +760,12 @@ static DWORD analyse(tr_run *r, const tr_frame *f, DWORD frame, int64_t now)
         fwd->syn_seen = 1;
         fwd->syn_seq = f->seq;
         fwd->base = f->seq;
-        c->syn_t = now;
+        c->syn_t = now; /* 0 for a SYN in the capture's first frame: times count from it */
+        c->syn_t_set = 1;
     }
     if ((fl & F_SYN) && (fl & F_ACK))
         c->synack_seen = 1;
-    else if (!(fl & F_SYN) && (fl & F_ACK) && c->synack_seen && c->syn_t && !c->irtt_done &&
+    else if (!(fl & F_SYN) && (fl & F_ACK) && c->synack_seen && c->syn_t_set && !c->irtt_done &&
              (dir == 0)) {
         c->irtt = now - c->syn_t;
         c->irtt_done = 1;
@@ -989,8 +970,7 @@ static void run_free(tr_run *r)
 {
     for (size_t i = 0; i < r->nconns; i++)
         for (int d = 0; d < 2; d++)
-            if (r->conns[i].d[d].ring)
-                ExpertFreeMemory(r->key, r->conns[i].d[d].ring);
+            ring_release(r, &r->conns[i].d[d]);
     if (r->conns)
         ExpertFreeMemory(r->key, r->conns);
     if (r->slots)
@@ -1007,13 +987,6 @@ static BOOL run_fail(tr_run *r, DWORD rc)
     if (rc != NMERR_EXPERT_TERMINATE)
         ExpertIndicateStatus(key, EXPERTSTATUS_PROBLEM, rc, "TCP Retransmit failed", 0);
     return FALSE;
-}
-
-static HPROPERTY prop(HPROTOCOL p, const char *name)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", name);
-    return p ? GetProperty(p, buf) : 0;
 }
 
 static HPROTOCOL protocol(const char *name)
@@ -1067,32 +1040,25 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         return FALSE;
     }
 
-    HPROTOCOL tcp = protocol("TCP"), ip = protocol("IP"),
-              ip6 = protocol("IP6"), icmp = protocol("ICMP"),
-              icmp6 = protocol("ICMP6");
+    HPROTOCOL tcp = protocol("TCP"), ip = protocol("IP"), ip6 = protocol("IP6"),
+              icmp = protocol("ICMP"), icmp6 = protocol("ICMP6");
+    LPPROTOCOLINFO pi_tcp = tcp ? GetProtocolInfo(tcp) : NULL,
+                   pi_ip = ip ? GetProtocolInfo(ip) : NULL,
+                   pi_ip6 = ip6 ? GetProtocolInfo(ip6) : NULL,
+                   pi_icmp = icmp ? GetProtocolInfo(icmp) : NULL,
+                   pi_icmp6 = icmp6 ? GetProtocolInfo(icmp6) : NULL;
+    if (!pi_tcp || !pi_ip || !pi_ip6)
+        return run_fail(r, NMERR_PROTOCOL_NOT_FOUND);
     r->tcp = tcp;
-    r->tcp_sport = prop(tcp, "Source Port");
-    r->tcp_dport = prop(tcp, "Destination Port");
-    r->tcp_seq = prop(tcp, "Sequence Number");
-    r->tcp_ack = prop(tcp, "Acknowledgement Number");
-    r->tcp_doff = prop(tcp, "Data Offset");
-    r->tcp_flags = prop(tcp, "Flags");
-    r->tcp_win = prop(tcp, "Window");
-    r->ip_totlen = prop(ip, "Total Length");
-    r->ip_src = prop(ip, "Source Address");
-    r->ip_dst = prop(ip, "Destination Address");
-    r->ip_frag = prop(ip, "Fragment Offset");
-    r->ip6_paylen = prop(ip6, "Payload Length");
-    r->ip6_src = prop(ip6, "Source Address");
-    r->ip6_dst = prop(ip6, "Destination Address");
-    r->icmp_type = prop(icmp, "Type");
-    r->icmp6_type = prop(icmp6, "Type");
-    if (!r->tcp_sport || !r->tcp_dport || !r->tcp_seq || !r->tcp_ack || !r->tcp_doff ||
-        !r->tcp_flags || !r->tcp_win || !r->ip_totlen || !r->ip_src || !r->ip_dst ||
-        !r->ip6_paylen || !r->ip6_src || !r->ip6_dst)
-        return run_fail(r, NMERR_PROPERTY_NOT_FOUND);
+    r->id_tcp = (WORD)pi_tcp->ProtocolID;
+    r->id_ip = (WORD)pi_ip->ProtocolID;
+    r->id_ip6 = (WORD)pi_ip6->ProtocolID;
+    r->has_icmp = pi_icmp != NULL;
+    r->id_icmp = pi_icmp ? (WORD)pi_icmp->ProtocolID : 0;
+    r->has_icmp6 = pi_icmp6 != NULL;
+    r->id_icmp6 = pi_icmp6 ? (WORD)pi_icmp6->ProtocolID : 0;
 
-    /* only frames with TCP are dissected with properties */
+    /* only frames with TCP reach the expert (recognising protocols only) */
     HFILTER filter = CreateFilter();
     if (!filter)
         return run_fail(r, NMERR_OUT_OF_MEMORY);
@@ -1111,7 +1077,7 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     for (;;) {
         memset(&desc, 0, sizeof desc);
         rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD,
-                            FLAGS_DEFER_TO_UI_FILTER | FLAGS_ATTACH_PROPERTIES, n, filter, &desc);
+                            FLAGS_DEFER_TO_UI_FILTER, n, filter, &desc);
         if (rc == NMERR_EXPERT_TERMINATE) {
             DestroyFilter(filter);
             return run_fail(r, rc);
@@ -1139,7 +1105,11 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
             continue;
         }
         r->tcp_frames++;
-        rc = analyse(r, &f, n + 1, GetFrameTimeStamp(desc.hFrame));
+        /* FRAME's TimeStamp: microseconds from the capture's start, the
+         * value GetFrameTimeStamp gives, without looking the frame up again */
+        int64_t now;
+        memcpy(&now, (const BYTE *)desc.pFrame, sizeof now);
+        rc = analyse(r, &f, n + 1, now);
         if (rc != NMERR_SUCCESS) {
             DestroyFilter(filter);
             return run_fail(r, rc);

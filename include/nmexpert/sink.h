@@ -154,10 +154,11 @@ typedef enum nmx_sink_kind {
     NMX_SINK_HTML = 5
 } nmx_sink_kind;
 
-/* Version 2 added width, color_always and float_decimals; version 1
- * structures (without them) are still accepted. */
-#define NMX_SINK_OPTIONS_VERSION 2
+/* Version 2 added width, color_always and float_decimals, version 3
+ * buffered; version 1 and 2 structures (without them) are still accepted. */
+#define NMX_SINK_OPTIONS_VERSION 3
 #define NMX_SINK_OPTIONS_VERSION_1 1
+#define NMX_SINK_OPTIONS_VERSION_2 2
 #define NMX_SINK_DEFAULT_CELL_WIDTH  48u
 #define NMX_SINK_DEFAULT_MAX_ROWS    100000u
 #define NMX_SINK_DEFAULT_MAX_BYTES   (64u << 20)
@@ -188,6 +189,14 @@ typedef struct nmx_sink_options {
      * 1e15 and more as "%.Ne"); 0 means NMX_SINK_DEFAULT_FLOAT_DECIMALS, a
      * negative value none. At most 9. */
     int32_t  float_decimals;
+    /* ---- version 3 ---- */
+    /* JSON Lines and CSV to a file: records are written in blocks of 1 MiB
+     * and when the sink closes, instead of written and flushed one by one.
+     * For a file nobody reads before the run ends (nmexpert run writes a
+     * temporary file and renames it): one write per record costs more than
+     * formatting the record. A crash of the process then loses the records
+     * still in the buffer. Ignored for the standard output. */
+    bool     buffered;
 } nmx_sink_options;
 
 #define NMX_SINK_DEFAULT_FLOAT_DECIMALS 2

@@ -196,6 +196,8 @@ nmx_err nmx__sink_write(nmx_sink *s, const char *p, size_t n, bool flush)
     if (s->err != NMX_OK)
         return s->err;
     errno = 0;
+    if (s->buffered)
+        flush = false; /* nmx_sink_options.buffered: the close flushes */
     if ((n && fwrite(p, 1, n, s->f) != n) || (flush && fflush(s->f) != 0)) {
         s->err = NMX_EIO;
         s->os_err = errno;
@@ -223,6 +225,9 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
         } else if (opt->version == NMX_SINK_OPTIONS_VERSION_1) {
             /* the fields up to and including color */
             memcpy(&o, opt, offsetof(nmx_sink_options, color) + sizeof o.color);
+        } else if (opt->version == NMX_SINK_OPTIONS_VERSION_2) {
+            /* the fields up to and including float_decimals */
+            memcpy(&o, opt, offsetof(nmx_sink_options, float_decimals) + sizeof o.float_decimals);
         } else {
             return nmx_diag_set(d, NMX_EINVAL, UINT64_MAX, opt->version, NMX_SINK_OPTIONS_VERSION,
                                 "sink: options version %u not supported", (unsigned)opt->version);
@@ -272,6 +277,17 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
             return nmx_diag_set(d, NMX_EIO, UINT64_MAX, (uint64_t)e, 0, "%s: %s", path, strerror(e));
         }
         s->own_file = true;
+        /* before any output; stdio's own buffer would write 4 KiB at a
+         * time (and glibc ignores the size unless it is given the buffer) */
+        if (o.buffered) {
+            s->vbuf = malloc(NMX__SINK_BUFFER);
+            if (s->vbuf && setvbuf(s->f, s->vbuf, _IOFBF, NMX__SINK_BUFFER) == 0) {
+                s->buffered = true;
+            } else {
+                free(s->vbuf);
+                s->vbuf = NULL;
+            }
+        }
     }
     s->color = o.color && (o.color_always || isatty(fileno(s->f)));
     if (pthread_mutex_init(&s->mu, NULL) != 0) {
@@ -279,6 +295,7 @@ nmx_err nmx_sink_open(nmx_sink_kind kind, const char *path, const nmx_sink_optio
             s->ops->destroy(s);
         if (s->own_file)
             fclose(s->f);
+        free(s->vbuf);
         free(s);
         return nmx_diag_set(d, NMX_ENOMEM, UINT64_MAX, 0, 0, "sink: cannot create a mutex");
     }
@@ -423,6 +440,7 @@ nmx_err nmx_sink_close_diag(nmx_sink *s, nmx_diag *d)
         s->err = NMX_EIO;
         s->os_err = errno;
     }
+    free(s->vbuf); /* after fclose: the stream used it until then */
     nmx_err e = s->err;
     if (e != NMX_OK)
         nmx_diag_set(d, e, UINT64_MAX, (uint64_t)s->os_err, 0, "%s: %s", s->name,

@@ -45,6 +45,9 @@ void nmx__double_text(double d, char *buf, size_t len);
  * are not valid UTF-8 become U+FFFD. */
 void nmx__csv_field(nmx__sb *b, const char *str, bool first);
 
+/* The stream buffer of a sink opened with nmx_sink_options.buffered. */
+#define NMX__SINK_BUFFER ((size_t)1 << 20)
+
 typedef struct nmx__sink_ops {
     /* All called with the sink's mutex held. */
     nmx_err (*begin)(nmx_sink *s, const char *expert, const char *capture);
@@ -70,6 +73,8 @@ struct nmx_sink {
     const nmx__sink_run_ops *run_ops; /* NULL: run records are not kept */
     FILE *f;
     bool own_file;
+    bool buffered;           /* opt.buffered took effect: records are not flushed one by one */
+    char *vbuf;              /* the stream's buffer when buffered (NMX__SINK_BUFFER bytes) */
     bool color;              /* opt.color and the output is a terminal */
     pthread_mutex_t mu;
     nmx_sink_options opt;    /* with defaults filled in */

@@ -25,48 +25,81 @@
 enum { T_UINT8, T_SINT8, T_UINT16, T_SINT16, T_UINT32, T_SINT32, T_FLOAT64, T_FRAME,
        T_YESNO, T_ONOFF, T_TRUEFALSE, T_MACADDR, T_IPXADDR, T_IPADDR, T_VARTIME, T_STRING };
 
+/* A byte json_str copies as it is: printable ASCII other than '"' and '\\'.
+ * Event strings are mostly that, so they go out in runs, one copy per run. */
+static inline bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
 static void json_str(nmx__sb *b, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t n = strlen(str);
     nmx__sb_putc(b, '"');
-    size_t run = 0; /* bytes copied as they are, pending */
+    size_t run = 0; /* start of the bytes copied as they are, pending */
     for (size_t i = 0; i < n;) {
-        size_t adv;
-        long cp = nmx__utf8_next(s + i, n - i, &adv);
+        unsigned char c = s[i];
+        if (json_plain(c)) {
+            i++;
+            continue;
+        }
+        size_t adv = 1;
         const char *esc = NULL;
         char ubuf[8];
-        if (cp < 0)
+        if (c >= 0x80) {
+            if (nmx__utf8_next(s + i, n - i, &adv) >= 0) {
+                i += adv; /* valid UTF-8: copied as it is */
+                continue;
+            }
             esc = "\\ufffd";
-        else if (cp == '"')
+        } else if (c == '"') {
             esc = "\\\"";
-        else if (cp == '\\')
+        } else if (c == '\\') {
             esc = "\\\\";
-        else if (cp == '\n')
+        } else if (c == '\n') {
             esc = "\\n";
-        else if (cp == '\r')
+        } else if (c == '\r') {
             esc = "\\r";
-        else if (cp == '\t')
+        } else if (c == '\t') {
             esc = "\\t";
-        else if (cp == '\b')
+        } else if (c == '\b') {
             esc = "\\b";
-        else if (cp == '\f')
+        } else if (c == '\f') {
             esc = "\\f";
-        else if (cp < 0x20 || cp == 0x7F) {
-            snprintf(ubuf, sizeof ubuf, "\\u%04lx", (unsigned long)cp);
+        } else { /* the other controls and DEL */
+            snprintf(ubuf, sizeof ubuf, "\\u%04x", (unsigned)c);
             esc = ubuf;
         }
-        if (esc) {
-            nmx__sb_putn(b, (const char *)s + i - run, run);
-            run = 0;
-            nmx__sb_puts(b, esc);
-        } else {
-            run += adv;
-        }
+        nmx__sb_putn(b, (const char *)s + run, i - run);
+        nmx__sb_puts(b, esc);
         i += adv;
+        run = i;
     }
-    nmx__sb_putn(b, (const char *)s + n - run, run);
+    nmx__sb_putn(b, (const char *)s + run, n - run);
     nmx__sb_putc(b, '"');
+}
+
+/* Decimal digits of v, without printf (one event carries a dozen numbers). */
+static void json_u64(nmx__sb *b, uint64_t v)
+{
+    char d[20];
+    size_t k = sizeof d;
+    do {
+        d[--k] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    nmx__sb_putn(b, d + k, sizeof d - k);
+}
+
+static void json_i64(nmx__sb *b, int64_t v)
+{
+    if (v < 0) {
+        nmx__sb_putc(b, '-');
+        json_u64(b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        json_u64(b, (uint64_t)v);
+    }
 }
 
 static void json_value(nmx__sb *b, const nmx_event_column *c)
@@ -74,10 +107,10 @@ static void json_value(nmx__sb *b, const nmx_event_column *c)
     char buf[64];
     switch (c->type) {
     case T_UINT8: case T_UINT16: case T_UINT32: case T_FRAME:
-        nmx__sb_printf(b, "%" PRIu64, c->v.u);
+        json_u64(b, c->v.u);
         break;
     case T_SINT8: case T_SINT16: case T_SINT32:
-        nmx__sb_printf(b, "%" PRId64, c->v.i);
+        json_i64(b, c->v.i);
         break;
     case T_FLOAT64:
         if (isfinite(c->v.f)) {
@@ -127,7 +160,9 @@ static void record_head(nmx_sink *s, nmx__sb *b, const char *kind)
 {
     nmx__sb_puts(b, "{\"record\":");
     json_str(b, kind);
-    nmx__sb_printf(b, ",\"schema\":%u,\"run\":", NMX_RECORD_SCHEMA_VERSION);
+    nmx__sb_puts(b, ",\"schema\":");
+    json_u64(b, NMX_RECORD_SCHEMA_VERSION);
+    nmx__sb_puts(b, ",\"run\":");
     if (s->run_id[0])
         json_str(b, s->run_id);
     else
@@ -154,9 +189,11 @@ static void session_fields(nmx__sb *b, const nmx_sink_session *ss, const char *e
         json_str(b, ev_expert);
         return;
     }
-    nmx__sb_printf(b, ",\"session\":%" PRIu64 ",\"capture_index\":", ss->index);
+    nmx__sb_puts(b, ",\"session\":");
+    json_u64(b, ss->index);
+    nmx__sb_puts(b, ",\"capture_index\":");
     if (ss->capture)
-        nmx__sb_printf(b, "%" PRIu64, ss->capture->index);
+        json_u64(b, ss->capture->index);
     else
         nmx__sb_puts(b, "null");
     nmx__sb_puts(b, ",\"capture\":");
@@ -192,11 +229,17 @@ static nmx_err event_record(nmx_sink *s, const nmx_sink_session *ss, const nmx_e
     }
     record_head(s, b, "event");
     session_fields(b, ss, nz(ev->expert));
-    nmx__sb_printf(b, ",\"seq\":%" PRIu64 ",\"ident\":%" PRIu32 ",\"severity\":", ev->seq,
-                   ev->ident);
+    nmx__sb_puts(b, ",\"seq\":");
+    json_u64(b, ev->seq);
+    nmx__sb_puts(b, ",\"ident\":");
+    json_u64(b, ev->ident);
+    nmx__sb_puts(b, ",\"severity\":");
     json_str(b, nmx_event_severity_name(ev->severity));
-    nmx__sb_printf(b, ",\"severity_code\":%" PRIu32 ",\"flags\":%" PRIu32 ",\"source\":",
-                   ev->severity, ev->flags);
+    nmx__sb_puts(b, ",\"severity_code\":");
+    json_u64(b, ev->severity);
+    nmx__sb_puts(b, ",\"flags\":");
+    json_u64(b, ev->flags);
+    nmx__sb_puts(b, ",\"source\":");
     json_str(b, nz(ev->source));
     nmx__sb_puts(b, ",\"event\":");
     json_str(b, nz(ev->name));

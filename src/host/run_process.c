@@ -55,6 +55,7 @@ int __lsan_is_turned_off(void)
 }
 static nmx_key child_key;
 static volatile sig_atomic_t child_misuse_stop;
+static uint32_t child_sent_frame = INVALID_FRAME_NUMBER; /* frame of the last STATUS sent */
 
 static void child_on_usr1(int sig)
 {
@@ -100,6 +101,7 @@ static void child_on_status(const nmx_status *st, void *ud)
     (void)ud;
     nmx_wire_msg m = {.type = NMX_WIRE_STATUS};
     m.u.status = *st;
+    child_sent_frame = st->frame;
     send_msg(&m);
     send_memstats(child_key); /* so a later crash can still say what was held */
 }
@@ -279,6 +281,13 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     if (dm) /* spec C1: before unloading (the process ends instead) */
         dm((HINSTANCE)dl, DLL_PROCESS_DETACH, NULL);
     fflush(stdout);
+    /* The frame reached travels to the parent with status messages, which
+     * the expert sends when it likes: frames read after its last
+     * ExpertIndicateStatus would be missing from the parent's count. The
+     * session's own figure (what thread isolation reports) goes last. */
+    nmx_status fin;
+    if (nmx_session_status(child_key, &fin, NULL) == NMX_OK && fin.frame != child_sent_frame)
+        child_on_status(&fin, NULL);
     send_memstats(child_key);
     nmx_heap_report rep;
     nmx_session_close(child_key, &rep);
