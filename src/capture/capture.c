@@ -3,6 +3,7 @@
  * readers share (diagnostics, warnings, index growth).
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,8 @@ static nmx_capture *capture_new(const char *name, unsigned flags, nmx_diag *diag
         nmx_diag_set(diag, NMX_ENOMEM, UINT64_MAX, 0, 0, "%s: out of memory", name);
         return NULL;
     }
+    static _Atomic uint64_t serials;
+    cap->serial = atomic_fetch_add(&serials, 1) + 1;
     cap->flags = flags;
     return cap;
 }
@@ -194,6 +197,11 @@ nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     memset(out, 0, sizeof *out);
     out->number = n;
     cap->reader->frame(cap, n, out);
+    if (cap->src.window) {
+        /* the record, its data and a trailer (netmon: up to 15 bytes) */
+        uint64_t end = (uint64_t)(out->data - cap->src.base) + out->caplen + 16;
+        nmx_source_touch(&cap->src, NMX_RES_RECORDS, out->offset, end - out->offset);
+    }
     return NMX_OK;
 }
 

@@ -352,9 +352,10 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
     st.cap = cap;
     const uint8_t *base = cap->cur.base;
     const uint64_t size = cap->cur.size;
-    uint64_t off = 0, pf_next = 0;
+    uint64_t off = 0, pf_next = 0, done = 0;
     nmx_err ret = NMX_OK;
     while (off < size) {
+        nmx_source_pass(&cap->src, &done, off);
         /* blocks are chained by their lengths: keep the next 4 KiB
          * requested from memory (hints; never fault) */
         for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)

@@ -154,6 +154,21 @@ static void check(const struct layout *L, size_t len, size_t want, bool damaged)
         assert_ptr_equal(f.data, base + L->off[i] + 16);
         assert_int_equal(f.caplen, L->caplen[i]);
     }
+    /* The index keeps one entry per NMX_PCAP_STRIDE frames and finds the
+     * others by walking: backward, in jumps, and alternating between the
+     * two captures, every frame is still where the layout put it. */
+    for (size_t i = want; i-- > 0;) {
+        nmx_frame f;
+        assert_int_equal(nmx_capture_frame(i % 2 ? par.cap : seq.cap, i, &f), NMX_OK);
+        assert_ptr_equal(f.data, base + L->off[i] + 16);
+    }
+    for (size_t step = 7; step < 40; step += 11)
+        for (size_t k = 0, i = 0; k < want; k++, i = (i + step) % want) {
+            nmx_frame f;
+            assert_int_equal(nmx_capture_frame(par.cap, i, &f), NMX_OK);
+            assert_ptr_equal(f.data, base + L->off[i] + 16);
+            assert_int_equal(f.number, i);
+        }
     assert_int_equal(nmx_capture_warning_count(seq.cap), damaged ? 1 : 0);
     nmx_capture_close(seq.cap);
     nmx_capture_close(par.cap);
