@@ -4,7 +4,6 @@
 #ifndef NMX_CAPTURE_INTERNAL_H
 #define NMX_CAPTURE_INTERNAL_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +18,9 @@
 /* A mapped file is released to the kernel in chunks of this size (a
  * multiple of the 2 MiB huge page, so whole large folios go at once). */
 #define NMX_SOURCE_CHUNK    (UINT64_C(2) << 20)
+/* Bytes released at once behind a pass (fewer, larger madvise calls: each
+ * flushes the TLBs of every CPU the process runs on). */
+#define NMX_SOURCE_BATCH    (UINT64_C(8) << 20)
 /* Default bytes of a mapped file that may stay resident behind the frames
  * in use (NMX_CAPTURE_RESIDENT, bytes, changes it; 0 keeps everything). */
 #define NMX_SOURCE_RESIDENT (UINT64_C(32) << 20)
@@ -32,7 +34,7 @@ typedef struct nmx_resident {
     uint64_t         *bits;   /* __atomic builtins */
     uint64_t         *ring;
     size_t            ring_len, ring_head, ring_count;
-    pthread_mutex_t   lock;
+    int               owner;   /* pid of the process whose thread holds it, 0: free */
 } nmx_resident;
 
 enum { NMX_RES_RECORDS = 0, NMX_RES_TABLE = 1, NMX_RES_STREAMS = 2 };
@@ -85,7 +87,7 @@ static inline void nmx_source_touch(const nmx_source *s, int stream, uint64_t of
 void nmx__source_pass_release(const nmx_source *s, uint64_t *done, uint64_t off);
 static inline void nmx_source_pass(const nmx_source *s, uint64_t *done, uint64_t off)
 {
-    if (s->window && off >= *done + 2 * NMX_SOURCE_CHUNK)
+    if (s->window && off >= *done + NMX_SOURCE_BATCH + NMX_SOURCE_CHUNK)
         nmx__source_pass_release(s, done, off);
 }
 

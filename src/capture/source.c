@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -34,7 +35,6 @@ static void source_free_res(nmx_source *s)
     for (int i = 0; i < NMX_RES_STREAMS; i++) {
         free(s->res[i].bits);
         free(s->res[i].ring);
-        pthread_mutex_destroy(&s->res[i].lock);
     }
     free(s->res);
     s->res = NULL;
@@ -100,10 +100,11 @@ nmx_err nmx_source_open_file(nmx_source *s, const char *path, nmx_diag *diag)
         bool ok = s->res != NULL;
         for (int i = 0; s->res && i < NMX_RES_STREAMS; i++) {
             nmx_resident *r = &s->res[i];
-            pthread_mutex_init(&r->lock, NULL);
             /* a frame table (4 bytes a frame) is read far more slowly
              * than the records: a quarter of the window */
             r->ring_len = (size_t)(window / NMX_SOURCE_CHUNK / (i == NMX_RES_TABLE ? 4 : 1));
+            if (r->ring_len < 4)
+                r->ring_len = 4;
             r->bits = calloc((nchunks + 63) / 64, sizeof *r->bits);
             r->ring = calloc(r->ring_len, sizeof *r->ring);
             ok = ok && r->bits && r->ring;
@@ -150,34 +151,72 @@ static void res_set(nmx_resident *r, uint64_t c, bool on)
         __atomic_fetch_and(&r->bits[c / 64], ~m, __ATOMIC_RELAXED);
 }
 
-/* Counts chunk c (under the lock); releases the oldest beyond the window
- * unless it lies in [keep0, keep1]. */
+/* The lock of a stream: a word holding the pid of the process that took
+ * it. Another thread of this process holding it is waited for; a value
+ * left by another process is a lock copied by fork() from a thread that
+ * does not exist here (the host runs experts in forked children), and is
+ * taken over. Taken once per new chunk only. */
+static void res_lock(nmx_resident *r)
+{
+    int me = (int)getpid();
+    for (;;) {
+        int cur = 0;
+        if (__atomic_compare_exchange_n(&r->owner, &cur, me, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return;
+        if (cur != me &&
+            __atomic_compare_exchange_n(&r->owner, &cur, me, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return;
+        sched_yield();
+    }
+}
+
+/* Counts chunk c (under the lock). When the ring is full, the quarter of
+ * it touched first is released (contiguous chunks in one call), except
+ * chunks in [keep0, keep1]. */
 static void res_add(const nmx_source *s, nmx_resident *r, uint64_t c, uint64_t keep0,
                     uint64_t keep1)
 {
     if (nmx__source_mapped(r, c))
         return;
-    res_set(r, c, true);
     if (r->ring_count == r->ring_len) {
-        uint64_t old = r->ring[r->ring_head];
-        r->ring[r->ring_head] = c;
-        r->ring_head = (r->ring_head + 1) % r->ring_len;
-        if (old < keep0 || old > keep1) {
+        /* at least three: an access spans at most two chunks, kept */
+        size_t k = r->ring_len / 4 > 3 ? r->ring_len / 4 : 3;
+        uint64_t run0 = 0, run1 = 0; /* pending run [run0, run1) */
+        for (size_t i = 0; i < k; i++) {
+            uint64_t old = r->ring[r->ring_head];
+            r->ring_head = (r->ring_head + 1) % r->ring_len;
+            r->ring_count--;
+            if (old >= keep0 && old <= keep1) { /* still in use: count it again */
+                r->ring[(r->ring_head + r->ring_count) % r->ring_len] = old;
+                r->ring_count++;
+                continue;
+            }
             res_set(r, old, false);
-            source_release(s, old * NMX_SOURCE_CHUNK, (old + 1) * NMX_SOURCE_CHUNK);
+            if (run1 > run0 && old == run1) {
+                run1++;
+                continue;
+            }
+            if (run1 > run0)
+                source_release(s, run0 * NMX_SOURCE_CHUNK, run1 * NMX_SOURCE_CHUNK);
+            run0 = old;
+            run1 = old + 1;
         }
-        return;
+        if (run1 > run0)
+            source_release(s, run0 * NMX_SOURCE_CHUNK, run1 * NMX_SOURCE_CHUNK);
     }
+    res_set(r, c, true);
     r->ring[(r->ring_head + r->ring_count) % r->ring_len] = c;
     r->ring_count++;
 }
 
 void nmx__source_track(const nmx_source *s, nmx_resident *r, uint64_t c0, uint64_t c1)
 {
-    pthread_mutex_lock(&r->lock);
+    res_lock(r);
     for (uint64_t c = c0; c <= c1; c++)
         res_add(s, r, c, c0, c1);
-    pthread_mutex_unlock(&r->lock);
+    __atomic_store_n(&r->owner, 0, __ATOMIC_RELEASE);
 }
 
 void nmx_source_memory(nmx_source *s, const void *buf, size_t len)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -205,6 +206,43 @@ static void test_small_file_kept(void **state)
     unlink(path);
 }
 
+struct scanner {
+    const nmx_capture *cap;
+    int pattern;
+    long base, peak;
+};
+
+static void *scan_thread(void *arg)
+{
+    struct scanner *sc = arg;
+    sc->peak = scan_growth(sc->cap, sc->base, sc->pattern);
+    return NULL;
+}
+
+/* Two threads scan one capture at once, forward and backward: each reads
+ * the right bytes while the other's accesses release pages under it, and
+ * the process stays within two windows. */
+static void test_threads(void **state)
+{
+    (void)state;
+    char path[128], window[32];
+    snprintf(path, sizeof path, "%s/big.pcap", dir);
+    (void)write_file(path, NMX_WRITE_PCAP_US);
+    snprintf(window, sizeof window, "%u", WINDOW_MIB << 20);
+    long base = rss_file_kb();
+    nmx_capture *cap = open_file(path, window);
+    struct scanner a = {cap, 0, base, 0}, b = {cap, 1, base, 0};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, scan_thread, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, scan_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    print_message("two threads: peak RssFile growth %ld / %ld KiB\n", a.peak, b.peak);
+    assert_true(a.peak <= 2 * (long)LIMIT_KB && b.peak <= 2 * (long)LIMIT_KB);
+    nmx_capture_close(cap);
+    unlink(path);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -225,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_pcapng),
         cmocka_unit_test(test_netmon),
         cmocka_unit_test(test_small_file_kept),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
