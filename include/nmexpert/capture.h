@@ -12,8 +12,8 @@
  * Formats written: pcap (µs or ns), pcapng, Network Monitor 2.3.
  *
  * Model: a capture is opened once. Opening maps the file read-only and builds
- * an index in one pass over it (pcap: 0.5 byte per frame; pcapng: 8 bytes per
- * frame; a Network Monitor file's own frame table is used in place).
+ * an index in one pass over it (pcap, pcapng: 0.5 byte per frame; a Network
+ * Monitor file's own frame table is used in place).
  * Afterwards any frame is reached by number in O(1) and nothing more is
  * allocated: nmx_capture_frame() fills a caller-owned view whose data pointer
  * points into the mapping (zero copy). The mapping's resident part stays

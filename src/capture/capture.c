@@ -67,10 +67,32 @@ nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry)
     return NMX_OK;
 }
 
+/* The sparse index: one entry per NMX_INDEX_STRIDE frames, in index_len. */
+static nmx_err cap_count_frame(nmx_capture *cap, uint64_t entry)
+{
+    if (cap->nframes >= NMX_CAPTURE_MAX_FRAMES)
+        return NMX_ERANGE;
+    if (cap->nframes % NMX_INDEX_STRIDE == 0) {
+        if (cap->index_len == cap->index_cap) {
+            uint64_t ncap = cap->index_cap ? cap->index_cap * 2 : 1024;
+            if (ncap > SIZE_MAX / sizeof *cap->index)
+                return NMX_ENOMEM;
+            uint64_t *p = realloc(cap->index, (size_t)ncap * sizeof *p);
+            if (!p)
+                return NMX_ENOMEM;
+            cap->index = p;
+            cap->index_cap = ncap;
+        }
+        cap->index[cap->index_len++] = entry;
+    }
+    cap->nframes++;
+    return NMX_OK;
+}
+
 nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
                           bool *stop)
 {
-    nmx_err e = nmx_cap_index_push(cap, entry);
+    nmx_err e = cap_count_frame(cap, entry);
     if (e == NMX_OK)
         return NMX_OK;
     *stop = true;

@@ -91,9 +91,10 @@ static inline void nmx_source_pass(const nmx_source *s, uint64_t *done, uint64_t
         nmx__source_pass_release(s, done, off);
 }
 
-/* Frames per pcap index entry: the records between two entries are found
- * by their lengths (8 bytes per 16 frames: 0.5 byte per frame). */
-#define NMX_PCAP_STRIDE 16u
+/* Frames per pcap and pcapng index entry: the records between two entries
+ * are found by their lengths (8 bytes per 16 frames: 0.5 byte per frame). */
+#define NMX_INDEX_STRIDE 16u
+#define NMX_PCAP_STRIDE  NMX_INDEX_STRIDE
 
 /* --- readers --------------------------------------------------------------- */
 typedef enum nmx_probe_result { NMX_PROBE_NOT_MINE = 0, NMX_PROBE_MINE, NMX_PROBE_ERROR } nmx_probe_result;
@@ -148,9 +149,12 @@ struct nmx_capture {
 
     uint64_t           serial;       /* unique in the process (per-thread caches) */
     uint64_t           nframes;
-    uint64_t          *index;        /* per-frame record offset (pcapng: offset<<16 | section);
-                                        pcap: the offset of every NMX_PCAP_STRIDE-th frame */
+    uint64_t          *index;        /* pcap: the record offset of every NMX_INDEX_STRIDE-th
+                                        frame; pcapng: block offset<<16 | section of every
+                                        NMX_INDEX_STRIDE-th frame (index_len entries);
+                                        recovered netmon: every frame's record offset */
     uint64_t           index_cap;
+    uint64_t           index_len;
 
     uint32_t           linktypes[64];/* distinct link types, first 64 */
     size_t             nlinktypes;
@@ -212,8 +216,10 @@ void nmx_cap_warn(nmx_capture *cap, const nmx_diag *d);
 nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag);
 /* Append one index entry (growing by doubling). NMX_ENOMEM or NMX_ERANGE. */
 nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry);
-/* Push one frame; on failure sets *stop and returns what open must return
- * (NMX_ENOMEM error, or the damage outcome of hitting NMX_CAPTURE_MAX_FRAMES). */
+/* Count one frame, keeping its entry when it starts a run of
+ * NMX_INDEX_STRIDE (pcapng); on failure sets *stop and returns what open
+ * must return (NMX_ENOMEM error, or the damage outcome of hitting
+ * NMX_CAPTURE_MAX_FRAMES). */
 nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
                           bool *stop);
 /* Note the link type of a frame (keeps the distinct list). */
