@@ -12,10 +12,15 @@
  * Formats written: pcap (µs or ns), pcapng, Network Monitor 2.3.
  *
  * Model: a capture is opened once. Opening maps the file read-only and builds
- * an index in one pass over it (at most 8 bytes per frame; a Network Monitor
- * file's own frame table is used in place). Afterwards any frame is reached by
- * number in O(1) and nothing more is allocated: nmx_capture_frame() fills a
- * caller-owned view whose data pointer points into the mapping (zero copy).
+ * an index in one pass over it (pcap, pcapng: 0.5 byte per frame; a Network
+ * Monitor file's own frame table is used in place).
+ * Afterwards any frame is reached by number in O(1) and nothing more is
+ * allocated: nmx_capture_frame() fills a caller-owned view whose data pointer
+ * points into the mapping (zero copy). The mapping's resident part stays
+ * within a window (32 MiB; NMX_CAPTURE_RESIDENT in the environment, bytes):
+ * pages behind the frames in use are handed back to the kernel and mapped
+ * again when touched, so pointers keep their lifetime (docs/capture-formats.md,
+ * "Memory").
  *
  * Ownership and lifetimes:
  *   - nmx_capture_open*() returns a capture owned by the caller; release it

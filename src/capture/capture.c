@@ -3,6 +3,7 @@
  * readers share (diagnostics, warnings, index growth).
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,10 +67,32 @@ nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry)
     return NMX_OK;
 }
 
+/* The sparse index: one entry per NMX_INDEX_STRIDE frames, in index_len. */
+static nmx_err cap_count_frame(nmx_capture *cap, uint64_t entry)
+{
+    if (cap->nframes >= NMX_CAPTURE_MAX_FRAMES)
+        return NMX_ERANGE;
+    if (cap->nframes % NMX_INDEX_STRIDE == 0) {
+        if (cap->index_len == cap->index_cap) {
+            uint64_t ncap = cap->index_cap ? cap->index_cap * 2 : 1024;
+            if (ncap > SIZE_MAX / sizeof *cap->index)
+                return NMX_ENOMEM;
+            uint64_t *p = realloc(cap->index, (size_t)ncap * sizeof *p);
+            if (!p)
+                return NMX_ENOMEM;
+            cap->index = p;
+            cap->index_cap = ncap;
+        }
+        cap->index[cap->index_len++] = entry;
+    }
+    cap->nframes++;
+    return NMX_OK;
+}
+
 nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
                           bool *stop)
 {
-    nmx_err e = nmx_cap_index_push(cap, entry);
+    nmx_err e = cap_count_frame(cap, entry);
     if (e == NMX_OK)
         return NMX_OK;
     *stop = true;
@@ -122,6 +145,8 @@ static nmx_capture *capture_new(const char *name, unsigned flags, nmx_diag *diag
         nmx_diag_set(diag, NMX_ENOMEM, UINT64_MAX, 0, 0, "%s: out of memory", name);
         return NULL;
     }
+    static _Atomic uint64_t serials;
+    cap->serial = atomic_fetch_add(&serials, 1) + 1;
     cap->flags = flags;
     return cap;
 }
@@ -194,6 +219,11 @@ nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     memset(out, 0, sizeof *out);
     out->number = n;
     cap->reader->frame(cap, n, out);
+    if (cap->src.window) {
+        /* the record, its data and a trailer (netmon: up to 15 bytes) */
+        uint64_t end = (uint64_t)(out->data - cap->src.base) + out->caplen + 16;
+        nmx_source_touch(&cap->src, NMX_RES_RECORDS, out->offset, end - out->offset);
+    }
     return NMX_OK;
 }
 

@@ -14,11 +14,43 @@
 #define NMX_NS_PER_SEC INT64_C(1000000000)
 
 /* --- byte source (source.c) --------------------------------------------- */
+
+/* A mapped file is released to the kernel in chunks of this size (a
+ * multiple of the 2 MiB huge page, so whole large folios go at once). */
+#define NMX_SOURCE_CHUNK    (UINT64_C(2) << 20)
+/* Bytes released at once behind a pass (fewer, larger madvise calls: each
+ * flushes the TLBs of every CPU the process runs on). */
+#define NMX_SOURCE_BATCH    (UINT64_C(8) << 20)
+/* Default bytes of a mapped file that may stay resident behind the frames
+ * in use (NMX_CAPTURE_RESIDENT, bytes, changes it; 0 keeps everything). */
+#define NMX_SOURCE_RESIDENT (UINT64_C(32) << 20)
+
+/* One stream of accesses to a mapped file (the records, or a Network
+ * Monitor frame table): which chunks it has mapped (one bit each, read
+ * without the lock on the fast path) and, in the order they were first
+ * touched, a ring of at most window / NMX_SOURCE_CHUNK of them: touching a
+ * new chunk past that releases the oldest. */
+typedef struct nmx_resident {
+    uint64_t         *bits;   /* __atomic builtins */
+    uint64_t         *ring;
+    size_t            ring_len, ring_head, ring_count;
+    int               owner;   /* pid of the process whose thread holds it, 0: free */
+} nmx_resident;
+
+enum { NMX_RES_RECORDS = 0, NMX_RES_TABLE = 1, NMX_RES_STREAMS = 2 };
+
 typedef struct nmx_source {
     const uint8_t *base;
     uint64_t       size;
     void          *map;       /* mmap()ed region, or NULL */
     size_t         map_len;
+    /* Bytes that may stay mapped per stream before what lies away from the
+     * current access is released (0: never release: caller buffers, and
+     * files no larger than the window). Released pages keep their
+     * addresses: touched again, they are mapped again from the page cache,
+     * so every pointer into the source stays valid until close. */
+    uint64_t       window;
+    nmx_resident  *res;       /* NMX_RES_STREAMS trackers, or NULL */
 } nmx_source;
 
 nmx_err nmx_source_open_file(nmx_source *s, const char *path, nmx_diag *diag);
@@ -26,6 +58,43 @@ void    nmx_source_memory(nmx_source *s, const void *buf, size_t len);
 /* Tell the kernel the sequential indexing pass is over. */
 void    nmx_source_done_indexing(nmx_source *s);
 void    nmx_source_close(nmx_source *s);
+
+void nmx__source_track(const nmx_source *s, nmx_resident *r, uint64_t c0, uint64_t c1);
+static inline bool nmx__source_mapped(const nmx_resident *r, uint64_t c)
+{
+    return __atomic_load_n(&r->bits[c / 64], __ATOMIC_RELAXED) >> (c % 64) & 1;
+}
+/* An access to [off, off + len) of stream `stream`: a chunk touched for the
+ * first time is counted, and when the stream holds more than the window the
+ * chunk it first touched longest ago is handed back to the kernel.
+ * Thread-safe; two bit tests when the chunks are already counted. */
+static inline void nmx_source_touch(const nmx_source *s, int stream, uint64_t off, uint64_t len)
+{
+    if (!s->window || off >= s->size)
+        return;
+    nmx_resident *r = &s->res[stream];
+    uint64_t end = len && off + len <= s->size ? off + len : s->size;
+    uint64_t c0 = off / NMX_SOURCE_CHUNK, c1 = (end - 1) / NMX_SOURCE_CHUNK;
+    if (nmx__source_mapped(r, c0) && nmx__source_mapped(r, c1))
+        return;
+    nmx__source_track(s, r, c0, c1);
+}
+
+/* A sequential pass over the source (building the index): *done is where
+ * its release stands (start it at the pass's first offset). Releases what
+ * lies more than a chunk behind off, keeping the first half window of the
+ * file (the start of the scan that usually follows). */
+void nmx__source_pass_release(const nmx_source *s, uint64_t *done, uint64_t off);
+static inline void nmx_source_pass(const nmx_source *s, uint64_t *done, uint64_t off)
+{
+    if (s->window && off >= *done + NMX_SOURCE_BATCH + NMX_SOURCE_CHUNK)
+        nmx__source_pass_release(s, done, off);
+}
+
+/* Frames per pcap and pcapng index entry: the records between two entries
+ * are found by their lengths (8 bytes per 16 frames: 0.5 byte per frame). */
+#define NMX_INDEX_STRIDE 16u
+#define NMX_PCAP_STRIDE  NMX_INDEX_STRIDE
 
 /* --- readers --------------------------------------------------------------- */
 typedef enum nmx_probe_result { NMX_PROBE_NOT_MINE = 0, NMX_PROBE_MINE, NMX_PROBE_ERROR } nmx_probe_result;
@@ -78,9 +147,14 @@ struct nmx_capture {
     char               format_name[64];
     unsigned           ver_major, ver_minor;
 
+    uint64_t           serial;       /* unique in the process (per-thread caches) */
     uint64_t           nframes;
-    uint64_t          *index;        /* per-frame record offset (pcapng: offset<<16 | section) */
+    uint64_t          *index;        /* pcap: the record offset of every NMX_INDEX_STRIDE-th
+                                        frame; pcapng: block offset<<16 | section of every
+                                        NMX_INDEX_STRIDE-th frame (index_len entries);
+                                        recovered netmon: every frame's record offset */
     uint64_t           index_cap;
+    uint64_t           index_len;
 
     uint32_t           linktypes[64];/* distinct link types, first 64 */
     size_t             nlinktypes;
@@ -103,6 +177,11 @@ struct nmx_capture {
     uint32_t           rec_len;      /* pcap record header: 16, or 20/24/28 (variants) */
     uint32_t           linktype;
     uint32_t           snaplen;
+    /* The pcap index has two runs of entries (two walks joined): frames
+     * [0, pcap_split) from entry 0, frames [pcap_split, nframes) from entry
+     * pcap_slots_a, each entry NMX_PCAP_STRIDE frames after the one before. */
+    uint64_t           pcap_split;
+    uint64_t           pcap_slots_a;
 
     /* pcapng */
     nmx_pcapng_section *sections;
@@ -137,8 +216,10 @@ void nmx_cap_warn(nmx_capture *cap, const nmx_diag *d);
 nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag);
 /* Append one index entry (growing by doubling). NMX_ENOMEM or NMX_ERANGE. */
 nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry);
-/* Push one frame; on failure sets *stop and returns what open must return
- * (NMX_ENOMEM error, or the damage outcome of hitting NMX_CAPTURE_MAX_FRAMES). */
+/* Count one frame, keeping its entry when it starts a run of
+ * NMX_INDEX_STRIDE (pcapng); on failure sets *stop and returns what open
+ * must return (NMX_ENOMEM error, or the damage outcome of hitting
+ * NMX_CAPTURE_MAX_FRAMES). */
 nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
                           bool *stop);
 /* Note the link type of a frame (keeps the distinct list). */

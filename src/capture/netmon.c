@@ -125,10 +125,11 @@ static bool nm_plausible(const nmx_capture *cap, uint64_t off, uint64_t limit, u
 static uint64_t nm_scan(nmx_capture *cap, uint64_t start, uint64_t limit, uint64_t max, bool push,
                         nmx_err *err)
 {
-    uint64_t n = 0, off = start;
+    uint64_t n = 0, off = start, done = start;
     uint32_t caplen;
     *err = NMX_OK;
     while (n < max && nm_plausible(cap, off, limit, &caplen)) {
+        nmx_source_pass(&cap->src, &done, off);
         if (push && (*err = nmx_cap_index_push(cap, off)) != NMX_OK)
             break;
         n++;
@@ -311,8 +312,11 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
         const uint8_t *tbl = b + toff;
         uint64_t n = tlen / 4, i;
         uint32_t caplen, wirelen;
+        uint64_t rec_done = 0, tbl_done = toff; /* release behind the pass */
         for (i = 0; i < n; i++) {
             uint32_t roff = nmx_ld32le(tbl + 4 * i);
+            nmx_source_pass(&cap->src, &tbl_done, toff + 4 * i);
+            nmx_source_pass(&cap->src, &rec_done, roff);
             /* records are read through the table: ask for the ones a few
              * entries ahead now (a hint; never faults) */
             if (i + 16 < n)
@@ -392,9 +396,11 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
                      (unsigned long long)n, n == 1 ? "" : "s", (unsigned long long)start);
             nmx_cap_warn(cap, &why);
         }
+        uint64_t done = 0;
         for (uint64_t i = 0; i < cap->nframes; i++) {
             uint32_t caplen, wirelen;
             uint64_t roff = cap->index[i];
+            nmx_source_pass(&cap->src, &done, roff);
             (void)nm_record(cap, roff, c->size, &caplen, &wirelen);
             uint16_t media = cap->nm_mactype;
             if (cap->nm_trailer)
@@ -425,7 +431,14 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
 
 static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
 {
-    uint64_t off = cap->nm_table ? nmx_ld32le(cap->nm_table + 4 * n) : cap->index[n];
+    uint64_t off;
+    if (cap->nm_table) {
+        off = nmx_ld32le(cap->nm_table + 4 * n);
+        nmx_source_touch(&cap->src, NMX_RES_TABLE, (uint64_t)(cap->nm_table - cap->cur.base) + 4 * n,
+                         4);
+    } else {
+        off = cap->index[n];
+    }
     const uint8_t *r = cap->cur.base + off;   /* validated when indexed */
     uint32_t caplen, wirelen;
     (void)nm_record(cap, off, cap->cur.size, &caplen, &wirelen);

@@ -104,8 +104,11 @@ static int64_t pcap_time(const nmx_capture *cap, const uint8_t *rec)
 #define PCAP_SYNC_WINDOW  (1u << 20)  /* bytes searched for a guess */
 
 struct walk {
-    uint64_t *idx;
-    size_t n, cap;
+    uint64_t *idx;         /* the offset of every NMX_PCAP_STRIDE-th frame of the walk */
+    size_t n, cap;         /* entries */
+    uint64_t frames;       /* frames walked */
+    uint64_t split;        /* first frame of the second run of entries (joined walks) */
+    uint64_t slots_a;      /* entries of the first run */
     uint64_t end;          /* offset where the walk stopped */
     nmx_err status;        /* NMX_OK, or the damage in d */
     bool oom;
@@ -114,28 +117,31 @@ struct walk {
 
 static bool walk_push(struct walk *w, uint64_t off)
 {
-    if (w->n == w->cap) {
-        size_t ncap = w->cap ? w->cap * 2 : 4096;
-        uint64_t *p = realloc(w->idx, ncap * sizeof *p);
-        if (!p) {
-            w->oom = true;
-            return false;
+    if (w->frames % NMX_PCAP_STRIDE == 0) {
+        if (w->n == w->cap) {
+            size_t ncap = w->cap ? w->cap * 2 : 1024;
+            uint64_t *p = realloc(w->idx, ncap * sizeof *p);
+            if (!p) {
+                w->oom = true;
+                return false;
+            }
+            w->idx = p;
+            w->cap = ncap;
         }
-        w->idx = p;
-        w->cap = ncap;
+        w->idx[w->n++] = off;
     }
-    w->idx[w->n++] = off;
+    w->frames++;
     return true;
 }
 
-/* Walks records from off while off < stop (UINT64_MAX: to the end). Frame
- * numbers in messages start at first_frame. */
+/* Walks records from off while off < stop (UINT64_MAX: to the end),
+ * handing the pages behind back to the kernel as it goes (source.c). */
 static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struct walk *w)
 {
     const uint8_t *base = cap->cur.base;
     const uint64_t size = cap->cur.size;
     const uint32_t rl = cap->rec_len;
-    uint64_t pf_next = off;
+    uint64_t pf_next = off, done = off;
     w->status = NMX_OK;
     while (off < size && off < stop) {
         if (size - off < rl) {
@@ -145,6 +151,7 @@ static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struc
                          (unsigned long long)(size - off), rl);
             break;
         }
+        nmx_source_pass(&cap->src, &done, off);
         for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
             __builtin_prefetch(base + pf_next);
         uint32_t caplen, len;
@@ -164,9 +171,9 @@ static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struc
                          (unsigned long long)(size - off - rl));
             break;
         }
-        if (w->n >= NMX_CAPTURE_MAX_FRAMES) {
+        if (w->frames >= NMX_CAPTURE_MAX_FRAMES) {
             w->status = NMX_ERANGE;
-            nmx_cap_diag(cap, &w->d, NMX_ERANGE, off, w->n, NMX_CAPTURE_MAX_FRAMES,
+            nmx_cap_diag(cap, &w->d, NMX_ERANGE, off, w->frames, NMX_CAPTURE_MAX_FRAMES,
                          "more frames than the limit %llu",
                          (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
             break;
@@ -271,6 +278,7 @@ static void *second_half(void *arg)
 static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
 {
     memset(w, 0, sizeof *w);
+    w->split = UINT64_MAX;
     const uint64_t size = cap->cur.size;
     struct half h;
     memset(&h, 0, sizeof h);
@@ -296,7 +304,13 @@ static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
          * is not joined: the sequential walk below then stops at the exact
          * frame and offset one walk would have */
         bool joined = w->status == NMX_OK && !w->oom && w->end == h.from &&
-                      h.w.status != NMX_ERANGE && w->n + h.w.n <= NMX_CAPTURE_MAX_FRAMES;
+                      h.w.status != NMX_ERANGE &&
+                      w->frames + h.w.frames <= NMX_CAPTURE_MAX_FRAMES;
+        if (joined) { /* the second run of entries starts at its first frame */
+            w->split = w->frames;
+            w->slots_a = w->n;
+            w->frames += h.w.frames;
+        }
         if (joined && h.w.n) { /* append the second half */
             size_t need = w->n + h.w.n;
             uint64_t *p = w->cap >= need ? w->idx : realloc(w->idx, need * sizeof *p);
@@ -323,6 +337,10 @@ static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
         free(w->idx);
         memset(w, 0, sizeof *w);
         return NMX_ENOMEM;
+    }
+    if (w->split == UINT64_MAX) {
+        w->split = w->frames;
+        w->slots_a = w->n;
     }
     return NMX_OK;
 }
@@ -392,8 +410,10 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
         return nmx_cap_diag(cap, diag, e, UINT64_MAX, 0, 0, "out of memory for the index");
     cap->index = w.idx;
     cap->index_cap = w.cap;
-    cap->nframes = w.n;
-    if (w.n) {
+    cap->nframes = w.frames;
+    cap->pcap_split = w.split;
+    cap->pcap_slots_a = w.slots_a;
+    if (w.frames) {
         cap->has_start = true;
         cap->start_ns = pcap_time(cap, c->base + w.idx[0]);
     }
@@ -402,9 +422,58 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
     return NMX_OK;
 }
 
+/* The record offsets of one index entry's frames that this thread decoded
+ * last, found one record after the other as they are asked for: a forward
+ * scan pays one step from the frame before (whose header it just read), a
+ * backward scan walks each entry's records once, and the frame before the
+ * current one (time deltas) comes without a walk. Keyed by the capture's
+ * serial, which is never reused in a process. */
+static __thread struct pcap_group {
+    uint64_t serial;
+    uint64_t first;   /* frame number of off[0] */
+    uint32_t size;    /* frames of the entry */
+    uint32_t count;   /* decoded so far */
+    uint64_t off[NMX_PCAP_STRIDE];
+} tl_group;
+
+static uint64_t pcap_offset(const nmx_capture *cap, uint64_t n)
+{
+    struct pcap_group *g = &tl_group;
+    if (g->serial != cap->serial || n - g->first >= g->size) {
+        uint64_t slot, first, end;
+        if (n < cap->pcap_split) {
+            slot = n / NMX_PCAP_STRIDE;
+            first = slot * NMX_PCAP_STRIDE;
+            end = cap->pcap_split;
+        } else {
+            uint64_t k = (n - cap->pcap_split) / NMX_PCAP_STRIDE;
+            slot = cap->pcap_slots_a + k;
+            first = cap->pcap_split + k * NMX_PCAP_STRIDE;
+            end = cap->nframes;
+        }
+        if (end - first > NMX_PCAP_STRIDE)
+            end = first + NMX_PCAP_STRIDE;
+        g->serial = cap->serial;
+        g->first = first;
+        g->size = (uint32_t)(end - first);
+        g->count = 1;
+        g->off[0] = cap->index[slot];
+    }
+    uint32_t want = (uint32_t)(n - g->first);
+    /* the records between entries were checked by the walk: their lengths
+     * chain inside the file */
+    while (g->count <= want) {
+        uint64_t off = g->off[g->count - 1];
+        uint32_t caplen, len;
+        pcap_lengths(cap, cap->cur.base + off, &caplen, &len);
+        g->off[g->count++] = off + cap->rec_len + caplen;
+    }
+    return g->off[want];
+}
+
 static void pcap_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
 {
-    uint64_t off = cap->index[n];
+    uint64_t off = pcap_offset(cap, n);
     const uint8_t *rec = cap->cur.base + off;   /* validated when indexed */
     uint32_t caplen, len;
     pcap_lengths(cap, rec, &caplen, &len);

@@ -352,9 +352,10 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
     st.cap = cap;
     const uint8_t *base = cap->cur.base;
     const uint64_t size = cap->cur.size;
-    uint64_t off = 0, pf_next = 0;
+    uint64_t off = 0, pf_next = 0, done = 0;
     nmx_err ret = NMX_OK;
     while (off < size) {
+        nmx_source_pass(&cap->src, &done, off);
         /* blocks are chained by their lengths: keep the next 4 KiB
          * requested from memory (hints; never fault) */
         for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
@@ -466,9 +467,67 @@ out:
     return ret;
 }
 
+/* The packet blocks of one index entry's frames that this thread decoded
+ * last, found one after the other as they are asked for (as in pcap.c): a
+ * scan pays one step per frame. A step skips the blocks between two packet
+ * blocks (interface descriptions, statistics, name resolution, unknown
+ * types) and counts section headers, exactly as the indexing walk read
+ * them; every block before the last frame was checked by that walk. Keyed
+ * by the capture's serial, never reused in a process. */
+static __thread struct pcapng_group {
+    uint64_t serial;
+    uint64_t first;   /* frame number of entry 0 */
+    uint32_t size;    /* frames of the entry */
+    uint32_t count;   /* decoded so far */
+    uint64_t e[NMX_INDEX_STRIDE];   /* block offset << 16 | section */
+} tl_group;
+
+/* The block after the packet block of entry e that is a packet block. */
+static uint64_t pcapng_next_packet(const nmx_capture *cap, uint64_t e)
+{
+    const uint8_t *base = cap->cur.base;
+    uint64_t off = e >> 16;
+    uint32_t sec = (uint32_t)(e & 0xFFFF);
+    bool be = cap->sections[sec].big_endian;
+    off += nmx_ld32(base + off + 4, be);
+    for (;;) {
+        uint32_t type = nmx_ld32le(base + off);
+        if (type == BT_SHB) {
+            sec++;
+            be = cap->sections[sec].big_endian;
+        } else {
+            type = nmx_ld32(base + off, be);
+            if (type == BT_EPB || type == BT_PB || type == BT_SPB)
+                return off << 16 | sec;
+        }
+        off += nmx_ld32(base + off + 4, be);
+    }
+}
+
+static uint64_t pcapng_entry(const nmx_capture *cap, uint64_t n)
+{
+    struct pcapng_group *g = &tl_group;
+    if (g->serial != cap->serial || n - g->first >= g->size) {
+        uint64_t slot = n / NMX_INDEX_STRIDE, first = slot * NMX_INDEX_STRIDE;
+        uint64_t end = cap->nframes - first > NMX_INDEX_STRIDE ? first + NMX_INDEX_STRIDE
+                                                               : cap->nframes;
+        g->serial = cap->serial;
+        g->first = first;
+        g->size = (uint32_t)(end - first);
+        g->count = 1;
+        g->e[0] = cap->index[slot];
+    }
+    uint32_t want = (uint32_t)(n - g->first);
+    while (g->count <= want) {
+        g->e[g->count] = pcapng_next_packet(cap, g->e[g->count - 1]);
+        g->count++;
+    }
+    return g->e[want];
+}
+
 static void pcapng_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
 {
-    uint64_t e = cap->index[n];
+    uint64_t e = pcapng_entry(cap, n);
     uint64_t off = e >> 16;
     const nmx_pcapng_section *sec = &cap->sections[e & 0xFFFF];
     bool be = sec->big_endian;

@@ -4,6 +4,8 @@
  * errors, whether its guessed mid-file boundary is right, wrong (a payload
  * full of records that look real), or on the far side of damage.
  *
+ * pcapng's sparse index is checked at the end.
+ *
  * The split is forced with NMX_CAPTURE_PARALLEL_MIN=1024 and compared with
  * a sequential open of the same bytes (NMX_CAPTURE_PARALLEL_MIN huge). On a
  * one-core machine both opens walk sequentially and the test still checks
@@ -154,6 +156,21 @@ static void check(const struct layout *L, size_t len, size_t want, bool damaged)
         assert_ptr_equal(f.data, base + L->off[i] + 16);
         assert_int_equal(f.caplen, L->caplen[i]);
     }
+    /* The index keeps one entry per NMX_PCAP_STRIDE frames and finds the
+     * others by walking: backward, in jumps, and alternating between the
+     * two captures, every frame is still where the layout put it. */
+    for (size_t i = want; i-- > 0;) {
+        nmx_frame f;
+        assert_int_equal(nmx_capture_frame(i % 2 ? par.cap : seq.cap, i, &f), NMX_OK);
+        assert_ptr_equal(f.data, base + L->off[i] + 16);
+    }
+    for (size_t step = 7; step < 40; step += 11)
+        for (size_t k = 0, i = 0; k < want; k++, i = (i + step) % want) {
+            nmx_frame f;
+            assert_int_equal(nmx_capture_frame(par.cap, i, &f), NMX_OK);
+            assert_ptr_equal(f.data, base + L->off[i] + 16);
+            assert_int_equal(f.number, i);
+        }
     assert_int_equal(nmx_capture_warning_count(seq.cap), damaged ? 1 : 0);
     nmx_capture_close(seq.cap);
     nmx_capture_close(par.cap);
@@ -245,6 +262,73 @@ static void test_damage_first_half(void **state)
     free(L);
 }
 
+/* pcapng keeps one index entry per NMX_INDEX_STRIDE frames too and finds
+ * the others by walking the blocks between: across section headers of
+ * either byte order, interface descriptions and blocks of other types,
+ * frames read backward, in jumps and from two captures in turn are the
+ * frames read forward, which are the frames written. */
+static void test_pcapng_sparse(void **state)
+{
+    (void)state;
+    tbuf b;
+    tb_init(&b, false);
+    uint32_t caplen[512], iface[512];
+    size_t n = 0;
+    uint8_t data[300];
+    for (int sec = 0; sec < 3; sec++) {
+        b.be = sec == 1;
+        pn_shb(&b, sec == 2 ? "third" : NULL);
+        pn_idb(&b, 1, 0, NULL, -1, 0);
+        for (uint32_t k = 0; k < 100 + 37u * (uint32_t)sec; k++) {
+            if (k == 50) { /* a second interface, mid-section */
+                pn_idb(&b, 101, 0, "raw", 9, 0);
+            }
+            if (k % 7 == 3) { /* a block of a type the reader skips */
+                size_t s0 = pn_begin(&b, 0x00000BADu);
+                tb_u32(&b, k);
+                pn_end(&b, s0);
+            }
+            assert_true(n < 512);
+            uint32_t ifc = k >= 50 && k % 2 ? 1 : 0;
+            uint32_t len = 14 + (uint32_t)((n * 37) % 280);
+            fill_payload(data, len, n);
+            pn_epb(&b, ifc, 1000000u * n, data, len, len, NULL);
+            caplen[n] = len;
+            iface[n] = ifc;
+            n++;
+        }
+    }
+    nmx_capture *a = open_ok(b.p, b.len, 0), *c = open_ok(b.p, b.len, 0);
+    assert_int_equal(nmx_capture_frame_count(a), n);
+    static nmx_frame fw[512];
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(nmx_capture_frame(a, i, &fw[i]), NMX_OK);
+        assert_int_equal(fw[i].caplen, caplen[i]);
+        for (uint32_t k = 0; k < caplen[i]; k++)
+            assert_int_equal(fw[i].data[k], payload_byte(i, k));
+        nmx_interface ifc;
+        assert_int_equal(nmx_capture_interface(a, fw[i].interface_id, &ifc), NMX_OK);
+        assert_int_equal(ifc.linktype, iface[i] ? 101u : 1u);
+    }
+    for (size_t i = n; i-- > 0;) {
+        nmx_frame f;
+        assert_int_equal(nmx_capture_frame(i % 2 ? a : c, i, &f), NMX_OK);
+        assert_ptr_equal(f.data, fw[i].data);
+        assert_int_equal(f.ts_ns, fw[i].ts_ns);
+        assert_int_equal(f.interface_id, fw[i].interface_id);
+    }
+    for (size_t step = 5; step < 60; step += 17)
+        for (size_t k = 0, i = 0; k < n; k++, i = (i + step) % n) {
+            nmx_frame f;
+            assert_int_equal(nmx_capture_frame(c, i, &f), NMX_OK);
+            assert_ptr_equal(f.data, fw[i].data);
+            assert_int_equal(f.offset, fw[i].offset);
+        }
+    nmx_capture_close(a);
+    nmx_capture_close(c);
+    tb_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_wrong_guess),
         cmocka_unit_test(test_damage_second_half),
         cmocka_unit_test(test_damage_first_half),
+        cmocka_unit_test(test_pcapng_sparse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
