@@ -126,8 +126,12 @@ typedef struct nmx_heap_report {
     nmx_leak *leaks;            /* owned by the report: nmx_heap_report_free  */
 } nmx_heap_report;
 
-/* Callback for misuse events (called with the heap's lock held: it must not
- * call back into the same heap). */
+/* Callback for misuse events. Calls are serialized per heap (one at a time,
+ * each seeing the effects of the previous one), but may come from any thread
+ * using the heap and do not always hold the heap's lock: a pointer that is
+ * plainly not a live block of the heap (another owner's, an ended heap's,
+ * inside a block, never handed out) is counted without it. The handler must
+ * not call back into the same heap (nmx_heap_terminate is allowed). */
 typedef void (*nmx_misuse_fn)(nmx_heap *h, const nmx_misuse *m, void *ud);
 
 /* ---- lifetime ---------------------------------------------------------- */
@@ -183,7 +187,10 @@ NMX_API uint64_t nmx_heap_token(const nmx_heap *h);
 
 /* The "_k" variants take a token instead of a handle. They validate the
  * token under the heap's lock, so a heap ended concurrently by another
- * thread is reported as NMX_EBADKEY rather than used after its end.
+ * thread is reported as NMX_EBADKEY rather than used after its end (a
+ * pointer that is not a live block of the heap is refused, and counted,
+ * without the lock: a call racing with the heap's end counts against it or
+ * not at all, never against a later heap).
  * `site` is the allocation site to record (NULL: the caller's return
  * address is used). */
 NMX_API void   *nmx_key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site);

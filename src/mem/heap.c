@@ -97,12 +97,12 @@ void nmx__stats_free(nmx_heap *h, size_t n)
     h->st.cur_blocks--;
 }
 
-__attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p, size_t bsize,
-                 const void *site)
+/* Called with h->mspin held. */
+static void misuse_record(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p,
+                          size_t bsize, const void *site)
 {
-    h->st.misuse[k]++;
-    h->st.misuse_total++;
-    nmx_misuse *m = &h->st.last_misuse;
+    h->mcount[k]++;
+    nmx_misuse *m = &h->mlast;
     m->kind = k;
     m->op = op;
     m->ptr = p;
@@ -111,6 +111,44 @@ __attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_o
     m->tid = nmx__gettid();
     if (h->on_misuse)
         h->on_misuse(h, m, h->misuse_ud);
+}
+
+__attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op,
+                                       const void *p, size_t bsize, const void *site)
+{
+    nmx_spin_acquire(&h->mspin);
+    misuse_record(h, k, op, p, bsize, site);
+    nmx_spin_release(&h->mspin);
+}
+
+/* A misuse found without the heap lock by a caller holding key generation
+ * `gen`: counted only if the heap is still that incarnation (its end clears
+ * live_gen under mspin), so a call racing with the end of its heap never
+ * counts against the next heap of the slot. False when the heap has ended:
+ * the call then fails as one with an ended key. */
+__attribute__((noinline)) static bool misuse_unlocked(nmx_heap *h, uint64_t gen,
+                                                      nmx_misuse_kind k, nmx_mem_op op,
+                                                      const void *p)
+{
+    nmx_spin_acquire(&h->mspin);
+    bool alive = atomic_load_explicit(&h->live_gen, memory_order_relaxed) == gen;
+    if (alive)
+        misuse_record(h, k, op, p, 0, NULL);
+    nmx_spin_release(&h->mspin);
+    return alive;
+}
+
+/* The misuse members of the stats (h->st keeps the others). */
+static void misuse_stats(nmx_heap *h, nmx_heap_stats *st)
+{
+    nmx_spin_acquire(&h->mspin);
+    st->misuse_total = 0;
+    for (unsigned k = 0; k < NMX_MISUSE_KINDS_; k++) {
+        st->misuse[k] = h->mcount[k];
+        st->misuse_total += h->mcount[k];
+    }
+    st->last_misuse = h->mlast;
+    nmx_spin_release(&h->mspin);
 }
 
 /* ---- lists ----------------------------------------------------------- */
@@ -205,7 +243,7 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
         h->st.footprint_bytes += CHUNK_SIZE;
     }
     uint32_t bs = class_size(cls);
-    memset(c, 0, sizeof *c);
+    chunk_clear(c);
     c->arena = ar;
     c->idx = idx;
     if (zeroed)
@@ -232,6 +270,7 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
      * stack or sizes. (A fresh chunk's metadata is zero.) */
     if (!zeroed)
         memset(c->live, 0, (((size_t)c->nblocks + 63u) / 64u) * 8u);
+    chunk_set_geom(c, bs, c->nblocks, c->recip);
     cstate_set(ar, idx, ST_MAKE(CK_SMALL, h->otag, idx));
     list_push(&h->avail[cls], c, L_AVAIL);
     return c;
@@ -320,6 +359,53 @@ static int locate(nmx_heap *h, const void *p, struct loc *L)
     L->base = (uint8_t *)(uintptr_t)a;
     L->size = (size_t)c->lreq;
     L->cap = (size_t)c->nchunks << CHUNK_SHIFT;
+    return -1;
+}
+
+/* What can be told of p for the heap with owner tag `otag` without its lock,
+ * from the words that are read atomically (the address table, the chunk's
+ * state word, a small chunk's geometry): a misuse kind when p is not a live
+ * block of the heap at the moment of those reads, -1 when it may be one
+ * (then only locate, under the lock, decides). Never dereferences p. */
+static inline int classify_unlocked(uint64_t otag, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    if (__builtin_expect((a >> ADDR_BITS) != 0, 0))
+        return NMX_MISUSE_WILD;
+    struct arena *ar = atomic_load_explicit(&nmx__top[a >> ARENA_SHIFT], memory_order_acquire);
+    if (!ar)
+        return NMX_MISUSE_WILD;
+    uint32_t idx = (uint32_t)((a - (uintptr_t)ar->base) >> CHUNK_SHIFT);
+    uint64_t st = cstate_get(ar, idx);
+    unsigned kind = ST_KIND(st);
+    switch (kind) {
+    case CK_UNUSED:
+        return NMX_MISUSE_WILD;
+    case CK_RELEASED:
+    case CK_FREE:
+        return ST_TAG(st) == otag && kind == CK_RELEASED ? NMX_MISUSE_DOUBLE : NMX_MISUSE_STALE;
+    default:
+        break;
+    }
+    if (ST_TAG(st) != otag)
+        return NMX_MISUSE_FOREIGN;
+    if (kind == CK_EMPTY)
+        return NMX_MISUSE_DOUBLE;
+    uint32_t off = (uint32_t)(a & (CHUNK_SIZE - 1));
+    if (kind == CK_SMALL) {
+        /* The geometry word is published before the state word that says
+         * CK_SMALL (release) and changes only while the chunk is not small:
+         * if p is not a block start for the geometry read here, it was not a
+         * live block when it was read. */
+        uint64_t g = atomic_load_explicit(&chunk_meta(ar, idx)->geom, memory_order_relaxed);
+        uint32_t bs = (uint32_t)(g & 0xFFFFu), nb = (uint32_t)((g >> 16) & 0xFFFFu);
+        uint32_t bi = (uint32_t)(((uint64_t)off * (g >> 32)) >> 32);
+        if (bs != 0 && (bi >= nb || bi * bs != off))
+            return NMX_MISUSE_INTERIOR;
+        return -1;
+    }
+    if (kind == CK_LTAIL || off != 0)
+        return NMX_MISUSE_INTERIOR;
     return -1;
 }
 
@@ -421,7 +507,7 @@ static void *large_alloc(nmx_heap *h, size_t n, const void *site)
         if (!runs_room(h, 1) || !nmx__chunks_acquire(need, h->otag, &ar, &idx))
             return NULL;
         c = chunk_meta(ar, idx);
-        memset(c, 0, sizeof *c);
+        chunk_clear(c);
         c->arena = ar;
         c->idx = idx;
         c->nchunks = need;
@@ -595,7 +681,7 @@ static void *large_resize(nmx_heap *h, const struct loc *L, size_t n, nmx_err *e
         if (dirty_end > old)
             memset(q + old, 0, dirty_end - old);
         struct chunk *nc = chunk_meta(ar, idx);
-        memset(nc, 0, sizeof *nc);
+        chunk_clear(nc);
         nc->arena = ar;
         nc->idx = idx;
         nc->kind = CK_LHEAD;
@@ -715,8 +801,12 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         strncpy(h->name, cfg->name, sizeof h->name - 1);
         h->name[sizeof h->name - 1] = 0;
     }
+    nmx_spin_acquire(&h->mspin);
+    memset(h->mcount, 0, sizeof h->mcount);
+    memset(&h->mlast, 0, sizeof h->mlast);
     h->on_misuse = NULL;
     h->misuse_ud = NULL;
+    nmx_spin_release(&h->mspin);
     h->userdata = NULL;
     atomic_store(&h->terminating, false);
     h->sys = NULL;
@@ -726,6 +816,7 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         h->sys = (struct sysblk *)(uintptr_t)1;
     }
     h->alive = true;
+    atomic_store_explicit(&h->live_gen, h->gen, memory_order_release);
     nmx_lock_release(&h->lock);
     *out = h;
     return NMX_OK;
@@ -830,8 +921,10 @@ void nmx_heap_terminate(nmx_heap *h)
 void nmx_heap_set_misuse_handler(nmx_heap *h, nmx_misuse_fn fn, void *ud)
 {
     nmx_lock_acquire(&h->lock);
+    nmx_spin_acquire(&h->mspin);
     h->on_misuse = fn;
     h->misuse_ud = ud;
+    nmx_spin_release(&h->mspin);
     nmx_lock_release(&h->lock);
 }
 
@@ -869,6 +962,7 @@ void nmx_heap_get_stats(nmx_heap *h, nmx_heap_stats *st)
         return;
     nmx_lock_acquire(&h->lock);
     *st = h->st;
+    misuse_stats(h, st);
     st->version = NMX_HEAP_STATS_VERSION;
     st->quota_bytes = h->quota;
     st->terminating = atomic_load(&h->terminating);
@@ -963,11 +1057,28 @@ static void release_all_chunks(nmx_heap *h)
     h->st.footprint_bytes = 0;
 }
 
+/* The first step of ending a heap (h->lock held): from now on its key is
+ * refused, also by the calls that work without the lock. It must come
+ * before any chunk changes state, so that a call that finds one of the
+ * heap's live blocks released or re-owned while the heap ends sees the key
+ * refused (NMX_EBADKEY), never the block reported as misused. */
+static void heap_close_key(nmx_heap *h)
+{
+    nmx_spin_acquire(&h->mspin);
+    atomic_store_explicit(&h->live_gen, 0, memory_order_relaxed);
+    nmx_spin_release(&h->mspin);
+}
+
 /* Called with h->lock held. */
 static void heap_end_locked(nmx_heap *h)
 {
     h->alive = false;
+    nmx_spin_acquire(&h->mspin);
+    atomic_store_explicit(&h->live_gen, 0, memory_order_relaxed);
     h->on_misuse = NULL;
+    h->misuse_ud = NULL;
+    memset(h->mcount, 0, sizeof h->mcount);
+    nmx_spin_release(&h->mspin);
     h->userdata = NULL;
     memset(&h->st, 0, sizeof h->st);
 }
@@ -981,6 +1092,7 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
         nmx_lock_release(&h->lock);
         return NMX_EBADKEY;
     }
+    heap_close_key(h);
     bool scan = (h->flags & (NMX_HEAP_DEBUG | NMX_HEAP_CHECK_ON_DESTROY)) != 0;
     if (r) {
         memset(r, 0, sizeof *r);
@@ -988,7 +1100,9 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
         memcpy(r->name, h->name, sizeof r->name);
         r->leaked_blocks = h->st.cur_blocks;
         r->leaked_bytes = h->st.cur_bytes;
-        r->misuse_total = h->st.misuse_total;
+        nmx_heap_stats ms;
+        misuse_stats(h, &ms);
+        r->misuse_total = ms.misuse_total;
         r->peak_bytes = h->st.peak_bytes;
     }
     nmx_heap_report scratch;
@@ -1052,6 +1166,7 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
         nmx_lock_release(&into->lock);
         return NMX_ENOMEM; /* nothing moved */
     }
+    heap_close_key(h);
     if (h->sys) {
         nmx__sys_move(h, into);
     } else {
@@ -1190,8 +1305,39 @@ void *nmx_key_realloc(uint64_t key, void *p, size_t n, nmx_err *err, const void 
     return q;
 }
 
+/* The heap a key names while it is alive, without its lock (NULL for a bad
+ * or ended key); *gen receives the key's generation. */
+static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t *gen)
+{
+    if (!nmx__token_decode(key, slot, gen))
+        return NULL;
+    nmx_heap *h = nmx__slot_get(*slot);
+    if (!h || atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
+        return NULL;
+    return h;
+}
+
+/* A pointer that is not a live block of the key's heap, told without the
+ * heap lock (arena mode): counted, and true. False when the pointer may be
+ * a live block, or the key is bad: the caller goes the locked way, which
+ * decides and reports everything else. */
+static inline bool misuse_fast(uint64_t key, const void *p, nmx_mem_op op)
+{
+    uint32_t slot;
+    uint64_t gen;
+    nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
+    if (!h || nmx__mode_value != NMX_MEM_ARENA)
+        return false;
+    int k = classify_unlocked(OTAG(slot, gen), p);
+    if (__builtin_expect(k < 0, 1))
+        return false;
+    return misuse_unlocked(h, gen, (nmx_misuse_kind)k, op, p);
+}
+
 nmx_err nmx_key_free(uint64_t key, void *p)
 {
+    if (p && misuse_fast(key, p, NMX_OP_FREE))
+        return NMX_EBADPTR;
     nmx_heap *h = key_lock(key);
     if (!h)
         return NMX_EBADKEY;
@@ -1205,6 +1351,10 @@ nmx_err nmx_key_free(uint64_t key, void *p)
 size_t nmx_key_size(uint64_t key, const void *p, nmx_err *err)
 {
     nmx_err *e = ERRP(err);
+    if (p && misuse_fast(key, p, NMX_OP_SIZE)) {
+        *e = NMX_EBADPTR;
+        return 0;
+    }
     nmx_heap *h = key_lock(key);
     if (!h) {
         *e = NMX_EBADKEY;
