@@ -212,6 +212,20 @@ static void runs_del(nmx_heap *h, struct chunk *c)
 
 /* ---- small chunks ---------------------------------------------------- */
 
+/* Stores into a small chunk's bitmap, free stack and sizes. They are made
+ * under the heap lock, but the bitmap is also read without it (a freed
+ * block refused by classify_unlocked), and after a chunk changes size class
+ * the same words may be another array: every store to these arrays is an
+ * atomic one (a plain store on the processors we run on). */
+static inline void meta_store64(uint64_t *w, uint64_t v)
+{
+    __atomic_store_n(w, v, __ATOMIC_RELAXED);
+}
+static inline void meta_store16(uint16_t *w, uint16_t v)
+{
+    __atomic_store_n(w, v, __ATOMIC_RELAXED);
+}
+
 static inline uint16_t *chunk_fs(struct chunk *c)
 {
     return (uint16_t *)(void *)((uint8_t *)c->live + (((size_t)c->nblocks + 63u) / 64u) * 8u);
@@ -269,7 +283,8 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
      * that are this class's live bitmap may have held that class's free
      * stack or sizes. (A fresh chunk's metadata is zero.) */
     if (!zeroed)
-        memset(c->live, 0, (((size_t)c->nblocks + 63u) / 64u) * 8u);
+        for (uint32_t w = 0; w < ((uint32_t)c->nblocks + 63u) / 64u; w++)
+            meta_store64(&c->live[w], 0);
     chunk_set_geom(c, bs, c->nblocks, c->recip);
     cstate_set(ar, idx, ST_MAKE(CK_SMALL, h->otag, idx));
     list_push(&h->avail[cls], c, L_AVAIL);
@@ -397,11 +412,23 @@ static inline int classify_unlocked(uint64_t otag, const void *p)
          * CK_SMALL (release) and changes only while the chunk is not small:
          * if p is not a block start for the geometry read here, it was not a
          * live block when it was read. */
-        uint64_t g = atomic_load_explicit(&chunk_meta(ar, idx)->geom, memory_order_relaxed);
+        struct chunk *c = chunk_meta(ar, idx);
+        uint64_t g = atomic_load_explicit(&c->geom, memory_order_relaxed);
         uint32_t bs = (uint32_t)(g & 0xFFFFu), nb = (uint32_t)((g >> 16) & 0xFFFFu);
         uint32_t bi = (uint32_t)(((uint64_t)off * (g >> 32)) >> 32);
-        if (bs != 0 && (bi >= nb || bi * bs != off))
+        if (bs == 0)
+            return -1;
+        if (bi >= nb || bi * bs != off)
             return NMX_MISUSE_INTERIOR;
+        /* A clear live bit, with the chunk's state and geometry the same
+         * after it was read: the block was not live when it was read (a
+         * chunk that changed class in between was empty at some moment,
+         * and then too the answer holds). */
+        if (__atomic_load_n(&c->live[bi >> 6], __ATOMIC_RELAXED) & (1ull << (bi & 63)))
+            return -1;
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&c->geom, memory_order_relaxed) == g && cstate_get(ar, idx) == st)
+            return NMX_MISUSE_DOUBLE;
         return -1;
     }
     if (kind == CK_LTAIL || off != 0)
@@ -452,8 +479,8 @@ static void *small_alloc(nmx_heap *h, size_t n, const void *site)
         list_del(&h->avail[cls], c);
         list_push(&h->full[cls], c, L_FULL);
     }
-    c->live[bi >> 6] |= 1ull << (bi & 63);
-    chunk_rs(c)[bi] = (uint16_t)n;
+    meta_store64(&c->live[bi >> 6], c->live[bi >> 6] | (1ull << (bi & 63)));
+    meta_store16(&chunk_rs(c)[bi], (uint16_t)n);
     if (c->sites)
         c->sites[bi] = site;
     uint8_t *p = chunk_addr(c->arena, c->idx) + (size_t)bi * c->bsize;
@@ -467,8 +494,8 @@ static void small_free(nmx_heap *h, const struct loc *L)
 {
     struct chunk *c = L->c;
     uint32_t bi = L->bi;
-    c->live[bi >> 6] &= ~(1ull << (bi & 63));
-    chunk_fs(c)[c->nfree++] = (uint16_t)bi;
+    meta_store64(&c->live[bi >> 6], c->live[bi >> 6] & ~(1ull << (bi & 63)));
+    meta_store16(&chunk_fs(c)[c->nfree++], (uint16_t)bi);
     if (c->nused-- == c->nblocks) {
         list_del(&h->full[c->cls], c);
         list_push(&h->avail[c->cls], c, L_AVAIL);
@@ -740,7 +767,7 @@ static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nm
         if (n + 1 <= SMALL_MAX && size_class(n + 1) == L.c->cls) {
             if (n > old)
                 memset(L.base + old, 0, n - old);
-            chunk_rs(L.c)[L.bi] = (uint16_t)n;
+            meta_store16(&chunk_rs(L.c)[L.bi], (uint16_t)n);
             canary_put(L.base + n, canary_len(L.cap, n));
             q = L.base;
         } else {

@@ -414,7 +414,7 @@ static void t_null_err_threads(void **st)
  * counter, which the thread sanitizer checks; a nesting check as well). */
 struct mthr {
     uint64_t key;
-    void *foreign, *interior;
+    void *foreign, *interior, *freed;
     int err;
 };
 
@@ -442,7 +442,8 @@ static void *misuse_worker(void *arg)
         nmx_err e = NMX_OK;
         if (nmx_key_free(t->key, t->foreign) != NMX_EBADPTR ||
             nmx_key_size(t->key, t->interior, &e) != 0 || e != NMX_EBADPTR ||
-            nmx_key_free(t->key, &local) != NMX_EBADPTR)
+            nmx_key_free(t->key, &local) != NMX_EBADPTR ||
+            nmx_key_free(t->key, t->freed) != NMX_EBADPTR)
             t->err = 1;
         void *p = nmx_key_alloc(t->key, (size_t)(i % 300), &e, NULL);
         if (!p || nmx_key_free(t->key, p) != NMX_OK)
@@ -456,15 +457,18 @@ static void t_misuse_from_threads(void **st)
     (void)st;
     nmx_heap *h = mk(0), *other = mk(0);
     void *own = nmx_heap_alloc(h, 100, NULL), *theirs = nmx_heap_alloc(other, 40, NULL);
+    void *freed = nmx_heap_alloc(h, 5000, NULL); /* a class the workers do not use */
     assert_non_null(own);
     assert_non_null(theirs);
+    assert_non_null(freed);
+    assert_int_equal(nmx_heap_free(h, freed), NMX_OK);
     g_handler_calls = 0;
     atomic_store(&g_handler_overlap, 0);
     nmx_heap_set_misuse_handler(h, counting_handler, NULL);
     struct mthr t[MT_THREADS];
     pthread_t id[MT_THREADS];
     for (int i = 0; i < MT_THREADS; i++) {
-        t[i] = (struct mthr){nmx_heap_token(h), theirs, (char *)own + 1, 0};
+        t[i] = (struct mthr){nmx_heap_token(h), theirs, (char *)own + 1, freed, 0};
         assert_int_equal(pthread_create(&id[i], NULL, misuse_worker, &t[i]), 0);
     }
     for (int i = 0; i < MT_THREADS; i++) {
@@ -478,11 +482,12 @@ static void t_misuse_from_threads(void **st)
         assert_int_equal(s.misuse[NMX_MISUSE_WILD], each);
         assert_int_equal(s.misuse[NMX_MISUSE_INTERIOR], each);
         assert_int_equal(s.misuse[NMX_MISUSE_FOREIGN], each);
+        assert_int_equal(s.misuse[NMX_MISUSE_DOUBLE], each);
     } else { /* malloc mode's per-heap set knows its own blocks only */
-        assert_int_equal(s.misuse[NMX_MISUSE_WILD], 3 * each);
+        assert_int_equal(s.misuse[NMX_MISUSE_WILD], 4 * each);
     }
-    assert_int_equal(s.misuse_total, 3 * each);
-    assert_int_equal(g_handler_calls, 3 * each);
+    assert_int_equal(s.misuse_total, 4 * each);
+    assert_int_equal(g_handler_calls, 4 * each);
     assert_int_equal(atomic_load(&g_handler_overlap), 0);
     assert_int_equal(s.cur_blocks, 1);
     /* the other heap saw nothing */
@@ -588,6 +593,77 @@ static void t_misuse_names_the_thread(void **st)
     assert_int_equal(nmx_heap_destroy(g_tid_heap, NULL), NMX_OK);
 }
 
+/* Live blocks asked about by one thread while another allocates and frees
+ * the blocks around them (the same chunks, the same bitmap words): a live
+ * block is never refused, a freed one always is. */
+struct neighbours {
+    uint64_t key;
+    void *live[64];
+    size_t size[64];
+    atomic_bool stop;
+    int err;
+};
+
+static void *neighbour_churn(void *arg)
+{
+    struct neighbours *nb = arg;
+    void *mine[512] = {0};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    while (!atomic_load(&nb->stop)) {
+        unsigned k = (unsigned)(xorshift(&x) % 512);
+        if (mine[k]) {
+            if (nmx_key_free(nb->key, mine[k]) != NMX_OK)
+                nb->err = 1;
+            mine[k] = NULL;
+        } else {
+            nmx_err e;
+            mine[k] = nmx_key_alloc(nb->key, 1 + (size_t)(xorshift(&x) % 200), &e, NULL);
+            if (!mine[k])
+                nb->err = 2;
+        }
+    }
+    for (unsigned k = 0; k < 512; k++)
+        if (mine[k])
+            nmx_key_free(nb->key, mine[k]);
+    return NULL;
+}
+
+static void t_live_blocks_among_churn(void **st)
+{
+    (void)st;
+    nmx_heap *h = mk(0);
+    struct neighbours nb = {.key = nmx_heap_token(h)};
+    for (int i = 0; i < 64; i++) {
+        nb.size[i] = 1 + (size_t)(i * 3);
+        nb.live[i] = nmx_heap_alloc(h, nb.size[i], NULL);
+        assert_non_null(nb.live[i]);
+    }
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, neighbour_churn, &nb), 0);
+    for (int round = 0; round < 3000; round++)
+        for (int i = 0; i < 64; i++) {
+            nmx_err e;
+            if (nmx_key_size(nb.key, nb.live[i], &e) != nb.size[i] || e != NMX_OK)
+                nb.err = 3;
+        }
+    atomic_store(&nb.stop, true);
+    pthread_join(t, NULL);
+    assert_int_equal(nb.err, 0);
+    nmx_heap_stats s;
+    nmx_heap_get_stats(h, &s);
+    assert_int_equal(s.misuse_total, 0);
+    /* freed: refused and counted as double frees */
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(nmx_key_free(nb.key, nb.live[i]), NMX_OK);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(nmx_key_free(nb.key, nb.live[i]), NMX_EBADPTR);
+    nmx_heap_get_stats(h, &s);
+    assert_int_equal(s.misuse_total, 64);
+    if (nmx_mem_mode_get() == NMX_MEM_ARENA)
+        assert_int_equal(s.misuse[NMX_MISUSE_DOUBLE], 64);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +675,7 @@ int main(void)
         cmocka_unit_test(t_misuse_from_threads),
         cmocka_unit_test(t_misuse_racing_heap_end),
         cmocka_unit_test(t_misuse_names_the_thread),
+        cmocka_unit_test(t_live_blocks_among_churn),
     };
     return cmocka_run_group_tests_name("heap lock", tests, NULL, NULL);
 }
