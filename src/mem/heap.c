@@ -382,7 +382,7 @@ static int locate(nmx_heap *h, const void *p, struct loc *L)
  * state word, a small chunk's geometry): a misuse kind when p is not a live
  * block of the heap at the moment of those reads, -1 when it may be one
  * (then only locate, under the lock, decides). Never dereferences p. */
-static inline int classify_unlocked(uint64_t otag, const void *p)
+static inline int classify_unlocked(uint64_t otag, const void *p, const void **canary)
 {
     uintptr_t a = (uintptr_t)p;
     if (__builtin_expect((a >> ADDR_BITS) != 0, 0))
@@ -424,8 +424,14 @@ static inline int classify_unlocked(uint64_t otag, const void *p)
          * after it was read: the block was not live when it was read (a
          * chunk that changed class in between was empty at some moment,
          * and then too the answer holds). */
-        if (__atomic_load_n(&c->live[bi >> 6], __ATOMIC_RELAXED) & (1ull << (bi & 63)))
+        if (__atomic_load_n(&c->live[bi >> 6], __ATOMIC_RELAXED) & (1ull << (bi & 63))) {
+            /* Where the block's canary is, as far as can be told without
+             * the lock: a hint for a prefetch, never dereferenced here. */
+            const uint16_t *rs = (const uint16_t *)(const void *)((const uint8_t *)c->live +
+                                                                  ((nb + 63u) / 64u) * 8u) + nb;
+            *canary = (const uint8_t *)p + __atomic_load_n(&rs[bi], __ATOMIC_RELAXED);
             return -1;
+        }
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&c->geom, memory_order_relaxed) == g && cstate_get(ar, idx) == st)
             return NMX_MISUSE_DOUBLE;
@@ -1355,7 +1361,8 @@ static inline bool misuse_fast(uint64_t key, const void *p, nmx_mem_op op)
     nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
     if (!h || nmx__mode_value != NMX_MEM_ARENA)
         return false;
-    int k = classify_unlocked(OTAG(slot, gen), p);
+    const void *canary = NULL;
+    int k = classify_unlocked(OTAG(slot, gen), p, &canary);
     if (__builtin_expect(k < 0, 1))
         return false;
     return misuse_unlocked(h, gen, (nmx_misuse_kind)k, op, p);
@@ -1363,11 +1370,27 @@ static inline bool misuse_fast(uint64_t key, const void *p, nmx_mem_op op)
 
 nmx_err nmx_key_free(uint64_t key, void *p)
 {
-    if (p && misuse_fast(key, p, NMX_OP_FREE))
-        return NMX_EBADPTR;
-    nmx_heap *h = key_lock(key);
+    uint32_t slot;
+    uint64_t gen;
+    nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
     if (!h)
         return NMX_EBADKEY;
+    if (p && nmx__mode_value == NMX_MEM_ARENA) {
+        const void *canary = NULL;
+        int k = classify_unlocked(OTAG(slot, gen), p, &canary);
+        if (k >= 0)
+            return misuse_unlocked(h, gen, (nmx_misuse_kind)k, NMX_OP_FREE, p) ? NMX_EBADPTR
+                                                                                 : NMX_EBADKEY;
+        /* the canary is checked under the lock: start its load now, so
+         * that it overlaps with taking the lock */
+        if (canary)
+            __builtin_prefetch(canary);
+    }
+    nmx_lock_acquire(&h->lock);
+    if (!h->alive || h->gen != gen) {
+        nmx_lock_release(&h->lock);
+        return NMX_EBADKEY;
+    }
     nmx_err e = p ? free_locked(h, p, NMX_OP_FREE) : NMX_OK;
     if (e == NMX_OK && atomic_load_explicit(&h->terminating, memory_order_relaxed))
         e = NMX_ETERMINATE;
