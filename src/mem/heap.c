@@ -801,6 +801,112 @@ static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nm
     return q;
 }
 
+/* ---- the heap lock, biased to its main user (bias.h) ---------------- */
+
+#define REBIAS_FIRST 8u
+#define REBIAS_MAX (1u << 20)
+
+/* With h->lock held: no owner is inside h without the lock afterwards. */
+static void bias_revoke(nmx_heap *h)
+{
+    struct nmx__trec *o = atomic_load_explicit(&h->bias_owner, memory_order_relaxed);
+    if (!o || atomic_load_explicit(&h->bias_off, memory_order_relaxed))
+        return;
+    atomic_store_explicit(&h->bias_off, 1, memory_order_seq_cst);
+    bool fenced = nmx__barrier_all();
+    if (h->rebias_after < REBIAS_MAX)
+        h->rebias_after *= 2;
+    for (unsigned i = 0;; i++) {
+        if (atomic_load_explicit(&o->inside, memory_order_acquire) != h) {
+            if (fenced)
+                return;
+            /* No barrier: the owner's mark may still be on its way; a store
+             * does not wait in a processor's buffer across a millisecond and
+             * a reschedule. The last resort of a process whose barrier was
+             * refused after it had been granted. */
+            usleep(1000);
+            if (atomic_load_explicit(&o->inside, memory_order_acquire) != h)
+                return;
+        }
+        if (i < 64)
+            nmx_cpu_relax();
+        else
+            sched_yield();
+    }
+}
+
+/* The heap lock for anything but the block and size calls. */
+static void heap_lock(nmx_heap *h)
+{
+    nmx_lock_acquire(&h->lock);
+    bias_revoke(h);
+}
+
+static inline void heap_unlock(nmx_heap *h)
+{
+    nmx_lock_release(&h->lock);
+}
+
+/* The lock for a block or size call when the fast way was not open: the
+ * lock, and the run of takings that may make this thread the owner. */
+__attribute__((noinline)) static void heap_lock_slow(nmx_heap *h)
+{
+    nmx_lock_acquire(&h->lock);
+    bias_revoke(h);
+    struct nmx__trec *r = nmx__tl_rec ? nmx__tl_rec : nmx__trec_get();
+    if (!r)
+        return;
+    if (h->streak_rec != r) {
+        h->streak_rec = r;
+        h->streak = 0;
+    }
+    if (++h->streak >= h->rebias_after &&
+        atomic_load_explicit(&nmx__bias_on, memory_order_relaxed) &&
+        atomic_load_explicit(&r->inside, memory_order_relaxed) == NULL) {
+        h->streak = 0;
+        atomic_store_explicit(&h->bias_owner, r, memory_order_relaxed);
+        atomic_store_explicit(&h->bias_off, 0, memory_order_release);
+    }
+}
+
+/* Enters h as its owner without the lock, if this thread is the owner and
+ * the bias is on. Not nested: a thread inside one heap without the lock
+ * takes any other heap's lock. */
+static inline bool heap_enter_biased(nmx_heap *h)
+{
+    struct nmx__trec *r = nmx__tl_rec;
+    if (r && atomic_load_explicit(&h->bias_owner, memory_order_relaxed) == r &&
+        atomic_load_explicit(&r->inside, memory_order_relaxed) == NULL) {
+        atomic_store_explicit(&r->inside, h, memory_order_relaxed);
+        /* only the compiler is kept from reordering: the processor's part
+         * is the revoker's barrier (bias.h) */
+        atomic_signal_fence(memory_order_seq_cst);
+        if (!atomic_load_explicit(&h->bias_off, memory_order_acquire) &&
+            atomic_load_explicit(&h->bias_owner, memory_order_relaxed) == r)
+            return true;
+        atomic_store_explicit(&r->inside, NULL, memory_order_release);
+    }
+    return false;
+}
+
+/* Block and size calls: true when this thread entered as the owner without
+ * the lock, false when it holds the lock. */
+static inline bool heap_lock_fast(nmx_heap *h)
+{
+    if (heap_enter_biased(h))
+        return true;
+    heap_lock_slow(h);
+    return false;
+}
+
+static inline void heap_unlock_fast(nmx_heap *h, bool biased)
+{
+    if (biased)
+        atomic_store_explicit(&nmx__tl_rec->inside, NULL, memory_order_release);
+    else
+        nmx_lock_release(&h->lock);
+}
+
 /* ---- public: handles ------------------------------------------------- */
 
 /* Where an error goes when the caller passes no error pointer: a compound
@@ -818,10 +924,17 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         return NMX_EINVAL;
     if (fault_check())
         return NMX_EFAULT;
+    nmx__bias_init();
     nmx_heap *h = nmx__slot_new();
     if (!h)
         return NMX_ENOMEM;
-    nmx_lock_acquire(&h->lock);
+    /* the slot's last heap may still be biased to a thread that calls with
+     * its old key: revoke, then start unbiased */
+    heap_lock(h);
+    atomic_store_explicit(&h->bias_owner, NULL, memory_order_relaxed);
+    h->streak_rec = NULL;
+    h->streak = 0;
+    h->rebias_after = REBIAS_FIRST;
     h->otag = OTAG(h->slot, h->gen);
     h->flags = cfg ? cfg->flags : 0;
     if (nmx__debug_env())
@@ -850,7 +963,7 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
     }
     h->alive = true;
     atomic_store_explicit(&h->live_gen, h->gen, memory_order_release);
-    nmx_lock_release(&h->lock);
+    heap_unlock(h);
     *out = h;
     return NMX_OK;
 }
@@ -862,9 +975,9 @@ void *nmx_heap_alloc(nmx_heap *h, size_t n, nmx_err *err)
         *e = NMX_EINVAL;
         return NULL;
     }
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     void *p = alloc_locked(h, n, __builtin_return_address(0), e);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return p;
 }
 
@@ -875,9 +988,9 @@ void *nmx_heap_realloc(nmx_heap *h, void *p, size_t n, nmx_err *err)
         *e = NMX_EINVAL;
         return NULL;
     }
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     void *q = realloc_locked(h, p, n, __builtin_return_address(0), e);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return q;
 }
 
@@ -887,11 +1000,11 @@ nmx_err nmx_heap_free(nmx_heap *h, void *p)
         return NMX_EINVAL;
     if (!p)
         return NMX_OK;
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     nmx_err e = free_locked(h, p, NMX_OP_FREE);
     if (e == NMX_OK && atomic_load_explicit(&h->terminating, memory_order_relaxed))
         e = NMX_ETERMINATE;
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return e;
 }
 
@@ -927,9 +1040,9 @@ size_t nmx_heap_size(nmx_heap *h, const void *p, nmx_err *err)
         *e = h ? NMX_EBADPTR : NMX_EINVAL;
         return 0;
     }
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     size_t n = size_locked(h, p, e, true);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return n;
 }
 
@@ -938,9 +1051,9 @@ bool nmx_heap_owns(nmx_heap *h, const void *p)
     if (!h || !p)
         return false;
     nmx_err e;
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     size_locked(h, p, &e, false);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return e == NMX_OK;
 }
 
@@ -953,20 +1066,20 @@ void nmx_heap_terminate(nmx_heap *h)
 
 void nmx_heap_set_misuse_handler(nmx_heap *h, nmx_misuse_fn fn, void *ud)
 {
-    nmx_lock_acquire(&h->lock);
+    heap_lock(h);
     nmx_spin_acquire(&h->mspin);
     h->on_misuse = fn;
     h->misuse_ud = ud;
     nmx_spin_release(&h->mspin);
-    nmx_lock_release(&h->lock);
+    heap_unlock(h);
 }
 
 void nmx_heap_set_quota(nmx_heap *h, uint64_t q)
 {
-    nmx_lock_acquire(&h->lock);
+    heap_lock(h);
     h->quota = q;
     h->st.quota_bytes = q;
-    nmx_lock_release(&h->lock);
+    heap_unlock(h);
 }
 
 const char *nmx_heap_name(const nmx_heap *h)
@@ -993,13 +1106,13 @@ void nmx_heap_get_stats(nmx_heap *h, nmx_heap_stats *st)
 {
     if (!h || !st)
         return;
-    nmx_lock_acquire(&h->lock);
+    heap_lock(h);
     *st = h->st;
     misuse_stats(h, st);
     st->version = NMX_HEAP_STATS_VERSION;
     st->quota_bytes = h->quota;
     st->terminating = atomic_load(&h->terminating);
-    nmx_lock_release(&h->lock);
+    heap_unlock(h);
 }
 
 /* ---- ending a heap --------------------------------------------------- */
@@ -1120,9 +1233,9 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
 {
     if (!h)
         return NMX_EINVAL;
-    nmx_lock_acquire(&h->lock);
+    heap_lock(h);
     if (!h->alive) {
-        nmx_lock_release(&h->lock);
+        heap_unlock(h);
         return NMX_EBADKEY;
     }
     heap_close_key(h);
@@ -1151,7 +1264,7 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
     if (!r)
         free(scratch.leaks);
     heap_end_locked(h);
-    nmx_lock_release(&h->lock);
+    heap_unlock(h);
     nmx__slot_free(h);
     return NMX_OK;
 }
@@ -1162,8 +1275,8 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
 static void lock_two(nmx_heap *a, nmx_heap *b)
 {
     nmx_heap *first = a->slot < b->slot ? a : b, *second = first == a ? b : a;
-    nmx_lock_acquire(&first->lock);
-    nmx_lock_acquire(&second->lock);
+    heap_lock(first);
+    heap_lock(second);
 }
 
 static void reown(struct chunk *c, uint64_t owner)
@@ -1190,13 +1303,13 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
         return NMX_EINVAL;
     lock_two(h, into);
     if (!h->alive || !into->alive || (h->sys != NULL) != (into->sys != NULL)) {
-        nmx_lock_release(&h->lock);
-        nmx_lock_release(&into->lock);
+        heap_unlock(h);
+        heap_unlock(into);
         return NMX_EBADKEY;
     }
     if (!h->sys && !runs_room(into, h->nruns)) {
-        nmx_lock_release(&h->lock);
-        nmx_lock_release(&into->lock);
+        heap_unlock(h);
+        heap_unlock(into);
         return NMX_ENOMEM; /* nothing moved */
     }
     heap_close_key(h);
@@ -1227,8 +1340,8 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
     if (d->cur_blocks > d->peak_blocks)
         d->peak_blocks = d->cur_blocks;
     heap_end_locked(h);
-    nmx_lock_release(&h->lock);
-    nmx_lock_release(&into->lock);
+    heap_unlock(h);
+    heap_unlock(into);
     nmx__slot_free(h);
     return NMX_OK;
 }
@@ -1287,15 +1400,16 @@ void *nmx_heap_handover(nmx_heap *from, void *p, nmx_heap *to, nmx_err *err)
             }
         }
     }
-    nmx_lock_release(&from->lock);
-    nmx_lock_release(&to->lock);
+    heap_unlock(from);
+    heap_unlock(to);
     return q;
 }
 
 /* ---- public: tokens -------------------------------------------------- */
 
 /* Locks and returns the heap named by key, or NULL (EBADKEY). */
-static nmx_heap *key_lock(uint64_t key)
+/* *biased tells how it was entered (heap_unlock_fast). */
+static inline nmx_heap *key_lock(uint64_t key, bool *biased)
 {
     uint32_t slot;
     uint64_t gen;
@@ -1304,9 +1418,9 @@ static nmx_heap *key_lock(uint64_t key)
     nmx_heap *h = nmx__slot_get(slot);
     if (!h)
         return NULL;
-    nmx_lock_acquire(&h->lock);
+    *biased = heap_lock_fast(h);
     if (!h->alive || h->gen != gen) {
-        nmx_lock_release(&h->lock);
+        heap_unlock_fast(h, *biased);
         return NULL;
     }
     return h;
@@ -1315,26 +1429,28 @@ static nmx_heap *key_lock(uint64_t key)
 void *nmx_key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site)
 {
     nmx_err *e = ERRP(err);
-    nmx_heap *h = key_lock(key);
+    bool b;
+    nmx_heap *h = key_lock(key, &b);
     if (!h) {
         *e = NMX_EBADKEY;
         return NULL;
     }
     void *p = alloc_locked(h, n, site ? site : __builtin_return_address(0), e);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return p;
 }
 
 void *nmx_key_realloc(uint64_t key, void *p, size_t n, nmx_err *err, const void *site)
 {
     nmx_err *e = ERRP(err);
-    nmx_heap *h = key_lock(key);
+    bool b;
+    nmx_heap *h = key_lock(key, &b);
     if (!h) {
         *e = NMX_EBADKEY;
         return NULL;
     }
     void *q = realloc_locked(h, p, n, site ? site : __builtin_return_address(0), e);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return q;
 }
 
@@ -1350,24 +1466,6 @@ static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t
     return h;
 }
 
-/* A pointer that is not a live block of the key's heap, told without the
- * heap lock (arena mode): counted, and true. False when the pointer may be
- * a live block, or the key is bad: the caller goes the locked way, which
- * decides and reports everything else. */
-static inline bool misuse_fast(uint64_t key, const void *p, nmx_mem_op op)
-{
-    uint32_t slot;
-    uint64_t gen;
-    nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
-    if (!h || nmx__mode_value != NMX_MEM_ARENA)
-        return false;
-    const void *canary = NULL;
-    int k = classify_unlocked(OTAG(slot, gen), p, &canary);
-    if (__builtin_expect(k < 0, 1))
-        return false;
-    return misuse_unlocked(h, gen, (nmx_misuse_kind)k, op, p);
-}
-
 nmx_err nmx_key_free(uint64_t key, void *p)
 {
     uint32_t slot;
@@ -1375,7 +1473,10 @@ nmx_err nmx_key_free(uint64_t key, void *p)
     nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
     if (!h)
         return NMX_EBADKEY;
-    if (p && nmx__mode_value == NMX_MEM_ARENA) {
+    /* The owner, entered without the lock, decides everything under it; any
+     * other thread first refuses what it can without the lock. */
+    bool b = heap_enter_biased(h);
+    if (!b && p && nmx__mode_value == NMX_MEM_ARENA) {
         const void *canary = NULL;
         int k = classify_unlocked(OTAG(slot, gen), p, &canary);
         if (k >= 0)
@@ -1386,44 +1487,62 @@ nmx_err nmx_key_free(uint64_t key, void *p)
         if (canary)
             __builtin_prefetch(canary);
     }
-    nmx_lock_acquire(&h->lock);
+    if (!b)
+        heap_lock_slow(h);
     if (!h->alive || h->gen != gen) {
-        nmx_lock_release(&h->lock);
+        heap_unlock_fast(h, b);
         return NMX_EBADKEY;
     }
     nmx_err e = p ? free_locked(h, p, NMX_OP_FREE) : NMX_OK;
     if (e == NMX_OK && atomic_load_explicit(&h->terminating, memory_order_relaxed))
         e = NMX_ETERMINATE;
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return e;
 }
 
 size_t nmx_key_size(uint64_t key, const void *p, nmx_err *err)
 {
     nmx_err *e = ERRP(err);
-    if (p && misuse_fast(key, p, NMX_OP_SIZE)) {
-        *e = NMX_EBADPTR;
+    uint32_t slot;
+    uint64_t gen;
+    nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
+    if (!h) {
+        *e = NMX_EBADKEY;
         return 0;
     }
-    nmx_heap *h = key_lock(key);
-    if (!h) {
+    /* as in nmx_key_free */
+    bool b = heap_enter_biased(h);
+    if (!b && p && nmx__mode_value == NMX_MEM_ARENA) {
+        const void *canary = NULL;
+        int k = classify_unlocked(OTAG(slot, gen), p, &canary);
+        if (k >= 0) {
+            *e = misuse_unlocked(h, gen, (nmx_misuse_kind)k, NMX_OP_SIZE, p) ? NMX_EBADPTR
+                                                                               : NMX_EBADKEY;
+            return 0;
+        }
+    }
+    if (!b)
+        heap_lock_slow(h);
+    if (!h->alive || h->gen != gen) {
+        heap_unlock_fast(h, b);
         *e = NMX_EBADKEY;
         return 0;
     }
     size_t n = p ? size_locked(h, p, e, true) : 0;
     if (!p)
         *e = NMX_EBADPTR;
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return n;
 }
 
 nmx_err nmx_key_check(uint64_t key, nmx_heap **heap)
 {
-    nmx_heap *h = key_lock(key);
+    bool b;
+    nmx_heap *h = key_lock(key, &b);
     if (!h)
         return NMX_EBADKEY;
     nmx_err e = atomic_load(&h->terminating) ? NMX_ETERMINATE : NMX_OK;
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     if (heap)
         *heap = h;
     return e;

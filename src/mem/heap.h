@@ -3,6 +3,7 @@
 #define NMX_MEM_HEAP_H
 
 #include "mem/internal.h"
+#include "mem/bias.h"
 #include "mem/lock.h"
 
 struct sysblk;
@@ -11,6 +12,12 @@ enum { L_NONE = 0, L_AVAIL, L_FULL, L_EMPTY, L_LARGE, L_LCACHE };
 
 struct nmx_heap {
     nmx_lock lock;
+    /* The bias (bias.h): the owner's record, 1 in bias_off when the owner
+     * too must take the lock; a run of lock takings by one thread. */
+    _Atomic(struct nmx__trec *) bias_owner;
+    _Atomic uint32_t bias_off;
+    uint32_t streak, rebias_after;
+    struct nmx__trec *streak_rec;
     uint32_t slot;                /* index in the slot table (>= 1)         */
     uint64_t gen;                 /* generation of this incarnation         */
     /* gen while the heap is alive, 0 otherwise: what a key is checked

@@ -664,6 +664,86 @@ static void t_live_blocks_among_churn(void **st)
     assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
 }
 
+/* A thread that uses its heap on its own for long stretches (the heap is
+ * then biased to it and taken without the lock) while another thread now
+ * and then takes the same heap (which revokes the bias): blocks never
+ * overlap (each carries its owner's pattern, checked before it is freed),
+ * and the counters add up. */
+struct handoff2 {
+    uint64_t key;
+    atomic_bool done;
+    uint64_t owner_allocs, other_allocs;
+    int err;
+};
+
+static void *bias_owner_main(void *arg)
+{
+    struct handoff2 *s = arg;
+    enum { LIVE = 256 };
+    uint8_t *live[LIVE] = {0};
+    size_t lsz[LIVE] = {0};
+    uint64_t x = 0x0123456789ABCDEFull;
+    for (int i = 0; i < 400000 && !s->err; i++) {
+        unsigned k = (unsigned)(xorshift(&x) % LIVE);
+        if (live[k]) {
+            for (size_t j = 0; j < lsz[k]; j += 61)
+                if (live[k][j] != (uint8_t)k)
+                    s->err = 1;
+            if (nmx_key_free(s->key, live[k]) != NMX_OK)
+                s->err = 2;
+            live[k] = NULL;
+        } else {
+            nmx_err e;
+            size_t n = 1 + (size_t)(xorshift(&x) % 700);
+            live[k] = nmx_key_alloc(s->key, n, &e, NULL);
+            if (!live[k] || nmx_key_size(s->key, live[k], &e) != n) {
+                s->err = 3;
+                break;
+            }
+            memset(live[k], (int)k, n);
+            lsz[k] = n;
+            s->owner_allocs++;
+        }
+    }
+    for (unsigned k = 0; k < LIVE; k++)
+        if (live[k] && nmx_key_free(s->key, live[k]) != NMX_OK)
+            s->err = 4;
+    atomic_store(&s->done, true);
+    return NULL;
+}
+
+static void t_bias_revoked_now_and_then(void **st)
+{
+    (void)st;
+    nmx_heap *h = mk(0);
+    struct handoff2 s = {.key = nmx_heap_token(h)};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, bias_owner_main, &s), 0);
+    while (!atomic_load(&s.done)) {
+        usleep(50);
+        nmx_err e;
+        uint8_t *p = nmx_key_alloc(s.key, 300, &e, NULL);
+        assert_non_null(p);
+        memset(p, 0xEE, 300);
+        usleep(20);
+        for (int j = 0; j < 300; j++)
+            assert_int_equal(p[j], 0xEE);
+        assert_int_equal(nmx_key_free(s.key, p), NMX_OK);
+        s.other_allocs++;
+        nmx_heap_stats hs;
+        nmx_heap_get_stats(h, &hs);
+        assert_int_equal(hs.misuse_total, 0);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(s.err, 0);
+    nmx_heap_stats hs;
+    nmx_heap_get_stats(h, &hs);
+    assert_int_equal(hs.total_blocks, s.owner_allocs + s.other_allocs);
+    assert_int_equal(hs.cur_blocks, 0);
+    assert_int_equal(hs.misuse_total, 0);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -676,6 +756,7 @@ int main(void)
         cmocka_unit_test(t_misuse_racing_heap_end),
         cmocka_unit_test(t_misuse_names_the_thread),
         cmocka_unit_test(t_live_blocks_among_churn),
+        cmocka_unit_test(t_bias_revoked_now_and_then),
     };
     return cmocka_run_group_tests_name("heap lock", tests, NULL, NULL);
 }
