@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 
 #include "mem/heap.h"
+#include "mem/key.h"
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
@@ -1426,7 +1427,7 @@ static inline nmx_heap *key_lock(uint64_t key, bool *biased)
     return h;
 }
 
-void *nmx_key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site)
+void *nmx__key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site)
 {
     nmx_err *e = ERRP(err);
     bool b;
@@ -1466,7 +1467,7 @@ static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t
     return h;
 }
 
-nmx_err nmx_key_free(uint64_t key, void *p)
+nmx_err nmx__key_free(uint64_t key, void *p)
 {
     uint32_t slot;
     uint64_t gen;
@@ -1500,7 +1501,7 @@ nmx_err nmx_key_free(uint64_t key, void *p)
     return e;
 }
 
-size_t nmx_key_size(uint64_t key, const void *p, nmx_err *err)
+size_t nmx__key_size(uint64_t key, const void *p, nmx_err *err)
 {
     nmx_err *e = ERRP(err);
     uint32_t slot;
@@ -1546,4 +1547,21 @@ nmx_err nmx_key_check(uint64_t key, nmx_heap **heap)
     if (heap)
         *heap = h;
     return e;
+}
+
+/* The exported names; the host's Expert* functions call the internal ones
+ * directly (mem/key.h), without a trip through the library's PLT. */
+void *nmx_key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site)
+{
+    return nmx__key_alloc(key, n, err, site ? site : __builtin_return_address(0));
+}
+
+nmx_err nmx_key_free(uint64_t key, void *p)
+{
+    return nmx__key_free(key, p);
+}
+
+size_t nmx_key_size(uint64_t key, const void *p, nmx_err *err)
+{
+    return nmx__key_size(key, p, err);
 }
