@@ -19,6 +19,12 @@
  *   - Writes past the requested end of a block are detected at free, at
  *     realloc and (with NMX_HEAP_CHECK_ON_DESTROY) when the heap is destroyed.
  *   - Any thread may use any heap; heaps never share a lock on the fast path.
+ *     The thread that uses a heap most (it took the heap's lock several
+ *     times in a row) allocates, frees and asks sizes without any atomic
+ *     read-modify-write; another thread taking the heap revokes that with a
+ *     process-wide barrier (membarrier(2)), which costs it a few microseconds.
+ *   - A pointer that is plainly not a live block of the heap is refused and
+ *     counted without the heap's lock.
  *
  * Modes (chosen once per process, from the environment):
  *   NMX_MEM_MODE=malloc   one malloc() per block, so AddressSanitizer and
@@ -26,6 +32,9 @@
  *                         (per-heap hash set); quarantine is the sanitizer's.
  *   NMX_MEM_DEBUG=1       every heap records where each block was allocated
  *                         (same as NMX_HEAP_DEBUG on every heap).
+ *   NMX_MEM_BIAS=0        no heap is biased to a thread: every call takes the
+ *                         heap's lock (also the case where membarrier(2) is
+ *                         missing or refused).
  *
  * Memory of a destroyed heap stays mapped (as zero pages, given back to the
  * OS) and unused until the whole reservation has been cycled through, so a
