@@ -811,7 +811,9 @@ static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nm
 static void bias_revoke(nmx_heap *h)
 {
     struct nmx__trec *o = atomic_load_explicit(&h->bias_owner, memory_order_relaxed);
-    if (!o || atomic_load_explicit(&h->bias_off, memory_order_relaxed))
+    /* (the owner itself, taking the lock for another operation, cannot be
+     * inside at the same time: nothing to revoke) */
+    if (!o || o == nmx__tl_rec || atomic_load_explicit(&h->bias_off, memory_order_relaxed))
         return;
     atomic_store_explicit(&h->bias_off, 1, memory_order_seq_cst);
     bool fenced = nmx__barrier_all();
