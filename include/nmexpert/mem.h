@@ -19,6 +19,12 @@
  *   - Writes past the requested end of a block are detected at free, at
  *     realloc and (with NMX_HEAP_CHECK_ON_DESTROY) when the heap is destroyed.
  *   - Any thread may use any heap; heaps never share a lock on the fast path.
+ *     The thread that uses a heap most (it took the heap's lock several
+ *     times in a row) allocates, frees and asks sizes without any atomic
+ *     read-modify-write; another thread taking the heap revokes that with a
+ *     process-wide barrier (membarrier(2)), which costs it a few microseconds.
+ *   - A pointer that is plainly not a live block of the heap is refused and
+ *     counted without the heap's lock.
  *
  * Modes (chosen once per process, from the environment):
  *   NMX_MEM_MODE=malloc   one malloc() per block, so AddressSanitizer and
@@ -26,6 +32,9 @@
  *                         (per-heap hash set); quarantine is the sanitizer's.
  *   NMX_MEM_DEBUG=1       every heap records where each block was allocated
  *                         (same as NMX_HEAP_DEBUG on every heap).
+ *   NMX_MEM_BIAS=0        no heap is biased to a thread: every call takes the
+ *                         heap's lock (also the case where membarrier(2) is
+ *                         missing or refused).
  *
  * Memory of a destroyed heap stays mapped (as zero pages, given back to the
  * OS) and unused until the whole reservation has been cycled through, so a
@@ -126,8 +135,12 @@ typedef struct nmx_heap_report {
     nmx_leak *leaks;            /* owned by the report: nmx_heap_report_free  */
 } nmx_heap_report;
 
-/* Callback for misuse events (called with the heap's lock held: it must not
- * call back into the same heap). */
+/* Callback for misuse events. Calls are serialized per heap (one at a time,
+ * each seeing the effects of the previous one), but may come from any thread
+ * using the heap and do not always hold the heap's lock: a pointer that is
+ * plainly not a live block of the heap (another owner's, an ended heap's,
+ * inside a block, never handed out) is counted without it. The handler must
+ * not call back into the same heap (nmx_heap_terminate is allowed). */
 typedef void (*nmx_misuse_fn)(nmx_heap *h, const nmx_misuse *m, void *ud);
 
 /* ---- lifetime ---------------------------------------------------------- */
@@ -183,7 +196,10 @@ NMX_API uint64_t nmx_heap_token(const nmx_heap *h);
 
 /* The "_k" variants take a token instead of a handle. They validate the
  * token under the heap's lock, so a heap ended concurrently by another
- * thread is reported as NMX_EBADKEY rather than used after its end.
+ * thread is reported as NMX_EBADKEY rather than used after its end (a
+ * pointer that is not a live block of the heap is refused, and counted,
+ * without the lock: a call racing with the heap's end counts against it or
+ * not at all, never against a later heap).
  * `site` is the allocation site to record (NULL: the caller's return
  * address is used). */
 NMX_API void   *nmx_key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site);

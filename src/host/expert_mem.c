@@ -5,6 +5,7 @@
  * also with NMERR_SUCCESS on success (M1).
  */
 #include "netmon.h"
+#include "mem/key.h"
 #include "nmexpert/mem.h"
 
 static inline uint64_t tok(HEXPERTKEY k)
@@ -12,12 +13,17 @@ static inline uint64_t tok(HEXPERTKEY k)
     return (uint64_t)(uintptr_t)k;
 }
 
+static inline DWORD nmerr(nmx_err e)
+{
+    return __builtin_expect(e == NMX_OK, 1) ? NMERR_SUCCESS : nmx_err_to_nmerr(e);
+}
+
 LPVOID WINAPI ExpertAllocMemory(HEXPERTKEY hExpertKey, SIZE_T nBytes, DWORD *pError)
 {
     nmx_err e;
-    void *p = nmx_key_alloc(tok(hExpertKey), nBytes, &e, __builtin_return_address(0));
+    void *p = nmx__key_alloc(tok(hExpertKey), nBytes, &e, __builtin_return_address(0));
     if (pError)
-        *pError = nmx_err_to_nmerr(e);
+        *pError = nmerr(e);
     return p;
 }
 
@@ -34,10 +40,10 @@ LPVOID WINAPI ExpertReallocMemory(HEXPERTKEY hExpertKey, LPVOID pOriginalMemory,
 
 DWORD WINAPI ExpertFreeMemory(HEXPERTKEY hExpertKey, LPVOID pMemory)
 {
-    return nmx_err_to_nmerr(nmx_key_free(tok(hExpertKey), pMemory));
+    return nmerr(nmx__key_free(tok(hExpertKey), pMemory));
 }
 
 SIZE_T WINAPI ExpertMemorySize(HEXPERTKEY hExpertKey, LPVOID pOriginalMemory)
 {
-    return nmx_key_size(tok(hExpertKey), pOriginalMemory, NULL);
+    return nmx__key_size(tok(hExpertKey), pOriginalMemory, NULL);
 }

@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 
 #include "mem/heap.h"
+#include "mem/key.h"
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
@@ -97,12 +98,12 @@ void nmx__stats_free(nmx_heap *h, size_t n)
     h->st.cur_blocks--;
 }
 
-__attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p, size_t bsize,
-                 const void *site)
+/* Called with h->mspin held. */
+static void misuse_record(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p,
+                          size_t bsize, const void *site)
 {
-    h->st.misuse[k]++;
-    h->st.misuse_total++;
-    nmx_misuse *m = &h->st.last_misuse;
+    h->mcount[k]++;
+    nmx_misuse *m = &h->mlast;
     m->kind = k;
     m->op = op;
     m->ptr = p;
@@ -111,6 +112,44 @@ __attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_o
     m->tid = nmx__gettid();
     if (h->on_misuse)
         h->on_misuse(h, m, h->misuse_ud);
+}
+
+__attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op,
+                                       const void *p, size_t bsize, const void *site)
+{
+    nmx_spin_acquire(&h->mspin);
+    misuse_record(h, k, op, p, bsize, site);
+    nmx_spin_release(&h->mspin);
+}
+
+/* A misuse found without the heap lock by a caller holding key generation
+ * `gen`: counted only if the heap is still that incarnation (its end clears
+ * live_gen under mspin), so a call racing with the end of its heap never
+ * counts against the next heap of the slot. False when the heap has ended:
+ * the call then fails as one with an ended key. */
+__attribute__((noinline)) static bool misuse_unlocked(nmx_heap *h, uint64_t gen,
+                                                      nmx_misuse_kind k, nmx_mem_op op,
+                                                      const void *p)
+{
+    nmx_spin_acquire(&h->mspin);
+    bool alive = atomic_load_explicit(&h->live_gen, memory_order_relaxed) == gen;
+    if (alive)
+        misuse_record(h, k, op, p, 0, NULL);
+    nmx_spin_release(&h->mspin);
+    return alive;
+}
+
+/* The misuse members of the stats (h->st keeps the others). */
+static void misuse_stats(nmx_heap *h, nmx_heap_stats *st)
+{
+    nmx_spin_acquire(&h->mspin);
+    st->misuse_total = 0;
+    for (unsigned k = 0; k < NMX_MISUSE_KINDS_; k++) {
+        st->misuse[k] = h->mcount[k];
+        st->misuse_total += h->mcount[k];
+    }
+    st->last_misuse = h->mlast;
+    nmx_spin_release(&h->mspin);
 }
 
 /* ---- lists ----------------------------------------------------------- */
@@ -174,6 +213,20 @@ static void runs_del(nmx_heap *h, struct chunk *c)
 
 /* ---- small chunks ---------------------------------------------------- */
 
+/* Stores into a small chunk's bitmap, free stack and sizes. They are made
+ * under the heap lock, but the bitmap is also read without it (a freed
+ * block refused by classify_unlocked), and after a chunk changes size class
+ * the same words may be another array: every store to these arrays is an
+ * atomic one (a plain store on the processors we run on). */
+static inline void meta_store64(uint64_t *w, uint64_t v)
+{
+    __atomic_store_n(w, v, __ATOMIC_RELAXED);
+}
+static inline void meta_store16(uint16_t *w, uint16_t v)
+{
+    __atomic_store_n(w, v, __ATOMIC_RELAXED);
+}
+
 static inline uint16_t *chunk_fs(struct chunk *c)
 {
     return (uint16_t *)(void *)((uint8_t *)c->live + (((size_t)c->nblocks + 63u) / 64u) * 8u);
@@ -205,7 +258,7 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
         h->st.footprint_bytes += CHUNK_SIZE;
     }
     uint32_t bs = class_size(cls);
-    memset(c, 0, sizeof *c);
+    chunk_clear(c);
     c->arena = ar;
     c->idx = idx;
     if (zeroed)
@@ -231,7 +284,9 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
      * that are this class's live bitmap may have held that class's free
      * stack or sizes. (A fresh chunk's metadata is zero.) */
     if (!zeroed)
-        memset(c->live, 0, (((size_t)c->nblocks + 63u) / 64u) * 8u);
+        for (uint32_t w = 0; w < ((uint32_t)c->nblocks + 63u) / 64u; w++)
+            meta_store64(&c->live[w], 0);
+    chunk_set_geom(c, bs, c->nblocks, c->recip);
     cstate_set(ar, idx, ST_MAKE(CK_SMALL, h->otag, idx));
     list_push(&h->avail[cls], c, L_AVAIL);
     return c;
@@ -323,6 +378,71 @@ static int locate(nmx_heap *h, const void *p, struct loc *L)
     return -1;
 }
 
+/* What can be told of p for the heap with owner tag `otag` without its lock,
+ * from the words that are read atomically (the address table, the chunk's
+ * state word, a small chunk's geometry): a misuse kind when p is not a live
+ * block of the heap at the moment of those reads, -1 when it may be one
+ * (then only locate, under the lock, decides). Never dereferences p. */
+static inline int classify_unlocked(uint64_t otag, const void *p, const void **canary)
+{
+    uintptr_t a = (uintptr_t)p;
+    if (__builtin_expect((a >> ADDR_BITS) != 0, 0))
+        return NMX_MISUSE_WILD;
+    struct arena *ar = atomic_load_explicit(&nmx__top[a >> ARENA_SHIFT], memory_order_acquire);
+    if (!ar)
+        return NMX_MISUSE_WILD;
+    uint32_t idx = (uint32_t)((a - (uintptr_t)ar->base) >> CHUNK_SHIFT);
+    uint64_t st = cstate_get(ar, idx);
+    unsigned kind = ST_KIND(st);
+    switch (kind) {
+    case CK_UNUSED:
+        return NMX_MISUSE_WILD;
+    case CK_RELEASED:
+    case CK_FREE:
+        return ST_TAG(st) == otag && kind == CK_RELEASED ? NMX_MISUSE_DOUBLE : NMX_MISUSE_STALE;
+    default:
+        break;
+    }
+    if (ST_TAG(st) != otag)
+        return NMX_MISUSE_FOREIGN;
+    if (kind == CK_EMPTY)
+        return NMX_MISUSE_DOUBLE;
+    uint32_t off = (uint32_t)(a & (CHUNK_SIZE - 1));
+    if (kind == CK_SMALL) {
+        /* The geometry word is published before the state word that says
+         * CK_SMALL (release) and changes only while the chunk is not small:
+         * if p is not a block start for the geometry read here, it was not a
+         * live block when it was read. */
+        struct chunk *c = chunk_meta(ar, idx);
+        uint64_t g = atomic_load_explicit(&c->geom, memory_order_relaxed);
+        uint32_t bs = (uint32_t)(g & 0xFFFFu), nb = (uint32_t)((g >> 16) & 0xFFFFu);
+        uint32_t bi = (uint32_t)(((uint64_t)off * (g >> 32)) >> 32);
+        if (bs == 0)
+            return -1;
+        if (bi >= nb || bi * bs != off)
+            return NMX_MISUSE_INTERIOR;
+        /* A clear live bit, with the chunk's state and geometry the same
+         * after it was read: the block was not live when it was read (a
+         * chunk that changed class in between was empty at some moment,
+         * and then too the answer holds). */
+        if (__atomic_load_n(&c->live[bi >> 6], __ATOMIC_RELAXED) & (1ull << (bi & 63))) {
+            /* Where the block's canary is, as far as can be told without
+             * the lock: a hint for a prefetch, never dereferenced here. */
+            const uint16_t *rs = (const uint16_t *)(const void *)((const uint8_t *)c->live +
+                                                                  ((nb + 63u) / 64u) * 8u) + nb;
+            *canary = (const uint8_t *)p + __atomic_load_n(&rs[bi], __ATOMIC_RELAXED);
+            return -1;
+        }
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&c->geom, memory_order_relaxed) == g && cstate_get(ar, idx) == st)
+            return NMX_MISUSE_DOUBLE;
+        return -1;
+    }
+    if (kind == CK_LTAIL || off != 0)
+        return NMX_MISUSE_INTERIOR;
+    return -1;
+}
+
 static inline const void *block_site(const struct loc *L)
 {
     if (L->c->kind == CK_SMALL)
@@ -366,8 +486,8 @@ static void *small_alloc(nmx_heap *h, size_t n, const void *site)
         list_del(&h->avail[cls], c);
         list_push(&h->full[cls], c, L_FULL);
     }
-    c->live[bi >> 6] |= 1ull << (bi & 63);
-    chunk_rs(c)[bi] = (uint16_t)n;
+    meta_store64(&c->live[bi >> 6], c->live[bi >> 6] | (1ull << (bi & 63)));
+    meta_store16(&chunk_rs(c)[bi], (uint16_t)n);
     if (c->sites)
         c->sites[bi] = site;
     uint8_t *p = chunk_addr(c->arena, c->idx) + (size_t)bi * c->bsize;
@@ -381,8 +501,8 @@ static void small_free(nmx_heap *h, const struct loc *L)
 {
     struct chunk *c = L->c;
     uint32_t bi = L->bi;
-    c->live[bi >> 6] &= ~(1ull << (bi & 63));
-    chunk_fs(c)[c->nfree++] = (uint16_t)bi;
+    meta_store64(&c->live[bi >> 6], c->live[bi >> 6] & ~(1ull << (bi & 63)));
+    meta_store16(&chunk_fs(c)[c->nfree++], (uint16_t)bi);
     if (c->nused-- == c->nblocks) {
         list_del(&h->full[c->cls], c);
         list_push(&h->avail[c->cls], c, L_AVAIL);
@@ -421,7 +541,7 @@ static void *large_alloc(nmx_heap *h, size_t n, const void *site)
         if (!runs_room(h, 1) || !nmx__chunks_acquire(need, h->otag, &ar, &idx))
             return NULL;
         c = chunk_meta(ar, idx);
-        memset(c, 0, sizeof *c);
+        chunk_clear(c);
         c->arena = ar;
         c->idx = idx;
         c->nchunks = need;
@@ -595,7 +715,7 @@ static void *large_resize(nmx_heap *h, const struct loc *L, size_t n, nmx_err *e
         if (dirty_end > old)
             memset(q + old, 0, dirty_end - old);
         struct chunk *nc = chunk_meta(ar, idx);
-        memset(nc, 0, sizeof *nc);
+        chunk_clear(nc);
         nc->arena = ar;
         nc->idx = idx;
         nc->kind = CK_LHEAD;
@@ -654,7 +774,7 @@ static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nm
         if (n + 1 <= SMALL_MAX && size_class(n + 1) == L.c->cls) {
             if (n > old)
                 memset(L.base + old, 0, n - old);
-            chunk_rs(L.c)[L.bi] = (uint16_t)n;
+            meta_store16(&chunk_rs(L.c)[L.bi], (uint16_t)n);
             canary_put(L.base + n, canary_len(L.cap, n));
             q = L.base;
         } else {
@@ -682,6 +802,114 @@ static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nm
     return q;
 }
 
+/* ---- the heap lock, biased to its main user (bias.h) ---------------- */
+
+#define REBIAS_FIRST 8u
+#define REBIAS_MAX (1u << 20)
+
+/* With h->lock held: no owner is inside h without the lock afterwards. */
+static void bias_revoke(nmx_heap *h)
+{
+    struct nmx__trec *o = atomic_load_explicit(&h->bias_owner, memory_order_relaxed);
+    /* (the owner itself, taking the lock for another operation, cannot be
+     * inside at the same time: nothing to revoke) */
+    if (!o || o == nmx__tl_rec || atomic_load_explicit(&h->bias_off, memory_order_relaxed))
+        return;
+    atomic_store_explicit(&h->bias_off, 1, memory_order_seq_cst);
+    bool fenced = nmx__barrier_all();
+    if (h->rebias_after < REBIAS_MAX)
+        h->rebias_after *= 2;
+    for (unsigned i = 0;; i++) {
+        if (atomic_load_explicit(&o->inside, memory_order_acquire) != h) {
+            if (fenced)
+                return;
+            /* No barrier: the owner's mark may still be on its way; a store
+             * does not wait in a processor's buffer across a millisecond and
+             * a reschedule. The last resort of a process whose barrier was
+             * refused after it had been granted. */
+            usleep(1000);
+            if (atomic_load_explicit(&o->inside, memory_order_acquire) != h)
+                return;
+        }
+        if (i < 64)
+            nmx_cpu_relax();
+        else
+            sched_yield();
+    }
+}
+
+/* The heap lock for anything but the block and size calls. */
+static void heap_lock(nmx_heap *h)
+{
+    nmx_lock_acquire(&h->lock);
+    bias_revoke(h);
+}
+
+static inline void heap_unlock(nmx_heap *h)
+{
+    nmx_lock_release(&h->lock);
+}
+
+/* The lock for a block or size call when the fast way was not open: the
+ * lock, and the run of takings that may make this thread the owner. */
+__attribute__((noinline)) static void heap_lock_slow(nmx_heap *h)
+{
+    nmx_lock_acquire(&h->lock);
+    bias_revoke(h);
+    struct nmx__trec *r = nmx__tl_rec ? nmx__tl_rec : nmx__trec_get();
+    if (!r)
+        return;
+    if (h->streak_rec != r) {
+        h->streak_rec = r;
+        h->streak = 0;
+    }
+    if (++h->streak >= h->rebias_after &&
+        atomic_load_explicit(&nmx__bias_on, memory_order_relaxed) &&
+        atomic_load_explicit(&r->inside, memory_order_relaxed) == NULL) {
+        h->streak = 0;
+        atomic_store_explicit(&h->bias_owner, r, memory_order_relaxed);
+        atomic_store_explicit(&h->bias_off, 0, memory_order_release);
+    }
+}
+
+/* Enters h as its owner without the lock, if this thread is the owner and
+ * the bias is on. Not nested: a thread inside one heap without the lock
+ * takes any other heap's lock. */
+static inline bool heap_enter_biased(nmx_heap *h)
+{
+    struct nmx__trec *r = nmx__tl_rec;
+    if (r && atomic_load_explicit(&h->bias_owner, memory_order_relaxed) == r &&
+        atomic_load_explicit(&r->inside, memory_order_relaxed) == NULL) {
+        atomic_store_explicit(&r->inside, h, memory_order_relaxed);
+        /* only the compiler is kept from reordering: the processor's part
+         * is the revoker's barrier (bias.h) */
+        atomic_signal_fence(memory_order_seq_cst);
+        if (!atomic_load_explicit(&h->bias_off, memory_order_acquire) &&
+            atomic_load_explicit(&h->bias_owner, memory_order_relaxed) == r)
+            return true;
+        atomic_store_explicit(&r->inside, NULL, memory_order_release);
+    }
+    return false;
+}
+
+/* Block and size calls: true when this thread entered as the owner without
+ * the lock, false when it holds the lock. */
+static inline bool heap_lock_fast(nmx_heap *h)
+{
+    if (heap_enter_biased(h))
+        return true;
+    heap_lock_slow(h);
+    return false;
+}
+
+static inline void heap_unlock_fast(nmx_heap *h, bool biased)
+{
+    if (biased)
+        atomic_store_explicit(&nmx__tl_rec->inside, NULL, memory_order_release);
+    else
+        nmx_lock_release(&h->lock);
+}
+
 /* ---- public: handles ------------------------------------------------- */
 
 /* Where an error goes when the caller passes no error pointer: a compound
@@ -699,10 +927,17 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         return NMX_EINVAL;
     if (fault_check())
         return NMX_EFAULT;
+    nmx__bias_init();
     nmx_heap *h = nmx__slot_new();
     if (!h)
         return NMX_ENOMEM;
-    nmx_lock_acquire(&h->lock);
+    /* the slot's last heap may still be biased to a thread that calls with
+     * its old key: revoke, then start unbiased */
+    heap_lock(h);
+    atomic_store_explicit(&h->bias_owner, NULL, memory_order_relaxed);
+    h->streak_rec = NULL;
+    h->streak = 0;
+    h->rebias_after = REBIAS_FIRST;
     h->otag = OTAG(h->slot, h->gen);
     h->flags = cfg ? cfg->flags : 0;
     if (nmx__debug_env())
@@ -715,8 +950,12 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         strncpy(h->name, cfg->name, sizeof h->name - 1);
         h->name[sizeof h->name - 1] = 0;
     }
+    nmx_spin_acquire(&h->mspin);
+    memset(h->mcount, 0, sizeof h->mcount);
+    memset(&h->mlast, 0, sizeof h->mlast);
     h->on_misuse = NULL;
     h->misuse_ud = NULL;
+    nmx_spin_release(&h->mspin);
     h->userdata = NULL;
     atomic_store(&h->terminating, false);
     h->sys = NULL;
@@ -726,7 +965,8 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         h->sys = (struct sysblk *)(uintptr_t)1;
     }
     h->alive = true;
-    nmx_lock_release(&h->lock);
+    atomic_store_explicit(&h->live_gen, h->gen, memory_order_release);
+    heap_unlock(h);
     *out = h;
     return NMX_OK;
 }
@@ -738,9 +978,9 @@ void *nmx_heap_alloc(nmx_heap *h, size_t n, nmx_err *err)
         *e = NMX_EINVAL;
         return NULL;
     }
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     void *p = alloc_locked(h, n, __builtin_return_address(0), e);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return p;
 }
 
@@ -751,9 +991,9 @@ void *nmx_heap_realloc(nmx_heap *h, void *p, size_t n, nmx_err *err)
         *e = NMX_EINVAL;
         return NULL;
     }
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     void *q = realloc_locked(h, p, n, __builtin_return_address(0), e);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return q;
 }
 
@@ -763,11 +1003,11 @@ nmx_err nmx_heap_free(nmx_heap *h, void *p)
         return NMX_EINVAL;
     if (!p)
         return NMX_OK;
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     nmx_err e = free_locked(h, p, NMX_OP_FREE);
     if (e == NMX_OK && atomic_load_explicit(&h->terminating, memory_order_relaxed))
         e = NMX_ETERMINATE;
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return e;
 }
 
@@ -803,9 +1043,9 @@ size_t nmx_heap_size(nmx_heap *h, const void *p, nmx_err *err)
         *e = h ? NMX_EBADPTR : NMX_EINVAL;
         return 0;
     }
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     size_t n = size_locked(h, p, e, true);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return n;
 }
 
@@ -814,9 +1054,9 @@ bool nmx_heap_owns(nmx_heap *h, const void *p)
     if (!h || !p)
         return false;
     nmx_err e;
-    nmx_lock_acquire(&h->lock);
+    bool b = heap_lock_fast(h);
     size_locked(h, p, &e, false);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return e == NMX_OK;
 }
 
@@ -829,18 +1069,20 @@ void nmx_heap_terminate(nmx_heap *h)
 
 void nmx_heap_set_misuse_handler(nmx_heap *h, nmx_misuse_fn fn, void *ud)
 {
-    nmx_lock_acquire(&h->lock);
+    heap_lock(h);
+    nmx_spin_acquire(&h->mspin);
     h->on_misuse = fn;
     h->misuse_ud = ud;
-    nmx_lock_release(&h->lock);
+    nmx_spin_release(&h->mspin);
+    heap_unlock(h);
 }
 
 void nmx_heap_set_quota(nmx_heap *h, uint64_t q)
 {
-    nmx_lock_acquire(&h->lock);
+    heap_lock(h);
     h->quota = q;
     h->st.quota_bytes = q;
-    nmx_lock_release(&h->lock);
+    heap_unlock(h);
 }
 
 const char *nmx_heap_name(const nmx_heap *h)
@@ -867,12 +1109,13 @@ void nmx_heap_get_stats(nmx_heap *h, nmx_heap_stats *st)
 {
     if (!h || !st)
         return;
-    nmx_lock_acquire(&h->lock);
+    heap_lock(h);
     *st = h->st;
+    misuse_stats(h, st);
     st->version = NMX_HEAP_STATS_VERSION;
     st->quota_bytes = h->quota;
     st->terminating = atomic_load(&h->terminating);
-    nmx_lock_release(&h->lock);
+    heap_unlock(h);
 }
 
 /* ---- ending a heap --------------------------------------------------- */
@@ -963,11 +1206,28 @@ static void release_all_chunks(nmx_heap *h)
     h->st.footprint_bytes = 0;
 }
 
+/* The first step of ending a heap (h->lock held): from now on its key is
+ * refused, also by the calls that work without the lock. It must come
+ * before any chunk changes state, so that a call that finds one of the
+ * heap's live blocks released or re-owned while the heap ends sees the key
+ * refused (NMX_EBADKEY), never the block reported as misused. */
+static void heap_close_key(nmx_heap *h)
+{
+    nmx_spin_acquire(&h->mspin);
+    atomic_store_explicit(&h->live_gen, 0, memory_order_relaxed);
+    nmx_spin_release(&h->mspin);
+}
+
 /* Called with h->lock held. */
 static void heap_end_locked(nmx_heap *h)
 {
     h->alive = false;
+    nmx_spin_acquire(&h->mspin);
+    atomic_store_explicit(&h->live_gen, 0, memory_order_relaxed);
     h->on_misuse = NULL;
+    h->misuse_ud = NULL;
+    memset(h->mcount, 0, sizeof h->mcount);
+    nmx_spin_release(&h->mspin);
     h->userdata = NULL;
     memset(&h->st, 0, sizeof h->st);
 }
@@ -976,11 +1236,12 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
 {
     if (!h)
         return NMX_EINVAL;
-    nmx_lock_acquire(&h->lock);
+    heap_lock(h);
     if (!h->alive) {
-        nmx_lock_release(&h->lock);
+        heap_unlock(h);
         return NMX_EBADKEY;
     }
+    heap_close_key(h);
     bool scan = (h->flags & (NMX_HEAP_DEBUG | NMX_HEAP_CHECK_ON_DESTROY)) != 0;
     if (r) {
         memset(r, 0, sizeof *r);
@@ -988,7 +1249,9 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
         memcpy(r->name, h->name, sizeof r->name);
         r->leaked_blocks = h->st.cur_blocks;
         r->leaked_bytes = h->st.cur_bytes;
-        r->misuse_total = h->st.misuse_total;
+        nmx_heap_stats ms;
+        misuse_stats(h, &ms);
+        r->misuse_total = ms.misuse_total;
         r->peak_bytes = h->st.peak_bytes;
     }
     nmx_heap_report scratch;
@@ -1004,7 +1267,7 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
     if (!r)
         free(scratch.leaks);
     heap_end_locked(h);
-    nmx_lock_release(&h->lock);
+    heap_unlock(h);
     nmx__slot_free(h);
     return NMX_OK;
 }
@@ -1015,8 +1278,8 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
 static void lock_two(nmx_heap *a, nmx_heap *b)
 {
     nmx_heap *first = a->slot < b->slot ? a : b, *second = first == a ? b : a;
-    nmx_lock_acquire(&first->lock);
-    nmx_lock_acquire(&second->lock);
+    heap_lock(first);
+    heap_lock(second);
 }
 
 static void reown(struct chunk *c, uint64_t owner)
@@ -1043,15 +1306,16 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
         return NMX_EINVAL;
     lock_two(h, into);
     if (!h->alive || !into->alive || (h->sys != NULL) != (into->sys != NULL)) {
-        nmx_lock_release(&h->lock);
-        nmx_lock_release(&into->lock);
+        heap_unlock(h);
+        heap_unlock(into);
         return NMX_EBADKEY;
     }
     if (!h->sys && !runs_room(into, h->nruns)) {
-        nmx_lock_release(&h->lock);
-        nmx_lock_release(&into->lock);
+        heap_unlock(h);
+        heap_unlock(into);
         return NMX_ENOMEM; /* nothing moved */
     }
+    heap_close_key(h);
     if (h->sys) {
         nmx__sys_move(h, into);
     } else {
@@ -1079,8 +1343,8 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
     if (d->cur_blocks > d->peak_blocks)
         d->peak_blocks = d->cur_blocks;
     heap_end_locked(h);
-    nmx_lock_release(&h->lock);
-    nmx_lock_release(&into->lock);
+    heap_unlock(h);
+    heap_unlock(into);
     nmx__slot_free(h);
     return NMX_OK;
 }
@@ -1139,15 +1403,16 @@ void *nmx_heap_handover(nmx_heap *from, void *p, nmx_heap *to, nmx_err *err)
             }
         }
     }
-    nmx_lock_release(&from->lock);
-    nmx_lock_release(&to->lock);
+    heap_unlock(from);
+    heap_unlock(to);
     return q;
 }
 
 /* ---- public: tokens -------------------------------------------------- */
 
 /* Locks and returns the heap named by key, or NULL (EBADKEY). */
-static nmx_heap *key_lock(uint64_t key)
+/* *biased tells how it was entered (heap_unlock_fast). */
+static inline nmx_heap *key_lock(uint64_t key, bool *biased)
 {
     uint32_t slot;
     uint64_t gen;
@@ -1156,75 +1421,149 @@ static nmx_heap *key_lock(uint64_t key)
     nmx_heap *h = nmx__slot_get(slot);
     if (!h)
         return NULL;
-    nmx_lock_acquire(&h->lock);
+    *biased = heap_lock_fast(h);
     if (!h->alive || h->gen != gen) {
-        nmx_lock_release(&h->lock);
+        heap_unlock_fast(h, *biased);
         return NULL;
     }
     return h;
 }
 
-void *nmx_key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site)
+void *nmx__key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site)
 {
     nmx_err *e = ERRP(err);
-    nmx_heap *h = key_lock(key);
+    bool b;
+    nmx_heap *h = key_lock(key, &b);
     if (!h) {
         *e = NMX_EBADKEY;
         return NULL;
     }
     void *p = alloc_locked(h, n, site ? site : __builtin_return_address(0), e);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return p;
 }
 
 void *nmx_key_realloc(uint64_t key, void *p, size_t n, nmx_err *err, const void *site)
 {
     nmx_err *e = ERRP(err);
-    nmx_heap *h = key_lock(key);
+    bool b;
+    nmx_heap *h = key_lock(key, &b);
     if (!h) {
         *e = NMX_EBADKEY;
         return NULL;
     }
     void *q = realloc_locked(h, p, n, site ? site : __builtin_return_address(0), e);
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return q;
 }
 
-nmx_err nmx_key_free(uint64_t key, void *p)
+/* The heap a key names while it is alive, without its lock (NULL for a bad
+ * or ended key); *gen receives the key's generation. */
+static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t *gen)
 {
-    nmx_heap *h = key_lock(key);
+    if (!nmx__token_decode(key, slot, gen))
+        return NULL;
+    nmx_heap *h = nmx__slot_get(*slot);
+    if (!h || atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
+        return NULL;
+    return h;
+}
+
+nmx_err nmx__key_free(uint64_t key, void *p)
+{
+    uint32_t slot;
+    uint64_t gen;
+    nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
     if (!h)
         return NMX_EBADKEY;
+    /* The owner, entered without the lock, decides everything under it; any
+     * other thread first refuses what it can without the lock. */
+    bool b = heap_enter_biased(h);
+    if (!b && p && nmx__mode_value == NMX_MEM_ARENA) {
+        const void *canary = NULL;
+        int k = classify_unlocked(OTAG(slot, gen), p, &canary);
+        if (k >= 0)
+            return misuse_unlocked(h, gen, (nmx_misuse_kind)k, NMX_OP_FREE, p) ? NMX_EBADPTR
+                                                                                 : NMX_EBADKEY;
+        /* the canary is checked under the lock: start its load now, so
+         * that it overlaps with taking the lock */
+        if (canary)
+            __builtin_prefetch(canary);
+    }
+    if (!b)
+        heap_lock_slow(h);
+    if (!h->alive || h->gen != gen) {
+        heap_unlock_fast(h, b);
+        return NMX_EBADKEY;
+    }
     nmx_err e = p ? free_locked(h, p, NMX_OP_FREE) : NMX_OK;
     if (e == NMX_OK && atomic_load_explicit(&h->terminating, memory_order_relaxed))
         e = NMX_ETERMINATE;
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return e;
 }
 
-size_t nmx_key_size(uint64_t key, const void *p, nmx_err *err)
+size_t nmx__key_size(uint64_t key, const void *p, nmx_err *err)
 {
     nmx_err *e = ERRP(err);
-    nmx_heap *h = key_lock(key);
+    uint32_t slot;
+    uint64_t gen;
+    nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
     if (!h) {
+        *e = NMX_EBADKEY;
+        return 0;
+    }
+    /* as in nmx_key_free */
+    bool b = heap_enter_biased(h);
+    if (!b && p && nmx__mode_value == NMX_MEM_ARENA) {
+        const void *canary = NULL;
+        int k = classify_unlocked(OTAG(slot, gen), p, &canary);
+        if (k >= 0) {
+            *e = misuse_unlocked(h, gen, (nmx_misuse_kind)k, NMX_OP_SIZE, p) ? NMX_EBADPTR
+                                                                               : NMX_EBADKEY;
+            return 0;
+        }
+    }
+    if (!b)
+        heap_lock_slow(h);
+    if (!h->alive || h->gen != gen) {
+        heap_unlock_fast(h, b);
         *e = NMX_EBADKEY;
         return 0;
     }
     size_t n = p ? size_locked(h, p, e, true) : 0;
     if (!p)
         *e = NMX_EBADPTR;
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     return n;
 }
 
 nmx_err nmx_key_check(uint64_t key, nmx_heap **heap)
 {
-    nmx_heap *h = key_lock(key);
+    bool b;
+    nmx_heap *h = key_lock(key, &b);
     if (!h)
         return NMX_EBADKEY;
     nmx_err e = atomic_load(&h->terminating) ? NMX_ETERMINATE : NMX_OK;
-    nmx_lock_release(&h->lock);
+    heap_unlock_fast(h, b);
     if (heap)
         *heap = h;
     return e;
+}
+
+/* The exported names; the host's Expert* functions call the internal ones
+ * directly (mem/key.h), without a trip through the library's PLT. */
+void *nmx_key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site)
+{
+    return nmx__key_alloc(key, n, err, site ? site : __builtin_return_address(0));
+}
+
+nmx_err nmx_key_free(uint64_t key, void *p)
+{
+    return nmx__key_free(key, p);
+}
+
+size_t nmx_key_size(uint64_t key, const void *p, nmx_err *err)
+{
+    return nmx__key_size(key, p, err);
 }

@@ -3,6 +3,7 @@
 #define NMX_MEM_HEAP_H
 
 #include "mem/internal.h"
+#include "mem/bias.h"
 #include "mem/lock.h"
 
 struct sysblk;
@@ -11,8 +12,17 @@ enum { L_NONE = 0, L_AVAIL, L_FULL, L_EMPTY, L_LARGE, L_LCACHE };
 
 struct nmx_heap {
     nmx_lock lock;
+    /* The bias (bias.h): the owner's record, 1 in bias_off when the owner
+     * too must take the lock; a run of lock takings by one thread. */
+    _Atomic(struct nmx__trec *) bias_owner;
+    _Atomic uint32_t bias_off;
+    uint32_t streak, rebias_after;
+    struct nmx__trec *streak_rec;
     uint32_t slot;                /* index in the slot table (>= 1)         */
     uint64_t gen;                 /* generation of this incarnation         */
+    /* gen while the heap is alive, 0 otherwise: what a key is checked
+     * against without the lock (set under both locks, cleared under mspin) */
+    _Atomic uint64_t live_gen;
     uint64_t otag;                /* OTAG(slot, gen): owner in state words  */
     bool alive;
     atomic_bool terminating;
@@ -39,7 +49,16 @@ struct nmx_heap {
     struct sysblk *sys;
     size_t sys_cap, sys_len, sys_tomb;
 
-    nmx_heap_stats st;             /* counters (version filled on read)     */
+    nmx_heap_stats st;             /* counters (version filled on read; the
+                                      misuse members are kept below)        */
+
+    /* Misuse records, under their own small lock so that a pointer the heap
+     * does not own is counted without taking the heap lock (lock order:
+     * lock, then mspin). The handler runs under mspin: calls are serialized
+     * per heap. */
+    nmx_spin mspin;
+    uint64_t mcount[NMX_MISUSE_KINDS_];
+    nmx_misuse mlast;
     nmx_misuse_fn on_misuse;
     void *misuse_ud;
     void *userdata;
@@ -49,13 +68,55 @@ struct nmx_heap {
 };
 
 /* slots.c */
+#define SLOT_BITS 20u
+#define MAX_SLOTS (1u << SLOT_BITS)
 nmx_heap *nmx__slot_new(void);
 void nmx__slot_free(nmx_heap *h);
-nmx_heap *nmx__slot_get(uint32_t slot);
 uint64_t nmx__token_encode(uint32_t slot, uint64_t gen);
-bool nmx__token_decode(uint64_t key, uint32_t *slot, uint64_t *gen);
+bool nmx__token_decode_slow(uint64_t key, uint32_t *slot, uint64_t *gen);
+
+/* The slot table and the token keys, read inline by every keyed call. */
+extern _Atomic(nmx_heap *) nmx__slot_tab[MAX_SLOTS];
+struct nmx__token_keys {
+    uint64_t secret, mul, mul_inv;
+};
+extern struct nmx__token_keys nmx__tkeys;
+extern atomic_bool nmx__tkeys_ready; /* set (release) once the keys exist */
+
+static inline nmx_heap *nmx__slot_get(uint32_t slot)
+{
+    if (slot == 0 || slot >= MAX_SLOTS)
+        return NULL;
+    return atomic_load_explicit(&nmx__slot_tab[slot], memory_order_acquire);
+}
+
+/* Inverse of x ^= x >> k. */
+static inline uint64_t nmx__xs_inv(uint64_t y, unsigned k)
+{
+    uint64_t x = y;
+    for (unsigned s = k; s < 64; s += k)
+        x ^= y >> s;
+    return x;
+}
+
+/* Token -> (slot, generation). Before the first heap exists no token is
+ * valid; the keys are made then (slow path). */
+static inline bool nmx__token_decode(uint64_t key, uint32_t *slot, uint64_t *gen)
+{
+    if (__builtin_expect(!atomic_load_explicit(&nmx__tkeys_ready, memory_order_acquire), 0))
+        return nmx__token_decode_slow(key, slot, gen);
+    uint64_t x = key;
+    x = nmx__xs_inv(x, 32);
+    x *= nmx__tkeys.mul_inv;
+    x = nmx__xs_inv(x, 29);
+    x ^= nmx__tkeys.secret;
+    *slot = (uint32_t)(x & (MAX_SLOTS - 1));
+    *gen = x >> SLOT_BITS;
+    return *slot != 0;
+}
 
 /* heap.c helpers used by sysheap.c */
+/* Counts a misuse and calls the handler (takes mspin; any caller). */
 void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p, size_t bsize,
                  const void *site);
 void nmx__stats_alloc(nmx_heap *h, size_t n);

@@ -20,7 +20,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "nmexpert/mem.h"
 
@@ -91,6 +93,11 @@ struct chunk {
     uint64_t lhigh;             /* bytes from the start that may be dirty  */
     const void *lsite;          /* allocation site (large, debug)          */
     const void **sites;         /* per-block sites (small, debug heaps)    */
+    /* Small: bsize (bits 0..15), nblocks (16..31), recip (32..63), in one
+     * word read without the heap lock to tell an interior pointer; 0 for
+     * other kinds. Written only with chunk_set_geom (never by a memset of
+     * the header: see chunk_clear). */
+    _Atomic uint64_t geom;
     uint64_t live[];            /* bitmap, then uint16 freestack[], reqsz[] */
 };
 
@@ -134,6 +141,18 @@ static inline struct chunk *chunk_meta(const struct arena *ar, uint32_t idx)
 {
     return (struct chunk *)(void *)(ar->meta + (uintptr_t)idx * META_STRIDE);
 }
+/* Zero a chunk's header before it takes a new role. */
+static inline void chunk_clear(struct chunk *c)
+{
+    memset(c, 0, offsetof(struct chunk, geom));
+    atomic_store_explicit(&c->geom, 0, memory_order_relaxed);
+}
+static inline void chunk_set_geom(struct chunk *c, uint32_t bsize, uint32_t nblocks, uint32_t recip)
+{
+    atomic_store_explicit(&c->geom, (uint64_t)bsize | ((uint64_t)nblocks << 16) |
+                                        ((uint64_t)recip << 32),
+                          memory_order_relaxed);
+}
 static inline void cstate_set(struct arena *ar, uint32_t idx, uint64_t st)
 {
     atomic_store_explicit(&ar->cstate[idx], st, memory_order_release);
@@ -171,6 +190,8 @@ static inline bool fault_check(void)
 /* ---- misc -------------------------------------------------------------- */
 int nmx__gettid(void);
 nmx_mem_mode nmx__mode(void);
+/* The mode once nmx__mode() has returned (a heap exists): a plain read. */
+extern nmx_mem_mode nmx__mode_value;
 bool nmx__debug_env(void);
 
 #endif

@@ -6,13 +6,13 @@
 #include "mem/internal.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static nmx_mem_mode mode;
+nmx_mem_mode nmx__mode_value;
 static bool debug_all;
 
 static void read_env(void)
 {
     const char *m = getenv("NMX_MEM_MODE");
-    mode = (m && strcmp(m, "malloc") == 0) ? NMX_MEM_MALLOC : NMX_MEM_ARENA;
+    nmx__mode_value = (m && strcmp(m, "malloc") == 0) ? NMX_MEM_MALLOC : NMX_MEM_ARENA;
     const char *d = getenv("NMX_MEM_DEBUG");
     debug_all = d && *d && strcmp(d, "0") != 0;
 }
@@ -20,7 +20,7 @@ static void read_env(void)
 nmx_mem_mode nmx__mode(void)
 {
     pthread_once(&once, read_env);
-    return mode;
+    return nmx__mode_value;
 }
 
 bool nmx__debug_env(void)

@@ -17,15 +17,13 @@
 
 #include "mem/heap.h"
 
-#define SLOT_BITS 20u
-#define MAX_SLOTS (1u << SLOT_BITS)
-
-static _Atomic(nmx_heap *) slot_tab[MAX_SLOTS];
+_Atomic(nmx_heap *) nmx__slot_tab[MAX_SLOTS];
 static uint32_t nslots = 1; /* slot 0 is never used: owner 0 means "none" */
 static nmx_heap *free_list;
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t key_secret, key_mul, key_mul_inv;
+struct nmx__token_keys nmx__tkeys;
+atomic_bool nmx__tkeys_ready;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 static uint64_t inverse_odd(uint64_t a)
@@ -47,40 +45,26 @@ static void key_init(void)
         r[0] = (ns * UINT64_C(0x9E3779B97F4A7C15)) ^ pid;
         r[1] = (sec * UINT64_C(0xC2B2AE3D27D4EB4F)) ^ addr;
     }
-    key_secret = r[0];
-    key_mul = r[1] | 1u;
-    key_mul_inv = inverse_odd(key_mul);
-}
-
-static uint64_t xs_inv(uint64_t y, unsigned k)
-{
-    uint64_t x = y;
-    for (unsigned s = k; s < 64; s += k)
-        x ^= y >> s;
-    return x;
+    nmx__tkeys.secret = r[0];
+    nmx__tkeys.mul = r[1] | 1u;
+    nmx__tkeys.mul_inv = inverse_odd(nmx__tkeys.mul);
+    atomic_store_explicit(&nmx__tkeys_ready, true, memory_order_release);
 }
 
 uint64_t nmx__token_encode(uint32_t slot, uint64_t gen)
 {
     pthread_once(&key_once, key_init);
-    uint64_t x = ((gen << SLOT_BITS) | slot) ^ key_secret;
+    uint64_t x = ((gen << SLOT_BITS) | slot) ^ nmx__tkeys.secret;
     x ^= x >> 29;
-    x *= key_mul;
+    x *= nmx__tkeys.mul;
     x ^= x >> 32;
     return x;
 }
 
-bool nmx__token_decode(uint64_t key, uint32_t *slot, uint64_t *gen)
+bool nmx__token_decode_slow(uint64_t key, uint32_t *slot, uint64_t *gen)
 {
     pthread_once(&key_once, key_init);
-    uint64_t x = key;
-    x = xs_inv(x, 32);
-    x *= key_mul_inv;
-    x = xs_inv(x, 29);
-    x ^= key_secret;
-    *slot = (uint32_t)(x & (MAX_SLOTS - 1));
-    *gen = x >> SLOT_BITS;
-    return *slot != 0;
+    return nmx__token_decode(key, slot, gen);
 }
 
 nmx_heap *nmx__slot_new(void)
@@ -94,7 +78,7 @@ nmx_heap *nmx__slot_new(void)
         h = calloc(1, sizeof *h);
         if (h) {
             h->slot = nslots;
-            atomic_store(&slot_tab[nslots], h);
+            atomic_store(&nmx__slot_tab[nslots], h);
             nslots++;
         }
     }
@@ -114,9 +98,3 @@ void nmx__slot_free(nmx_heap *h)
     pthread_mutex_unlock(&slot_lock);
 }
 
-nmx_heap *nmx__slot_get(uint32_t slot)
-{
-    if (slot == 0 || slot >= MAX_SLOTS)
-        return NULL;
-    return atomic_load_explicit(&slot_tab[slot], memory_order_acquire);
-}

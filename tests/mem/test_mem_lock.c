@@ -5,8 +5,11 @@
  * while its user is running; heaps in use by several threads across fork.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "nmx_test.h"
 #include "nmexpert/mem.h"
@@ -402,6 +405,345 @@ static void t_null_err_threads(void **st)
     }
 }
 
+
+/* ---- misuse from several threads ---------------------------------------- */
+
+/* Pointers a heap does not own, refused through the keyed calls by several
+ * threads at once, mixed with good frees: every one is counted, by kind,
+ * and the handler is called once per misuse, one call at a time (a plain
+ * counter, which the thread sanitizer checks; a nesting check as well). */
+struct mthr {
+    uint64_t key;
+    void *foreign, *interior, *freed;
+    int err;
+};
+
+static uint64_t g_handler_calls; /* plain: the handler is serialized */
+static atomic_int g_in_handler, g_handler_overlap;
+
+static void counting_handler(nmx_heap *h, const nmx_misuse *m, void *ud)
+{
+    (void)h;
+    (void)m;
+    (void)ud;
+    if (atomic_fetch_add(&g_in_handler, 1) != 0)
+        atomic_store(&g_handler_overlap, 1);
+    g_handler_calls++;
+    atomic_fetch_sub(&g_in_handler, 1);
+}
+
+enum { MT_THREADS = 4, MT_ROUNDS = 20000 };
+
+static void *misuse_worker(void *arg)
+{
+    struct mthr *t = arg;
+    int local = 0;
+    for (int i = 0; i < MT_ROUNDS && !t->err; i++) {
+        nmx_err e = NMX_OK;
+        if (nmx_key_free(t->key, t->foreign) != NMX_EBADPTR ||
+            nmx_key_size(t->key, t->interior, &e) != 0 || e != NMX_EBADPTR ||
+            nmx_key_free(t->key, &local) != NMX_EBADPTR ||
+            nmx_key_free(t->key, t->freed) != NMX_EBADPTR)
+            t->err = 1;
+        void *p = nmx_key_alloc(t->key, (size_t)(i % 300), &e, NULL);
+        if (!p || nmx_key_free(t->key, p) != NMX_OK)
+            t->err = 2;
+    }
+    return NULL;
+}
+
+static void t_misuse_from_threads(void **st)
+{
+    (void)st;
+    nmx_heap *h = mk(0), *other = mk(0);
+    void *own = nmx_heap_alloc(h, 100, NULL), *theirs = nmx_heap_alloc(other, 40, NULL);
+    void *freed = nmx_heap_alloc(h, 5000, NULL); /* a class the workers do not use */
+    assert_non_null(own);
+    assert_non_null(theirs);
+    assert_non_null(freed);
+    assert_int_equal(nmx_heap_free(h, freed), NMX_OK);
+    g_handler_calls = 0;
+    atomic_store(&g_handler_overlap, 0);
+    nmx_heap_set_misuse_handler(h, counting_handler, NULL);
+    struct mthr t[MT_THREADS];
+    pthread_t id[MT_THREADS];
+    for (int i = 0; i < MT_THREADS; i++) {
+        t[i] = (struct mthr){nmx_heap_token(h), theirs, (char *)own + 1, freed, 0};
+        assert_int_equal(pthread_create(&id[i], NULL, misuse_worker, &t[i]), 0);
+    }
+    for (int i = 0; i < MT_THREADS; i++) {
+        pthread_join(id[i], NULL);
+        assert_int_equal(t[i].err, 0);
+    }
+    nmx_heap_stats s;
+    nmx_heap_get_stats(h, &s);
+    uint64_t each = (uint64_t)MT_THREADS * MT_ROUNDS;
+    if (nmx_mem_mode_get() == NMX_MEM_ARENA) {
+        assert_int_equal(s.misuse[NMX_MISUSE_WILD], each);
+        assert_int_equal(s.misuse[NMX_MISUSE_INTERIOR], each);
+        assert_int_equal(s.misuse[NMX_MISUSE_FOREIGN], each);
+        assert_int_equal(s.misuse[NMX_MISUSE_DOUBLE], each);
+    } else { /* malloc mode's per-heap set knows its own blocks only */
+        assert_int_equal(s.misuse[NMX_MISUSE_WILD], 4 * each);
+    }
+    assert_int_equal(s.misuse_total, 4 * each);
+    assert_int_equal(g_handler_calls, 4 * each);
+    assert_int_equal(atomic_load(&g_handler_overlap), 0);
+    assert_int_equal(s.cur_blocks, 1);
+    /* the other heap saw nothing */
+    nmx_heap_get_stats(other, &s);
+    assert_int_equal(s.misuse_total, 0);
+    assert_int_equal(nmx_heap_size(other, theirs, NULL), 40);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+    assert_int_equal(nmx_heap_destroy(other, NULL), NMX_OK);
+}
+
+/* A thread keeps using the key of a heap that another thread ends: its
+ * refused pointers count against that heap or nowhere, never against the
+ * heaps created afterwards (which reuse the slot). */
+struct stale_key {
+    uint64_t key;
+    atomic_bool stop;
+    atomic_ulong calls;
+    int err;
+};
+
+static void *stale_key_worker(void *arg)
+{
+    struct stale_key *sk = arg;
+    int local = 0;
+    while (!atomic_load(&sk->stop)) {
+        nmx_err e = nmx_key_free(sk->key, &local);
+        if (e != NMX_EBADPTR && e != NMX_EBADKEY)
+            sk->err = 1;
+        atomic_fetch_add(&sk->calls, 1);
+    }
+    return NULL;
+}
+
+static void t_misuse_racing_heap_end(void **st)
+{
+    (void)st;
+    for (int round = 0; round < 20; round++) {
+        nmx_heap *h = mk(0);
+        struct stale_key sk = {.key = nmx_heap_token(h)};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, stale_key_worker, &sk), 0);
+        while (atomic_load(&sk.calls) < 1000)
+            sched_yield();
+        assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+        nmx_heap *next[4];
+        for (int i = 0; i < 4; i++)
+            next[i] = mk(0);
+        unsigned long seen = atomic_load(&sk.calls);
+        while (atomic_load(&sk.calls) < seen + 2000)
+            sched_yield();
+        atomic_store(&sk.stop, true);
+        pthread_join(t, NULL);
+        assert_int_equal(sk.err, 0);
+        for (int i = 0; i < 4; i++) {
+            nmx_heap_stats s;
+            nmx_heap_get_stats(next[i], &s);
+            assert_int_equal(s.misuse_total, 0);
+            assert_int_equal(nmx_heap_destroy(next[i], NULL), NMX_OK);
+        }
+    }
+}
+
+/* The thread named in a misuse record is the caller: on another thread, and
+ * in a forked child (whose thread has a new id). */
+static nmx_heap *g_tid_heap;
+
+static int misuse_tid(nmx_heap *h)
+{
+    int local = 0;
+    if (nmx_key_free(nmx_heap_token(h), &local) != NMX_EBADPTR)
+        return -1;
+    nmx_heap_stats s;
+    nmx_heap_get_stats(h, &s);
+    return s.last_misuse.tid;
+}
+
+static void *tid_thread(void *arg)
+{
+    int *ok = arg;
+    *ok = misuse_tid(g_tid_heap) == (int)syscall(SYS_gettid);
+    return NULL;
+}
+
+static void tid_child(void *arg)
+{
+    (void)arg;
+    if (misuse_tid(g_tid_heap) != (int)syscall(SYS_gettid))
+        _exit(31);
+}
+
+static void t_misuse_names_the_thread(void **st)
+{
+    (void)st;
+    g_tid_heap = mk(0);
+    assert_int_equal(misuse_tid(g_tid_heap), (int)syscall(SYS_gettid));
+    int ok = 0;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, tid_thread, &ok), 0);
+    pthread_join(t, NULL);
+    assert_true(ok);
+    assert_child_clean(nmx_test_in_child(tid_child, NULL));
+    assert_int_equal(misuse_tid(g_tid_heap), (int)syscall(SYS_gettid));
+    assert_int_equal(nmx_heap_destroy(g_tid_heap, NULL), NMX_OK);
+}
+
+/* Live blocks asked about by one thread while another allocates and frees
+ * the blocks around them (the same chunks, the same bitmap words): a live
+ * block is never refused, a freed one always is. */
+struct neighbours {
+    uint64_t key;
+    void *live[64];
+    size_t size[64];
+    atomic_bool stop;
+    int err;
+};
+
+static void *neighbour_churn(void *arg)
+{
+    struct neighbours *nb = arg;
+    void *mine[512] = {0};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    while (!atomic_load(&nb->stop)) {
+        unsigned k = (unsigned)(xorshift(&x) % 512);
+        if (mine[k]) {
+            if (nmx_key_free(nb->key, mine[k]) != NMX_OK)
+                nb->err = 1;
+            mine[k] = NULL;
+        } else {
+            nmx_err e;
+            mine[k] = nmx_key_alloc(nb->key, 1 + (size_t)(xorshift(&x) % 200), &e, NULL);
+            if (!mine[k])
+                nb->err = 2;
+        }
+    }
+    for (unsigned k = 0; k < 512; k++)
+        if (mine[k])
+            nmx_key_free(nb->key, mine[k]);
+    return NULL;
+}
+
+static void t_live_blocks_among_churn(void **st)
+{
+    (void)st;
+    nmx_heap *h = mk(0);
+    struct neighbours nb = {.key = nmx_heap_token(h)};
+    for (int i = 0; i < 64; i++) {
+        nb.size[i] = 1 + (size_t)(i * 3);
+        nb.live[i] = nmx_heap_alloc(h, nb.size[i], NULL);
+        assert_non_null(nb.live[i]);
+    }
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, neighbour_churn, &nb), 0);
+    for (int round = 0; round < 3000; round++)
+        for (int i = 0; i < 64; i++) {
+            nmx_err e;
+            if (nmx_key_size(nb.key, nb.live[i], &e) != nb.size[i] || e != NMX_OK)
+                nb.err = 3;
+        }
+    atomic_store(&nb.stop, true);
+    pthread_join(t, NULL);
+    assert_int_equal(nb.err, 0);
+    nmx_heap_stats s;
+    nmx_heap_get_stats(h, &s);
+    assert_int_equal(s.misuse_total, 0);
+    /* freed: refused and counted as double frees */
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(nmx_key_free(nb.key, nb.live[i]), NMX_OK);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(nmx_key_free(nb.key, nb.live[i]), NMX_EBADPTR);
+    nmx_heap_get_stats(h, &s);
+    assert_int_equal(s.misuse_total, 64);
+    if (nmx_mem_mode_get() == NMX_MEM_ARENA)
+        assert_int_equal(s.misuse[NMX_MISUSE_DOUBLE], 64);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+}
+
+/* A thread that uses its heap on its own for long stretches (the heap is
+ * then biased to it and taken without the lock) while another thread now
+ * and then takes the same heap (which revokes the bias): blocks never
+ * overlap (each carries its owner's pattern, checked before it is freed),
+ * and the counters add up. */
+struct handoff2 {
+    uint64_t key;
+    atomic_bool done;
+    uint64_t owner_allocs, other_allocs;
+    int err;
+};
+
+static void *bias_owner_main(void *arg)
+{
+    struct handoff2 *s = arg;
+    enum { LIVE = 256 };
+    uint8_t *live[LIVE] = {0};
+    size_t lsz[LIVE] = {0};
+    uint64_t x = 0x0123456789ABCDEFull;
+    for (int i = 0; i < 400000 && !s->err; i++) {
+        unsigned k = (unsigned)(xorshift(&x) % LIVE);
+        if (live[k]) {
+            for (size_t j = 0; j < lsz[k]; j += 61)
+                if (live[k][j] != (uint8_t)k)
+                    s->err = 1;
+            if (nmx_key_free(s->key, live[k]) != NMX_OK)
+                s->err = 2;
+            live[k] = NULL;
+        } else {
+            nmx_err e;
+            size_t n = 1 + (size_t)(xorshift(&x) % 700);
+            live[k] = nmx_key_alloc(s->key, n, &e, NULL);
+            if (!live[k] || nmx_key_size(s->key, live[k], &e) != n) {
+                s->err = 3;
+                break;
+            }
+            memset(live[k], (int)k, n);
+            lsz[k] = n;
+            s->owner_allocs++;
+        }
+    }
+    for (unsigned k = 0; k < LIVE; k++)
+        if (live[k] && nmx_key_free(s->key, live[k]) != NMX_OK)
+            s->err = 4;
+    atomic_store(&s->done, true);
+    return NULL;
+}
+
+static void t_bias_revoked_now_and_then(void **st)
+{
+    (void)st;
+    nmx_heap *h = mk(0);
+    struct handoff2 s = {.key = nmx_heap_token(h)};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, bias_owner_main, &s), 0);
+    while (!atomic_load(&s.done)) {
+        usleep(50);
+        nmx_err e;
+        uint8_t *p = nmx_key_alloc(s.key, 300, &e, NULL);
+        assert_non_null(p);
+        memset(p, 0xEE, 300);
+        usleep(20);
+        for (int j = 0; j < 300; j++)
+            assert_int_equal(p[j], 0xEE);
+        assert_int_equal(nmx_key_free(s.key, p), NMX_OK);
+        s.other_allocs++;
+        nmx_heap_stats hs;
+        nmx_heap_get_stats(h, &hs);
+        assert_int_equal(hs.misuse_total, 0);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(s.err, 0);
+    nmx_heap_stats hs;
+    nmx_heap_get_stats(h, &hs);
+    assert_int_equal(hs.total_blocks, s.owner_allocs + s.other_allocs);
+    assert_int_equal(hs.cur_blocks, 0);
+    assert_int_equal(hs.misuse_total, 0);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +752,11 @@ int main(void)
         cmocka_unit_test(t_fork_with_owners),
         cmocka_unit_test(t_owner_threads_exit),
         cmocka_unit_test(t_null_err_threads),
+        cmocka_unit_test(t_misuse_from_threads),
+        cmocka_unit_test(t_misuse_racing_heap_end),
+        cmocka_unit_test(t_misuse_names_the_thread),
+        cmocka_unit_test(t_live_blocks_among_churn),
+        cmocka_unit_test(t_bias_revoked_now_and_then),
     };
     return cmocka_run_group_tests_name("heap lock", tests, NULL, NULL);
 }
