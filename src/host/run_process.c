@@ -466,8 +466,7 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
         res->memory.peak_bytes = mem.peak_bytes;
     }
     /* The sandbox's verdict: the run's message, worded by nmx_run_expert */
-    if (nmx__sandbox_verdict(trap, st, res->message, sizeof res->message))
-        nmx__log("[%s] %s", who, res->message);
+    nmx__sandbox_verdict(trap, st, res->message, sizeof res->message);
     nmx__sandbox_trap_free(trap);
     if (WIFSIGNALED(st)) {
         res->signal = WTERMSIG(st);
