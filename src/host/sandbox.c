@@ -111,6 +111,50 @@ static bool under_valgrind(void)
 
 /* ---- 1, 2: descriptors ------------------------------------------------ */
 
+/* Whether the uid a root child switches to may open the file again
+ * (the loader reopens it through /proc/self/fd). */
+static bool readable_by_sandbox(const struct stat *st)
+{
+    return (st->st_mode & S_IROTH) || (st->st_uid == SANDBOX_UID && (st->st_mode & S_IRUSR)) ||
+           (st->st_gid == SANDBOX_GID && (st->st_mode & S_IRGRP));
+}
+
+/* A sealed in-memory copy of a file the sandbox uid could not reopen
+ * (memfd_create(2), "File sealing" in fcntl(2)): made while still root. */
+static int sealed_copy(int fd, const struct stat *st, char *msg, size_t n)
+{
+    int m = (int)syscall(SYS_memfd_create, "nmexpert-expert", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (m < 0)
+        return fail(msg, n, "memfd_create: %s", strerror(errno)), -1;
+    char buf[65536];
+    off_t done = 0;
+    while (done < st->st_size) {
+        ssize_t r = pread(fd, buf, sizeof buf, done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        for (ssize_t w = 0; w < r;) {
+            ssize_t k = write(m, buf + w, (size_t)(r - w));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0) {
+                int e = errno;
+                close(m);
+                return fail(msg, n, "copying the expert: %s", strerror(e)), -1;
+            }
+            w += k;
+        }
+        done += r;
+    }
+    if (fcntl(m, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+        int e = errno;
+        close(m);
+        return fail(msg, n, "sealing the copy of the expert: %s", strerror(e)), -1;
+    }
+    return m;
+}
+
 /* Arranges the descriptors even when the expert's file cannot be used
  * (slot 4 is then /dev/null), so the caller can always answer on fd 3.
  * Returns false with a reason when the file is unusable; exits with 121 when
@@ -128,6 +172,12 @@ static bool setup_fds(const struct nmx__sandbox *sb, char *msg, size_t n)
         ok = fail(msg, n, "%s is not a regular file", sb->expert_path);
     } else {
         fcntl(ex, F_SETFL, 0); /* blocking reads from here on */
+        if (geteuid() == 0 && !readable_by_sandbox(&st)) {
+            int copy = sealed_copy(ex, &st, msg, n);
+            close(ex);
+            ex = copy;
+            ok = copy >= 0;
+        }
     }
     int null = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
     if (null < 0)

@@ -41,7 +41,7 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char result[256];
+static char result[512];
 
 /* r: the attack's last system call result; < 0 with errno: refused */
 static int verdict(const char *mode, long r)
@@ -432,6 +432,72 @@ static int a_thread_signal(const char *m)
         return verdict(m, -1);
     return verdict(m, syscall(SYS_tgkill, host(), host(), SIGKILL));
 }
+/* Not an attack: what the process is allowed, as one line for the test. */
+static void status_field(const char *key, char *out, size_t n)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    snprintf(out, n, "?");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, key, strlen(key)) == 0 && line[strlen(key)] == ':') {
+            char *v = line + strlen(key) + 1;
+            v += strspn(v, " \t");
+            v[strcspn(v, "\n")] = 0;
+            for (char *t = v; *t; t++)
+                if (*t == '\t')
+                    *t = '/';
+            snprintf(out, n, "%s", v);
+        }
+    if (f)
+        fclose(f);
+}
+static int a_identity(const char *m)
+{
+    (void)m;
+    char uid[64], gid[64], eff[32], prm[32], bnd[32], amb[32], nnp[8], sec[8];
+    status_field("Uid", uid, sizeof uid);
+    status_field("Gid", gid, sizeof gid);
+    status_field("CapEff", eff, sizeof eff);
+    status_field("CapPrm", prm, sizeof prm);
+    status_field("CapBnd", bnd, sizeof bnd);
+    status_field("CapAmb", amb, sizeof amb);
+    status_field("NoNewPrivs", nnp, sizeof nnp);
+    status_field("Seccomp", sec, sizeof sec);
+    /* /proc/self/stat: pid (comm) state ppid pgrp session tty_nr */
+    int pid = 0, pgrp = 0, sid = 0, tty = -1;
+    FILE *f = fopen("/proc/self/stat", "r");
+    char st[1024] = "";
+    if (f) {
+        if (!fgets(st, sizeof st, f))
+            st[0] = 0;
+        fclose(f);
+    }
+    char *close_paren = strrchr(st, ')');
+    pid = atoi(st);
+    if (close_paren)
+        sscanf(close_paren + 2, "%*c %*d %d %d %d", &pgrp, &sid, &tty);
+    char fds[64] = "";
+    for (int fd = 0; fd < 1024; fd++)
+        if (fcntl(fd, F_GETFD) >= 0)
+            snprintf(fds + strlen(fds), sizeof fds - strlen(fds), "%s%d", fds[0] ? "," : "", fd);
+    char in[64] = "";
+    ssize_t l = readlink("/proc/self/fd/0", in, sizeof in - 1);
+    in[l > 0 ? l : 0] = 0;
+    struct rlimit fsize, core, nofile;
+    getrlimit(RLIMIT_FSIZE, &fsize);
+    getrlimit(RLIMIT_CORE, &core);
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    snprintf(result, sizeof result,
+             "uid=%s gid=%s capeff=%s capprm=%s capbnd=%s capamb=%s nnp=%s seccomp=%s "
+             "leader=%d tty=%d fds=%s stdin=%s fsize=%llu/%llu core=%llu/%llu nofile=%llu/%llu "
+             "dumpable=%d",
+             uid, gid, eff, prm, bnd, amb, nnp, sec, pid == pgrp && pid == sid, tty, fds, in,
+             (unsigned long long)fsize.rlim_cur, (unsigned long long)fsize.rlim_max,
+             (unsigned long long)core.rlim_cur, (unsigned long long)core.rlim_max,
+             (unsigned long long)nofile.rlim_cur, (unsigned long long)nofile.rlim_max,
+             prctl(PR_GET_DUMPABLE));
+    return 0;
+}
 static int a_ok(const char *m)
 {
     (void)m;
@@ -443,7 +509,7 @@ static const struct {
     const char *name;
     int (*fn)(const char *);
 } attacks[] = {
-    {"ok", a_ok},
+    {"ok", a_ok}, {"identity", a_identity},
     {"kill", a_kill}, {"kill-all", a_kill_all}, {"kill-group", a_kill_group},
     {"tgkill", a_tgkill}, {"tkill", a_tkill}, {"sigqueue", a_sigqueue},
     {"tgsigqueue", a_tgsigqueue}, {"pidfd-signal", a_pidfd_signal},
