@@ -230,13 +230,24 @@ static bool setup_limits(const struct nmx__sandbox *sb, bool root, char *msg, si
 {
     if (!limit(RLIMIT_CORE, 0, msg, n, "RLIMIT_CORE") ||
         !limit(RLIMIT_FSIZE, 0, msg, n, "RLIMIT_FSIZE") ||
-        !limit(RLIMIT_NOFILE, SANDBOX_NOFILE, msg, n, "RLIMIT_NOFILE") ||
         !limit(RLIMIT_MEMLOCK, 0, msg, n, "RLIMIT_MEMLOCK") ||
         !limit(RLIMIT_MSGQUEUE, 0, msg, n, "RLIMIT_MSGQUEUE") ||
         !limit(RLIMIT_NICE, 0, msg, n, "RLIMIT_NICE") ||
         !limit(RLIMIT_RTPRIO, 0, msg, n, "RLIMIT_RTPRIO") ||
         !limit(RLIMIT_LOCKS, 0, msg, n, "RLIMIT_LOCKS"))
         return false;
+    if (under_valgrind()) {
+        /* valgrind keeps descriptors of its own above the client's limit
+         * and refuses a change of the hard limit: the soft one only. */
+        struct rlimit nf;
+        if (getrlimit(RLIMIT_NOFILE, &nf) != 0)
+            return fail(msg, n, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+        nf.rlim_cur = nf.rlim_cur < SANDBOX_NOFILE ? nf.rlim_cur : SANDBOX_NOFILE;
+        if (setrlimit(RLIMIT_NOFILE, &nf) != 0)
+            return fail(msg, n, "setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+    } else if (!limit(RLIMIT_NOFILE, SANDBOX_NOFILE, msg, n, "RLIMIT_NOFILE")) {
+        return false;
+    }
     /* RLIMIT_NPROC counts every task of the real uid. As root the child
      * becomes the sandbox uid, shared by the sandboxed children only; for
      * an ordinary user it would count the user's whole session, so there
