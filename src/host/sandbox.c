@@ -213,6 +213,26 @@ static bool setup_fds(const struct nmx__sandbox *sb, char *msg, size_t n)
     return ok;
 }
 
+/* ---- 3: session --------------------------------------------------------- */
+
+static bool new_session(char *msg, size_t n)
+{
+    if (setsid() >= 0)
+        return true;
+    if (errno != EPERM || getpgrp() != getpid())
+        return fail(msg, n, "setsid: %s", strerror(errno));
+    /* Already a process group leader (the host put it in a group of its
+     * own with setpgid, which is what setsid would do too): only leave the
+     * controlling terminal, if there is one. */
+    int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    if (tty < 0)
+        return true; /* ENXIO: none */
+    int r = ioctl(tty, TIOCNOTTY);
+    int e = errno;
+    close(tty);
+    return r == 0 || fail(msg, n, "TIOCNOTTY: %s", strerror(e));
+}
+
 /* ---- 4: resource limits ------------------------------------------------- */
 
 static bool limit(int res, rlim_t v, char *msg, size_t n, const char *name)
@@ -618,10 +638,8 @@ int nmx__sandbox_enter(const struct nmx__sandbox *sb, char *msg, size_t msglen)
     msg[0] = 0;
     if (!setup_fds(sb, msg, msglen))
         return -1;
-    if (setsid() < 0) {
-        fail(msg, msglen, "setsid: %s", strerror(errno));
+    if (!new_session(msg, msglen))
         return -1;
-    }
     bool root = geteuid() == 0;
     if (!setup_limits(sb, root, msg, msglen) || !drop_privileges(root, msg, msglen) ||
         !tie_to_host(sb->host, msg, msglen))
