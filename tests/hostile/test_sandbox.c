@@ -2,14 +2,15 @@
  * The sandbox's entry, called directly in forked children (the hostile
  * expert tests it end to end; these are the cases a well-formed run cannot
  * reach): files that are not regular files, a child the host already put in
- * a process group of its own, the verdict naming a refused call, and the
- * trap that cannot be escaped from another thread.
+ * a process group of its own, the verdict naming a refused call, the trap
+ * that cannot be escaped from another thread, and death with the host.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -172,6 +173,70 @@ static void test_threads_share_the_filter(void **s)
     nmx__sandbox_trap_free(t);
 }
 
+/* The host dies: the sandboxed child must die with it (PR_SET_PDEATHSIG,
+ * which the uid switch as root would have cleared had it been set first). */
+static void test_dies_with_the_host(void **s)
+{
+    (void)s;
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t h = fork();
+    assert_true(h >= 0);
+    if (h == 0) { /* the host */
+        close(p[0]);
+        int q[2];
+        if (pipe(q) != 0)
+            _exit(2);
+        pid_t self = getpid();
+        pid_t c = fork();
+        if (c == 0) { /* its child */
+            close(q[0]);
+            char msg[512];
+            struct nmx__sandbox sb = {.expert_path = HOSTILE_SO, .host = self, .chan = q[1],
+                                      .out = -1, .err = -1, .trap = NULL};
+            if (nmx__sandbox_enter(&sb, msg, sizeof msg) < 0)
+                _exit(3);
+            pid_t me = getpid();
+            (void)!write(NMX_SANDBOX_CHAN_FD, &me, sizeof me);
+            for (;;)
+                pause();
+        }
+        close(q[1]);
+        pid_t got = 0;
+        if (read(q[0], &got, sizeof got) != (ssize_t)sizeof got)
+            got = -1;
+        (void)!write(p[1], &got, sizeof got);
+        for (;;)
+            pause();
+    }
+    close(p[1]);
+    pid_t c = 0;
+    ssize_t n = read(p[0], &c, sizeof c);
+    close(p[0]);
+    kill(h, SIGKILL); /* before any assertion: nothing left behind */
+    int st;
+    assert_int_equal(waitpid(h, &st, 0), h);
+    assert_int_equal(n, (ssize_t)sizeof c);
+    assert_true(c > 0);
+    /* the child, reparented to this process (the subreaper), must end */
+    pid_t r = 0;
+    for (int i = 0; i < 500 && r == 0; i++) {
+        r = waitpid(c, &st, WNOHANG);
+        if (r == 0)
+            usleep(10000);
+    }
+    if (r == 0) {
+        kill(c, SIGKILL);
+        waitpid(c, &st, 0);
+        fail_msg("the sandboxed child outlived its host");
+    }
+    assert_int_equal(r, c);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGKILL);
+    prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_enters_when_host_made_the_group),
         cmocka_unit_test(test_verdict_names_the_call),
         cmocka_unit_test(test_threads_share_the_filter),
+        cmocka_unit_test(test_dies_with_the_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
