@@ -498,6 +498,17 @@ static int a_identity(const char *m)
              prctl(PR_GET_DUMPABLE));
     return 0;
 }
+/* Not an attack: what an expert may do, reading another capture by name. */
+static int a_capture_comment(const char *m)
+{
+    (void)m;
+    char comment[256];
+    const char *path = getenv("HOSTILE_CAPTURE");
+    DWORD r = GetCaptureCommentFromFilename((LPSTR)(uintptr_t)(path ? path : ""), comment,
+                                            sizeof comment);
+    snprintf(result, sizeof result, "capture read: %lu", (unsigned long)r);
+    return 0;
+}
 static int a_ok(const char *m)
 {
     (void)m;
@@ -509,7 +520,7 @@ static const struct {
     const char *name;
     int (*fn)(const char *);
 } attacks[] = {
-    {"ok", a_ok}, {"identity", a_identity},
+    {"ok", a_ok}, {"identity", a_identity}, {"capture-comment", a_capture_comment},
     {"kill", a_kill}, {"kill-all", a_kill_all}, {"kill-group", a_kill_group},
     {"tgkill", a_tgkill}, {"tkill", a_tkill}, {"sigqueue", a_sigqueue},
     {"tgsigqueue", a_tgsigqueue}, {"pidfd-signal", a_pidfd_signal},
