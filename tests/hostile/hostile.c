@@ -343,13 +343,43 @@ static int a_setown(const char *m)
     /* SIGIO to the host whenever the channel is written */
     return verdict(m, fcntl(3, F_SETOWN, host()));
 }
+static volatile sig_atomic_t trapped;
+static void on_sigsys(int sig)
+{
+    (void)sig;
+    trapped++;
+}
 static int a_sigsys_handler(const char *m)
 {
-    /* survive the sandbox's traps with a handler of its own */
+    /* survive the sandbox's traps with a handler of its own (SIG_IGN would
+     * not do: the kernel delivers an ignored SIGSYS with its default) */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_IGN;
+    sa.sa_handler = on_sigsys;
     if (sigaction(SIGSYS, &sa, NULL) != 0)
+        return verdict(m, -1);
+    return verdict(m, socket(AF_INET, SOCK_DGRAM, 0));
+}
+#if defined(__x86_64__)
+/* The return path of a handler installed by the raw system call (glibc's
+ * own restorer is not exported): rt_sigreturn. */
+__attribute__((naked)) static void restore_rt(void)
+{
+    __asm__ volatile("mov $15, %eax\n\tsyscall");
+}
+#else
+#define restore_rt NULL
+#endif
+static int a_sigsys_high_bits(const char *m)
+{
+    /* the same with garbage above the int the kernel reads */
+    struct {
+        void (*handler)(int);
+        unsigned long flags;
+        void *restorer;
+        uint64_t mask;
+    } act = {on_sigsys, 0x04000000 /* SA_RESTORER */, restore_rt, 0};
+    if (syscall(SYS_rt_sigaction, (long)((1ull << 32) | SIGSYS), &act, NULL, 8) != 0)
         return verdict(m, -1);
     return verdict(m, socket(AF_INET, SOCK_DGRAM, 0));
 }
@@ -542,6 +572,7 @@ static const struct {
     {"fsetxattr", a_fsetxattr}, {"setxattr", a_setxattr}, {"write-fd", a_write_fd},
     {"io-uring", a_io_uring}, {"tiocsti", a_tiocsti}, {"tty", a_tty}, {"setown", a_setown},
     {"sigsys-handler", a_sigsys_handler}, {"block-sigsys", a_block_sigsys},
+    {"sigsys-high-bits", a_sigsys_high_bits},
     {"setuid", a_setuid}, {"keyctl", a_keyctl}, {"bpf", a_bpf}, {"perf", a_perf},
     {"userfaultfd", a_userfaultfd}, {"mount", a_mount}, {"setns", a_setns},
     {"chroot", a_chroot}, {"int80", a_int80}, {"x32", a_x32}, {"high-bits", a_high_bits},
