@@ -6,7 +6,8 @@
  * each place expert code runs (the configuration reaches Run only):
  *   HOSTILE_MODE   the attack (see `attacks` below)
  *   HOSTILE_AT     where: ctor (an ELF constructor, run by dlopen), dllmain,
- *                  register, configure or run (the default)
+ *                  register, configure or run (the default); ctor-run and
+ *                  dllmain-run: those of the Run child only
  *   HOSTILE_DIR    a canary directory the attacks try to write into
  * An attack that the kernel refuses (an error) is reported on stderr and,
  * from Run, as an event "refused MODE: ERROR"; one that succeeds as
@@ -579,11 +580,24 @@ static const struct {
     {"thread-signal", a_thread_signal},
 };
 
-/* Runs the attack if `where` is where it was asked for; 1 if it escaped. */
+/* The Run child has its stdout on a pipe to the host; the probe and
+ * Configure children on /dev/null. */
+static int in_run_child(void)
+{
+    struct stat st;
+    return fstat(1, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* Runs the attack if `where` is where it was asked for; 1 if it escaped.
+ * "ctor-run" and "dllmain-run": from the constructor or DllMain of the Run
+ * child only (the probe before it passes). */
 static int attack(const char *where)
 {
     const char *at = getenv("HOSTILE_AT");
-    if (strcmp(at && *at ? at : "run", where) != 0)
+    at = at && *at ? at : "run";
+    char here[32];
+    snprintf(here, sizeof here, "%s-run", where);
+    if (strcmp(at, where) != 0 && !(strcmp(at, here) == 0 && in_run_child()))
         return 0;
     const char *mode = getenv("HOSTILE_MODE");
     if (!mode || !*mode)
