@@ -235,7 +235,7 @@ static bool new_session(char *msg, size_t n)
 
 /* ---- 4: resource limits ------------------------------------------------- */
 
-static bool limit(int res, rlim_t v, char *msg, size_t n, const char *name)
+static bool limit(__rlimit_resource_t res, rlim_t v, char *msg, size_t n, const char *name)
 {
     struct rlimit cur;
     if (getrlimit(res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
