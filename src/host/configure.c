@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
+#include "host/sandbox.h"
 #include "nmexpert/configure.h"
 
 #define CONFIG_MAX (16u << 20) /* largest configuration accepted back */
@@ -33,16 +34,32 @@ struct answer {
     char reason[256];
 };
 
-static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t in_len, int fd)
+/* The child: host code first (the session), then the sandbox
+ * (docs/sandbox.md), then the expert's code. */
+static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t in_len, int fd,
+                  pid_t host, struct nmx__sandbox_trap *trap)
 {
-    fd = nmx__child_enter(fd);
+    nmx__child_default_signals();
     struct answer a;
     memset(&a, 0, sizeof a);
-    void *dl = dlopen(ex->path, RTLD_NOW | RTLD_LOCAL);
+    nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION, .name = "Configure",
+                             .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
+    nmx_key key;
+    bool have_key = nmx_session_open(&sc, &key) == NMX_OK;
+    char why[sizeof a.reason - 32];
+    struct nmx__sandbox sb = {.expert_path = ex->path, .host = host, .chan = fd, .out = -1,
+                              .err = -1, .trap = trap};
+    if (nmx__sandbox_enter(&sb, why, sizeof why) < 0) {
+        snprintf(a.reason, sizeof a.reason, "cannot enter the sandbox: %s", why);
+        nmx__write_all(NMX_SANDBOX_CHAN_FD, &a, sizeof a);
+        _exit(0);
+    }
+    fd = NMX_SANDBOX_CHAN_FD;
+    void *dl = nmx__sandbox_dlopen(ex->path, why, sizeof why);
     PEXPERTCONFIGPROC conf = dl ? (PEXPERTCONFIGPROC)(uintptr_t)dlsym(dl, EXPERTENTRY_CONFIGURE)
                                 : NULL;
     if (!conf) {
-        snprintf(a.reason, sizeof a.reason, "%s", dl ? "no Configure entry point" : dlerror());
+        snprintf(a.reason, sizeof a.reason, "%s", dl ? "no Configure entry point" : why);
         nmx__write_all(fd, &a, sizeof a);
         _exit(0);
     }
@@ -51,10 +68,7 @@ static void child(const nmx_expert_info *ex, void *hcap, const void *in, size_t 
         (BOOL(*)(HINSTANCE, ULONG, LPVOID))(uintptr_t)dlsym(dl, "DllMain");
     if (dm)
         dm((HINSTANCE)dl, DLL_PROCESS_ATTACH, NULL);
-    nmx_session_config sc = {.version = NMX_SESSION_CONFIG_VERSION, .name = "Configure",
-                             .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
-    nmx_key key;
-    if (nmx_session_open(&sc, &key) != NMX_OK) {
+    if (!have_key) {
         snprintf(a.reason, sizeof a.reason, "cannot open a session");
         nmx__write_all(fd, &a, sizeof a);
         _exit(0);
@@ -106,11 +120,15 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
         return NMX_EUNSUPPORTED;
     }
     int fd;
+    pid_t host = getpid();
+    struct nmx__sandbox_trap *trap = nmx__sandbox_trap_new();
     pid_t pid = nmx__fork_piped(&fd);
-    if (pid < 0)
+    if (pid < 0) {
+        nmx__sandbox_trap_free(trap);
         return NMX_EIO;
+    }
     if (pid == 0)
-        child(ex, hcapture, stored, stored_len, fd);
+        child(ex, hcapture, stored, stored_len, fd, host, trap);
     uint8_t *buf = NULL;
     size_t got = 0, cap = 0;
     bool timed_out = false;
@@ -148,9 +166,14 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
+    char sandbox[200];
+    bool by_sandbox = nmx__sandbox_verdict(trap, st, sandbox, sizeof sandbox);
+    nmx__sandbox_trap_free(trap);
     struct answer a;
     if (got < sizeof a) {
-        if (timed_out)
+        if (by_sandbox)
+            snprintf(res->message, sizeof res->message, "Configure was %s", sandbox);
+        else if (timed_out)
             snprintf(res->message, sizeof res->message, "Configure did not return within %u ms",
                      timeout_ms);
         else if (WIFSIGNALED(st))

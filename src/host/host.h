@@ -91,19 +91,10 @@ int64_t nmx__prev_ts(struct _CAPTURE *c, uint32_t n, const nmx_frame *fr);
 /* Releases the session lock this thread holds, if any (fault recovery). */
 void nmx__session_unlock_held(void);
 
-/* In a child: keep only fds 0-2 and `keep` (moved to fd 3, returned), so a
- * child does not hold the pipes of other children started by other host
- * threads (their ends would then never see end-of-file). */
-int nmx__child_keep_fd(int keep);
-
 /* In a child that runs expert code: fault signals take their default
  * action (end the process) whatever the host had installed, and no core
  * file is written. */
 void nmx__child_default_signals(void);
-
-/* The start of a probe or Configure child: the above, then only `fd` kept
- * (as fd 3, returned). */
-int nmx__child_enter(int fd);
 
 /* fork() with a pipe from child to parent (probe and Configure children).
  * In the child: returns 0, *fd is the write end (the read end closed). In

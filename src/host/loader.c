@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
+#include "host/sandbox.h"
 #include "nmexpert/expert.h"
 
 #ifndef NMX_BUILTIN_EXPERT_DIR
@@ -106,18 +107,30 @@ struct probe_answer {
 
 enum { ST_START, ST_DLOPEN, ST_SYMBOLS, ST_DLLMAIN, ST_REGISTER, ST_DONE };
 
-static void probe_child(const char *path, int fd)
+/* The child: enters the sandbox (docs/sandbox.md), then loads the expert
+ * and calls its code. */
+static void probe_child(const char *path, int fd, pid_t host, struct nmx__sandbox_trap *trap)
 {
-    fd = nmx__child_enter(fd);
+    nmx__child_default_signals();
     struct probe_answer a;
     memset(&a, 0, sizeof a);
+    char why[sizeof a.reason - 32];
+    struct nmx__sandbox sb = {.expert_path = path, .host = host, .chan = fd, .out = -1,
+                              .err = -1, .trap = trap};
+    if (nmx__sandbox_enter(&sb, why, sizeof why) < 0) {
+        a.stage = ST_DONE;
+        snprintf(a.reason, sizeof a.reason, "cannot enter the sandbox: %s", why);
+        nmx__write_all(NMX_SANDBOX_CHAN_FD, &a, sizeof a);
+        _exit(0);
+    }
+    fd = NMX_SANDBOX_CHAN_FD;
     /* Progress markers: the parent knows where a crash happened. */
     a.stage = ST_DLOPEN;
     nmx__write_all(fd, &a.stage, sizeof a.stage);
-    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    void *dl = nmx__sandbox_dlopen(path, why, sizeof why);
     if (!dl) {
         a.stage = ST_DONE;
-        snprintf(a.reason, sizeof a.reason, "cannot load: %s", dlerror());
+        snprintf(a.reason, sizeof a.reason, "cannot load: %s", why);
         nmx__write_all(fd, &a, sizeof a);
         _exit(0);
     }
@@ -208,13 +221,16 @@ nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
     if (!elf_check(in->path, in))
         return NMX_EUNSUPPORTED;
     int fd;
+    pid_t host = getpid();
+    struct nmx__sandbox_trap *trap = nmx__sandbox_trap_new();
     pid_t pid = nmx__fork_piped(&fd);
     if (pid < 0) {
         set_reason(in, "pipe or fork: %s", strerror(errno));
+        nmx__sandbox_trap_free(trap);
         return NMX_EIO;
     }
     if (pid == 0)
-        probe_child(in->path, fd);
+        probe_child(in->path, fd, host, trap);
     struct probe_answer a;
     memset(&a, 0, sizeof a);
     int32_t stage = ST_START;
@@ -271,11 +287,17 @@ nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (timed_out) {
+        nmx__sandbox_trap_free(trap);
         set_reason(in, "hung %s (no answer within %u ms)", stage_name(stage), timeout_ms);
         return NMX_EUNSUPPORTED;
     }
+    char sandbox[200];
+    bool by_sandbox = nmx__sandbox_verdict(trap, status, sandbox, sizeof sandbox);
+    nmx__sandbox_trap_free(trap);
     if (!full) {
-        if (WIFSIGNALED(status)) {
+        if (by_sandbox) {
+            set_reason(in, "%s %s", sandbox, stage_name(stage));
+        } else if (WIFSIGNALED(status)) {
             const char *ab = sigabbrev_np(WTERMSIG(status));
             set_reason(in, "crashed %s with SIG%s", stage_name(stage), ab ? ab : "?");
         } else {

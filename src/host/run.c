@@ -4,6 +4,7 @@
  * the expert gets (a host-owned copy, spec M5: the expert must not free it),
  * the misuse limit, and the one-line verdict.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -95,6 +96,13 @@ static void verdict(const nmx_run_config *cfg, nmx_run_result *r)
                      r->status.status == 3 ? ", reported a problem" : "", tail);
         break;
     case NMX_RUN_CRASHED:
+        if (r->signal == SIGSYS && strncmp(r->message, "killed by the sandbox", 21) == 0) {
+            char why[sizeof r->message];
+            snprintf(why, sizeof why, "%s", r->message); /* from the process back end */
+            snprintf(r->message, sizeof r->message, "expert %s was %s%s%s", name, why, where,
+                     tail);
+            break;
+        }
         snprintf(r->message, sizeof r->message, "expert %s crashed with %s%s%s", name, sig, where,
                  tail);
         break;

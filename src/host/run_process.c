@@ -3,11 +3,10 @@
  *
  * The session runs in a forked child:
  *   - the capture stays mapped read-only (inherited from the parent);
- *   - no core files, a CPU-time backstop, death with the parent;
- *   - after the expert is loaded, a seccomp filter (libseccomp) forbids
- *     sockets, exec, ptrace, new processes (threads are allowed), signals to
- *     other processes, and writes to anything but the channel, stdout and
- *     stderr (files cannot be opened for writing, created or removed);
+ *   - before the expert is loaded (its constructors included), the child
+ *     enters the sandbox of sandbox.c (docs/sandbox.md): no core files, a
+ *     CPU-time backstop, death with the parent, no privileges, no terminal,
+ *     no descriptors but its own, Landlock, a seccomp allow-list;
  *   - stdout and stderr go to pipes the parent copies into its log;
  *   - events, status, memory counters and the final result go to the parent
  *     over the channel in the wire format (nmexpert/sink.h), which the parent
@@ -21,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +32,10 @@
 
 #include "host/host.h"
 #include "host/run_internal.h"
+#include "host/sandbox.h"
 #include "nmexpert/sink.h"
 
-#define CHAN_FD 3               /* the channel's descriptor in the child */
+#define CHAN_FD NMX_SANDBOX_CHAN_FD /* the channel's descriptor in the child */
 #define RSS_SLACK (256u << 20)  /* C library memory allowed beyond the limit */
 
 /* ---- child ------------------------------------------------------------- */
@@ -120,81 +119,25 @@ static void child_on_misuse(nmx_heap *h, const nmx_misuse *mu, void *ud)
     }
 }
 
-/* A complete comparison (libseccomp's SCMP_Ax macros leave a field to the
- * compiler's zero-fill, which some warning sets reject). */
-static struct scmp_arg_cmp arg_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a,
-                                   scmp_datum_t b)
-{
-    struct scmp_arg_cmp c = {.arg = arg, .op = op, .datum_a = a, .datum_b = b};
-    return c;
-}
-
-static int apply_seccomp(void)
-{
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx)
-        return -1;
-    int rc = 0;
-    const int deny[] = {SCMP_SYS(socket),        SCMP_SYS(socketpair),   SCMP_SYS(connect),
-                        SCMP_SYS(bind),          SCMP_SYS(listen),       SCMP_SYS(accept),
-                        SCMP_SYS(accept4),       SCMP_SYS(execve),       SCMP_SYS(execveat),
-                        SCMP_SYS(ptrace),        SCMP_SYS(process_vm_readv),
-                        SCMP_SYS(process_vm_writev),                     SCMP_SYS(fork),
-                        SCMP_SYS(vfork),         SCMP_SYS(unlink),       SCMP_SYS(unlinkat),
-                        SCMP_SYS(rename),        SCMP_SYS(renameat),     SCMP_SYS(renameat2),
-                        SCMP_SYS(mkdir),         SCMP_SYS(mkdirat),      SCMP_SYS(rmdir),
-                        SCMP_SYS(truncate),      SCMP_SYS(creat),        SCMP_SYS(link),
-                        SCMP_SYS(linkat),        SCMP_SYS(symlink),      SCMP_SYS(symlinkat),
-                        SCMP_SYS(chmod),         SCMP_SYS(fchmodat),     SCMP_SYS(chown),
-                        SCMP_SYS(fchownat),      SCMP_SYS(mount),        SCMP_SYS(setuid),
-                        SCMP_SYS(setgid),        SCMP_SYS(kexec_load),   SCMP_SYS(init_module),
-                        SCMP_SYS(finit_module),  SCMP_SYS(delete_module)};
-    for (size_t i = 0; i < sizeof deny / sizeof deny[0] && rc == 0; i++)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), deny[i], 0);
-    /* threads only: clone without CLONE_THREAD makes a process */
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                              arg_cmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
-    if (rc == 0) /* glibc falls back to clone for threads */
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    /* writes only to stdout, stderr and the channel (fds 1..3) */
-    const int writes[] = {SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(pwrite64),
-                          SCMP_SYS(pwritev), SCMP_SYS(pwritev2)};
-    for (size_t i = 0; i < sizeof writes / sizeof writes[0] && rc == 0; i++)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), writes[i], 1,
-                              arg_cmp(0, SCMP_CMP_GT, CHAN_FD, 0));
-    /* no file opened for writing */
-    const unsigned long wflags[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC};
-    for (size_t i = 0; i < 4 && rc == 0; i++) {
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 1,
-                              arg_cmp(2, SCMP_CMP_MASKED_EQ, wflags[i], wflags[i]));
-        if (rc == 0)
-            rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(open), 1,
-                                  arg_cmp(1, SCMP_CMP_MASKED_EQ, wflags[i], wflags[i]));
-    }
-    /* signals only to itself */
-    pid_t self = getpid();
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(kill), 1,
-                              arg_cmp(0, SCMP_CMP_NE, (scmp_datum_t)self, 0));
-    if (rc == 0)
-        rc = seccomp_load(ctx);
-    seccomp_release(ctx);
-    return rc;
-}
-
-static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
+/* The child: host code first (the session, the display filter), then the
+ * sandbox (docs/sandbox.md), then the expert's code, from its ELF
+ * constructors on. */
+static void child_main(const nmx_run_config *cfg, int chan, int out, int err, pid_t host,
+                       struct nmx__sandbox_trap *trap)
 {
     in_expert_child = 1;
     /* The host's log function may take locks another host thread held at
      * fork time: here log lines go to stderr, the pipe the parent logs. */
     nmx_set_log_fn(NULL, NULL);
-    if (dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(chan, CHAN_FD) < 0)
-        _exit(120);
-    /* Only stdin, stdout, stderr and the channel: in particular not the pipes
-     * of other experts started at the same time by other host threads. */
-    close_range(CHAN_FD + 1, ~0u, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Faults must end this process, whatever handlers the host installed
+     * (thread isolation's, a test framework's, a sanitizer's). */
+    nmx__child_default_signals();
+    signal(SIGUSR1, child_on_usr1);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, SIG_IGN); /* the parent decides what Ctrl-C means */
+
+    struct nmx__sandbox sb = {.expert_path = cfg->expert->path, .host = host, .chan = chan,
+                              .out = out, .err = err, .trap = trap};
     if (cfg->memory_limit) {
         /* Address space: what the host already maps (the capture...) plus
          * room for the limit twice over and for the allocator to reserve an
@@ -207,40 +150,13 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
                 vm_pages = 0;
             fclose(f);
         }
-        if (vm_pages) {
-            rlim_t as = (rlim_t)vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) +
-                        (rlim_t)cfg->memory_limit * 2 + ((rlim_t)16 << 30);
-            struct rlimit a = {as, as};
-            setrlimit(RLIMIT_AS, &a);
-        }
+        if (vm_pages)
+            sb.as_limit = (uint64_t)vm_pages * (uint64_t)sysconf(_SC_PAGESIZE) +
+                          (uint64_t)cfg->memory_limit * 2 + ((uint64_t)16 << 30);
     }
-    if (cfg->timeout_ms) {
-        rlim_t cpu = (rlim_t)(cfg->timeout_ms + (cfg->grace_ms ? cfg->grace_ms : 2000)) / 1000 + 5;
-        struct rlimit c = {cpu, cpu + 2};
-        setrlimit(RLIMIT_CPU, &c);
-    }
-    /* Faults must end this process, whatever handlers the host installed
-     * (thread isolation's, a test framework's, a sanitizer's). */
-    nmx__child_default_signals();
-    signal(SIGUSR1, child_on_usr1);
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGINT, SIG_IGN); /* the parent decides what Ctrl-C means */
-
-    void *dl = dlopen(cfg->expert->path, RTLD_NOW | RTLD_LOCAL);
-    PEXPERTRUNPROC run = dl ? (PEXPERTRUNPROC)(uintptr_t)dlsym(dl, EXPERTENTRY_RUN) : NULL;
-    if (!run) {
-        nmx_wire_msg m = {.type = NMX_WIRE_LOG};
-        char text[600];
-        snprintf(text, sizeof text, "load failed: %s", dl ? "no Run entry point" : dlerror());
-        m.u.log.level = NMX_WIRE_LOG_ERROR;
-        m.u.log.text = text;
-        send_msg(&m);
-        _exit(121);
-    }
-    BOOL (*dm)(HINSTANCE, ULONG, LPVOID) =
-        (BOOL(*)(HINSTANCE, ULONG, LPVOID))(uintptr_t)dlsym(dl, "DllMain");
-    if (dm)
-        dm((HINSTANCE)dl, DLL_PROCESS_ATTACH, NULL);
+    if (cfg->timeout_ms)
+        sb.cpu_seconds =
+            (uint32_t)((cfg->timeout_ms + (cfg->grace_ms ? cfg->grace_ms : 2000)) / 1000 + 5);
 
     /* A filter object of the parent might have been locked by another host
      * thread at fork time: build our own from its text. */
@@ -255,7 +171,30 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     sc.event_ud = NULL;
     sc.on_status = child_on_status;
     sc.status_ud = NULL;
-    if (nmx_session_open(&sc, &child_key) != NMX_OK)
+    bool have_key = nmx_session_open(&sc, &child_key) == NMX_OK;
+
+    char why[512];
+    void *dl = NULL;
+    bool jailed = nmx__sandbox_enter(&sb, why, sizeof why) >= 0;
+    if (jailed)
+        dl = nmx__sandbox_dlopen(cfg->expert->path, why, sizeof why);
+    PEXPERTRUNPROC run = dl ? (PEXPERTRUNPROC)(uintptr_t)dlsym(dl, EXPERTENTRY_RUN) : NULL;
+    if (!run) {
+        nmx_wire_msg m = {.type = NMX_WIRE_LOG};
+        char text[600];
+        snprintf(text, sizeof text, "load failed: %s%s", jailed ? "" : "cannot enter the sandbox: ",
+                 dl ? "no Run entry point" : why);
+        m.u.log.level = NMX_WIRE_LOG_ERROR;
+        m.u.log.text = text;
+        send_msg(&m);
+        _exit(121);
+    }
+    BOOL (*dm)(HINSTANCE, ULONG, LPVOID) =
+        (BOOL(*)(HINSTANCE, ULONG, LPVOID))(uintptr_t)dlsym(dl, "DllMain");
+    if (dm)
+        dm((HINSTANCE)dl, DLL_PROCESS_ATTACH, NULL);
+
+    if (!have_key)
         _exit(122);
     child_heap = nmx_session_heap(child_key);
     struct child_misuse cm = {cfg->misuse_limit, 0};
@@ -268,13 +207,6 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err)
     }
     EXPERTSTARTUPINFO si;
     ExpertGetStartupInfo(child_key, &si);
-    if (apply_seccomp() != 0) {
-        nmx_wire_msg m = {.type = NMX_WIRE_LOG};
-        char text[] = "warning: seccomp filter not applied";
-        m.u.log.level = NMX_WIRE_LOG_WARNING;
-        m.u.log.text = text;
-        send_msg(&m);
-    }
     nmx_session_bind_thread(child_key);
     DWORD flags = nmx__run_focus_property(cfg, &si);
     BOOL v = run(child_key, config, &si, flags, NULL);
@@ -377,9 +309,12 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
         }
         return NMX_ENOMEM;
     }
+    pid_t host = getpid();
+    struct nmx__sandbox_trap *trap = nmx__sandbox_trap_new();
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
+        nmx__sandbox_trap_free(trap);
         nmx_wire_decoder_free(dec);
         for (int i = 0; i < 2; i++) {
             close(chan[i]);
@@ -392,7 +327,7 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
         close(chan[0]);
         close(out[0]);
         close(err[0]);
-        child_main(cfg, chan[1], out[1], err[1]);
+        child_main(cfg, chan[1], out[1], err[1], host, trap);
         _exit(0);
     }
     close(chan[1]);
@@ -539,6 +474,9 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
         res->memory.misuse_total = mem.misuse_total;
         res->memory.peak_bytes = mem.peak_bytes;
     }
+    /* The sandbox's verdict: the run's message, worded by nmx_run_expert */
+    nmx__sandbox_verdict(trap, st, res->message, sizeof res->message);
+    nmx__sandbox_trap_free(trap);
     if (WIFSIGNALED(st)) {
         res->signal = WTERMSIG(st);
         if (why == WHY_TIMEOUT)

@@ -351,12 +351,6 @@ void nmx__child_default_signals(void)
     setrlimit(RLIMIT_CORE, &rl);
 }
 
-int nmx__child_enter(int fd)
-{
-    nmx__child_default_signals();
-    return nmx__child_keep_fd(fd);
-}
-
 pid_t nmx__fork_piped(int *fd)
 {
     int p[2];
@@ -374,18 +368,6 @@ pid_t nmx__fork_piped(int *fd)
     close(p[pid == 0 ? 0 : 1]);
     *fd = p[pid == 0 ? 1 : 0];
     return pid;
-}
-
-int nmx__child_keep_fd(int keep)
-{
-    if (keep != 3) {
-        if (dup2(keep, 3) < 0)
-            return -1;
-        close(keep);
-    }
-    fcntl(3, F_SETFD, 0);
-    close_range(4, ~0u, 0);
-    return 3;
 }
 
 /* ---- small I/O helpers -------------------------------------------------- */
