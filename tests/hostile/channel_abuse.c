@@ -24,6 +24,10 @@
  *   sigsys     a seccomp filter of its own that traps getppid(2), then
  *              calls it
  *   sleep      sleeps with its pipes open (only the timeout ends it)
+ *   alarm      alarm(1), then sleeps 2 s (SIGALRM for the whole process)
+ *   sigpipe    restores SIGPIPE's default action, then writes to a pipe
+ *              whose reader is gone (the tests run these two in thread
+ *              isolation, in the host's process)
  */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
@@ -334,6 +338,24 @@ BOOL WINAPI Run(HEXPERTKEY key, PEXPERTCONFIG cfg, PEXPERTSTARTUPINFO si, DWORD 
         return FALSE;
     } else if (!strcmp(mode, "sleep")) {
         sleep_forever();
+    } else if (!strcmp(mode, "alarm")) {
+        alarm(1);
+        struct timespec ts = {2, 0};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+    } else if (!strcmp(mode, "sigpipe")) {
+        signal(SIGPIPE, SIG_DFL);
+        int p[2];
+        if (pipe(p) != 0)
+            return FALSE;
+        close(p[0]);
+        ssize_t w = write(p[1], "x", 1);
+        int e = errno;
+        close(p[1]);
+        if (w >= 0 || e != EPIPE) {
+            fprintf(stderr, "sigpipe: the write gave %zd (%s), not EPIPE\n", w, strerror(e));
+            return FALSE;
+        }
     }
     free(b.p);
     return TRUE;
