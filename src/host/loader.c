@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
+#include "host/relay.h"
 #include "nmexpert/expert.h"
 
 #ifndef NMX_BUILTIN_EXPERT_DIR
@@ -393,15 +394,20 @@ static nmx_err probe_finish(struct probe *p, unsigned timeout_ms)
     in->has_dllmain = a.has_dllmain != 0;
     if (!a.ok) {
         a.reason[sizeof a.reason - 1] = 0;
-        set_reason(in, "%s", a.reason);
+        char esc[sizeof in->reason];
+        nmx__relay_escape(a.reason, strlen(a.reason), esc, sizeof esc);
+        set_reason(in, "%s", esc);
         return NMX_EUNSUPPORTED;
     }
     a.info.szName[sizeof a.info.szName - 1] = 0;
     a.info.szVendor[sizeof a.info.szVendor - 1] = 0;
     a.info.szDescription[sizeof a.info.szDescription - 1] = 0;
-    memcpy(in->name, a.info.szName, sizeof in->name);
-    memcpy(in->vendor, a.info.szVendor, sizeof in->vendor);
-    memcpy(in->description, a.info.szDescription, sizeof in->description);
+    /* Register's strings reach the terminal (list, verdicts, progress):
+     * control characters and escape sequences escaped (relay.h) */
+    nmx__relay_escape(a.info.szName, strlen(a.info.szName), in->name, sizeof in->name);
+    nmx__relay_escape(a.info.szVendor, strlen(a.info.szVendor), in->vendor, sizeof in->vendor);
+    nmx__relay_escape(a.info.szDescription, strlen(a.info.szDescription), in->description,
+                      sizeof in->description);
     in->version = a.info.Version; /* C2: any value accepted */
     in->flags = a.info.Flags;
     in->usable = true;

@@ -55,11 +55,9 @@ size_t nmx__relay_escape(const char *in, size_t n, char *out, size_t cap)
         const char *piece = esc;
         size_t plen, used = 1;
         unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x7F && c != '\\') {
+        if (c >= 0x20 && c < 0x7F) {
             esc[0] = (char)c;
             plen = 1;
-        } else if (c == '\\') {
-            plen = (size_t)snprintf(esc, sizeof esc, "\\\\");
         } else if (c == '\t') {
             plen = (size_t)snprintf(esc, sizeof esc, "\\t");
         } else if (c == '\r') {

@@ -6,7 +6,9 @@
  *     records and its stream: "[Top Users stdout] ...", so a line can never
  *     pass for one of the host's ("nmexpert: expert X completed");
  *   - control characters, escape sequences, invalid UTF-8, C1 controls and
- *     bidirectional overrides are escaped (\e, \r, \x9b, \u202e ...);
+ *     bidirectional overrides are escaped (\e, \r, \x9b, \u202e ...); a
+ *     backslash is left as it is, so that escaping twice changes nothing
+ *     (names escaped when probed are escaped again when relayed);
  *   - a line keeps at most NMX_RELAY_MAX_LINE bytes ("[N bytes cut]");
  *   - the expert's streams share one rate: a burst of NMX_RELAY_BURST_BYTES
  *     and NMX_RELAY_BURST_LINES, refilled at NMX_RELAY_RATE_BYTES and

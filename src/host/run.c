@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "host/host.h"
+#include "host/relay.h"
 #include "host/run_internal.h"
 #include "nmexpert/run.h"
 
@@ -62,7 +63,13 @@ static bool fault_signal(int sig)
 
 static void verdict(const nmx_run_config *cfg, const struct nmx_run_ctx *ctx, nmx_run_result *r)
 {
-    const char *name = cfg->expert->name[0] ? cfg->expert->name : cfg->expert->file;
+    /* the registered name and the status text come from expert code: the
+     * verdict line carries them escaped (relay.h) */
+    const char *raw = cfg->expert->name[0] ? cfg->expert->name : cfg->expert->file;
+    char name[NMX_RELAY_MAX_NAME * 4 + 8], status_text[sizeof r->status.text * 4];
+    nmx__relay_escape(raw, strnlen(raw, NMX_RELAY_MAX_NAME), name, sizeof name);
+    nmx__relay_escape(r->status.text, strnlen(r->status.text, sizeof r->status.text - 1),
+                      status_text, sizeof status_text);
     char where[64] = "";
     if (r->frame != 0xFFFFFFFFu)
         snprintf(where, sizeof where, " after frame %u", r->frame);
@@ -98,7 +105,7 @@ static void verdict(const nmx_run_config *cfg, const struct nmx_run_ctx *ctx, nm
     case NMX_RUN_FAILED:
         if (r->status.status == 3 && r->status.text[0])
             snprintf(r->message, sizeof r->message, "expert %s failed: %s (Run returned %s)%s",
-                     name, r->status.text, r->run_value ? "TRUE" : "FALSE", tail);
+                     name, status_text, r->run_value ? "TRUE" : "FALSE", tail);
         else
             snprintf(r->message, sizeof r->message, "expert %s failed (Run returned %s%s)%s",
                      name, r->run_value ? "TRUE" : "FALSE",

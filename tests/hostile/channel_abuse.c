@@ -24,6 +24,10 @@
  *   sigsys     a seccomp filter of its own that traps getppid(2), then
  *              calls it
  *   sleep      sleeps with its pipes open (only the timeout ends it)
+ *   evilname   registers a name, vendor and description full of escape
+ *              sequences (they reach the terminal through list and verdicts)
+ *   status     reports a problem whose text is full of escape sequences,
+ *              then returns FALSE (the text is part of the verdict)
  *   alarm      alarm(1), then sleeps 2 s (SIGALRM for the whole process)
  *   sigpipe    restores SIGPIPE's default action, then writes to a pipe
  *              whose reader is gone (the tests run these two in thread
@@ -51,8 +55,20 @@
 
 #include "netmon.h"
 
+static void mode_of(char *out, size_t len);
+
 BOOL WINAPI Register(PEXPERTENUMINFO info)
 {
+    char mode[64];
+    mode_of(mode, sizeof mode);
+    if (!strcmp(mode, "evilname")) { /* the registration is text for the terminal too */
+        strcpy(info->szName, "\x1b[2J\x1b]0;owned\x07" "Evil\rnmexpert: expert Top Users completed");
+        strcpy(info->szVendor, "\x1b[31mvendor\x9b");
+        strcpy(info->szDescription, "\xe2\x80\xae" "noitpircsed");
+        info->Version = 1;
+        info->Flags = 0;
+        return TRUE;
+    }
     strcpy(info->szName, "Channel Abuse");
     strcpy(info->szVendor, "nmexpert tests");
     strcpy(info->szDescription, "attacks the host through its channel and pipes");
@@ -338,6 +354,9 @@ BOOL WINAPI Run(HEXPERTKEY key, PEXPERTCONFIG cfg, PEXPERTSTARTUPINFO si, DWORD 
         return FALSE;
     } else if (!strcmp(mode, "sleep")) {
         sleep_forever();
+    } else if (!strcmp(mode, "status")) {
+        ExpertIndicateStatus(key, EXPERTSTATUS_PROBLEM, 0, (LPSTR)fake_verdict, 50);
+        return FALSE;
     } else if (!strcmp(mode, "alarm")) {
         alarm(1);
         struct timespec ts = {2, 0};
