@@ -4,20 +4,26 @@
  * Two isolation modes, the same API for the expert:
  *
  *   NMX_ISOLATION_PROCESS (default): the session runs in a forked child.
- *     Death by signal, exit(), stack overflow, a hang past the timeout or
- *     runaway memory end the child, never the host; events already received
- *     are kept.
+ *     Death by signal, exit(), stack overflow, a hang past the timeout,
+ *     CPU time past cpu_limit_s, runaway memory, a damaged channel or more
+ *     than result_limit bytes sent end the child, never the host; events
+ *     already received are kept, under the session's name from the host's
+ *     records (never a name the child sent).
  *
  *   NMX_ISOLATION_THREAD: the session runs in this process, on a thread of
  *     its own with an alternate signal stack. Synchronous faults raised in
  *     the expert's code (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, stack
  *     overflow) end the session: the thread leaves the expert's frames for
  *     good, the session's memory is released, and the host carries on.
- *     What this mode cannot contain: exit()/_exit() (they end the process),
- *     a hang (the thread is abandoned, still running, after the timeout),
- *     a fault while the expert holds a lock of the C library (e.g. inside
- *     malloc), writes through wild pointers into the host's memory, and
- *     threads the expert starts itself. Use it for speed and debugging.
+ *     SIGPIPE is blocked on the expert's threads (a write without a reader
+ *     fails with EPIPE) and SIGALRM is ignored when the host left it at its
+ *     default action. What this mode cannot contain: exit()/_exit() (they
+ *     end the process), a hang (the thread is abandoned, still running,
+ *     after the timeout), CPU time (no backstop), a fault while the expert
+ *     holds a lock of the C library (e.g. inside malloc), writes through
+ *     wild pointers into the host's memory, signals sent to the host, and
+ *     threads the expert starts itself (docs/sandbox.md, "The host"). Use
+ *     it for speed and debugging.
  *
  * Memory: every byte the session allocated through ExpertAllocMemory is
  * released when the run ends, whatever the outcome, and reported.
