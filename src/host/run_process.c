@@ -41,6 +41,7 @@
 
 #define CHAN_FD 3               /* the channel's descriptor in the child */
 #define RSS_SLACK (256u << 20)  /* C library memory allowed beyond the limit */
+#define STATUS_GAP_MS 20u      /* status updates delivered at most this often */
 #define CHAN_CUT_MS 50u         /* alive this long after its channel closed:
                                    the expert closed it                      */
 
@@ -485,6 +486,8 @@ struct watch {
     nmx__relay rl_out, rl_err, rl_log;
     uint64_t limit, received;
     uint64_t msg_at;             /* stream offset of the message at hand   */
+    bool status_pending;         /* res->status not yet delivered          */
+    uint64_t status_at;          /* when one was last delivered            */
     bool have_result, damaged, killed, reaped;
     uint64_t chan_closed_at;     /* 0: open                                */
     bool chan_cut;               /* the child lived on without its channel */
@@ -501,6 +504,19 @@ static void stop_child(struct watch *w, int end)
         kill_child(w->pid, SIGKILL);
         w->killed = true;
     }
+}
+
+/* Status updates reach the caller (progress bars, progress records) at
+ * most every STATUS_GAP_MS: a child sending them in a loop costs the host
+ * nothing more. The last one is always delivered (force: the run ended). */
+static void status_deliver(struct watch *w, uint64_t t, bool force)
+{
+    if (!w->status_pending || (!force && w->status_at && t - w->status_at < STATUS_GAP_MS))
+        return;
+    w->status_pending = false;
+    w->status_at = t ? t : 1;
+    if (w->cfg->on_status)
+        w->cfg->on_status(&w->res->status, w->cfg->status_ud);
 }
 
 static void on_message(struct watch *w, nmx_wire_msg *m)
@@ -525,8 +541,8 @@ static void on_message(struct watch *w, nmx_wire_msg *m)
     case NMX_WIRE_STATUS:
         res->status = m->u.status;
         res->frame = m->u.status.frame;
-        if (cfg->on_status)
-            cfg->on_status(&m->u.status, cfg->status_ud);
+        w->status_pending = true;
+        status_deliver(w, now_ms(), false);
         break;
     case NMX_WIRE_MEMSTATS:
         w->mem = m->u.mem;
@@ -768,6 +784,9 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
         }
         if (!w->reaped && w->fd[W_PID] < 0)
             wait = min_wait(t, t + 20, wait); /* no pidfd: poll waitid */
+        status_deliver(w, t, false);
+        if (w->status_pending)
+            wait = min_wait(t, w->status_at + STATUS_GAP_MS, wait);
         struct pollfd pf[W_N];
         int map[W_N], np = 0;
         for (int i = 0; i < W_N; i++) {
@@ -790,6 +809,7 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
     for (int i = 0; i < W_N; i++)
         close_fd(w, i);
     uint64_t t_end = now_ms();
+    status_deliver(w, t_end, true);
     nmx__relay_finish(&w->rl_out, t_end);
     nmx__relay_finish(&w->rl_err, t_end);
     nmx__relay_finish(&w->rl_log, t_end);

@@ -28,6 +28,7 @@
  *              sequences (they reach the terminal through list and verdicts)
  *   status     reports a problem whose text is full of escape sequences,
  *              then returns FALSE (the text is part of the verdict)
+ *   statusflood  200,000 status updates at 100 %, as fast as it can
  *   alarm      alarm(1), then sleeps 2 s (SIGALRM for the whole process)
  *   sigpipe    restores SIGPIPE's default action, then writes to a pipe
  *              whose reader is gone (the tests run these two in thread
@@ -357,6 +358,9 @@ BOOL WINAPI Run(HEXPERTKEY key, PEXPERTCONFIG cfg, PEXPERTSTARTUPINFO si, DWORD 
     } else if (!strcmp(mode, "status")) {
         ExpertIndicateStatus(key, EXPERTSTATUS_PROBLEM, 0, (LPSTR)fake_verdict, 50);
         return FALSE;
+    } else if (!strcmp(mode, "statusflood")) {
+        for (int i = 0; i < 200000; i++)
+            ExpertIndicateStatus(key, EXPERTSTATUS_RUNNING, 0, (LPSTR) "flood", 100);
     } else if (!strcmp(mode, "alarm")) {
         alarm(1);
         struct timespec ts = {2, 0};
