@@ -312,7 +312,10 @@ static void probe_close(struct probe *p)
         close(p->fd);
     p->fd = -1;
     if (p->full || p->timed_out) {
-        kill(p->pid, SIGKILL);
+        /* its process group when it made one (not yet reaped: the id is
+         * still ours), else the child */
+        if (kill(-p->pid, SIGKILL) != 0)
+            kill(p->pid, SIGKILL);
         while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR) {
         }
         p->reaped = true;
