@@ -6,7 +6,9 @@
  * points, calls DllMain and Register, and writes a fixed-size answer to a
  * pipe. The parent waits at most NMX_EXPERT_PROBE_TIMEOUT_MS, kills a child
  * that hangs, and turns a signal into a reason ("Register crashed with
- * SIGSEGV").
+ * SIGSEGV"). A scan probes its files side by side, each against its own
+ * deadline; a file that is not regular is refused before it is opened
+ * (docs/sandbox.md, "The host").
  */
 #include <dirent.h>
 #include <dlfcn.h>

@@ -135,6 +135,11 @@ static void verdict(const nmx_run_config *cfg, const struct nmx_run_ctx *ctx, nm
                      "expert %s closed its channel to the host and did not end: killed after "
                      "%u ms%s%s",
                      name, cfg->grace_ms ? cfg->grace_ms : 2000, where, tail);
+        else if (ctx->end == NMX__END_LOST)
+            snprintf(r->message, sizeof r->message,
+                     "expert %s ended without its result; how is unknown (its process was "
+                     "reaped outside the host: SIGCHLD ignored?)%s%s",
+                     name, where, tail);
         else if (ctx->end == NMX__END_CHANNEL_EXITED && r->exit_status == NMX__CHILD_CHANNEL_LOST)
             snprintf(r->message, sizeof r->message,
                      "expert %s closed its channel to the host: its result was lost%s%s", name,

@@ -30,7 +30,8 @@ enum nmx__run_end {
     NMX__END_CHANNEL_KILLED,     /* closed its channel, then did not end   */
     NMX__END_CHANNEL_EXITED,     /* closed its channel, then ended         */
     NMX__END_CPU,                /* RLIMIT_CPU: SIGXCPU or the hard limit  */
-    NMX__END_SYSCALL             /* SIGSYS for a refused system call       */
+    NMX__END_SYSCALL,            /* SIGSYS for a refused system call       */
+    NMX__END_LOST                /* reaped elsewhere: its end is unknown   */
 };
 
 /* Exit statuses of the run child (other than the expert's own exit()). */

@@ -433,14 +433,17 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
-/* True once the child has ended (not reaped: WNOWAIT keeps its pid ours). */
-static bool child_ended(pid_t pid)
+/* 1 once the child has ended (not reaped: WNOWAIT keeps its pid ours),
+ * 0 while it runs, -1 when it is not ours to wait for any more (a host
+ * that set SIGCHLD to SIG_IGN has it reaped by the kernel: its pid may then
+ * be another process's, which must not be signalled). */
+static int child_ended(pid_t pid)
 {
     siginfo_t si;
     memset(&si, 0, sizeof si);
     if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
-        return errno == ECHILD;
-    return si.si_pid == pid;
+        return errno == ECHILD ? -1 : 0;
+    return si.si_pid == pid ? 1 : 0;
 }
 
 /* The session name the events carry in thread mode (a session's name, cut
@@ -491,6 +494,7 @@ struct watch {
     bool have_result, damaged, killed, reaped;
     uint64_t chan_closed_at;     /* 0: open                                */
     bool chan_cut;               /* the child lived on without its channel */
+    bool lost;                   /* reaped elsewhere: its status unknown   */
     nmx_wire_result result;
     nmx_wire_memstats mem;
     char syscall[64];
@@ -723,10 +727,18 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
     for (;;) {
         uint64_t t = now_ms();
         /* ---- the child's end: make sure of its group, then reap it ---- */
-        if (!w->reaped && child_ended(pid)) {
+        int ended = w->reaped ? 0 : child_ended(pid);
+        if (ended > 0) {
             kill_child(pid, SIGKILL); /* anything left in its group */
             while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {
             }
+        } else if (ended < 0) {
+            nmx__log("[%s] the expert's process was reaped elsewhere (SIGCHLD ignored?): "
+                     "its end is unknown", w->rl_log.who);
+            st = W_EXITCODE(0, 0);
+            w->lost = true;
+        }
+        if (ended) {
             w->reaped = true;
             reaped_at = t;
             close_fd(w, W_PID);
@@ -898,7 +910,9 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
             res->exit_status = code;
             /* the channel closed before the process ended: the expert cut
              * it (a write to it failed, or it lived on without it) */
-            if (!end && (code == NMX__CHILD_CHANNEL_LOST || w->chan_cut))
+            if (!end && w->lost)
+                end = NMX__END_LOST;
+            else if (!end && (code == NMX__CHILD_CHANNEL_LOST || w->chan_cut))
                 end = NMX__END_CHANNEL_EXITED;
         }
     }

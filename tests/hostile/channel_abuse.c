@@ -28,6 +28,9 @@
  *              sequences (they reach the terminal through list and verdicts)
  *   status     reports a problem whose text is full of escape sequences,
  *              then returns FALSE (the text is part of the verdict)
+ *   confclose  (Configure) closes every descriptor and sleeps for ever
+ *   conftrickle  (Configure) one byte every second, for ever
+ *   confflood  (Configure) 17 MB of bytes, then sleeps
  *   statusflood  200,000 status updates at 100 %, as fast as it can
  *   alarm      alarm(1), then sleeps 2 s (SIGALRM for the whole process)
  *   sigpipe    restores SIGPIPE's default action, then writes to a pipe
@@ -74,8 +77,44 @@ BOOL WINAPI Register(PEXPERTENUMINFO info)
     strcpy(info->szVendor, "nmexpert tests");
     strcpy(info->szDescription, "attacks the host through its channel and pipes");
     info->Version = 1;
-    info->Flags = 0;
+    info->Flags = !strncmp(mode, "conf", 4) ? EXPERT_ENUM_FLAG_CONFIGURABLE : 0;
     return TRUE;
+}
+
+static int find_channel(void);
+static void write_all(int fd, const void *p, size_t n);
+static void sleep_forever(void);
+
+/* Attacks on the host through Configure's answer pipe. */
+BOOL WINAPI Configure(HEXPERTKEY key, PEXPERTCONFIG *cfg, PEXPERTSTARTUPINFO si, DWORD flags,
+                      HWND hwnd)
+{
+    (void)key;
+    (void)cfg;
+    (void)si;
+    (void)flags;
+    (void)hwnd;
+    char mode[64];
+    mode_of(mode, sizeof mode);
+    int chan = find_channel();
+    if (!strcmp(mode, "confclose")) {
+        for (int fd = 0; fd < 1024; fd++)
+            close(fd);
+        sleep_forever();
+    } else if (!strcmp(mode, "conftrickle")) {
+        for (;;) {
+            write_all(chan, "x", 1);
+            struct timespec ts = {1, 0};
+            nanosleep(&ts, NULL);
+        }
+    } else if (!strcmp(mode, "confflood")) {
+        static char junk[1 << 20];
+        memset(junk, 'j', sizeof junk);
+        for (int i = 0; i < 17; i++)
+            write_all(chan, junk, sizeof junk);
+        sleep_forever();
+    }
+    return FALSE;
 }
 
 static void mode_of(char *out, size_t len)
