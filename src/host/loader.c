@@ -234,7 +234,7 @@ struct probe {
     nmx_err early;              /* the result when no child was needed     */
     int32_t stage;
     size_t got;
-    bool full, timed_out, reaped;
+    bool full, timed_out, reaped, eof;
     uint64_t deadline;          /* monotonic ms                            */
     int status;
     char buf[sizeof(struct probe_answer)];
@@ -310,8 +310,10 @@ static bool probe_read(struct probe *p)
  * at its deadline (probe_wait) if it lives on without its pipe. */
 static void probe_close(struct probe *p)
 {
-    if (p->fd >= 0)
+    if (p->fd >= 0) {
         close(p->fd);
+        p->eof = !p->timed_out;
+    }
     p->fd = -1;
     if (p->full || p->timed_out) {
         /* its process group when it made one (not yet reaped: the id is
@@ -378,7 +380,11 @@ static nmx_err probe_finish(struct probe *p, unsigned timeout_ms)
     nmx_expert_info *in = p->in;
     if (!p->pid)
         return p->early;
-    if (p->timed_out) {
+    /* A child that closed its pipe and was still there at the deadline is
+     * reported as hung, unless it was already ending of its own (a slow
+     * exit: our SIGKILL then does not change its status). */
+    bool own_end = p->eof && !(WIFSIGNALED(p->status) && WTERMSIG(p->status) == SIGKILL);
+    if (p->timed_out && !own_end) {
         set_reason(in, "hung %s (no answer within %u ms)", stage_name(p->stage), timeout_ms);
         return NMX_EUNSUPPORTED;
     }
