@@ -282,6 +282,8 @@ struct runner {
     nmx_filter *filter;
     nmx_isolation iso;
     uint32_t timeout_ms;
+    uint32_t cpu_limit_s;         /* 0: the library's default backstop      */
+    uint64_t result_limit;        /* 0: the library's default               */
     uint64_t memory_limit;
     uint32_t misuse_limit;
     uint32_t focus;
@@ -380,6 +382,8 @@ static void *worker(void *arg)
                              .isolation = r->iso,
                              .timeout_ms = r->timeout_ms,
                              .memory_limit = r->memory_limit,
+                             .cpu_limit_s = r->cpu_limit_s,
+                             .result_limit = r->result_limit,
                              .misuse_limit = r->misuse_limit,
                              .on_event = job_event,
                              .event_ud = &ctx,
@@ -668,6 +672,7 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
         }
         if (!cli_is(o, "--filter", NULL) && !cli_is(o, "--isolation", NULL) &&
             !cli_is(o, "--timeout", NULL) && !cli_is(o, "--memory-limit", NULL) &&
+            !cli_is(o, "--cpu-limit", NULL) && !cli_is(o, "--result-limit", NULL) &&
             !cli_is(o, "--misuse-limit", NULL) && !cli_is(o, "--jobs", "-j") &&
             !cli_is(o, "--frame", NULL) && !cli_is(o, "--config", NULL) &&
             !cli_is(o, "--property", NULL) &&
@@ -696,6 +701,18 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
         } else if (cli_is(o, "--timeout", NULL)) {
             if (!cli_parse_seconds("--timeout", v, true, &r->timeout_ms))
                 rc = CLI_EXIT_USAGE;
+        } else if (cli_is(o, "--cpu-limit", NULL)) {
+            if (!cli_parse_u64("--cpu-limit", v, 0, 4294967, &u))
+                rc = CLI_EXIT_USAGE;
+            r->cpu_limit_s = u ? (uint32_t)u : NMX_RUN_NO_CPU_LIMIT;
+        } else if (cli_is(o, "--result-limit", NULL)) {
+            if (!cli_parse_size("--result-limit", v, &r->result_limit))
+                rc = CLI_EXIT_USAGE;
+            else if (!r->result_limit) {
+                fprintf(stderr, "nmexpert: --result-limit: '%s' is not accepted: a size "
+                                "above 0, e.g. 64M\n", v);
+                rc = CLI_EXIT_USAGE;
+            }
         } else if (cli_is(o, "--memory-limit", NULL)) {
             if (!cli_parse_size("--memory-limit", v, &r->memory_limit))
                 rc = CLI_EXIT_USAGE;

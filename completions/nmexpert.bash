@@ -41,12 +41,12 @@ _nmexpert()
             return ;;
         -e|--expert) COMPREPLY=($(compgen -W "$(_nmexpert_experts)" -- "$cur")); return ;;
         --config|--capture) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --set|--timeout|--memory-limit|--misuse-limit|--frame|--property|-j|--jobs|--frames|--seed|--filter)
+        --set|--timeout|--memory-limit|--cpu-limit|--result-limit|--misuse-limit|--frame|--property|-j|--jobs|--frames|--seed|--filter)
             return ;;
     esac
     case $cmd in
         run) opts="-e --expert -o --output --progress --filter --set --config --isolation --timeout
-                   --memory-limit --misuse-limit --frame --property -j --jobs -q --quiet --color -h --help --" ;;
+                   --memory-limit --cpu-limit --result-limit --misuse-limit --frame --property -j --jobs -q --quiet --color -h --help --" ;;
         list) opts="-l --long --names -h --help" ;;
         configure) opts="--set --capture --show --reset -h --help" ;;
         convert) opts="--format --filter -f --force -h --help --" ;;

@@ -43,13 +43,17 @@ typedef struct nmx_expert_info {
  * *info; returns NMX_OK when it is usable. */
 NMX_API nmx_err nmx_expert_probe(const char *path, nmx_expert_info *info);
 
-/* Every candidate (*.so) on the search path, probed, in search order;
- * duplicates (same file name found later on the path) are skipped.
+/* Every candidate (*.so) on the search path, probed (up to 16 at once,
+ * each within the probe timeout), in search order; duplicates (same file
+ * name found later on the path) are skipped. Files that are not regular
+ * (a FIFO named x.so) are reported unusable without being opened.
  * *list is malloc'd (free() it); *count receives its length. */
 NMX_API nmx_err nmx_expert_scan(nmx_expert_info **list, size_t *count);
 
 /* Resolves a command-line name: a path (contains '/'), a file name without
- * ".so", or a registered name (case-insensitive), in that order. */
+ * ".so", or a registered name (case-insensitive), in that order. A path or
+ * a file name found on the search path is probed alone; only a registered
+ * name scans (and probes) the whole search path. */
 NMX_API nmx_err nmx_expert_find(const char *spec, nmx_expert_info *info, nmx_diag *diag);
 
 /* The folders searched, in order, as one colon-separated string. */

@@ -4,20 +4,26 @@
  * Two isolation modes, the same API for the expert:
  *
  *   NMX_ISOLATION_PROCESS (default): the session runs in a forked child.
- *     Death by signal, exit(), stack overflow, a hang past the timeout or
- *     runaway memory end the child, never the host; events already received
- *     are kept.
+ *     Death by signal, exit(), stack overflow, a hang past the timeout,
+ *     CPU time past cpu_limit_s, runaway memory, a damaged channel or more
+ *     than result_limit bytes sent end the child, never the host; events
+ *     already received are kept, under the session's name from the host's
+ *     records (never a name the child sent).
  *
  *   NMX_ISOLATION_THREAD: the session runs in this process, on a thread of
  *     its own with an alternate signal stack. Synchronous faults raised in
  *     the expert's code (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, stack
  *     overflow) end the session: the thread leaves the expert's frames for
  *     good, the session's memory is released, and the host carries on.
- *     What this mode cannot contain: exit()/_exit() (they end the process),
- *     a hang (the thread is abandoned, still running, after the timeout),
- *     a fault while the expert holds a lock of the C library (e.g. inside
- *     malloc), writes through wild pointers into the host's memory, and
- *     threads the expert starts itself. Use it for speed and debugging.
+ *     SIGPIPE is blocked on the expert's threads (a write without a reader
+ *     fails with EPIPE) and SIGALRM is ignored when the host left it at its
+ *     default action. What this mode cannot contain: exit()/_exit() (they
+ *     end the process), a hang (the thread is abandoned, still running,
+ *     after the timeout), CPU time (no backstop), a fault while the expert
+ *     holds a lock of the C library (e.g. inside malloc), writes through
+ *     wild pointers into the host's memory, signals sent to the host, and
+ *     threads the expert starts itself (docs/sandbox.md, "The host"). Use
+ *     it for speed and debugging.
  *
  * Memory: every byte the session allocated through ExpertAllocMemory is
  * released when the run ends, whatever the outcome, and reported.
@@ -51,9 +57,21 @@ typedef enum nmx_run_outcome {
 
 NMX_API const char *nmx_run_outcome_name(nmx_run_outcome o);
 
-#define NMX_RUN_CONFIG_VERSION 1
+/* Process isolation's CPU-time backstop when neither cpu_limit_s nor a
+ * timeout is given (RLIMIT_CPU, seconds of CPU time of the expert's
+ * process, all its threads together). */
+#define NMX_RUN_DEFAULT_CPU_LIMIT_S 3600u
+#define NMX_RUN_NO_CPU_LIMIT        UINT32_MAX   /* cpu_limit_s: no backstop     */
+/* What the host accepts from one expert's process over its channel (events,
+ * status, log text: the bytes of the wire stream, docs/event-wire.md) when
+ * result_limit is 0. Beyond it the expert is stopped ("memory limit"). */
+#define NMX_RUN_DEFAULT_RESULT_LIMIT (1ull << 30)
+
+/* Version 2 added cpu_limit_s and result_limit; a version 1 configuration
+ * is accepted (both then 0: the defaults). */
+#define NMX_RUN_CONFIG_VERSION 2
 typedef struct nmx_run_config {
-    uint32_t version;                 /* NMX_RUN_CONFIG_VERSION                 */
+    uint32_t version;                 /* NMX_RUN_CONFIG_VERSION (or 1)          */
     const nmx_expert_info *expert;    /* from nmx_expert_find / _probe          */
     const char *label;                /* the session's name (events' "expert");
                                          NULL: the expert's registered name     */
@@ -80,6 +98,15 @@ typedef struct nmx_run_config {
      * CONFIG_DATA, as Network Monitor's detail-pane context menu started an
      * expert (spec 13). */
     const char *focus_property;
+    /* Version 2. Process isolation only (thread mode cannot limit one
+     * thread's CPU time or the host's memory per expert): */
+    uint32_t cpu_limit_s;             /* RLIMIT_CPU of the expert's process:
+                                         0: --timeout + grace + 5 s when a
+                                         timeout is set, else
+                                         NMX_RUN_DEFAULT_CPU_LIMIT_S;
+                                         NMX_RUN_NO_CPU_LIMIT: none             */
+    uint64_t result_limit;            /* bytes accepted over the channel; 0:
+                                         NMX_RUN_DEFAULT_RESULT_LIMIT           */
 } nmx_run_config;
 
 typedef struct nmx_run_result {

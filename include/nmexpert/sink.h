@@ -54,7 +54,10 @@ typedef struct nmx_wire_result {
 } nmx_wire_result;
 
 typedef enum nmx_wire_log_level {
-    NMX_WIRE_LOG_INFO = 0, NMX_WIRE_LOG_WARNING = 1, NMX_WIRE_LOG_ERROR = 2
+    NMX_WIRE_LOG_INFO = 0, NMX_WIRE_LOG_WARNING = 1, NMX_WIRE_LOG_ERROR = 2,
+    /* the text is the decimal number of a system call the sandbox refused
+     * (SECCOMP_RET_TRAP); the child then ends with SIGSYS */
+    NMX_WIRE_LOG_SYSCALL = 3
 } nmx_wire_log_level;
 
 /* One message. A decoded message owns `event` and `log.text`: release them

@@ -15,16 +15,37 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host/host.h"
 #include "host/sandbox.h"
+#include "host/relay.h"
 #include "nmexpert/configure.h"
 
 #define CONFIG_MAX (16u << 20) /* largest configuration accepted back */
+#define CHILD_END_MS 2000u     /* to end after closing its pipe          */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* True once the child has ended (not reaped: its pid stays ours). */
+static bool child_ended(pid_t pid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return errno == ECHILD;
+    return si.si_pid == pid;
+}
 
 struct answer {
     int32_t loaded;
@@ -129,40 +150,67 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
     }
     if (pid == 0)
         child(ex, hcapture, stored, stored_len, fd, host, trap);
+    /* The child's answer, read against one deadline for the whole of it
+     * (a child that sends a byte now and then cannot stretch it); then the
+     * child must end: one that lives on without its pipe, or sends more
+     * than an answer can hold, is killed (docs/sandbox.md, "The host"). */
     uint8_t *buf = NULL;
     size_t got = 0, cap = 0;
-    bool timed_out = false;
+    bool timed_out = false, stop = false, too_much = false;
+    uint64_t deadline = timeout_ms ? mono_ms() + timeout_ms : 0;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     for (;;) {
+        int wait = -1;
+        if (deadline) {
+            uint64_t now = mono_ms();
+            if (now >= deadline) {
+                timed_out = true;
+                break;
+            }
+            wait = deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+        }
         struct pollfd pf = {fd, POLLIN, 0};
-        int r = poll(&pf, 1, timeout_ms ? (int)timeout_ms : -1);
+        int r = poll(&pf, 1, wait);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r == 0) {
-            timed_out = true;
+        if (r == 0)
+            continue; /* the deadline, checked above */
+        if (r < 0) {
+            stop = true;
             break;
         }
-        if (r < 0)
-            break;
         if (got == cap) {
             size_t nc = cap ? cap * 2 : 4096;
-            if (nc > sizeof(struct answer) + CONFIG_MAX)
+            uint8_t *nb = nc > sizeof(struct answer) + CONFIG_MAX ? NULL : realloc(buf, nc);
+            if (!nb) {
+                stop = too_much = true; /* more than any answer: not one */
                 break;
-            uint8_t *nb = realloc(buf, nc);
-            if (!nb)
-                break;
+            }
             buf = nb;
             cap = nc;
         }
         ssize_t n = read(fd, buf + got, cap - got);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n <= 0)
             break;
         got += (size_t)n;
     }
     close(fd);
-    if (timed_out)
-        kill(pid, SIGKILL);
+    /* end of file: the child ends now, or within CHILD_END_MS */
+    uint64_t end_by = mono_ms() + CHILD_END_MS;
+    while (!timed_out && !stop && !child_ended(pid)) {
+        if (mono_ms() >= end_by) {
+            stop = true;
+            break;
+        }
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (timed_out || stop) {
+        if (kill(-pid, SIGKILL) != 0) /* its group, if it made one */
+            kill(pid, SIGKILL);
+    }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
@@ -176,6 +224,10 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
         else if (timed_out)
             snprintf(res->message, sizeof res->message, "Configure did not return within %u ms",
                      timeout_ms);
+        else if (stop)
+            snprintf(res->message, sizeof res->message,
+                     "Configure closed its pipe to the host and did not end: killed after %u ms",
+                     CHILD_END_MS);
         else if (WIFSIGNALED(st))
             snprintf(res->message, sizeof res->message, "Configure crashed with SIG%s",
                      sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
@@ -185,12 +237,18 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
         free(buf);
         return NMX_OK;
     }
+    if (too_much) {
+        snprintf(res->message, sizeof res->message,
+                 "Configure sent more than a configuration can hold (%u bytes)", CONFIG_MAX);
+        free(buf);
+        return NMX_OK;
+    }
     memcpy(&a, buf, sizeof a);
     a.reason[sizeof a.reason - 1] = 0;
     res->returned = a.returned != 0;
     res->value = a.value != 0;
-    if (a.reason[0])
-        snprintf(res->message, sizeof res->message, "%s", a.reason);
+    if (a.reason[0]) /* text from the child: escaped for the terminal */
+        nmx__relay_escape(a.reason, strlen(a.reason), res->message, sizeof res->message);
     if (a.len && got >= sizeof a + a.len && a.len >= sizeof(DWORD)) {
         res->config = malloc(a.len);
         if (res->config) {

@@ -6,7 +6,9 @@
  * points, calls DllMain and Register, and writes a fixed-size answer to a
  * pipe. The parent waits at most NMX_EXPERT_PROBE_TIMEOUT_MS, kills a child
  * that hangs, and turns a signal into a reason ("Register crashed with
- * SIGSEGV").
+ * SIGSEGV"). A scan probes its files side by side, each against its own
+ * deadline; a file that is not regular is refused before it is opened
+ * (docs/sandbox.md, "The host").
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
+#include "host/relay.h"
 #include "host/sandbox.h"
 #include "nmexpert/expert.h"
 
@@ -45,12 +48,36 @@ static void set_reason(nmx_expert_info *in, const char *fmt, ...)
     in->usable = false;
 }
 
-/* The ELF header must describe a shared object this process can load. */
+/* The ELF header must describe a shared object this process can load. The
+ * file is looked at before it is opened, and opened without blocking: a
+ * FIFO, a device or a directory named "x.so" is refused, never read (an
+ * open of a FIFO would wait for a writer). */
 static bool elf_check(const char *path, nmx_expert_info *in)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st, fst;
+    if (stat(path, &st) != 0) {
+        set_reason(in, "cannot open: %s", strerror(errno));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        set_reason(in, "not a regular file (%s)",
+                   S_ISFIFO(st.st_mode)   ? "a FIFO"
+                   : S_ISDIR(st.st_mode)  ? "a directory"
+                   : S_ISCHR(st.st_mode)  ? "a character device"
+                   : S_ISBLK(st.st_mode)  ? "a block device"
+                   : S_ISSOCK(st.st_mode) ? "a socket"
+                                          : "unknown type");
+        return false;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         set_reason(in, "cannot open: %s", strerror(errno));
+        return false;
+    }
+    if (fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode) || fst.st_dev != st.st_dev ||
+        fst.st_ino != st.st_ino) {
+        close(fd);
+        set_reason(in, "not a regular file (it changed while being opened)");
         return false;
     }
     unsigned char h[sizeof(Elf64_Ehdr)];
@@ -212,116 +239,226 @@ static unsigned probe_timeout_ms(void)
     return v ? (unsigned)v : NMX_EXPERT_PROBE_TIMEOUT_MS;
 }
 
-nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
+/* One probe child under way. */
+struct probe {
+    nmx_expert_info *in;
+    struct nmx__sandbox_trap *trap; /* where the sandbox names a refused call */
+    pid_t pid;                  /* 0: not started (or ended before fork)   */
+    int fd;                     /* -1 once closed                          */
+    nmx_err early;              /* the result when no child was needed     */
+    int32_t stage;
+    size_t got;
+    bool full, timed_out, reaped, eof;
+    uint64_t deadline;          /* monotonic ms                            */
+    int status;
+    char buf[sizeof(struct probe_answer)];
+};
+
+/* Probe children at once during a scan. */
+#define NMX__PROBE_PARALLEL 16u
+
+static uint64_t mono_ms(void)
 {
-    const unsigned timeout_ms = probe_timeout_ms();
-    if (!path || !in)
-        return NMX_EINVAL;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* Checks the file and starts its child. false: done already (p->early). */
+static bool probe_start(const char *path, nmx_expert_info *in, struct probe *p, unsigned timeout_ms)
+{
+    memset(p, 0, sizeof *p);
+    p->in = in;
+    p->fd = -1;
+    p->stage = ST_START;
     fill_names(path, in);
-    if (!elf_check(in->path, in))
-        return NMX_EUNSUPPORTED;
+    if (!elf_check(in->path, in)) {
+        p->early = NMX_EUNSUPPORTED;
+        return false;
+    }
     int fd;
     pid_t host = getpid();
-    struct nmx__sandbox_trap *trap = nmx__sandbox_trap_new();
+    p->trap = nmx__sandbox_trap_new();
     pid_t pid = nmx__fork_piped(&fd);
     if (pid < 0) {
         set_reason(in, "pipe or fork: %s", strerror(errno));
-        nmx__sandbox_trap_free(trap);
-        return NMX_EIO;
+        nmx__sandbox_trap_free(p->trap);
+        p->trap = NULL;
+        p->early = NMX_EIO;
+        return false;
     }
     if (pid == 0)
-        probe_child(in->path, fd, host, trap);
-    struct probe_answer a;
-    memset(&a, 0, sizeof a);
-    int32_t stage = ST_START;
-    size_t got = 0;
-    bool full = false, timed_out = false;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    char buf[sizeof a];
-    for (;;) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-        long left = (long)timeout_ms - elapsed;
-        if (left <= 0) {
-            timed_out = true;
-            break;
+        probe_child(in->path, fd, host, p->trap);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    p->pid = pid;
+    p->fd = fd;
+    p->deadline = mono_ms() + timeout_ms;
+    return true;
+}
+
+/* Takes what the child wrote; true when the probe needs no more input. */
+static bool probe_read(struct probe *p)
+{
+    ssize_t n = read(p->fd, p->buf + p->got, sizeof p->buf - p->got);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return false;
+    if (n <= 0)
+        return true;
+    p->got += (size_t)n;
+    /* stage markers are 4 bytes; the full answer is sizeof(struct probe_answer) */
+    while (p->got >= sizeof p->stage && !p->full) {
+        int32_t v;
+        memcpy(&v, p->buf, sizeof v);
+        if (v == ST_DONE) {
+            if (p->got < sizeof p->buf)
+                break;
+            p->full = true;
+        } else {
+            p->stage = v;
+            memmove(p->buf, p->buf + sizeof v, p->got - sizeof v);
+            p->got -= sizeof v;
         }
-        struct pollfd pf = {fd, POLLIN, 0};
-        int r = poll(&pf, 1, (int)left);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            timed_out = r == 0;
-            break;
-        }
-        ssize_t n = read(fd, buf + got, sizeof buf - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-        /* stage markers are 4 bytes; the full answer is sizeof a */
-        while (got >= sizeof stage && !full) {
-            int32_t v;
-            memcpy(&v, buf, sizeof v);
-            if (v == ST_DONE) {
-                if (got < sizeof a)
-                    break;
-                memcpy(&a, buf, sizeof a);
-                full = true;
-            } else {
-                stage = v;
-                memmove(buf, buf + sizeof v, got - sizeof v);
-                got -= sizeof v;
-            }
-        }
-        if (full)
-            break;
     }
-    close(fd);
-    if (timed_out)
-        kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    return p->full || p->got == sizeof p->buf;
+}
+
+/* The pipe is done with (answer complete, or end of file). A complete
+ * answer is all the host needs: the child is killed and reaped. Otherwise
+ * its exit status tells what happened; it is reaped when it ends, or killed
+ * at its deadline (probe_wait) if it lives on without its pipe. */
+static void probe_close(struct probe *p)
+{
+    if (p->fd >= 0) {
+        close(p->fd);
+        p->eof = !p->timed_out;
     }
-    if (timed_out) {
-        nmx__sandbox_trap_free(trap);
-        set_reason(in, "hung %s (no answer within %u ms)", stage_name(stage), timeout_ms);
+    p->fd = -1;
+    if (p->full || p->timed_out) {
+        /* its process group when it made one (not yet reaped: the id is
+         * still ours), else the child */
+        if (kill(-p->pid, SIGKILL) != 0)
+            kill(p->pid, SIGKILL);
+        while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR) {
+        }
+        p->reaped = true;
+    }
+}
+
+/* One round for the started probes: waits (at most a second) for input,
+ * an end or a deadline, and handles it. Each probe has its own deadline, so
+ * one that hangs delays the others by nothing. Returns how many are still
+ * under way. */
+static size_t probe_step(struct probe *ps, size_t n)
+{
+    struct pollfd pf[NMX__PROBE_PARALLEL];
+    size_t map[NMX__PROBE_PARALLEL], np = 0, live = 0;
+    bool exiting = false;
+    uint64_t now = mono_ms(), next = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        struct probe *p = &ps[i];
+        if (!p->pid || p->reaped)
+            continue;
+        if (p->fd < 0 && waitpid(p->pid, &p->status, WNOHANG) == p->pid) {
+            p->reaped = true;
+            continue;
+        }
+        if (now >= p->deadline) {
+            p->timed_out = true;
+            probe_close(p);
+            continue;
+        }
+        live++;
+        if (p->deadline < next)
+            next = p->deadline;
+        if (p->fd < 0) {
+            exiting = true; /* no pipe left to poll: look again soon */
+            continue;
+        }
+        if (np < NMX__PROBE_PARALLEL) {
+            pf[np] = (struct pollfd){p->fd, POLLIN, 0};
+            map[np++] = i;
+        }
+    }
+    if (!live)
+        return 0;
+    uint64_t left = next - now;
+    int wait = left > 1000 ? 1000 : (int)left;
+    if (exiting && wait > 10)
+        wait = 10;
+    int r = poll(pf, (nfds_t)np, wait);
+    for (size_t k = 0; r > 0 && k < np; k++)
+        if ((pf[k].revents & (POLLIN | POLLHUP | POLLERR)) && probe_read(&ps[map[k]]))
+            probe_close(&ps[map[k]]);
+    return live;
+}
+
+/* The verdict of a probe that has ended. */
+static nmx_err probe_finish(struct probe *p, unsigned timeout_ms)
+{
+    nmx_expert_info *in = p->in;
+    if (!p->pid)
+        return p->early;
+    /* A child that closed its pipe and was still there at the deadline is
+     * reported as hung, unless it was already ending of its own (a slow
+     * exit: our SIGKILL then does not change its status). */
+    bool own_end = p->eof && !(WIFSIGNALED(p->status) && WTERMSIG(p->status) == SIGKILL);
+    char sandbox[200];
+    bool by_sandbox = p->trap && nmx__sandbox_verdict(p->trap, p->status, sandbox, sizeof sandbox);
+    nmx__sandbox_trap_free(p->trap);
+    p->trap = NULL;
+    if (p->timed_out && !own_end) {
+        set_reason(in, "hung %s (no answer within %u ms)", stage_name(p->stage), timeout_ms);
         return NMX_EUNSUPPORTED;
     }
-    char sandbox[200];
-    bool by_sandbox = nmx__sandbox_verdict(trap, status, sandbox, sizeof sandbox);
-    nmx__sandbox_trap_free(trap);
-    if (!full) {
+    if (!p->full) {
+        int status = p->status;
         if (by_sandbox) {
-            set_reason(in, "%s %s", sandbox, stage_name(stage));
+            set_reason(in, "%s %s", sandbox, stage_name(p->stage));
         } else if (WIFSIGNALED(status)) {
             const char *ab = sigabbrev_np(WTERMSIG(status));
-            set_reason(in, "crashed %s with SIG%s", stage_name(stage), ab ? ab : "?");
+            set_reason(in, "crashed %s with SIG%s", stage_name(p->stage), ab ? ab : "?");
         } else {
-            set_reason(in, "exited %s with status %d", stage_name(stage),
+            set_reason(in, "exited %s with status %d", stage_name(p->stage),
                        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         }
         return NMX_EUNSUPPORTED;
     }
+    struct probe_answer a;
+    memcpy(&a, p->buf, sizeof a);
     in->has_configure = a.has_configure != 0;
     in->has_dllmain = a.has_dllmain != 0;
     if (!a.ok) {
-        set_reason(in, "%s", a.reason);
+        a.reason[sizeof a.reason - 1] = 0;
+        char esc[sizeof in->reason];
+        nmx__relay_escape(a.reason, strlen(a.reason), esc, sizeof esc);
+        set_reason(in, "%s", esc);
         return NMX_EUNSUPPORTED;
     }
     a.info.szName[sizeof a.info.szName - 1] = 0;
     a.info.szVendor[sizeof a.info.szVendor - 1] = 0;
     a.info.szDescription[sizeof a.info.szDescription - 1] = 0;
-    memcpy(in->name, a.info.szName, sizeof in->name);
-    memcpy(in->vendor, a.info.szVendor, sizeof in->vendor);
-    memcpy(in->description, a.info.szDescription, sizeof in->description);
+    /* Register's strings reach the terminal (list, verdicts, progress):
+     * control characters and escape sequences escaped (relay.h) */
+    nmx__relay_escape(a.info.szName, strlen(a.info.szName), in->name, sizeof in->name);
+    nmx__relay_escape(a.info.szVendor, strlen(a.info.szVendor), in->vendor, sizeof in->vendor);
+    nmx__relay_escape(a.info.szDescription, strlen(a.info.szDescription), in->description,
+                      sizeof in->description);
     in->version = a.info.Version; /* C2: any value accepted */
     in->flags = a.info.Flags;
     in->usable = true;
     return NMX_OK;
+}
+
+nmx_err nmx_expert_probe(const char *path, nmx_expert_info *in)
+{
+    const unsigned timeout_ms = probe_timeout_ms();
+    if (!path || !in)
+        return NMX_EINVAL;
+    struct probe p;
+    if (probe_start(path, in, &p, timeout_ms))
+        while (probe_step(&p, 1)) {
+        }
+    return probe_finish(&p, timeout_ms);
 }
 
 /* ---- search path ----------------------------------------------------- */
@@ -365,6 +502,32 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Probes paths[0..n) into list[0..n), NMX__PROBE_PARALLEL at a time: a
+ * new probe starts as soon as one ends, so a file that hangs holds up one
+ * slot for the probe timeout and nothing else. */
+static nmx_err probe_all(char **paths, nmx_expert_info *list, size_t n)
+{
+    const unsigned timeout_ms = probe_timeout_ms();
+    struct probe *ps = calloc(n ? n : 1, sizeof *ps);
+    if (!ps)
+        return NMX_ENOMEM;
+    size_t next = 0, live = 0;
+    for (;;) {
+        while (next < n && live < NMX__PROBE_PARALLEL) {
+            if (probe_start(paths[next], &list[next], &ps[next], timeout_ms))
+                live++;
+            next++;
+        }
+        if (!live && next == n)
+            break;
+        live = probe_step(ps, next);
+    }
+    for (size_t i = 0; i < n; i++)
+        probe_finish(&ps[i], timeout_ms);
+    free(ps);
+    return NMX_OK;
+}
+
 nmx_err nmx_expert_scan(nmx_expert_info **list, size_t *count)
 {
     *list = NULL;
@@ -372,9 +535,11 @@ nmx_err nmx_expert_scan(nmx_expert_info **list, size_t *count)
     char *path = strdup(nmx_expert_search_path());
     if (!path)
         return NMX_ENOMEM;
-    size_t cap = 0;
+    /* the candidates first, in search order, duplicates skipped */
+    char **full = NULL, **file = NULL;
+    size_t nfull = 0, cap = 0;
     nmx_err rc = NMX_OK;
-    for (char *save = NULL, *dir = strtok_r(path, ":", &save); dir;
+    for (char *save = NULL, *dir = strtok_r(path, ":", &save); dir && rc == NMX_OK;
          dir = strtok_r(NULL, ":", &save)) {
         DIR *d = opendir(dir);
         if (!d)
@@ -400,38 +565,77 @@ nmx_err nmx_expert_scan(nmx_expert_info **list, size_t *count)
         closedir(d);
         if (nn)
             qsort(names, nn, sizeof *names, cmp_names);
-        for (size_t i = 0; i < nn; i++) {
-            char full[4096];
-            snprintf(full, sizeof full, "%s/%s", dir, names[i]);
+        for (size_t i = 0; i < nn && rc == NMX_OK; i++) {
             bool dup = false;
-            for (size_t j = 0; j < *count && !dup; j++) {
-                char file[256];
-                snprintf(file, sizeof file, "%s", names[i]);
-                file[strlen(file) - 3] = 0;
-                dup = strcmp((*list)[j].file, file) == 0;
-            }
-            if (!dup) {
-                if (*count == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    nmx_expert_info *t = realloc(*list, cap * sizeof *t);
-                    if (!t) {
-                        rc = NMX_ENOMEM;
-                        break;
-                    }
-                    *list = t;
+            for (size_t j = 0; j < nfull && !dup; j++)
+                dup = strcmp(file[j], names[i]) == 0;
+            if (dup)
+                continue;
+            if (nfull == cap) {
+                size_t nc2 = cap ? cap * 2 : 16;
+                char **t1 = realloc(full, nc2 * sizeof *t1);
+                if (t1)
+                    full = t1;
+                char **t2 = t1 ? realloc(file, nc2 * sizeof *t2) : NULL;
+                if (t2)
+                    file = t2;
+                if (!t1 || !t2) {
+                    rc = NMX_ENOMEM;
+                    break;
                 }
-                nmx_expert_probe(full, &(*list)[*count]);
-                (*count)++;
+                cap = nc2;
             }
-            free(names[i]);
+            size_t fl = strlen(dir) + 1 + strlen(names[i]) + 1;
+            full[nfull] = malloc(fl);
+            if (!full[nfull]) {
+                rc = NMX_ENOMEM;
+                break;
+            }
+            snprintf(full[nfull], fl, "%s/%s", dir, names[i]);
+            file[nfull] = names[i];
             names[i] = NULL;
+            nfull++;
         }
         for (size_t i = 0; i < nn; i++)
             free(names[i]);
         free(names);
     }
     free(path);
+    if (rc == NMX_OK && nfull) {
+        *list = calloc(nfull, sizeof **list);
+        if (!*list)
+            rc = NMX_ENOMEM;
+        else if ((rc = probe_all(full, *list, nfull)) != NMX_OK) {
+            free(*list);
+            *list = NULL;
+        } else {
+            *count = nfull;
+        }
+    }
+    for (size_t i = 0; i < nfull; i++) {
+        free(full[i]);
+        free(file[i]);
+    }
+    free(full);
+    free(file);
     return rc;
+}
+
+/* The first file NAME.so on the search path, or false. */
+static bool find_file(const char *name, char *out, size_t len)
+{
+    char *path = strdup(nmx_expert_search_path());
+    if (!path)
+        return false;
+    bool found = false;
+    for (char *save = NULL, *dir = strtok_r(path, ":", &save); dir && !found;
+         dir = strtok_r(NULL, ":", &save)) {
+        struct stat st;
+        int n = snprintf(out, len, "%s/%s.so", dir, name);
+        found = n > 0 && (size_t)n < len && lstat(out, &st) == 0;
+    }
+    free(path);
+    return found;
 }
 
 nmx_err nmx_expert_find(const char *spec, nmx_expert_info *info, nmx_diag *diag)
@@ -445,6 +649,17 @@ nmx_err nmx_expert_find(const char *spec, nmx_expert_info *info, nmx_diag *diag)
         if (e != NMX_OK)
             return nmx_diag_set(diag, e, UINT64_MAX, 0, 0, "%s: unusable expert: %s", spec,
                                 info->reason);
+        return NMX_OK;
+    }
+    /* A file name is resolved directly: only that file is probed (no other
+     * expert's code is loaded, and no other file can delay the run). */
+    char direct[4096];
+    if (*spec && strcmp(spec, ".") != 0 && strcmp(spec, "..") != 0 &&
+        find_file(spec, direct, sizeof direct)) {
+        nmx_err e = nmx_expert_probe(direct, info);
+        if (e != NMX_OK)
+            return nmx_diag_set(diag, e, UINT64_MAX, 0, 0, "%s: unusable expert: %s",
+                                info->path, info->reason);
         return NMX_OK;
     }
     nmx_expert_info *list;

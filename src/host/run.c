@@ -5,11 +5,13 @@
  * the misuse limit, and the one-line verdict.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "host/host.h"
+#include "host/relay.h"
 #include "host/run_internal.h"
 #include "nmexpert/run.h"
 
@@ -51,9 +53,23 @@ static void on_misuse(nmx_heap *h, const nmx_misuse *m, void *ud)
     }
 }
 
-static void verdict(const nmx_run_config *cfg, nmx_run_result *r)
+/* Signals that say the expert's own code faulted (or was refused a system
+ * call); any other ends it from outside: "was killed by". */
+static bool fault_signal(int sig)
 {
-    const char *name = cfg->expert->name[0] ? cfg->expert->name : cfg->expert->file;
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT ||
+           sig == SIGTRAP || sig == SIGSYS;
+}
+
+static void verdict(const nmx_run_config *cfg, const struct nmx_run_ctx *ctx, nmx_run_result *r)
+{
+    /* the registered name and the status text come from expert code: the
+     * verdict line carries them escaped (relay.h) */
+    const char *raw = cfg->expert->name[0] ? cfg->expert->name : cfg->expert->file;
+    char name[NMX_RELAY_MAX_NAME * 4 + 8], status_text[sizeof r->status.text * 4];
+    nmx__relay_escape(raw, strnlen(raw, NMX_RELAY_MAX_NAME), name, sizeof name);
+    nmx__relay_escape(r->status.text, strnlen(r->status.text, sizeof r->status.text - 1),
+                      status_text, sizeof status_text);
     char where[64] = "";
     if (r->frame != 0xFFFFFFFFu)
         snprintf(where, sizeof where, " after frame %u", r->frame);
@@ -89,37 +105,86 @@ static void verdict(const nmx_run_config *cfg, nmx_run_result *r)
     case NMX_RUN_FAILED:
         if (r->status.status == 3 && r->status.text[0])
             snprintf(r->message, sizeof r->message, "expert %s failed: %s (Run returned %s)%s",
-                     name, r->status.text, r->run_value ? "TRUE" : "FALSE", tail);
+                     name, status_text, r->run_value ? "TRUE" : "FALSE", tail);
         else
             snprintf(r->message, sizeof r->message, "expert %s failed (Run returned %s%s)%s",
                      name, r->run_value ? "TRUE" : "FALSE",
                      r->status.status == 3 ? ", reported a problem" : "", tail);
         break;
     case NMX_RUN_CRASHED:
-        if (r->signal == SIGSYS && strncmp(r->message, "killed by the sandbox", 21) == 0) {
+        if (ctx->end == NMX__END_DAMAGED) {
+            snprintf(r->message, sizeof r->message,
+                     "expert %s broke the channel's format and was stopped%s (%s)%s", name, where,
+                     ctx->detail, tail);
+        } else if (r->signal == SIGSYS && strncmp(r->message, "killed by the sandbox", 21) == 0) {
+            /* The sandbox recorded the refused call (sandbox.c). */
             char why[sizeof r->message];
             snprintf(why, sizeof why, "%s", r->message); /* from the process back end */
             snprintf(r->message, sizeof r->message, "expert %s was %s%s%s", name, why, where,
                      tail);
-            break;
+        } else if (r->signal == SIGSYS) {
+            snprintf(r->message, sizeof r->message, "expert %s crashed with SIGSYS (%s%s)%s%s",
+                     name, ctx->end == NMX__END_SYSCALL ? "blocked system call " : "",
+                     ctx->end == NMX__END_SYSCALL ? ctx->detail
+                                                  : "a system call the sandbox refuses",
+                     where, tail);
+        } else if (r->signal && !fault_signal(r->signal)) {
+            snprintf(r->message, sizeof r->message, "expert %s was killed by %s%s%s", name, sig,
+                     where, tail);
+        } else {
+            snprintf(r->message, sizeof r->message, "expert %s crashed with %s%s%s", name, sig,
+                     where, tail);
         }
-        snprintf(r->message, sizeof r->message, "expert %s crashed with %s%s%s", name, sig, where,
-                 tail);
         break;
     case NMX_RUN_EXITED:
-        snprintf(r->message, sizeof r->message, "expert %s called exit(%d)%s%s", name,
-                 r->exit_status, where, tail);
+        if (ctx->end == NMX__END_CHANNEL_KILLED)
+            snprintf(r->message, sizeof r->message,
+                     "expert %s closed its channel to the host and did not end: killed after "
+                     "%u ms%s%s",
+                     name, cfg->grace_ms ? cfg->grace_ms : 2000, where, tail);
+        else if (ctx->end == NMX__END_LOST)
+            snprintf(r->message, sizeof r->message,
+                     "expert %s ended without its result; how is unknown (its process was "
+                     "reaped outside the host: SIGCHLD ignored?)%s%s",
+                     name, where, tail);
+        else if (ctx->end == NMX__END_CHANNEL_EXITED && r->exit_status == NMX__CHILD_CHANNEL_LOST)
+            snprintf(r->message, sizeof r->message,
+                     "expert %s closed its channel to the host: its result was lost%s%s", name,
+                     where, tail);
+        else if (ctx->end == NMX__END_CHANNEL_EXITED)
+            snprintf(r->message, sizeof r->message,
+                     "expert %s closed its channel to the host, then called exit(%d)%s%s", name,
+                     r->exit_status, where, tail);
+        else
+            snprintf(r->message, sizeof r->message, "expert %s called exit(%d)%s%s", name,
+                     r->exit_status, where, tail);
         break;
     case NMX_RUN_TIMEOUT:
-        snprintf(r->message, sizeof r->message, "expert %s timed out after %u ms%s%s%s", name,
-                 cfg->timeout_ms, where,
-                 r->abandoned ? " and did not stop: its thread was abandoned"
-                              : (r->run_returned ? "" : " and was stopped by force"),
-                 tail);
+        if (ctx->end == NMX__END_CPU)
+            snprintf(r->message, sizeof r->message,
+                     "expert %s reached its CPU-time limit (RLIMIT_CPU, %u s; %.1f s of CPU "
+                     "used in %.1f s)%s%s",
+                     name, ctx->cpu_limit_s, ctx->cpu_seconds, r->seconds, where, tail);
+        else
+            snprintf(r->message, sizeof r->message, "expert %s timed out after %u ms%s%s%s",
+                     name, cfg->timeout_ms, where,
+                     r->abandoned ? " and did not stop: its thread was abandoned"
+                                  : (r->run_returned ? "" : " and was stopped by force"),
+                     tail);
         break;
     case NMX_RUN_MEMORY:
-        snprintf(r->message, sizeof r->message, "expert %s hit its memory limit (%llu bytes)%s%s",
-                 name, (unsigned long long)cfg->memory_limit, where, tail);
+        if (ctx->end == NMX__END_RESULT_LIMIT)
+            snprintf(r->message, sizeof r->message,
+                     "expert %s sent the host more than its result limit (%llu bytes) and was "
+                     "stopped%s%s",
+                     name,
+                     (unsigned long long)(cfg->result_limit ? cfg->result_limit
+                                                            : NMX_RUN_DEFAULT_RESULT_LIMIT),
+                     where, tail);
+        else
+            snprintf(r->message, sizeof r->message,
+                     "expert %s hit its memory limit (%llu bytes)%s%s", name,
+                     (unsigned long long)cfg->memory_limit, where, tail);
         break;
     case NMX_RUN_TERMINATED:
         snprintf(r->message, sizeof r->message, "expert %s was stopped%s%s%s", name, where,
@@ -132,10 +197,17 @@ static void verdict(const nmx_run_config *cfg, nmx_run_result *r)
     }
 }
 
-nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res)
+nmx_err nmx_run_expert(const nmx_run_config *cfg_in, nmx_run_result *res)
 {
-    if (!cfg || !res || cfg->version != NMX_RUN_CONFIG_VERSION || !cfg->expert)
+    if (!cfg_in || !res || !cfg_in->expert ||
+        (cfg_in->version != NMX_RUN_CONFIG_VERSION && cfg_in->version != 1))
         return NMX_EINVAL;
+    /* version 1 ends before cpu_limit_s: the later fields take their defaults */
+    nmx_run_config cfg_v;
+    memset(&cfg_v, 0, sizeof cfg_v);
+    memcpy(&cfg_v, cfg_in,
+           cfg_in->version == 1 ? offsetof(nmx_run_config, cpu_limit_s) : sizeof cfg_v);
+    const nmx_run_config *cfg = &cfg_v;
     memset(res, 0, sizeof *res);
     res->frame = 0xFFFFFFFFu;
     struct timespec t0, t1;
@@ -183,7 +255,7 @@ nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (e == NMX_OK)
-        verdict(cfg, res);
+        verdict(cfg, &ctx, res);
     return e;
 }
 

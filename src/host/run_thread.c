@@ -108,9 +108,34 @@ static void trun_put(struct trun *t)
     }
 }
 
+static void ignore_unused_sigalrm(void)
+{
+    struct sigaction cur;
+    if (sigaction(SIGALRM, NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&
+        cur.sa_handler == SIG_DFL)
+        signal(SIGALRM, SIG_IGN);
+}
+
+/* Signals an expert's code raises for the whole process as a side effect
+ * (docs/sandbox.md, "The host"): SIGPIPE, from a write to a pipe or socket
+ * whose reader is gone, is sent to the writing thread: blocked on expert
+ * threads (and on the threads they start, which inherit the mask), the
+ * write just fails with EPIPE. SIGALRM, from alarm(), goes to the process:
+ * a host that has no use for it (the default action, which ends the
+ * process) ignores it from the first thread-mode run on. */
+static void contain_process_signals(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, ignore_unused_sigalrm);
+}
+
 static void *expert_thread(void *arg)
 {
     struct trun *t = arg;
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
     stack_t ss, old;
     memset(&ss, 0, sizeof ss);
     ss.ss_sp = malloc(ALTSTACK_SIZE);
@@ -180,11 +205,39 @@ static bool wait_done(struct trun *t, const volatile int *stop, uint64_t deadlin
     return d;
 }
 
+/* Constructors and DllMain run on the caller's thread: SIGPIPE blocked
+ * there too while they run, and one they raised taken back before it is
+ * unblocked. */
+static void pipe_block(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void pipe_restore(const sigset_t *old)
+{
+    if (!sigismember(old, SIGPIPE)) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&set, NULL, &zero) == SIGPIPE) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_run_result *res)
 {
     install_handlers();
+    contain_process_signals();
     dlerror();
+    sigset_t old_mask;
+    pipe_block(&old_mask);
     void *dl = dlopen(cfg->expert->path, RTLD_NOW | RTLD_LOCAL);
+    pipe_restore(&old_mask);
     if (!dl) {
         res->outcome = NMX_RUN_LOAD_FAILED;
         snprintf(res->message, sizeof res->message, "cannot load %s: %s", cfg->expert->path,
@@ -200,8 +253,11 @@ nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_
         snprintf(res->message, sizeof res->message, "%s exports no Run", cfg->expert->path);
         return NMX_OK;
     }
-    if (dllmain)
+    if (dllmain) {
+        pipe_block(&old_mask);
         dllmain((HINSTANCE)dl, DLL_PROCESS_ATTACH, NULL);
+        pipe_restore(&old_mask);
+    }
 
     struct trun *t = calloc(1, sizeof *t);
     if (!t) {
@@ -270,9 +326,11 @@ nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_
     }
     trun_put(t);
     if (done && !res->signal) {
+        pipe_block(&old_mask);
         if (dllmain)
             dllmain((HINSTANCE)dl, DLL_PROCESS_DETACH, NULL);
         dlclose(dl);
+        pipe_restore(&old_mask);
     }
     /* A crashed or abandoned expert's object stays mapped: its code may still
      * be on a stack, or its destructors may be as broken as its Run. */
