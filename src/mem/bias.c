@@ -41,8 +41,21 @@ static void rec_release(void *p)
     nmx__tl_rec = NULL;
 }
 
+/* A fork while another thread holds rec_lock must not leave it held in
+ * the child. */
+static void rec_prepare(void)
+{
+    pthread_mutex_lock(&rec_lock);
+}
+
+static void rec_after(void)
+{
+    pthread_mutex_unlock(&rec_lock);
+}
+
 static void bias_init(void)
 {
+    pthread_atfork(rec_prepare, rec_after, rec_after);
     const char *e = getenv("NMX_MEM_BIAS");
     if (e && strcmp(e, "0") == 0)
         return;
