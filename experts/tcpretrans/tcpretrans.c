@@ -38,11 +38,12 @@
 
 #include <netmon.h>
 
+#include "xkit.h"
+
 #define TR_NAME "TCP Retransmit"
 #define TR_DEFAULT_WINDOW 256u
 #define TR_MAX_WINDOW 65536u
 #define TR_LISTED 16 /* retransmission frames listed in an event */
-#define TR_NOTE_MAX 256
 
 /* TCP flag bits (RFC 9293, section 3.1). */
 #define F_FIN 0x01u
@@ -71,98 +72,48 @@
 
 typedef struct tr_config {
     DWORD window;
-    char unknown[TR_NOTE_MAX];
-    char invalid[TR_NOTE_MAX];
+    xk_notes notes;
 } tr_config;
 
-static void note_append(char *buf, const char *s, size_t n)
+/* One "key=value" item of the configuration. */
+static void config_item(void *ud, const xk_item *it)
 {
-    size_t len = strlen(buf);
-    if (len && len + 2 < TR_NOTE_MAX) {
-        memcpy(buf + len, ", ", 2);
-        len += 2;
-        buf[len] = 0;
-    }
-    if (len + n + 1 > TR_NOTE_MAX)
-        n = TR_NOTE_MAX - len - 1;
-    memcpy(buf + len, s, n);
-    buf[len + n] = 0;
-}
-
-static int str_is(const char *s, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-static int parse_window(const char *v, size_t n, DWORD *out)
-{
-    unsigned long long x = 0;
-    if (n == 0 || n > 6)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] < '0' || v[i] > '9')
-            return 0;
-        x = x * 10u + (unsigned long long)(v[i] - '0');
-    }
-    if (x < 1 || x > TR_MAX_WINDOW)
-        return 0;
-    *out = (DWORD)x;
-    return 1;
-}
-
-static void config_item(tr_config *c, const char *s, size_t n)
-{
-    const char *eq = memchr(s, '=', n);
-    size_t kn = eq ? (size_t)(eq - s) : n;
-    const char *v = eq ? eq + 1 : s + n;
-    size_t vn = eq ? n - kn - 1 : 0;
-    if (str_is(s, kn, "window")) {
-        if (!eq || !parse_window(v, vn, &c->window))
-            note_append(c->invalid, s, n);
-    } else {
-        note_append(c->unknown, s, kn);
-    }
+    tr_config *c = ud;
+    if (!xk_is(it->key, it->klen, "window"))
+        xk_note_unknown(&c->notes, it);
+    else if (!it->has_value || it->vlen > 6 ||
+             !xk_parse_u32(it->val, it->vlen, 1, TR_MAX_WINDOW, &c->window))
+        xk_note_invalid(&c->notes, it);
 }
 
 static void config_parse(tr_config *c, const EXPERTCONFIG *cfg)
 {
     memset(c, 0, sizeof *c);
     c->window = TR_DEFAULT_WINDOW;
-    if (!cfg)
-        return;
-    DWORD total;
-    memcpy(&total, &cfg->RawConfigLength, sizeof total);
-    if (total <= sizeof(DWORD))
-        return;
-    const char *p = (const char *)cfg->RawConfigData;
-    size_t left = (size_t)total - sizeof(DWORD);
-    while (left > 0) {
-        const char *nul = memchr(p, 0, left);
-        size_t n = nul ? (size_t)(nul - p) : left;
-        if (n == 0)
-            break;
-        config_item(c, p, n);
-        if (!nul)
-            break;
-        left -= n + 1;
-        p += n + 1;
-    }
+    xk_config_walk(cfg, config_item, c);
 }
 
 static int config_bad(const tr_config *c)
 {
-    return c->unknown[0] || c->invalid[0];
+    return xk_notes_bad(&c->notes);
+}
+
+static int config_valid(const EXPERTCONFIG *cfg)
+{
+    tr_config c;
+    config_parse(&c, cfg);
+    return !config_bad(&c);
 }
 
 static void config_error_text(const tr_config *c, char *out, size_t n)
 {
-    if (c->unknown[0])
-        snprintf(out, n, "TCP Retransmit: unknown option %s (accepted: window)", c->unknown);
+    if (c->notes.unknown[0])
+        snprintf(out, n, "TCP Retransmit: unknown option %s (accepted: window)", c->notes.unknown);
     else
         snprintf(out, n,
                  "TCP Retransmit: bad value %s (window: a whole number from 1 to %u, the "
                  "segments remembered per connection and direction)",
-                 c->invalid, TR_MAX_WINDOW);
+                 c->notes.invalid, TR_MAX_WINDOW);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -232,11 +183,6 @@ typedef struct tr_run {
     DWORD         skipped;  /* TCP frames without a usable IP header or length */
     char          text[512], src[64], dst[64], frames[TR_LISTED * 11 + 8];
 } tr_run;
-
-static DWORD alloc_error(DWORD e)
-{
-    return e == NMERR_SUCCESS ? NMERR_OUT_OF_MEMORY : e;
-}
 
 /* Sequence-number comparisons modulo 2^32 (RFC 9293, section 3.4). */
 static int seq_lt(uint32_t x, uint32_t y) { return (int32_t)(x - y) < 0; }
@@ -385,7 +331,7 @@ static DWORD slots_grow(tr_run *r)
     DWORD err = NMERR_SUCCESS;
     size_t *s = ExpertAllocMemory(r->key, n * sizeof *s, &err);
     if (!s)
-        return alloc_error(err);
+        return xk_alloc_error(err);
     memset(s, 0, n * sizeof *s);
     for (size_t i = 0; i < r->nconns; i++) {
         size_t j = key_hash(&r->conns[i].key) & (n - 1);
@@ -426,7 +372,7 @@ static DWORD conn_find(tr_run *r, const tr_key *k, tr_conn **out, int *dir)
         tr_conn *c = r->conns ? ExpertReallocMemory(r->key, r->conns, n * sizeof *c, &err)
                               : ExpertAllocMemory(r->key, n * sizeof *c, &err);
         if (!c)
-            return alloc_error(err);
+            return xk_alloc_error(err);
         r->conns = c;
         r->capconns = n;
     }
@@ -626,11 +572,11 @@ static DWORD ring_make_room(tr_run *r, tr_conn *c, int dir)
     DWORD err = NMERR_SUCCESS;
     tr_seg *ring = ExpertAllocMemory(r->key, (SIZE_T)ncap * sizeof *ring, &err);
     if (!ring)
-        return alloc_error(err);
+        return xk_alloc_error(err);
     struct tr_span *span = ExpertAllocMemory(r->key, (SIZE_T)ncap * sizeof *span, &err);
     if (!span) {
         ExpertFreeMemory(r->key, ring);
-        return alloc_error(err);
+        return xk_alloc_error(err);
     }
     for (DWORD i = 0; i < d->n; i++) {
         DWORD k = ring_index(d, i);
@@ -1009,13 +955,9 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     config_parse(&r->cfg, pConfig);
 
     EXPERTSTARTUPINFO si;
-    if (!pExpertStartupInfo) {
-        memset(&si, 0, sizeof si);
-        DWORD rc = ExpertGetStartupInfo(hExpertKey, &si);
-        if (rc != NMERR_SUCCESS)
-            return run_fail(r, rc);
-        pExpertStartupInfo = &si;
-    }
+    DWORD serr = NMERR_SUCCESS;
+    if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
+        return run_fail(r, serr);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
     DWORD total = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
@@ -1026,10 +968,10 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     DWORD err = NMERR_SUCCESS;
     r->ev = ExpertAllocMemory(hExpertKey, sizeof(NMEVENTDATA) + 12 * sizeof(NMCOLUMNINFO), &err);
     if (!r->ev)
-        return run_fail(r, alloc_error(err));
+        return run_fail(r, xk_alloc_error(err));
 
     if (config_bad(&r->cfg)) {
-        char msg[2 * TR_NOTE_MAX + 256];
+        char msg[2 * XK_NOTE_MAX + 256];
         config_error_text(&r->cfg, msg, sizeof msg);
         event_reset(r, 0, s_ev_cfg, msg);
         r->ev->Severity = NMEVENT_SEVERITY_ERROR;
@@ -1137,17 +1079,11 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
 
 NMAPI_EXPORT BOOL WINAPI Register(PEXPERTENUMINFO pExpertInfo)
 {
-    if (!pExpertInfo)
-        return FALSE;
-    snprintf(pExpertInfo->szName, sizeof pExpertInfo->szName, "%s", TR_NAME);
-    snprintf(pExpertInfo->szVendor, sizeof pExpertInfo->szVendor, "%s", "nmexpert");
-    snprintf(pExpertInfo->szDescription, sizeof pExpertInfo->szDescription, "%s",
-             "Finds all TCP segments that were retransmitted: the number of retransmits, the "
-             "original frame and the final frame of each, with fast and spurious ones told "
-             "apart, per connection and for the capture.");
-    pExpertInfo->Version = 1;
-    pExpertInfo->Flags = EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE;
-    return TRUE;
+    return xk_register(pExpertInfo, TR_NAME,
+                       "Finds all TCP segments that were retransmitted: the number of "
+                       "retransmits, the original frame and the final frame of each, with fast "
+                       "and spurious ones told apart, per connection and for the capture.",
+                       EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE);
 }
 
 NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfig,
@@ -1158,20 +1094,5 @@ NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfi
     (void)StartupFlags;
     (void)hWnd;
     static const char defaults[] = "window=256\0";
-    if (!ppConfig)
-        return FALSE;
-    if (*ppConfig) {
-        tr_config c;
-        config_parse(&c, *ppConfig);
-        return config_bad(&c) ? FALSE : TRUE;
-    }
-    DWORD total = (DWORD)(sizeof(DWORD) + sizeof defaults);
-    DWORD err = NMERR_SUCCESS;
-    PEXPERTCONFIG c = ExpertAllocMemory(hExpertKey, total, &err);
-    if (!c)
-        return FALSE;
-    memcpy(&c->RawConfigLength, &total, sizeof total);
-    memcpy(c->RawConfigData, defaults, sizeof defaults);
-    *ppConfig = c;
-    return TRUE;
+    return xk_configure_defaults(hExpertKey, ppConfig, defaults, sizeof defaults, config_valid);
 }
