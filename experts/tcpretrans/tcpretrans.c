@@ -664,8 +664,8 @@ static DWORD analyse(tr_run *r, const tr_frame *f, DWORD frame, int64_t now)
     memcpy(k.b, f->dst, 16);
     k.pa = f->sport;
     k.pb = f->dport;
-    tr_conn *c;
-    int dir;
+    tr_conn *c = NULL;
+    int dir = 0;
     DWORD rc = conn_find(r, &k, &c, &dir);
     if (rc != NMERR_SUCCESS)
         return rc;
