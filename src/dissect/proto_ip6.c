@@ -260,10 +260,11 @@ static void ip6_dissect(nmx_dis *d, nmx_span s)
             return;
         }
         if (!nmx_rd_need(&r, o, hlen)) {
-            /* Cut by the capture: show what is there, hand nothing off. */
+            /* Cut by the capture: judge and show what is there, hand
+             * nothing off. The header's captured part is judged in both
+             * modes, so that a bad option length or a short AH makes the
+             * layer malformed whether or not instances are attached. */
             truncated = true;
-            if (!attach)
-                break;
         }
         switch (nh) {
         case EH_HOPOPTS:
