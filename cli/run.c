@@ -352,6 +352,8 @@ static void job_status(const nmx_status *st, void *ud)
 static void *worker(void *arg)
 {
     struct runner *r = arg;
+    /* busy for the library's fork gate, but for its waits (run.h) */
+    nmx_run_thread_enter();
     for (;;) {
         size_t i = atomic_fetch_add(&r->next, 1);
         if (i >= r->njobs || stop_flag)
@@ -408,6 +410,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&r->out_lock);
         cli_pj_session_end(r->pj, &j->sess, end.outcome, end.frames_read, end.seconds);
     }
+    nmx_run_thread_leave();
     pthread_mutex_lock(&r->out_lock);
     r->workers_done++;
     pthread_cond_broadcast(&r->changed);

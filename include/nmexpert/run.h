@@ -131,6 +131,20 @@ typedef struct nmx_run_result {
  * out (whatever its outcome), an error when it could not be attempted. */
 NMX_API nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res);
 
+/* Threads that call nmx_run_expert side by side. Process isolation forks a
+ * child per run, and a child forked while another thread of the process is
+ * inside an allocator that does not guard against fork (the sanitizers'
+ * allocators, some third-party ones) inherits a lock nobody will release.
+ * So nmx_run_expert forks only while every other thread running it waits
+ * for its own child or expert thread. A host whose threads do more between
+ * runs (write results, allocate) brackets each such thread's whole life with
+ * nmx_run_thread_enter() and nmx_run_thread_leave(), so that a fork waits
+ * for that work too (docs/sandbox.md, "Forking from a threaded host").
+ * Per thread, nestable; a thread must not block on another such thread
+ * between the two calls except inside nmx_run_expert. */
+NMX_API void nmx_run_thread_enter(void);
+NMX_API void nmx_run_thread_leave(void);
+
 NMX_END_DECLS
 
 #endif

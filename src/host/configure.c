@@ -170,8 +170,11 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
             wait = deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
         }
         struct pollfd pf = {fd, POLLIN, 0};
+        nmx__gate_park();
         int r = poll(&pf, 1, wait);
-        if (r < 0 && errno == EINTR)
+        int poll_errno = errno;
+        nmx__gate_unpark();
+        if (r < 0 && poll_errno == EINTR)
             continue;
         if (r == 0)
             continue; /* the deadline, checked above */

@@ -96,6 +96,17 @@ void nmx__session_unlock_held(void);
  * file is written. */
 void nmx__child_default_signals(void);
 
+/* The fork gate (forkgate.c): a thread that runs experts is busy between
+ * nmx__gate_enter() and nmx__gate_leave() (nested calls count), except
+ * between nmx__gate_park() and nmx__gate_unpark(), which bracket its waits
+ * for children and expert threads. nmx__gate_fork() is fork() taken while
+ * no other thread is busy; every child of the host is forked through it. */
+void nmx__gate_enter(void);
+void nmx__gate_leave(void);
+void nmx__gate_park(void);
+void nmx__gate_unpark(void);
+pid_t nmx__gate_fork(void);
+
 /* fork() with a pipe from child to parent (probe and Configure children).
  * In the child: returns 0, *fd is the write end (the read end closed). In
  * the parent: returns the pid, *fd is the read end. On failure: -1, errno

@@ -385,7 +385,9 @@ static size_t probe_step(struct probe *ps, size_t n)
     int wait = left > 1000 ? 1000 : (int)left;
     if (exiting && wait > 10)
         wait = 10;
+    nmx__gate_park();
     int r = poll(pf, (nfds_t)np, wait);
+    nmx__gate_unpark();
     for (size_t k = 0; r > 0 && k < np; k++)
         if ((pf[k].revents & (POLLIN | POLLHUP | POLLERR)) && probe_read(&ps[map[k]]))
             probe_close(&ps[map[k]]);

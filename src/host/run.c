@@ -197,7 +197,19 @@ static void verdict(const nmx_run_config *cfg, const struct nmx_run_ctx *ctx, nm
     }
 }
 
+static nmx_err run_expert(const nmx_run_config *cfg_in, nmx_run_result *res);
+
+/* The thread is busy for the fork gate while it runs an expert, except in
+ * its waits (host.h). */
 nmx_err nmx_run_expert(const nmx_run_config *cfg_in, nmx_run_result *res)
+{
+    nmx__gate_enter();
+    nmx_err e = run_expert(cfg_in, res);
+    nmx__gate_leave();
+    return e;
+}
+
+static nmx_err run_expert(const nmx_run_config *cfg_in, nmx_run_result *res)
 {
     if (!cfg_in || !res || !cfg_in->expert ||
         (cfg_in->version != NMX_RUN_CONFIG_VERSION && cfg_in->version != 1))

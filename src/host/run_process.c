@@ -565,7 +565,7 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
     pid_t host = getpid();
     struct nmx__sandbox_trap *trap = nmx__sandbox_trap_new();
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = nmx__gate_fork();
     if (pid < 0) {
         nmx__sandbox_trap_free(trap);
         nmx_wire_decoder_free(dec);
@@ -706,8 +706,11 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
             pf[np] = (struct pollfd){w->fd[i], POLLIN, 0};
             map[np++] = i;
         }
+        nmx__gate_park(); /* waiting for the child: a fork elsewhere may go on */
         int r = poll(pf, (nfds_t)np, wait);
-        if (r < 0 && errno != EINTR)
+        int poll_errno = errno;
+        nmx__gate_unpark();
+        if (r < 0 && poll_errno != EINTR)
             wait = 10; /* should not happen: do not spin */
         t = now_ms();
         for (int k = 0; r > 0 && k < np; k++) {

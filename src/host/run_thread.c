@@ -198,7 +198,9 @@ static bool wait_done(struct trun *t, const volatile int *stop, uint64_t deadlin
             ts.tv_nsec -= 1000000000;
             ts.tv_sec++;
         }
+        nmx__gate_park();
         pthread_cond_timedwait(&t->cv, &t->m, &ts);
+        nmx__gate_unpark();
     }
     bool d = t->done;
     pthread_mutex_unlock(&t->m);

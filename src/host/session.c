@@ -357,7 +357,7 @@ pid_t nmx__fork_piped(int *fd)
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = nmx__gate_fork();
     if (pid < 0) {
         int e = errno;
         close(p[0]);
