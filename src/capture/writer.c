@@ -13,7 +13,16 @@
 
 #include "capture/writer.h"
 
+/* First size of a memory writer's buffer (it grows by doubling). */
 #define NMX_W_BUF (256u * 1024u)
+/* A file writer writes blocks of this size at offsets that are multiples of
+ * it (the first and the last block, and the block after a patch, may be
+ * shorter). The page cache of a file written this way is made of large
+ * folios (up to the 2 MiB huge page, on file systems that cache files in
+ * large folios), which a reader that maps the file maps and unmaps a folio
+ * at a time; a file written in small writes is cached, and mapped, one
+ * 4 KiB page at a time (docs/capture-formats.md, "Memory"). */
+#define NMX_W_BLOCK (UINT64_C(2) << 20)
 
 nmx_err nmx_w_fail(nmx_writer *w, nmx_err code, uint64_t value, uint64_t limit, const char *fmt,
                    ...)
@@ -50,28 +59,51 @@ static nmx_err w_flush(nmx_writer *w)
     return NMX_OK;
 }
 
+/* File writer: fills the buffer up to the next multiple of NMX_W_BLOCK of
+ * the output offset, then writes it. */
+static nmx_err w_put_file(nmx_writer *w, const uint8_t *p, size_t n)
+{
+    if (!w->buf) {
+        w->buf = malloc((size_t)NMX_W_BLOCK);
+        if (!w->buf)
+            return nmx_w_fail(w, NMX_ENOMEM, n, 0, "out of memory");
+        w->cap = (size_t)NMX_W_BLOCK;
+    }
+    while (n) {
+        /* the buffer holds the output from `start`; it is written when it
+         * reaches the block boundary after start */
+        size_t start = (size_t)((w->pos - w->len) % NMX_W_BLOCK);
+        size_t room = (size_t)NMX_W_BLOCK - start - w->len;
+        size_t k = n < room ? n : room;
+        memcpy(w->buf + w->len, p, k);
+        w->len += k;
+        w->pos += k;
+        p += k;
+        n -= k;
+        if (k == room && w_flush(w) != NMX_OK)
+            return NMX_EIO;
+    }
+    return NMX_OK;
+}
+
 nmx_err nmx_w_put(nmx_writer *w, const void *p, size_t n)
 {
     if (w->diag.code != NMX_OK)
         return w->diag.code;
+    if (w->fd >= 0)
+        return w_put_file(w, p, n);
     if (w->len + n > w->cap) {
-        if (w->fd >= 0) {
-            if (w_flush(w) != NMX_OK)
-                return NMX_EIO;
-        }
-        if (w->len + n > w->cap) {
-            size_t ncap = w->cap ? w->cap : NMX_W_BUF;
-            while (ncap < w->len + n) {
-                if (ncap > SIZE_MAX / 2)
-                    return nmx_w_fail(w, NMX_ENOMEM, n, 0, "out of memory");
-                ncap *= 2;
-            }
-            uint8_t *q = realloc(w->buf, ncap);
-            if (!q)
+        size_t ncap = w->cap ? w->cap : NMX_W_BUF;
+        while (ncap < w->len + n) {
+            if (ncap > SIZE_MAX / 2)
                 return nmx_w_fail(w, NMX_ENOMEM, n, 0, "out of memory");
-            w->buf = q;
-            w->cap = ncap;
+            ncap *= 2;
         }
+        uint8_t *q = realloc(w->buf, ncap);
+        if (!q)
+            return nmx_w_fail(w, NMX_ENOMEM, n, 0, "out of memory");
+        w->buf = q;
+        w->cap = ncap;
     }
     if (n)
         memcpy(w->buf + w->len, p, n);
