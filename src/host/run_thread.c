@@ -179,6 +179,9 @@ static void *expert_thread(void *arg)
 static bool wait_done(struct trun *t, const volatile int *stop, uint64_t deadline_ms,
                       const struct timespec *t0, bool *stopped)
 {
+    /* Parked for the whole wait, the gate never taken under t->m (a fork
+     * elsewhere may go on while this thread waits; host.h). */
+    nmx__gate_park();
     pthread_mutex_lock(&t->m);
     while (!t->done) {
         struct timespec now;
@@ -198,12 +201,11 @@ static bool wait_done(struct trun *t, const volatile int *stop, uint64_t deadlin
             ts.tv_nsec -= 1000000000;
             ts.tv_sec++;
         }
-        nmx__gate_park();
         pthread_cond_timedwait(&t->cv, &t->m, &ts);
-        nmx__gate_unpark();
     }
     bool d = t->done;
     pthread_mutex_unlock(&t->m);
+    nmx__gate_unpark();
     return d;
 }
 
