@@ -25,10 +25,10 @@ void dt_reset(dt_buf *f)
 
 static void room(dt_buf *f, size_t n)
 {
-    assert_true(n <= SIZE_MAX / 2 - f->n);
+    assert_true(n <= UINT32_MAX / 2 - f->n);
     if (f->n + n <= f->cap)
         return;
-    size_t cap = f->cap ? f->cap : 256;
+    uint32_t cap = f->cap ? f->cap : 256;
     while (cap < f->n + n)
         cap *= 2;
     uint8_t *b = realloc(f->b, cap);
@@ -38,65 +38,65 @@ static void room(dt_buf *f, size_t n)
     f->cap = cap;
 }
 
-size_t dt_put(dt_buf *f, const void *p, size_t n)
+uint32_t dt_put(dt_buf *f, const void *p, size_t n)
 {
-    size_t at = f->n;
+    uint32_t at = f->n;
     room(f, n);
     if (n)
         memcpy(f->b + f->n, p, n);
-    f->n += n;
+    f->n += (uint32_t)n;
     return at;
 }
 
-size_t dt_u8(dt_buf *f, unsigned v)
+uint32_t dt_u8(dt_buf *f, unsigned v)
 {
     uint8_t c = (uint8_t)v;
     return dt_put(f, &c, 1);
 }
 
-size_t dt_be16(dt_buf *f, unsigned v)
+uint32_t dt_be16(dt_buf *f, unsigned v)
 {
     uint8_t c[2];
     dt_wbe16(c, v);
     return dt_put(f, c, 2);
 }
 
-size_t dt_be32(dt_buf *f, uint32_t v)
+uint32_t dt_be32(dt_buf *f, uint32_t v)
 {
     uint8_t c[4];
     dt_wbe32(c, v);
     return dt_put(f, c, 4);
 }
 
-size_t dt_le16(dt_buf *f, unsigned v)
+uint32_t dt_le16(dt_buf *f, unsigned v)
 {
     uint8_t c[2];
     dt_wle16(c, v);
     return dt_put(f, c, 2);
 }
 
-size_t dt_le32(dt_buf *f, uint32_t v)
+uint32_t dt_le32(dt_buf *f, uint32_t v)
 {
     uint8_t c[4];
     dt_wle32(c, v);
     return dt_put(f, c, 4);
 }
 
-size_t dt_fill(dt_buf *f, unsigned v, size_t n)
+uint32_t dt_fill(dt_buf *f, unsigned v, size_t n)
 {
-    size_t at = f->n;
+    uint32_t at = f->n;
     room(f, n);
     memset(f->b + f->n, (int)(uint8_t)v, n);
-    f->n += n;
+    f->n += (uint32_t)n;
     return at;
 }
 
-size_t dt_str(dt_buf *f, const char *s)
+uint32_t dt_str(dt_buf *f, const char *s)
 {
     return dt_put(f, s, strlen(s));
 }
 
-size_t dt_ip4addr(dt_buf *f, const char *text)
+uint32_t dt_ip4addr(dt_buf *f, const char *text)
 {
     uint8_t a[4];
     if (inet_pton(AF_INET, text, a) != 1)
@@ -104,7 +104,7 @@ size_t dt_ip4addr(dt_buf *f, const char *text)
     return dt_put(f, a, 4);
 }
 
-size_t dt_ip6addr(dt_buf *f, const char *text)
+uint32_t dt_ip6addr(dt_buf *f, const char *text)
 {
     uint8_t a[16];
     if (inet_pton(AF_INET6, text, a) != 1)
@@ -153,17 +153,17 @@ void dt_wle32(uint8_t *p, uint32_t v)
 const uint8_t dt_mac_a[6] = { 0x00, 0x1B, 0xD4, 0x1B, 0xA4, 0xD8 };
 const uint8_t dt_mac_b[6] = { 0x00, 0x13, 0xC3, 0xDF, 0xAE, 0x18 };
 
-size_t dt_eth(dt_buf *f, const uint8_t *dst, const uint8_t *src, unsigned type)
+uint32_t dt_eth(dt_buf *f, const uint8_t *dst, const uint8_t *src, unsigned type)
 {
-    size_t at = dt_put(f, dst ? dst : dt_mac_a, 6);
+    uint32_t at = dt_put(f, dst ? dst : dt_mac_a, 6);
     dt_put(f, src ? src : dt_mac_b, 6);
     dt_be16(f, type);
     return at;
 }
 
-size_t dt_ip4(dt_buf *f, unsigned total, unsigned proto, const char *src, const char *dst)
+uint32_t dt_ip4(dt_buf *f, unsigned total, unsigned proto, const char *src, const char *dst)
 {
-    size_t at = dt_u8(f, 0x45);
+    uint32_t at = dt_u8(f, 0x45);
     dt_u8(f, 0);
     dt_be16(f, total);
     dt_be16(f, 0x1234);
@@ -176,11 +176,11 @@ size_t dt_ip4(dt_buf *f, unsigned total, unsigned proto, const char *src, const 
     return at;
 }
 
-size_t dt_ip6(dt_buf *f, uint32_t tcfl, unsigned plen, unsigned nh, unsigned hlim,
+uint32_t dt_ip6(dt_buf *f, uint32_t tcfl, unsigned plen, unsigned nh, unsigned hlim,
               const char *src, const char *dst)
 {
     dt_be32(f, 6u << 28 | (tcfl & 0x0FFFFFFFu));
-    size_t at = dt_be16(f, plen);
+    uint32_t at = dt_be16(f, plen);
     dt_u8(f, nh);
     dt_u8(f, hlim);
     dt_ip6addr(f, src);
@@ -188,18 +188,18 @@ size_t dt_ip6(dt_buf *f, uint32_t tcfl, unsigned plen, unsigned nh, unsigned hli
     return at;
 }
 
-size_t dt_udp(dt_buf *f, unsigned sport, unsigned dport, unsigned len)
+uint32_t dt_udp(dt_buf *f, unsigned sport, unsigned dport, unsigned len)
 {
-    size_t at = dt_be16(f, sport);
+    uint32_t at = dt_be16(f, sport);
     dt_be16(f, dport);
     dt_be16(f, len);
     dt_be16(f, 0);
     return at;
 }
 
-size_t dt_tcp(dt_buf *f, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack)
+uint32_t dt_tcp(dt_buf *f, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack)
 {
-    size_t at = dt_be16(f, sport);
+    uint32_t at = dt_be16(f, sport);
     dt_be16(f, dport);
     dt_be32(f, seq);
     dt_be32(f, ack);

@@ -25,21 +25,21 @@
 /* A growable frame. Start with `dt_buf f = { 0 };`, end with dt_buf_free. */
 typedef struct dt_buf {
     uint8_t *b;
-    size_t n, cap;
+    uint32_t n, cap;   /* a frame's lengths are 32-bit (nmx_frame) */
 } dt_buf;
 
 void dt_buf_free(dt_buf *f);
 void dt_reset(dt_buf *f);                            /* n = 0, keeps the memory */
-size_t dt_put(dt_buf *f, const void *p, size_t n);   /* each put returns its offset */
-size_t dt_u8(dt_buf *f, unsigned v);
-size_t dt_be16(dt_buf *f, unsigned v);
-size_t dt_be32(dt_buf *f, uint32_t v);
-size_t dt_le16(dt_buf *f, unsigned v);
-size_t dt_le32(dt_buf *f, uint32_t v);
-size_t dt_fill(dt_buf *f, unsigned v, size_t n);
-size_t dt_str(dt_buf *f, const char *s);             /* without its NUL */
-size_t dt_ip4addr(dt_buf *f, const char *text);      /* "192.0.2.1" */
-size_t dt_ip6addr(dt_buf *f, const char *text);      /* "2001:db8::1" */
+uint32_t dt_put(dt_buf *f, const void *p, size_t n);   /* each put returns its offset */
+uint32_t dt_u8(dt_buf *f, unsigned v);
+uint32_t dt_be16(dt_buf *f, unsigned v);
+uint32_t dt_be32(dt_buf *f, uint32_t v);
+uint32_t dt_le16(dt_buf *f, unsigned v);
+uint32_t dt_le32(dt_buf *f, uint32_t v);
+uint32_t dt_fill(dt_buf *f, unsigned v, size_t n);
+uint32_t dt_str(dt_buf *f, const char *s);             /* without its NUL */
+uint32_t dt_ip4addr(dt_buf *f, const char *text);      /* "192.0.2.1" */
+uint32_t dt_ip6addr(dt_buf *f, const char *text);      /* "2001:db8::1" */
 void dt_set_be16(dt_buf *f, size_t at, unsigned v);
 /* A big-endian length of `width` bytes at `at`: the bytes from at + width
  * to the end of the frame. */
@@ -57,12 +57,12 @@ void dt_wle32(uint8_t *p, uint32_t v);
  * offset of its Payload Length. dt_udp: checksum 0. dt_tcp: 20 bytes,
  * flags PSH+ACK, window 8192 unless changed afterwards. */
 extern const uint8_t dt_mac_a[6], dt_mac_b[6];
-size_t dt_eth(dt_buf *f, const uint8_t *dst, const uint8_t *src, unsigned type);
-size_t dt_ip4(dt_buf *f, unsigned total, unsigned proto, const char *src, const char *dst);
-size_t dt_ip6(dt_buf *f, uint32_t tcfl, unsigned plen, unsigned nh, unsigned hlim,
+uint32_t dt_eth(dt_buf *f, const uint8_t *dst, const uint8_t *src, unsigned type);
+uint32_t dt_ip4(dt_buf *f, unsigned total, unsigned proto, const char *src, const char *dst);
+uint32_t dt_ip6(dt_buf *f, uint32_t tcfl, unsigned plen, unsigned nh, unsigned hlim,
               const char *src, const char *dst);
-size_t dt_udp(dt_buf *f, unsigned sport, unsigned dport, unsigned len);
-size_t dt_tcp(dt_buf *f, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack);
+uint32_t dt_udp(dt_buf *f, unsigned sport, unsigned dport, unsigned len);
+uint32_t dt_tcp(dt_buf *f, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack);
 
 /* Ethernet (dt_mac_a <- dt_mac_b), IPv4 10.0.0.1 -> `dst` and UDP (17) or
  * TCP (6) from sport to dport around `pl`; the frame is f, from 0. */
