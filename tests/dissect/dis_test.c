@@ -11,13 +11,6 @@
 
 /* ---- building frames --------------------------------------------------- */
 
-void dt_buf_free(dt_buf *f)
-{
-    free(f->b);
-    f->b = NULL;
-    f->n = f->cap = 0;
-}
-
 void dt_reset(dt_buf *f)
 {
     f->n = 0;
@@ -25,17 +18,10 @@ void dt_reset(dt_buf *f)
 
 static void room(dt_buf *f, size_t n)
 {
-    assert_true(n <= UINT32_MAX / 2 - f->n);
-    if (f->n + n <= f->cap)
-        return;
-    uint32_t cap = f->cap ? f->cap : 256;
-    while (cap < f->n + n)
-        cap *= 2;
-    uint8_t *b = realloc(f->b, cap);
-    assert_non_null(b);
-    memset(b + f->cap, 0, cap - f->cap);
-    f->b = b;
-    f->cap = cap;
+    if (n > DT_BUF_CAP - f->n) {
+        fail_msg("a frame of more than %u bytes", DT_BUF_CAP);
+        abort();
+    }
 }
 
 uint32_t dt_put(dt_buf *f, const void *p, size_t n)
@@ -224,31 +210,32 @@ void dt_ip_frame(dt_buf *f, unsigned proto, unsigned sport, unsigned dport, cons
     dt_put(f, pl, n);
 }
 
-static size_t at_pointer(uint8_t *p, dt_buf *f)
+static size_t at_pointer(uint8_t *p, const dt_buf *f)
 {
     memcpy(p, f->b, f->n);
-    size_t n = f->n;
-    dt_buf_free(f);
-    return n;
+    return f->n;
 }
 
 size_t dt_eth_at(uint8_t *p, unsigned type)
 {
-    dt_buf f = { 0 };
+    static dt_buf f;
+    dt_reset(&f);
     dt_eth(&f, NULL, NULL, type);
     return at_pointer(p, &f);
 }
 
 size_t dt_ip4_at(uint8_t *p, unsigned proto, unsigned plen)
 {
-    dt_buf f = { 0 };
+    static dt_buf f;
+    dt_reset(&f);
     dt_ip4(&f, 20 + plen, proto, "10.0.0.1", "10.0.0.2");
     return at_pointer(p, &f);
 }
 
 size_t dt_ip6_at(uint8_t *p, unsigned nh, unsigned plen)
 {
-    dt_buf f = { 0 };
+    static dt_buf f;
+    dt_reset(&f);
     dt_ip6(&f, 0, plen, nh, 64, "2001:db8::1", "2001:db8::2");
     return at_pointer(p, &f);
 }

@@ -22,14 +22,16 @@
 
 /* ---- building frames --------------------------------------------------- */
 
-/* A growable frame. Start with `dt_buf f = { 0 };`, end with dt_buf_free. */
+/* A frame being built: `dt_buf f = { .n = 0 };`. The bytes live in the
+ * struct, so that a test can copy a frame by assignment and damage the
+ * copy; a put beyond DT_BUF_CAP fails the test. */
+#define DT_BUF_CAP 80000u   /* room for the IPv6 jumbogram of test_dissect_net */
 typedef struct dt_buf {
-    uint8_t *b;
-    uint32_t n, cap;   /* a frame's lengths are 32-bit (nmx_frame) */
+    uint8_t b[DT_BUF_CAP];
+    uint32_t n;
 } dt_buf;
 
-void dt_buf_free(dt_buf *f);
-void dt_reset(dt_buf *f);                            /* n = 0, keeps the memory */
+void dt_reset(dt_buf *f);                            /* n = 0 */
 uint32_t dt_put(dt_buf *f, const void *p, size_t n);   /* each put returns its offset */
 uint32_t dt_u8(dt_buf *f, unsigned v);
 uint32_t dt_be16(dt_buf *f, unsigned v);

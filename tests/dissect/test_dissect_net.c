@@ -142,7 +142,8 @@ static void test_ip6_basic(void **state)
 
     /* The same packet by link type 229 and raw IP (101), and as IPv6 in
      * IPv4 (protocol 41). */
-    dt_buf q = { 0 };
+    static dt_buf q;
+    dt_reset(&q);
     dt_put(&q, p->b + 14, p->n - 14);
     dt_dissect((&q)->b, (uint32_t)(&q)->n, 229);
     assert_chain("FRAME IP6 TCP");
@@ -156,7 +157,6 @@ static void test_ip6_basic(void **state)
     dt_dissect((t)->b, (uint32_t)(t)->n, 1);
     assert_chain("FRAME ETHERNET IP IP6 TCP");
     assert_status(3, NMX_LAYER_OK);
-    dt_buf_free(&q);
 }
 
 static void test_ip6_extension_headers(void **state)
