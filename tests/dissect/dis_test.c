@@ -240,10 +240,20 @@ size_t dt_ip6_at(uint8_t *p, unsigned nh, unsigned plen)
     return at_pointer(p, &f);
 }
 
+size_t dt_ip_frame_at(uint8_t *out, size_t cap, unsigned proto, unsigned sport, unsigned dport,
+                      const void *pl, size_t n, const char *dst)
+{
+    static dt_buf f;
+    dt_ip_frame(&f, proto, sport, dport, pl, n, dst);
+    assert_true(f.n <= cap);
+    return at_pointer(out, &f);
+}
+
 /* ---- dissecting -------------------------------------------------------- */
 
 static nmx_dissector *g_dis;
 static uint8_t *g_copy;   /* the exact-size copy the last run read */
+static uint32_t g_cap;    /* its length */
 static nmx_frame g_fr;
 
 nmx_dissector *dt_dis(void)
@@ -260,11 +270,17 @@ void dt_done(void)
     g_dis = NULL;
     free(g_copy);
     g_copy = NULL;
+    g_cap = 0;
 }
 
 const uint8_t *dt_data(void)
 {
     return g_copy;
+}
+
+uint32_t dt_caplen(void)
+{
+    return g_cap;
 }
 
 void dt_run_src(dt_src src, const void *b, uint32_t cap, uint32_t wire, unsigned flags)
@@ -275,6 +291,7 @@ void dt_run_src(dt_src src, const void *b, uint32_t cap, uint32_t wire, unsigned
     assert_non_null(g_copy);
     if (cap)
         memcpy(g_copy, b, cap);
+    g_cap = cap;
     if (src.from) {
         assert_int_equal(nmx__dissect_from(d, src.from, g_copy, cap, wire, flags), NMX_OK);
         return;

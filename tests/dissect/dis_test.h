@@ -78,6 +78,9 @@ void dt_ip_frame(dt_buf *f, unsigned proto, unsigned sport, unsigned dport, cons
 size_t dt_eth_at(uint8_t *p, unsigned type);
 size_t dt_ip4_at(uint8_t *p, unsigned proto, unsigned plen);
 size_t dt_ip6_at(uint8_t *p, unsigned nh, unsigned plen);
+/* dt_ip_frame into out (of cap bytes), returning its length. */
+size_t dt_ip_frame_at(uint8_t *out, size_t cap, unsigned proto, unsigned sport, unsigned dport,
+                      const void *pl, size_t n, const char *dst);
 
 /* ---- dissecting -------------------------------------------------------- */
 
@@ -101,8 +104,10 @@ void dt_run_src(dt_src src, const void *b, uint32_t cap, uint32_t wire, unsigned
 void dt_run(const void *b, uint32_t cap, uint32_t wire, uint32_t linktype, unsigned flags);
 /* The whole of b as a frame of link type lt, with properties. */
 void dt_dissect(const void *b, uint32_t len, uint32_t lt);
-/* The bytes the last run read (instance data points into them). */
+/* The bytes the last run read (instance data points into them), and how
+ * many were captured. */
 const uint8_t *dt_data(void);
+uint32_t dt_caplen(void);
 
 /* ---- looking at the result -------------------------------------------- */
 
