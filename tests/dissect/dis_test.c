@@ -500,7 +500,9 @@ typedef struct shape {
     uint32_t hdr_end[DT_MAXL];   /* end of its last non-payload field (frame offset) */
 } shape;
 
-static void take_shape(shape *s)
+/* first: the first layer with a header of its own (layer 0 is FRAME when
+ * the dissection starts at a link type). */
+static void take_shape(shape *s, unsigned first)
 {
     PROPERTYTABLE *pt = nmx_dissect_properties(dt_dis());
     const uint8_t *base = dt_data();
@@ -511,7 +513,7 @@ static void take_shape(shape *s)
         snprintf(s->name[i], sizeof s->name[i], "%s", l->name);
         s->offset[i] = l->offset;
         s->hdr_end[i] = 0;
-        for (uint32_t k = 0; i > 0 && k < l->ninst; k++) {
+        for (uint32_t k = 0; i >= first && k < l->ninst; k++) {
             const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
             char buf[256];
             nmx_dissect_text(dt_dis(), pi, buf, sizeof buf);
@@ -555,7 +557,8 @@ void dt_cut_everywhere(dt_src src, const void *b, uint32_t len, const dt_cut_opt
     uint32_t hdr_end = o->hdr_end ? o->hdr_end : len;
     dt_run_src(src, b, len, len, NMX_DIS_ATTACH);
     static shape full;
-    take_shape(&full);
+    unsigned first = src.from ? 0 : 1;
+    take_shape(&full, first);
     for (uint32_t cut = 0; cut < len; cut++) {
         unsigned n0 = 0;
         char name0[DT_MAXL][24];
@@ -599,7 +602,7 @@ void dt_cut_everywhere(dt_src src, const void *b, uint32_t len, const dt_cut_opt
                     fail_msg("cut at %u of %u: %s (layer %u) holds bytes %u to %u", cut, len,
                              l->name, i, l->offset, l->offset + l->caplen);
                 /* A layer whose header the cut reaches is never OK. */
-                if (i > 0 && i < full.n && full.hdr_end[i] > cut && l->status == NMX_LAYER_OK)
+                if (i >= first && i < full.n && full.hdr_end[i] > cut && l->status == NMX_LAYER_OK)
                     fail_msg("cut at %u of %u (attach %u): %s (layer %u) is OK without bytes "
                              "up to %u", cut, len, attach, l->name, i, full.hdr_end[i]);
             }
