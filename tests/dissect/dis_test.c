@@ -533,6 +533,8 @@ static void take_shape(shape *s, unsigned first)
     }
 }
 
+/* Every instance lies inside the captured bytes, and its text and bit
+ * texts can be made. */
 static void all_texts(void)
 {
     PROPERTYTABLE *pt = nmx_dissect_properties(dt_dis());
@@ -540,9 +542,18 @@ static void all_texts(void)
         fail_msg("no property table with NMX_DIS_ATTACH");
         abort();
     }
+    const uint8_t *lo = dt_data(), *hi = dt_data() + dt_caplen();
     char buf[512];
     for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++) {
         const PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
+        const uint8_t *at = pi->DataLength == PROPERTYINST_EX_LENGTH
+                                ? (const uint8_t *)pi->lpPropertyInstEx->lpData
+                                : (const uint8_t *)pi->lpData;
+        uint32_t len = pi->DataLength == PROPERTYINST_EX_LENGTH ? pi->lpPropertyInstEx->Length
+                                                                : pi->DataLength;
+        if (len && (at < lo || at > hi || len > (size_t)(hi - at)))
+            fail_msg("instance \"%s\" at %td+%u outside the %u captured bytes",
+                     pi->lpPropertyInfo->Label, at - lo, len, dt_caplen());
         nmx_dissect_text(dt_dis(), pi, buf, sizeof buf);
         for (unsigned b = 0; b < nmx_dissect_nbits(dt_dis(), pi); b++)
             nmx_dissect_bit_text(dt_dis(), pi, b, buf, sizeof buf);

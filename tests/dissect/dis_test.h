@@ -149,7 +149,8 @@ void dt_dump(void);
  *     (its last field before the payload, in the whole frame);
  *   - when every layer is OK, none of the whole frame's layers that start
  *     before the cut is missing;
- *   - every instance's text and bit texts can be made (ASan reads them).
+ *   - every instance lies inside the captured bytes, and its text and bit
+ *     texts can be made (the ASan build checks the reads).
  * Then, per the options:
  *   - name: that layer (the first of the name) is never OK below hdr_end
  *     (0: below the frame's length), is recognised at hdr_end - 1 (when
