@@ -23,6 +23,7 @@
 #include "nmexpert/dissect.h"
 #include "nmx_test.h"
 #include "shared_captures.h"
+#include "dis_oracle.h"
 #include "dis_test.h"
 
 /* ---- VLAN ----------------------------------------------------------------- */
@@ -807,191 +808,35 @@ static void test_nm_others(void **state)
 
 /* ---- the shared captures against tshark ---------------------------------- */
 
-/* A tshark field and where we keep it: protocol, label. */
-typedef struct oracle_field {
-    const char *tshark;
-    const char *proto;   /* "A|B": these layers; NULL: any layer */
-    const char *label;
-} oracle_field;
+/* tshark's protocol names and ours ("SLL2" is tshark's "sll" too). */
+static const char *const link_names[][2] = {
+    { "eth", "ETHERNET" }, { "vlan", "VLAN" }, { "ieee8021ad", "VLAN" }, { "llc", "LLC" },
+    { "arp", "ARP_RARP" }, { "sll", "SLL" }, { "null", "NULL" }, { "ppp", "PPP" },
+    { "pppoed", "PPPOE" }, { "pppoes", "PPPOE" }, { "mpls", "MPLS" }, { "gre", "GRE" },
+    { "vxlan", "VXLAN" }, { "netmon_event", "NETMON_EVENT" },
+    { "netmon_filter", "NETMON_FILTER" }, { "netmon_network_info", "NETMON_NETINFO" },
+};
+static const char *const link_alias[][2] = { { "SLL2", "SLL" } };
 
-/* tshark's protocol names and ours. */
-static const char *our_name(const char *t)
+/* Every frame of `file`: the protocols of this file's kind and the
+ * numeric fields agree with tshark's. Returns the number of frames. */
+static unsigned oracle(const char *file, const dt_field *fields, size_t nf)
 {
-    static const char *const map[][2] = {
-        { "eth", "ETHERNET" }, { "vlan", "VLAN" }, { "ieee8021ad", "VLAN" }, { "llc", "LLC" },
-        { "arp", "ARP_RARP" }, { "sll", "SLL" }, { "null", "NULL" }, { "ppp", "PPP" },
-        { "pppoed", "PPPOE" }, { "pppoes", "PPPOE" }, { "mpls", "MPLS" }, { "gre", "GRE" },
-        { "vxlan", "VXLAN" }, { "netmon_event", "NETMON_EVENT" },
-        { "netmon_filter", "NETMON_FILTER" }, { "netmon_network_info", "NETMON_NETINFO" },
+    static const dt_oracle o = {
+        .names = link_names,
+        .nnames = sizeof link_names / sizeof link_names[0],
+        .alias = link_alias,
+        .nalias = sizeof link_alias / sizeof link_alias[0],
     };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(map[i][0], t) == 0)
-            return map[i][1];
-    return NULL;
-}
-
-/* Our layers among those tshark knows ("SLL2" is tshark's "sll" too). */
-static void our_stack(char *out, size_t n)
-{
-    out[0] = 0;
-    for (unsigned i = 0; i < nmx_dissect_nlayers(dt_dis()); i++) {
-        const char *nm = nmx_dissect_layer(dt_dis(), i)->name;
-        if (strcmp(nm, "SLL2") == 0)
-            nm = "SLL";
-        static const char *const mine[] = { "ETHERNET", "VLAN", "LLC", "ARP_RARP", "SLL", "NULL",
-                                            "PPP", "PPPOE", "MPLS", "GRE", "VXLAN",
-                                            "NETMON_EVENT", "NETMON_FILTER", "NETMON_NETINFO" };
-        for (size_t k = 0; k < sizeof mine / sizeof mine[0]; k++)
-            if (strcmp(nm, mine[k]) == 0) {
-                if (out[0])
-                    strncat(out, ":", n - strlen(out) - 1);
-                strncat(out, nm, n - strlen(out) - 1);
-            }
-    }
-}
-
-static void tshark_stack(const char *protocols, char *out, size_t n)
-{
-    out[0] = 0;
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", protocols);
-    for (char *save = NULL, *t = strtok_r(tmp, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
-        const char *nm = our_name(t);
-        if (!nm)
-            continue;
-        if (out[0])
-            strncat(out, ":", n - strlen(out) - 1);
-        strncat(out, nm, n - strlen(out) - 1);
-    }
-}
-
-/* Is `name` one of the "|"-separated protocols of spec (NULL: any)? */
-static bool proto_match(const char *spec, const char *name)
-{
-    if (!spec)
-        return true;
-    size_t n = strlen(name);
-    for (const char *p = spec; *p;) {
-        size_t k = strcspn(p, "|");
-        if (k == n && strncmp(p, name, n) == 0)
-            return true;
-        p += k;
-        if (*p)
-            p++;
-    }
-    return false;
-}
-
-/* Our values of a field in this frame, comma-separated as tshark's. */
-static void our_values(const oracle_field *of, char *out, size_t n)
-{
-    out[0] = 0;
-    PROPERTYTABLE *pt = nmx_dissect_properties(dt_dis());
-    for (unsigned i = 0; i < nmx_dissect_nlayers(dt_dis()); i++) {
-        const nmx_layer *l = nmx_dissect_layer(dt_dis(), i);
-        if (!proto_match(of->proto, l->name))
-            continue;
-        for (uint32_t k = 0; k < l->ninst; k++) {
-            const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
-            uint64_t v;
-            if (strcmp(pi->lpPropertyInfo->Label, of->label) != 0 || !nmx__inst_number(pi, &v))
-                continue;
-            size_t at = strlen(out);
-            snprintf(out + at, n - at, "%s%llu", at ? "," : "", (unsigned long long)v);
-        }
-    }
-}
-
-/* tshark's values, decimal (it prints some in hex). */
-static void tshark_values(const char *s, char *out, size_t n)
-{
-    out[0] = 0;
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", s);
-    for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        size_t at = strlen(out);
-        snprintf(out + at, n - at, "%s%llu", at ? "," : "", strtoull(t, NULL, 0));
-    }
-}
-
-/* Every frame of `file`: the protocols of this file's kind and the fields
- * agree with tshark's. Returns the number of frames compared. */
-static unsigned oracle(const char *file, const oracle_field *fields, size_t nf)
-{
-    const char *dir = nmx_test_captures_dir();
-    char path[1024], cmd[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    int at = snprintf(cmd, sizeof cmd,
-                      "tshark -r '%s' -T fields -E occurrence=a -E separator=/t -e frame.protocols",
-                      path);
-    for (size_t i = 0; i < nf; i++)
-        at += snprintf(cmd + at, sizeof cmd - (size_t)at, " -e %s", fields[i].tshark);
-    snprintf(cmd + at, sizeof cmd - (size_t)at, " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    nmx_capture *cap = NULL;
-    nmx_diag diag;
-    assert_int_equal(nmx_capture_open(path, 0, &cap, &diag), NMX_OK);
-    char line[8192];
-    unsigned fno = 0, bad = 0;
-    int64_t prev = 0;
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        nmx_frame fr;
-        assert_int_equal(nmx_capture_frame(cap, fno, &fr), NMX_OK);
-        assert_int_equal(nmx_dissect(dt_dis(), &fr, prev, NMX_DIS_ATTACH), NMX_OK);
-        prev = fr.ts_ns;
-        fno++;
-        char *cols[32];
-        size_t nc = 0;
-        for (char *c = line; nc < 32;) {
-            cols[nc++] = c;
-            char *tab = strchr(c, '\t');
-            if (!tab)
-                break;
-            *tab = 0;
-            c = tab + 1;
-        }
-        char a[1024], b[1024];
-        tshark_stack(cols[0], a, sizeof a);
-        our_stack(b, sizeof b);
-        if (strcmp(a, b) != 0 && bad++ < 10)
-            print_error("%s frame %u: tshark %s, ours %s\n", file, fno, a, b);
-        for (size_t i = 0; i < nf && i + 1 < nc; i++) {
-            tshark_values(cols[i + 1], a, sizeof a);
-            our_values(&fields[i], b, sizeof b);
-            if (strcmp(a, b) != 0 && bad++ < 10)
-                print_error("%s frame %u %s: tshark [%s], ours [%s]\n", file, fno,
-                            fields[i].tshark, a, b);
-        }
-    }
-    pclose(p);
-    assert_int_equal(fno, nmx_capture_frame_count(cap));
-    nmx_capture_close(cap);
-    if (bad)
-        fail_msg("%s: %u disagreements with tshark", file, bad);
-    return fno;
-}
-
-static bool oracle_ready(void)
-{
-    if (!nmx_test_captures_dir()) {
-        print_message("skipped: NMX_SHARED_CAPTURES (../shared/captures) is absent\n");
-        return false;
-    }
-    if (!nmx_test_have_tshark()) {
-        print_message("skipped: tshark is not installed\n");
-        return false;
-    }
-    return true;
+    return dt_oracle_run(&o, file, fields, nf);
 }
 
 static void test_tshark_vlan(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "vlan.id", "VLAN", "VLAN Identifier" },
         { "vlan.priority", "VLAN", "Priority" },
         { "vlan.dei", "VLAN", "Drop Eligible Indicator" },
@@ -1004,9 +849,9 @@ static void test_tshark_vlan(void **state)
 static void test_tshark_arp(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "arp.opcode", "ARP_RARP", "Opcode" },
         { "arp.hw.type", "ARP_RARP", "Hardware Address Space" },
         { "arp.proto.type", "ARP_RARP", "Protocol Address Space" },
@@ -1022,9 +867,9 @@ static void test_tshark_arp(void **state)
 static void test_tshark_sll_null(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "sll.pkttype", "SLL|SLL2", "Packet Type" },
         { "sll.hatype", "SLL|SLL2", "Link-Layer Address Type" },
         { "sll.halen", "SLL|SLL2", "Link-Layer Address Length" },
@@ -1046,9 +891,9 @@ static void test_tshark_sll_null(void **state)
 static void test_tshark_tunnels(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "gre.proto", "GRE", "Protocol Type" },
         { "gre.flags_and_version", "GRE", "Flags" },
         { "gre.key.payload_length", "GRE", "Payload Length" },
@@ -1069,12 +914,12 @@ static void test_tshark_tunnels(void **state)
 static void test_tshark_netmon_records(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
     /* Event records (media 0xFFE0, in these seven files and no other shared
      * capture) are named and their header agrees with tshark's; the network
      * frames beside them are still Ethernet. */
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "netmon_event.size", "NETMON_EVENT", "Size" },
         { "netmon_event.flags", "NETMON_EVENT", "Flags" },
         { "netmon_event.thread_id", "NETMON_EVENT", "Thread ID" },
@@ -1097,7 +942,7 @@ static void test_tshark_netmon_records(void **state)
 static void test_tshark_qinq(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
     /* tshark names the 802.1ad service tag ieee8021ad and keeps its
      * identifier apart (ieee8021ad.id); ours is the first VLAN layer. */

@@ -23,32 +23,10 @@
 #include "nmexpert/dissect.h"
 #include "nmx_test.h"
 
+#include "dis_oracle.h"
 #include "dis_test.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* An address property's value as tshark prints it (aa:bb:..., dotted IPv4,
- * RFC 5952 IPv6); "" when the instance is not an address. */
-static void addr_text(const PROPERTYINST *pi, char *out, size_t n)
-{
-    const uint8_t *p = GetPropertyInstanceData(pi);
-    out[0] = 0;
-    switch (pi->lpPropertyInfo->DataType) {
-    case PROP_TYPE_ETHERNET_ADDRESS:
-    case PROP_TYPE_TOKENRING_ADDRESS:
-    case PROP_TYPE_FDDI_ADDRESS:
-        snprintf(out, n, "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4], p[5]);
-        break;
-    case PROP_TYPE_IP_ADDRESS:
-        snprintf(out, n, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
-        break;
-    case PROP_TYPE_IP6_ADDRESS:
-        inet_ntop(AF_INET6, p, out, (socklen_t)n);
-        break;
-    default:
-        break;
-    }
-}
 
 static const char *paddr_n(const char *name, const char *label, unsigned nth)
 {
@@ -58,7 +36,7 @@ static const char *paddr_n(const char *name, const char *label, unsigned nth)
         fail_msg("%s has no property \"%s\" #%u (%s)", name, label, nth, dt_chain());
         return "";
     }
-    addr_text(pi, buf, sizeof buf);
+    dt_addr_text(pi, buf, sizeof buf);
     return buf;
 }
 
@@ -523,179 +501,29 @@ static void test_names(void **state)
 
 /* ---- the shared captures against tshark ---------------------------------- */
 
-static const char *captures_dir(void)
-{
-    const char *d = getenv("NMX_SHARED_CAPTURES");
-    struct stat st;
-    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return d;
-}
-
-static bool have_tshark(void)
-{
-    return system("command -v tshark >/dev/null 2>&1") == 0;
-}
-
-typedef struct oracle_field {
-    const char *tshark;
-    const char *proto;
-    const char *label;
-} oracle_field;
-
-static const char *const name_map[][2] = {
+/* tshark's protocol names and ours. */
+static const char *const link2_names[][2] = {
     { "tr", "TOKENRING" }, { "fddi", "FDDI" }, { "wlan", "WLAN" }, { "radiotap", "RADIOTAP" },
     { "ppi", "PPI" }, { "nflog", "NFLOG" }, { "ipnet", "IPNET" }, { "chdlc", "CHDLC" },
     { "llc", "LLC" }, { "ip", "IP" }, { "ipv6", "IP6" }, { "udp", "UDP" }, { "tcp", "TCP" },
     { "icmp", "ICMP" },
 };
 
-static void tshark_stack(const char *protocols, char *out, size_t n)
+/* Every frame of `file`: every layer OK, and the protocols and fields
+ * (addresses as tshark prints them) agree with tshark's. */
+static unsigned oracle(const char *file, const dt_field *fields, size_t nf)
 {
-    out[0] = 0;
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", protocols);
-    for (char *save = NULL, *t = strtok_r(tmp, ":", &save); t; t = strtok_r(NULL, ":", &save))
-        for (size_t i = 0; i < sizeof name_map / sizeof name_map[0]; i++)
-            if (strcmp(name_map[i][0], t) == 0) {
-                if (out[0])
-                    strncat(out, ":", n - strlen(out) - 1);
-                strncat(out, name_map[i][1], n - strlen(out) - 1);
-            }
+    static const dt_oracle o = {
+        .names = link2_names,
+        .nnames = sizeof link2_names / sizeof link2_names[0],
+        .addresses = true,
+        .all_ok = true,
+        .options = "-n",
+    };
+    return dt_oracle_run(&o, file, fields, nf);
 }
 
-static void our_stack(char *out, size_t n)
-{
-    out[0] = 0;
-    for (unsigned i = 0; i < nmx_dissect_nlayers(dt_dis()); i++) {
-        const char *nm = nmx_dissect_layer(dt_dis(), i)->name;
-        for (size_t k = 0; k < sizeof name_map / sizeof name_map[0]; k++)
-            if (strcmp(nm, name_map[k][1]) == 0) {
-                if (out[0])
-                    strncat(out, ":", n - strlen(out) - 1);
-                strncat(out, nm, n - strlen(out) - 1);
-            }
-    }
-}
-
-/* Our values of a field, comma-separated as tshark's: addresses as text,
- * numbers in decimal. */
-static void our_values(const oracle_field *of, char *out, size_t n)
-{
-    out[0] = 0;
-    PROPERTYTABLE *pt = nmx_dissect_properties(dt_dis());
-    for (unsigned i = 0; i < nmx_dissect_nlayers(dt_dis()); i++) {
-        const nmx_layer *l = nmx_dissect_layer(dt_dis(), i);
-        if (strcmp(of->proto, l->name) != 0)
-            continue;
-        for (uint32_t k = 0; k < l->ninst; k++) {
-            const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
-            if (strcmp(pi->lpPropertyInfo->Label, of->label) != 0)
-                continue;
-            char v[64];
-            uint64_t x;
-            addr_text(pi, v, sizeof v);
-            if (!v[0] && nmx__inst_number(pi, &x))
-                snprintf(v, sizeof v, "%llu", (unsigned long long)x);
-            size_t at = strlen(out);
-            snprintf(out + at, n - at, "%s%s", at ? "," : "", v);
-        }
-    }
-}
-
-/* tshark's values: numbers (some printed in hex) in decimal, else as is. */
-static void tshark_values(const char *s, char *out, size_t n)
-{
-    out[0] = 0;
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", s);
-    for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        size_t at = strlen(out);
-        char *end;
-        unsigned long long v = strtoull(t, &end, 0);
-        if (*end == 0 && end != t)
-            snprintf(out + at, n - at, "%s%llu", at ? "," : "", v);
-        else
-            snprintf(out + at, n - at, "%s%s", at ? "," : "", t);
-    }
-}
-
-static unsigned oracle(const char *file, const oracle_field *fields, size_t nf)
-{
-    const char *dir = captures_dir();
-    char path[1024], cmd[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    int at = snprintf(cmd, sizeof cmd,
-                      "tshark -n -r '%s' -T fields -E occurrence=a -E separator=/t "
-                      "-e frame.protocols",
-                      path);
-    for (size_t i = 0; i < nf; i++)
-        at += snprintf(cmd + at, sizeof cmd - (size_t)at, " -e %s", fields[i].tshark);
-    snprintf(cmd + at, sizeof cmd - (size_t)at, " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    nmx_capture *cap = NULL;
-    nmx_diag diag;
-    assert_int_equal(nmx_capture_open(path, 0, &cap, &diag), NMX_OK);
-    char line[8192];
-    unsigned fno = 0, bad = 0;
-    int64_t prev = 0;
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        nmx_frame fr;
-        assert_int_equal(nmx_capture_frame(cap, fno, &fr), NMX_OK);
-        assert_int_equal(nmx_dissect(dt_dis(), &fr, prev, NMX_DIS_ATTACH), NMX_OK);
-        prev = fr.ts_ns;
-        fno++;
-        for (unsigned i = 0; i < nmx_dissect_nlayers(dt_dis()); i++)
-            if (nmx_dissect_layer(dt_dis(), i)->status != NMX_LAYER_OK && bad++ < 10)
-                print_error("%s frame %u: %s is not OK\n", file, fno,
-                            nmx_dissect_layer(dt_dis(), i)->name);
-        char *cols[32];
-        size_t nc = 0;
-        for (char *c = line; nc < 32;) {
-            cols[nc++] = c;
-            char *tab = strchr(c, '\t');
-            if (!tab)
-                break;
-            *tab = 0;
-            c = tab + 1;
-        }
-        char a[1024], b[1024];
-        tshark_stack(cols[0], a, sizeof a);
-        our_stack(b, sizeof b);
-        if (strcmp(a, b) != 0 && bad++ < 10)
-            print_error("%s frame %u: tshark %s, ours %s\n", file, fno, a, b);
-        for (size_t i = 0; i < nf && i + 1 < nc; i++) {
-            tshark_values(cols[i + 1], a, sizeof a);
-            our_values(&fields[i], b, sizeof b);
-            if (strcmp(a, b) != 0 && bad++ < 10)
-                print_error("%s frame %u %s: tshark [%s], ours [%s]\n", file, fno,
-                            fields[i].tshark, a, b);
-        }
-    }
-    pclose(p);
-    assert_int_equal(fno, nmx_capture_frame_count(cap));
-    nmx_capture_close(cap);
-    if (bad)
-        fail_msg("%s: %u disagreements with tshark", file, bad);
-    return fno;
-}
-
-static bool oracle_ready(void)
-{
-    if (!captures_dir()) {
-        print_message("skipped: NMX_SHARED_CAPTURES (../shared/captures) is absent\n");
-        return false;
-    }
-    if (!have_tshark()) {
-        print_message("skipped: tshark is not installed\n");
-        return false;
-    }
-    return true;
-}
-
-static const oracle_field wlan_fields[] = {
+static const dt_field wlan_fields[] = {
     { "wlan.sa", "WLAN", "Source address" },
     { "wlan.da", "WLAN", "Destination address" },
     { "wlan.bssid", "WLAN", "BSS ID" },
@@ -707,12 +535,12 @@ static const oracle_field wlan_fields[] = {
 static void test_tshark_radiotap(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    oracle_field f[sizeof wlan_fields / sizeof wlan_fields[0] + 1];
+    dt_field f[sizeof wlan_fields / sizeof wlan_fields[0] + 1];
     memcpy(f, wlan_fields, sizeof wlan_fields);
     f[sizeof wlan_fields / sizeof wlan_fields[0]] =
-        (oracle_field){ "radiotap.length", "RADIOTAP", "Header length" };
+        (dt_field){ "radiotap.length", "RADIOTAP", "Header length" };
     size_t nf = sizeof f / sizeof f[0];
     assert_int_equal(oracle("pcap/lp_wpa-Induction.pcap", f, nf), 10);
     assert_int_equal(oracle("pcap/td_ieee802.11_exthdr.pcap", f, nf), 26);
@@ -721,30 +549,30 @@ static void test_tshark_radiotap(void **state)
 static void test_tshark_ppi(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    oracle_field f[sizeof wlan_fields / sizeof wlan_fields[0] + 2];
+    dt_field f[sizeof wlan_fields / sizeof wlan_fields[0] + 2];
     memcpy(f, wlan_fields, sizeof wlan_fields);
     f[sizeof wlan_fields / sizeof wlan_fields[0]] =
-        (oracle_field){ "ppi.length", "PPI", "Header length" };
+        (dt_field){ "ppi.length", "PPI", "Header length" };
     f[sizeof wlan_fields / sizeof wlan_fields[0] + 1] =
-        (oracle_field){ "ppi.dlt", "PPI", "DLT" };
+        (dt_field){ "ppi.dlt", "PPI", "DLT" };
     assert_int_equal(oracle("pcap/lp_http_PPI.pcap", f, sizeof f / sizeof f[0]), 5);
 }
 
 static void test_tshark_nflog_ipnet_chdlc(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field nf[] = {
+    static const dt_field nf[] = {
         { "nflog.family", "NFLOG", "Address family" },
         { "nflog.res_id", "NFLOG", "Resource id" },
         { "ip.src", "IP", "Source Address" },
         { "ip.dst", "IP", "Destination Address" },
     };
     assert_int_equal(oracle("pcap/td_nflog.pcap", nf, 4), 4);
-    static const oracle_field in[] = {
+    static const dt_field in[] = {
         { "ipnet.family", "IPNET", "Address family" },
         { "ipnet.htype", "IPNET", "Hook type" },
         { "ipnet.pktlen", "IPNET", "Packet length" },
@@ -753,7 +581,7 @@ static void test_tshark_nflog_ipnet_chdlc(void **state)
         { "ip.src", "IP", "Source Address" },
     };
     assert_int_equal(oracle("pcap/td_e1000g.pcap", in, 6), 20);
-    static const oracle_field ch[] = {
+    static const dt_field ch[] = {
         { "chdlc.address", "CHDLC", "Address" },
         { "chdlc.control", "CHDLC", "Control" },
         { "chdlc.protocol", "CHDLC", "Protocol" },
