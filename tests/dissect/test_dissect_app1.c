@@ -86,7 +86,8 @@ static void dns_query_texts(void **state)
     assert_status(l->name, NMX_LAYER_OK);
     assert_string_equal(dt_ptext("DNS", 0, "Summary", 0),
                         "0x4000:Std Qry for domain.com. of type SOA on class INET addr.");
-    assert_string_equal(dt_ptext("DNS", 0, "Query Identifier", 0), "Query Identifier = 16384 (0x4000)");
+    assert_string_equal(dt_ptext("DNS", 0, "Query Identifier", 0),
+                        "Query Identifier = 16384 (0x4000)");
     assert_string_equal(dt_ptext("DNS", 0, "DNS Flags", 0),
                         "DNS Flags = Query, OpCode - Std Qry, RD Bits Set, RCode - No error");
     const PROPERTYINST *fl = dt_need_inst(l, "DNS Flags", 0);
@@ -100,12 +101,15 @@ static void dns_query_texts(void **state)
     assert_string_equal(dt_bit_text(fl, 6), ".........000.... = Reserved");
     assert_string_equal(dt_bit_text(fl, 7), "............0000 = No error");
     assert_string_equal(dt_bit_text(fl, 8), "");
-    assert_string_equal(dt_ptext("DNS", 0, "Question Entry Count", 0), "Question Entry Count = 1 (0x1)");
+    assert_string_equal(dt_ptext("DNS", 0, "Question Entry Count", 0),
+                        "Question Entry Count = 1 (0x1)");
     assert_string_equal(dt_ptext("DNS", 0, "Question Section", 0),
                         "Question Section: domain.com. of type SOA on class INET addr.");
     assert_string_equal(dt_ptext("DNS", 0, "Question Name", 0), "Question Name: domain.com.");
-    assert_string_equal(dt_ptext("DNS", 0, "Question Type", 0), "Question Type = Start of zone of authority");
-    assert_string_equal(dt_ptext("DNS", 0, "Question Class", 0), "Question Class = Internet address class");
+    assert_string_equal(dt_ptext("DNS", 0, "Question Type", 0),
+                        "Question Type = Start of zone of authority");
+    assert_string_equal(dt_ptext("DNS", 0, "Question Class", 0),
+                        "Question Class = Internet address class");
     /* The name is a decoded value: PROPERTYINSTEX, covering the wire bytes. */
     const PROPERTYINST *qn = dt_need_inst(l, "Question Name", 0);
     assert_int_equal(qn->DataLength, PROPERTYINST_EX_LENGTH);
@@ -260,31 +264,39 @@ static void dns_response_records(void **state)
     assert_string_equal(dt_ptext("DNS", 0, "Resource Record", 1),
                         "Resource Record: www.example.com. of type Host Addr on class INET addr.");
     assert_string_equal(dt_ptext("DNS", 0, "Resource Name", 0), "Resource Name: www.example.com.");
-    assert_string_equal(dt_ptext("DNS", 0, "Resource Type", 0), "Resource Type = Canonical name for an alias");
+    assert_string_equal(dt_ptext("DNS", 0, "Resource Type", 0),
+                        "Resource Type = Canonical name for an alias");
     assert_string_equal(dt_ptext("DNS", 0, "Time To Live", 0), "Time To Live = 3600 (0xE10)");
-    assert_string_equal(dt_ptext("DNS", 0, "Resource Data Length", 0), "Resource Data Length = 6 (0x6)");
-    assert_string_equal(dt_ptext("DNS", 0, "Canonical Name", 0), "Canonical Name: web.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Resource Data Length", 0),
+                        "Resource Data Length = 6 (0x6)");
+    assert_string_equal(dt_ptext("DNS", 0, "Canonical Name", 0),
+                        "Canonical Name: web.example.com.");
     assert_string_equal(dt_ptext("DNS", 0, "IP address", 0), "IP address = 192.168.0.1");
     assert_string_equal(dt_ptext("DNS", 0, "IPv6 address", 0), "IPv6 address = 2001:db8::1");
     assert_string_equal(dt_ptext("DNS", 0, "Preference", 0), "Preference = 10 (0xA)");
-    assert_string_equal(dt_ptext("DNS", 0, "Exchange Mailbox", 0), "Exchange Mailbox: mail.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Exchange Mailbox", 0),
+                        "Exchange Mailbox: mail.example.com.");
     assert_string_equal(dt_ptext("DNS", 0, "Text", 0), "Text: v=1");
     assert_string_equal(dt_ptext("DNS", 0, "Text", 1), "Text: ");
     assert_string_equal(dt_ptext("DNS", 0, "Port", 0), "Port = 389 (0x185)");
     assert_string_equal(dt_ptext("DNS", 0, "Target", 0), "Target: dc.example.com.");
-    assert_string_equal(dt_ptext("DNS", 0, "Domain Name Pointer", 0), "Domain Name Pointer: www.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Domain Name Pointer", 0),
+                        "Domain Name Pointer: www.example.com.");
     assert_string_equal(dt_ptext("DNS", 0, "Authoritative Name Server", 0),
                         "Authoritative Name Server: ns.example.com.");
     assert_string_equal(dt_ptext("DNS", 0, "Resource Data", 0), "Resource Data");
     assert_string_equal(dt_ptext("DNS", 0, "Authority Section", 0),
                         "Authority Section: example.com. of type SOA on class INET addr.");
-    assert_string_equal(dt_ptext("DNS", 0, "Primary Name Server", 0), "Primary Name Server: ns1.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Primary Name Server", 0),
+                        "Primary Name Server: ns1.example.com.");
     assert_string_equal(dt_ptext("DNS", 0, "Responsible Authorative Mailbox", 0),
                         "Responsible Authorative Mailbox: admin.example.com.");
     assert_string_equal(dt_ptext("DNS", 0, "Version number", 0), "Version number = 26 (0x1A)");
-    assert_string_equal(dt_ptext("DNS", 0, "Refresh Interval", 0), "Refresh Interval = 300 (0x12C)");
+    assert_string_equal(dt_ptext("DNS", 0, "Refresh Interval", 0),
+                        "Refresh Interval = 300 (0x12C)");
     assert_string_equal(dt_ptext("DNS", 0, "Retry interval", 0), "Retry interval = 120 (0x78)");
-    assert_string_equal(dt_ptext("DNS", 0, "Expiration Limit", 0), "Expiration Limit = 600 (0x258)");
+    assert_string_equal(dt_ptext("DNS", 0, "Expiration Limit", 0),
+                        "Expiration Limit = 600 (0x258)");
     assert_string_equal(dt_ptext("DNS", 0, "Minimum TTL", 0), "Minimum TTL = 86400 (0x15180)");
     assert_int_equal(dt_ninst(l, "Resource Record"), 10);
     assert_int_equal(dt_ninst(l, "Additional Records Section"), 0);
@@ -301,7 +313,8 @@ static void dns_over_tcp(void **state)
     const nmx_layer *l = dt_need_layer("DNS", 0);
     assert_status(l->name, NMX_LAYER_OK);
     assert_string_equal(dt_ptext("DNS", 0, "TCP Length", 0), "TCP Length = 248 (0xF8)");
-    assert_string_equal(dt_ptext("DNS", 0, "Query Identifier", 0), "Query Identifier = 4660 (0x1234)");
+    assert_string_equal(dt_ptext("DNS", 0, "Query Identifier", 0),
+                        "Query Identifier = 4660 (0x1234)");
     assert_string_equal(dt_ptext("DNS", 0, "Summary", 0),
                         "0x1234:Std Qry Resp. for www.example.com. of type Host Addr on class INET addr.");
     assert_string_equal(dt_ptext("DNS", 0, "Minimum TTL", 0), "Minimum TTL = 86400 (0x15180)");
@@ -336,11 +349,14 @@ static void dns_cut_everywhere(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = dns_response(f, sizeof f, false);
-    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n, &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
     n = dns_response(f, sizeof f, true);
-    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n, &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
     n = dns_query(f, sizeof f);
-    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n, &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
 }
 
 /* A query whose question name is `name` (raw wire bytes), placed after
@@ -521,29 +537,38 @@ static void dhcp_discover_texts(void **state)
                         "Client IP Address (ciaddr) = 0.0.0.0");
     assert_string_equal(dt_ptext("DHCP", 0, "Client Ethernet Address (chaddr)", 0),
                         "Client Ethernet Address (chaddr) = 08002B2ED85E");
-    assert_string_equal(dt_ptext("DHCP", 0, "Server Host Name (sname)", 0), "Server Host Name (sname) = srv1");
-    assert_string_equal(dt_ptext("DHCP", 0, "Boot File Name (file)", 0), "Boot File Name (file) = <Blank>");
+    assert_string_equal(dt_ptext("DHCP", 0, "Server Host Name (sname)", 0),
+                        "Server Host Name (sname) = srv1");
+    assert_string_equal(dt_ptext("DHCP", 0, "Boot File Name (file)", 0),
+                        "Boot File Name (file) = <Blank>");
     assert_string_equal(dt_ptext("DHCP", 0, "Magic Cookie", 0), "Magic Cookie = [OK]");
     assert_string_equal(dt_ptext("DHCP", 0, "Option Field (options)", 0), "Option Field (options)");
-    assert_string_equal(dt_ptext("DHCP", 0, "DHCP Message Type", 0), "DHCP Message Type = DHCP Discover");
+    assert_string_equal(dt_ptext("DHCP", 0, "DHCP Message Type", 0),
+                        "DHCP Message Type = DHCP Discover");
     assert_string_equal(dt_ptext("DHCP", 0, "Client-identifier", 0),
                         "Client-identifier = (Type: 1) 08 00 2b 2e d8 5e");
     assert_string_equal(dt_ptext("DHCP", 0, "Host Name", 0), "Host Name = JUMBO-WS");
     assert_string_equal(dt_ptext("DHCP", 0, "Parameter Request List", 0),
                         "Parameter Request List = (Length: 7) 01 0f 03 2c 2e 2f 06");
-    assert_string_equal(dt_ptext("DHCP", 0, "Requested Address", 0), "Requested Address = 157.54.50.5");
-    assert_string_equal(dt_ptext("DHCP", 0, "Server Identifier", 0), "Server Identifier = 157.54.48.151");
+    assert_string_equal(dt_ptext("DHCP", 0, "Requested Address", 0),
+                        "Requested Address = 157.54.50.5");
+    assert_string_equal(dt_ptext("DHCP", 0, "Server Identifier", 0),
+                        "Server Identifier = 157.54.48.151");
     assert_string_equal(dt_ptext("DHCP", 0, "Subnet Mask", 0), "Subnet Mask = 255.255.240.0");
     assert_string_equal(dt_ptext("DHCP", 0, "Router", 0), "Router = 157.54.48.1");
     assert_string_equal(dt_ptext("DHCP", 0, "Router", 1), "Router = 157.54.48.2");
-    assert_string_equal(dt_ptext("DHCP", 0, "NetBIOS Node Type", 0), "NetBIOS Node Type = (Length: 1) 04");
+    assert_string_equal(dt_ptext("DHCP", 0, "NetBIOS Node Type", 0),
+                        "NetBIOS Node Type = (Length: 1) 04");
     assert_string_equal(dt_ptext("DHCP", 0, "Renewal Time Value (T1)", 0),
                         "Renewal Time Value (T1) = 8 Days, 0:00:00");
     assert_string_equal(dt_ptext("DHCP", 0, "Rebinding Time Value (T2)", 0),
                         "Rebinding Time Value (T2) = 14 Days, 1:01:01");
-    assert_string_equal(dt_ptext("DHCP", 0, "IP Address Lease Time", 0), "IP Address Lease Time = Infinite");
-    assert_string_equal(dt_ptext("DHCP", 0, "Other Option", 0), "Other Option = (Code: 81) (Length: 3) 00 ff ff");
-    assert_string_equal(dt_ptext("DHCP", 0, "End of this option field", 0), "End of this option field");
+    assert_string_equal(dt_ptext("DHCP", 0, "IP Address Lease Time", 0),
+                        "IP Address Lease Time = Infinite");
+    assert_string_equal(dt_ptext("DHCP", 0, "Other Option", 0),
+                        "Other Option = (Code: 81) (Length: 3) 00 ff ff");
+    assert_string_equal(dt_ptext("DHCP", 0, "End of this option field", 0),
+                        "End of this option field");
     assert_int_equal(dt_ninst(l, "Padding"), 2);
     /* The message type is a labeled byte pointing at the option's value. */
     const PROPERTYINST *mt = dt_need_inst(l, "DHCP Message Type", 0);
@@ -555,7 +580,8 @@ static void dhcp_discover_texts(void **state)
     n = dhcp_msg(f, sizeof f, 2, false);
     dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
     assert_string_equal(dt_ptext("DHCP", 0, "Summary", 0), "Offer (xid=21274A1D)");
-    assert_string_equal(dt_ptext("DHCP", 0, "Your IP Address (yiaddr)", 0), "Your IP Address (yiaddr) = 157.54.50.5");
+    assert_string_equal(dt_ptext("DHCP", 0, "Your IP Address (yiaddr)", 0),
+                        "Your IP Address (yiaddr) = 157.54.50.5");
     dt_done();
 }
 
@@ -586,7 +612,8 @@ static void dhcp_malformed(void **state)
     l = dt_need_layer("DHCP", 0);
     assert_status(l->name, NMX_LAYER_OK);
     assert_string_equal(dt_ptext("DHCP", 0, "Summary", 0), "Boot Request (xid=21274A1D)");
-    assert_string_equal(dt_ptext("DHCP", 0, "Magic Cookie", 0), "Magic Cookie = [Not DHCP] 0x00825363");
+    assert_string_equal(dt_ptext("DHCP", 0, "Magic Cookie", 0),
+                        "Magic Cookie = [Not DHCP] 0x00825363");
     assert_null(dt_inst(l, "DHCP Message Type", 0));
     assert_non_null(dt_inst(l, "Vendor Information", 0));
     dt_done();
@@ -597,7 +624,8 @@ static void dhcp_cut_everywhere(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = dhcp_msg(f, sizeof f, 1, false);
-    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n, &(dt_cut_opts){ .name = "DHCP", .hdr_start = DT_ANY });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "DHCP", .hdr_start = DT_ANY });
 }
 
 /* ---- NBT --------------------------------------------------------------------------- */
@@ -646,7 +674,8 @@ static void nbt_session(void **state)
     assert_int_equal(nmx_dissect_nbits(dt_dis(), fl), 1);
     assert_string_equal(dt_bit_text(fl, 0), ".......0 = Add 0 to Length");
     assert_string_equal(dt_ptext("NBT", 0, "Packet Length", 0), "Packet Length = 40 (0x28)");
-    assert_string_equal(dt_ptext("NBT", 0, "SS Data", 0), "SS Data: Number of data bytes remaining = 40 (0x0028)");
+    assert_string_equal(dt_ptext("NBT", 0, "SS Data", 0),
+                        "SS Data: Number of data bytes remaining = 40 (0x0028)");
     /* The payload goes on to whatever parses SMB: the NBT layer is not
      * the last when an SMB parser is registered. */
     unsigned nl = nmx_dissect_nlayers(dt_dis());
@@ -672,7 +701,8 @@ static void nbt_session(void **state)
     l = dt_need_layer("NBT", 0);
     assert_status(l->name, NMX_LAYER_OK);
     assert_null(dt_inst(l, "Packet Type", 0));
-    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "SS: Continuation Data (no TCP reassembly), Len: 68");
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0),
+                        "SS: Continuation Data (no TCP reassembly), Len: 68");
     assert_string_equal(dt_ptext("NBT", 0, "SS Continuation Data", 0),
                         "SS Continuation Data: Number of data bytes remaining = 68 (0x0044)");
     /* The middle of an SMB2 message on 445. */
@@ -698,7 +728,8 @@ static void nbt_session(void **state)
     dt_u8(&m, 0x82);
     n = nbt_tcp(f, sizeof f, 139, &m);
     dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
-    assert_string_equal(dt_ptext("NBT", 0, "Session Error Code", 0), "Session Error Code = Called name not present");
+    assert_string_equal(dt_ptext("NBT", 0, "Session Error Code", 0),
+                        "Session Error Code = Called name not present");
     dt_done();
 }
 
@@ -769,9 +800,11 @@ static void nbt_name_service(void **state)
     assert_string_equal(dt_chain(), "FRAME ETHERNET IP UDP NBT");
     assert_status(l->name, NMX_LAYER_OK);
     assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "NS: Query req. for WPAD <00>");
-    assert_string_equal(dt_ptext("NBT", 0, "Name Transaction ID", 0), "Name Transaction ID = 0x8002");
+    assert_string_equal(dt_ptext("NBT", 0, "Name Transaction ID", 0),
+                        "Name Transaction ID = 0x8002");
     assert_string_equal(dt_ptext("NBT", 0, "Question Name", 0), "Question Name = WPAD <00>");
-    assert_string_equal(dt_ptext("NBT", 0, "Question Type", 0), "Question Type = NetBIOS general Name Service");
+    assert_string_equal(dt_ptext("NBT", 0, "Question Type", 0),
+                        "Question Type = NetBIOS general Name Service");
     const PROPERTYINST *fl = dt_need_inst(l, "NS Flags", 0);
     assert_string_equal(dt_text(fl), "NS Flags = Request, OpCode - Query, RCode - Success");
     assert_int_equal(nmx_dissect_nbits(dt_dis(), fl), 9);
@@ -783,7 +816,8 @@ static void nbt_name_service(void **state)
     l = dt_need_layer("NBT", 0);
     assert_status(l->name, NMX_LAYER_OK);
     assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "NS: Query resp. for WPAD <00>, Success");
-    assert_string_equal(dt_ptext("NBT", 0, "Resource Record Name", 0), "Resource Record Name = WPAD <00>");
+    assert_string_equal(dt_ptext("NBT", 0, "Resource Record Name", 0),
+                        "Resource Record Name = WPAD <00>");
     assert_string_equal(dt_ptext("NBT", 0, "Owner IP Address", 1), "Owner IP Address = 10.0.0.6");
     assert_string_equal(dt_ptext("NBT", 0, "Name Flags", 0), "Name Flags = 0x6000");
     n = nbt_ns(f, sizeof f, true, "*", 0x21);
@@ -832,10 +866,13 @@ static void nbt_datagram_service(void **state)
     assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "DS: Type = 17 (DIRECT GROUP)");
     assert_string_equal(dt_ptext("NBT", 0, "Datagram Type", 0), "Datagram Type = DIRECT GROUP");
     assert_string_equal(dt_ptext("NBT", 0, "Source Node Type", 0), "Source Node Type = B node");
-    assert_string_equal(dt_ptext("NBT", 0, "Source IP Address", 0), "Source IP Address = 192.168.0.103");
+    assert_string_equal(dt_ptext("NBT", 0, "Source IP Address", 0),
+                        "Source IP Address = 192.168.0.103");
     assert_string_equal(dt_ptext("NBT", 0, "Source Name", 0), "Source Name = HOST <20>");
-    assert_string_equal(dt_ptext("NBT", 0, "Destination Name", 0), "Destination Name = CONTOSO <1E>");
-    assert_string_equal(dt_ptext("NBT", 0, "DS Data", 0), "DS Data: Number of data bytes remaining = 32 (0x0020)");
+    assert_string_equal(dt_ptext("NBT", 0, "Destination Name", 0),
+                        "Destination Name = CONTOSO <1E>");
+    assert_string_equal(dt_ptext("NBT", 0, "DS Data", 0),
+                        "DS Data: Number of data bytes remaining = 32 (0x0020)");
     /* A datagram length past the datagram. */
     f[42 + 10] = 0x10;
     dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
@@ -853,13 +890,17 @@ static void nbt_cut_everywhere(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = nbt_session_request(f, sizeof f);
-    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n, &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
     n = nbt_ns(f, sizeof f, true, "WPAD", 0x20);
-    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n, &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
     n = nbt_ns(f, sizeof f, true, "*", 0x21);
-    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n, &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
     n = nbt_ds(f, sizeof f);
-    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n, &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
 }
 
 /* ---- random damage ------------------------------------------------------------------- */

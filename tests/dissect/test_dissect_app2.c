@@ -66,7 +66,8 @@ static const char http_resp[] =
 static void t_http_request(void **state)
 {
     (void)state;
-    dt_run_src(DT_FROM(&nmx_proto_http), http_req, sizeof http_req - 1, sizeof http_req - 1, NMX_DIS_ATTACH);
+    dt_run_src(DT_FROM(&nmx_proto_http), http_req, sizeof http_req - 1, sizeof http_req - 1,
+               NMX_DIS_ATTACH);
     const nmx_layer *l = dt_need_layer("HTTP", 0);
     assert_non_null(l);
     assert_int_equal(l->status, NMX_LAYER_OK);
@@ -94,7 +95,8 @@ static void t_http_request(void **state)
 static void t_http_response(void **state)
 {
     (void)state;
-    dt_run_src(DT_FROM(&nmx_proto_http), http_resp, sizeof http_resp - 1, sizeof http_resp - 1, NMX_DIS_ATTACH);
+    dt_run_src(DT_FROM(&nmx_proto_http), http_resp, sizeof http_resp - 1, sizeof http_resp - 1,
+               NMX_DIS_ATTACH);
     const nmx_layer *l = dt_need_layer("HTTP", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
     assert_string_equal(dt_ptext("HTTP", 0, "Summary", 0),
@@ -105,7 +107,8 @@ static void t_http_response(void **state)
     assert_string_equal(dt_ptext("HTTP", 0, "Protocol Version", 0), "Protocol Version =HTTP/1.1");
     assert_string_equal(dt_ptext("HTTP", 0, "Content-Length", 0), "Content-Length =14");
     assert_string_equal(dt_ptext("HTTP", 0, "Date", 0), "Date =Wed, 14 Nov 2012 20:36:36 GMT");
-    assert_string_equal(dt_ptext("HTTP", 0, "Data", 0), "Data: Number of data bytes remaining = 14 (0x000E)");
+    assert_string_equal(dt_ptext("HTTP", 0, "Data", 0),
+                        "Data: Number of data bytes remaining = 14 (0x000E)");
     assert_null(dt_inst(l, "Request Method", 0));
 
     /* A code not in the set: the number, and the reason from the wire. */
@@ -169,7 +172,8 @@ static void t_http_segment_end(void **state)
     dt_run_src(DT_FROM(&nmx_proto_http), cut2, sizeof cut2 - 1, sizeof cut2 - 1, NMX_DIS_ATTACH);
     assert_null(dt_inst(dt_need_layer("HTTP", 0), "Request Method", 0));
     static const char whole2[] = "BREW /pot HTTP/1.1\r\n";
-    dt_run_src(DT_FROM(&nmx_proto_http), whole2, sizeof whole2 - 1, sizeof whole2 - 1, NMX_DIS_ATTACH);
+    dt_run_src(DT_FROM(&nmx_proto_http), whole2, sizeof whole2 - 1, sizeof whole2 - 1,
+               NMX_DIS_ATTACH);
     assert_string_equal(dt_ptext("HTTP", 0, "Request Method", 0), "Request Method =BREW");
     /* The fields continue in the next segment: what is there is kept. */
     static const char half[] = "GET / HTTP/1.1\r\nHost: h\r\nAccept-Enc";
@@ -200,7 +204,8 @@ static void t_http_malformed(void **state)
     assert_int_equal(l->status, NMX_LAYER_OK);
     assert_string_equal(dt_str_of(dt_need_inst(l, "Host", 0)), "a\n b");
     assert_string_equal(dt_ptext("HTTP", 0, "Accept", 0), "Accept =x");
-    assert_string_equal(dt_ptext("HTTP", 0, "Data", 0), "Data: Number of data bytes remaining = 4 (0x0004)");
+    assert_string_equal(dt_ptext("HTTP", 0, "Data", 0),
+                        "Data: Number of data bytes remaining = 4 (0x0004)");
     /* Control bytes in a value are escaped in the text. */
     static const char ctl[] = "GET / HTTP/1.1\r\nX-A: a\x01\\b\r\n\r\n";
     dt_run_src(DT_FROM(&nmx_proto_http), ctl, sizeof ctl - 1, sizeof ctl - 1, NMX_DIS_ATTACH);
@@ -233,8 +238,10 @@ static void t_http_ports(void **state)
 static void t_http_truncated(void **state)
 {
     (void)state;
-    dt_cut_everywhere(DT_FROM(&nmx_proto_http), (const uint8_t *)http_req, sizeof http_req - 1, &(dt_cut_opts){ .top_never_ok = true });
-    dt_cut_everywhere(DT_FROM(&nmx_proto_http), (const uint8_t *)http_resp, sizeof http_resp - 1, &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_http), (const uint8_t *)http_req, sizeof http_req - 1,
+                      &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_http), (const uint8_t *)http_resp, sizeof http_resp - 1,
+                      &(dt_cut_opts){ .top_never_ok = true });
 }
 
 /* ---- TLS ------------------------------------------------------------------ */
@@ -287,7 +294,8 @@ static void t_tls_client_hello(void **state)
     const nmx_layer *l = dt_need_layer("TLS", 0);
     assert_non_null(l);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0), "Handshake: Client Hello; Server Name = example.com");
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0),
+                        "Handshake: Client Hello; Server Name = example.com");
     assert_string_equal(dt_str_of(dt_need_inst(l, "Server Name", 0)), "example.com");
     assert_string_equal(dt_ptext("TLS", 0, "Server Name", 0), "Server Name = example.com");
     assert_string_equal(dt_ptext("TLS", 0, "Content Type", 0), "Content Type = Handshake");
@@ -298,9 +306,11 @@ static void t_tls_client_hello(void **state)
     assert_int_equal(dt_ninst(l, "Cipher Suite"), 2);
     assert_string_equal(dt_text(dt_need_inst(l, "Cipher Suite", 1)), "Cipher Suite = 0x1301");
     assert_int_equal(dt_ninst(l, "Supported Version"), 2);
-    assert_string_equal(dt_text(dt_need_inst(l, "Supported Version", 0)), "Supported Version = TLS 1.3");
+    assert_string_equal(dt_text(dt_need_inst(l, "Supported Version", 0)),
+                        "Supported Version = TLS 1.3");
     assert_int_equal(dt_ninst(l, "Extension Type"), 3);
-    assert_string_equal(dt_text(dt_need_inst(l, "Extension Type", 2)), "Extension Type = extended_master_secret");
+    assert_string_equal(dt_text(dt_need_inst(l, "Extension Type", 2)),
+                        "Extension Type = extended_master_secret");
     assert_int_equal(dt_num(dt_need_inst(l, "Handshake Length", 0)), b.n - 9);
     assert_true(nmx_property_find(nmx_protocol_find("ssl"), "sni") != 0);
 }
@@ -341,7 +351,8 @@ static void t_tls_records(void **state)
                         "Encrypted Handshake Message: Number of data bytes remaining = 40 (0x0028)");
     assert_string_equal(dt_ptext("TLS", 0, "Encrypted Application Data", 0),
                         "Encrypted Application Data: Number of data bytes remaining = 16 (0x0010)");
-    dt_cut_everywhere(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n, &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 
     /* A handshake record whose first message header is impossible (no
      * Change Cipher Spec before it in the segment): encrypted. */
@@ -359,7 +370,8 @@ static void t_tls_alert_and_edges(void **state)
     dt_u8(&b, 21), dt_be16(&b, 0x0303), dt_be16(&b, 2), dt_u8(&b, 2), dt_u8(&b, 40);
     dt_run_src(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
     assert_string_equal(dt_ptext("TLS", 0, "Summary", 0), "Alert (Fatal: Handshake Failure)");
-    assert_string_equal(dt_ptext("TLS", 0, "Alert Description", 0), "Alert Description = Handshake Failure");
+    assert_string_equal(dt_ptext("TLS", 0, "Alert Description", 0),
+                        "Alert Description = Handshake Failure");
     /* + the first 3 bytes of the next record's header: partial, not an error */
     dt_u8(&b, 23), dt_be16(&b, 0x0303);
     dt_run_src(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
@@ -374,7 +386,8 @@ static void t_tls_alert_and_edges(void **state)
     dt_u8(&c, 23), dt_be16(&c, 0x0303), dt_be16(&c, 1000), dt_fill(&c, 0x55, 20);
     dt_run_src(DT_FROM(&nmx_proto_tls), c.b, (uint32_t)c.n, (uint32_t)c.n, NMX_DIS_ATTACH);
     assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_OK);
-    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0), "Application Data; continued in the next segment");
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0),
+                        "Application Data; continued in the next segment");
 
     /* Not a record header: continuation, nothing read into it. */
     static const uint8_t cont[] = { 0x30, 0x82, 0x03, 0x10, 0x30, 0x82, 0x01, 0xF8, 0xA0, 0x03 };
@@ -425,9 +438,11 @@ static void t_tls_malformed_hello(void **state)
     /* The segment ends inside the hello: what is there, no error. */
     dt_run_src(DT_FROM(&nmx_proto_tls), b.b, 60, 60, NMX_DIS_ATTACH);
     assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_OK);
-    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0), "Handshake: Client Hello; continued in the next segment");
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0),
+                        "Handshake: Client Hello; continued in the next segment");
     /* Every cut of the capture. */
-    dt_cut_everywhere(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n, &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 }
 
 static void t_tls_ports(void **state)
@@ -495,10 +510,14 @@ static void t_smb_negotiate(void **state)
     assert_string_equal(dt_ptext("SMB", 0, "Command", 0), "Command = C negotiate");
     assert_int_equal(dt_num(dt_need_inst(l, "Command", 0)), 0x72);
     assert_int_equal(dt_ninst(l, "Dialect"), 3);
-    assert_string_equal(dt_ptext("SMB", 0, "Tree ID      (TID)", 0), "Tree ID      (TID) = 5 (0x5)");
-    assert_string_equal(dt_ptext("SMB", 0, "Process ID   (PID)", 0), "Process ID   (PID) = 988 (0x3DC)");
-    assert_string_equal(dt_ptext("SMB", 0, "User ID      (UID)", 0), "User ID      (UID) = 114 (0x72)");
-    assert_string_equal(dt_ptext("SMB", 0, "Multiplex ID (MID)", 0), "Multiplex ID (MID) = 5721 (0x1659)");
+    assert_string_equal(dt_ptext("SMB", 0, "Tree ID      (TID)", 0),
+                        "Tree ID      (TID) = 5 (0x5)");
+    assert_string_equal(dt_ptext("SMB", 0, "Process ID   (PID)", 0),
+                        "Process ID   (PID) = 988 (0x3DC)");
+    assert_string_equal(dt_ptext("SMB", 0, "User ID      (UID)", 0),
+                        "User ID      (UID) = 114 (0x72)");
+    assert_string_equal(dt_ptext("SMB", 0, "Multiplex ID (MID)", 0),
+                        "Multiplex ID (MID) = 5721 (0x1659)");
     assert_string_equal(dt_ptext("SMB", 0, "Header", 0),
                         "Header: PID = 0x03DC TID = 0x0005 MID = 0x1659 UID = 0x0072");
     assert_string_equal(dt_ptext("SMB", 0, "Word count", 0), "Word count = 0");
@@ -528,7 +547,8 @@ static void t_smb_negotiate(void **state)
     dt_run_src(DT_FROM(&nmx_proto_smb), r.b, (uint32_t)r.n, (uint32_t)r.n, NMX_DIS_ATTACH);
     assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "R negotiate, Dialect # = 7");
     assert_string_equal(dt_ptext("SMB", 0, "Command", 0), "Command = R negotiate");
-    dt_cut_everywhere(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n, &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 }
 
 static void t_smb_errors(void **state)
@@ -558,7 +578,8 @@ static void t_smb_errors(void **state)
     assert_null(dt_inst(l, "NT status code", 0));
     assert_string_equal(dt_ptext("SMB", 0, "Error class", 0), "Error class = Server Error");
     assert_string_equal(dt_ptext("SMB", 0, "Error code", 0), "Error code = 2242 (0x8C2)");
-    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "R session setup & X - Server Error, Code = 2242");
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0),
+                        "R session setup & X - Server Error, Code = 2242");
     /* A message that ends after the header: malformed. */
     dt_run_src(DT_FROM(&nmx_proto_smb), d.b, 32, 32, NMX_DIS_ATTACH);
     assert_int_equal(dt_need_layer("SMB", 0)->status, NMX_LAYER_MALFORMED);
@@ -666,7 +687,8 @@ static void t_smb_andx(void **state)
     assert_string_equal(dt_text(dt_need_inst(l, "Word count", 0)), "Word count = 13");
     assert_string_equal(dt_ptext("SMB", 0, "Next offset", 0), "Next offset = 0x0048");
     assert_string_equal(dt_ptext("SMB", 0, "Share", 0), "Share = \\\\NTWINSPDC\\IPC$");
-    dt_cut_everywhere(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n, &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 
     /* Hostile offsets: back to the same block (a loop), backwards into
      * the header, past the end. */
@@ -798,7 +820,8 @@ static void t_smb2_header(void **state)
     assert_string_equal(dt_ptext("SMB2", 0, "Session Id", 0), "Session Id = 0x000018004000003D");
     assert_string_equal(dt_ptext("SMB2", 0, "Credits", 0), "Credits = 31 (0x1F)");
     assert_null(dt_inst(l, "Async Id", 0));
-    assert_string_equal(dt_ptext("SMB2", 0, "Data", 0), "Data: Number of data bytes remaining = 36 (0x0024)");
+    assert_string_equal(dt_ptext("SMB2", 0, "Data", 0),
+                        "Data: Number of data bytes remaining = 36 (0x0024)");
 
     /* A response, async, signed: status name, Async Id. */
     dt_buf r = { .n = 0 };
@@ -806,7 +829,8 @@ static void t_smb2_header(void **state)
     dt_le16(&r, 16), dt_fill(&r, 0, 14);
     dt_run_src(DT_FROM(&nmx_proto_smb2), r.b, (uint32_t)r.n, (uint32_t)r.n, NMX_DIS_ATTACH);
     l = dt_need_layer("SMB2", 0);
-    assert_string_equal(dt_ptext("SMB2", 0, "Summary", 0), "R TREE_CONNECT, Status = STATUS_SUCCESS");
+    assert_string_equal(dt_ptext("SMB2", 0, "Summary", 0),
+                        "R TREE_CONNECT, Status = STATUS_SUCCESS");
     assert_string_equal(dt_ptext("SMB2", 0, "Status", 0), "Status = STATUS_SUCCESS");
     assert_string_equal(dt_ptext("SMB2", 0, "Message Id", 0), "Message Id = 7 (0x7)");
     assert_non_null(dt_inst(l, "Async Id", 0));
@@ -885,12 +909,16 @@ static void t_smb2_compound(void **state)
     assert_int_equal(dt_nlayers_named("SMB2"), 3);
     for (unsigned i = 0; i < 3; i++)
         assert_int_equal(dt_need_layer("SMB2", i)->status, NMX_LAYER_OK);
-    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 0), "Summary", 0)), "C CREATE, File = srvsvc");
-    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 1), "Summary", 0)), "C QUERY_INFO");
+    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 0), "Summary", 0)),
+                        "C CREATE, File = srvsvc");
+    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 1), "Summary", 0)),
+                        "C QUERY_INFO");
     assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 2), "Summary", 0)), "C CLOSE");
-    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 0), "File Name", 0)), "File Name = srvsvc");
+    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 0), "File Name", 0)),
+                        "File Name = srvsvc");
     assert_int_equal(dt_num(dt_need_inst(dt_need_layer("SMB2", 1), "Message Id", 0)), 11);
-    dt_cut_everywhere(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n, &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 
     /* Hostile NextCommand values: inside the header, unaligned, past the
      * end: the layer is malformed and the chain stops there. */
@@ -938,7 +966,8 @@ static void t_smb2_transform(void **state)
     assert_string_equal(dt_ptext("SMB2", 0, "Encrypted Data", 0),
                         "Encrypted Data: Number of data bytes remaining = 120 (0x0078)");
     assert_null(dt_inst(l, "Command", 0));
-    dt_cut_everywhere(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n, &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
     b.b[36] = 121; /* more than there is */
     dt_run_src(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
     assert_int_equal(dt_need_layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
@@ -1016,7 +1045,8 @@ static void t_random_damage(void **state)
             nmx_layer_status st[32];
             unsigned nl = 0;
             for (int attach = 0; attach < 2; attach++) {
-                dt_run_src(DT_FROM(protos[m]), x.b, cap, (uint32_t)x.n, attach ? NMX_DIS_ATTACH : 0);
+                dt_run_src(DT_FROM(protos[m]), x.b, cap, (uint32_t)x.n,
+                           attach ? NMX_DIS_ATTACH : 0);
                 touch_everything();
                 unsigned n = nmx_dissect_nlayers(dt_dis());
                 assert_true(n <= 32);

@@ -44,9 +44,11 @@ static void test_vlan_single(void **state)
     assert_int_equal(dt_pval("VLAN", 0, "Priority", 0), 5);
     assert_int_equal(dt_pval("VLAN", 0, "Drop Eligible Indicator", 0), 0);
     assert_int_equal(dt_pval("VLAN", 0, "Ethernet Type", 0), 0x0800);
-    assert_string_equal(dt_ptext("VLAN", 0, "Summary", 0), "VLAN ID = 118; Priority = 5; ETYPE = 0x0800");
+    assert_string_equal(dt_ptext("VLAN", 0, "Summary", 0),
+                        "VLAN ID = 118; Priority = 5; ETYPE = 0x0800");
     assert_string_equal(dt_ptext("VLAN", 0, "VLAN Identifier", 0), "VLAN Identifier = 118 (0x76)");
-    assert_string_equal(dt_ptext("VLAN", 0, "Priority", 0), "Priority = Voice, < 10 ms latency and jitter");
+    assert_string_equal(dt_ptext("VLAN", 0, "Priority", 0),
+                        "Priority = Voice, < 10 ms latency and jitter");
     /* The label aliases resolve to the same property. */
     HPROTOCOL h = nmx_protocol_find("vlan");
     assert_non_null(h);
@@ -155,7 +157,8 @@ static void test_llc_frames(void **state)
     f[n + 2] = 0x08;
     f[n + 3] = 0x1D;
     dt_dissect(f, (uint32_t)n + 4, 1);
-    assert_string_equal(dt_ptext("LLC", 0, "Summary", 0), "C I-FRAME N(S) = 0x04, N(R) = 0x0E POLL");
+    assert_string_equal(dt_ptext("LLC", 0, "Summary", 0),
+                        "C I-FRAME N(S) = 0x04, N(R) = 0x0E POLL");
     assert_int_equal(dt_pval("LLC", 0, "N(S)", 0), 4);
     assert_int_equal(dt_pval("LLC", 0, "N(R)", 0), 14);
     /* a supervisory RR response, final */
@@ -185,7 +188,8 @@ static void test_snap_other_oui(void **state)
     dt_dissect(f, (uint32_t)n + 20, 1);
     assert_string_equal(dt_chain(), "FRAME ETHERNET LLC SNAP");
     assert_string_equal(dt_ptext("SNAP", 0, "Summary", 0), "OUI = 0x00000C, PID = 0x2000");
-    assert_string_equal(dt_ptext("SNAP", 0, "Organization Code", 0), "Organization Code = 0x00000C : Cisco");
+    assert_string_equal(dt_ptext("SNAP", 0, "Organization Code", 0),
+                        "Organization Code = 0x00000C : Cisco");
 }
 
 /* ---- ARP_RARP ------------------------------------------------------------ */
@@ -212,16 +216,25 @@ static void test_arp_request_reply(void **state)
     dt_dissect(f, (uint32_t)n, 1);
     assert_string_equal(dt_chain(), "FRAME ETHERNET ARP_RARP");
     assert_int_equal(dt_status("ARP_RARP"), NMX_LAYER_OK);
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Summary", 0), "ARP: Request, Target IP: 11.1.9.221");
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Hardware Address Space", 0), "Hardware Address Space = 1 (0x1)");
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Protocol Address Space", 0), "Protocol Address Space = 2048 (0x800)");
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Hardware Address Length", 0), "Hardware Address Length = 6 (0x6)");
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Protocol Address Length", 0), "Protocol Address Length = 4 (0x4)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Summary", 0),
+                        "ARP: Request, Target IP: 11.1.9.221");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Hardware Address Space", 0),
+                        "Hardware Address Space = 1 (0x1)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Protocol Address Space", 0),
+                        "Protocol Address Space = 2048 (0x800)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Hardware Address Length", 0),
+                        "Hardware Address Length = 6 (0x6)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Protocol Address Length", 0),
+                        "Protocol Address Length = 4 (0x4)");
     assert_string_equal(dt_ptext("ARP_RARP", 0, "Opcode", 0), "Opcode = 1 (0x1)");
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Sender's Hardware Address", 0), "Sender's Hardware Address = 4000DDDD1111");
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Sender's Protocol Address", 0), "Sender's Protocol Address = 11.1.9.1");
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Target's Hardware Address", 0), "Target's Hardware Address = 000000000000");
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Target's Protocol Address", 0), "Target's Protocol Address = 11.1.9.221");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Sender's Hardware Address", 0),
+                        "Sender's Hardware Address = 4000DDDD1111");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Sender's Protocol Address", 0),
+                        "Sender's Protocol Address = 11.1.9.1");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Target's Hardware Address", 0),
+                        "Target's Hardware Address = 000000000000");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Target's Protocol Address", 0),
+                        "Target's Protocol Address = 11.1.9.221");
     f[14 + 18] = 0x40;             /* target hardware 4000DDDD1111 */
     f[14 + 19] = 0x00;
     f[14 + 20] = 0xDD;
@@ -234,7 +247,8 @@ static void test_arp_request_reply(void **state)
                         "ARP: Reply, Target IP: 11.1.9.221 Target Hdwr Addr: 4000DDDD1111");
     dt_wbe16(f + 14 + 6, 3);
     dt_dissect(f, (uint32_t)n, 1);
-    assert_string_equal(dt_ptext("ARP_RARP", 0, "Summary", 0), "RARP: Request, Target Hdwr Addr: 4000DDDD1111");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Summary", 0),
+                        "RARP: Request, Target Hdwr Addr: 4000DDDD1111");
     /* RARP has its own EtherType */
     dt_wbe16(f + 12, 0x8035);
     dt_dissect(f, (uint32_t)n, 1);
@@ -272,9 +286,11 @@ static void test_sll(void **state)
     size_t n = 16 + dt_ip4_at(f + 16, 17, 0);
     dt_dissect(f, (uint32_t)n, 113);
     assert_string_equal(dt_chain(), "FRAME SLL IP");
-    assert_string_equal(dt_ptext("SLL", 0, "Summary", 0), "Sent by us; Src = 0013C3DFAE18; ETYPE = 0x0800");
+    assert_string_equal(dt_ptext("SLL", 0, "Summary", 0),
+                        "Sent by us; Src = 0013C3DFAE18; ETYPE = 0x0800");
     assert_string_equal(dt_ptext("SLL", 0, "Packet Type", 0), "Packet Type = Sent by us");
-    assert_string_equal(dt_ptext("SLL", 0, "Link-Layer Address Type", 0), "Link-Layer Address Type = Ethernet");
+    assert_string_equal(dt_ptext("SLL", 0, "Link-Layer Address Type", 0),
+                        "Link-Layer Address Type = Ethernet");
     assert_string_equal(dt_ptext("SLL", 0, "Source address", 0), "Source address : 0013C3DFAE18");
     assert_int_equal(dt_pval("SLL", 0, "Protocol", 0), 0x0800);
     dt_cut_everywhere(DT_LINK(113), f, (uint32_t)n,
@@ -440,7 +456,8 @@ static void test_pppoe(void **state)
     assert_int_equal(dt_status("PPPOE"), NMX_LAYER_OK);
     assert_string_equal(dt_ptext("PPPOE", 0, "Summary", 0), "PADI, ID = 0x0000, Length = 16");
     assert_string_equal(dt_ptext("PPPOE", 0, "Tag Text", 0), "Tag Text: isp1");
-    assert_string_equal(dt_text(dt_inst(dt_need_layer("PPPOE", 0), "Tag Type", 1)), "Tag Type = Host-Uniq");
+    assert_string_equal(dt_text(dt_inst(dt_need_layer("PPPOE", 0), "Tag Type", 1)),
+                        "Tag Type = Host-Uniq");
     assert_string_equal(dt_ptext("PPPOE", 0, "Tag Value", 0), "Tag Value = de ad be ef");
     dt_cut_everywhere(DT_LINK(1), f, (uint32_t)m,
                       &(dt_cut_opts){ .name = "PPPOE", .hdr_start = 14, .hdr_end = (uint32_t)m });
@@ -470,7 +487,8 @@ static void test_mpls(void **state)
     assert_int_equal(dt_pval("MPLS", 0, "Bottom of Stack", 0), 0);
     assert_int_equal(dt_pval("MPLS", 0, "Bottom of Stack", 1), 1);
     assert_int_equal(dt_pval("MPLS", 0, "Time to Live", 1), 63);
-    assert_string_equal(dt_ptext("MPLS", 0, "Summary", 0), "Label = 16, TC = 5, S = 0, TTL = 64 (2 labels)");
+    assert_string_equal(dt_ptext("MPLS", 0, "Summary", 0),
+                        "Label = 16, TC = 5, S = 0, TTL = 64 (2 labels)");
     dt_cut_everywhere(DT_LINK(1), f, (uint32_t)m,
                       &(dt_cut_opts){ .name = "MPLS", .hdr_start = 14, .hdr_end = 22 });
     /* IPv6 Explicit NULL goes to IPv6 whatever the nibble; no bottom is malformed */
@@ -502,7 +520,8 @@ static void test_gre_v0(void **state)
     dt_ip4_at(f + ip, 47, (uint16_t)(n - ip - 20));
     dt_dissect(f, (uint32_t)n, 1);
     assert_string_equal(dt_chain(), "FRAME ETHERNET IP GRE IP");
-    assert_string_equal(dt_ptext("GRE", 0, "Summary", 0), "C.KS............ Protocol: 0x0800, Key: 0x00000001");
+    assert_string_equal(dt_ptext("GRE", 0, "Summary", 0),
+                        "C.KS............ Protocol: 0x0800, Key: 0x00000001");
     assert_int_equal(dt_pval("GRE", 0, "Protocol Type", 0), 0x0800);
     assert_int_equal(dt_pval("GRE", 0, "Checksum", 0), 0xBEEF);
     assert_int_equal(dt_pval("GRE", 0, "Key", 0), 1);
@@ -550,7 +569,8 @@ static void test_gre_pptp(void **state)
     dt_ip4_at(f + 14, 47, (uint16_t)(n - 34));
     dt_dissect(f, (uint32_t)n, 1);
     assert_string_equal(dt_chain(), "FRAME ETHERNET IP GRE PPP");
-    assert_string_equal(dt_ptext("GRE", 0, "Summary", 0), "..KS....A....... Length: 8, Call ID: 24");
+    assert_string_equal(dt_ptext("GRE", 0, "Summary", 0),
+                        "..KS....A....... Length: 8, Call ID: 24");
     assert_int_equal(dt_pval("GRE", 0, "Call ID", 0), 24);
     assert_int_equal(dt_pval("GRE", 0, "Payload Length", 0), 8);
     assert_int_equal(dt_pval("GRE", 0, "Acknowledgment Number", 0), 4);
@@ -686,7 +706,8 @@ static void test_nm_event(void **state)
                         "Opcode = 1, PID = 3948");
     assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Provider ID", 0),
                         "Provider ID = {3D6FA8D0-FE05-11D0-9DDA-00C04FD7BA7C}");
-    assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Time Stamp", 0), "Time Stamp = 8/25/2016 03:31:10.697");
+    assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Time Stamp", 0),
+                        "Time Stamp = 8/25/2016 03:31:10.697");
     assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Opcode", 0), "Opcode = Start");
     assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Level", 0), "Level = Information");
     assert_int_equal(dt_pval("NETMON_EVENT", 0, "Thread ID", 0), 3232);
@@ -725,7 +746,8 @@ static void test_nm_filter(void **state)
     assert_int_equal(dt_status("NETMON_FILTER"), NMX_LAYER_OK);
     assert_string_equal(dt_ptext("NETMON_FILTER", 0, "Summary", 0), "Filter: tcp.port == 445");
     assert_string_equal(dt_ptext("NETMON_FILTER", 0, "Filter", 0), "Filter: tcp.port == 445");
-    assert_string_equal(dt_ptext("NETMON_FILTER", 0, "Application Name", 0), "Application Name: Network Monitor");
+    assert_string_equal(dt_ptext("NETMON_FILTER", 0, "Application Name", 0),
+                        "Application Name: Network Monitor");
     assert_int_equal(dt_pval("NETMON_FILTER", 0, "Filter Type", 0), 2);
     assert_int_equal(dt_pval("NETMON_FILTER", 0, "Application Minor Version", 0), 4);
     dt_cut_everywhere(DT_NM(0xFFFF), f, (uint32_t)n, &(dt_cut_opts){ .check = filter_cut });
@@ -755,9 +777,12 @@ static void test_nm_netinfo(void **state)
     dt_run_src(DT_NM(0xFFFD), f, (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
     assert_string_equal(dt_chain(), "FRAME NETMON_NETINFO");
     assert_int_equal(dt_status("NETMON_NETINFO"), NMX_LAYER_OK);
-    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "Summary", 0), "Adapter count: 1, Computer: HOST");
-    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "Description", 0), "Description: Intel(R) 82574L");
-    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "MAC Address", 0), "MAC Address = 00155D010203");
+    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "Summary", 0),
+                        "Adapter count: 1, Computer: HOST");
+    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "Description", 0),
+                        "Description: Intel(R) 82574L");
+    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "MAC Address", 0),
+                        "MAC Address = 00155D010203");
     assert_int_equal(dt_pval("NETMON_NETINFO", 0, "MTU", 0), 1500);
     assert_int_equal(dt_pval("NETMON_NETINFO", 0, "Link Speed", 0), 1000000000u);
     assert_int_equal(dt_need_inst(dt_layer("NETMON_NETINFO", 0), "Addresses", 0)->DataLength, 12);

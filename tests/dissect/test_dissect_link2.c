@@ -83,12 +83,14 @@ static void test_tokenring(void **state)
     assert_string_equal(dt_chain(), "FRAME TOKENRING LLC SNAP IP");
     assert_int_equal(dt_status("TOKENRING"), NMX_LAYER_OK);
     assert_string_equal(dt_ptext("TOKENRING", 0, "Summary", 0), "Length = 42, LLC Frame");
-    assert_string_equal(dt_ptext("TOKENRING", 0, "Frame control", 0), "Frame control = 64 (0x40), LLC Frame");
+    assert_string_equal(dt_ptext("TOKENRING", 0, "Frame control", 0),
+                        "Frame control = 64 (0x40), LLC Frame");
     assert_string_equal(dt_ptext("TOKENRING", 0, "Access control", 0),
                         "Access control = 24 (0x18) Priority: 0, Frame, Repeated, Reservation: 0");
     assert_string_equal(dt_ptext("TOKENRING", 0, "Destination address", 0),
                         "Destination address : FFFFFFFFFFFF");
-    assert_string_equal(dt_ptext("TOKENRING", 0, "Source address", 0), "Source address : 4000DDDD1111");
+    assert_string_equal(dt_ptext("TOKENRING", 0, "Source address", 0),
+                        "Source address : 4000DDDD1111");
     assert_string_equal(dt_ptext("TOKENRING", 0, "Tokenring data", 0),
                         "Tokenring data: Number of data bytes remaining = 28 (0x001C)");
     assert_int_equal(dt_pval("TOKENRING", 0, "Frame length", 0), 42);

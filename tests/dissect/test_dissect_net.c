@@ -136,7 +136,8 @@ static void test_ip6_basic(void **state)
     assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Version", 0)), 6);
     assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Traffic Class", 0)), 0xB8);
     assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Flow Label", 0)), 0x12345);
-    assert_int_equal(dt_need_inst(dt_layer_at(2), "Source Address", 0)->lpPropertyInfo->DataType, PROP_TYPE_IP6_ADDRESS);
+    assert_int_equal(dt_need_inst(dt_layer_at(2), "Source Address", 0)->lpPropertyInfo->DataType,
+                     PROP_TYPE_IP6_ADDRESS);
     assert_int_equal(dt_layer_at(2)->offset, 14);
     assert_int_equal(dt_layer_at(3)->offset, 54);
 
@@ -208,7 +209,8 @@ static void test_ip6_fragments(void **state)
     dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6");
     assert_status(2, NMX_LAYER_OK);
-    assert_text(2, "Summary", "Next Header = UDP; Payload Length = 24; Fragment Offset = 0, More Fragments");
+    assert_text(2, "Summary",
+                "Next Header = UDP; Payload Length = 24; Fragment Offset = 0, More Fragments");
     assert_text(2, "Data", "Data: Number of data bytes remaining = 16 (0x0010)");
     assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Fragment Flags", 0)), 1);
     /* A later fragment: offset 120 bytes (15 units), the last one. */
@@ -409,7 +411,8 @@ static void test_icmp_error_quotes_ip(void **state)
         assert_status(i, NMX_LAYER_OK);
     assert_text(3, "Summary", "Destination Unreachable: Port Unreachable");
     assert_text(3, "Code", "Code = 3 (Port Unreachable)");
-    assert_text(3, "Original Datagram", "Original Datagram: Number of data bytes remaining = 28 (0x001C)");
+    assert_text(3, "Original Datagram",
+                "Original Datagram: Number of data bytes remaining = 28 (0x001C)");
     assert_int_equal(dt_layer_at(4)->offset, 14 + 20 + 8);
     assert_int_equal(dt_layer_at(4)->caplen, 28);
     assert_int_equal(dt_layer_at(4)->length, 128);
