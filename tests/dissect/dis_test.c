@@ -163,7 +163,7 @@ uint32_t dt_ip4(dt_buf *f, unsigned total, unsigned proto, const char *src, cons
 }
 
 uint32_t dt_ip6(dt_buf *f, uint32_t tcfl, unsigned plen, unsigned nh, unsigned hlim,
-              const char *src, const char *dst)
+                const char *src, const char *dst)
 {
     dt_be32(f, 6u << 28 | (tcfl & 0x0FFFFFFFu));
     uint32_t at = dt_be16(f, plen);

@@ -32,16 +32,16 @@ typedef struct dt_buf {
 } dt_buf;
 
 void dt_reset(dt_buf *f);                            /* n = 0 */
-uint32_t dt_put(dt_buf *f, const void *p, size_t n);   /* each put returns its offset */
+uint32_t dt_put(dt_buf *f, const void *p, size_t n); /* each put returns its offset */
 uint32_t dt_u8(dt_buf *f, unsigned v);
 uint32_t dt_be16(dt_buf *f, unsigned v);
 uint32_t dt_be32(dt_buf *f, uint32_t v);
 uint32_t dt_le16(dt_buf *f, unsigned v);
 uint32_t dt_le32(dt_buf *f, uint32_t v);
 uint32_t dt_fill(dt_buf *f, unsigned v, size_t n);
-uint32_t dt_str(dt_buf *f, const char *s);             /* without its NUL */
-uint32_t dt_ip4addr(dt_buf *f, const char *text);      /* "192.0.2.1" */
-uint32_t dt_ip6addr(dt_buf *f, const char *text);      /* "2001:db8::1" */
+uint32_t dt_str(dt_buf *f, const char *s);        /* without its NUL */
+uint32_t dt_ip4addr(dt_buf *f, const char *text); /* "192.0.2.1" */
+uint32_t dt_ip6addr(dt_buf *f, const char *text); /* "2001:db8::1" */
 void dt_set_be16(dt_buf *f, size_t at, unsigned v);
 /* A big-endian length of `width` bytes at `at`: the bytes from at + width
  * to the end of the frame. */
@@ -62,12 +62,13 @@ extern const uint8_t dt_mac_a[6], dt_mac_b[6];
 uint32_t dt_eth(dt_buf *f, const uint8_t *dst, const uint8_t *src, unsigned type);
 uint32_t dt_ip4(dt_buf *f, unsigned total, unsigned proto, const char *src, const char *dst);
 uint32_t dt_ip6(dt_buf *f, uint32_t tcfl, unsigned plen, unsigned nh, unsigned hlim,
-              const char *src, const char *dst);
+                const char *src, const char *dst);
 uint32_t dt_udp(dt_buf *f, unsigned sport, unsigned dport, unsigned len);
 uint32_t dt_tcp(dt_buf *f, unsigned sport, unsigned dport, uint32_t seq, uint32_t ack);
 
-/* Ethernet (dt_mac_a <- dt_mac_b), IPv4 10.0.0.1 -> `dst` and UDP (17) or
- * TCP (6) from sport to dport around `pl`; the frame is f, from 0. */
+/* Ethernet (00:01:02:03:04:05 <- 00:06:07:08:09:0a), IPv4 10.0.0.1 ->
+ * `dst` and UDP (17) or TCP (6, sequence 1000, acknowledgment 2000) from
+ * sport to dport around `pl`; the frame is f, from 0. */
 void dt_ip_frame(dt_buf *f, unsigned proto, unsigned sport, unsigned dport, const void *pl,
                  size_t n, const char *dst);
 
