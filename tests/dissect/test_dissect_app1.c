@@ -25,284 +25,54 @@
 #include "nmexpert/dissect.h"
 #include "shared_captures.h"
 
+#include "dis_test.h"
+
+
 /* ---- frame builder --------------------------------------------------------- */
 
-typedef struct fb {
-    uint8_t b[4096];
-    size_t n;
-} fb;
-
-static void put(fb *f, const void *p, size_t n)
-{
-    assert_true(f->n + n <= sizeof f->b);
-    memcpy(f->b + f->n, p, n);
-    f->n += n;
-}
-
-static void u8(fb *f, unsigned v)
-{
-    uint8_t c = (uint8_t)v;
-    put(f, &c, 1);
-}
-
-static void be16(fb *f, unsigned v)
-{
-    u8(f, v >> 8);
-    u8(f, v);
-}
-
-static void be32(fb *f, uint32_t v)
-{
-    be16(f, v >> 16);
-    be16(f, v & 0xFFFFu);
-}
-
-static void str(fb *f, const char *s)
-{
-    put(f, s, strlen(s));
-}
-
 /* A DNS name in wire form ("www.example.com" -> 3www7example3com0). */
-static void dname(fb *f, const char *s)
+static void dname(dt_buf *f, const char *s)
 {
     while (*s) {
         const char *dot = strchr(s, '.');
         size_t l = dot ? (size_t)(dot - s) : strlen(s);
-        u8(f, (unsigned)l);
-        put(f, s, l);
+        dt_u8(f, (unsigned)l);
+        dt_put(f, s, l);
         s += l;
         if (*s == '.')
             s++;
     }
-    u8(f, 0);
+    dt_u8(f, 0);
 }
 
-/* Ethernet + IPv4 + UDP/TCP around `pl`. */
-static size_t frame_ip(uint8_t *out, size_t cap, int proto, uint16_t sport, uint16_t dport,
-                       const uint8_t *pl, size_t n, uint32_t dst)
-{
-    fb f = { .n = 0 };
-    static const uint8_t mac[12] = { 0, 1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 10 };
-    put(&f, mac, 12);
-    be16(&f, 0x0800);
-    size_t l4 = proto == 17 ? 8 : 20;
-    be16(&f, 0x4500);
-    be16(&f, (unsigned)(20 + l4 + n));
-    be16(&f, 0x1234);
-    be16(&f, 0);
-    u8(&f, 64);
-    u8(&f, (unsigned)proto);
-    be16(&f, 0);
-    be32(&f, 0x0A000001);
-    be32(&f, dst);
-    be16(&f, sport);
-    be16(&f, dport);
-    if (proto == 17) {
-        be16(&f, (unsigned)(8 + n));
-        be16(&f, 0);
-    } else {
-        be32(&f, 1000);
-        be32(&f, 2000);
-        be16(&f, 0x5018);
-        be16(&f, 8192);
-        be32(&f, 0);
-    }
-    put(&f, pl, n);
-    assert_true(f.n <= cap);
-    memcpy(out, f.b, f.n);
-    return f.n;
-}
 
 /* ---- looking at a dissection ------------------------------------------------ */
 
-typedef struct dres {
-    nmx_dissector *d;
-    nmx_frame fr;
-    uint8_t bytes[4096];
-} dres;
-
-static void run(dres *r, const uint8_t *p, size_t len, size_t caplen, unsigned flags)
-{
-    if (!r->d)
-        r->d = nmx_dissector_new();
-    assert_non_null(r->d);
-    memcpy(r->bytes, p, caplen);
-    memset(&r->fr, 0, sizeof r->fr);
-    r->fr.caplen = (uint32_t)caplen;
-    r->fr.wirelen = (uint32_t)len;
-    r->fr.data = r->bytes;
-    r->fr.linktype = 1;
-    assert_int_equal(nmx_dissect(r->d, &r->fr, 0, flags), NMX_OK);
-}
-
-static const nmx_layer *layer(dres *r, const char *name)
-{
-    for (unsigned i = 0; i < nmx_dissect_nlayers(r->d); i++) {
-        const nmx_layer *l = nmx_dissect_layer(r->d, i);
-        if (strcmp(l->name, name) == 0)
-            return l;
-    }
-    return NULL;
-}
-
-static const char *stack(dres *r)
-{
-    static char s[256];
-    s[0] = 0;
-    for (unsigned i = 0; i < nmx_dissect_nlayers(r->d); i++) {
-        if (i)
-            strcat(s, ":");
-        strcat(s, nmx_dissect_layer(r->d, i)->name);
-    }
-    return s;
-}
-
-/* The k-th (from 0) instance labelled `label` in the layer, or NULL. */
-static PROPERTYINST *inst(dres *r, const nmx_layer *l, const char *label, unsigned k)
-{
-    PROPERTYTABLE *pt = nmx_dissect_properties(r->d);
-    if (!pt || !l)
-        return NULL;
-    for (uint32_t i = 0; i < l->ninst; i++) {
-        PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + i];
-        if (strcmp(pi->lpPropertyInfo->Label, label) == 0 && k-- == 0)
-            return pi;
-    }
-    return NULL;
-}
-
-static unsigned count(dres *r, const nmx_layer *l, const char *label)
-{
-    unsigned k = 0;
-    while (inst(r, l, label, k))
-        k++;
-    return k;
-}
-
-/* layer() and inst() for results the test goes on to use: a missing one
- * fails the test (abort() tells the compiler the result is not NULL). */
-static const nmx_layer *need_layer(dres *r, const char *name)
-{
-    const nmx_layer *l = layer(r, name);
-    if (!l) {
-        fail_msg("no %s layer in %s", name, stack(r));
-        abort();
-    }
-    return l;
-}
-
-static PROPERTYINST *need_inst(dres *r, const nmx_layer *l, const char *label, unsigned k)
-{
-    PROPERTYINST *pi = inst(r, l, label, k);
-    if (!pi) {
-        fail_msg("%s: no instance %u of \"%s\"", l ? l->name : "?", k, label);
-        abort();
-    }
-    return pi;
-}
-
-static const char *text(dres *r, const PROPERTYINST *pi)
-{
-    static char buf[1024];
-    assert_non_null(pi);
-    nmx_dissect_text(r->d, pi, buf, sizeof buf);
-    return buf;
-}
-
-/* Text of the k-th instance labelled `label` of protocol `proto`. */
-static const char *ptext(dres *r, const char *proto, const char *label, unsigned k)
-{
-    return text(r, need_inst(r, need_layer(r, proto), label, k));
-}
-
-static const char *bit_text(dres *r, const PROPERTYINST *pi, unsigned k)
-{
-    static char buf[256];
-    nmx_dissect_bit_text(r->d, pi, k, buf, sizeof buf);
-    return buf;
-}
-
-/* The whole dissection, for the log of a failing test. */
-static void dump(dres *r)
-{
-    PROPERTYTABLE *pt = nmx_dissect_properties(r->d);
-    char buf[1024];
-    for (unsigned li = 0; li < nmx_dissect_nlayers(r->d); li++) {
-        const nmx_layer *l = nmx_dissect_layer(r->d, li);
-        printf("# %s status %d\n", l->name, l->status);
-        for (uint32_t k = 0; pt && k < l->ninst; k++) {
-            PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
-            nmx_dissect_text(r->d, pi, buf, sizeof buf);
-            printf("#   %s%s\n", buf, pi->IFlags & IFLAG_ERROR ? "  [error]" : "");
-        }
-    }
-}
-
 /* Asserts a layer's status, showing the dissection when it differs. */
-#define assert_status(r, proto, want)                                                        \
+#define assert_status(proto, want)                                                           \
     do {                                                                                     \
-        const nmx_layer *l_ = need_layer((r), (proto));                                      \
+        const nmx_layer *l_ = dt_need_layer((proto), 0);                                     \
         if ((int)l_->status != (int)(want)) {                                                \
-            dump(r);                                                                         \
+            dt_dump();                                                                       \
             fail_msg("%s: status %d, want %d", (proto), l_->status, (int)(want));           \
         }                                                                                    \
     } while (0)
-
-static void done(dres *r)
-{
-    nmx_dissector_free(r->d);
-    r->d = NULL;
-}
-
-/* Cuts the frame at every byte: the layer `proto`, when recognised, is
- * never OK with bytes missing, and nothing crashes (the ASan build checks
- * the reads). Both with and without properties. */
-static void cut_everywhere(const uint8_t *p, size_t len, const char *proto)
-{
-    dres r = { 0 };
-    for (size_t cap = 0; cap < len; cap++) {
-        for (unsigned fl = 0; fl < 2; fl++) {
-            run(&r, p, len, cap, fl ? NMX_DIS_ATTACH : 0);
-            const nmx_layer *l = layer(&r, proto);
-            if (l && l->status == NMX_LAYER_OK)
-                fail_msg("%s cut at %zu of %zu bytes (attach %u): status OK", proto, cap, len, fl);
-            if (fl) {
-                PROPERTYTABLE *pt = nmx_dissect_properties(r.d);
-                if (!pt) {
-                    fail_msg("no property table with NMX_DIS_ATTACH");
-                    abort();
-                }
-                char buf[512];
-                for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++) {
-                    PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
-                    nmx_dissect_text(r.d, pi, buf, sizeof buf);
-                    for (unsigned b = 0; b < nmx_dissect_nbits(r.d, pi); b++)
-                        nmx_dissect_bit_text(r.d, pi, b, buf, sizeof buf);
-                }
-            }
-        }
-    }
-    /* The whole frame is fine. */
-    run(&r, p, len, len, NMX_DIS_ATTACH);
-    assert_int_equal(need_layer(&r, proto)->status, NMX_LAYER_OK);
-    done(&r);
-}
 
 /* ---- DNS ------------------------------------------------------------------------ */
 
 static size_t dns_query(uint8_t *out, size_t cap)
 {
-    fb m = { .n = 0 };
-    be16(&m, 0x4000);
-    be16(&m, 0x0100);
-    be16(&m, 1);
-    be16(&m, 0);
-    be16(&m, 0);
-    be16(&m, 0);
+    dt_buf m = { .n = 0 };
+    dt_be16(&m, 0x4000);
+    dt_be16(&m, 0x0100);
+    dt_be16(&m, 1);
+    dt_be16(&m, 0);
+    dt_be16(&m, 0);
+    dt_be16(&m, 0);
     dname(&m, "domain.com");
-    be16(&m, 6);
-    be16(&m, 1);
-    return frame_ip(out, cap, 17, 1146, 53, m.b, m.n, 0x0A000002);
+    dt_be16(&m, 6);
+    dt_be16(&m, 1);
+    return dt_ip_frame_at(out, cap, 17, 1146, 53, m.b, m.n, "10.0.0.2");
 }
 
 static void dns_query_texts(void **state)
@@ -310,167 +80,170 @@ static void dns_query_texts(void **state)
     (void)state;
     uint8_t f[512];
     size_t n = dns_query(f, sizeof f);
-    dres r = { 0 };
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:DNS");
-    const nmx_layer *l = need_layer(&r, "DNS");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "DNS", "Summary", 0),
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP UDP DNS");
+    const nmx_layer *l = dt_need_layer("DNS", 0);
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("DNS", 0, "Summary", 0),
                         "0x4000:Std Qry for domain.com. of type SOA on class INET addr.");
-    assert_string_equal(ptext(&r, "DNS", "Query Identifier", 0), "Query Identifier = 16384 (0x4000)");
-    assert_string_equal(ptext(&r, "DNS", "DNS Flags", 0),
+    assert_string_equal(dt_ptext("DNS", 0, "Query Identifier", 0),
+                        "Query Identifier = 16384 (0x4000)");
+    assert_string_equal(dt_ptext("DNS", 0, "DNS Flags", 0),
                         "DNS Flags = Query, OpCode - Std Qry, RD Bits Set, RCode - No error");
-    PROPERTYINST *fl = need_inst(&r, l, "DNS Flags", 0);
-    assert_int_equal(nmx_dissect_nbits(r.d, fl), 8);
-    assert_string_equal(bit_text(&r, fl, 0), "0............... = Query");
-    assert_string_equal(bit_text(&r, fl, 1), ".0000........... = Standard Query");
-    assert_string_equal(bit_text(&r, fl, 2), ".....0.......... = Server not authority for domain");
-    assert_string_equal(bit_text(&r, fl, 3), "......0......... = Message complete");
-    assert_string_equal(bit_text(&r, fl, 4), ".......1........ = Recursive query desired");
-    assert_string_equal(bit_text(&r, fl, 5), "........0....... = No recursive queries");
-    assert_string_equal(bit_text(&r, fl, 6), ".........000.... = Reserved");
-    assert_string_equal(bit_text(&r, fl, 7), "............0000 = No error");
-    assert_string_equal(bit_text(&r, fl, 8), "");
-    assert_string_equal(ptext(&r, "DNS", "Question Entry Count", 0), "Question Entry Count = 1 (0x1)");
-    assert_string_equal(ptext(&r, "DNS", "Question Section", 0),
+    const PROPERTYINST *fl = dt_need_inst(l, "DNS Flags", 0);
+    assert_int_equal(nmx_dissect_nbits(dt_dis(), fl), 8);
+    assert_string_equal(dt_bit_text(fl, 0), "0............... = Query");
+    assert_string_equal(dt_bit_text(fl, 1), ".0000........... = Standard Query");
+    assert_string_equal(dt_bit_text(fl, 2), ".....0.......... = Server not authority for domain");
+    assert_string_equal(dt_bit_text(fl, 3), "......0......... = Message complete");
+    assert_string_equal(dt_bit_text(fl, 4), ".......1........ = Recursive query desired");
+    assert_string_equal(dt_bit_text(fl, 5), "........0....... = No recursive queries");
+    assert_string_equal(dt_bit_text(fl, 6), ".........000.... = Reserved");
+    assert_string_equal(dt_bit_text(fl, 7), "............0000 = No error");
+    assert_string_equal(dt_bit_text(fl, 8), "");
+    assert_string_equal(dt_ptext("DNS", 0, "Question Entry Count", 0),
+                        "Question Entry Count = 1 (0x1)");
+    assert_string_equal(dt_ptext("DNS", 0, "Question Section", 0),
                         "Question Section: domain.com. of type SOA on class INET addr.");
-    assert_string_equal(ptext(&r, "DNS", "Question Name", 0), "Question Name: domain.com.");
-    assert_string_equal(ptext(&r, "DNS", "Question Type", 0), "Question Type = Start of zone of authority");
-    assert_string_equal(ptext(&r, "DNS", "Question Class", 0), "Question Class = Internet address class");
+    assert_string_equal(dt_ptext("DNS", 0, "Question Name", 0), "Question Name: domain.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Question Type", 0),
+                        "Question Type = Start of zone of authority");
+    assert_string_equal(dt_ptext("DNS", 0, "Question Class", 0),
+                        "Question Class = Internet address class");
     /* The name is a decoded value: PROPERTYINSTEX, covering the wire bytes. */
-    PROPERTYINST *qn = need_inst(&r, l, "Question Name", 0);
+    const PROPERTYINST *qn = dt_need_inst(l, "Question Name", 0);
     assert_int_equal(qn->DataLength, PROPERTYINST_EX_LENGTH);
     assert_int_equal(qn->lpPropertyInstEx->Length, 12);
     assert_int_equal(qn->lpPropertyInstEx->LengthEx, 11);
     assert_memory_equal(qn->lpPropertyInstEx->Byte, "domain.com.", 11);
     /* Numbers point into the frame, network order. */
-    PROPERTYINST *id = need_inst(&r, l, "Query Identifier", 0);
+    const PROPERTYINST *id = dt_need_inst(l, "Query Identifier", 0);
     assert_int_equal(id->DataLength, 2);
     assert_true(id->IFlags & IFLAG_SWAPPED);
-    assert_ptr_equal(id->lpData, r.bytes + 42);
+    assert_ptr_equal(id->lpData, dt_data() + 42);
     /* Recognise-only mode finds DNS too, without instances. */
-    run(&r, f, n, n, 0);
-    assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:DNS");
-    assert_null(nmx_dissect_properties(r.d));
-    done(&r);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, 0);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP UDP DNS");
+    assert_null(nmx_dissect_properties(dt_dis()));
+    dt_done();
 }
 
 /* A response: compression, A, AAAA, CNAME, NS, MX, SOA, TXT, SRV, PTR. */
 static size_t dns_response(uint8_t *out, size_t cap, bool tcp)
 {
-    fb m = { .n = 0 };
-    be16(&m, 0x1234);
-    be16(&m, 0x8580); /* response, AA, RD, RA */
-    be16(&m, 1);
-    be16(&m, 9);
-    be16(&m, 1);
-    be16(&m, 0);
+    dt_buf m = { .n = 0 };
+    dt_be16(&m, 0x1234);
+    dt_be16(&m, 0x8580); /* response, AA, RD, RA */
+    dt_be16(&m, 1);
+    dt_be16(&m, 9);
+    dt_be16(&m, 1);
+    dt_be16(&m, 0);
     dname(&m, "www.example.com"); /* at 12 */
-    be16(&m, 1);
-    be16(&m, 1);
+    dt_be16(&m, 1);
+    dt_be16(&m, 1);
     /* CNAME www -> web.example.com (pointer to "example.com" at 16) */
-    be16(&m, 0xC00C);
-    be16(&m, 5);
-    be16(&m, 1);
-    be32(&m, 3600);
-    be16(&m, 6);
-    u8(&m, 3);
-    str(&m, "web");
-    be16(&m, 0xC010);
+    dt_be16(&m, 0xC00C);
+    dt_be16(&m, 5);
+    dt_be16(&m, 1);
+    dt_be32(&m, 3600);
+    dt_be16(&m, 6);
+    dt_u8(&m, 3);
+    dt_str(&m, "web");
+    dt_be16(&m, 0xC010);
     /* A */
-    be16(&m, 0xC00C);
-    be16(&m, 1);
-    be16(&m, 1);
-    be32(&m, 60);
-    be16(&m, 4);
-    be32(&m, 0xC0A80001);
+    dt_be16(&m, 0xC00C);
+    dt_be16(&m, 1);
+    dt_be16(&m, 1);
+    dt_be32(&m, 60);
+    dt_be16(&m, 4);
+    dt_be32(&m, 0xC0A80001);
     /* AAAA */
-    be16(&m, 0xC00C);
-    be16(&m, 28);
-    be16(&m, 1);
-    be32(&m, 60);
-    be16(&m, 16);
-    be32(&m, 0x20010DB8);
-    be32(&m, 0);
-    be32(&m, 0);
-    be32(&m, 1);
+    dt_be16(&m, 0xC00C);
+    dt_be16(&m, 28);
+    dt_be16(&m, 1);
+    dt_be32(&m, 60);
+    dt_be16(&m, 16);
+    dt_be32(&m, 0x20010DB8);
+    dt_be32(&m, 0);
+    dt_be32(&m, 0);
+    dt_be32(&m, 1);
     /* MX 10 mail.example.com */
-    be16(&m, 0xC010);
-    be16(&m, 15);
-    be16(&m, 1);
-    be32(&m, 300);
-    be16(&m, 9);
-    be16(&m, 10);
-    u8(&m, 4);
-    str(&m, "mail");
-    be16(&m, 0xC010);
+    dt_be16(&m, 0xC010);
+    dt_be16(&m, 15);
+    dt_be16(&m, 1);
+    dt_be32(&m, 300);
+    dt_be16(&m, 9);
+    dt_be16(&m, 10);
+    dt_u8(&m, 4);
+    dt_str(&m, "mail");
+    dt_be16(&m, 0xC010);
     /* TXT "v=1" "" */
-    be16(&m, 0xC010);
-    be16(&m, 16);
-    be16(&m, 1);
-    be32(&m, 300);
-    be16(&m, 5);
-    u8(&m, 3);
-    str(&m, "v=1");
-    u8(&m, 0);
+    dt_be16(&m, 0xC010);
+    dt_be16(&m, 16);
+    dt_be16(&m, 1);
+    dt_be32(&m, 300);
+    dt_be16(&m, 5);
+    dt_u8(&m, 3);
+    dt_str(&m, "v=1");
+    dt_u8(&m, 0);
     /* SRV 1 2 389 dc.example.com */
-    be16(&m, 0xC010);
-    be16(&m, 33);
-    be16(&m, 1);
-    be32(&m, 300);
-    be16(&m, 11);
-    be16(&m, 1);
-    be16(&m, 2);
-    be16(&m, 389);
-    u8(&m, 2);
-    str(&m, "dc");
-    be16(&m, 0xC010);
+    dt_be16(&m, 0xC010);
+    dt_be16(&m, 33);
+    dt_be16(&m, 1);
+    dt_be32(&m, 300);
+    dt_be16(&m, 11);
+    dt_be16(&m, 1);
+    dt_be16(&m, 2);
+    dt_be16(&m, 389);
+    dt_u8(&m, 2);
+    dt_str(&m, "dc");
+    dt_be16(&m, 0xC010);
     /* PTR */
-    be16(&m, 0xC010);
-    be16(&m, 12);
-    be16(&m, 1);
-    be32(&m, 300);
-    be16(&m, 2);
-    be16(&m, 0xC00C);
+    dt_be16(&m, 0xC010);
+    dt_be16(&m, 12);
+    dt_be16(&m, 1);
+    dt_be32(&m, 300);
+    dt_be16(&m, 2);
+    dt_be16(&m, 0xC00C);
     /* NS */
-    be16(&m, 0xC010);
-    be16(&m, 2);
-    be16(&m, 1);
-    be32(&m, 300);
-    be16(&m, 5);
-    u8(&m, 2);
-    str(&m, "ns");
-    be16(&m, 0xC010);
+    dt_be16(&m, 0xC010);
+    dt_be16(&m, 2);
+    dt_be16(&m, 1);
+    dt_be32(&m, 300);
+    dt_be16(&m, 5);
+    dt_u8(&m, 2);
+    dt_str(&m, "ns");
+    dt_be16(&m, 0xC010);
     /* unknown type 99: raw data */
-    be16(&m, 0xC010);
-    be16(&m, 99);
-    be16(&m, 1);
-    be32(&m, 300);
-    be16(&m, 3);
-    str(&m, "abc");
+    dt_be16(&m, 0xC010);
+    dt_be16(&m, 99);
+    dt_be16(&m, 1);
+    dt_be32(&m, 300);
+    dt_be16(&m, 3);
+    dt_str(&m, "abc");
     /* authority: SOA */
-    be16(&m, 0xC010);
-    be16(&m, 6);
-    be16(&m, 1);
-    be32(&m, 86400);
-    be16(&m, 6 + 8 + 20);
-    u8(&m, 3);
-    str(&m, "ns1");
-    be16(&m, 0xC010);
-    u8(&m, 5);
-    str(&m, "admin");
-    be16(&m, 0xC010);
-    be32(&m, 26);
-    be32(&m, 300);
-    be32(&m, 120);
-    be32(&m, 600);
-    be32(&m, 86400);
+    dt_be16(&m, 0xC010);
+    dt_be16(&m, 6);
+    dt_be16(&m, 1);
+    dt_be32(&m, 86400);
+    dt_be16(&m, 6 + 8 + 20);
+    dt_u8(&m, 3);
+    dt_str(&m, "ns1");
+    dt_be16(&m, 0xC010);
+    dt_u8(&m, 5);
+    dt_str(&m, "admin");
+    dt_be16(&m, 0xC010);
+    dt_be32(&m, 26);
+    dt_be32(&m, 300);
+    dt_be32(&m, 120);
+    dt_be32(&m, 600);
+    dt_be32(&m, 86400);
     if (!tcp)
-        return frame_ip(out, cap, 17, 53, 1146, m.b, m.n, 0x0A000002);
-    fb t = { .n = 0 };
-    be16(&t, (unsigned)m.n);
-    put(&t, m.b, m.n);
-    return frame_ip(out, cap, 6, 53, 1146, t.b, t.n, 0x0A000002);
+        return dt_ip_frame_at(out, cap, 17, 53, 1146, m.b, m.n, "10.0.0.2");
+    dt_buf t = { .n = 0 };
+    dt_be16(&t, (unsigned)m.n);
+    dt_put(&t, m.b, m.n);
+    return dt_ip_frame_at(out, cap, 6, 53, 1146, t.b, t.n, "10.0.0.2");
 }
 
 static void dns_response_records(void **state)
@@ -478,49 +251,56 @@ static void dns_response_records(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = dns_response(f, sizeof f, false);
-    dres r = { 0 };
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = need_layer(&r, "DNS");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("DNS", 0);
     assert_non_null(l);
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "DNS", "Summary", 0),
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("DNS", 0, "Summary", 0),
                         "0x1234:Std Qry Resp. for www.example.com. of type Host Addr on class INET addr.");
-    assert_string_equal(ptext(&r, "DNS", "DNS Flags", 0),
+    assert_string_equal(dt_ptext("DNS", 0, "DNS Flags", 0),
                         "DNS Flags = Response, OpCode - Std Qry, AA RD RA Bits Set, RCode - No error");
-    assert_string_equal(ptext(&r, "DNS", "Answer section", 0),
+    assert_string_equal(dt_ptext("DNS", 0, "Answer section", 0),
                         "Answer section: www.example.com. of type Canon. Name on class INET addr.(9 records present)");
-    assert_string_equal(ptext(&r, "DNS", "Resource Record", 1),
+    assert_string_equal(dt_ptext("DNS", 0, "Resource Record", 1),
                         "Resource Record: www.example.com. of type Host Addr on class INET addr.");
-    assert_string_equal(ptext(&r, "DNS", "Resource Name", 0), "Resource Name: www.example.com.");
-    assert_string_equal(ptext(&r, "DNS", "Resource Type", 0), "Resource Type = Canonical name for an alias");
-    assert_string_equal(ptext(&r, "DNS", "Time To Live", 0), "Time To Live = 3600 (0xE10)");
-    assert_string_equal(ptext(&r, "DNS", "Resource Data Length", 0), "Resource Data Length = 6 (0x6)");
-    assert_string_equal(ptext(&r, "DNS", "Canonical Name", 0), "Canonical Name: web.example.com.");
-    assert_string_equal(ptext(&r, "DNS", "IP address", 0), "IP address = 192.168.0.1");
-    assert_string_equal(ptext(&r, "DNS", "IPv6 address", 0), "IPv6 address = 2001:db8::1");
-    assert_string_equal(ptext(&r, "DNS", "Preference", 0), "Preference = 10 (0xA)");
-    assert_string_equal(ptext(&r, "DNS", "Exchange Mailbox", 0), "Exchange Mailbox: mail.example.com.");
-    assert_string_equal(ptext(&r, "DNS", "Text", 0), "Text: v=1");
-    assert_string_equal(ptext(&r, "DNS", "Text", 1), "Text: ");
-    assert_string_equal(ptext(&r, "DNS", "Port", 0), "Port = 389 (0x185)");
-    assert_string_equal(ptext(&r, "DNS", "Target", 0), "Target: dc.example.com.");
-    assert_string_equal(ptext(&r, "DNS", "Domain Name Pointer", 0), "Domain Name Pointer: www.example.com.");
-    assert_string_equal(ptext(&r, "DNS", "Authoritative Name Server", 0),
+    assert_string_equal(dt_ptext("DNS", 0, "Resource Name", 0), "Resource Name: www.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Resource Type", 0),
+                        "Resource Type = Canonical name for an alias");
+    assert_string_equal(dt_ptext("DNS", 0, "Time To Live", 0), "Time To Live = 3600 (0xE10)");
+    assert_string_equal(dt_ptext("DNS", 0, "Resource Data Length", 0),
+                        "Resource Data Length = 6 (0x6)");
+    assert_string_equal(dt_ptext("DNS", 0, "Canonical Name", 0),
+                        "Canonical Name: web.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "IP address", 0), "IP address = 192.168.0.1");
+    assert_string_equal(dt_ptext("DNS", 0, "IPv6 address", 0), "IPv6 address = 2001:db8::1");
+    assert_string_equal(dt_ptext("DNS", 0, "Preference", 0), "Preference = 10 (0xA)");
+    assert_string_equal(dt_ptext("DNS", 0, "Exchange Mailbox", 0),
+                        "Exchange Mailbox: mail.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Text", 0), "Text: v=1");
+    assert_string_equal(dt_ptext("DNS", 0, "Text", 1), "Text: ");
+    assert_string_equal(dt_ptext("DNS", 0, "Port", 0), "Port = 389 (0x185)");
+    assert_string_equal(dt_ptext("DNS", 0, "Target", 0), "Target: dc.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Domain Name Pointer", 0),
+                        "Domain Name Pointer: www.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Authoritative Name Server", 0),
                         "Authoritative Name Server: ns.example.com.");
-    assert_string_equal(ptext(&r, "DNS", "Resource Data", 0), "Resource Data");
-    assert_string_equal(ptext(&r, "DNS", "Authority Section", 0),
+    assert_string_equal(dt_ptext("DNS", 0, "Resource Data", 0), "Resource Data");
+    assert_string_equal(dt_ptext("DNS", 0, "Authority Section", 0),
                         "Authority Section: example.com. of type SOA on class INET addr.");
-    assert_string_equal(ptext(&r, "DNS", "Primary Name Server", 0), "Primary Name Server: ns1.example.com.");
-    assert_string_equal(ptext(&r, "DNS", "Responsible Authorative Mailbox", 0),
+    assert_string_equal(dt_ptext("DNS", 0, "Primary Name Server", 0),
+                        "Primary Name Server: ns1.example.com.");
+    assert_string_equal(dt_ptext("DNS", 0, "Responsible Authorative Mailbox", 0),
                         "Responsible Authorative Mailbox: admin.example.com.");
-    assert_string_equal(ptext(&r, "DNS", "Version number", 0), "Version number = 26 (0x1A)");
-    assert_string_equal(ptext(&r, "DNS", "Refresh Interval", 0), "Refresh Interval = 300 (0x12C)");
-    assert_string_equal(ptext(&r, "DNS", "Retry interval", 0), "Retry interval = 120 (0x78)");
-    assert_string_equal(ptext(&r, "DNS", "Expiration Limit", 0), "Expiration Limit = 600 (0x258)");
-    assert_string_equal(ptext(&r, "DNS", "Minimum TTL", 0), "Minimum TTL = 86400 (0x15180)");
-    assert_int_equal(count(&r, l, "Resource Record"), 10);
-    assert_int_equal(count(&r, l, "Additional Records Section"), 0);
-    done(&r);
+    assert_string_equal(dt_ptext("DNS", 0, "Version number", 0), "Version number = 26 (0x1A)");
+    assert_string_equal(dt_ptext("DNS", 0, "Refresh Interval", 0),
+                        "Refresh Interval = 300 (0x12C)");
+    assert_string_equal(dt_ptext("DNS", 0, "Retry interval", 0), "Retry interval = 120 (0x78)");
+    assert_string_equal(dt_ptext("DNS", 0, "Expiration Limit", 0),
+                        "Expiration Limit = 600 (0x258)");
+    assert_string_equal(dt_ptext("DNS", 0, "Minimum TTL", 0), "Minimum TTL = 86400 (0x15180)");
+    assert_int_equal(dt_ninst(l, "Resource Record"), 10);
+    assert_int_equal(dt_ninst(l, "Additional Records Section"), 0);
+    dt_done();
 }
 
 static void dns_over_tcp(void **state)
@@ -528,16 +308,16 @@ static void dns_over_tcp(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = dns_response(f, sizeof f, true);
-    dres r = { 0 };
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:TCP:DNS");
-    const nmx_layer *l = need_layer(&r, "DNS");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "DNS", "TCP Length", 0), "TCP Length = 248 (0xF8)");
-    assert_string_equal(ptext(&r, "DNS", "Query Identifier", 0), "Query Identifier = 4660 (0x1234)");
-    assert_string_equal(ptext(&r, "DNS", "Summary", 0),
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP TCP DNS");
+    const nmx_layer *l = dt_need_layer("DNS", 0);
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("DNS", 0, "TCP Length", 0), "TCP Length = 248 (0xF8)");
+    assert_string_equal(dt_ptext("DNS", 0, "Query Identifier", 0),
+                        "Query Identifier = 4660 (0x1234)");
+    assert_string_equal(dt_ptext("DNS", 0, "Summary", 0),
                         "0x1234:Std Qry Resp. for www.example.com. of type Host Addr on class INET addr.");
-    assert_string_equal(ptext(&r, "DNS", "Minimum TTL", 0), "Minimum TTL = 86400 (0x15180)");
+    assert_string_equal(dt_ptext("DNS", 0, "Minimum TTL", 0), "Minimum TTL = 86400 (0x15180)");
     /* Two messages in one segment: the first, then the rest as data. */
     {
         uint8_t g[2048];
@@ -546,22 +326,22 @@ static void dns_over_tcp(void **state)
         memcpy(g + n, f + 54, tl);
         g[16] = (uint8_t)((n + tl - 14) >> 8); /* IP total length */
         g[17] = (uint8_t)(n + tl - 14);
-        run(&r, g, n + tl, n + tl, NMX_DIS_ATTACH);
-        assert_status(&r, "DNS", NMX_LAYER_OK);
-        assert_string_equal(ptext(&r, "DNS", "Following Data", 0),
+        dt_run(g, (uint32_t)(n + tl), (uint32_t)(n + tl), 1, NMX_DIS_ATTACH);
+        assert_status("DNS", NMX_LAYER_OK);
+        assert_string_equal(dt_ptext("DNS", 0, "Following Data", 0),
                             "Following Data: Number of data bytes remaining = 250 (0x00FA)");
     }
     /* A TCP Length shorter than a header is not DNS. */
     f[54] = 0;
     f[55] = 5;
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "DNS", NMX_LAYER_MALFORMED);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("DNS", NMX_LAYER_MALFORMED);
     /* A message longer than the segment: cut, not malformed. */
     f[54] = 0x01;
     f[55] = 0x80;
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "DNS", NMX_LAYER_TRUNCATED);
-    done(&r);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("DNS", NMX_LAYER_TRUNCATED);
+    dt_done();
 }
 
 static void dns_cut_everywhere(void **state)
@@ -569,11 +349,14 @@ static void dns_cut_everywhere(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = dns_response(f, sizeof f, false);
-    cut_everywhere(f, n, "DNS");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
     n = dns_response(f, sizeof f, true);
-    cut_everywhere(f, n, "DNS");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
     n = dns_query(f, sizeof f);
-    cut_everywhere(f, n, "DNS");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "DNS", .hdr_start = DT_ANY });
 }
 
 /* A query whose question name is `name` (raw wire bytes), placed after
@@ -582,35 +365,34 @@ static void dns_cut_everywhere(void **state)
 static void dns_hostile_one(const uint8_t *pre, size_t npre, const uint8_t *name, size_t nname,
                             nmx_layer_status want, const char *what)
 {
-    fb m = { .n = 0 };
-    be16(&m, 0x0001);
-    be16(&m, 0x0000);
-    be16(&m, npre ? 2 : 1);
-    be16(&m, 0);
-    be16(&m, 0);
-    be16(&m, 0);
+    dt_buf m = { .n = 0 };
+    dt_be16(&m, 0x0001);
+    dt_be16(&m, 0x0000);
+    dt_be16(&m, npre ? 2 : 1);
+    dt_be16(&m, 0);
+    dt_be16(&m, 0);
+    dt_be16(&m, 0);
     if (npre) {
-        put(&m, pre, npre);
-        be16(&m, 1);
-        be16(&m, 1);
+        dt_put(&m, pre, npre);
+        dt_be16(&m, 1);
+        dt_be16(&m, 1);
     }
-    put(&m, name, nname);
-    be16(&m, 1);
-    be16(&m, 1);
+    dt_put(&m, name, nname);
+    dt_be16(&m, 1);
+    dt_be16(&m, 1);
     uint8_t f[2048];
-    size_t n = frame_ip(f, sizeof f, 17, 1000, 53, m.b, m.n, 0x0A000002);
-    dres r = { 0 };
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = need_layer(&r, "DNS");
+    size_t n = dt_ip_frame_at(f, sizeof f, 17, 1000, 53, m.b, m.n, "10.0.0.2");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("DNS", 0);
     assert_non_null(l);
     if (l->status != want)
         fail_msg("%s: status %d, want %d", what, l->status, want);
     /* The texts are safe to ask for (the summary decodes the name again). */
     char buf[2048];
-    PROPERTYTABLE *pt = nmx_dissect_properties(r.d);
+    PROPERTYTABLE *pt = nmx_dissect_properties(dt_dis());
     for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++)
-        nmx_dissect_text(r.d, &pt->lpFirstPropertyInst[i], buf, sizeof buf);
-    done(&r);
+        nmx_dissect_text(dt_dis(), &pt->lpFirstPropertyInst[i], buf, sizeof buf);
+    dt_done();
 }
 
 static void dns_hostile_names(void **state)
@@ -639,48 +421,47 @@ static void dns_hostile_names(void **state)
      * of an unknown record, and a CNAME pointing at the last link: 40
      * labels of 9 bytes = 360 bytes, over the 255 limit. */
     uint8_t f[2048];
-    fb msg = { .n = 0 };
-    be16(&msg, 3);
-    be16(&msg, 0x8000);
-    be16(&msg, 0);
-    be16(&msg, 2);
-    be16(&msg, 0);
-    be16(&msg, 0);
+    dt_buf msg = { .n = 0 };
+    dt_be16(&msg, 3);
+    dt_be16(&msg, 0x8000);
+    dt_be16(&msg, 0);
+    dt_be16(&msg, 2);
+    dt_be16(&msg, 0);
+    dt_be16(&msg, 0);
     dname(&msg, "x"); /* at 12 */
-    be16(&msg, 99);
-    be16(&msg, 1);
-    be32(&msg, 0);
-    be16(&msg, 40 * 11);
+    dt_be16(&msg, 99);
+    dt_be16(&msg, 1);
+    dt_be32(&msg, 0);
+    dt_be16(&msg, 40 * 11);
     size_t chain_at = msg.n;
     for (unsigned i = 0; i < 40; i++) {
-        u8(&msg, 8);
-        str(&msg, "abcdefgh");
+        dt_u8(&msg, 8);
+        dt_str(&msg, "abcdefgh");
         if (i == 0)
-            be16(&msg, 0x0000); /* the root, and one byte of filler */
+            dt_be16(&msg, 0x0000); /* the root, and one byte of filler */
         else
-            be16(&msg, 0xC000u | (unsigned)(chain_at + 11u * (i - 1u)));
+            dt_be16(&msg, 0xC000u | (unsigned)(chain_at + 11u * (i - 1u)));
     }
-    be16(&msg, 0xC00C);
-    be16(&msg, 5);
-    be16(&msg, 1);
-    be32(&msg, 0);
-    be16(&msg, 2);
+    dt_be16(&msg, 0xC00C);
+    dt_be16(&msg, 5);
+    dt_be16(&msg, 1);
+    dt_be32(&msg, 0);
+    dt_be16(&msg, 2);
     unsigned lastl = (unsigned)(chain_at + 11u * 39u);
-    be16(&msg, 0xC000u | lastl);
-    size_t n = frame_ip(f, sizeof f, 17, 53, 1000, msg.b, msg.n, 0x0A000002);
-    dres r = { 0 };
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "DNS", NMX_LAYER_MALFORMED);
+    dt_be16(&msg, 0xC000u | lastl);
+    size_t n = dt_ip_frame_at(f, sizeof f, 17, 53, 1000, msg.b, msg.n, "10.0.0.2");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("DNS", NMX_LAYER_MALFORMED);
     /* The same chain 20 links long (220 bytes) is a fine name. */
     unsigned l20 = (unsigned)(chain_at + 11u * 19u);
     size_t at = n - 2;
     f[at] = (uint8_t)(0xC0u | l20 >> 8);
     f[at + 1] = (uint8_t)l20;
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "DNS", NMX_LAYER_OK);
-    const char *t = ptext(&r, "DNS", "Canonical Name", 0);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("DNS", NMX_LAYER_OK);
+    const char *t = dt_ptext("DNS", 0, "Canonical Name", 0);
     assert_int_equal(strlen(t), strlen("Canonical Name: ") + 20 * 9);
-    done(&r);
+    dt_done();
 }
 
 /* ---- DHCP ------------------------------------------------------------------------ */
@@ -688,47 +469,47 @@ static void dns_hostile_names(void **state)
 /* A DHCP message (the KB169289 Discover's fields, and an Offer's). */
 static size_t dhcp_msg(uint8_t *out, size_t cap, unsigned type, bool bad_opt)
 {
-    fb m = { .n = 0 };
-    u8(&m, type == 2 ? 2 : 1);
-    u8(&m, 1);
-    u8(&m, 6);
-    u8(&m, 0);
-    be32(&m, 0x21274A1D);
-    be16(&m, 0);
-    be16(&m, 0x8000);
-    be32(&m, 0);
-    be32(&m, type == 2 ? 0x9D363205u : 0);
-    be32(&m, 0);
-    be32(&m, 0);
+    dt_buf m = { .n = 0 };
+    dt_u8(&m, type == 2 ? 2 : 1);
+    dt_u8(&m, 1);
+    dt_u8(&m, 6);
+    dt_u8(&m, 0);
+    dt_be32(&m, 0x21274A1D);
+    dt_be16(&m, 0);
+    dt_be16(&m, 0x8000);
+    dt_be32(&m, 0);
+    dt_be32(&m, type == 2 ? 0x9D363205u : 0);
+    dt_be32(&m, 0);
+    dt_be32(&m, 0);
     static const uint8_t mac[16] = { 0x08, 0x00, 0x2b, 0x2e, 0xd8, 0x5e };
-    put(&m, mac, 16);
+    dt_put(&m, mac, 16);
     uint8_t zero[192] = { 0 };
-    str(&m, "srv1");
-    put(&m, zero, 60);
-    put(&m, zero, 128);
-    be32(&m, 0x63825363);
-    u8(&m, 53), u8(&m, 1), u8(&m, type);
-    u8(&m, 61), u8(&m, 7), u8(&m, 1), put(&m, mac, 6);
-    u8(&m, 12), u8(&m, 8), str(&m, "JUMBO-WS");
-    u8(&m, 55), u8(&m, 7);
+    dt_str(&m, "srv1");
+    dt_put(&m, zero, 60);
+    dt_put(&m, zero, 128);
+    dt_be32(&m, 0x63825363);
+    dt_u8(&m, 53), dt_u8(&m, 1), dt_u8(&m, type);
+    dt_u8(&m, 61), dt_u8(&m, 7), dt_u8(&m, 1), dt_put(&m, mac, 6);
+    dt_u8(&m, 12), dt_u8(&m, 8), dt_str(&m, "JUMBO-WS");
+    dt_u8(&m, 55), dt_u8(&m, 7);
     static const uint8_t prl[7] = { 0x01, 0x0f, 0x03, 0x2c, 0x2e, 0x2f, 0x06 };
-    put(&m, prl, 7);
-    u8(&m, 0), u8(&m, 0); /* pads */
-    u8(&m, 50), u8(&m, 4), be32(&m, 0x9D363205u);
-    u8(&m, 54), u8(&m, 4), be32(&m, 0x9D363097u);
-    u8(&m, 1), u8(&m, 4), be32(&m, 0xFFFFF000u);
-    u8(&m, 3), u8(&m, 8), be32(&m, 0x9D363001u), be32(&m, 0x9D363002u);
-    u8(&m, 46), u8(&m, 1), u8(&m, 4);
-    u8(&m, 58), u8(&m, 4), be32(&m, 8 * 86400);
-    u8(&m, 59), u8(&m, 4), be32(&m, 14 * 86400 + 3661);
-    u8(&m, 51), u8(&m, 4), be32(&m, 0xFFFFFFFFu);
-    u8(&m, 81), u8(&m, 3), u8(&m, 0), u8(&m, 0xFF), u8(&m, 0xFF);
+    dt_put(&m, prl, 7);
+    dt_u8(&m, 0), dt_u8(&m, 0); /* pads */
+    dt_u8(&m, 50), dt_u8(&m, 4), dt_be32(&m, 0x9D363205u);
+    dt_u8(&m, 54), dt_u8(&m, 4), dt_be32(&m, 0x9D363097u);
+    dt_u8(&m, 1), dt_u8(&m, 4), dt_be32(&m, 0xFFFFF000u);
+    dt_u8(&m, 3), dt_u8(&m, 8), dt_be32(&m, 0x9D363001u), dt_be32(&m, 0x9D363002u);
+    dt_u8(&m, 46), dt_u8(&m, 1), dt_u8(&m, 4);
+    dt_u8(&m, 58), dt_u8(&m, 4), dt_be32(&m, 8 * 86400);
+    dt_u8(&m, 59), dt_u8(&m, 4), dt_be32(&m, 14 * 86400 + 3661);
+    dt_u8(&m, 51), dt_u8(&m, 4), dt_be32(&m, 0xFFFFFFFFu);
+    dt_u8(&m, 81), dt_u8(&m, 3), dt_u8(&m, 0), dt_u8(&m, 0xFF), dt_u8(&m, 0xFF);
     if (bad_opt) {
-        u8(&m, 53), u8(&m, 2), u8(&m, 1), u8(&m, 1);
+        dt_u8(&m, 53), dt_u8(&m, 2), dt_u8(&m, 1), dt_u8(&m, 1);
     }
-    u8(&m, 255);
-    u8(&m, 0), u8(&m, 0), u8(&m, 0);
-    return frame_ip(out, cap, 17, type == 2 ? 67 : 68, type == 2 ? 68 : 67, m.b, m.n, 0xFFFFFFFFu);
+    dt_u8(&m, 255);
+    dt_u8(&m, 0), dt_u8(&m, 0), dt_u8(&m, 0);
+    return dt_ip_frame_at(out, cap, 17, type == 2 ? 67 : 68, type == 2 ? 68 : 67, m.b, m.n, "255.255.255.255");
 }
 
 static void dhcp_discover_texts(void **state)
@@ -736,97 +517,106 @@ static void dhcp_discover_texts(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = dhcp_msg(f, sizeof f, 1, false);
-    dres r = { 0 };
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:DHCP");
-    const nmx_layer *l = need_layer(&r, "DHCP");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "DHCP", "Summary", 0), "Discover (xid=21274A1D)");
-    assert_string_equal(ptext(&r, "DHCP", "Op Code (op)", 0), "Op Code (op) = 1 (0x1)");
-    assert_string_equal(ptext(&r, "DHCP", "Hardware Type (htype)", 0),
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP UDP DHCP");
+    const nmx_layer *l = dt_need_layer("DHCP", 0);
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("DHCP", 0, "Summary", 0), "Discover (xid=21274A1D)");
+    assert_string_equal(dt_ptext("DHCP", 0, "Op Code (op)", 0), "Op Code (op) = 1 (0x1)");
+    assert_string_equal(dt_ptext("DHCP", 0, "Hardware Type (htype)", 0),
                         "Hardware Type (htype) = 1 (0x1) 10Mb Ethernet");
-    assert_string_equal(ptext(&r, "DHCP", "Hardware Address Length (hlen)", 0),
+    assert_string_equal(dt_ptext("DHCP", 0, "Hardware Address Length (hlen)", 0),
                         "Hardware Address Length (hlen) = 6 (0x6)");
-    assert_string_equal(ptext(&r, "DHCP", "Transaction ID (xid)", 0),
+    assert_string_equal(dt_ptext("DHCP", 0, "Transaction ID (xid)", 0),
                         "Transaction ID (xid) = 556223005 (0x21274A1D)");
-    PROPERTYINST *fl = need_inst(&r, l, "Flags (flags)", 0);
-    assert_string_equal(text(&r, fl), "Flags (flags) = 32768 (0x8000)");
-    assert_int_equal(nmx_dissect_nbits(r.d, fl), 1);
-    assert_string_equal(bit_text(&r, fl, 0), "1............... = Broadcast");
-    assert_string_equal(ptext(&r, "DHCP", "Client IP Address (ciaddr)", 0),
+    const PROPERTYINST *fl = dt_need_inst(l, "Flags (flags)", 0);
+    assert_string_equal(dt_text(fl), "Flags (flags) = 32768 (0x8000)");
+    assert_int_equal(nmx_dissect_nbits(dt_dis(), fl), 1);
+    assert_string_equal(dt_bit_text(fl, 0), "1............... = Broadcast");
+    assert_string_equal(dt_ptext("DHCP", 0, "Client IP Address (ciaddr)", 0),
                         "Client IP Address (ciaddr) = 0.0.0.0");
-    assert_string_equal(ptext(&r, "DHCP", "Client Ethernet Address (chaddr)", 0),
+    assert_string_equal(dt_ptext("DHCP", 0, "Client Ethernet Address (chaddr)", 0),
                         "Client Ethernet Address (chaddr) = 08002B2ED85E");
-    assert_string_equal(ptext(&r, "DHCP", "Server Host Name (sname)", 0), "Server Host Name (sname) = srv1");
-    assert_string_equal(ptext(&r, "DHCP", "Boot File Name (file)", 0), "Boot File Name (file) = <Blank>");
-    assert_string_equal(ptext(&r, "DHCP", "Magic Cookie", 0), "Magic Cookie = [OK]");
-    assert_string_equal(ptext(&r, "DHCP", "Option Field (options)", 0), "Option Field (options)");
-    assert_string_equal(ptext(&r, "DHCP", "DHCP Message Type", 0), "DHCP Message Type = DHCP Discover");
-    assert_string_equal(ptext(&r, "DHCP", "Client-identifier", 0),
+    assert_string_equal(dt_ptext("DHCP", 0, "Server Host Name (sname)", 0),
+                        "Server Host Name (sname) = srv1");
+    assert_string_equal(dt_ptext("DHCP", 0, "Boot File Name (file)", 0),
+                        "Boot File Name (file) = <Blank>");
+    assert_string_equal(dt_ptext("DHCP", 0, "Magic Cookie", 0), "Magic Cookie = [OK]");
+    assert_string_equal(dt_ptext("DHCP", 0, "Option Field (options)", 0), "Option Field (options)");
+    assert_string_equal(dt_ptext("DHCP", 0, "DHCP Message Type", 0),
+                        "DHCP Message Type = DHCP Discover");
+    assert_string_equal(dt_ptext("DHCP", 0, "Client-identifier", 0),
                         "Client-identifier = (Type: 1) 08 00 2b 2e d8 5e");
-    assert_string_equal(ptext(&r, "DHCP", "Host Name", 0), "Host Name = JUMBO-WS");
-    assert_string_equal(ptext(&r, "DHCP", "Parameter Request List", 0),
+    assert_string_equal(dt_ptext("DHCP", 0, "Host Name", 0), "Host Name = JUMBO-WS");
+    assert_string_equal(dt_ptext("DHCP", 0, "Parameter Request List", 0),
                         "Parameter Request List = (Length: 7) 01 0f 03 2c 2e 2f 06");
-    assert_string_equal(ptext(&r, "DHCP", "Requested Address", 0), "Requested Address = 157.54.50.5");
-    assert_string_equal(ptext(&r, "DHCP", "Server Identifier", 0), "Server Identifier = 157.54.48.151");
-    assert_string_equal(ptext(&r, "DHCP", "Subnet Mask", 0), "Subnet Mask = 255.255.240.0");
-    assert_string_equal(ptext(&r, "DHCP", "Router", 0), "Router = 157.54.48.1");
-    assert_string_equal(ptext(&r, "DHCP", "Router", 1), "Router = 157.54.48.2");
-    assert_string_equal(ptext(&r, "DHCP", "NetBIOS Node Type", 0), "NetBIOS Node Type = (Length: 1) 04");
-    assert_string_equal(ptext(&r, "DHCP", "Renewal Time Value (T1)", 0),
+    assert_string_equal(dt_ptext("DHCP", 0, "Requested Address", 0),
+                        "Requested Address = 157.54.50.5");
+    assert_string_equal(dt_ptext("DHCP", 0, "Server Identifier", 0),
+                        "Server Identifier = 157.54.48.151");
+    assert_string_equal(dt_ptext("DHCP", 0, "Subnet Mask", 0), "Subnet Mask = 255.255.240.0");
+    assert_string_equal(dt_ptext("DHCP", 0, "Router", 0), "Router = 157.54.48.1");
+    assert_string_equal(dt_ptext("DHCP", 0, "Router", 1), "Router = 157.54.48.2");
+    assert_string_equal(dt_ptext("DHCP", 0, "NetBIOS Node Type", 0),
+                        "NetBIOS Node Type = (Length: 1) 04");
+    assert_string_equal(dt_ptext("DHCP", 0, "Renewal Time Value (T1)", 0),
                         "Renewal Time Value (T1) = 8 Days, 0:00:00");
-    assert_string_equal(ptext(&r, "DHCP", "Rebinding Time Value (T2)", 0),
+    assert_string_equal(dt_ptext("DHCP", 0, "Rebinding Time Value (T2)", 0),
                         "Rebinding Time Value (T2) = 14 Days, 1:01:01");
-    assert_string_equal(ptext(&r, "DHCP", "IP Address Lease Time", 0), "IP Address Lease Time = Infinite");
-    assert_string_equal(ptext(&r, "DHCP", "Other Option", 0), "Other Option = (Code: 81) (Length: 3) 00 ff ff");
-    assert_string_equal(ptext(&r, "DHCP", "End of this option field", 0), "End of this option field");
-    assert_int_equal(count(&r, l, "Padding"), 2);
+    assert_string_equal(dt_ptext("DHCP", 0, "IP Address Lease Time", 0),
+                        "IP Address Lease Time = Infinite");
+    assert_string_equal(dt_ptext("DHCP", 0, "Other Option", 0),
+                        "Other Option = (Code: 81) (Length: 3) 00 ff ff");
+    assert_string_equal(dt_ptext("DHCP", 0, "End of this option field", 0),
+                        "End of this option field");
+    assert_int_equal(dt_ninst(l, "Padding"), 2);
     /* The message type is a labeled byte pointing at the option's value. */
-    PROPERTYINST *mt = need_inst(&r, l, "DHCP Message Type", 0);
+    const PROPERTYINST *mt = dt_need_inst(l, "DHCP Message Type", 0);
     assert_int_equal(mt->DataLength, 1);
     assert_int_equal(*(const uint8_t *)mt->lpData, 1);
     /* Recognise-only: DHCP found, the summary word still known later. */
-    run(&r, f, n, n, 0);
-    assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:DHCP");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, 0);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP UDP DHCP");
     n = dhcp_msg(f, sizeof f, 2, false);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_string_equal(ptext(&r, "DHCP", "Summary", 0), "Offer (xid=21274A1D)");
-    assert_string_equal(ptext(&r, "DHCP", "Your IP Address (yiaddr)", 0), "Your IP Address (yiaddr) = 157.54.50.5");
-    done(&r);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("DHCP", 0, "Summary", 0), "Offer (xid=21274A1D)");
+    assert_string_equal(dt_ptext("DHCP", 0, "Your IP Address (yiaddr)", 0),
+                        "Your IP Address (yiaddr) = 157.54.50.5");
+    dt_done();
 }
 
 static void dhcp_malformed(void **state)
 {
     (void)state;
     uint8_t f[1024];
-    dres r = { 0 };
     /* A message type option of length 2. */
     size_t n = dhcp_msg(f, sizeof f, 3, true);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = need_layer(&r, "DHCP");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("DHCP", 0);
     assert_int_equal(l->status, NMX_LAYER_MALFORMED);
-    assert_true(need_inst(&r, l, "DHCP Message Type", 1)->IFlags & IFLAG_ERROR);
+    assert_true(dt_need_inst(l, "DHCP Message Type", 1)->IFlags & IFLAG_ERROR);
     /* An option running past the datagram: make the end option a long one. */
     n = dhcp_msg(f, sizeof f, 3, false);
     f[n - 4] = 0x2B; /* code 43 where 255 was, its length the next pad (0) */
     f[n - 3] = 9;
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "DHCP", NMX_LAYER_MALFORMED);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("DHCP", NMX_LAYER_MALFORMED);
     /* Options cut by the capture: truncated, not malformed. */
     n = dhcp_msg(f, sizeof f, 3, false);
-    run(&r, f, n, n - 12, NMX_DIS_ATTACH);
-    assert_status(&r, "DHCP", NMX_LAYER_TRUNCATED);
+    dt_run(f, (uint32_t)(n - 12), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("DHCP", NMX_LAYER_TRUNCATED);
     /* A BOOTP vendor area instead of the cookie. */
     n = dhcp_msg(f, sizeof f, 1, false);
     f[42 + 236] = 0;
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = need_layer(&r, "DHCP");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "DHCP", "Summary", 0), "Boot Request (xid=21274A1D)");
-    assert_string_equal(ptext(&r, "DHCP", "Magic Cookie", 0), "Magic Cookie = [Not DHCP] 0x00825363");
-    assert_null(inst(&r, l, "DHCP Message Type", 0));
-    assert_non_null(inst(&r, l, "Vendor Information", 0));
-    done(&r);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    l = dt_need_layer("DHCP", 0);
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("DHCP", 0, "Summary", 0), "Boot Request (xid=21274A1D)");
+    assert_string_equal(dt_ptext("DHCP", 0, "Magic Cookie", 0),
+                        "Magic Cookie = [Not DHCP] 0x00825363");
+    assert_null(dt_inst(l, "DHCP Message Type", 0));
+    assert_non_null(dt_inst(l, "Vendor Information", 0));
+    dt_done();
 }
 
 static void dhcp_cut_everywhere(void **state)
@@ -834,13 +624,14 @@ static void dhcp_cut_everywhere(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = dhcp_msg(f, sizeof f, 1, false);
-    cut_everywhere(f, n, "DHCP");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "DHCP", .hdr_start = DT_ANY });
 }
 
 /* ---- NBT --------------------------------------------------------------------------- */
 
 /* A NetBIOS name, first-level encoded (RFC 1001 §14.1): 32 letters. */
-static void nbname(fb *f, const char *name, unsigned suffix)
+static void nbname(dt_buf *f, const char *name, unsigned suffix)
 {
     uint8_t nb[16];
     memset(nb, ' ', 15);
@@ -848,102 +639,104 @@ static void nbname(fb *f, const char *name, unsigned suffix)
     nb[15] = (uint8_t)suffix;
     if (strcmp(name, "*") == 0)
         memset(nb + 1, 0, 15);
-    u8(f, 32);
+    dt_u8(f, 32);
     for (int i = 0; i < 16; i++) {
-        u8(f, 'A' + (nb[i] >> 4));
-        u8(f, 'A' + (nb[i] & 15));
+        dt_u8(f, 'A' + (nb[i] >> 4));
+        dt_u8(f, 'A' + (nb[i] & 15));
     }
-    u8(f, 0);
+    dt_u8(f, 0);
 }
 
-static size_t nbt_tcp(uint8_t *out, size_t cap, uint16_t port, const fb *pl)
+static size_t nbt_tcp(uint8_t *out, size_t cap, uint16_t port, const dt_buf *pl)
 {
-    return frame_ip(out, cap, 6, 50000, port, pl->b, pl->n, 0x0A000002);
+    return dt_ip_frame_at(out, cap, 6, 50000, port, pl->b, pl->n, "10.0.0.2");
 }
 
 static void nbt_session(void **state)
 {
     (void)state;
     uint8_t f[2048];
-    dres r = { 0 };
     /* A session message with an SMB header on 139. */
-    fb m = { .n = 0 };
-    u8(&m, 0), u8(&m, 0), be16(&m, 40);
-    u8(&m, 0xFF), str(&m, "SMB"), u8(&m, 0x72);
+    dt_buf m = { .n = 0 };
+    dt_u8(&m, 0), dt_u8(&m, 0), dt_be16(&m, 40);
+    dt_u8(&m, 0xFF), dt_str(&m, "SMB"), dt_u8(&m, 0x72);
     for (int i = 0; i < 35; i++)
-        u8(&m, 0);
+        dt_u8(&m, 0);
     size_t n = nbt_tcp(f, sizeof f, 139, &m);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = need_layer(&r, "NBT");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("NBT", 0);
     assert_non_null(l);
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "NBT", "Summary", 0), "SS: Session Message, Len: 40");
-    assert_string_equal(ptext(&r, "NBT", "Packet Type", 0), "Packet Type = Session Message");
-    PROPERTYINST *fl = need_inst(&r, l, "Packet Flags", 0);
-    assert_string_equal(text(&r, fl), "Packet Flags = 0 (0x0)");
-    assert_int_equal(nmx_dissect_nbits(r.d, fl), 1);
-    assert_string_equal(bit_text(&r, fl, 0), ".......0 = Add 0 to Length");
-    assert_string_equal(ptext(&r, "NBT", "Packet Length", 0), "Packet Length = 40 (0x28)");
-    assert_string_equal(ptext(&r, "NBT", "SS Data", 0), "SS Data: Number of data bytes remaining = 40 (0x0028)");
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "SS: Session Message, Len: 40");
+    assert_string_equal(dt_ptext("NBT", 0, "Packet Type", 0), "Packet Type = Session Message");
+    const PROPERTYINST *fl = dt_need_inst(l, "Packet Flags", 0);
+    assert_string_equal(dt_text(fl), "Packet Flags = 0 (0x0)");
+    assert_int_equal(nmx_dissect_nbits(dt_dis(), fl), 1);
+    assert_string_equal(dt_bit_text(fl, 0), ".......0 = Add 0 to Length");
+    assert_string_equal(dt_ptext("NBT", 0, "Packet Length", 0), "Packet Length = 40 (0x28)");
+    assert_string_equal(dt_ptext("NBT", 0, "SS Data", 0),
+                        "SS Data: Number of data bytes remaining = 40 (0x0028)");
     /* The payload goes on to whatever parses SMB: the NBT layer is not
      * the last when an SMB parser is registered. */
-    unsigned nl = nmx_dissect_nlayers(r.d);
-    assert_true(nl == 5 || strcmp(nmx_dissect_layer(r.d, 5)->name, "SMB") == 0);
+    unsigned nl = nmx_dissect_nlayers(dt_dis());
+    assert_true(nl == 5 || strcmp(nmx_dissect_layer(dt_dis(), 5)->name, "SMB") == 0);
 
     /* 445: a 24-bit length (65552), the segment holding only the start. */
     m.n = 0;
-    u8(&m, 0), u8(&m, 0x01), be16(&m, 0x0010);
-    u8(&m, 0xFE), str(&m, "SMB");
+    dt_u8(&m, 0), dt_u8(&m, 0x01), dt_be16(&m, 0x0010);
+    dt_u8(&m, 0xFE), dt_str(&m, "SMB");
     for (int i = 0; i < 60; i++)
-        u8(&m, 0);
+        dt_u8(&m, 0);
     n = nbt_tcp(f, sizeof f, 445, &m);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = need_layer(&r, "NBT");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    l = dt_need_layer("NBT", 0);
     assert_int_equal(l->status, NMX_LAYER_TRUNCATED);
-    assert_string_equal(ptext(&r, "NBT", "Packet Length", 0), "Packet Length = 65552 (0x10010)");
-    assert_null(inst(&r, l, "Packet Flags", 0));
+    assert_string_equal(dt_ptext("NBT", 0, "Packet Length", 0), "Packet Length = 65552 (0x10010)");
+    assert_null(dt_inst(l, "Packet Flags", 0));
     /* The same on 139 is not a plausible header (flags 0x01 with a
      * length over the segment and no "SMB"): continuation data. */
     m.b[5] = 'x';
     n = nbt_tcp(f, sizeof f, 139, &m);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = need_layer(&r, "NBT");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_null(inst(&r, l, "Packet Type", 0));
-    assert_string_equal(ptext(&r, "NBT", "Summary", 0), "SS: Continuation Data (no TCP reassembly), Len: 68");
-    assert_string_equal(ptext(&r, "NBT", "SS Continuation Data", 0),
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    l = dt_need_layer("NBT", 0);
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_null(dt_inst(l, "Packet Type", 0));
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0),
+                        "SS: Continuation Data (no TCP reassembly), Len: 68");
+    assert_string_equal(dt_ptext("NBT", 0, "SS Continuation Data", 0),
                         "SS Continuation Data: Number of data bytes remaining = 68 (0x0044)");
     /* The middle of an SMB2 message on 445. */
     m.n = 0;
-    str(&m, "some bytes of a larger message");
+    dt_str(&m, "some bytes of a larger message");
     n = nbt_tcp(f, sizeof f, 445, &m);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_non_null(inst(&r, layer(&r, "NBT"), "SS Continuation Data", 0));
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_non_null(dt_inst(dt_layer("NBT", 0), "SS Continuation Data", 0));
     /* Two keep-alives in one segment: the first, then the rest. */
     m.n = 0;
-    be32(&m, 0x85000000u);
-    be32(&m, 0x85000000u);
+    dt_be32(&m, 0x85000000u);
+    dt_be32(&m, 0x85000000u);
     n = nbt_tcp(f, sizeof f, 139, &m);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = need_layer(&r, "NBT");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "NBT", "Summary", 0), "SS: Session Keep Alive, Len: 0");
-    assert_string_equal(ptext(&r, "NBT", "Following Data", 0),
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    l = dt_need_layer("NBT", 0);
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "SS: Session Keep Alive, Len: 0");
+    assert_string_equal(dt_ptext("NBT", 0, "Following Data", 0),
                         "Following Data: Number of data bytes remaining = 4 (0x0004)");
     /* Negative response with its error code. */
     m.n = 0;
-    be32(&m, 0x83000001u);
-    u8(&m, 0x82);
+    dt_be32(&m, 0x83000001u);
+    dt_u8(&m, 0x82);
     n = nbt_tcp(f, sizeof f, 139, &m);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_string_equal(ptext(&r, "NBT", "Session Error Code", 0), "Session Error Code = Called name not present");
-    done(&r);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("NBT", 0, "Session Error Code", 0),
+                        "Session Error Code = Called name not present");
+    dt_done();
 }
 
 static size_t nbt_session_request(uint8_t *out, size_t cap)
 {
-    fb m = { .n = 0 };
-    u8(&m, 0x81), u8(&m, 0), be16(&m, 68);
+    dt_buf m = { .n = 0 };
+    dt_u8(&m, 0x81), dt_u8(&m, 0), dt_be16(&m, 68);
     nbname(&m, "NTWINSPDC", 0x20);
     nbname(&m, "NTWINSCLIENT", 0x00);
     return nbt_tcp(out, cap, 139, &m);
@@ -954,139 +747,142 @@ static void nbt_session_request_names(void **state)
     (void)state;
     uint8_t f[512];
     size_t n = nbt_session_request(f, sizeof f);
-    dres r = { 0 };
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "NBT", NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "NBT", "Summary", 0),
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("NBT", NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0),
                         "SS: Session Request, Dest: NTWINSPDC <20>, Source: NTWINSCLIENT <00>, Len: 68");
-    assert_string_equal(ptext(&r, "NBT", "Called Name", 0), "Called Name = NTWINSPDC <20>");
-    assert_string_equal(ptext(&r, "NBT", "Calling Name", 0), "Calling Name = NTWINSCLIENT <00>");
+    assert_string_equal(dt_ptext("NBT", 0, "Called Name", 0), "Called Name = NTWINSPDC <20>");
+    assert_string_equal(dt_ptext("NBT", 0, "Calling Name", 0), "Calling Name = NTWINSCLIENT <00>");
     /* A letter outside 'A'..'P' is no first-level encoding. */
     f[54 + 4 + 3] = 'Z';
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "NBT", NMX_LAYER_MALFORMED);
-    done(&r);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("NBT", NMX_LAYER_MALFORMED);
+    dt_done();
 }
 
 static size_t nbt_ns(uint8_t *out, size_t cap, bool resp, const char *name, unsigned type)
 {
-    fb m = { .n = 0 };
-    be16(&m, 0x8002);
-    be16(&m, resp ? 0x8500 : 0x0110);
-    be16(&m, resp ? 0 : 1);
-    be16(&m, resp ? 1 : 0);
-    be16(&m, 0);
-    be16(&m, 0);
+    dt_buf m = { .n = 0 };
+    dt_be16(&m, 0x8002);
+    dt_be16(&m, resp ? 0x8500 : 0x0110);
+    dt_be16(&m, resp ? 0 : 1);
+    dt_be16(&m, resp ? 1 : 0);
+    dt_be16(&m, 0);
+    dt_be16(&m, 0);
     nbname(&m, name, 0);
-    be16(&m, type);
-    be16(&m, 1);
+    dt_be16(&m, type);
+    dt_be16(&m, 1);
     if (resp) {
-        be32(&m, 300000);
+        dt_be32(&m, 300000);
         if (type == 0x20) {
-            be16(&m, 12);
-            be16(&m, 0x6000), be32(&m, 0x0A000005);
-            be16(&m, 0x0000), be32(&m, 0x0A000006);
+            dt_be16(&m, 12);
+            dt_be16(&m, 0x6000), dt_be32(&m, 0x0A000005);
+            dt_be16(&m, 0x0000), dt_be32(&m, 0x0A000006);
         } else {
-            be16(&m, 1 + 2 * 18 + 6);
-            u8(&m, 2);
-            str(&m, "HOST           "), u8(&m, 0x20), be16(&m, 0x0400);
-            str(&m, "WORKGROUP      "), u8(&m, 0x00), be16(&m, 0x8400);
+            dt_be16(&m, 1 + 2 * 18 + 6);
+            dt_u8(&m, 2);
+            dt_str(&m, "HOST           "), dt_u8(&m, 0x20), dt_be16(&m, 0x0400);
+            dt_str(&m, "WORKGROUP      "), dt_u8(&m, 0x00), dt_be16(&m, 0x8400);
             static const uint8_t unit_id[6] = { 0, 1, 2, 3, 4, 5 };
-            put(&m, unit_id, sizeof unit_id);
+            dt_put(&m, unit_id, sizeof unit_id);
         }
     }
-    return frame_ip(out, cap, 17, 137, 137, m.b, m.n, 0x0A0000FFu);
+    return dt_ip_frame_at(out, cap, 17, 137, 137, m.b, m.n, "10.0.0.255");
 }
 
 static void nbt_name_service(void **state)
 {
     (void)state;
     uint8_t f[1024];
-    dres r = { 0 };
     size_t n = nbt_ns(f, sizeof f, false, "WPAD", 0x20);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = need_layer(&r, "NBT");
-    assert_string_equal(stack(&r), "FRAME:ETHERNET:IP:UDP:NBT");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "NBT", "Summary", 0), "NS: Query req. for WPAD <00>");
-    assert_string_equal(ptext(&r, "NBT", "Name Transaction ID", 0), "Name Transaction ID = 0x8002");
-    assert_string_equal(ptext(&r, "NBT", "Question Name", 0), "Question Name = WPAD <00>");
-    assert_string_equal(ptext(&r, "NBT", "Question Type", 0), "Question Type = NetBIOS general Name Service");
-    PROPERTYINST *fl = need_inst(&r, l, "NS Flags", 0);
-    assert_string_equal(text(&r, fl), "NS Flags = Request, OpCode - Query, RCode - Success");
-    assert_int_equal(nmx_dissect_nbits(r.d, fl), 9);
-    assert_string_equal(bit_text(&r, fl, 1), ".0000........... = Query");
-    assert_string_equal(bit_text(&r, fl, 7), "...........1.... = Broadcast");
-    assert_string_equal(bit_text(&r, fl, 8), "............0000 = Success");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("NBT", 0);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP UDP NBT");
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "NS: Query req. for WPAD <00>");
+    assert_string_equal(dt_ptext("NBT", 0, "Name Transaction ID", 0),
+                        "Name Transaction ID = 0x8002");
+    assert_string_equal(dt_ptext("NBT", 0, "Question Name", 0), "Question Name = WPAD <00>");
+    assert_string_equal(dt_ptext("NBT", 0, "Question Type", 0),
+                        "Question Type = NetBIOS general Name Service");
+    const PROPERTYINST *fl = dt_need_inst(l, "NS Flags", 0);
+    assert_string_equal(dt_text(fl), "NS Flags = Request, OpCode - Query, RCode - Success");
+    assert_int_equal(nmx_dissect_nbits(dt_dis(), fl), 9);
+    assert_string_equal(dt_bit_text(fl, 1), ".0000........... = Query");
+    assert_string_equal(dt_bit_text(fl, 7), "...........1.... = Broadcast");
+    assert_string_equal(dt_bit_text(fl, 8), "............0000 = Success");
     n = nbt_ns(f, sizeof f, true, "WPAD", 0x20);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = need_layer(&r, "NBT");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "NBT", "Summary", 0), "NS: Query resp. for WPAD <00>, Success");
-    assert_string_equal(ptext(&r, "NBT", "Resource Record Name", 0), "Resource Record Name = WPAD <00>");
-    assert_string_equal(ptext(&r, "NBT", "Owner IP Address", 1), "Owner IP Address = 10.0.0.6");
-    assert_string_equal(ptext(&r, "NBT", "Name Flags", 0), "Name Flags = 0x6000");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    l = dt_need_layer("NBT", 0);
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "NS: Query resp. for WPAD <00>, Success");
+    assert_string_equal(dt_ptext("NBT", 0, "Resource Record Name", 0),
+                        "Resource Record Name = WPAD <00>");
+    assert_string_equal(dt_ptext("NBT", 0, "Owner IP Address", 1), "Owner IP Address = 10.0.0.6");
+    assert_string_equal(dt_ptext("NBT", 0, "Name Flags", 0), "Name Flags = 0x6000");
     n = nbt_ns(f, sizeof f, true, "*", 0x21);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    l = need_layer(&r, "NBT");
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "NBT", "Summary", 0),
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    l = dt_need_layer("NBT", 0);
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0),
                         "NS: Query (Node Status) resp. for *<00...(15)>, Success");
-    assert_string_equal(ptext(&r, "NBT", "Number of Names", 0), "Number of Names = 2 (0x2)");
-    assert_string_equal(ptext(&r, "NBT", "Node Name", 1), "Node Name = WORKGROUP <00>");
-    assert_string_equal(ptext(&r, "NBT", "Resource Data", 0), "Resource Data");
+    assert_string_equal(dt_ptext("NBT", 0, "Number of Names", 0), "Number of Names = 2 (0x2)");
+    assert_string_equal(dt_ptext("NBT", 0, "Node Name", 1), "Node Name = WORKGROUP <00>");
+    assert_string_equal(dt_ptext("NBT", 0, "Resource Data", 0), "Resource Data");
     /* A compression pointer to itself in the question name. */
     n = nbt_ns(f, sizeof f, false, "WPAD", 0x20);
     f[42 + 12] = 0xC0;
     f[42 + 13] = 0x0C;
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "NBT", NMX_LAYER_MALFORMED);
-    done(&r);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("NBT", NMX_LAYER_MALFORMED);
+    dt_done();
 }
 
 static size_t nbt_ds(uint8_t *out, size_t cap)
 {
-    fb m = { .n = 0 };
-    u8(&m, 0x11), u8(&m, 0x02), be16(&m, 0xD75F), be32(&m, 0xC0A80067u), be16(&m, 138);
-    fb body = { .n = 0 };
+    dt_buf m = { .n = 0 };
+    dt_u8(&m, 0x11), dt_u8(&m, 0x02), dt_be16(&m, 0xD75F), dt_be32(&m, 0xC0A80067u), dt_be16(&m, 138);
+    dt_buf body = { .n = 0 };
     nbname(&body, "HOST", 0x20);
     nbname(&body, "CONTOSO", 0x1E);
-    u8(&body, 0xFF), str(&body, "SMB"), u8(&body, 0x25);
+    dt_u8(&body, 0xFF), dt_str(&body, "SMB"), dt_u8(&body, 0x25);
     for (int i = 0; i < 27; i++)
-        u8(&body, 0);
-    be16(&m, (unsigned)body.n);
-    be16(&m, 0);
-    put(&m, body.b, body.n);
-    return frame_ip(out, cap, 17, 138, 138, m.b, m.n, 0xC0A800FFu);
+        dt_u8(&body, 0);
+    dt_be16(&m, (unsigned)body.n);
+    dt_be16(&m, 0);
+    dt_put(&m, body.b, body.n);
+    return dt_ip_frame_at(out, cap, 17, 138, 138, m.b, m.n, "192.168.0.255");
 }
 
 static void nbt_datagram_service(void **state)
 {
     (void)state;
     uint8_t f[1024];
-    dres r = { 0 };
     size_t n = nbt_ds(f, sizeof f);
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    const nmx_layer *l = need_layer(&r, "NBT");
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("NBT", 0);
     assert_non_null(l);
-    assert_status(&r, l->name, NMX_LAYER_OK);
-    assert_string_equal(ptext(&r, "NBT", "Summary", 0), "DS: Type = 17 (DIRECT GROUP)");
-    assert_string_equal(ptext(&r, "NBT", "Datagram Type", 0), "Datagram Type = DIRECT GROUP");
-    assert_string_equal(ptext(&r, "NBT", "Source Node Type", 0), "Source Node Type = B node");
-    assert_string_equal(ptext(&r, "NBT", "Source IP Address", 0), "Source IP Address = 192.168.0.103");
-    assert_string_equal(ptext(&r, "NBT", "Source Name", 0), "Source Name = HOST <20>");
-    assert_string_equal(ptext(&r, "NBT", "Destination Name", 0), "Destination Name = CONTOSO <1E>");
-    assert_string_equal(ptext(&r, "NBT", "DS Data", 0), "DS Data: Number of data bytes remaining = 32 (0x0020)");
+    assert_status(l->name, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NBT", 0, "Summary", 0), "DS: Type = 17 (DIRECT GROUP)");
+    assert_string_equal(dt_ptext("NBT", 0, "Datagram Type", 0), "Datagram Type = DIRECT GROUP");
+    assert_string_equal(dt_ptext("NBT", 0, "Source Node Type", 0), "Source Node Type = B node");
+    assert_string_equal(dt_ptext("NBT", 0, "Source IP Address", 0),
+                        "Source IP Address = 192.168.0.103");
+    assert_string_equal(dt_ptext("NBT", 0, "Source Name", 0), "Source Name = HOST <20>");
+    assert_string_equal(dt_ptext("NBT", 0, "Destination Name", 0),
+                        "Destination Name = CONTOSO <1E>");
+    assert_string_equal(dt_ptext("NBT", 0, "DS Data", 0),
+                        "DS Data: Number of data bytes remaining = 32 (0x0020)");
     /* A datagram length past the datagram. */
     f[42 + 10] = 0x10;
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "NBT", NMX_LAYER_MALFORMED);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("NBT", NMX_LAYER_MALFORMED);
     /* An unknown message type. */
     n = nbt_ds(f, sizeof f);
     f[42] = 0x30;
-    run(&r, f, n, n, NMX_DIS_ATTACH);
-    assert_status(&r, "NBT", NMX_LAYER_MALFORMED);
-    done(&r);
+    dt_run(f, (uint32_t)(n), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+    assert_status("NBT", NMX_LAYER_MALFORMED);
+    dt_done();
 }
 
 static void nbt_cut_everywhere(void **state)
@@ -1094,30 +890,34 @@ static void nbt_cut_everywhere(void **state)
     (void)state;
     uint8_t f[1024];
     size_t n = nbt_session_request(f, sizeof f);
-    cut_everywhere(f, n, "NBT");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
     n = nbt_ns(f, sizeof f, true, "WPAD", 0x20);
-    cut_everywhere(f, n, "NBT");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
     n = nbt_ns(f, sizeof f, true, "*", 0x21);
-    cut_everywhere(f, n, "NBT");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
     n = nbt_ds(f, sizeof f);
-    cut_everywhere(f, n, "NBT");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NBT", .hdr_start = DT_ANY });
 }
 
 /* ---- random damage ------------------------------------------------------------------- */
 
 /* Every instance of the last dissection lies inside the captured bytes,
  * and every text and bit line can be made. */
-static void check_instances(dres *r)
+static void check_instances(void)
 {
-    PROPERTYTABLE *pt = nmx_dissect_properties(r->d);
+    PROPERTYTABLE *pt = nmx_dissect_properties(dt_dis());
     if (!pt) {
         fail_msg("no property table");
         abort();
     }
-    const uint8_t *lo = r->bytes, *hi = r->bytes + r->fr.caplen;
+    const uint8_t *lo = dt_data(), *hi = dt_data() + dt_caplen();
     char buf[2048];
     for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++) {
-        PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
+        const PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
         const uint8_t *at = pi->DataLength == PROPERTYINST_EX_LENGTH
                                 ? (const uint8_t *)pi->lpPropertyInstEx->lpData
                                 : (const uint8_t *)pi->lpData;
@@ -1125,14 +925,14 @@ static void check_instances(dres *r)
                                                                 : pi->DataLength;
         if (at < lo || at > hi || len > (size_t)(hi - at))
             fail_msg("instance \"%s\" at %td+%u outside the %u captured bytes",
-                     pi->lpPropertyInfo->Label, at - lo, len, r->fr.caplen);
-        size_t need = nmx_dissect_text(r->d, pi, buf, sizeof buf);
+                     pi->lpPropertyInfo->Label, at - lo, len, dt_caplen());
+        size_t need = nmx_dissect_text(dt_dis(), pi, buf, sizeof buf);
         assert_true(need < sizeof buf);
-        for (unsigned b = 0; b < nmx_dissect_nbits(r->d, pi); b++)
-            nmx_dissect_bit_text(r->d, pi, b, buf, sizeof buf);
+        for (unsigned b = 0; b < nmx_dissect_nbits(dt_dis(), pi); b++)
+            nmx_dissect_bit_text(dt_dis(), pi, b, buf, sizeof buf);
     }
-    for (unsigned li = 0; li < nmx_dissect_nlayers(r->d); li++)
-        assert_true(nmx_dissect_layer(r->d, li)->status <= NMX_LAYER_MALFORMED);
+    for (unsigned li = 0; li < nmx_dissect_nlayers(dt_dis()); li++)
+        assert_true(nmx_dissect_layer(dt_dis(), li)->status <= NMX_LAYER_MALFORMED);
 }
 
 /* xorshift32: the same damage on every run. */
@@ -1157,7 +957,6 @@ static void app1_random_damage(void **state)
     len[5] = nbt_ns(base[5], sizeof base[5], true, "*", 0x21);
     len[6] = nbt_ds(base[6], sizeof base[6]);
     len[7] = dns_query(base[7], sizeof base[7]);
-    dres r = { 0 };
     uint32_t x = 0x9E3779B9u;
     uint8_t f[1024];
     for (unsigned it = 0; it < 40000; it++) {
@@ -1177,29 +976,29 @@ static void app1_random_damage(void **state)
             }
         }
         size_t cap = rnd(&x) % 4 == 0 ? 42 + rnd(&x) % (n - 42) : n;
-        run(&r, f, n, cap, NMX_DIS_ATTACH);
-        check_instances(&r);
+        dt_run(f, (uint32_t)(cap), (uint32_t)(n), 1, NMX_DIS_ATTACH);
+        check_instances();
         /* Recognising alone must find the same layers with the same
          * statuses (docs/dissectors.md, "The driver"). */
-        unsigned nl = nmx_dissect_nlayers(r.d);
+        unsigned nl = nmx_dissect_nlayers(dt_dis());
         assert_true(nl <= 32);
         const char *name[32];
         nmx_layer_status st[32];
         for (unsigned i = 0; i < nl; i++) {
-            name[i] = nmx_dissect_layer(r.d, i)->name;
-            st[i] = nmx_dissect_layer(r.d, i)->status;
+            name[i] = nmx_dissect_layer(dt_dis(), i)->name;
+            st[i] = nmx_dissect_layer(dt_dis(), i)->status;
         }
-        run(&r, f, n, cap, 0);
-        assert_int_equal(nmx_dissect_nlayers(r.d), nl);
+        dt_run(f, (uint32_t)(cap), (uint32_t)(n), 1, 0);
+        assert_int_equal(nmx_dissect_nlayers(dt_dis()), nl);
         for (unsigned i = 0; i < nl; i++) {
-            if (nmx_dissect_layer(r.d, i)->name != name[i] || nmx_dissect_layer(r.d, i)->status != st[i]) {
+            if (nmx_dissect_layer(dt_dis(), i)->name != name[i] || nmx_dissect_layer(dt_dis(), i)->status != st[i]) {
                 print_message("iteration %u, base %u, layer %u (%s): status %d with properties, %d without\n",
-                              it, k, i, name[i], (int)st[i], (int)nmx_dissect_layer(r.d, i)->status);
+                              it, k, i, name[i], (int)st[i], (int)nmx_dissect_layer(dt_dis(), i)->status);
                 fail();
             }
         }
     }
-    done(&r);
+    dt_done();
 }
 
 /* ---- the shared captures against tshark --------------------------------------- */
@@ -1299,7 +1098,7 @@ static void add(char *list, size_t cap, const char *s)
     snprintf(list + l, cap - l, "%s%s", l ? "," : "", s);
 }
 
-typedef void (*row_fn)(dres *r, const trow *t, const char *file, unsigned *bad);
+typedef void (*row_fn)(const trow *t, const char *file, unsigned *bad);
 /* Frames a comparison leaves out on purpose (documented where defined). */
 typedef bool (*skip_fn)(const trow *t);
 
@@ -1337,18 +1136,16 @@ static void against_tshark(const char *const *files, const char *tproto, const c
         trow *rows;
         size_t n = tshark_rows(path, fields, &rows);
         assert_int_equal(n, nmx_capture_frame_count(cap));
-        dres r = { 0 };
-        r.d = nmx_dissector_new();
         for (size_t i = 0; i < n; i++) {
             nmx_frame fr;
             assert_int_equal(nmx_capture_frame(cap, i, &fr), NMX_OK);
-            assert_int_equal(nmx_dissect(r.d, &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
+            assert_int_equal(nmx_dissect(dt_dis(), &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
             if (skipf && skipf(&rows[i])) {
                 left++;
                 continue;
             }
             bool ts = has_any(rows[i].f[1], tproto);
-            bool us = layer(&r, proto) != NULL;
+            bool us = dt_layer(proto, 0) != NULL;
             /* tshark reads inside Network Monitor's comment wrapper
              * (netmon_header), which is not parsed here yet: those frames
              * show neither stack. */
@@ -1356,26 +1153,26 @@ static void against_tshark(const char *const *files, const char *tproto, const c
                 continue;
             /* Likewise a datagram quoted inside an ICMP error, until an
              * ICMP parser hands the quoted datagram on as tshark does. */
-            if (!us && strstr(rows[i].f[1], ":icmp:") && !layer(&r, "ICMP"))
+            if (!us && strstr(rows[i].f[1], ":icmp:") && !dt_layer("ICMP", 0))
                 continue;
             /* And frames whose link or network layer is not parsed here
              * yet (their own parsers' tests compare those). */
-            if (!us && ts && !layer(&r, "UDP") && !layer(&r, "TCP")) {
+            if (!us && ts && !dt_layer("UDP", 0) && !dt_layer("TCP", 0)) {
                 skipped++;
                 continue;
             }
             if (ts != us) {
-                printf("%s frame %zu: tshark %s, we %s (%s)\n", *fp, i + 1, rows[i].f[1], stack(&r),
+                printf("%s frame %zu: tshark %s, we %s (%s)\n", *fp, i + 1, rows[i].f[1], dt_chain(),
                        us ? "extra" : "missing");
                 bad++;
                 continue;
             }
             if (ts) {
                 (*seen)++;
-                fn(&r, &rows[i], *fp, &bad);
+                fn(&rows[i], *fp, &bad);
             }
         }
-        done(&r);
+        dt_done();
         free_rows(rows, n);
         nmx_capture_close(cap);
     }
@@ -1384,16 +1181,16 @@ static void against_tshark(const char *const *files, const char *tproto, const c
     assert_int_equal(bad, 0);
 }
 
-static void dns_row(dres *r, const trow *t, const char *file, unsigned *bad)
+static void dns_row(const trow *t, const char *file, unsigned *bad)
 {
-    const nmx_layer *l = layer(r, "DNS");
+    const nmx_layer *l = dt_layer("DNS", 0);
     char id[64] = "", flags[64] = "", names[8192] = "", types[1024] = "", a[8192] = "";
-    PROPERTYINST *pi;
-    if ((pi = inst(r, l, "Query Identifier", 0)))
+    const PROPERTYINST *pi;
+    if ((pi = dt_inst(l, "Query Identifier", 0)))
         snprintf(id, sizeof id, "0x%04lx", num(pi));
-    if ((pi = inst(r, l, "DNS Flags", 0)))
+    if ((pi = dt_inst(l, "DNS Flags", 0)))
         snprintf(flags, sizeof flags, "0x%04lx", num(pi));
-    for (unsigned k = 0; (pi = inst(r, l, "Question Name", k)); k++) {
+    for (unsigned k = 0; (pi = dt_inst(l, "Question Name", k)); k++) {
         char s[512];
         const PROPERTYINSTEX *x = pi->lpPropertyInstEx;
         size_t n = x->LengthEx;
@@ -1402,12 +1199,12 @@ static void dns_row(dres *r, const trow *t, const char *file, unsigned *bad)
                  (const char *)x->Byte);
         add(names, sizeof names, s);
     }
-    for (unsigned k = 0; (pi = inst(r, l, "Question Type", k)); k++) {
+    for (unsigned k = 0; (pi = dt_inst(l, "Question Type", k)); k++) {
         char s[16];
         snprintf(s, sizeof s, "%lu", num(pi));
         add(types, sizeof types, s);
     }
-    for (unsigned k = 0; (pi = inst(r, l, "IP address", k)); k++) {
+    for (unsigned k = 0; (pi = dt_inst(l, "IP address", k)); k++) {
         const uint8_t *p = pi->lpData;
         char s[32];
         snprintf(s, sizeof s, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
@@ -1448,11 +1245,11 @@ static void dns_vs_tshark(void **state)
     assert_true(seen > 400);
 }
 
-static void dhcp_row(dres *r, const trow *t, const char *file, unsigned *bad)
+static void dhcp_row(const trow *t, const char *file, unsigned *bad)
 {
-    const nmx_layer *l = layer(r, "DHCP");
+    const nmx_layer *l = dt_layer("DHCP", 0);
     char got[64] = "";
-    PROPERTYINST *pi = inst(r, l, "DHCP Message Type", 0);
+    const PROPERTYINST *pi = dt_inst(l, "DHCP Message Type", 0);
     if (pi)
         snprintf(got, sizeof got, "%lu", num(pi));
     if (strcmp(got, t->f[2]) != 0) {
@@ -1487,13 +1284,13 @@ static bool nbt_skip(const trow *t)
     return *t->f[3] || *t->f[4] || *t->f[5];
 }
 
-static void nbt_row(dres *r, const trow *t, const char *file, unsigned *bad)
+static void nbt_row(const trow *t, const char *file, unsigned *bad)
 {
-    const nmx_layer *l = layer(r, "NBT");
+    const nmx_layer *l = dt_layer("NBT", 0);
     const char *what = has_proto(t->f[1], "nbss") ? "nbss" : has_proto(t->f[1], "nbns") ? "nbns" : "nbdgm";
-    const char *ours = inst(r, l, "Packet Type", 0) ? "nbss"
-                       : inst(r, l, "Name Transaction ID", 0) ? "nbns"
-                       : inst(r, l, "Datagram Type", 0) ? "nbdgm" : "continuation";
+    const char *ours = dt_inst(l, "Packet Type", 0) ? "nbss"
+                       : dt_inst(l, "Name Transaction ID", 0) ? "nbns"
+                       : dt_inst(l, "Datagram Type", 0) ? "nbdgm" : "continuation";
     if (strcmp(what, ours) != 0) {
         printf("%s frame %s: tshark %s, we %s\n", file, t->f[0], what, ours);
         (*bad)++;
@@ -1504,7 +1301,7 @@ static void nbt_row(dres *r, const trow *t, const char *file, unsigned *bad)
         char want[16];
         snprintf(want, sizeof want, "%.*s", (int)strcspn(t->f[2], ","), t->f[2]);
         char got[16];
-        snprintf(got, sizeof got, "0x%02lx", num(inst(r, l, "Packet Type", 0)));
+        snprintf(got, sizeof got, "0x%02lx", num(dt_inst(l, "Packet Type", 0)));
         if (strcmp(want, got) != 0) {
             printf("%s frame %s: nbss.type tshark \"%s\", we \"%s\"\n", file, t->f[0], t->f[2], got);
             (*bad)++;

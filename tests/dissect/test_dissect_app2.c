@@ -26,226 +26,21 @@
 #include "dissect/dissect_int.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/dissect.h"
+#include "dis_test.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static nmx_dissector *D;
-static uint8_t *copy; /* the exact-size copy the last dissection read */
 
 static int setup(void **state)
 {
     (void)state;
-    D = nmx_dissector_new();
-    return D ? 0 : -1;
+    return dt_dis() ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    nmx_dissector_free(D);
-    D = NULL;
-    free(copy);
-    copy = NULL;
+    dt_done();
     return 0;
-}
-
-/* Dissects cap bytes of b (wire bytes on the wire) as protocol p. */
-static void run_from(const nmx_protocol *p, const void *b, uint32_t cap, uint32_t wire,
-                     unsigned flags)
-{
-    free(copy);
-    copy = malloc(cap ? cap : 1);
-    assert_non_null(copy);
-    memcpy(copy, b, cap);
-    assert_int_equal(nmx__dissect_from(D, p, copy, cap, wire, flags), NMX_OK);
-}
-
-static void run(const nmx_protocol *p, const void *b, uint32_t len)
-{
-    run_from(p, b, len, len, NMX_DIS_ATTACH);
-}
-
-static nmx_frame frame_rec;
-
-/* Dissects a whole frame (Ethernet link type). */
-static void run_frame(const void *b, uint32_t len)
-{
-    free(copy);
-    copy = malloc(len);
-    assert_non_null(copy);
-    memcpy(copy, b, len);
-    memset(&frame_rec, 0, sizeof frame_rec);
-    frame_rec.data = copy;
-    frame_rec.caplen = frame_rec.wirelen = len;
-    frame_rec.linktype = 1;
-    assert_int_equal(nmx_dissect(D, &frame_rec, 0, NMX_DIS_ATTACH), NMX_OK);
-}
-
-/* The nth layer named `name`, or NULL. */
-static const nmx_layer *layer(const char *name, unsigned nth)
-{
-    for (unsigned i = 0; i < nmx_dissect_nlayers(D); i++) {
-        const nmx_layer *l = nmx_dissect_layer(D, i);
-        if (strcmp(l->name, name) == 0 && nth-- == 0)
-            return l;
-    }
-    return NULL;
-}
-
-/* The nth layer named `name`; fails the test when there is none. */
-static const nmx_layer *lay(const char *name, unsigned nth)
-{
-    const nmx_layer *l = layer(name, nth);
-    if (l)
-        return l;
-    fail_msg("no layer %s #%u", name, nth);
-    static const nmx_layer none;
-    return &none;
-}
-
-static unsigned nlayers_named(const char *name)
-{
-    unsigned n = 0;
-    while (layer(name, n))
-        n++;
-    return n;
-}
-
-/* The nth instance with `label` in layer l, or NULL. */
-static const PROPERTYINST *inst(const nmx_layer *l, const char *label, unsigned nth)
-{
-    PROPERTYTABLE *pt = nmx_dissect_properties(D);
-    if (!l || !pt)
-        return NULL;
-    for (uint32_t i = 0; i < l->ninst; i++) {
-        const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + i];
-        if (strcmp(pi->lpPropertyInfo->Label, label) == 0 && nth-- == 0)
-            return pi;
-    }
-    return NULL;
-}
-
-/* The same; fails the test when there is none. */
-static const PROPERTYINST *insx(const nmx_layer *l, const char *label, unsigned nth)
-{
-    const PROPERTYINST *pi = inst(l, label, nth);
-    if (pi)
-        return pi;
-    fail_msg("no \"%s\" #%u", label, nth);
-    static const PROPERTYINST none;
-    return &none;
-}
-
-static unsigned ninst(const nmx_layer *l, const char *label)
-{
-    unsigned n = 0;
-    while (inst(l, label, n))
-        n++;
-    return n;
-}
-
-static char textbuf[4096];
-
-static const char *text(const PROPERTYINST *pi)
-{
-    assert_non_null(pi);
-    nmx_dissect_text(D, pi, textbuf, sizeof textbuf);
-    return textbuf;
-}
-
-/* Text of the nth `label` of the first layer named `proto`. */
-static const char *ptext(const char *proto, const char *label)
-{
-    const nmx_layer *l = layer(proto, 0);
-    assert_non_null(l);
-    const PROPERTYINST *pi = inst(l, label, 0);
-    if (!pi)
-        fail_msg("%s has no \"%s\"", proto, label);
-    return text(pi);
-}
-
-static uint64_t num(const PROPERTYINST *pi)
-{
-    uint64_t v = 0;
-    assert_non_null(pi);
-    assert_true(nmx__inst_number(pi, &v));
-    return v;
-}
-
-/* The bytes of a string instance, as a C string. */
-static const char *str(const PROPERTYINST *pi)
-{
-    static char b[1 << 16];
-    assert_non_null(pi);
-    const uint8_t *p;
-    unsigned n;
-    if (pi->DataLength == PROPERTYINST_EX_LENGTH) {
-        p = pi->lpPropertyInstEx->Byte;
-        n = pi->lpPropertyInstEx->LengthEx;
-    } else {
-        p = pi->lpData;
-        n = pi->DataLength;
-    }
-    if (n >= sizeof b)
-        n = sizeof b - 1;
-    memcpy(b, p, n);
-    b[n] = 0;
-    return b;
-}
-
-static const nmx_layer *top(void)
-{
-    unsigned n = nmx_dissect_nlayers(D);
-    assert_true(n > 0);
-    return nmx_dissect_layer(D, n - 1);
-}
-
-/* Ethernet + IPv4 + TCP (20-byte header) around a payload. */
-static size_t tcp_frame(uint8_t *out, uint16_t sport, uint16_t dport, const void *pl, size_t n)
-{
-    static const uint8_t eth[14] = { 0, 1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 10, 0x08, 0x00 };
-    memcpy(out, eth, 14);
-    uint8_t *ip = out + 14;
-    size_t tot = 20 + 20 + n;
-    memset(ip, 0, 40);
-    ip[0] = 0x45;
-    ip[2] = (uint8_t)(tot >> 8);
-    ip[3] = (uint8_t)tot;
-    ip[8] = 64;
-    ip[9] = 6;
-    ip[12] = 10, ip[15] = 1;
-    ip[16] = 10, ip[19] = 2;
-    uint8_t *t = ip + 20;
-    t[0] = (uint8_t)(sport >> 8), t[1] = (uint8_t)sport;
-    t[2] = (uint8_t)(dport >> 8), t[3] = (uint8_t)dport;
-    t[12] = 0x50;
-    t[13] = 0x18;
-    t[14] = 0x10;
-    memcpy(t + 20, pl, n);
-    return 14 + tot;
-}
-
-/* Every prefix of msg, in both modes: no crash (the copy is exact-size),
- * and the last layer never OK when bytes are missing. */
-static void truncate_every_byte(const nmx_protocol *p, const uint8_t *msg, uint32_t len)
-{
-    for (uint32_t k = 0; k < len; k++) {
-        for (int attach = 0; attach < 2; attach++) {
-            run_from(p, msg, k, len, attach ? NMX_DIS_ATTACH : 0);
-            const nmx_layer *l = top();
-            if (l->status == NMX_LAYER_OK)
-                fail_msg("%s cut at %u of %u (%s): %s is OK", p->name, k, len,
-                         attach ? "attach" : "recognise", l->name);
-            if (attach)
-                for (uint32_t i = 0; i < l->ninst; i++) {
-                    char b[512];
-                    const PROPERTYINST *pi =
-                        &nmx_dissect_properties(D)->lpFirstPropertyInst[l->first_inst + i];
-                    nmx_dissect_text(D, pi, b, sizeof b);
-                }
-        }
-    }
-    run_from(p, msg, len, len, NMX_DIS_ATTACH);
 }
 
 /* ---- HTTP --------------------------------------------------------------- */
@@ -271,53 +66,56 @@ static const char http_resp[] =
 static void t_http_request(void **state)
 {
     (void)state;
-    run(&nmx_proto_http, http_req, sizeof http_req - 1);
-    const nmx_layer *l = lay("HTTP", 0);
+    dt_run_src(DT_FROM(&nmx_proto_http), http_req, sizeof http_req - 1, sizeof http_req - 1,
+               NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("HTTP", 0);
     assert_non_null(l);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("HTTP", "Summary"), "GET Request from Client");
-    assert_string_equal(ptext("HTTP", "Request Method"), "Request Method =GET");
-    assert_string_equal(ptext("HTTP", "Uniform Resource Identifier"),
+    assert_string_equal(dt_ptext("HTTP", 0, "Summary", 0), "GET Request from Client");
+    assert_string_equal(dt_ptext("HTTP", 0, "Request Method", 0), "Request Method =GET");
+    assert_string_equal(dt_ptext("HTTP", 0, "Uniform Resource Identifier", 0),
                         "Uniform Resource Identifier =/index.html?q=1");
-    assert_string_equal(ptext("HTTP", "Protocol Version"), "Protocol Version =HTTP/1.1");
-    assert_string_equal(ptext("HTTP", "Host"), "Host =www.example.com");
-    assert_string_equal(str(insx(l, "Host", 0)), "www.example.com");
-    assert_string_equal(ptext("HTTP", "User-Agent"), "User-Agent =test/1.0");
-    assert_string_equal(ptext("HTTP", "Cookie"), "Cookie =a=b");
+    assert_string_equal(dt_ptext("HTTP", 0, "Protocol Version", 0), "Protocol Version =HTTP/1.1");
+    assert_string_equal(dt_ptext("HTTP", 0, "Host", 0), "Host =www.example.com");
+    assert_string_equal(dt_str_of(dt_need_inst(l, "Host", 0)), "www.example.com");
+    assert_string_equal(dt_ptext("HTTP", 0, "User-Agent", 0), "User-Agent =test/1.0");
+    assert_string_equal(dt_ptext("HTTP", 0, "Cookie", 0), "Cookie =a=b");
     /* An unlisted field: the generic property, printed with its name. */
-    assert_int_equal(ninst(l, "Header"), 1);
-    assert_string_equal(ptext("HTTP", "Header"), "X-Custom =some value");
-    assert_null(inst(l, "Data", 0));
-    assert_null(inst(l, "Status Code", 0));
+    assert_int_equal(dt_ninst(l, "Header"), 1);
+    assert_string_equal(dt_ptext("HTTP", 0, "Header", 0), "X-Custom =some value");
+    assert_null(dt_inst(l, "Data", 0));
+    assert_null(dt_inst(l, "Status Code", 0));
     /* Labels are looked up like Network Monitor's. */
     uintptr_t h = nmx_property_find(nmx_protocol_find("http"), "request   method");
     assert_true(h != 0);
-    assert_ptr_equal((void *)h, insx(l, "Request Method", 0)->lpPropertyInfo);
+    assert_ptr_equal((void *)h, dt_need_inst(l, "Request Method", 0)->lpPropertyInfo);
     assert_true(nmx_property_find(nmx_protocol_find("HTTP"), "content-length") != 0);
 }
 
 static void t_http_response(void **state)
 {
     (void)state;
-    run(&nmx_proto_http, http_resp, sizeof http_resp - 1);
-    const nmx_layer *l = lay("HTTP", 0);
+    dt_run_src(DT_FROM(&nmx_proto_http), http_resp, sizeof http_resp - 1, sizeof http_resp - 1,
+               NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("HTTP", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("HTTP", "Summary"),
+    assert_string_equal(dt_ptext("HTTP", 0, "Summary", 0),
                         "Response to Client; HTTP/1.1; Status Code = 400 - Bad Request");
-    assert_string_equal(ptext("HTTP", "Status Code"), "Status Code = Bad Request");
-    assert_int_equal(num(insx(l, "Status Code", 0)), 400);
-    assert_string_equal(ptext("HTTP", "Reason"), "Reason =Bad Request");
-    assert_string_equal(ptext("HTTP", "Protocol Version"), "Protocol Version =HTTP/1.1");
-    assert_string_equal(ptext("HTTP", "Content-Length"), "Content-Length =14");
-    assert_string_equal(ptext("HTTP", "Date"), "Date =Wed, 14 Nov 2012 20:36:36 GMT");
-    assert_string_equal(ptext("HTTP", "Data"), "Data: Number of data bytes remaining = 14 (0x000E)");
-    assert_null(inst(l, "Request Method", 0));
+    assert_string_equal(dt_ptext("HTTP", 0, "Status Code", 0), "Status Code = Bad Request");
+    assert_int_equal(dt_num(dt_need_inst(l, "Status Code", 0)), 400);
+    assert_string_equal(dt_ptext("HTTP", 0, "Reason", 0), "Reason =Bad Request");
+    assert_string_equal(dt_ptext("HTTP", 0, "Protocol Version", 0), "Protocol Version =HTTP/1.1");
+    assert_string_equal(dt_ptext("HTTP", 0, "Content-Length", 0), "Content-Length =14");
+    assert_string_equal(dt_ptext("HTTP", 0, "Date", 0), "Date =Wed, 14 Nov 2012 20:36:36 GMT");
+    assert_string_equal(dt_ptext("HTTP", 0, "Data", 0),
+                        "Data: Number of data bytes remaining = 14 (0x000E)");
+    assert_null(dt_inst(l, "Request Method", 0));
 
     /* A code not in the set: the number, and the reason from the wire. */
     static const char odd[] = "HTTP/1.0 299 Whatever\r\n\r\n";
-    run(&nmx_proto_http, odd, sizeof odd - 1);
-    assert_string_equal(ptext("HTTP", "Status Code"), "Status Code = 299");
-    assert_string_equal(ptext("HTTP", "Summary"),
+    dt_run_src(DT_FROM(&nmx_proto_http), odd, sizeof odd - 1, sizeof odd - 1, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("HTTP", 0, "Status Code", 0), "Status Code = 299");
+    assert_string_equal(dt_ptext("HTTP", 0, "Summary", 0),
                         "Response to Client; HTTP/1.0; Status Code = 299 - Whatever");
 }
 
@@ -339,19 +137,19 @@ static void t_http_continuation(void **state)
         size_t n = strlen(cont[i]);
         if (i == 0)
             n = 10;
-        run(&nmx_proto_http, cont[i], (uint32_t)n);
-        const nmx_layer *l = lay("HTTP", 0);
+        dt_run_src(DT_FROM(&nmx_proto_http), cont[i], (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
+        const nmx_layer *l = dt_need_layer("HTTP", 0);
         if (i == 2) {
             /* "get" is a legal token: a complete request line. */
-            assert_non_null(inst(l, "Request Method", 0));
+            assert_non_null(dt_inst(l, "Request Method", 0));
             continue;
         }
-        if (inst(l, "Request Method", 0) || inst(l, "Status Code", 0))
+        if (dt_inst(l, "Request Method", 0) || dt_inst(l, "Status Code", 0))
             fail_msg("continuation %zu was taken for a start line", i);
-        assert_non_null(inst(l, "HTTP Data", 0));
+        assert_non_null(dt_inst(l, "HTTP Data", 0));
         char want[64];
         snprintf(want, sizeof want, "Continuation data, %zu bytes", n);
-        assert_string_equal(ptext("HTTP", "Summary"), want);
+        assert_string_equal(dt_ptext("HTTP", 0, "Summary", 0), want);
         assert_int_equal(l->status, NMX_LAYER_OK);
     }
 }
@@ -362,27 +160,28 @@ static void t_http_segment_end(void **state)
     /* The segment (not the capture) ends inside the request line: a known
      * method is a request start, the layer is complete (OK). */
     static const char cut[] = "POST /a/very/long/pa";
-    run(&nmx_proto_http, cut, sizeof cut - 1);
-    const nmx_layer *l = lay("HTTP", 0);
+    dt_run_src(DT_FROM(&nmx_proto_http), cut, sizeof cut - 1, sizeof cut - 1, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("HTTP", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("HTTP", "Request Method"), "Request Method =POST");
-    assert_string_equal(ptext("HTTP", "Uniform Resource Identifier"),
+    assert_string_equal(dt_ptext("HTTP", 0, "Request Method", 0), "Request Method =POST");
+    assert_string_equal(dt_ptext("HTTP", 0, "Uniform Resource Identifier", 0),
                         "Uniform Resource Identifier =/a/very/long/pa");
-    assert_null(inst(l, "Protocol Version", 0));
+    assert_null(dt_inst(l, "Protocol Version", 0));
     /* An unknown method is not taken unless its line is whole. */
     static const char cut2[] = "BREW /pot HTT";
-    run(&nmx_proto_http, cut2, sizeof cut2 - 1);
-    assert_null(inst(lay("HTTP", 0), "Request Method", 0));
+    dt_run_src(DT_FROM(&nmx_proto_http), cut2, sizeof cut2 - 1, sizeof cut2 - 1, NMX_DIS_ATTACH);
+    assert_null(dt_inst(dt_need_layer("HTTP", 0), "Request Method", 0));
     static const char whole2[] = "BREW /pot HTTP/1.1\r\n";
-    run(&nmx_proto_http, whole2, sizeof whole2 - 1);
-    assert_string_equal(ptext("HTTP", "Request Method"), "Request Method =BREW");
+    dt_run_src(DT_FROM(&nmx_proto_http), whole2, sizeof whole2 - 1, sizeof whole2 - 1,
+               NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("HTTP", 0, "Request Method", 0), "Request Method =BREW");
     /* The fields continue in the next segment: what is there is kept. */
     static const char half[] = "GET / HTTP/1.1\r\nHost: h\r\nAccept-Enc";
-    run(&nmx_proto_http, half, sizeof half - 1);
-    l = lay("HTTP", 0);
+    dt_run_src(DT_FROM(&nmx_proto_http), half, sizeof half - 1, sizeof half - 1, NMX_DIS_ATTACH);
+    l = dt_need_layer("HTTP", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("HTTP", "Host"), "Host =h");
-    assert_null(inst(l, "Data", 0));
+    assert_string_equal(dt_ptext("HTTP", 0, "Host", 0), "Host =h");
+    assert_null(dt_inst(l, "Data", 0));
 }
 
 static void t_http_malformed(void **state)
@@ -390,381 +189,338 @@ static void t_http_malformed(void **state)
     (void)state;
     /* A field line without a colon, and one with white space before it. */
     static const char bad[] = "GET / HTTP/1.1\r\nHost: h\r\nno colon here\r\n\r\n";
-    run(&nmx_proto_http, bad, sizeof bad - 1);
-    const nmx_layer *l = lay("HTTP", 0);
+    dt_run_src(DT_FROM(&nmx_proto_http), bad, sizeof bad - 1, sizeof bad - 1, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("HTTP", 0);
     assert_int_equal(l->status, NMX_LAYER_MALFORMED);
-    assert_true(insx(l, "Header", 0)->IFlags & IFLAG_ERROR);
-    assert_string_equal(ptext("HTTP", "Host"), "Host =h");
+    assert_true(dt_need_inst(l, "Header", 0)->IFlags & IFLAG_ERROR);
+    assert_string_equal(dt_ptext("HTTP", 0, "Host", 0), "Host =h");
     static const char bad2[] = "GET / HTTP/1.1\r\nHost : h\r\n\r\n";
-    run(&nmx_proto_http, bad2, sizeof bad2 - 1);
-    assert_int_equal(lay("HTTP", 0)->status, NMX_LAYER_MALFORMED);
+    dt_run_src(DT_FROM(&nmx_proto_http), bad2, sizeof bad2 - 1, sizeof bad2 - 1, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("HTTP", 0)->status, NMX_LAYER_MALFORMED);
     /* obs-fold continues the field before it; bare LF line ends. */
     static const char fold[] = "GET / HTTP/1.0\nHost: a\n b\nAccept: x\n\nBODY";
-    run(&nmx_proto_http, fold, sizeof fold - 1);
-    l = lay("HTTP", 0);
+    dt_run_src(DT_FROM(&nmx_proto_http), fold, sizeof fold - 1, sizeof fold - 1, NMX_DIS_ATTACH);
+    l = dt_need_layer("HTTP", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(str(insx(l, "Host", 0)), "a\n b");
-    assert_string_equal(ptext("HTTP", "Accept"), "Accept =x");
-    assert_string_equal(ptext("HTTP", "Data"), "Data: Number of data bytes remaining = 4 (0x0004)");
+    assert_string_equal(dt_str_of(dt_need_inst(l, "Host", 0)), "a\n b");
+    assert_string_equal(dt_ptext("HTTP", 0, "Accept", 0), "Accept =x");
+    assert_string_equal(dt_ptext("HTTP", 0, "Data", 0),
+                        "Data: Number of data bytes remaining = 4 (0x0004)");
     /* Control bytes in a value are escaped in the text. */
     static const char ctl[] = "GET / HTTP/1.1\r\nX-A: a\x01\\b\r\n\r\n";
-    run(&nmx_proto_http, ctl, sizeof ctl - 1);
-    assert_string_equal(ptext("HTTP", "Header"), "X-A =a\\x01\\x5Cb");
+    dt_run_src(DT_FROM(&nmx_proto_http), ctl, sizeof ctl - 1, sizeof ctl - 1, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("HTTP", 0, "Header", 0), "X-A =a\\x01\\x5Cb");
 }
 
 static void t_http_ports(void **state)
 {
     (void)state;
-    uint8_t f[600];
-    size_t n = tcp_frame(f, 51000, 80, http_req, sizeof http_req - 1);
-    run_frame(f, (uint32_t)n);
-    assert_int_equal(nlayers_named("HTTP"), 1);
-    assert_string_equal(ptext("HTTP", "Host"), "Host =www.example.com");
-    n = tcp_frame(f, 8080, 51000, http_resp, sizeof http_resp - 1);
-    run_frame(f, (uint32_t)n);
-    assert_non_null(layer("HTTP", 0));
-    n = tcp_frame(f, 51000, 8081, http_req, sizeof http_req - 1);
-    run_frame(f, (uint32_t)n);
-    assert_null(layer("HTTP", 0));
+    static dt_buf f;
+    dt_ip_frame(&f, 6, 51000, 80, http_req, sizeof http_req - 1, "10.0.0.2");
+    dt_dissect(f.b, f.n, 1);
+    assert_int_equal(dt_nlayers_named("HTTP"), 1);
+    assert_string_equal(dt_ptext("HTTP", 0, "Host", 0), "Host =www.example.com");
+    dt_ip_frame(&f, 6, 8080, 51000, http_resp, sizeof http_resp - 1, "10.0.0.2");
+    dt_dissect(f.b, f.n, 1);
+    assert_non_null(dt_layer("HTTP", 0));
+    dt_ip_frame(&f, 6, 51000, 8081, http_req, sizeof http_req - 1, "10.0.0.2");
+    dt_dissect(f.b, f.n, 1);
+    assert_null(dt_layer("HTTP", 0));
     /* Recognise-only mode finds the same layers. */
-    frame_rec.data = copy;
-    assert_int_equal(nmx_dissect(D, &frame_rec, 0, 0), NMX_OK);
-    assert_null(layer("HTTP", 0));
-    n = tcp_frame(f, 51000, 80, http_req, sizeof http_req - 1);
-    run_frame(f, (uint32_t)n);
-    assert_int_equal(nmx_dissect(D, &frame_rec, 0, 0), NMX_OK);
-    assert_non_null(layer("HTTP", 0));
+    dt_run(f.b, f.n, f.n, 1, 0);
+    assert_null(dt_layer("HTTP", 0));
+    dt_ip_frame(&f, 6, 51000, 80, http_req, sizeof http_req - 1, "10.0.0.2");
+    dt_dissect(f.b, f.n, 1);
+    dt_run(f.b, f.n, f.n, 1, 0);
+    assert_non_null(dt_layer("HTTP", 0));
 }
 
 static void t_http_truncated(void **state)
 {
     (void)state;
-    truncate_every_byte(&nmx_proto_http, (const uint8_t *)http_req, sizeof http_req - 1);
-    truncate_every_byte(&nmx_proto_http, (const uint8_t *)http_resp, sizeof http_resp - 1);
+    dt_cut_everywhere(DT_FROM(&nmx_proto_http), (const uint8_t *)http_req, sizeof http_req - 1,
+                      &(dt_cut_opts){ .top_never_ok = true });
+    dt_cut_everywhere(DT_FROM(&nmx_proto_http), (const uint8_t *)http_resp, sizeof http_resp - 1,
+                      &(dt_cut_opts){ .top_never_ok = true });
 }
 
 /* ---- TLS ------------------------------------------------------------------ */
 
-/* A byte builder. */
-typedef struct bb {
-    uint8_t b[4096];
-    size_t n;
-} bb;
-
-static size_t bb_u8(bb *b, unsigned v)
-{
-    b->b[b->n] = (uint8_t)v;
-    return b->n++;
-}
-
-static size_t bb_be16(bb *b, unsigned v)
-{
-    size_t at = b->n;
-    bb_u8(b, v >> 8);
-    bb_u8(b, v);
-    return at;
-}
-
-static size_t bb_le16(bb *b, unsigned v)
-{
-    size_t at = b->n;
-    bb_u8(b, v);
-    bb_u8(b, v >> 8);
-    return at;
-}
-
-static size_t bb_le32(bb *b, uint32_t v)
-{
-    size_t at = b->n;
-    bb_le16(b, v & 0xFFFFu);
-    bb_le16(b, v >> 16);
-    return at;
-}
-
-static void bb_bytes(bb *b, const void *p, size_t n)
-{
-    memcpy(b->b + b->n, p, n);
-    b->n += n;
-}
-
-static void bb_fill(bb *b, unsigned v, size_t n)
-{
-    memset(b->b + b->n, (int)v, n);
-    b->n += n;
-}
-
-/* Patches a big-endian length of `width` bytes at `at`: bytes from
- * at + width to the end. */
-static void bb_patch_be(bb *b, size_t at, unsigned width)
-{
-    size_t v = b->n - at - width;
-    for (unsigned i = 0; i < width; i++)
-        b->b[at + i] = (uint8_t)(v >> (8 * (width - 1 - i)));
-}
-
 /* A ClientHello record: TLS 1.2 hello, two suites, SNI, supported_versions. */
-static void client_hello(bb *b, const char *sni)
+static void client_hello(dt_buf *b, const char *sni)
 {
     size_t rec = b->n;
-    bb_u8(b, 22);
-    bb_be16(b, 0x0301);
-    bb_be16(b, 0);
+    dt_u8(b, 22);
+    dt_be16(b, 0x0301);
+    dt_be16(b, 0);
     size_t hs = b->n;
-    bb_u8(b, 1);
-    bb_u8(b, 0), bb_be16(b, 0);
-    bb_be16(b, 0x0303);
-    bb_fill(b, 0x11, 32);
-    bb_u8(b, 0);
-    bb_be16(b, 4);
-    bb_be16(b, 0xC02F);
-    bb_be16(b, 0x1301);
-    bb_u8(b, 1);
-    bb_u8(b, 0);
-    size_t xl = bb_be16(b, 0);
-    bb_be16(b, 0); /* server_name */
-    size_t l1 = bb_be16(b, 0);
-    size_t l2 = bb_be16(b, 0);
-    bb_u8(b, 0);
-    bb_be16(b, (unsigned)strlen(sni));
-    bb_bytes(b, sni, strlen(sni));
-    bb_patch_be(b, l2, 2);
-    bb_patch_be(b, l1, 2);
-    bb_be16(b, 43); /* supported_versions */
-    bb_be16(b, 5);
-    bb_u8(b, 4);
-    bb_be16(b, 0x0304);
-    bb_be16(b, 0x0303);
-    bb_be16(b, 23); /* extended_master_secret, empty */
-    bb_be16(b, 0);
-    bb_patch_be(b, xl, 2);
-    bb_patch_be(b, hs + 1, 3);
-    bb_patch_be(b, rec + 3, 2);
+    dt_u8(b, 1);
+    dt_u8(b, 0), dt_be16(b, 0);
+    dt_be16(b, 0x0303);
+    dt_fill(b, 0x11, 32);
+    dt_u8(b, 0);
+    dt_be16(b, 4);
+    dt_be16(b, 0xC02F);
+    dt_be16(b, 0x1301);
+    dt_u8(b, 1);
+    dt_u8(b, 0);
+    size_t xl = dt_be16(b, 0);
+    dt_be16(b, 0); /* server_name */
+    size_t l1 = dt_be16(b, 0);
+    size_t l2 = dt_be16(b, 0);
+    dt_u8(b, 0);
+    dt_be16(b, (unsigned)strlen(sni));
+    dt_put(b, sni, strlen(sni));
+    dt_patch_be(b, l2, 2);
+    dt_patch_be(b, l1, 2);
+    dt_be16(b, 43); /* supported_versions */
+    dt_be16(b, 5);
+    dt_u8(b, 4);
+    dt_be16(b, 0x0304);
+    dt_be16(b, 0x0303);
+    dt_be16(b, 23); /* extended_master_secret, empty */
+    dt_be16(b, 0);
+    dt_patch_be(b, xl, 2);
+    dt_patch_be(b, hs + 1, 3);
+    dt_patch_be(b, rec + 3, 2);
 }
 
 static void t_tls_client_hello(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     client_hello(&b, "example.com");
-    run(&nmx_proto_tls, b.b, (uint32_t)b.n);
-    const nmx_layer *l = lay("TLS", 0);
+    dt_run_src(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("TLS", 0);
     assert_non_null(l);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("TLS", "Summary"), "Handshake: Client Hello; Server Name = example.com");
-    assert_string_equal(str(insx(l, "Server Name", 0)), "example.com");
-    assert_string_equal(ptext("TLS", "Server Name"), "Server Name = example.com");
-    assert_string_equal(ptext("TLS", "Content Type"), "Content Type = Handshake");
-    assert_string_equal(ptext("TLS", "Record Version"), "Record Version = TLS 1.0");
-    assert_string_equal(ptext("TLS", "Handshake Type"), "Handshake Type = Client Hello");
-    assert_string_equal(ptext("TLS", "Client Version"), "Client Version = TLS 1.2");
-    assert_string_equal(ptext("TLS", "Cipher Suites Count"), "Cipher Suites Count = 2");
-    assert_int_equal(ninst(l, "Cipher Suite"), 2);
-    assert_string_equal(text(insx(l, "Cipher Suite", 1)), "Cipher Suite = 0x1301");
-    assert_int_equal(ninst(l, "Supported Version"), 2);
-    assert_string_equal(text(insx(l, "Supported Version", 0)), "Supported Version = TLS 1.3");
-    assert_int_equal(ninst(l, "Extension Type"), 3);
-    assert_string_equal(text(insx(l, "Extension Type", 2)), "Extension Type = extended_master_secret");
-    assert_int_equal(num(insx(l, "Handshake Length", 0)), b.n - 9);
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0),
+                        "Handshake: Client Hello; Server Name = example.com");
+    assert_string_equal(dt_str_of(dt_need_inst(l, "Server Name", 0)), "example.com");
+    assert_string_equal(dt_ptext("TLS", 0, "Server Name", 0), "Server Name = example.com");
+    assert_string_equal(dt_ptext("TLS", 0, "Content Type", 0), "Content Type = Handshake");
+    assert_string_equal(dt_ptext("TLS", 0, "Record Version", 0), "Record Version = TLS 1.0");
+    assert_string_equal(dt_ptext("TLS", 0, "Handshake Type", 0), "Handshake Type = Client Hello");
+    assert_string_equal(dt_ptext("TLS", 0, "Client Version", 0), "Client Version = TLS 1.2");
+    assert_string_equal(dt_ptext("TLS", 0, "Cipher Suites Count", 0), "Cipher Suites Count = 2");
+    assert_int_equal(dt_ninst(l, "Cipher Suite"), 2);
+    assert_string_equal(dt_text(dt_need_inst(l, "Cipher Suite", 1)), "Cipher Suite = 0x1301");
+    assert_int_equal(dt_ninst(l, "Supported Version"), 2);
+    assert_string_equal(dt_text(dt_need_inst(l, "Supported Version", 0)),
+                        "Supported Version = TLS 1.3");
+    assert_int_equal(dt_ninst(l, "Extension Type"), 3);
+    assert_string_equal(dt_text(dt_need_inst(l, "Extension Type", 2)),
+                        "Extension Type = extended_master_secret");
+    assert_int_equal(dt_num(dt_need_inst(l, "Handshake Length", 0)), b.n - 9);
     assert_true(nmx_property_find(nmx_protocol_find("ssl"), "sni") != 0);
 }
 
 static void t_tls_records(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     /* ServerHello (TLS 1.3 via supported_versions) */
     size_t rec = b.n;
-    bb_u8(&b, 22), bb_be16(&b, 0x0303), bb_be16(&b, 0);
+    dt_u8(&b, 22), dt_be16(&b, 0x0303), dt_be16(&b, 0);
     size_t hs = b.n;
-    bb_u8(&b, 2), bb_u8(&b, 0), bb_be16(&b, 0);
-    bb_be16(&b, 0x0303);
-    bb_fill(&b, 0x22, 32);
-    bb_u8(&b, 0);
-    bb_be16(&b, 0x1301);
-    bb_u8(&b, 0);
-    bb_be16(&b, 6);
-    bb_be16(&b, 43), bb_be16(&b, 2), bb_be16(&b, 0x0304);
-    bb_patch_be(&b, hs + 1, 3);
-    bb_patch_be(&b, rec + 3, 2);
+    dt_u8(&b, 2), dt_u8(&b, 0), dt_be16(&b, 0);
+    dt_be16(&b, 0x0303);
+    dt_fill(&b, 0x22, 32);
+    dt_u8(&b, 0);
+    dt_be16(&b, 0x1301);
+    dt_u8(&b, 0);
+    dt_be16(&b, 6);
+    dt_be16(&b, 43), dt_be16(&b, 2), dt_be16(&b, 0x0304);
+    dt_patch_be(&b, hs + 1, 3);
+    dt_patch_be(&b, rec + 3, 2);
     /* Change Cipher Spec, an encrypted handshake record, application data */
-    bb_u8(&b, 20), bb_be16(&b, 0x0303), bb_be16(&b, 1), bb_u8(&b, 1);
-    bb_u8(&b, 22), bb_be16(&b, 0x0303), bb_be16(&b, 40), bb_fill(&b, 0x01, 40);
-    bb_u8(&b, 23), bb_be16(&b, 0x0303), bb_be16(&b, 16), bb_fill(&b, 0xAB, 16);
-    run(&nmx_proto_tls, b.b, (uint32_t)b.n);
-    const nmx_layer *l = lay("TLS", 0);
+    dt_u8(&b, 20), dt_be16(&b, 0x0303), dt_be16(&b, 1), dt_u8(&b, 1);
+    dt_u8(&b, 22), dt_be16(&b, 0x0303), dt_be16(&b, 40), dt_fill(&b, 0x01, 40);
+    dt_u8(&b, 23), dt_be16(&b, 0x0303), dt_be16(&b, 16), dt_fill(&b, 0xAB, 16);
+    dt_run_src(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("TLS", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("TLS", "Summary"),
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0),
                         "Handshake: Server Hello, Change Cipher Spec, Encrypted Handshake Message, "
                         "Application Data");
-    assert_int_equal(ninst(l, "Content Type"), 4);
-    assert_string_equal(ptext("TLS", "Server Version"), "Server Version = TLS 1.2");
-    assert_string_equal(ptext("TLS", "Supported Version"), "Supported Version = TLS 1.3");
-    assert_string_equal(ptext("TLS", "Cipher Suite"), "Cipher Suite = 0x1301");
-    assert_string_equal(ptext("TLS", "Encrypted Handshake Message"),
+    assert_int_equal(dt_ninst(l, "Content Type"), 4);
+    assert_string_equal(dt_ptext("TLS", 0, "Server Version", 0), "Server Version = TLS 1.2");
+    assert_string_equal(dt_ptext("TLS", 0, "Supported Version", 0), "Supported Version = TLS 1.3");
+    assert_string_equal(dt_ptext("TLS", 0, "Cipher Suite", 0), "Cipher Suite = 0x1301");
+    assert_string_equal(dt_ptext("TLS", 0, "Encrypted Handshake Message", 0),
                         "Encrypted Handshake Message: Number of data bytes remaining = 40 (0x0028)");
-    assert_string_equal(ptext("TLS", "Encrypted Application Data"),
+    assert_string_equal(dt_ptext("TLS", 0, "Encrypted Application Data", 0),
                         "Encrypted Application Data: Number of data bytes remaining = 16 (0x0010)");
-    truncate_every_byte(&nmx_proto_tls, b.b, (uint32_t)b.n);
+    dt_cut_everywhere(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 
     /* A handshake record whose first message header is impossible (no
      * Change Cipher Spec before it in the segment): encrypted. */
-    bb e = { .n = 0 };
-    bb_u8(&e, 22), bb_be16(&e, 0x0303), bb_be16(&e, 36), bb_u8(&e, 0x7A), bb_fill(&e, 0xC3, 35);
-    run(&nmx_proto_tls, e.b, (uint32_t)e.n);
-    assert_string_equal(ptext("TLS", "Summary"), "Handshake: Encrypted Handshake Message");
-    assert_int_equal(lay("TLS", 0)->status, NMX_LAYER_OK);
+    dt_buf e = { .n = 0 };
+    dt_u8(&e, 22), dt_be16(&e, 0x0303), dt_be16(&e, 36), dt_u8(&e, 0x7A), dt_fill(&e, 0xC3, 35);
+    dt_run_src(DT_FROM(&nmx_proto_tls), e.b, (uint32_t)e.n, (uint32_t)e.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0), "Handshake: Encrypted Handshake Message");
+    assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_OK);
 }
 
 static void t_tls_alert_and_edges(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
-    bb_u8(&b, 21), bb_be16(&b, 0x0303), bb_be16(&b, 2), bb_u8(&b, 2), bb_u8(&b, 40);
-    run(&nmx_proto_tls, b.b, (uint32_t)b.n);
-    assert_string_equal(ptext("TLS", "Summary"), "Alert (Fatal: Handshake Failure)");
-    assert_string_equal(ptext("TLS", "Alert Description"), "Alert Description = Handshake Failure");
+    dt_buf b = { .n = 0 };
+    dt_u8(&b, 21), dt_be16(&b, 0x0303), dt_be16(&b, 2), dt_u8(&b, 2), dt_u8(&b, 40);
+    dt_run_src(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0), "Alert (Fatal: Handshake Failure)");
+    assert_string_equal(dt_ptext("TLS", 0, "Alert Description", 0),
+                        "Alert Description = Handshake Failure");
     /* + the first 3 bytes of the next record's header: partial, not an error */
-    bb_u8(&b, 23), bb_be16(&b, 0x0303);
-    run(&nmx_proto_tls, b.b, (uint32_t)b.n);
-    const nmx_layer *l = lay("TLS", 0);
+    dt_u8(&b, 23), dt_be16(&b, 0x0303);
+    dt_run_src(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("TLS", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_non_null(inst(l, "Partial Record Header", 0));
-    assert_string_equal(ptext("TLS", "Summary"),
+    assert_non_null(dt_inst(l, "Partial Record Header", 0));
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0),
                         "Alert (Fatal: Handshake Failure); continued in the next segment");
 
     /* A record longer than the segment: its start, no error. */
-    bb c = { .n = 0 };
-    bb_u8(&c, 23), bb_be16(&c, 0x0303), bb_be16(&c, 1000), bb_fill(&c, 0x55, 20);
-    run(&nmx_proto_tls, c.b, (uint32_t)c.n);
-    assert_int_equal(lay("TLS", 0)->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("TLS", "Summary"), "Application Data; continued in the next segment");
+    dt_buf c = { .n = 0 };
+    dt_u8(&c, 23), dt_be16(&c, 0x0303), dt_be16(&c, 1000), dt_fill(&c, 0x55, 20);
+    dt_run_src(DT_FROM(&nmx_proto_tls), c.b, (uint32_t)c.n, (uint32_t)c.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0),
+                        "Application Data; continued in the next segment");
 
     /* Not a record header: continuation, nothing read into it. */
     static const uint8_t cont[] = { 0x30, 0x82, 0x03, 0x10, 0x30, 0x82, 0x01, 0xF8, 0xA0, 0x03 };
-    run(&nmx_proto_tls, cont, sizeof cont);
-    l = lay("TLS", 0);
+    dt_run_src(DT_FROM(&nmx_proto_tls), cont, sizeof cont, sizeof cont, NMX_DIS_ATTACH);
+    l = dt_need_layer("TLS", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("TLS", "Summary"), "Continuation Data, 10 bytes");
-    assert_null(inst(l, "Content Type", 0));
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0), "Continuation Data, 10 bytes");
+    assert_null(dt_inst(l, "Content Type", 0));
     static const uint8_t big[] = { 23, 3, 3, 0x48, 0x01, 0 }; /* 18433 > 2^14 + 2048 */
-    run(&nmx_proto_tls, big, sizeof big);
-    assert_null(inst(lay("TLS", 0), "Content Type", 0));
+    dt_run_src(DT_FROM(&nmx_proto_tls), big, sizeof big, sizeof big, NMX_DIS_ATTACH);
+    assert_null(dt_inst(dt_need_layer("TLS", 0), "Content Type", 0));
     static const uint8_t v4[] = { 23, 3, 5, 0, 1, 0 };       /* version 3.5 */
-    run(&nmx_proto_tls, v4, sizeof v4);
-    assert_null(inst(lay("TLS", 0), "Content Type", 0));
+    dt_run_src(DT_FROM(&nmx_proto_tls), v4, sizeof v4, sizeof v4, NMX_DIS_ATTACH);
+    assert_null(dt_inst(dt_need_layer("TLS", 0), "Content Type", 0));
 
     /* A record, then bytes that are no record: malformed. */
-    bb m = { .n = 0 };
-    bb_u8(&m, 23), bb_be16(&m, 0x0303), bb_be16(&m, 2), bb_u8(&m, 0), bb_u8(&m, 0);
-    bb_fill(&m, 0x99, 8);
-    run(&nmx_proto_tls, m.b, (uint32_t)m.n);
-    assert_int_equal(lay("TLS", 0)->status, NMX_LAYER_MALFORMED);
+    dt_buf m = { .n = 0 };
+    dt_u8(&m, 23), dt_be16(&m, 0x0303), dt_be16(&m, 2), dt_u8(&m, 0), dt_u8(&m, 0);
+    dt_fill(&m, 0x99, 8);
+    dt_run_src(DT_FROM(&nmx_proto_tls), m.b, (uint32_t)m.n, (uint32_t)m.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_MALFORMED);
 }
 
 static void t_tls_malformed_hello(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     client_hello(&b, "a.example");
     /* Session ID length 33 (offset: record 5 + handshake 4 + version 2 + random 32). */
-    bb x = b;
+    dt_buf x = b;
     x.b[5 + 4 + 2 + 32] = 33;
-    run(&nmx_proto_tls, x.b, (uint32_t)x.n);
-    assert_int_equal(lay("TLS", 0)->status, NMX_LAYER_MALFORMED);
-    assert_true(insx(lay("TLS", 0), "Session ID Length", 0)->IFlags & IFLAG_ERROR);
+    dt_run_src(DT_FROM(&nmx_proto_tls), x.b, (uint32_t)x.n, (uint32_t)x.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_MALFORMED);
+    assert_true(dt_need_inst(dt_need_layer("TLS", 0), "Session ID Length", 0)->IFlags & IFLAG_ERROR);
     /* An odd cipher suites length. */
     x = b;
     x.b[5 + 4 + 2 + 32 + 1 + 1] = 3;
-    run(&nmx_proto_tls, x.b, (uint32_t)x.n);
-    assert_int_equal(lay("TLS", 0)->status, NMX_LAYER_MALFORMED);
+    dt_run_src(DT_FROM(&nmx_proto_tls), x.b, (uint32_t)x.n, (uint32_t)x.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_MALFORMED);
     /* A server name longer than its list. */
     x = b;
     size_t at = 5 + 4 + 2 + 32 + 1 + 2 + 4 + 2 + 2 + 4 + 2 + 1;
     assert_int_equal(x.b[at + 1], strlen("a.example"));
     x.b[at + 1] = 200;
-    run(&nmx_proto_tls, x.b, (uint32_t)x.n);
-    assert_int_equal(lay("TLS", 0)->status, NMX_LAYER_MALFORMED);
-    assert_null(inst(lay("TLS", 0), "Server Name", 0));
+    dt_run_src(DT_FROM(&nmx_proto_tls), x.b, (uint32_t)x.n, (uint32_t)x.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_MALFORMED);
+    assert_null(dt_inst(dt_need_layer("TLS", 0), "Server Name", 0));
     /* The segment ends inside the hello: what is there, no error. */
-    run(&nmx_proto_tls, b.b, 60);
-    assert_int_equal(lay("TLS", 0)->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("TLS", "Summary"), "Handshake: Client Hello; continued in the next segment");
+    dt_run_src(DT_FROM(&nmx_proto_tls), b.b, 60, 60, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("TLS", 0)->status, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("TLS", 0, "Summary", 0),
+                        "Handshake: Client Hello; continued in the next segment");
     /* Every cut of the capture. */
-    truncate_every_byte(&nmx_proto_tls, b.b, (uint32_t)b.n);
+    dt_cut_everywhere(DT_FROM(&nmx_proto_tls), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 }
 
 static void t_tls_ports(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     client_hello(&b, "p.example");
     static const uint16_t ports[] = { 443, 465, 636, 853, 993, 995, 8443 };
-    uint8_t f[1024];
+    static dt_buf f;
     for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
-        size_t n = tcp_frame(f, 50000, ports[i], b.b, b.n);
-        run_frame(f, (uint32_t)n);
-        assert_non_null(layer("TLS", 0));
-        assert_string_equal(ptext("TLS", "Server Name"), "Server Name = p.example");
+        dt_ip_frame(&f, 6, 50000, ports[i], b.b, b.n, "10.0.0.2");
+        dt_dissect(f.b, f.n, 1);
+        assert_non_null(dt_layer("TLS", 0));
+        assert_string_equal(dt_ptext("TLS", 0, "Server Name", 0), "Server Name = p.example");
     }
-    size_t n = tcp_frame(f, 50000, 444, b.b, b.n);
-    run_frame(f, (uint32_t)n);
-    assert_null(layer("TLS", 0));
+    dt_ip_frame(&f, 6, 50000, 444, b.b, b.n, "10.0.0.2");
+    dt_dissect(f.b, f.n, 1);
+    assert_null(dt_layer("TLS", 0));
 }
 
 /* ---- SMB ------------------------------------------------------------------ */
 
 /* An SMB header: command, NT status, flags, flags2, TID 5, PID 0x3DC,
  * UID 0x72, MID 0x1659 (KB303802's). */
-static void smb_header(bb *b, unsigned cmd, uint32_t status, unsigned flags, unsigned flags2)
+static void smb_header(dt_buf *b, unsigned cmd, uint32_t status, unsigned flags, unsigned flags2)
 {
-    bb_bytes(b, "\xFFSMB", 4);
-    bb_u8(b, cmd);
-    bb_le32(b, status);
-    bb_u8(b, flags);
-    bb_le16(b, flags2);
-    bb_le16(b, 0);
-    bb_fill(b, 0, 8);
-    bb_le16(b, 0);
-    bb_le16(b, 5);
-    bb_le16(b, 0x3DC);
-    bb_le16(b, 0x72);
-    bb_le16(b, 0x1659);
+    dt_put(b, "\xFFSMB", 4);
+    dt_u8(b, cmd);
+    dt_le32(b, status);
+    dt_u8(b, flags);
+    dt_le16(b, flags2);
+    dt_le16(b, 0);
+    dt_fill(b, 0, 8);
+    dt_le16(b, 0);
+    dt_le16(b, 5);
+    dt_le16(b, 0x3DC);
+    dt_le16(b, 0x72);
+    dt_le16(b, 0x1659);
 }
 
-static void bb_utf16(bb *b, const char *s)
+static void bb_utf16(dt_buf *b, const char *s)
 {
     for (; *s; s++)
-        bb_le16(b, (unsigned char)*s);
-    bb_le16(b, 0);
+        dt_le16(b, (unsigned char)*s);
+    dt_le16(b, 0);
 }
 
 static void t_smb_negotiate(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     smb_header(&b, 0x72, 0, 0x18, 0xC853);
-    bb_u8(&b, 0);
-    size_t bc = bb_le16(&b, 0);
+    dt_u8(&b, 0);
+    size_t bc = dt_le16(&b, 0);
     static const char *const dia[] = { "PC NETWORK PROGRAM 1.0", "LANMAN1.0", "NT LM 0.12" };
     for (size_t i = 0; i < 3; i++) {
-        bb_u8(&b, 2);
-        bb_bytes(&b, dia[i], strlen(dia[i]) + 1);
+        dt_u8(&b, 2);
+        dt_put(&b, dia[i], strlen(dia[i]) + 1);
     }
     b.b[bc] = (uint8_t)(b.n - bc - 2);
-    run(&nmx_proto_smb, b.b, (uint32_t)b.n);
-    const nmx_layer *l = lay("SMB", 0);
+    dt_run_src(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("SMB", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("SMB", "Summary"), "C negotiate, Dialect = NT LM 0.12");
-    assert_string_equal(ptext("SMB", "Command"), "Command = C negotiate");
-    assert_int_equal(num(insx(l, "Command", 0)), 0x72);
-    assert_int_equal(ninst(l, "Dialect"), 3);
-    assert_string_equal(ptext("SMB", "Tree ID      (TID)"), "Tree ID      (TID) = 5 (0x5)");
-    assert_string_equal(ptext("SMB", "Process ID   (PID)"), "Process ID   (PID) = 988 (0x3DC)");
-    assert_string_equal(ptext("SMB", "User ID      (UID)"), "User ID      (UID) = 114 (0x72)");
-    assert_string_equal(ptext("SMB", "Multiplex ID (MID)"), "Multiplex ID (MID) = 5721 (0x1659)");
-    assert_string_equal(ptext("SMB", "Header"),
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "C negotiate, Dialect = NT LM 0.12");
+    assert_string_equal(dt_ptext("SMB", 0, "Command", 0), "Command = C negotiate");
+    assert_int_equal(dt_num(dt_need_inst(l, "Command", 0)), 0x72);
+    assert_int_equal(dt_ninst(l, "Dialect"), 3);
+    assert_string_equal(dt_ptext("SMB", 0, "Tree ID      (TID)", 0),
+                        "Tree ID      (TID) = 5 (0x5)");
+    assert_string_equal(dt_ptext("SMB", 0, "Process ID   (PID)", 0),
+                        "Process ID   (PID) = 988 (0x3DC)");
+    assert_string_equal(dt_ptext("SMB", 0, "User ID      (UID)", 0),
+                        "User ID      (UID) = 114 (0x72)");
+    assert_string_equal(dt_ptext("SMB", 0, "Multiplex ID (MID)", 0),
+                        "Multiplex ID (MID) = 5721 (0x1659)");
+    assert_string_equal(dt_ptext("SMB", 0, "Header", 0),
                         "Header: PID = 0x03DC TID = 0x0005 MID = 0x1659 UID = 0x0072");
-    assert_string_equal(ptext("SMB", "Word count"), "Word count = 0");
+    assert_string_equal(dt_ptext("SMB", 0, "Word count", 0), "Word count = 0");
     /* Aliases without the alignment spaces. */
     struct _PROTOCOL *h = nmx_protocol_find("SMB");
     uintptr_t tid = nmx_property_find(h, "Tree ID      (TID)");
@@ -773,102 +529,104 @@ static void t_smb_negotiate(void **state)
     assert_true(nmx_property_find(h, "TID") == tid);
     assert_true(nmx_property_find(h, "MID") == nmx_property_find(h, "Multiplex ID (MID)"));
     /* Flags bits in Network Monitor's words. */
-    const PROPERTYINST *f2 = insx(l, "flags2 Summary", 0);
-    assert_string_equal(text(f2), "flags2 Summary = 51283 (0xC853)");
+    const PROPERTYINST *f2 = dt_need_inst(l, "flags2 Summary", 0);
+    assert_string_equal(dt_text(f2), "flags2 Summary = 51283 (0xC853)");
     char bit[128];
-    nmx_dissect_bit_text(D, f2, 0, bit, sizeof bit);
+    nmx_dissect_bit_text(dt_dis(), f2, 0, bit, sizeof bit);
     assert_string_equal(bit, "...............1 = Understands long filenames");
-    const PROPERTYINST *f1 = insx(l, "Flags Summary", 0);
-    unsigned nb = nmx_dissect_nbits(D, f1);
-    nmx_dissect_bit_text(D, f1, nb - 1, bit, sizeof bit);
+    const PROPERTYINST *f1 = dt_need_inst(l, "Flags Summary", 0);
+    unsigned nb = nmx_dissect_nbits(dt_dis(), f1);
+    nmx_dissect_bit_text(dt_dis(), f1, nb - 1, bit, sizeof bit);
     assert_string_equal(bit, "0....... = Client command");
     /* Response: Dialect # */
-    bb r = { .n = 0 };
+    dt_buf r = { .n = 0 };
     smb_header(&r, 0x72, 0, 0x98, 0xC853);
-    bb_u8(&r, 1);
-    bb_le16(&r, 7);
-    bb_le16(&r, 0);
-    run(&nmx_proto_smb, r.b, (uint32_t)r.n);
-    assert_string_equal(ptext("SMB", "Summary"), "R negotiate, Dialect # = 7");
-    assert_string_equal(ptext("SMB", "Command"), "Command = R negotiate");
-    truncate_every_byte(&nmx_proto_smb, b.b, (uint32_t)b.n);
+    dt_u8(&r, 1);
+    dt_le16(&r, 7);
+    dt_le16(&r, 0);
+    dt_run_src(DT_FROM(&nmx_proto_smb), r.b, (uint32_t)r.n, (uint32_t)r.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "R negotiate, Dialect # = 7");
+    assert_string_equal(dt_ptext("SMB", 0, "Command", 0), "Command = R negotiate");
+    dt_cut_everywhere(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 }
 
 static void t_smb_errors(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     smb_header(&b, 0xA0, 0x10C, 0x88, 0x4001);
-    bb_u8(&b, 0);
-    bb_le16(&b, 0);
-    run(&nmx_proto_smb, b.b, (uint32_t)b.n);
-    assert_string_equal(ptext("SMB", "Summary"),
+    dt_u8(&b, 0);
+    dt_le16(&b, 0);
+    dt_run_src(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0),
                         "R NT transact - NT error, System, Success, Code = (268) STATUS_NOTIFY_ENUM_DIR");
-    assert_string_equal(ptext("SMB", "NT status code"),
+    assert_string_equal(dt_ptext("SMB", 0, "NT status code", 0),
                         "NT status code = 0x10C, Facility = System, Severity = Success, Code = (268) "
                         "STATUS_NOTIFY_ENUM_DIR");
-    assert_string_equal(ptext("SMB", "Command"), "Command = R NT transact");
+    assert_string_equal(dt_ptext("SMB", 0, "Command", 0), "Command = R NT transact");
     /* DOS error (flags2 without NT status): class 2, code 2242. */
-    bb d = { .n = 0 };
+    dt_buf d = { .n = 0 };
     smb_header(&d, 0x73, 0, 0x80, 0x0001);
     d.b[5] = 2;
     d.b[7] = 2242 & 0xFF;
     d.b[8] = 2242 >> 8;
-    bb_u8(&d, 0);
-    bb_le16(&d, 0);
-    run(&nmx_proto_smb, d.b, (uint32_t)d.n);
-    const nmx_layer *l = lay("SMB", 0);
-    assert_null(inst(l, "NT status code", 0));
-    assert_string_equal(ptext("SMB", "Error class"), "Error class = Server Error");
-    assert_string_equal(ptext("SMB", "Error code"), "Error code = 2242 (0x8C2)");
-    assert_string_equal(ptext("SMB", "Summary"), "R session setup & X - Server Error, Code = 2242");
+    dt_u8(&d, 0);
+    dt_le16(&d, 0);
+    dt_run_src(DT_FROM(&nmx_proto_smb), d.b, (uint32_t)d.n, (uint32_t)d.n, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("SMB", 0);
+    assert_null(dt_inst(l, "NT status code", 0));
+    assert_string_equal(dt_ptext("SMB", 0, "Error class", 0), "Error class = Server Error");
+    assert_string_equal(dt_ptext("SMB", 0, "Error code", 0), "Error code = 2242 (0x8C2)");
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0),
+                        "R session setup & X - Server Error, Code = 2242");
     /* A message that ends after the header: malformed. */
-    run(&nmx_proto_smb, d.b, 32);
-    assert_int_equal(lay("SMB", 0)->status, NMX_LAYER_MALFORMED);
+    dt_run_src(DT_FROM(&nmx_proto_smb), d.b, 32, 32, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("SMB", 0)->status, NMX_LAYER_MALFORMED);
     /* A byte count beyond the message: malformed. */
-    bb e = d;
+    dt_buf e = d;
     e.b[33] = 10;
-    run(&nmx_proto_smb, e.b, (uint32_t)e.n);
-    assert_int_equal(lay("SMB", 0)->status, NMX_LAYER_MALFORMED);
-    assert_true(insx(lay("SMB", 0), "Byte count", 0)->IFlags & IFLAG_ERROR);
+    dt_run_src(DT_FROM(&nmx_proto_smb), e.b, (uint32_t)e.n, (uint32_t)e.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("SMB", 0)->status, NMX_LAYER_MALFORMED);
+    assert_true(dt_need_inst(dt_need_layer("SMB", 0), "Byte count", 0)->IFlags & IFLAG_ERROR);
 }
 
 /* C session setup & X (NTLM 0.12 without extended security) chained to
  * C tree connect & X, Unicode: KB139608's first frame. */
-static size_t andx_chain(bb *b)
+static size_t andx_chain(dt_buf *b)
 {
     smb_header(b, 0x73, 0, 0x18, 0xC001);
     size_t ss = b->n;
-    bb_u8(b, 13);
-    bb_u8(b, 0x75);               /* AndXCommand */
-    bb_u8(b, 0);
-    size_t off = bb_le16(b, 0);   /* AndXOffset */
-    bb_le16(b, 4356);             /* MaxBufferSize */
-    bb_le16(b, 50);
-    bb_le16(b, 0);
-    bb_le32(b, 0);
-    bb_le16(b, 0);                /* password lengths */
-    bb_le16(b, 0);
-    bb_le32(b, 0);
-    bb_le32(b, 0xD4);             /* capabilities */
-    size_t bc = bb_le16(b, 0);
-    bb_u8(b, 0);                  /* pad */
+    dt_u8(b, 13);
+    dt_u8(b, 0x75);               /* AndXCommand */
+    dt_u8(b, 0);
+    size_t off = dt_le16(b, 0);   /* AndXOffset */
+    dt_le16(b, 4356);             /* MaxBufferSize */
+    dt_le16(b, 50);
+    dt_le16(b, 0);
+    dt_le32(b, 0);
+    dt_le16(b, 0);                /* password lengths */
+    dt_le16(b, 0);
+    dt_le32(b, 0);
+    dt_le32(b, 0xD4);             /* capabilities */
+    size_t bc = dt_le16(b, 0);
+    dt_u8(b, 0);                  /* pad */
     bb_utf16(b, "acct");
     b->b[bc] = (uint8_t)(b->n - bc - 2);
     (void)ss;
     size_t tc = b->n;
     b->b[off] = (uint8_t)tc;
     b->b[off + 1] = (uint8_t)(tc >> 8);
-    bb_u8(b, 4);
-    bb_u8(b, 0xFF);
-    bb_u8(b, 0);
-    bb_le16(b, 0);
-    bb_le16(b, 0);                /* flags */
-    bb_le16(b, 1);                /* password length */
-    size_t bc2 = bb_le16(b, 0);
-    bb_u8(b, 0);                  /* password */
+    dt_u8(b, 4);
+    dt_u8(b, 0xFF);
+    dt_u8(b, 0);
+    dt_le16(b, 0);
+    dt_le16(b, 0);                /* flags */
+    dt_le16(b, 1);                /* password length */
+    size_t bc2 = dt_le16(b, 0);
+    dt_u8(b, 0);                  /* password */
     bb_utf16(b, "\\\\NTWINSPDC\\IPC$");
-    bb_bytes(b, "IPC", 4);
+    dt_put(b, "IPC", 4);
     b->b[bc2] = (uint8_t)(b->n - bc2 - 2);
     return off;
 }
@@ -882,10 +640,12 @@ static void tshark_smb_cmds(const uint8_t *smb, size_t n, const char *want)
         printf("# tshark not installed: AndX commands not compared\n");
         return;
     }
-    uint8_t msg[4200], f[4300];
+    uint8_t msg[4200];
+    static dt_buf f;
     msg[0] = 0, msg[1] = (uint8_t)(n >> 16), msg[2] = (uint8_t)(n >> 8), msg[3] = (uint8_t)n;
     memcpy(msg + 4, smb, n);
-    size_t fl = tcp_frame(f, 50000, 445, msg, n + 4);
+    dt_ip_frame(&f, 6, 50000, 445, msg, n + 4, "10.0.0.2");
+    size_t fl = f.n;
     char path[] = "/tmp/nmx-app2-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -894,7 +654,7 @@ static void tshark_smb_cmds(const uint8_t *smb, size_t n, const char *want)
     uint32_t rh[4] = { 0, 0, (uint32_t)fl, (uint32_t)fl };
     fwrite(gh, sizeof gh, 1, fp);
     fwrite(rh, sizeof rh, 1, fp);
-    fwrite(f, fl, 1, fp);
+    fwrite(f.b, fl, 1, fp);
     fclose(fp);
     char cmd[256], out[256] = "";
     snprintf(cmd, sizeof cmd, "tshark -r %s -T fields -E occurrence=a -e smb.cmd 2>/dev/null", path);
@@ -911,108 +671,109 @@ static void tshark_smb_cmds(const uint8_t *smb, size_t n, const char *want)
 static void t_smb_andx(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     size_t off = andx_chain(&b);
-    run(&nmx_proto_smb, b.b, (uint32_t)b.n);
-    const nmx_layer *l = lay("SMB", 0);
+    dt_run_src(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("SMB", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_int_equal(nlayers_named("SMB"), 1);
-    assert_string_equal(ptext("SMB", "Summary"),
+    assert_int_equal(dt_nlayers_named("SMB"), 1);
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0),
                         "C session setup & X, and C tree connect & X, Share = \\\\NTWINSPDC\\IPC$");
-    assert_int_equal(ninst(l, "Command"), 3);
-    assert_string_equal(text(insx(l, "Command", 1)), "Command = C tree connect & X");
-    assert_string_equal(text(insx(l, "Command", 2)), "Command = C no further commands");
+    assert_int_equal(dt_ninst(l, "Command"), 3);
+    assert_string_equal(dt_text(dt_need_inst(l, "Command", 1)), "Command = C tree connect & X");
+    assert_string_equal(dt_text(dt_need_inst(l, "Command", 2)), "Command = C no further commands");
     tshark_smb_cmds(b.b, b.n, "0x73,0x75,0xff");
-    assert_int_equal(ninst(l, "Word count"), 2);
-    assert_string_equal(text(insx(l, "Word count", 0)), "Word count = 13");
-    assert_string_equal(ptext("SMB", "Next offset"), "Next offset = 0x0048");
-    assert_string_equal(ptext("SMB", "Share"), "Share = \\\\NTWINSPDC\\IPC$");
-    truncate_every_byte(&nmx_proto_smb, b.b, (uint32_t)b.n);
+    assert_int_equal(dt_ninst(l, "Word count"), 2);
+    assert_string_equal(dt_text(dt_need_inst(l, "Word count", 0)), "Word count = 13");
+    assert_string_equal(dt_ptext("SMB", 0, "Next offset", 0), "Next offset = 0x0048");
+    assert_string_equal(dt_ptext("SMB", 0, "Share", 0), "Share = \\\\NTWINSPDC\\IPC$");
+    dt_cut_everywhere(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 
     /* Hostile offsets: back to the same block (a loop), backwards into
      * the header, past the end. */
     static const unsigned bad[] = { 32, 4, 0x44, 0xFFFF };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        bb x = b;
+        dt_buf x = b;
         x.b[off] = (uint8_t)bad[i];
         x.b[off + 1] = (uint8_t)(bad[i] >> 8);
-        run(&nmx_proto_smb, x.b, (uint32_t)x.n);
-        l = lay("SMB", 0);
+        dt_run_src(DT_FROM(&nmx_proto_smb), x.b, (uint32_t)x.n, (uint32_t)x.n, NMX_DIS_ATTACH);
+        l = dt_need_layer("SMB", 0);
         if (l->status != NMX_LAYER_MALFORMED)
             fail_msg("AndXOffset %u not flagged", bad[i]);
-        assert_true(insx(l, "Next offset", 0)->IFlags & IFLAG_ERROR);
-        assert_int_equal(ninst(l, "Word count"), 1);
+        assert_true(dt_need_inst(l, "Next offset", 0)->IFlags & IFLAG_ERROR);
+        assert_int_equal(dt_ninst(l, "Word count"), 1);
     }
 
     /* A long forward chain of logoff & X: followed up to the bound. */
-    bb c = { .n = 0 };
+    dt_buf c = { .n = 0 };
     smb_header(&c, 0x74, 0, 0x18, 0x4001);
     for (unsigned i = 0; i < 40; i++) {
-        bb_u8(&c, 2);
-        bb_u8(&c, 0x74);
-        bb_u8(&c, 0);
-        bb_le16(&c, (unsigned)(c.n + 4));
-        bb_le16(&c, 0);
+        dt_u8(&c, 2);
+        dt_u8(&c, 0x74);
+        dt_u8(&c, 0);
+        dt_le16(&c, (unsigned)(c.n + 4));
+        dt_le16(&c, 0);
     }
-    run(&nmx_proto_smb, c.b, (uint32_t)c.n);
-    l = lay("SMB", 0);
+    dt_run_src(DT_FROM(&nmx_proto_smb), c.b, (uint32_t)c.n, (uint32_t)c.n, NMX_DIS_ATTACH);
+    l = dt_need_layer("SMB", 0);
     assert_int_equal(l->status, NMX_LAYER_MALFORMED);
-    assert_int_equal(ninst(l, "Word count"), 16);
+    assert_int_equal(dt_ninst(l, "Word count"), 16);
 }
 
 static void t_smb_create_close(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     smb_header(&b, 0xA2, 0, 0x98, 0xC001);
-    bb_u8(&b, 34);
-    bb_u8(&b, 0xFF), bb_u8(&b, 0), bb_le16(&b, 0);
-    bb_u8(&b, 0);          /* oplock */
-    bb_le16(&b, 0x800);    /* FID */
-    bb_fill(&b, 0, 68 - 7);
-    bb_le16(&b, 0);
-    run(&nmx_proto_smb, b.b, (uint32_t)b.n);
-    assert_string_equal(ptext("SMB", "Summary"), "R NT create & X, FID = 0x800");
-    assert_string_equal(ptext("SMB", "File ID (FID)"), "File ID (FID) = 0x0800");
+    dt_u8(&b, 34);
+    dt_u8(&b, 0xFF), dt_u8(&b, 0), dt_le16(&b, 0);
+    dt_u8(&b, 0);          /* oplock */
+    dt_le16(&b, 0x800);    /* FID */
+    dt_fill(&b, 0, 68 - 7);
+    dt_le16(&b, 0);
+    dt_run_src(DT_FROM(&nmx_proto_smb), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "R NT create & X, FID = 0x800");
+    assert_string_equal(dt_ptext("SMB", 0, "File ID (FID)", 0), "File ID (FID) = 0x0800");
 
-    bb q = { .n = 0 };
+    dt_buf q = { .n = 0 };
     smb_header(&q, 0xA2, 0, 0x18, 0xC001);
-    bb_u8(&q, 24);
-    bb_u8(&q, 0xFF), bb_u8(&q, 0), bb_le16(&q, 0);
-    bb_fill(&q, 0, 44);
-    size_t bc = bb_le16(&q, 0);
-    bb_u8(&q, 0); /* pad to even */
+    dt_u8(&q, 24);
+    dt_u8(&q, 0xFF), dt_u8(&q, 0), dt_le16(&q, 0);
+    dt_fill(&q, 0, 44);
+    size_t bc = dt_le16(&q, 0);
+    dt_u8(&q, 0); /* pad to even */
     bb_utf16(&q, "\\lsarpc");
     q.b[bc] = (uint8_t)(q.n - bc - 2);
-    run(&nmx_proto_smb, q.b, (uint32_t)q.n);
-    assert_string_equal(ptext("SMB", "Summary"), "C NT create & X, File = \\lsarpc");
+    dt_run_src(DT_FROM(&nmx_proto_smb), q.b, (uint32_t)q.n, (uint32_t)q.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "C NT create & X, File = \\lsarpc");
 
-    bb c = { .n = 0 };
+    dt_buf c = { .n = 0 };
     smb_header(&c, 0x04, 0, 0x18, 0xC001);
-    bb_u8(&c, 3);
-    bb_le16(&c, 0x800);
-    bb_le32(&c, 0);
-    bb_le16(&c, 0);
-    run(&nmx_proto_smb, c.b, (uint32_t)c.n);
-    assert_string_equal(ptext("SMB", "Summary"), "C close file, FID = 0x800");
+    dt_u8(&c, 3);
+    dt_le16(&c, 0x800);
+    dt_le32(&c, 0);
+    dt_le16(&c, 0);
+    dt_run_src(DT_FROM(&nmx_proto_smb), c.b, (uint32_t)c.n, (uint32_t)c.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "C close file, FID = 0x800");
     /* A mailslot transaction (the browser's announcements): its name. */
-    bb t = { .n = 0 };
+    dt_buf t = { .n = 0 };
     smb_header(&t, 0x25, 0, 0x00, 0x0000);
-    bb_u8(&t, 17);
-    bb_fill(&t, 0, 34);
-    size_t tbc = bb_le16(&t, 0);
-    bb_bytes(&t, "\\MAILSLOT\\BROWSE", 17);
-    bb_fill(&t, 0x41, 8);
+    dt_u8(&t, 17);
+    dt_fill(&t, 0, 34);
+    size_t tbc = dt_le16(&t, 0);
+    dt_put(&t, "\\MAILSLOT\\BROWSE", 17);
+    dt_fill(&t, 0x41, 8);
     t.b[tbc] = (uint8_t)(t.n - tbc - 2);
-    run(&nmx_proto_smb, t.b, (uint32_t)t.n);
-    assert_int_equal(lay("SMB", 0)->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("SMB", "Summary"), "C transact, File = \\MAILSLOT\\BROWSE");
-    assert_string_equal(ptext("SMB", "File name"), "File name = \\MAILSLOT\\BROWSE");
+    dt_run_src(DT_FROM(&nmx_proto_smb), t.b, (uint32_t)t.n, (uint32_t)t.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("SMB", 0)->status, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "C transact, File = \\MAILSLOT\\BROWSE");
+    assert_string_equal(dt_ptext("SMB", 0, "File name", 0), "File name = \\MAILSLOT\\BROWSE");
     /* Unknown command */
     c.b[4] = 0x99;
-    run(&nmx_proto_smb, c.b, (uint32_t)c.n);
-    assert_string_equal(ptext("SMB", "Summary"), "C 0x99");
-    assert_string_equal(ptext("SMB", "Command"), "Command = C 0x99");
+    dt_run_src(DT_FROM(&nmx_proto_smb), c.b, (uint32_t)c.n, (uint32_t)c.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("SMB", 0, "Summary", 0), "C 0x99");
+    assert_string_equal(dt_ptext("SMB", 0, "Command", 0), "Command = C 0x99");
     /* The hand-off keys. */
     assert_ptr_equal(nmx__handoff_find(NMX_HO_SMB_MAGIC, 0xFF), &nmx_proto_smb);
     assert_ptr_equal(nmx__handoff_find(NMX_HO_SMB_MAGIC, 0xFE), &nmx_proto_smb2);
@@ -1021,188 +782,195 @@ static void t_smb_create_close(void **state)
 
 /* ---- SMB2 ----------------------------------------------------------------- */
 
-static size_t smb2_header(bb *b, unsigned cmd, uint32_t status, uint32_t flags, uint64_t mid)
+static size_t smb2_header(dt_buf *b, unsigned cmd, uint32_t status, uint32_t flags, uint64_t mid)
 {
     size_t at = b->n;
-    bb_bytes(b, "\xFESMB", 4);
-    bb_le16(b, 64);
-    bb_le16(b, 1);
-    bb_le32(b, status);
-    bb_le16(b, cmd);
-    bb_le16(b, 31);
-    bb_le32(b, flags);
-    bb_le32(b, 0);
-    bb_le32(b, (uint32_t)mid);
-    bb_le32(b, (uint32_t)(mid >> 32));
-    bb_le32(b, 0xFEFF);
-    bb_le32(b, 0x11);
-    bb_le32(b, 0x4000003D);
-    bb_le32(b, 0x1800);
-    bb_fill(b, 0xAA, 16);
+    dt_put(b, "\xFESMB", 4);
+    dt_le16(b, 64);
+    dt_le16(b, 1);
+    dt_le32(b, status);
+    dt_le16(b, cmd);
+    dt_le16(b, 31);
+    dt_le32(b, flags);
+    dt_le32(b, 0);
+    dt_le32(b, (uint32_t)mid);
+    dt_le32(b, (uint32_t)(mid >> 32));
+    dt_le32(b, 0xFEFF);
+    dt_le32(b, 0x11);
+    dt_le32(b, 0x4000003D);
+    dt_le32(b, 0x1800);
+    dt_fill(b, 0xAA, 16);
     return at;
 }
 
 static void t_smb2_header(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     smb2_header(&b, 0, 0, 0, 0);
-    bb_le16(&b, 36);
-    bb_fill(&b, 0, 34);
-    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
-    const nmx_layer *l = lay("SMB2", 0);
+    dt_le16(&b, 36);
+    dt_fill(&b, 0, 34);
+    dt_run_src(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("SMB2", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("SMB2", "Summary"), "C NEGOTIATE");
-    assert_string_equal(ptext("SMB2", "Command"), "Command = NEGOTIATE");
-    assert_string_equal(ptext("SMB2", "Protocol Id"), "Protocol Id = 0xFE534D42");
-    assert_string_equal(ptext("SMB2", "Tree Id"), "Tree Id = 0x00000011");
-    assert_string_equal(ptext("SMB2", "Session Id"), "Session Id = 0x000018004000003D");
-    assert_string_equal(ptext("SMB2", "Credits"), "Credits = 31 (0x1F)");
-    assert_null(inst(l, "Async Id", 0));
-    assert_string_equal(ptext("SMB2", "Data"), "Data: Number of data bytes remaining = 36 (0x0024)");
+    assert_string_equal(dt_ptext("SMB2", 0, "Summary", 0), "C NEGOTIATE");
+    assert_string_equal(dt_ptext("SMB2", 0, "Command", 0), "Command = NEGOTIATE");
+    assert_string_equal(dt_ptext("SMB2", 0, "Protocol Id", 0), "Protocol Id = 0xFE534D42");
+    assert_string_equal(dt_ptext("SMB2", 0, "Tree Id", 0), "Tree Id = 0x00000011");
+    assert_string_equal(dt_ptext("SMB2", 0, "Session Id", 0), "Session Id = 0x000018004000003D");
+    assert_string_equal(dt_ptext("SMB2", 0, "Credits", 0), "Credits = 31 (0x1F)");
+    assert_null(dt_inst(l, "Async Id", 0));
+    assert_string_equal(dt_ptext("SMB2", 0, "Data", 0),
+                        "Data: Number of data bytes remaining = 36 (0x0024)");
 
     /* A response, async, signed: status name, Async Id. */
-    bb r = { .n = 0 };
+    dt_buf r = { .n = 0 };
     smb2_header(&r, 3, 0, 0x0B, 7);
-    bb_le16(&r, 16), bb_fill(&r, 0, 14);
-    run(&nmx_proto_smb2, r.b, (uint32_t)r.n);
-    l = lay("SMB2", 0);
-    assert_string_equal(ptext("SMB2", "Summary"), "R TREE_CONNECT, Status = STATUS_SUCCESS");
-    assert_string_equal(ptext("SMB2", "Status"), "Status = STATUS_SUCCESS");
-    assert_string_equal(ptext("SMB2", "Message Id"), "Message Id = 7 (0x7)");
-    assert_non_null(inst(l, "Async Id", 0));
-    assert_null(inst(l, "Tree Id", 0));
-    const PROPERTYINST *fl = insx(l, "Flags", 0);
+    dt_le16(&r, 16), dt_fill(&r, 0, 14);
+    dt_run_src(DT_FROM(&nmx_proto_smb2), r.b, (uint32_t)r.n, (uint32_t)r.n, NMX_DIS_ATTACH);
+    l = dt_need_layer("SMB2", 0);
+    assert_string_equal(dt_ptext("SMB2", 0, "Summary", 0),
+                        "R TREE_CONNECT, Status = STATUS_SUCCESS");
+    assert_string_equal(dt_ptext("SMB2", 0, "Status", 0), "Status = STATUS_SUCCESS");
+    assert_string_equal(dt_ptext("SMB2", 0, "Message Id", 0), "Message Id = 7 (0x7)");
+    assert_non_null(dt_inst(l, "Async Id", 0));
+    assert_null(dt_inst(l, "Tree Id", 0));
+    const PROPERTYINST *fl = dt_need_inst(l, "Flags", 0);
     char bit[128];
-    nmx_dissect_bit_text(D, fl, 0, bit, sizeof bit);
+    nmx_dissect_bit_text(dt_dis(), fl, 0, bit, sizeof bit);
     assert_string_equal(bit, "...............................1 = Response");
-    nmx_dissect_bit_text(D, fl, 3, bit, sizeof bit);
+    nmx_dissect_bit_text(dt_dis(), fl, 3, bit, sizeof bit);
     assert_string_equal(bit, "............................1... = Signed");
     /* Unknown status and command. */
     r.b[8] = 0x34, r.b[9] = 0x12, r.b[10] = 0x00, r.b[11] = 0xC0;
     r.b[12] = 0x42;
-    run(&nmx_proto_smb2, r.b, (uint32_t)r.n);
-    assert_string_equal(ptext("SMB2", "Summary"), "R 0x0042, Status = 0xC0001234");
-    assert_string_equal(ptext("SMB2", "Status"), "Status = 0xC0001234");
+    dt_run_src(DT_FROM(&nmx_proto_smb2), r.b, (uint32_t)r.n, (uint32_t)r.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("SMB2", 0, "Summary", 0), "R 0x0042, Status = 0xC0001234");
+    assert_string_equal(dt_ptext("SMB2", 0, "Status", 0), "Status = 0xC0001234");
     r.b[8] = 0x22, r.b[9] = 0x00, r.b[10] = 0x00, r.b[11] = 0xC0;
-    run(&nmx_proto_smb2, r.b, (uint32_t)r.n);
-    assert_string_equal(ptext("SMB2", "Status"), "Status = STATUS_ACCESS_DENIED");
+    dt_run_src(DT_FROM(&nmx_proto_smb2), r.b, (uint32_t)r.n, (uint32_t)r.n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("SMB2", 0, "Status", 0), "Status = STATUS_ACCESS_DENIED");
 
     /* TREE_CONNECT request with its share. */
-    bb t = { .n = 0 };
+    dt_buf t = { .n = 0 };
     smb2_header(&t, 3, 0, 0, 4);
-    bb_le16(&t, 9), bb_le16(&t, 0), bb_le16(&t, 72), bb_le16(&t, 0);
+    dt_le16(&t, 9), dt_le16(&t, 0), dt_le16(&t, 72), dt_le16(&t, 0);
     size_t plen = t.n - 2;
     size_t p0 = t.n;
     bb_utf16(&t, "\\\\srv\\IPC$");
     t.n -= 2; /* no NUL */
     t.b[plen] = (uint8_t)(t.n - p0);
-    run(&nmx_proto_smb2, t.b, (uint32_t)t.n);
-    assert_int_equal(lay("SMB2", 0)->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("SMB2", "Summary"), "C TREE_CONNECT, Share = \\\\srv\\IPC$");
-    assert_string_equal(ptext("SMB2", "Share"), "Share = \\\\srv\\IPC$");
+    dt_run_src(DT_FROM(&nmx_proto_smb2), t.b, (uint32_t)t.n, (uint32_t)t.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("SMB2", 0)->status, NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("SMB2", 0, "Summary", 0), "C TREE_CONNECT, Share = \\\\srv\\IPC$");
+    assert_string_equal(dt_ptext("SMB2", 0, "Share", 0), "Share = \\\\srv\\IPC$");
     t.b[plen] = 200; /* past the message */
-    run(&nmx_proto_smb2, t.b, (uint32_t)t.n);
-    assert_int_equal(lay("SMB2", 0)->status, NMX_LAYER_MALFORMED);
+    dt_run_src(DT_FROM(&nmx_proto_smb2), t.b, (uint32_t)t.n, (uint32_t)t.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
     /* A wrong structure size. */
     b.b[4] = 63;
-    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
-    assert_int_equal(lay("SMB2", 0)->status, NMX_LAYER_MALFORMED);
-    assert_true(insx(lay("SMB2", 0), "Structure Size", 0)->IFlags & IFLAG_ERROR);
+    dt_run_src(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
+    assert_true(dt_need_inst(dt_need_layer("SMB2", 0), "Structure Size", 0)->IFlags & IFLAG_ERROR);
 }
 
 /* CREATE + QUERY_INFO + CLOSE, compounded (related). */
-static void compound(bb *b)
+static void compound(dt_buf *b)
 {
     size_t h1 = smb2_header(b, 5, 0, 0, 10);
-    bb_le16(b, 57);
-    bb_fill(b, 0, 42);
+    dt_le16(b, 57);
+    dt_fill(b, 0, 42);
     size_t no = b->n;
-    bb_le16(b, 120), bb_le16(b, 12);
-    bb_le32(b, 0), bb_le32(b, 0);
+    dt_le16(b, 120), dt_le16(b, 12);
+    dt_le32(b, 0), dt_le32(b, 0);
     bb_utf16(b, "srvsvc");
     b->n -= 2;
     while (b->n % 8)
-        bb_u8(b, 0);
+        dt_u8(b, 0);
     (void)no;
     b->b[h1 + 20] = (uint8_t)(b->n - h1);
     size_t h2 = smb2_header(b, 0x10, 0, 4, 11);
-    bb_le16(b, 41);
-    bb_fill(b, 0, 39);
+    dt_le16(b, 41);
+    dt_fill(b, 0, 39);
     while (b->n % 8)
-        bb_u8(b, 0);
+        dt_u8(b, 0);
     b->b[h2 + 20] = (uint8_t)(b->n - h2);
     smb2_header(b, 6, 0, 4, 12);
-    bb_le16(b, 24);
-    bb_fill(b, 0, 22);
+    dt_le16(b, 24);
+    dt_fill(b, 0, 22);
 }
 
 static void t_smb2_compound(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
+    dt_buf b = { .n = 0 };
     compound(&b);
-    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
-    assert_int_equal(nlayers_named("SMB2"), 3);
+    dt_run_src(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_nlayers_named("SMB2"), 3);
     for (unsigned i = 0; i < 3; i++)
-        assert_int_equal(lay("SMB2", i)->status, NMX_LAYER_OK);
-    assert_string_equal(text(insx(lay("SMB2", 0), "Summary", 0)), "C CREATE, File = srvsvc");
-    assert_string_equal(text(insx(lay("SMB2", 1), "Summary", 0)), "C QUERY_INFO");
-    assert_string_equal(text(insx(lay("SMB2", 2), "Summary", 0)), "C CLOSE");
-    assert_string_equal(text(insx(lay("SMB2", 0), "File Name", 0)), "File Name = srvsvc");
-    assert_int_equal(num(insx(lay("SMB2", 1), "Message Id", 0)), 11);
-    truncate_every_byte(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+        assert_int_equal(dt_need_layer("SMB2", i)->status, NMX_LAYER_OK);
+    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 0), "Summary", 0)),
+                        "C CREATE, File = srvsvc");
+    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 1), "Summary", 0)),
+                        "C QUERY_INFO");
+    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 2), "Summary", 0)), "C CLOSE");
+    assert_string_equal(dt_text(dt_need_inst(dt_need_layer("SMB2", 0), "File Name", 0)),
+                        "File Name = srvsvc");
+    assert_int_equal(dt_num(dt_need_inst(dt_need_layer("SMB2", 1), "Message Id", 0)), 11);
+    dt_cut_everywhere(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
 
     /* Hostile NextCommand values: inside the header, unaligned, past the
      * end: the layer is malformed and the chain stops there. */
     static const uint32_t bad[] = { 8, 63, 65, 0x7FFFFFF8 };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        bb x = b;
+        dt_buf x = b;
         x.b[20] = (uint8_t)bad[i];
         x.b[21] = (uint8_t)(bad[i] >> 8);
         x.b[22] = (uint8_t)(bad[i] >> 16);
         x.b[23] = (uint8_t)(bad[i] >> 24);
-        run(&nmx_proto_smb2, x.b, (uint32_t)x.n);
-        assert_int_equal(nlayers_named("SMB2"), 1);
-        assert_int_equal(lay("SMB2", 0)->status, NMX_LAYER_MALFORMED);
+        dt_run_src(DT_FROM(&nmx_proto_smb2), x.b, (uint32_t)x.n, (uint32_t)x.n, NMX_DIS_ATTACH);
+        assert_int_equal(dt_nlayers_named("SMB2"), 1);
+        assert_int_equal(dt_need_layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
     }
     /* 60 headers each pointing to the next: bounded by the layer limit,
      * every layer sound. */
-    bb c = { .n = 0 };
+    dt_buf c = { .n = 0 };
     for (unsigned i = 0; i < 60; i++) {
         size_t h = smb2_header(&c, 0x0D, 0, 4, i);
         c.b[h + 20] = i + 1 < 60 ? 64 : 0;
     }
-    run(&nmx_proto_smb2, c.b, (uint32_t)c.n);
-    unsigned n = nlayers_named("SMB2");
+    dt_run_src(DT_FROM(&nmx_proto_smb2), c.b, (uint32_t)c.n, (uint32_t)c.n, NMX_DIS_ATTACH);
+    unsigned n = dt_nlayers_named("SMB2");
     assert_true(n >= 16 && n <= 32);
-    assert_int_equal(n, nmx_dissect_nlayers(D));
+    assert_int_equal(n, nmx_dissect_nlayers(dt_dis()));
 }
 
 static void t_smb2_transform(void **state)
 {
     (void)state;
-    bb b = { .n = 0 };
-    bb_bytes(&b, "\xFDSMB", 4);
-    bb_fill(&b, 0x5A, 16);
-    bb_fill(&b, 0x6B, 16);
-    bb_le32(&b, 120);
-    bb_le16(&b, 0);
-    bb_le16(&b, 1);
-    bb_le32(&b, 0x5), bb_le32(&b, 0x400);
-    bb_fill(&b, 0x77, 120);
-    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
-    const nmx_layer *l = lay("SMB2", 0);
+    dt_buf b = { .n = 0 };
+    dt_put(&b, "\xFDSMB", 4);
+    dt_fill(&b, 0x5A, 16);
+    dt_fill(&b, 0x6B, 16);
+    dt_le32(&b, 120);
+    dt_le16(&b, 0);
+    dt_le16(&b, 1);
+    dt_le32(&b, 0x5), dt_le32(&b, 0x400);
+    dt_fill(&b, 0x77, 120);
+    dt_run_src(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    const nmx_layer *l = dt_need_layer("SMB2", 0);
     assert_int_equal(l->status, NMX_LAYER_OK);
-    assert_string_equal(ptext("SMB2", "Summary"),
+    assert_string_equal(dt_ptext("SMB2", 0, "Summary", 0),
                         "Encrypted message, Session Id = 0x0000040000000005, Original size = 120");
-    assert_string_equal(ptext("SMB2", "Encrypted Data"),
+    assert_string_equal(dt_ptext("SMB2", 0, "Encrypted Data", 0),
                         "Encrypted Data: Number of data bytes remaining = 120 (0x0078)");
-    assert_null(inst(l, "Command", 0));
-    truncate_every_byte(&nmx_proto_smb2, b.b, (uint32_t)b.n);
+    assert_null(dt_inst(l, "Command", 0));
+    dt_cut_everywhere(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n,
+                      &(dt_cut_opts){ .top_never_ok = true });
     b.b[36] = 121; /* more than there is */
-    run(&nmx_proto_smb2, b.b, (uint32_t)b.n);
-    assert_int_equal(lay("SMB2", 0)->status, NMX_LAYER_MALFORMED);
+    dt_run_src(DT_FROM(&nmx_proto_smb2), b.b, (uint32_t)b.n, (uint32_t)b.n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_need_layer("SMB2", 0)->status, NMX_LAYER_MALFORMED);
 }
 
 /* ---- random damage -------------------------------------------------------- */
@@ -1221,9 +989,9 @@ static uint32_t rnd(void)
  * expert may ask for), and the statuses in range. */
 static void touch_everything(void)
 {
-    PROPERTYTABLE *pt = nmx_dissect_properties(D);
-    for (unsigned i = 0; i < nmx_dissect_nlayers(D); i++) {
-        const nmx_layer *l = nmx_dissect_layer(D, i);
+    PROPERTYTABLE *pt = nmx_dissect_properties(dt_dis());
+    for (unsigned i = 0; i < nmx_dissect_nlayers(dt_dis()); i++) {
+        const nmx_layer *l = nmx_dissect_layer(dt_dis(), i);
         assert_true(l->status <= NMX_LAYER_MALFORMED);
     }
     if (!pt)
@@ -1231,39 +999,39 @@ static void touch_everything(void)
     for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++) {
         const PROPERTYINST *pi = &pt->lpFirstPropertyInst[i];
         char b[300];
-        size_t whole = nmx_dissect_text(D, pi, b, sizeof b);
+        size_t whole = nmx_dissect_text(dt_dis(), pi, b, sizeof b);
         /* Cut as snprintf cuts: exactly the first n - 1 bytes, even inside
          * an escape sequence. */
         for (size_t n = 1; n < 40; n += 3) {
-            nmx_dissect_text(D, pi, b, n);
+            nmx_dissect_text(dt_dis(), pi, b, n);
             assert_int_equal(strlen(b), whole < n ? whole : n - 1);
         }
-        for (unsigned k = 0; k < nmx_dissect_nbits(D, pi); k++)
-            nmx_dissect_bit_text(D, pi, k, b, sizeof b);
+        for (unsigned k = 0; k < nmx_dissect_nbits(dt_dis(), pi); k++)
+            nmx_dissect_bit_text(dt_dis(), pi, k, b, sizeof b);
     }
 }
 
 /* Base messages damaged at random (bytes changed, lengths cut), each run
- * in both modes from an exact-size copy: a sanitizer build sees any read
+ * in both modes from an exact-size dt_data(): a sanitizer build sees any read
  * outside it. */
 static void t_random_damage(void **state)
 {
     (void)state;
-    bb msgs[8];
+    dt_buf msgs[8];
     const nmx_protocol *protos[8];
     size_t nm = 0;
     memset(msgs, 0, sizeof msgs);
-    bb_bytes(&msgs[nm], http_req, sizeof http_req - 1), protos[nm++] = &nmx_proto_http;
-    bb_bytes(&msgs[nm], http_resp, sizeof http_resp - 1), protos[nm++] = &nmx_proto_http;
+    dt_put(&msgs[nm], http_req, sizeof http_req - 1), protos[nm++] = &nmx_proto_http;
+    dt_put(&msgs[nm], http_resp, sizeof http_resp - 1), protos[nm++] = &nmx_proto_http;
     client_hello(&msgs[nm], "fuzz.example"), protos[nm++] = &nmx_proto_tls;
     andx_chain(&msgs[nm]), protos[nm++] = &nmx_proto_smb;
     compound(&msgs[nm]), protos[nm++] = &nmx_proto_smb2;
     smb_header(&msgs[nm], 0x72, 0, 0x18, 0xC853);
-    bb_u8(&msgs[nm], 0), bb_le16(&msgs[nm], 12), bb_u8(&msgs[nm], 2);
-    bb_bytes(&msgs[nm], "NT LM 0.12", 11), protos[nm++] = &nmx_proto_smb;
+    dt_u8(&msgs[nm], 0), dt_le16(&msgs[nm], 12), dt_u8(&msgs[nm], 2);
+    dt_put(&msgs[nm], "NT LM 0.12", 11), protos[nm++] = &nmx_proto_smb;
     for (size_t m = 0; m < nm; m++) {
         for (unsigned it = 0; it < 3000; it++) {
-            bb x = msgs[m];
+            dt_buf x = msgs[m];
             unsigned nchg = 1 + rnd() % 4;
             for (unsigned k = 0; k < nchg; k++) {
                 uint32_t at = rnd() % (uint32_t)x.n;
@@ -1277,21 +1045,22 @@ static void t_random_damage(void **state)
             nmx_layer_status st[32];
             unsigned nl = 0;
             for (int attach = 0; attach < 2; attach++) {
-                run_from(protos[m], x.b, cap, (uint32_t)x.n, attach ? NMX_DIS_ATTACH : 0);
+                dt_run_src(DT_FROM(protos[m]), x.b, cap, (uint32_t)x.n,
+                           attach ? NMX_DIS_ATTACH : 0);
                 touch_everything();
-                unsigned n = nmx_dissect_nlayers(D);
+                unsigned n = nmx_dissect_nlayers(dt_dis());
                 assert_true(n <= 32);
                 if (!attach) {
                     nl = n;
                     for (unsigned i = 0; i < n; i++) {
-                        name[i] = nmx_dissect_layer(D, i)->name;
-                        st[i] = nmx_dissect_layer(D, i)->status;
+                        name[i] = nmx_dissect_layer(dt_dis(), i)->name;
+                        st[i] = nmx_dissect_layer(dt_dis(), i)->status;
                     }
                     continue;
                 }
                 assert_int_equal(n, nl);
                 for (unsigned i = 0; i < n; i++) {
-                    const nmx_layer *l = nmx_dissect_layer(D, i);
+                    const nmx_layer *l = nmx_dissect_layer(dt_dis(), i);
                     if (l->name != name[i] || l->status != st[i]) {
                         print_message("message %zu, iteration %u, layer %u (%s): status %d without "
                                       "properties, %d with\n",
@@ -1338,17 +1107,17 @@ static void our_values(const oracle_field *f, char *out, size_t n)
 {
     size_t at = 0;
     out[0] = 0;
-    for (unsigned li = 0; layer(f->proto, li); li++) {
-        const nmx_layer *l = layer(f->proto, li);
-        for (unsigned k = 0; inst(l, f->label, k); k++) {
-            const PROPERTYINST *pi = inst(l, f->label, k);
+    for (unsigned li = 0; dt_layer(f->proto, li); li++) {
+        const nmx_layer *l = dt_layer(f->proto, li);
+        for (unsigned k = 0; dt_inst(l, f->label, k); k++) {
+            const PROPERTYINST *pi = dt_inst(l, f->label, k);
             static char v[1 << 16];
             if (f->form == 's')
-                snprintf(v, sizeof v, "%s", str(pi));
+                snprintf(v, sizeof v, "%s", dt_str_of(pi));
             else if (f->form == 'd')
-                snprintf(v, sizeof v, "%llu", (unsigned long long)num(pi));
+                snprintf(v, sizeof v, "%llu", (unsigned long long)dt_num(pi));
             else
-                snprintf(v, sizeof v, "0x%02llx", (unsigned long long)num(pi));
+                snprintf(v, sizeof v, "0x%02llx", (unsigned long long)dt_num(pi));
             at += (size_t)snprintf(out + at, at < n ? n - at : 0, "%s%s", at ? "," : "", v);
         }
     }
@@ -1357,10 +1126,10 @@ static void our_values(const oracle_field *f, char *out, size_t n)
 /* Did this frame reach TCP with one of the ports? */
 static bool on_ports(const uint16_t *ports)
 {
-    const nmx_layer *t = layer("TCP", 0);
+    const nmx_layer *t = dt_layer("TCP", 0);
     if (!t || t->caplen < 4)
         return false;
-    const uint8_t *p = copy + t->offset;
+    const uint8_t *p = dt_data() + t->offset;
     unsigned sp = (unsigned)p[0] << 8 | p[1], dp = (unsigned)p[2] << 8 | p[3];
     for (; *ports; ports++)
         if (sp == *ports || dp == *ports)
@@ -1409,13 +1178,13 @@ static size_t compare_capture(const char *path, size_t *diffs)
         nmx_frame fr;
         if (fno == 0 || nmx_capture_frame(cap, fno - 1, &fr) != NMX_OK)
             continue;
-        run_frame(fr.data, fr.caplen);
+        dt_dissect(fr.data, fr.caplen, 1);
         /* Documented difference: an IPv6 Payload Length of 0 with no jumbo
          * option is a capture taken before segmentation offload (as an IPv4
          * Total Length of 0 is); we read the datagram to the frame's end,
          * tshark stops at the IPv6 header. Such frames are not compared. */
-        const nmx_layer *v6 = layer("IP6", 0);
-        if (v6 && v6->caplen >= 6 && copy[v6->offset + 4] == 0 && copy[v6->offset + 5] == 0) {
+        const nmx_layer *v6 = dt_layer("IP6", 0);
+        if (v6 && v6->caplen >= 6 && dt_data()[v6->offset + 4] == 0 && dt_data()[v6->offset + 5] == 0) {
             printf("# %s frame %lu: IPv6 Payload Length 0 (offload): not compared\n", path, fno);
             continue;
         }
@@ -1485,15 +1254,15 @@ static const char *detail(const char *file, unsigned long fno, const char *proto
     assert_int_equal(nmx_capture_open(path, 0, &cap, NULL), NMX_OK);
     nmx_frame fr;
     assert_int_equal(nmx_capture_frame(cap, fno - 1, &fr), NMX_OK);
-    run_frame(fr.data, fr.caplen);
+    dt_dissect(fr.data, fr.caplen, 1);
     nmx_capture_close(cap);
-    const nmx_layer *l = lay(proto, 0);
+    const nmx_layer *l = dt_need_layer(proto, 0);
     size_t at = 0;
-    PROPERTYTABLE *pt = nmx_dissect_properties(D);
+    PROPERTYTABLE *pt = nmx_dissect_properties(dt_dis());
     for (uint32_t i = 0; pt && i < l->ninst; i++) {
         const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + i];
         char t[1024];
-        nmx_dissect_text(D, pi, t, sizeof t);
+        nmx_dissect_text(dt_dis(), pi, t, sizeof t);
         at += (size_t)snprintf(out + at, sizeof out - at, "%*s%s: %s\n", 4 * pi->Level, "", proto, t);
     }
     return out;

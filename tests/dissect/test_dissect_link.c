@@ -23,197 +23,8 @@
 #include "nmexpert/dissect.h"
 #include "nmx_test.h"
 #include "shared_captures.h"
-
-/* ---- helpers ------------------------------------------------------------ */
-
-static nmx_dissector *g_dis;
-static nmx_frame g_fr;
-
-/* Dissects `len` bytes (of which `cap` are captured) of link type lt. */
-static void dis_cap(const uint8_t *b, uint32_t cap, uint32_t len, uint32_t lt)
-{
-    if (!g_dis)
-        g_dis = nmx_dissector_new();
-    assert_non_null(g_dis);
-    memset(&g_fr, 0, sizeof g_fr);
-    g_fr.data = b;
-    g_fr.caplen = cap;
-    g_fr.wirelen = len;
-    g_fr.linktype = lt;
-    assert_int_equal(nmx_dissect(g_dis, &g_fr, 0, NMX_DIS_ATTACH), NMX_OK);
-}
-
-static void dis(const uint8_t *b, uint32_t len, uint32_t lt)
-{
-    dis_cap(b, len, len, lt);
-}
-
-/* The names of the layers, "FRAME ETHERNET VLAN IP". */
-static const char *stack(void)
-{
-    static char s[512];
-    s[0] = 0;
-    for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
-        if (i)
-            strcat(s, " ");
-        strcat(s, nmx_dissect_layer(g_dis, i)->name);
-    }
-    return s;
-}
-
-/* The nth layer called name, or NULL. */
-static const nmx_layer *layer(const char *name, unsigned nth)
-{
-    for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
-        const nmx_layer *l = nmx_dissect_layer(g_dis, i);
-        if (strcmp(l->name, name) == 0 && nth-- == 0)
-            return l;
-    }
-    return NULL;
-}
-
-/* The nth instance labelled `label` in layer l, or NULL. */
-static const PROPERTYINST *prop(const nmx_layer *l, const char *label, unsigned nth)
-{
-    PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
-    if (!l || !pt) {
-        fail_msg("no such layer (%s), or no properties", stack());
-        return NULL;
-    }
-    for (uint32_t i = 0; i < l->ninst; i++) {
-        const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + i];
-        if (strcmp(pi->lpPropertyInfo->Label, label) == 0 && nth-- == 0)
-            return pi;
-    }
-    return NULL;
-}
-
-/* The same, failing the test when it is not there. */
-static const nmx_layer *must_layer(const char *name, unsigned nth)
-{
-    static const nmx_layer none;
-    const nmx_layer *l = layer(name, nth);
-    if (!l) {
-        fail_msg("no layer %s #%u in %s", name, nth, stack());
-        return &none;
-    }
-    return l;
-}
-
-static const PROPERTYINST *must_prop(const nmx_layer *l, const char *label, unsigned nth)
-{
-    static const PROPERTYINST none;
-    const PROPERTYINST *pi = prop(l, label, nth);
-    if (!pi) {
-        fail_msg("no property \"%s\" #%u", label, nth);
-        return &none;
-    }
-    return pi;
-}
-
-static const char *text_of(const PROPERTYINST *pi)
-{
-    static char buf[1024];
-    assert_non_null(pi);
-    nmx_dissect_text(g_dis, pi, buf, sizeof buf);
-    return buf;
-}
-
-/* Text of the nth `label` of the nth layer `name`. */
-static const char *ptext(const char *name, const char *label)
-{
-    return text_of(prop(layer(name, 0), label, 0));
-}
-
-static uint64_t pval_n(const char *name, unsigned ln, const char *label, unsigned nth)
-{
-    const PROPERTYINST *pi = prop(layer(name, ln), label, nth);
-    if (!pi)
-        fail_msg("%s[%u] has no property \"%s\" #%u", name, ln, label, nth);
-    uint64_t v;
-    assert_true(nmx__inst_number(pi, &v));
-    return v;
-}
-
-static uint64_t pval(const char *name, const char *label)
-{
-    return pval_n(name, 0, label, 0);
-}
-
-static nmx_layer_status status_of(const char *name)
-{
-    const nmx_layer *l = layer(name, 0);
-    if (!l) {
-        fail_msg("no layer %s in %s", name, stack());
-        return NMX_LAYER_MALFORMED;
-    }
-    return l->status;
-}
-
-/* Cuts the frame at every byte: nothing crashes, every text can be made,
- * and the layer `name` (when recognised) is never OK while the capture
- * stops before `hdr_end` (the end of its header in the frame); it is
- * recognised one byte short of it, and OK at hdr_start in the whole frame. */
-static void cut_everywhere(const uint8_t *b, uint32_t len, uint32_t lt, const char *name,
-                           uint32_t hdr_start, uint32_t hdr_end)
-{
-    for (uint32_t cut = 0; cut < len; cut++) {
-        dis_cap(b, cut, len, lt);
-        PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
-        char buf[256];
-        for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++)
-            nmx_dissect_text(g_dis, &pt->lpFirstPropertyInst[i], buf, sizeof buf);
-        const nmx_layer *l = layer(name, 0);
-        if (cut + 1 == hdr_end && !l)
-            fail_msg("cut at %u: %s not recognised (%s)", cut, name, stack());
-        if (cut < hdr_end && l && l->status == NMX_LAYER_OK)
-            fail_msg("cut at %u: %s is OK with its header cut short", cut, name);
-    }
-    dis(b, len, lt);
-    const nmx_layer *l = layer(name, 0);
-    if (!l) {
-        fail_msg("whole frame: %s not recognised (%s)", name, stack());
-        return;
-    }
-    assert_int_equal(l->offset, hdr_start);
-    assert_int_equal(l->status, NMX_LAYER_OK);
-}
-
-/* An Ethernet header to `type`. */
-static size_t eth(uint8_t *b, uint16_t type)
-{
-    static const uint8_t hdr[12] = { 0x00, 0x1B, 0xD4, 0x1B, 0xA4, 0xD8,
-                                     0x00, 0x13, 0xC3, 0xDF, 0xAE, 0x18 };
-    memcpy(b, hdr, 12);
-    b[12] = (uint8_t)(type >> 8);
-    b[13] = (uint8_t)type;
-    return 14;
-}
-
-/* A 20-byte IPv4 header with `plen` payload bytes of protocol `proto`. */
-static size_t ip4(uint8_t *b, uint8_t proto, uint16_t plen)
-{
-    static const uint8_t hdr[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, 0, 0, 0,
-                                     10, 0, 0, 1, 10, 0, 0, 2 };
-    memcpy(b, hdr, 20);
-    uint16_t tot = (uint16_t)(20 + plen);
-    b[2] = (uint8_t)(tot >> 8);
-    b[3] = (uint8_t)tot;
-    b[9] = proto;
-    return 20;
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    put16(b, (uint16_t)(v >> 16));
-    put16(b + 2, (uint16_t)v);
-}
+#include "dis_oracle.h"
+#include "dis_test.h"
 
 /* ---- VLAN ----------------------------------------------------------------- */
 
@@ -221,21 +32,23 @@ static void test_vlan_single(void **state)
 {
     (void)state;
     uint8_t f[64] = { 0 };
-    size_t n = eth(f, 0x8100);
-    put16(f + n, 0xA076);         /* PCP 5, DEI 0, VID 118 */
-    put16(f + n + 2, 0x0800);
+    size_t n = dt_eth_at(f, 0x8100);
+    dt_wbe16(f + n, 0xA076);         /* PCP 5, DEI 0, VID 118 */
+    dt_wbe16(f + n + 2, 0x0800);
     n += 4;
-    n += ip4(f + n, 17, 0);
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET VLAN IP");
-    assert_int_equal(status_of("VLAN"), NMX_LAYER_OK);
-    assert_int_equal(pval("VLAN", "VLAN Identifier"), 118);
-    assert_int_equal(pval("VLAN", "Priority"), 5);
-    assert_int_equal(pval("VLAN", "Drop Eligible Indicator"), 0);
-    assert_int_equal(pval("VLAN", "Ethernet Type"), 0x0800);
-    assert_string_equal(ptext("VLAN", "Summary"), "VLAN ID = 118; Priority = 5; ETYPE = 0x0800");
-    assert_string_equal(ptext("VLAN", "VLAN Identifier"), "VLAN Identifier = 118 (0x76)");
-    assert_string_equal(ptext("VLAN", "Priority"), "Priority = Voice, < 10 ms latency and jitter");
+    n += dt_ip4_at(f + n, 17, 0);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET VLAN IP");
+    assert_int_equal(dt_status("VLAN"), NMX_LAYER_OK);
+    assert_int_equal(dt_pval("VLAN", 0, "VLAN Identifier", 0), 118);
+    assert_int_equal(dt_pval("VLAN", 0, "Priority", 0), 5);
+    assert_int_equal(dt_pval("VLAN", 0, "Drop Eligible Indicator", 0), 0);
+    assert_int_equal(dt_pval("VLAN", 0, "Ethernet Type", 0), 0x0800);
+    assert_string_equal(dt_ptext("VLAN", 0, "Summary", 0),
+                        "VLAN ID = 118; Priority = 5; ETYPE = 0x0800");
+    assert_string_equal(dt_ptext("VLAN", 0, "VLAN Identifier", 0), "VLAN Identifier = 118 (0x76)");
+    assert_string_equal(dt_ptext("VLAN", 0, "Priority", 0),
+                        "Priority = Voice, < 10 ms latency and jitter");
     /* The label aliases resolve to the same property. */
     HPROTOCOL h = nmx_protocol_find("vlan");
     assert_non_null(h);
@@ -248,25 +61,25 @@ static void test_vlan_stacked_and_dei(void **state)
 {
     (void)state;
     uint8_t f[64] = { 0 };
-    size_t n = eth(f, 0x88A8);
-    put16(f + n, 0x10C8);         /* DEI 1, VID 200 */
-    put16(f + n + 2, 0x8100);
-    put16(f + n + 4, 0x07D1);     /* VID 2001 */
-    put16(f + n + 6, 0x9100);
-    put16(f + n + 8, 0x0FFF);     /* VID 4095 */
-    put16(f + n + 10, 0x0806);
+    size_t n = dt_eth_at(f, 0x88A8);
+    dt_wbe16(f + n, 0x10C8);         /* DEI 1, VID 200 */
+    dt_wbe16(f + n + 2, 0x8100);
+    dt_wbe16(f + n + 4, 0x07D1);     /* VID 2001 */
+    dt_wbe16(f + n + 6, 0x9100);
+    dt_wbe16(f + n + 8, 0x0FFF);     /* VID 4095 */
+    dt_wbe16(f + n + 10, 0x0806);
     n += 12;
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET VLAN VLAN VLAN");
-    assert_int_equal(pval_n("VLAN", 0, "VLAN Identifier", 0), 200);
-    assert_int_equal(pval_n("VLAN", 0, "Drop Eligible Indicator", 0), 1);
-    assert_int_equal(pval_n("VLAN", 1, "VLAN Identifier", 0), 2001);
-    assert_int_equal(pval_n("VLAN", 2, "VLAN Identifier", 0), 4095);
-    assert_int_equal(pval_n("VLAN", 2, "Ethernet Type", 0), 0x0806);
-    const PROPERTYINST *dei = prop(layer("VLAN", 0), "Drop Eligible Indicator", 0);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET VLAN VLAN VLAN");
+    assert_int_equal(dt_pval("VLAN", 0, "VLAN Identifier", 0), 200);
+    assert_int_equal(dt_pval("VLAN", 0, "Drop Eligible Indicator", 0), 1);
+    assert_int_equal(dt_pval("VLAN", 1, "VLAN Identifier", 0), 2001);
+    assert_int_equal(dt_pval("VLAN", 2, "VLAN Identifier", 0), 4095);
+    assert_int_equal(dt_pval("VLAN", 2, "Ethernet Type", 0), 0x0806);
+    const PROPERTYINST *dei = dt_inst(dt_need_layer("VLAN", 0), "Drop Eligible Indicator", 0);
     char buf[128];
-    assert_int_equal(nmx_dissect_nbits(g_dis, dei), 1);
-    nmx_dissect_bit_text(g_dis, dei, 0, buf, sizeof buf);
+    assert_int_equal(nmx_dissect_nbits(dt_dis(), dei), 1);
+    nmx_dissect_bit_text(dt_dis(), dei, 0, buf, sizeof buf);
     assert_string_equal(buf, ".......1 = Eligible to be dropped");
 }
 
@@ -274,38 +87,39 @@ static void test_vlan_8023_length(void **state)
 {
     (void)state;
     uint8_t f[64] = { 0 };
-    size_t n = eth(f, 0x8100);
-    put16(f + n, 0x0005);
-    put16(f + n + 2, 8);           /* 802.3 length: LLC + SNAP */
+    size_t n = dt_eth_at(f, 0x8100);
+    dt_wbe16(f + n, 0x0005);
+    dt_wbe16(f + n + 2, 8);           /* 802.3 length: LLC + SNAP */
     n += 4;
     static const uint8_t llc_snap[8] = { 0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x06 };
     memcpy(f + n, llc_snap, 8);
     n += 8 + 10;                   /* + padding */
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET VLAN LLC SNAP");
-    assert_int_equal(pval("VLAN", "802.3 Length"), 8);
-    assert_non_null(prop(layer("VLAN", 0), "Frame Padding", 0));
-    assert_int_equal(must_layer("LLC", 0)->length, 8);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET VLAN LLC SNAP");
+    assert_int_equal(dt_pval("VLAN", 0, "802.3 Length", 0), 8);
+    assert_non_null(dt_inst(dt_need_layer("VLAN", 0), "Frame Padding", 0));
+    assert_int_equal(dt_need_layer("LLC", 0)->length, 8);
     /* a length beyond the frame is malformed */
-    put16(f + 16, 1400);
-    dis(f, (uint32_t)n, 1);
-    assert_int_equal(status_of("VLAN"), NMX_LAYER_MALFORMED);
+    dt_wbe16(f + 16, 1400);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_int_equal(dt_status("VLAN"), NMX_LAYER_MALFORMED);
 }
 
 static void test_vlan_truncated(void **state)
 {
     (void)state;
     uint8_t f[64] = { 0 };
-    size_t n = eth(f, 0x8100);
-    put16(f + n, 0x0076);
-    put16(f + n + 2, 0x0800);
+    size_t n = dt_eth_at(f, 0x8100);
+    dt_wbe16(f + n, 0x0076);
+    dt_wbe16(f + n + 2, 0x0800);
     n += 4;
-    n += ip4(f + n, 17, 0);
-    cut_everywhere(f, (uint32_t)n, 1, "VLAN", 14, 18);
-    dis_cap(f, 16, (uint32_t)n, 1);
-    assert_int_equal(status_of("VLAN"), NMX_LAYER_TRUNCATED);
-    assert_int_equal(pval("VLAN", "VLAN Identifier"), 118);   /* what is there is shown */
-    assert_null(prop(layer("VLAN", 0), "Ethernet Type", 0));
+    n += dt_ip4_at(f + n, 17, 0);
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "VLAN", .hdr_start = 14, .hdr_end = 18 });
+    dt_run(f, 16, (uint32_t)n, 1, NMX_DIS_ATTACH);
+    assert_int_equal(dt_status("VLAN"), NMX_LAYER_TRUNCATED);
+    assert_int_equal(dt_pval("VLAN", 0, "VLAN Identifier", 0), 118);   /* what is there is shown */
+    assert_null(dt_inst(dt_need_layer("VLAN", 0), "Ethernet Type", 0));
 }
 
 /* ---- LLC and SNAP ----------------------------------------------------- */
@@ -314,64 +128,68 @@ static void test_llc_snap_arp(void **state)
 {
     (void)state;
     uint8_t f[80] = { 0 };
-    size_t n = eth(f, 36);        /* 802.3 length */
+    size_t n = dt_eth_at(f, 36);        /* 802.3 length */
     static const uint8_t llc_snap[8] = { 0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x06 };
     memcpy(f + n, llc_snap, 8);
     n += 8 + 28;
-    dis(f, (uint32_t)n, 1);
-    assert_true(strncmp(stack(), "FRAME ETHERNET LLC SNAP", 23) == 0);
-    assert_string_equal(ptext("LLC", "Summary"), "UI DSAP=0xAA SSAP=0xAA C");
-    assert_string_equal(ptext("LLC", "DSAP"), "DSAP = 0xAA : SNAP");
-    assert_int_equal(pval("LLC", "Control"), 3);
-    assert_string_equal(ptext("SNAP", "Summary"), "ETYPE = 0x0806");
-    assert_int_equal(pval("SNAP", "Organization Code"), 0);
-    assert_int_equal(pval("SNAP", "Ethernet Type"), 0x0806);
-    cut_everywhere(f, (uint32_t)n, 1, "LLC", 14, 17);
-    cut_everywhere(f, (uint32_t)n, 1, "SNAP", 17, 22);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_true(strncmp(dt_chain(), "FRAME ETHERNET LLC SNAP", 23) == 0);
+    assert_string_equal(dt_ptext("LLC", 0, "Summary", 0), "UI DSAP=0xAA SSAP=0xAA C");
+    assert_string_equal(dt_ptext("LLC", 0, "DSAP", 0), "DSAP = 0xAA : SNAP");
+    assert_int_equal(dt_pval("LLC", 0, "Control", 0), 3);
+    assert_string_equal(dt_ptext("SNAP", 0, "Summary", 0), "ETYPE = 0x0806");
+    assert_int_equal(dt_pval("SNAP", 0, "Organization Code", 0), 0);
+    assert_int_equal(dt_pval("SNAP", 0, "Ethernet Type", 0), 0x0806);
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "LLC", .hdr_start = 14, .hdr_end = 17 });
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "SNAP", .hdr_start = 17, .hdr_end = 22 });
 }
 
 static void test_llc_frames(void **state)
 {
     (void)state;
     uint8_t f[40] = { 0 };
-    size_t n = eth(f, 4);
+    size_t n = dt_eth_at(f, 4);
     /* an I PDU, command, poll: N(S) = 4, N(R) = 14 */
     f[n] = 0xF0;
     f[n + 1] = 0xF0;
     f[n + 2] = 0x08;
     f[n + 3] = 0x1D;
-    dis(f, (uint32_t)n + 4, 1);
-    assert_string_equal(ptext("LLC", "Summary"), "C I-FRAME N(S) = 0x04, N(R) = 0x0E POLL");
-    assert_int_equal(pval("LLC", "N(S)"), 4);
-    assert_int_equal(pval("LLC", "N(R)"), 14);
+    dt_dissect(f, (uint32_t)n + 4, 1);
+    assert_string_equal(dt_ptext("LLC", 0, "Summary", 0),
+                        "C I-FRAME N(S) = 0x04, N(R) = 0x0E POLL");
+    assert_int_equal(dt_pval("LLC", 0, "N(S)", 0), 4);
+    assert_int_equal(dt_pval("LLC", 0, "N(R)", 0), 14);
     /* a supervisory RR response, final */
     f[n + 1] = 0xF1;
     f[n + 2] = 0x01;
-    dis(f, (uint32_t)n + 4, 1);
-    assert_string_equal(ptext("LLC", "Summary"), "R RR N(R) = 0x0E FINAL");
-    assert_null(prop(layer("LLC", 0), "N(S)", 0));
+    dt_dissect(f, (uint32_t)n + 4, 1);
+    assert_string_equal(dt_ptext("LLC", 0, "Summary", 0), "R RR N(R) = 0x0E FINAL");
+    assert_null(dt_inst(dt_need_layer("LLC", 0), "N(S)", 0));
     /* an XID command: unnumbered, not handed on */
-    put16(f + 12, 6);
+    dt_wbe16(f + 12, 6);
     f[n] = 0xAA;
     f[n + 1] = 0xAA;
     f[n + 2] = 0xBF;             /* XID with P */
-    dis(f, (uint32_t)n + 6, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET LLC");
-    assert_string_equal(ptext("LLC", "Summary"), "XID DSAP=0xAA SSAP=0xAA C POLL");
-    assert_string_equal(ptext("LLC", "Unnumbered Command"), "Unnumbered Command = XID");
+    dt_dissect(f, (uint32_t)n + 6, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET LLC");
+    assert_string_equal(dt_ptext("LLC", 0, "Summary", 0), "XID DSAP=0xAA SSAP=0xAA C POLL");
+    assert_string_equal(dt_ptext("LLC", 0, "Unnumbered Command", 0), "Unnumbered Command = XID");
 }
 
 static void test_snap_other_oui(void **state)
 {
     (void)state;
     uint8_t f[40] = { 0 };
-    size_t n = eth(f, 20);
+    size_t n = dt_eth_at(f, 20);
     static const uint8_t cdp[8] = { 0xAA, 0xAA, 0x03, 0x00, 0x00, 0x0C, 0x20, 0x00 };
     memcpy(f + n, cdp, 8);
-    dis(f, (uint32_t)n + 20, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET LLC SNAP");
-    assert_string_equal(ptext("SNAP", "Summary"), "OUI = 0x00000C, PID = 0x2000");
-    assert_string_equal(ptext("SNAP", "Organization Code"), "Organization Code = 0x00000C : Cisco");
+    dt_dissect(f, (uint32_t)n + 20, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET LLC SNAP");
+    assert_string_equal(dt_ptext("SNAP", 0, "Summary", 0), "OUI = 0x00000C, PID = 0x2000");
+    assert_string_equal(dt_ptext("SNAP", 0, "Organization Code", 0),
+                        "Organization Code = 0x00000C : Cisco");
 }
 
 /* ---- ARP_RARP ------------------------------------------------------------ */
@@ -385,7 +203,7 @@ static size_t arp_pkt(uint8_t *b, uint16_t op)
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 11, 1, 9, 221,
     };
     memcpy(b, body, sizeof body);
-    put16(b + 6, op);
+    dt_wbe16(b + 6, op);
     return sizeof body;
 }
 
@@ -393,56 +211,67 @@ static void test_arp_request_reply(void **state)
 {
     (void)state;
     uint8_t f[64] = { 0 };
-    size_t n = eth(f, 0x0806);
+    size_t n = dt_eth_at(f, 0x0806);
     n += arp_pkt(f + n, 1);
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET ARP_RARP");
-    assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_OK);
-    assert_string_equal(ptext("ARP_RARP", "Summary"), "ARP: Request, Target IP: 11.1.9.221");
-    assert_string_equal(ptext("ARP_RARP", "Hardware Address Space"), "Hardware Address Space = 1 (0x1)");
-    assert_string_equal(ptext("ARP_RARP", "Protocol Address Space"), "Protocol Address Space = 2048 (0x800)");
-    assert_string_equal(ptext("ARP_RARP", "Hardware Address Length"), "Hardware Address Length = 6 (0x6)");
-    assert_string_equal(ptext("ARP_RARP", "Protocol Address Length"), "Protocol Address Length = 4 (0x4)");
-    assert_string_equal(ptext("ARP_RARP", "Opcode"), "Opcode = 1 (0x1)");
-    assert_string_equal(ptext("ARP_RARP", "Sender's Hardware Address"), "Sender's Hardware Address = 4000DDDD1111");
-    assert_string_equal(ptext("ARP_RARP", "Sender's Protocol Address"), "Sender's Protocol Address = 11.1.9.1");
-    assert_string_equal(ptext("ARP_RARP", "Target's Hardware Address"), "Target's Hardware Address = 000000000000");
-    assert_string_equal(ptext("ARP_RARP", "Target's Protocol Address"), "Target's Protocol Address = 11.1.9.221");
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET ARP_RARP");
+    assert_int_equal(dt_status("ARP_RARP"), NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Summary", 0),
+                        "ARP: Request, Target IP: 11.1.9.221");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Hardware Address Space", 0),
+                        "Hardware Address Space = 1 (0x1)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Protocol Address Space", 0),
+                        "Protocol Address Space = 2048 (0x800)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Hardware Address Length", 0),
+                        "Hardware Address Length = 6 (0x6)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Protocol Address Length", 0),
+                        "Protocol Address Length = 4 (0x4)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Opcode", 0), "Opcode = 1 (0x1)");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Sender's Hardware Address", 0),
+                        "Sender's Hardware Address = 4000DDDD1111");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Sender's Protocol Address", 0),
+                        "Sender's Protocol Address = 11.1.9.1");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Target's Hardware Address", 0),
+                        "Target's Hardware Address = 000000000000");
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Target's Protocol Address", 0),
+                        "Target's Protocol Address = 11.1.9.221");
     f[14 + 18] = 0x40;             /* target hardware 4000DDDD1111 */
     f[14 + 19] = 0x00;
     f[14 + 20] = 0xDD;
     f[14 + 21] = 0xDD;
     f[14 + 22] = 0x11;
     f[14 + 23] = 0x11;
-    put16(f + 14 + 6, 2);
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(ptext("ARP_RARP", "Summary"),
+    dt_wbe16(f + 14 + 6, 2);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Summary", 0),
                         "ARP: Reply, Target IP: 11.1.9.221 Target Hdwr Addr: 4000DDDD1111");
-    put16(f + 14 + 6, 3);
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(ptext("ARP_RARP", "Summary"), "RARP: Request, Target Hdwr Addr: 4000DDDD1111");
+    dt_wbe16(f + 14 + 6, 3);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_ptext("ARP_RARP", 0, "Summary", 0),
+                        "RARP: Request, Target Hdwr Addr: 4000DDDD1111");
     /* RARP has its own EtherType */
-    put16(f + 12, 0x8035);
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET ARP_RARP");
-    cut_everywhere(f, (uint32_t)n, 1, "ARP_RARP", 14, 42);
+    dt_wbe16(f + 12, 0x8035);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET ARP_RARP");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "ARP_RARP", .hdr_start = 14, .hdr_end = 42 });
 }
 
 static void test_arp_odd_lengths(void **state)
 {
     (void)state;
     uint8_t f[80] = { 0 };
-    size_t n = eth(f, 0x0806);
+    size_t n = dt_eth_at(f, 0x0806);
     n += arp_pkt(f + n, 1);
     f[14 + 4] = 8;                 /* 8-byte hardware addresses: the bytes are shown */
-    dis(f, (uint32_t)n + 4, 1);
-    assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_OK);
-    assert_null(prop(layer("ARP_RARP", 0), "Sender's Hardware Address", 0));
-    assert_non_null(prop(layer("ARP_RARP", 0), "Sender's Hardware Address Bytes", 0));
-    assert_int_equal(must_prop(layer("ARP_RARP", 0), "Target's Hardware Address Bytes", 0)->DataLength, 8);
+    dt_dissect(f, (uint32_t)n + 4, 1);
+    assert_int_equal(dt_status("ARP_RARP"), NMX_LAYER_OK);
+    assert_null(dt_inst(dt_need_layer("ARP_RARP", 0), "Sender's Hardware Address", 0));
+    assert_non_null(dt_inst(dt_need_layer("ARP_RARP", 0), "Sender's Hardware Address Bytes", 0));
+    assert_int_equal(dt_need_inst(dt_layer("ARP_RARP", 0), "Target's Hardware Address Bytes", 0)->DataLength, 8);
     f[14 + 4] = 200;               /* addresses beyond the packet */
-    dis(f, (uint32_t)n, 1);
-    assert_int_equal(status_of("ARP_RARP"), NMX_LAYER_MALFORMED);
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_int_equal(dt_status("ARP_RARP"), NMX_LAYER_MALFORMED);
 }
 
 /* ---- SLL, SLL2, NULL ---------------------------------------------------- */
@@ -454,29 +283,32 @@ static void test_sll(void **state)
     static const uint8_t hdr[16] = { 0x00, 0x04, 0x00, 0x01, 0x00, 0x06, 0x00, 0x13, 0xC3,
                                      0xDF, 0xAE, 0x18, 0x00, 0x00, 0x08, 0x00 };
     memcpy(f, hdr, 16);
-    size_t n = 16 + ip4(f + 16, 17, 0);
-    dis(f, (uint32_t)n, 113);
-    assert_string_equal(stack(), "FRAME SLL IP");
-    assert_string_equal(ptext("SLL", "Summary"), "Sent by us; Src = 0013C3DFAE18; ETYPE = 0x0800");
-    assert_string_equal(ptext("SLL", "Packet Type"), "Packet Type = Sent by us");
-    assert_string_equal(ptext("SLL", "Link-Layer Address Type"), "Link-Layer Address Type = Ethernet");
-    assert_string_equal(ptext("SLL", "Source address"), "Source address : 0013C3DFAE18");
-    assert_int_equal(pval("SLL", "Protocol"), 0x0800);
-    cut_everywhere(f, (uint32_t)n, 113, "SLL", 0, 16);
+    size_t n = 16 + dt_ip4_at(f + 16, 17, 0);
+    dt_dissect(f, (uint32_t)n, 113);
+    assert_string_equal(dt_chain(), "FRAME SLL IP");
+    assert_string_equal(dt_ptext("SLL", 0, "Summary", 0),
+                        "Sent by us; Src = 0013C3DFAE18; ETYPE = 0x0800");
+    assert_string_equal(dt_ptext("SLL", 0, "Packet Type", 0), "Packet Type = Sent by us");
+    assert_string_equal(dt_ptext("SLL", 0, "Link-Layer Address Type", 0),
+                        "Link-Layer Address Type = Ethernet");
+    assert_string_equal(dt_ptext("SLL", 0, "Source address", 0), "Source address : 0013C3DFAE18");
+    assert_int_equal(dt_pval("SLL", 0, "Protocol", 0), 0x0800);
+    dt_cut_everywhere(DT_LINK(113), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "SLL", .hdr_start = 0, .hdr_end = 16 });
     /* ETH_P_802_2: LLC follows; a 4-byte address is shown as bytes */
-    put16(f + 4, 4);
-    put16(f + 14, 0x0004);
+    dt_wbe16(f + 4, 4);
+    dt_wbe16(f + 14, 0x0004);
     static const uint8_t llc_snap[8] = { 0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x06 };
     memcpy(f + 16, llc_snap, 8);
-    dis(f, 24, 113);
-    assert_string_equal(stack(), "FRAME SLL LLC SNAP");
-    assert_null(prop(layer("SLL", 0), "Source address", 0));
-    assert_int_equal(must_prop(layer("SLL", 0), "Link-Layer Address", 0)->DataLength, 4);
+    dt_dissect(f, 24, 113);
+    assert_string_equal(dt_chain(), "FRAME SLL LLC SNAP");
+    assert_null(dt_inst(dt_need_layer("SLL", 0), "Source address", 0));
+    assert_int_equal(dt_need_inst(dt_layer("SLL", 0), "Link-Layer Address", 0)->DataLength, 4);
     /* Netlink: the protocol is a netlink family, not an EtherType */
-    put16(f + 2, 824);
-    put16(f + 14, 0x0800);
-    dis(f, 24, 113);
-    assert_string_equal(stack(), "FRAME SLL");
+    dt_wbe16(f + 2, 824);
+    dt_wbe16(f + 14, 0x0800);
+    dt_dissect(f, 24, 113);
+    assert_string_equal(dt_chain(), "FRAME SLL");
 }
 
 static void test_sll2(void **state)
@@ -487,15 +319,16 @@ static void test_sll2(void **state)
                                      0x01, 0x06, 0xF0, 0x3F, 0x95, 0x8F, 0x82, 0x63, 0x00, 0x00 };
     memcpy(f, hdr, 20);
     size_t n = 20 + arp_pkt(f + 20, 1);
-    dis(f, (uint32_t)n, 276);
-    assert_string_equal(stack(), "FRAME SLL2 ARP_RARP");
-    assert_string_equal(ptext("SLL2", "Summary"),
+    dt_dissect(f, (uint32_t)n, 276);
+    assert_string_equal(dt_chain(), "FRAME SLL2 ARP_RARP");
+    assert_string_equal(dt_ptext("SLL2", 0, "Summary", 0),
                         "Broadcast; If = 20; Src = F03F958F8263; ETYPE = 0x0806");
-    assert_int_equal(pval("SLL2", "Interface Index"), 20);
-    assert_int_equal(pval("SLL2", "Packet Type"), 1);
-    assert_int_equal(pval("SLL2", "Link-Layer Address Type"), 1);
-    assert_int_equal(pval("SLL2", "Protocol"), 0x0806);
-    cut_everywhere(f, (uint32_t)n, 276, "SLL2", 0, 20);
+    assert_int_equal(dt_pval("SLL2", 0, "Interface Index", 0), 20);
+    assert_int_equal(dt_pval("SLL2", 0, "Packet Type", 0), 1);
+    assert_int_equal(dt_pval("SLL2", 0, "Link-Layer Address Type", 0), 1);
+    assert_int_equal(dt_pval("SLL2", 0, "Protocol", 0), 0x0806);
+    dt_cut_everywhere(DT_LINK(276), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "SLL2", .hdr_start = 0, .hdr_end = 20 });
 }
 
 static void test_null(void **state)
@@ -503,43 +336,44 @@ static void test_null(void **state)
     (void)state;
     uint8_t f[64] = { 0 };
     f[0] = 2;                      /* AF_INET, little-endian host */
-    size_t n = 4 + ip4(f + 4, 17, 0);
-    dis(f, (uint32_t)n, 0);
-    assert_string_equal(stack(), "FRAME NULL IP");
-    assert_int_equal(pval("NULL", "Address Family"), 2);
-    assert_string_equal(ptext("NULL", "Summary"), "Family = IP (2)");
-    assert_string_equal(ptext("NULL", "Address Family"), "Address Family = IP (2)");
-    cut_everywhere(f, (uint32_t)n, 0, "NULL", 0, 4);
+    size_t n = 4 + dt_ip4_at(f + 4, 17, 0);
+    dt_dissect(f, (uint32_t)n, 0);
+    assert_string_equal(dt_chain(), "FRAME NULL IP");
+    assert_int_equal(dt_pval("NULL", 0, "Address Family", 0), 2);
+    assert_string_equal(dt_ptext("NULL", 0, "Summary", 0), "Family = IP (2)");
+    assert_string_equal(dt_ptext("NULL", 0, "Address Family", 0), "Address Family = IP (2)");
+    dt_cut_everywhere(DT_LINK(0), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "NULL", .hdr_start = 0, .hdr_end = 4 });
     /* big-endian host */
     f[0] = 0;
     f[3] = 2;
-    dis(f, (uint32_t)n, 0);
-    assert_string_equal(stack(), "FRAME NULL IP");
-    assert_int_equal(pval("NULL", "Address Family"), 2);
+    dt_dissect(f, (uint32_t)n, 0);
+    assert_string_equal(dt_chain(), "FRAME NULL IP");
+    assert_int_equal(dt_pval("NULL", 0, "Address Family", 0), 2);
     /* LOOP is always network order: 0x02000000 is no family there */
     f[0] = 2;
     f[3] = 0;
-    dis(f, (uint32_t)n, 108);
-    assert_string_equal(stack(), "FRAME NULL");
-    assert_int_equal(pval("NULL", "Address Family"), 0x02000000);
+    dt_dissect(f, (uint32_t)n, 108);
+    assert_string_equal(dt_chain(), "FRAME NULL");
+    assert_int_equal(dt_pval("NULL", 0, "Address Family", 0), 0x02000000);
     f[0] = 0;
     f[3] = 2;
-    dis(f, (uint32_t)n, 108);
-    assert_string_equal(stack(), "FRAME NULL IP");
+    dt_dissect(f, (uint32_t)n, 108);
+    assert_string_equal(dt_chain(), "FRAME NULL IP");
     /* an EtherType in the last two bytes */
     f[0] = 0x0F;
     f[1] = 0;
     f[2] = 0x08;
     f[3] = 0x00;
-    dis(f, (uint32_t)n, 0);
-    assert_string_equal(stack(), "FRAME NULL IP");
-    assert_string_equal(ptext("NULL", "Summary"), "ETYPE = 0x0800");
-    assert_null(prop(layer("NULL", 0), "Address Family", 0));
+    dt_dissect(f, (uint32_t)n, 0);
+    assert_string_equal(dt_chain(), "FRAME NULL IP");
+    assert_string_equal(dt_ptext("NULL", 0, "Summary", 0), "ETYPE = 0x0800");
+    assert_null(dt_inst(dt_need_layer("NULL", 0), "Address Family", 0));
     /* IPv6 family numbers are named (the IPv6 parser takes them) */
     memset(f, 0, 4);
     f[0] = 30;
-    dis(f, 44, 0);
-    assert_string_equal(ptext("NULL", "Summary"), "Family = IP6 (Darwin) (30)");
+    dt_dissect(f, 44, 0);
+    assert_string_equal(dt_ptext("NULL", 0, "Summary", 0), "Family = IP6 (Darwin) (30)");
 }
 
 /* ---- PPP, PPPOE, MPLS ------------------------------------------------------ */
@@ -550,114 +384,120 @@ static void test_ppp(void **state)
     uint8_t f[64] = { 0 };
     f[0] = 0xFF;
     f[1] = 0x03;
-    put16(f + 2, 0x0021);
-    size_t n = 4 + ip4(f + 4, 17, 0);
-    dis(f, (uint32_t)n, 9);
-    assert_string_equal(stack(), "FRAME PPP IP");
-    assert_string_equal(ptext("PPP", "Summary"), "Internet Protocol Frame (0x0021)");
-    assert_string_equal(ptext("PPP", "Protocol"), "Protocol = 0x0021 (Internet Protocol)");
-    assert_int_equal(pval("PPP", "Address"), 0xFF);
-    cut_everywhere(f, (uint32_t)n, 9, "PPP", 0, 4);
-    dis(f, (uint32_t)n, 50);
-    assert_string_equal(stack(), "FRAME PPP IP");
+    dt_wbe16(f + 2, 0x0021);
+    size_t n = 4 + dt_ip4_at(f + 4, 17, 0);
+    dt_dissect(f, (uint32_t)n, 9);
+    assert_string_equal(dt_chain(), "FRAME PPP IP");
+    assert_string_equal(dt_ptext("PPP", 0, "Summary", 0), "Internet Protocol Frame (0x0021)");
+    assert_string_equal(dt_ptext("PPP", 0, "Protocol", 0), "Protocol = 0x0021 (Internet Protocol)");
+    assert_int_equal(dt_pval("PPP", 0, "Address", 0), 0xFF);
+    dt_cut_everywhere(DT_LINK(9), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "PPP", .hdr_start = 0, .hdr_end = 4 });
+    dt_dissect(f, (uint32_t)n, 50);
+    assert_string_equal(dt_chain(), "FRAME PPP IP");
     /* address and control left out, protocol compressed to one octet */
     f[2] = 0x21;
-    dis(f + 2, (uint32_t)n - 2, 9);
-    assert_string_equal(stack(), "FRAME PPP IP");
-    assert_int_equal(pval("PPP", "Protocol"), 0x21);
-    assert_null(prop(layer("PPP", 0), "Address", 0));
+    dt_dissect(f + 2, (uint32_t)n - 2, 9);
+    assert_string_equal(dt_chain(), "FRAME PPP IP");
+    assert_int_equal(dt_pval("PPP", 0, "Protocol", 0), 0x21);
+    assert_null(dt_inst(dt_need_layer("PPP", 0), "Address", 0));
     /* LCP: named, not handed on */
     f[0] = 0xC0;
     f[1] = 0x21;
-    dis(f, 8, 9);
-    assert_string_equal(stack(), "FRAME PPP");
-    assert_string_equal(ptext("PPP", "Summary"), "Link Control Protocol Frame (0xC021)");
+    dt_dissect(f, 8, 9);
+    assert_string_equal(dt_chain(), "FRAME PPP");
+    assert_string_equal(dt_ptext("PPP", 0, "Summary", 0), "Link Control Protocol Frame (0xC021)");
     /* a protocol number whose last octet is even, a control that is not 0x03 */
     static const uint8_t bad[8] = { 0xFF, 0x5F, 0x7E, 0x08, 0x00, 0x45, 0, 0 };
-    dis(bad, 8, 9);
-    assert_int_equal(status_of("PPP"), NMX_LAYER_MALFORMED);
-    assert_true(must_prop(layer("PPP", 0), "Control", 0)->IFlags & IFLAG_ERROR);
-    assert_true(must_prop(layer("PPP", 0), "Protocol", 0)->IFlags & IFLAG_ERROR);
+    dt_dissect(bad, 8, 9);
+    assert_int_equal(dt_status("PPP"), NMX_LAYER_MALFORMED);
+    assert_true(dt_need_inst(dt_layer("PPP", 0), "Control", 0)->IFlags & IFLAG_ERROR);
+    assert_true(dt_need_inst(dt_layer("PPP", 0), "Protocol", 0)->IFlags & IFLAG_ERROR);
     /* IPv6 goes to the IPv6 EtherType's protocol, MPLS to MPLS */
     static const uint8_t mpls[10] = { 0x02, 0x81, 0x00, 0x01, 0x01, 0x40, 0x45, 0, 0, 0 };
-    dis(mpls, sizeof mpls, 9);
-    assert_true(strncmp(stack(), "FRAME PPP MPLS", 14) == 0);
+    dt_dissect(mpls, sizeof mpls, 9);
+    assert_true(strncmp(dt_chain(), "FRAME PPP MPLS", 14) == 0);
 }
 
 static void test_pppoe(void **state)
 {
     (void)state;
     uint8_t f[96] = { 0 };
-    size_t n = eth(f, 0x8864);
+    size_t n = dt_eth_at(f, 0x8864);
     f[n] = 0x11;
     f[n + 1] = 0;
-    put16(f + n + 2, 0x0011);
-    put16(f + n + 4, 22);
-    put16(f + n + 6, 0x0021);
-    size_t m = n + 8 + ip4(f + n + 8, 17, 0);
-    dis(f, (uint32_t)m + 6, 1);  /* Ethernet padding after the session data */
-    assert_string_equal(stack(), "FRAME ETHERNET PPPOE PPP IP");
-    assert_string_equal(ptext("PPPOE", "Summary"), "Session, ID = 0x0011, Length = 22");
-    assert_int_equal(pval("PPPOE", "Session ID"), 0x11);
-    assert_int_equal(pval("PPPOE", "Version"), 1);
-    assert_int_equal(pval("PPPOE", "Type"), 1);
-    assert_int_equal(must_layer("PPP", 0)->length, 22);
-    cut_everywhere(f, (uint32_t)m, 1, "PPPOE", 14, 20);
+    dt_wbe16(f + n + 2, 0x0011);
+    dt_wbe16(f + n + 4, 22);
+    dt_wbe16(f + n + 6, 0x0021);
+    size_t m = n + 8 + dt_ip4_at(f + n + 8, 17, 0);
+    dt_dissect(f, (uint32_t)m + 6, 1);  /* Ethernet padding after the session data */
+    assert_string_equal(dt_chain(), "FRAME ETHERNET PPPOE PPP IP");
+    assert_string_equal(dt_ptext("PPPOE", 0, "Summary", 0), "Session, ID = 0x0011, Length = 22");
+    assert_int_equal(dt_pval("PPPOE", 0, "Session ID", 0), 0x11);
+    assert_int_equal(dt_pval("PPPOE", 0, "Version", 0), 1);
+    assert_int_equal(dt_pval("PPPOE", 0, "Type", 0), 1);
+    assert_int_equal(dt_need_layer("PPP", 0)->length, 22);
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)m,
+                      &(dt_cut_opts){ .name = "PPPOE", .hdr_start = 14, .hdr_end = 20 });
     /* link type 51 starts with the PPPoE header */
-    dis(f + 14, (uint32_t)m - 14, 51);
-    assert_string_equal(stack(), "FRAME PPPOE PPP IP");
+    dt_dissect(f + 14, (uint32_t)m - 14, 51);
+    assert_string_equal(dt_chain(), "FRAME PPPOE PPP IP");
     /* discovery: PADI with a Service-Name and a Host-Uniq */
-    put16(f + 12, 0x8863);
+    dt_wbe16(f + 12, 0x8863);
     f[n + 1] = 0x09;
-    put16(f + n + 2, 0);
+    dt_wbe16(f + n + 2, 0);
     static const uint8_t tagv[16] = { 0x01, 0x01, 0x00, 0x04, 'i', 's', 'p', '1',
                                       0x01, 0x03, 0x00, 0x04, 0xDE, 0xAD, 0xBE, 0xEF };
     memcpy(f + n + 6, tagv, sizeof tagv);
-    put16(f + n + 4, sizeof tagv);
+    dt_wbe16(f + n + 4, sizeof tagv);
     m = n + 6 + sizeof tagv;
-    dis(f, (uint32_t)m, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET PPPOE");
-    assert_int_equal(status_of("PPPOE"), NMX_LAYER_OK);
-    assert_string_equal(ptext("PPPOE", "Summary"), "PADI, ID = 0x0000, Length = 16");
-    assert_string_equal(ptext("PPPOE", "Tag Text"), "Tag Text: isp1");
-    assert_string_equal(text_of(prop(layer("PPPOE", 0), "Tag Type", 1)), "Tag Type = Host-Uniq");
-    assert_string_equal(ptext("PPPOE", "Tag Value"), "Tag Value = de ad be ef");
-    cut_everywhere(f, (uint32_t)m, 1, "PPPOE", 14, (uint32_t)m);
+    dt_dissect(f, (uint32_t)m, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET PPPOE");
+    assert_int_equal(dt_status("PPPOE"), NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("PPPOE", 0, "Summary", 0), "PADI, ID = 0x0000, Length = 16");
+    assert_string_equal(dt_ptext("PPPOE", 0, "Tag Text", 0), "Tag Text: isp1");
+    assert_string_equal(dt_text(dt_inst(dt_need_layer("PPPOE", 0), "Tag Type", 1)),
+                        "Tag Type = Host-Uniq");
+    assert_string_equal(dt_ptext("PPPOE", 0, "Tag Value", 0), "Tag Value = de ad be ef");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)m,
+                      &(dt_cut_opts){ .name = "PPPOE", .hdr_start = 14, .hdr_end = (uint32_t)m });
     /* a tag running past the payload, a bad version */
-    put16(f + n + 6 + 2, 40);
-    dis(f, (uint32_t)m, 1);
-    assert_int_equal(status_of("PPPOE"), NMX_LAYER_MALFORMED);
+    dt_wbe16(f + n + 6 + 2, 40);
+    dt_dissect(f, (uint32_t)m, 1);
+    assert_int_equal(dt_status("PPPOE"), NMX_LAYER_MALFORMED);
     f[n] = 0x21;
-    dis(f, (uint32_t)m, 1);
-    assert_int_equal(status_of("PPPOE"), NMX_LAYER_MALFORMED);
+    dt_dissect(f, (uint32_t)m, 1);
+    assert_int_equal(dt_status("PPPOE"), NMX_LAYER_MALFORMED);
 }
 
 static void test_mpls(void **state)
 {
     (void)state;
     uint8_t f[80] = { 0 };
-    size_t n = eth(f, 0x8847);
-    put32(f + n, 16u << 12 | 5u << 9 | 0x40);        /* label 16, TC 5, TTL 64 */
-    put32(f + n + 4, 17u << 12 | 1u << 8 | 0x3F);    /* label 17, bottom, TTL 63 */
+    size_t n = dt_eth_at(f, 0x8847);
+    dt_wbe32(f + n, 16u << 12 | 5u << 9 | 0x40);        /* label 16, TC 5, TTL 64 */
+    dt_wbe32(f + n + 4, 17u << 12 | 1u << 8 | 0x3F);    /* label 17, bottom, TTL 63 */
     n += 8;
-    size_t m = n + ip4(f + n, 17, 0);
-    dis(f, (uint32_t)m, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET MPLS IP");
-    assert_int_equal(pval_n("MPLS", 0, "Label", 0), 16);
-    assert_int_equal(pval_n("MPLS", 0, "Label", 1), 17);
-    assert_int_equal(pval_n("MPLS", 0, "Traffic Class", 0), 5);
-    assert_int_equal(pval_n("MPLS", 0, "Bottom of Stack", 0), 0);
-    assert_int_equal(pval_n("MPLS", 0, "Bottom of Stack", 1), 1);
-    assert_int_equal(pval_n("MPLS", 0, "Time to Live", 1), 63);
-    assert_string_equal(ptext("MPLS", "Summary"), "Label = 16, TC = 5, S = 0, TTL = 64 (2 labels)");
-    cut_everywhere(f, (uint32_t)m, 1, "MPLS", 14, 22);
+    size_t m = n + dt_ip4_at(f + n, 17, 0);
+    dt_dissect(f, (uint32_t)m, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET MPLS IP");
+    assert_int_equal(dt_pval("MPLS", 0, "Label", 0), 16);
+    assert_int_equal(dt_pval("MPLS", 0, "Label", 1), 17);
+    assert_int_equal(dt_pval("MPLS", 0, "Traffic Class", 0), 5);
+    assert_int_equal(dt_pval("MPLS", 0, "Bottom of Stack", 0), 0);
+    assert_int_equal(dt_pval("MPLS", 0, "Bottom of Stack", 1), 1);
+    assert_int_equal(dt_pval("MPLS", 0, "Time to Live", 1), 63);
+    assert_string_equal(dt_ptext("MPLS", 0, "Summary", 0),
+                        "Label = 16, TC = 5, S = 0, TTL = 64 (2 labels)");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)m,
+                      &(dt_cut_opts){ .name = "MPLS", .hdr_start = 14, .hdr_end = 22 });
     /* IPv6 Explicit NULL goes to IPv6 whatever the nibble; no bottom is malformed */
-    put32(f + 14, 2u << 12 | 1u << 8 | 1);
-    dis(f, 18 + 40, 1);
-    assert_string_equal(ptext("MPLS", "Label"), "Label = 2 (IPv6 Explicit NULL)");
-    put32(f + 14, 16u << 12);
-    dis(f, 18, 1);
-    assert_int_equal(status_of("MPLS"), NMX_LAYER_MALFORMED);
+    dt_wbe32(f + 14, 2u << 12 | 1u << 8 | 1);
+    dt_dissect(f, 18 + 40, 1);
+    assert_string_equal(dt_ptext("MPLS", 0, "Label", 0), "Label = 2 (IPv6 Explicit NULL)");
+    dt_wbe32(f + 14, 16u << 12);
+    dt_dissect(f, 18, 1);
+    assert_int_equal(dt_status("MPLS"), NMX_LAYER_MALFORMED);
 }
 
 /* ---- GRE, VXLAN ------------------------------------------------------------ */
@@ -666,151 +506,155 @@ static void test_gre_v0(void **state)
 {
     (void)state;
     uint8_t f[128] = { 0 };
-    size_t n = eth(f, 0x0800);
+    size_t n = dt_eth_at(f, 0x0800);
     size_t ip = n;
     n += 20;
-    put16(f + n, 0xB000);          /* C, K, S */
-    put16(f + n + 2, 0x0800);
-    put16(f + n + 4, 0xBEEF);
-    put32(f + n + 8, 0x00000001);
-    put32(f + n + 12, 7);
+    dt_wbe16(f + n, 0xB000);          /* C, K, S */
+    dt_wbe16(f + n + 2, 0x0800);
+    dt_wbe16(f + n + 4, 0xBEEF);
+    dt_wbe32(f + n + 8, 0x00000001);
+    dt_wbe32(f + n + 12, 7);
     size_t g = n;
     n += 16;
-    n += ip4(f + n, 17, 0);
-    ip4(f + ip, 47, (uint16_t)(n - ip - 20));
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET IP GRE IP");
-    assert_string_equal(ptext("GRE", "Summary"), "C.KS............ Protocol: 0x0800, Key: 0x00000001");
-    assert_int_equal(pval("GRE", "Protocol Type"), 0x0800);
-    assert_int_equal(pval("GRE", "Checksum"), 0xBEEF);
-    assert_int_equal(pval("GRE", "Key"), 1);
-    assert_int_equal(pval("GRE", "Sequence Number"), 7);
-    assert_int_equal(pval("GRE", "Version"), 0);
-    assert_string_equal(ptext("GRE", "Protocol Type"), "Protocol Type = 0x0800 (IP)");
-    cut_everywhere(f, (uint32_t)n, 1, "GRE", (uint32_t)g, (uint32_t)g + 16);
+    n += dt_ip4_at(f + n, 17, 0);
+    dt_ip4_at(f + ip, 47, (uint16_t)(n - ip - 20));
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP GRE IP");
+    assert_string_equal(dt_ptext("GRE", 0, "Summary", 0),
+                        "C.KS............ Protocol: 0x0800, Key: 0x00000001");
+    assert_int_equal(dt_pval("GRE", 0, "Protocol Type", 0), 0x0800);
+    assert_int_equal(dt_pval("GRE", 0, "Checksum", 0), 0xBEEF);
+    assert_int_equal(dt_pval("GRE", 0, "Key", 0), 1);
+    assert_int_equal(dt_pval("GRE", 0, "Sequence Number", 0), 7);
+    assert_int_equal(dt_pval("GRE", 0, "Version", 0), 0);
+    assert_string_equal(dt_ptext("GRE", 0, "Protocol Type", 0), "Protocol Type = 0x0800 (IP)");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "GRE", .hdr_start = (uint32_t)g, .hdr_end = (uint32_t)g + 16 });
     /* bridged Ethernet; an unknown version */
-    put16(f + g, 0x0000);
-    put16(f + g + 2, 0x6558);
+    dt_wbe16(f + g, 0x0000);
+    dt_wbe16(f + g + 2, 0x6558);
     memmove(f + g + 4, f, 14);
-    dis(f, (uint32_t)g + 4 + 14, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET IP GRE ETHERNET");
-    put16(f + g, 0x0002);
-    dis(f, (uint32_t)g + 4 + 14, 1);
-    assert_int_equal(status_of("GRE"), NMX_LAYER_MALFORMED);
+    dt_dissect(f, (uint32_t)g + 4 + 14, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP GRE ETHERNET");
+    dt_wbe16(f + g, 0x0002);
+    dt_dissect(f, (uint32_t)g + 4 + 14, 1);
+    assert_int_equal(dt_status("GRE"), NMX_LAYER_MALFORMED);
     /* RFC 1701 routing: an SRE of 4 bytes then the NULL SRE */
-    put16(f + g, 0x4000);
-    put16(f + g + 2, 0x0800);
+    dt_wbe16(f + g, 0x4000);
+    dt_wbe16(f + g + 2, 0x0800);
     memset(f + g + 4, 0, 4);
     static const uint8_t sre[12] = { 0x08, 0x00, 0x00, 0x04, 10, 0, 0, 9, 0, 0, 0, 0 };
     memcpy(f + g + 8, sre, sizeof sre);
-    size_t pl = g + 20 + ip4(f + g + 20, 17, 0);
-    dis(f, (uint32_t)pl, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET IP GRE IP");
-    assert_int_equal(must_prop(layer("GRE", 0), "Routing", 0)->DataLength, 12);
+    size_t pl = g + 20 + dt_ip4_at(f + g + 20, 17, 0);
+    dt_dissect(f, (uint32_t)pl, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP GRE IP");
+    assert_int_equal(dt_need_inst(dt_layer("GRE", 0), "Routing", 0)->DataLength, 12);
 }
 
 static void test_gre_pptp(void **state)
 {
     (void)state;
     uint8_t f[128] = { 0 };
-    size_t n = eth(f, 0x0800);
+    size_t n = dt_eth_at(f, 0x0800);
     size_t g = n + 20;
-    put16(f + g, 0x3081);          /* K, S, A, version 1 */
-    put16(f + g + 2, 0x880B);
-    put16(f + g + 4, 8);           /* payload length */
-    put16(f + g + 6, 24);          /* call ID */
-    put32(f + g + 8, 5);
-    put32(f + g + 12, 4);
+    dt_wbe16(f + g, 0x3081);          /* K, S, A, version 1 */
+    dt_wbe16(f + g + 2, 0x880B);
+    dt_wbe16(f + g + 4, 8);           /* payload length */
+    dt_wbe16(f + g + 6, 24);          /* call ID */
+    dt_wbe32(f + g + 8, 5);
+    dt_wbe32(f + g + 12, 4);
     static const uint8_t lcp[8] = { 0xFF, 0x03, 0xC0, 0x21, 0x09, 0x01, 0x00, 0x04 };
     memcpy(f + g + 16, lcp, 8);
     n = g + 24;
-    ip4(f + 14, 47, (uint16_t)(n - 34));
-    dis(f, (uint32_t)n, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET IP GRE PPP");
-    assert_string_equal(ptext("GRE", "Summary"), "..KS....A....... Length: 8, Call ID: 24");
-    assert_int_equal(pval("GRE", "Call ID"), 24);
-    assert_int_equal(pval("GRE", "Payload Length"), 8);
-    assert_int_equal(pval("GRE", "Acknowledgment Number"), 4);
-    assert_string_equal(ptext("PPP", "Summary"), "Link Control Protocol Frame (0xC021)");
-    cut_everywhere(f, (uint32_t)n, 1, "GRE", (uint32_t)g, (uint32_t)g + 16);
+    dt_ip4_at(f + 14, 47, (uint16_t)(n - 34));
+    dt_dissect(f, (uint32_t)n, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP GRE PPP");
+    assert_string_equal(dt_ptext("GRE", 0, "Summary", 0),
+                        "..KS....A....... Length: 8, Call ID: 24");
+    assert_int_equal(dt_pval("GRE", 0, "Call ID", 0), 24);
+    assert_int_equal(dt_pval("GRE", 0, "Payload Length", 0), 8);
+    assert_int_equal(dt_pval("GRE", 0, "Acknowledgment Number", 0), 4);
+    assert_string_equal(dt_ptext("PPP", 0, "Summary", 0), "Link Control Protocol Frame (0xC021)");
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)n,
+                      &(dt_cut_opts){ .name = "GRE", .hdr_start = (uint32_t)g, .hdr_end = (uint32_t)g + 16 });
     /* an acknowledgment alone: no payload, nothing handed on */
-    put16(f + g, 0x2081);
-    put16(f + g + 4, 0);
-    put32(f + g + 8, 9);
-    ip4(f + 14, 47, 12);
-    dis(f, (uint32_t)g + 12, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET IP GRE");
-    assert_int_equal(status_of("GRE"), NMX_LAYER_OK);
-    assert_int_equal(pval("GRE", "Acknowledgment Number"), 9);
+    dt_wbe16(f + g, 0x2081);
+    dt_wbe16(f + g + 4, 0);
+    dt_wbe32(f + g + 8, 9);
+    dt_ip4_at(f + 14, 47, 12);
+    dt_dissect(f, (uint32_t)g + 12, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP GRE");
+    assert_int_equal(dt_status("GRE"), NMX_LAYER_OK);
+    assert_int_equal(dt_pval("GRE", 0, "Acknowledgment Number", 0), 9);
     /* a payload length beyond the packet */
-    put16(f + g, 0x3001);
-    put16(f + g + 4, 200);
-    ip4(f + 14, 47, 20);
-    dis(f, (uint32_t)g + 20, 1);
-    assert_int_equal(status_of("GRE"), NMX_LAYER_MALFORMED);
-    assert_true(must_prop(layer("GRE", 0), "Payload Length", 0)->IFlags & IFLAG_ERROR);
+    dt_wbe16(f + g, 0x3001);
+    dt_wbe16(f + g + 4, 200);
+    dt_ip4_at(f + 14, 47, 20);
+    dt_dissect(f, (uint32_t)g + 20, 1);
+    assert_int_equal(dt_status("GRE"), NMX_LAYER_MALFORMED);
+    assert_true(dt_need_inst(dt_layer("GRE", 0), "Payload Length", 0)->IFlags & IFLAG_ERROR);
     /* version 1 without K contradicts RFC 2637 */
-    put16(f + g, 0x1001);
-    dis(f, (uint32_t)g + 12, 1);
-    assert_int_equal(status_of("GRE"), NMX_LAYER_MALFORMED);
+    dt_wbe16(f + g, 0x1001);
+    dt_dissect(f, (uint32_t)g + 12, 1);
+    assert_int_equal(dt_status("GRE"), NMX_LAYER_MALFORMED);
 }
 
 static void test_vxlan(void **state)
 {
     (void)state;
     uint8_t f[128] = { 0 };
-    size_t n = eth(f, 0x0800);
+    size_t n = dt_eth_at(f, 0x0800);
     size_t u = n + 20;
-    put16(f + u, 40000);
-    put16(f + u + 2, 4789);
+    dt_wbe16(f + u, 40000);
+    dt_wbe16(f + u + 2, 4789);
     size_t v = u + 8;
     f[v] = 0x08;
     f[v + 4] = 0x01;
     f[v + 5] = 0x02;
     f[v + 6] = 0x03;
     size_t inner = v + 8;
-    size_t end = inner + eth(f + inner, 0x0806);
+    size_t end = inner + dt_eth_at(f + inner, 0x0806);
     end += arp_pkt(f + end, 1);
-    put16(f + u + 4, (uint16_t)(end - u));
-    ip4(f + 14, 17, (uint16_t)(end - u));
-    dis(f, (uint32_t)end, 1);
-    assert_string_equal(stack(), "FRAME ETHERNET IP UDP VXLAN ETHERNET ARP_RARP");
-    assert_int_equal(pval("VXLAN", "VXLAN Network Identifier"), 0x010203);
-    assert_string_equal(ptext("VXLAN", "Summary"), "VNI = 66051");
+    dt_wbe16(f + u + 4, (uint16_t)(end - u));
+    dt_ip4_at(f + 14, 17, (uint16_t)(end - u));
+    dt_dissect(f, (uint32_t)end, 1);
+    assert_string_equal(dt_chain(), "FRAME ETHERNET IP UDP VXLAN ETHERNET ARP_RARP");
+    assert_int_equal(dt_pval("VXLAN", 0, "VXLAN Network Identifier", 0), 0x010203);
+    assert_string_equal(dt_ptext("VXLAN", 0, "Summary", 0), "VNI = 66051");
     HPROTOCOL h = nmx_protocol_find("VXLAN");
     assert_true(nmx_property_find(h, "VNI") == nmx_property_find(h, "VXLAN Network Identifier"));
-    cut_everywhere(f, (uint32_t)end, 1, "VXLAN", (uint32_t)v, (uint32_t)v + 8);
+    dt_cut_everywhere(DT_LINK(1), f, (uint32_t)end,
+                      &(dt_cut_opts){ .name = "VXLAN", .hdr_start = (uint32_t)v, .hdr_end = (uint32_t)v + 8 });
     f[v] = 0;                      /* I flag clear */
-    dis(f, (uint32_t)end, 1);
-    assert_int_equal(status_of("VXLAN"), NMX_LAYER_MALFORMED);
+    dt_dissect(f, (uint32_t)end, 1);
+    assert_int_equal(dt_status("VXLAN"), NMX_LAYER_MALFORMED);
 }
 
 /* ---- Network Monitor's own records ----------------------------------------- */
 
-/* Dissects a Network Monitor record of media type `media`. */
-static void dis_nm(const uint8_t *b, uint32_t cap, uint32_t len, uint16_t media)
+/* A record cut anywhere past its first byte is a truncated record. */
+static void event_cut(uint32_t cut, uint32_t len, bool attach)
 {
-    if (!g_dis)
-        g_dis = nmx_dissector_new();
-    memset(&g_fr, 0, sizeof g_fr);
-    g_fr.data = b;
-    g_fr.caplen = cap;
-    g_fr.wirelen = len;
-    g_fr.linktype = NMX_LINKTYPE_NONE;
-    g_fr.netmon_media = media;
-    assert_int_equal(nmx_dissect(g_dis, &g_fr, 0, NMX_DIS_ATTACH), NMX_OK);
+    (void)len, (void)attach;
+    if (cut < 1)
+        return;
+    assert_string_equal(dt_chain(), "FRAME NETMON_EVENT");
+    assert_int_equal(dt_status("NETMON_EVENT"), NMX_LAYER_TRUNCATED);
 }
 
-static void le16(uint8_t *b, uint16_t v)
+/* ... up to the last byte, the filter string's NUL. */
+static void filter_cut(uint32_t cut, uint32_t len, bool attach)
 {
-    b[0] = (uint8_t)v;
-    b[1] = (uint8_t)(v >> 8);
+    (void)attach;
+    if (cut >= 1 && cut < len - 1)
+        assert_int_equal(dt_status("NETMON_FILTER"), NMX_LAYER_TRUNCATED);
 }
 
-static void le32(uint8_t *b, uint32_t v)
+static void netinfo_cut(uint32_t cut, uint32_t len, bool attach)
 {
-    le16(b, (uint16_t)v);
-    le16(b + 2, (uint16_t)(v >> 16));
+    (void)len, (void)attach;
+    if (cut >= 1)
+        assert_int_equal(dt_status("NETMON_NETINFO"), NMX_LAYER_TRUNCATED);
 }
 
 /* UTF-16LE of an ASCII string with its NUL; returns the bytes written. */
@@ -818,31 +662,31 @@ static size_t wz(uint8_t *b, const char *s)
 {
     size_t n = 0;
     for (; *s; s++, n += 2)
-        le16(b + n, (uint16_t)*s);
-    le16(b + n, 0);
+        dt_wle16(b + n, (unsigned char)*s);
+    dt_wle16(b + n, 0);
     return n + 2;
 }
 
 static size_t etw_event(uint8_t *b, uint16_t extcount, uint16_t userlen)
 {
     memset(b, 0, 89);
-    le16(b + 0, 80);
-    le16(b + 4, 0x0340);                    /* 64-bit, classic, processor index */
-    le32(b + 8, 3232);
-    le32(b + 12, 3948);
-    le32(b + 16, 0x1FBA0DFBu);              /* 2016-08-25 03:31:10.697 UTC */
-    le32(b + 20, 0x01D1FE81u);
+    dt_wle16(b + 0, 80);
+    dt_wle16(b + 4, 0x0340);                    /* 64-bit, classic, processor index */
+    dt_wle32(b + 8, 3232);
+    dt_wle32(b + 12, 3948);
+    dt_wle32(b + 16, 0x1FBA0DFBu);              /* 2016-08-25 03:31:10.697 UTC */
+    dt_wle32(b + 20, 0x01D1FE81u);
     static const uint8_t guid[16] = { 0xD0, 0xA8, 0x6F, 0x3D, 0x05, 0xFE, 0xD0, 0x11,
                                       0x9D, 0xDA, 0x00, 0xC0, 0x4F, 0xD7, 0xBA, 0x7C };
     memcpy(b + 24, guid, 16);
-    le16(b + 40, 7);
+    dt_wle16(b + 40, 7);
     b[42] = 4;
     b[44] = 4;
     b[45] = 1;
     b[80] = 1;
-    le16(b + 82, 0xFFFF);
-    le16(b + 84, extcount);
-    le16(b + 86, userlen);
+    dt_wle16(b + 82, 0xFFFF);
+    dt_wle16(b + 84, extcount);
+    dt_wle16(b + 86, userlen);
     return 89;
 }
 
@@ -851,113 +695,104 @@ static void test_nm_event(void **state)
     (void)state;
     uint8_t f[200] = { 0 };
     size_t n = etw_event(f, 1, 6);
-    le16(f + n + 2, 5);                     /* extended item: type 5, 4 bytes */
-    le16(f + n + 6, 4);
+    dt_wle16(f + n + 2, 5);                     /* extended item: type 5, 4 bytes */
+    dt_wle16(f + n + 6, 4);
     n += 12 + 6;
-    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFE0);
-    assert_string_equal(stack(), "FRAME NETMON_EVENT");
-    assert_int_equal(status_of("NETMON_EVENT"), NMX_LAYER_OK);
-    assert_string_equal(ptext("NETMON_EVENT", "Summary"),
+    dt_run_src(DT_NM(0xFFE0), f, (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_chain(), "FRAME NETMON_EVENT");
+    assert_int_equal(dt_status("NETMON_EVENT"), NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Summary", 0),
                         "Provider = {3D6FA8D0-FE05-11D0-9DDA-00C04FD7BA7C}, Event ID = 7, "
                         "Opcode = 1, PID = 3948");
-    assert_string_equal(ptext("NETMON_EVENT", "Provider ID"),
+    assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Provider ID", 0),
                         "Provider ID = {3D6FA8D0-FE05-11D0-9DDA-00C04FD7BA7C}");
-    assert_string_equal(ptext("NETMON_EVENT", "Time Stamp"), "Time Stamp = 8/25/2016 03:31:10.697");
-    assert_string_equal(ptext("NETMON_EVENT", "Opcode"), "Opcode = Start");
-    assert_string_equal(ptext("NETMON_EVENT", "Level"), "Level = Information");
-    assert_int_equal(pval("NETMON_EVENT", "Thread ID"), 3232);
-    assert_int_equal(pval("NETMON_EVENT", "Logger ID"), 0xFFFF);
-    assert_int_equal(pval("NETMON_EVENT", "Extended Data Type"), 5);
-    assert_int_equal(must_prop(layer("NETMON_EVENT", 0), "Extended Data", 0)->DataLength, 4);
-    assert_int_equal(must_prop(layer("NETMON_EVENT", 0), "User Data", 0)->DataLength, 6);
-    assert_non_null(prop(layer("NETMON_EVENT", 0), "Kernel Time", 0));
-    assert_null(prop(layer("NETMON_EVENT", 0), "Processor Time", 0));
+    assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Time Stamp", 0),
+                        "Time Stamp = 8/25/2016 03:31:10.697");
+    assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Opcode", 0), "Opcode = Start");
+    assert_string_equal(dt_ptext("NETMON_EVENT", 0, "Level", 0), "Level = Information");
+    assert_int_equal(dt_pval("NETMON_EVENT", 0, "Thread ID", 0), 3232);
+    assert_int_equal(dt_pval("NETMON_EVENT", 0, "Logger ID", 0), 0xFFFF);
+    assert_int_equal(dt_pval("NETMON_EVENT", 0, "Extended Data Type", 0), 5);
+    assert_int_equal(dt_need_inst(dt_layer("NETMON_EVENT", 0), "Extended Data", 0)->DataLength, 4);
+    assert_int_equal(dt_need_inst(dt_layer("NETMON_EVENT", 0), "User Data", 0)->DataLength, 6);
+    assert_non_null(dt_inst(dt_need_layer("NETMON_EVENT", 0), "Kernel Time", 0));
+    assert_null(dt_inst(dt_need_layer("NETMON_EVENT", 0), "Processor Time", 0));
     /* a private session records processor time */
-    le16(f + 4, 0x0002);
-    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFE0);
-    assert_non_null(prop(layer("NETMON_EVENT", 0), "Processor Time", 0));
-    assert_null(prop(layer("NETMON_EVENT", 0), "Kernel Time", 0));
-    for (uint32_t cut = 1; cut < n; cut++) {
-        dis_nm(f, cut, (uint32_t)n, 0xFFE0);
-        assert_string_equal(stack(), "FRAME NETMON_EVENT");
-        assert_int_equal(status_of("NETMON_EVENT"), NMX_LAYER_TRUNCATED);
-        char buf[256];
-        PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
-        for (uint32_t i = 0; i < pt->nTotalPropertyInsts; i++)
-            nmx_dissect_text(g_dis, &pt->lpFirstPropertyInst[i], buf, sizeof buf);
-    }
+    dt_wle16(f + 4, 0x0002);
+    dt_run_src(DT_NM(0xFFE0), f, (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
+    assert_non_null(dt_inst(dt_need_layer("NETMON_EVENT", 0), "Processor Time", 0));
+    assert_null(dt_inst(dt_need_layer("NETMON_EVENT", 0), "Kernel Time", 0));
+    dt_cut_everywhere(DT_NM(0xFFE0), f, (uint32_t)n, &(dt_cut_opts){ .check = event_cut });
     /* user data claimed beyond the record */
-    le16(f + 86, 60);
-    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFE0);
-    assert_int_equal(status_of("NETMON_EVENT"), NMX_LAYER_MALFORMED);
+    dt_wle16(f + 86, 60);
+    dt_run_src(DT_NM(0xFFE0), f, (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_status("NETMON_EVENT"), NMX_LAYER_MALFORMED);
 }
 
 static void test_nm_filter(void **state)
 {
     (void)state;
     uint8_t f[200] = { 0 };
-    put16(f, 1);
-    put32(f + 2, 2);
-    put32(f + 6, 3);
-    put32(f + 10, 4);
+    dt_wbe16(f, 1);
+    dt_wbe32(f + 2, 2);
+    dt_wbe32(f + 6, 3);
+    dt_wbe32(f + 10, 4);
     size_t n = 14;
     n += wz(f + n, "Network Monitor");
     size_t fo = n;
     n += wz(f + n, "tcp.port == 445");
-    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFFF);
-    assert_string_equal(stack(), "FRAME NETMON_FILTER");
-    assert_int_equal(status_of("NETMON_FILTER"), NMX_LAYER_OK);
-    assert_string_equal(ptext("NETMON_FILTER", "Summary"), "Filter: tcp.port == 445");
-    assert_string_equal(ptext("NETMON_FILTER", "Filter"), "Filter: tcp.port == 445");
-    assert_string_equal(ptext("NETMON_FILTER", "Application Name"), "Application Name: Network Monitor");
-    assert_int_equal(pval("NETMON_FILTER", "Filter Type"), 2);
-    assert_int_equal(pval("NETMON_FILTER", "Application Minor Version"), 4);
-    for (uint32_t cut = 1; cut < n - 1; cut++) {
-        dis_nm(f, cut, (uint32_t)n, 0xFFFF);
-        assert_int_equal(status_of("NETMON_FILTER"), NMX_LAYER_TRUNCATED);
-    }
+    dt_run_src(DT_NM(0xFFFF), f, (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_chain(), "FRAME NETMON_FILTER");
+    assert_int_equal(dt_status("NETMON_FILTER"), NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NETMON_FILTER", 0, "Summary", 0), "Filter: tcp.port == 445");
+    assert_string_equal(dt_ptext("NETMON_FILTER", 0, "Filter", 0), "Filter: tcp.port == 445");
+    assert_string_equal(dt_ptext("NETMON_FILTER", 0, "Application Name", 0),
+                        "Application Name: Network Monitor");
+    assert_int_equal(dt_pval("NETMON_FILTER", 0, "Filter Type", 0), 2);
+    assert_int_equal(dt_pval("NETMON_FILTER", 0, "Application Minor Version", 0), 4);
+    dt_cut_everywhere(DT_NM(0xFFFF), f, (uint32_t)n, &(dt_cut_opts){ .check = filter_cut });
     /* a filter string without its NUL in a whole record */
-    dis_nm(f, (uint32_t)fo + 6, (uint32_t)fo + 6, 0xFFFF);
-    assert_int_equal(status_of("NETMON_FILTER"), NMX_LAYER_MALFORMED);
+    dt_run_src(DT_NM(0xFFFF), f, (uint32_t)fo + 6, (uint32_t)fo + 6, NMX_DIS_ATTACH);
+    assert_int_equal(dt_status("NETMON_FILTER"), NMX_LAYER_MALFORMED);
 }
 
 static void test_nm_netinfo(void **state)
 {
     (void)state;
     uint8_t f[400] = { 0 };
-    put16(f, 1);
-    put16(f + 2, 1);
+    dt_wbe16(f, 1);
+    dt_wbe16(f + 2, 1);
     size_t n = 4 + wz(f + 4, "HOST");
     n += wz(f + n, "Ethernet");
     n += wz(f + n, "Intel(R) 82574L");
     n += wz(f + n, "{4D36E972}");
-    put32(f + n, 1);
-    put32(f + n + 4, 1500);
-    put32(f + n + 12, 1000000000u);
+    dt_wbe32(f + n, 1);
+    dt_wbe32(f + n + 4, 1500);
+    dt_wbe32(f + n + 12, 1000000000u);
     static const uint8_t mac[6] = { 0x00, 0x15, 0x5D, 0x01, 0x02, 0x03 };
     memcpy(f + n + 16, mac, 6);
-    put16(f + n + 22, 1);                   /* one IPv4 address (+ mask), one gateway */
-    put16(f + n + 26, 1);
+    dt_wbe16(f + n + 22, 1);                   /* one IPv4 address (+ mask), one gateway */
+    dt_wbe16(f + n + 26, 1);
     n += 34 + 12;
-    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFFD);
-    assert_string_equal(stack(), "FRAME NETMON_NETINFO");
-    assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_OK);
-    assert_string_equal(ptext("NETMON_NETINFO", "Summary"), "Adapter count: 1, Computer: HOST");
-    assert_string_equal(ptext("NETMON_NETINFO", "Description"), "Description: Intel(R) 82574L");
-    assert_string_equal(ptext("NETMON_NETINFO", "MAC Address"), "MAC Address = 00155D010203");
-    assert_int_equal(pval("NETMON_NETINFO", "MTU"), 1500);
-    assert_int_equal(pval("NETMON_NETINFO", "Link Speed"), 1000000000u);
-    assert_int_equal(must_prop(layer("NETMON_NETINFO", 0), "Addresses", 0)->DataLength, 12);
-    for (uint32_t cut = 1; cut < n; cut++) {
-        dis_nm(f, cut, (uint32_t)n, 0xFFFD);
-        assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_TRUNCATED);
-    }
-    put16(f + 2, 2);                        /* a second adapter that is not there */
-    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFFD);
-    assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_MALFORMED);
-    dis_nm(f, (uint32_t)n, (uint32_t)n, 0xFFFB);
-    assert_string_equal(ptext("NETMON_NETINFO", "Summary"), "Network info (extended)");
-    assert_int_equal(status_of("NETMON_NETINFO"), NMX_LAYER_OK);
+    dt_run_src(DT_NM(0xFFFD), f, (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_chain(), "FRAME NETMON_NETINFO");
+    assert_int_equal(dt_status("NETMON_NETINFO"), NMX_LAYER_OK);
+    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "Summary", 0),
+                        "Adapter count: 1, Computer: HOST");
+    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "Description", 0),
+                        "Description: Intel(R) 82574L");
+    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "MAC Address", 0),
+                        "MAC Address = 00155D010203");
+    assert_int_equal(dt_pval("NETMON_NETINFO", 0, "MTU", 0), 1500);
+    assert_int_equal(dt_pval("NETMON_NETINFO", 0, "Link Speed", 0), 1000000000u);
+    assert_int_equal(dt_need_inst(dt_layer("NETMON_NETINFO", 0), "Addresses", 0)->DataLength, 12);
+    dt_cut_everywhere(DT_NM(0xFFFD), f, (uint32_t)n, &(dt_cut_opts){ .check = netinfo_cut });
+    dt_wbe16(f + 2, 2);                        /* a second adapter that is not there */
+    dt_run_src(DT_NM(0xFFFD), f, (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
+    assert_int_equal(dt_status("NETMON_NETINFO"), NMX_LAYER_MALFORMED);
+    dt_run_src(DT_NM(0xFFFB), f, (uint32_t)n, (uint32_t)n, NMX_DIS_ATTACH);
+    assert_string_equal(dt_ptext("NETMON_NETINFO", 0, "Summary", 0), "Network info (extended)");
+    assert_int_equal(dt_status("NETMON_NETINFO"), NMX_LAYER_OK);
 }
 
 static void test_nm_others(void **state)
@@ -975,216 +810,58 @@ static void test_nm_others(void **state)
         { 0xE08A, "FRAME NETMON_MA", "Message Analyzer record, media type 0xE08A, 64 bytes" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        dis_nm(f, sizeof f, sizeof f, cases[i].media);
-        assert_string_equal(stack(), cases[i].stack);
-        const char *name = nmx_dissect_layer(g_dis, 1)->name;
-        assert_string_equal(ptext(name, "Summary"), cases[i].summary);
-        assert_int_equal(status_of(name), NMX_LAYER_OK);
+        dt_run_src(DT_NM(cases[i].media), f, sizeof f, sizeof f, NMX_DIS_ATTACH);
+        assert_string_equal(dt_chain(), cases[i].stack);
+        const char *name = nmx_dissect_layer(dt_dis(), 1)->name;
+        assert_string_equal(dt_ptext(name, 0, "Summary", 0), cases[i].summary);
+        assert_int_equal(dt_status(name), NMX_LAYER_OK);
     }
-    assert_string_equal(ptext("NETMON_MA", "Media Type"), "Media Type = 0xE08A");
+    assert_string_equal(dt_ptext("NETMON_MA", 0, "Media Type", 0), "Media Type = 0xE08A");
     /* ATM: the pseudo-header of netmon-expert-api.md 11.4 */
-    put16(f + 12, 1);
-    put16(f + 14, 32);
-    dis_nm(f, sizeof f, sizeof f, 4);
-    assert_string_equal(stack(), "FRAME NETMON_ATM");
-    assert_string_equal(ptext("NETMON_ATM", "Summary"), "VPI = 1, VCI = 32");
-    assert_int_equal(pval("NETMON_ATM", "VCI"), 32);
-    dis_nm(f, 15, sizeof f, 4);
-    assert_int_equal(status_of("NETMON_ATM"), NMX_LAYER_TRUNCATED);
+    dt_wbe16(f + 12, 1);
+    dt_wbe16(f + 14, 32);
+    dt_run_src(DT_NM(4), f, sizeof f, sizeof f, NMX_DIS_ATTACH);
+    assert_string_equal(dt_chain(), "FRAME NETMON_ATM");
+    assert_string_equal(dt_ptext("NETMON_ATM", 0, "Summary", 0), "VPI = 1, VCI = 32");
+    assert_int_equal(dt_pval("NETMON_ATM", 0, "VCI", 0), 32);
+    dt_run_src(DT_NM(4), f, 15, sizeof f, NMX_DIS_ATTACH);
+    assert_int_equal(dt_status("NETMON_ATM"), NMX_LAYER_TRUNCATED);
     /* a media type nobody knows: FRAME alone, never guessed at */
-    dis_nm(f, sizeof f, sizeof f, 10);
-    assert_string_equal(stack(), "FRAME");
+    dt_run_src(DT_NM(10), f, sizeof f, sizeof f, NMX_DIS_ATTACH);
+    assert_string_equal(dt_chain(), "FRAME");
 }
 
 /* ---- the shared captures against tshark ---------------------------------- */
 
-/* A tshark field and where we keep it: protocol, label. */
-typedef struct oracle_field {
-    const char *tshark;
-    const char *proto;   /* "A|B": these layers; NULL: any layer */
-    const char *label;
-} oracle_field;
+/* tshark's protocol names and ours ("SLL2" is tshark's "sll" too). */
+static const char *const link_names[][2] = {
+    { "eth", "ETHERNET" }, { "vlan", "VLAN" }, { "ieee8021ad", "VLAN" }, { "llc", "LLC" },
+    { "arp", "ARP_RARP" }, { "sll", "SLL" }, { "null", "NULL" }, { "ppp", "PPP" },
+    { "pppoed", "PPPOE" }, { "pppoes", "PPPOE" }, { "mpls", "MPLS" }, { "gre", "GRE" },
+    { "vxlan", "VXLAN" }, { "netmon_event", "NETMON_EVENT" },
+    { "netmon_filter", "NETMON_FILTER" }, { "netmon_network_info", "NETMON_NETINFO" },
+};
+static const char *const link_alias[][2] = { { "SLL2", "SLL" } };
 
-/* tshark's protocol names and ours. */
-static const char *our_name(const char *t)
+/* Every frame of `file`: the protocols of this file's kind and the
+ * numeric fields agree with tshark's. Returns the number of frames. */
+static unsigned oracle(const char *file, const dt_field *fields, size_t nf)
 {
-    static const char *const map[][2] = {
-        { "eth", "ETHERNET" }, { "vlan", "VLAN" }, { "ieee8021ad", "VLAN" }, { "llc", "LLC" },
-        { "arp", "ARP_RARP" }, { "sll", "SLL" }, { "null", "NULL" }, { "ppp", "PPP" },
-        { "pppoed", "PPPOE" }, { "pppoes", "PPPOE" }, { "mpls", "MPLS" }, { "gre", "GRE" },
-        { "vxlan", "VXLAN" }, { "netmon_event", "NETMON_EVENT" },
-        { "netmon_filter", "NETMON_FILTER" }, { "netmon_network_info", "NETMON_NETINFO" },
+    static const dt_oracle o = {
+        .names = link_names,
+        .nnames = sizeof link_names / sizeof link_names[0],
+        .alias = link_alias,
+        .nalias = sizeof link_alias / sizeof link_alias[0],
     };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(map[i][0], t) == 0)
-            return map[i][1];
-    return NULL;
-}
-
-/* Our layers among those tshark knows ("SLL2" is tshark's "sll" too). */
-static void our_stack(char *out, size_t n)
-{
-    out[0] = 0;
-    for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
-        const char *nm = nmx_dissect_layer(g_dis, i)->name;
-        if (strcmp(nm, "SLL2") == 0)
-            nm = "SLL";
-        static const char *const mine[] = { "ETHERNET", "VLAN", "LLC", "ARP_RARP", "SLL", "NULL",
-                                            "PPP", "PPPOE", "MPLS", "GRE", "VXLAN",
-                                            "NETMON_EVENT", "NETMON_FILTER", "NETMON_NETINFO" };
-        for (size_t k = 0; k < sizeof mine / sizeof mine[0]; k++)
-            if (strcmp(nm, mine[k]) == 0) {
-                if (out[0])
-                    strncat(out, ":", n - strlen(out) - 1);
-                strncat(out, nm, n - strlen(out) - 1);
-            }
-    }
-}
-
-static void tshark_stack(const char *protocols, char *out, size_t n)
-{
-    out[0] = 0;
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", protocols);
-    for (char *save = NULL, *t = strtok_r(tmp, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
-        const char *nm = our_name(t);
-        if (!nm)
-            continue;
-        if (out[0])
-            strncat(out, ":", n - strlen(out) - 1);
-        strncat(out, nm, n - strlen(out) - 1);
-    }
-}
-
-/* Is `name` one of the "|"-separated protocols of spec (NULL: any)? */
-static bool proto_match(const char *spec, const char *name)
-{
-    if (!spec)
-        return true;
-    size_t n = strlen(name);
-    for (const char *p = spec; *p;) {
-        size_t k = strcspn(p, "|");
-        if (k == n && strncmp(p, name, n) == 0)
-            return true;
-        p += k;
-        if (*p)
-            p++;
-    }
-    return false;
-}
-
-/* Our values of a field in this frame, comma-separated as tshark's. */
-static void our_values(const oracle_field *of, char *out, size_t n)
-{
-    out[0] = 0;
-    PROPERTYTABLE *pt = nmx_dissect_properties(g_dis);
-    for (unsigned i = 0; i < nmx_dissect_nlayers(g_dis); i++) {
-        const nmx_layer *l = nmx_dissect_layer(g_dis, i);
-        if (!proto_match(of->proto, l->name))
-            continue;
-        for (uint32_t k = 0; k < l->ninst; k++) {
-            const PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
-            uint64_t v;
-            if (strcmp(pi->lpPropertyInfo->Label, of->label) != 0 || !nmx__inst_number(pi, &v))
-                continue;
-            size_t at = strlen(out);
-            snprintf(out + at, n - at, "%s%llu", at ? "," : "", (unsigned long long)v);
-        }
-    }
-}
-
-/* tshark's values, decimal (it prints some in hex). */
-static void tshark_values(const char *s, char *out, size_t n)
-{
-    out[0] = 0;
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", s);
-    for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        size_t at = strlen(out);
-        snprintf(out + at, n - at, "%s%llu", at ? "," : "", strtoull(t, NULL, 0));
-    }
-}
-
-/* Every frame of `file`: the protocols of this file's kind and the fields
- * agree with tshark's. Returns the number of frames compared. */
-static unsigned oracle(const char *file, const oracle_field *fields, size_t nf)
-{
-    const char *dir = nmx_test_captures_dir();
-    char path[1024], cmd[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    int at = snprintf(cmd, sizeof cmd,
-                      "tshark -r '%s' -T fields -E occurrence=a -E separator=/t -e frame.protocols",
-                      path);
-    for (size_t i = 0; i < nf; i++)
-        at += snprintf(cmd + at, sizeof cmd - (size_t)at, " -e %s", fields[i].tshark);
-    snprintf(cmd + at, sizeof cmd - (size_t)at, " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    nmx_capture *cap = NULL;
-    nmx_diag diag;
-    assert_int_equal(nmx_capture_open(path, 0, &cap, &diag), NMX_OK);
-    char line[8192];
-    unsigned fno = 0, bad = 0;
-    int64_t prev = 0;
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        nmx_frame fr;
-        assert_int_equal(nmx_capture_frame(cap, fno, &fr), NMX_OK);
-        assert_int_equal(nmx_dissect(g_dis, &fr, prev, NMX_DIS_ATTACH), NMX_OK);
-        prev = fr.ts_ns;
-        fno++;
-        char *cols[32];
-        size_t nc = 0;
-        for (char *c = line; nc < 32;) {
-            cols[nc++] = c;
-            char *tab = strchr(c, '\t');
-            if (!tab)
-                break;
-            *tab = 0;
-            c = tab + 1;
-        }
-        char a[1024], b[1024];
-        tshark_stack(cols[0], a, sizeof a);
-        our_stack(b, sizeof b);
-        if (strcmp(a, b) != 0 && bad++ < 10)
-            print_error("%s frame %u: tshark %s, ours %s\n", file, fno, a, b);
-        for (size_t i = 0; i < nf && i + 1 < nc; i++) {
-            tshark_values(cols[i + 1], a, sizeof a);
-            our_values(&fields[i], b, sizeof b);
-            if (strcmp(a, b) != 0 && bad++ < 10)
-                print_error("%s frame %u %s: tshark [%s], ours [%s]\n", file, fno,
-                            fields[i].tshark, a, b);
-        }
-    }
-    pclose(p);
-    assert_int_equal(fno, nmx_capture_frame_count(cap));
-    nmx_capture_close(cap);
-    if (bad)
-        fail_msg("%s: %u disagreements with tshark", file, bad);
-    return fno;
-}
-
-static bool oracle_ready(void)
-{
-    if (!nmx_test_captures_dir()) {
-        print_message("skipped: NMX_SHARED_CAPTURES (../shared/captures) is absent\n");
-        return false;
-    }
-    if (!nmx_test_have_tshark()) {
-        print_message("skipped: tshark is not installed\n");
-        return false;
-    }
-    if (!g_dis)
-        g_dis = nmx_dissector_new();
-    return true;
+    return dt_oracle_run(&o, file, fields, nf);
 }
 
 static void test_tshark_vlan(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "vlan.id", "VLAN", "VLAN Identifier" },
         { "vlan.priority", "VLAN", "Priority" },
         { "vlan.dei", "VLAN", "Drop Eligible Indicator" },
@@ -1197,9 +874,9 @@ static void test_tshark_vlan(void **state)
 static void test_tshark_arp(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "arp.opcode", "ARP_RARP", "Opcode" },
         { "arp.hw.type", "ARP_RARP", "Hardware Address Space" },
         { "arp.proto.type", "ARP_RARP", "Protocol Address Space" },
@@ -1215,9 +892,9 @@ static void test_tshark_arp(void **state)
 static void test_tshark_sll_null(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "sll.pkttype", "SLL|SLL2", "Packet Type" },
         { "sll.hatype", "SLL|SLL2", "Link-Layer Address Type" },
         { "sll.halen", "SLL|SLL2", "Link-Layer Address Length" },
@@ -1239,9 +916,9 @@ static void test_tshark_sll_null(void **state)
 static void test_tshark_tunnels(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "gre.proto", "GRE", "Protocol Type" },
         { "gre.flags_and_version", "GRE", "Flags" },
         { "gre.key.payload_length", "GRE", "Payload Length" },
@@ -1262,12 +939,12 @@ static void test_tshark_tunnels(void **state)
 static void test_tshark_netmon_records(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
     /* Event records (media 0xFFE0, in these seven files and no other shared
      * capture) are named and their header agrees with tshark's; the network
      * frames beside them are still Ethernet. */
-    static const oracle_field f[] = {
+    static const dt_field f[] = {
         { "netmon_event.size", "NETMON_EVENT", "Size" },
         { "netmon_event.flags", "NETMON_EVENT", "Flags" },
         { "netmon_event.thread_id", "NETMON_EVENT", "Thread ID" },
@@ -1290,7 +967,7 @@ static void test_tshark_netmon_records(void **state)
 static void test_tshark_qinq(void **state)
 {
     (void)state;
-    if (!oracle_ready())
+    if (!dt_oracle_ready())
         skip();
     /* tshark names the 802.1ad service tag ieee8021ad and keeps its
      * identifier apart (ieee8021ad.id); ours is the first VLAN layer. */
@@ -1302,7 +979,7 @@ static void test_tshark_qinq(void **state)
     assert_int_equal(nmx_capture_open(path, 0, &cap, &diag), NMX_OK);
     nmx_frame fr;
     assert_int_equal(nmx_capture_frame(cap, 0, &fr), NMX_OK);
-    assert_int_equal(nmx_dissect(g_dis, &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
+    assert_int_equal(nmx_dissect(dt_dis(), &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
     nmx_capture_close(cap);
     char cmd[1200], line[256];
     snprintf(cmd, sizeof cmd, "tshark -r '%s' -c 1 -T fields -e ieee8021ad.id -e vlan.id 2>/dev/null",
@@ -1313,8 +990,8 @@ static void test_tshark_qinq(void **state)
     pclose(p);
     unsigned svid = 0, cvid = 0;
     assert_int_equal(sscanf(line, "%u\t%u", &svid, &cvid), 2);
-    assert_int_equal(pval_n("VLAN", 0, "VLAN Identifier", 0), svid);
-    assert_int_equal(pval_n("VLAN", 1, "VLAN Identifier", 0), cvid);
+    assert_int_equal(dt_pval("VLAN", 0, "VLAN Identifier", 0), svid);
+    assert_int_equal(dt_pval("VLAN", 1, "VLAN Identifier", 0), cvid);
 }
 
 int main(void)
@@ -1350,6 +1027,6 @@ int main(void)
         cmocka_unit_test(test_tshark_qinq),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
-    nmx_dissector_free(g_dis);
+    dt_done();
     return r;
 }

@@ -19,201 +19,18 @@
 #include "nmexpert/capture.h"
 #include "nmexpert/dissect.h"
 
-/* ------------------------------------------------------------------------ */
-/* Building frames                                                          */
-/* ------------------------------------------------------------------------ */
+#include "dis_test.h"
 
-typedef struct pkt {
-    uint8_t b[80000];
-    uint32_t n;
-} pkt;
+/* The Ethernet addresses and the IPv6 traffic class (0xB8) and flow label
+ * (0x12345) of the frames built here. */
+static const uint8_t net_dst[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+static const uint8_t net_src[6] = { 0, 0x1b, 0x21, 1, 2, 3 };
+#define IP6_TCFL (0xB8u << 20 | 0x12345u)
 
-static void put(pkt *p, const void *v, uint32_t n)
-{
-    assert_true(p->n + n <= sizeof p->b);
-    memcpy(p->b + p->n, v, n);
-    p->n += n;
-}
-static void put8(pkt *p, unsigned v)
-{
-    uint8_t b = (uint8_t)v;
-    put(p, &b, 1);
-}
-static void put16(pkt *p, unsigned v)
-{
-    put8(p, v >> 8);
-    put8(p, v);
-}
-static void put32(pkt *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p, v & 0xFFFF);
-}
-static void set16(pkt *p, uint32_t at, unsigned v)
-{
-    p->b[at] = (uint8_t)(v >> 8);
-    p->b[at + 1] = (uint8_t)v;
-}
-static void zeros(pkt *p, uint32_t n)
-{
-    while (n--)
-        put8(p, 0);
-}
-static void put_ip6(pkt *p, const char *a)
-{
-    uint8_t x[16];
-    assert_int_equal(inet_pton(AF_INET6, a, x), 1);
-    put(p, x, 16);
-}
-static void put_ip4(pkt *p, const char *a)
-{
-    uint8_t x[4];
-    assert_int_equal(inet_pton(AF_INET, a, x), 1);
-    put(p, x, 4);
-}
-
-static void eth(pkt *p, unsigned type)
-{
-    static const uint8_t dst[6] = { 0x33, 0x33, 0, 0, 0, 1 }, src[6] = { 0, 0x1b, 0x21, 1, 2, 3 };
-    put(p, dst, 6);
-    put(p, src, 6);
-    put16(p, type);
-}
-
-/* An IPv6 header; returns the offset of its Payload Length. */
-static uint32_t ip6(pkt *p, unsigned plen, unsigned nh, unsigned hlim, const char *src,
-                    const char *dst)
-{
-    put32(p, 6u << 28 | 0xB8u << 20 | 0x12345u); /* traffic class 0xB8, flow 0x12345 */
-    uint32_t at = p->n;
-    put16(p, plen);
-    put8(p, nh);
-    put8(p, hlim);
-    put_ip6(p, src);
-    put_ip6(p, dst);
-    return at;
-}
-
-static void ip4(pkt *p, unsigned total, unsigned proto, const char *src, const char *dst)
-{
-    put8(p, 0x45);
-    put8(p, 0);
-    put16(p, total);
-    put16(p, 0x1234);
-    put16(p, 0);
-    put8(p, 64);
-    put8(p, proto);
-    put16(p, 0);
-    put_ip4(p, src);
-    put_ip4(p, dst);
-}
-
-static void udp(pkt *p, unsigned sport, unsigned dport, unsigned len)
-{
-    put16(p, sport);
-    put16(p, dport);
-    put16(p, len);
-    put16(p, 0);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Looking at the result                                                    */
-/* ------------------------------------------------------------------------ */
-
-static nmx_dissector *D;
-static nmx_frame F;
-
-static void run(const pkt *p, uint32_t caplen, uint32_t linktype, unsigned flags)
-{
-    if (!D)
-        D = nmx_dissector_new();
-    assert_non_null(D);
-    memset(&F, 0, sizeof F);
-    F.data = p->b;
-    F.caplen = caplen;
-    F.wirelen = p->n;
-    F.linktype = linktype;
-    assert_int_equal(nmx_dissect(D, &F, 0, flags), NMX_OK);
-}
-
-static void dis(const pkt *p, uint32_t linktype)
-{
-    run(p, p->n, linktype, NMX_DIS_ATTACH);
-}
-
-/* The layer names, space-separated. */
-static const char *chain(void)
-{
-    static char s[512];
-    s[0] = 0;
-    for (unsigned i = 0; i < nmx_dissect_nlayers(D); i++) {
-        if (i)
-            strcat(s, " ");
-        strcat(s, nmx_dissect_layer(D, i)->name);
-    }
-    return s;
-}
-
-static const nmx_layer *L(unsigned i)
-{
-    const nmx_layer *l = nmx_dissect_layer(D, i);
-    if (!l)
-        fail_msg("no layer %u in \"%s\"", i, chain());
-    return l;
-}
-
-/* The nth instance of `label` in layer li, or NULL. */
-static PROPERTYINST *find(unsigned li, const char *label, unsigned nth)
-{
-    PROPERTYTABLE *pt = nmx_dissect_properties(D);
-    const nmx_layer *l = L(li);
-    for (uint32_t k = 0; k < l->ninst; k++) {
-        PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
-        if (strcmp(pi->lpPropertyInfo->Label, label) == 0 && nth-- == 0)
-            return pi;
-    }
-    return NULL;
-}
-
-static PROPERTYINST *P(unsigned li, const char *label)
-{
-    PROPERTYINST *pi = find(li, label, 0);
-    if (!pi)
-        fail_msg("layer %u (%s) has no \"%s\"", li, L(li)->name, label);
-    return pi;
-}
-
-static const char *text(const PROPERTYINST *pi)
-{
-    static char buf[1024];
-    nmx_dissect_text(D, pi, buf, sizeof buf);
-    return buf;
-}
-
-#define assert_text(li, label, want) assert_string_equal(text(P(li, label)), want)
-#define assert_chain(want) assert_string_equal(chain(), want)
-#define assert_status(li, st) assert_int_equal(L(li)->status, st)
-
-/* The number an instance holds (frame bytes, network order where swapped;
- * decoded values in host order). */
-static uint64_t num(const PROPERTYINST *pi)
-{
-    const uint8_t *p;
-    unsigned n;
-    if (pi->DataLength == PROPERTYINST_EX_LENGTH) {
-        p = pi->lpPropertyInstEx->Byte;
-        n = pi->lpPropertyInstEx->LengthEx;
-        uint64_t v = 0;
-        memcpy(&v, p, n < 8 ? n : 8);   /* little-endian host */
-        return v;
-    }
-    p = pi->lpData;
-    n = pi->DataLength;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n && i < 8; i++)
-        v = (pi->IFlags & IFLAG_SWAPPED) ? v << 8 | p[i] : v | (uint64_t)p[i] << (8 * i);
-    return v;
-}
+#define assert_text(li, label, want) \
+    assert_string_equal(dt_text(dt_need_inst(dt_layer_at(li), label, 0)), want)
+#define assert_chain(want) assert_string_equal(dt_chain(), want)
+#define assert_status(li, st) assert_int_equal(dt_layer_at(li)->status, st)
 
 /* ------------------------------------------------------------------------ */
 /* Real-shaped frames                                                       */
@@ -222,91 +39,91 @@ static uint64_t num(const PROPERTYINST *pi)
 /* Ethernet, IPv6 with Hop-by-Hop (Router Alert, PadN), Destination
  * Options, a segment-routing Routing header and an atomic Fragment header,
  * then UDP 53 -> 40000 with 4 bytes of data. */
-static void frame_ext(pkt *p)
+static void frame_ext(dt_buf *p)
 {
     p->n = 0;
-    eth(p, 0x86DD);
-    uint32_t pl = ip6(p, 0, 0, 64, "2001:db8::1", "2001:db8:0:1::53");
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    uint32_t pl = dt_ip6(p, IP6_TCFL, 0, 0, 64, "2001:db8::1", "2001:db8:0:1::53");
     uint32_t start = p->n;
     /* Hop-by-Hop: next 60, length 0 (8 bytes): Router Alert (2), PadN 0 */
-    put8(p, 60), put8(p, 0), put8(p, 5), put8(p, 2), put16(p, 0), put8(p, 1), put8(p, 0);
+    dt_u8(p, 60), dt_u8(p, 0), dt_u8(p, 5), dt_u8(p, 2), dt_be16(p, 0), dt_u8(p, 1), dt_u8(p, 0);
     /* Destination Options: next 43, length 0: PadN of 4 */
-    put8(p, 43), put8(p, 0), put8(p, 1), put8(p, 4), put32(p, 0);
+    dt_u8(p, 43), dt_u8(p, 0), dt_u8(p, 1), dt_u8(p, 4), dt_be32(p, 0);
     /* Routing: next 44, length 2 (24 bytes), type 4, segments left 0 */
-    put8(p, 44), put8(p, 2), put8(p, 4), put8(p, 0), put32(p, 0);
-    put_ip6(p, "2001:db8:0:1::53");
+    dt_u8(p, 44), dt_u8(p, 2), dt_u8(p, 4), dt_u8(p, 0), dt_be32(p, 0);
+    dt_ip6addr(p, "2001:db8:0:1::53");
     /* Fragment: next 17, offset 0, M 0, identification */
-    put8(p, 17), put8(p, 0), put16(p, 0), put32(p, 0xCAFEF00D);
-    udp(p, 9, 40000, 12);
-    put32(p, 0xDEADBEEF);
-    set16(p, pl, p->n - start);
+    dt_u8(p, 17), dt_u8(p, 0), dt_be16(p, 0), dt_be32(p, 0xCAFEF00D);
+    dt_udp(p, 9, 40000, 12);
+    dt_be32(p, 0xDEADBEEF);
+    dt_set_be16(p, pl, p->n - start);
 }
 
 /* Ethernet, IPv4, ICMP Destination Unreachable (port) quoting an IPv4
  * header that declares 128 bytes and the first 8 bytes of its UDP. */
-static void frame_icmp_err(pkt *p)
+static void frame_icmp_err(dt_buf *p)
 {
     p->n = 0;
-    eth(p, 0x0800);
-    ip4(p, 20 + 8 + 28, 1, "192.0.2.1", "192.0.2.99");
-    put8(p, 3), put8(p, 3), put16(p, 0x1111), put32(p, 0);
-    ip4(p, 128, 17, "192.0.2.99", "192.0.2.1");
-    udp(p, 40000, 9, 108);
+    dt_eth(p, net_dst, net_src, 0x0800);
+    dt_ip4(p, 20 + 8 + 28, 1, "192.0.2.1", "192.0.2.99");
+    dt_u8(p, 3), dt_u8(p, 3), dt_be16(p, 0x1111), dt_be32(p, 0);
+    dt_ip4(p, 128, 17, "192.0.2.99", "192.0.2.1");
+    dt_udp(p, 40000, 9, 108);
 }
 
 /* Ethernet, IPv6, ICMPv6 Neighbor Solicitation with a Source Link-Layer
  * Address option. */
-static void frame_ns(pkt *p)
+static void frame_ns(dt_buf *p)
 {
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 32, 58, 255, "fe80::1", "ff02::1:ff00:2");
-    put8(p, 135), put8(p, 0), put16(p, 0x2222), put32(p, 0);
-    put_ip6(p, "fe80::2");
-    put8(p, 1), put8(p, 1);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 32, 58, 255, "fe80::1", "ff02::1:ff00:2");
+    dt_u8(p, 135), dt_u8(p, 0), dt_be16(p, 0x2222), dt_be32(p, 0);
+    dt_ip6addr(p, "fe80::2");
+    dt_u8(p, 1), dt_u8(p, 1);
     static const uint8_t mac[6] = { 0x00, 0x1b, 0x21, 0x01, 0x02, 0x03 };
-    put(p, mac, 6);
+    dt_put(p, mac, 6);
 }
 
 /* Ethernet, IPv6, ICMPv6 Destination Unreachable (port) quoting an IPv6
  * header that declares 100 bytes of payload, and its UDP header. */
-static void frame_icmp6_err(pkt *p)
+static void frame_icmp6_err(dt_buf *p)
 {
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 8 + 48, 58, 64, "2001:db8::53", "2001:db8::1");
-    put8(p, 1), put8(p, 4), put16(p, 0x3333), put32(p, 0);
-    ip6(p, 100, 17, 64, "2001:db8::1", "2001:db8::53");
-    udp(p, 40000, 9, 100);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 8 + 48, 58, 64, "2001:db8::53", "2001:db8::1");
+    dt_u8(p, 1), dt_u8(p, 4), dt_be16(p, 0x3333), dt_be32(p, 0);
+    dt_ip6(p, IP6_TCFL, 100, 17, 64, "2001:db8::1", "2001:db8::53");
+    dt_udp(p, 40000, 9, 100);
 }
 
 /* Ethernet, IPv4, ICMP Echo Request id 1 seq 5, 16 bytes of data. */
-static void frame_echo(pkt *p)
+static void frame_echo(dt_buf *p)
 {
     p->n = 0;
-    eth(p, 0x0800);
-    ip4(p, 20 + 8 + 16, 1, "10.0.0.1", "10.0.0.2");
-    put8(p, 8), put8(p, 0), put16(p, 0xF7FA), put16(p, 1), put16(p, 5);
+    dt_eth(p, net_dst, net_src, 0x0800);
+    dt_ip4(p, 20 + 8 + 16, 1, "10.0.0.1", "10.0.0.2");
+    dt_u8(p, 8), dt_u8(p, 0), dt_be16(p, 0xF7FA), dt_be16(p, 1), dt_be16(p, 5);
     for (int i = 0; i < 16; i++)
-        put8(p, (unsigned)('a' + i));
+        dt_u8(p, (unsigned)('a' + i));
 }
 
 /* ------------------------------------------------------------------------ */
 /* IP6                                                                      */
 /* ------------------------------------------------------------------------ */
 
-static pkt G;
+static dt_buf G;
 
 static void test_ip6_basic(void **state)
 {
     (void)state;
-    pkt *p = &G;
+    dt_buf *p = &G;
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 20, 6, 57, "2001:db8::1", "2001:db8::2");
-    put16(p, 1234), put16(p, 80), put32(p, 1), put32(p, 0), put8(p, 0x50), put8(p, 0x02);
-    put16(p, 8192), put16(p, 0), put16(p, 0);
-    dis(p, 1);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 20, 6, 57, "2001:db8::1", "2001:db8::2");
+    dt_be16(p, 1234), dt_be16(p, 80), dt_be32(p, 1), dt_be32(p, 0), dt_u8(p, 0x50), dt_u8(p, 0x02);
+    dt_be16(p, 8192), dt_be16(p, 0), dt_be16(p, 0);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6 TCP");
     assert_status(2, NMX_LAYER_OK);
     assert_status(3, NMX_LAYER_OK);
@@ -316,28 +133,29 @@ static void test_ip6_basic(void **state)
     assert_text(2, "Next Header", "Next Header = TCP - Transmission Control");
     assert_text(2, "Hop Limit", "Hop Limit = 57 (0x39)");
     assert_text(2, "Payload Length", "Payload Length = 20 (0x14)");
-    assert_int_equal(num(P(2, "Version")), 6);
-    assert_int_equal(num(P(2, "Traffic Class")), 0xB8);
-    assert_int_equal(num(P(2, "Flow Label")), 0x12345);
-    assert_int_equal(P(2, "Source Address")->lpPropertyInfo->DataType, PROP_TYPE_IP6_ADDRESS);
-    assert_int_equal(L(2)->offset, 14);
-    assert_int_equal(L(3)->offset, 54);
+    assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Version", 0)), 6);
+    assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Traffic Class", 0)), 0xB8);
+    assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Flow Label", 0)), 0x12345);
+    assert_int_equal(dt_need_inst(dt_layer_at(2), "Source Address", 0)->lpPropertyInfo->DataType,
+                     PROP_TYPE_IP6_ADDRESS);
+    assert_int_equal(dt_layer_at(2)->offset, 14);
+    assert_int_equal(dt_layer_at(3)->offset, 54);
 
     /* The same packet by link type 229 and raw IP (101), and as IPv6 in
      * IPv4 (protocol 41). */
-    pkt q;
-    memcpy(q.b, p->b + 14, p->n - 14);
-    q.n = p->n - 14;
-    dis(&q, 229);
+    static dt_buf q;
+    dt_reset(&q);
+    dt_put(&q, p->b + 14, p->n - 14);
+    dt_dissect((&q)->b, (uint32_t)(&q)->n, 229);
     assert_chain("FRAME IP6 TCP");
-    dis(&q, 101);
+    dt_dissect((&q)->b, (uint32_t)(&q)->n, 101);
     assert_chain("FRAME IP6 TCP");
-    pkt *t = &G;
+    dt_buf *t = &G;
     t->n = 0;
-    eth(t, 0x0800);
-    ip4(t, 20 + q.n, 41, "192.0.2.1", "192.0.2.2");
-    put(t, q.b, q.n);
-    dis(t, 1);
+    dt_eth(t, net_dst, net_src, 0x0800);
+    dt_ip4(t, 20 + q.n, 41, "192.0.2.1", "192.0.2.2");
+    dt_put(t, q.b, q.n);
+    dt_dissect((t)->b, (uint32_t)(t)->n, 1);
     assert_chain("FRAME ETHERNET IP IP6 TCP");
     assert_status(3, NMX_LAYER_OK);
 }
@@ -346,81 +164,82 @@ static void test_ip6_extension_headers(void **state)
 {
     (void)state;
     frame_ext(&G);
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_chain("FRAME ETHERNET IP6 UDP");
     for (unsigned i = 1; i < 4; i++)
         assert_status(i, NMX_LAYER_OK);
     assert_text(2, "Next Header", "Next Header = HOPOPT - IPv6 Hop-by-Hop Option");
     assert_text(2, "Summary", "Next Header = UDP; Payload Length = 60");
-    assert_non_null(P(2, "Hop-by-Hop Options Header"));
-    assert_non_null(P(2, "Destination Options Header"));
-    assert_non_null(P(2, "Routing Header"));
-    assert_non_null(P(2, "Fragment Header"));
+    assert_non_null(dt_need_inst(dt_layer_at(2), "Hop-by-Hop Options Header", 0));
+    assert_non_null(dt_need_inst(dt_layer_at(2), "Destination Options Header", 0));
+    assert_non_null(dt_need_inst(dt_layer_at(2), "Routing Header", 0));
+    assert_non_null(dt_need_inst(dt_layer_at(2), "Fragment Header", 0));
     assert_text(2, "Option Type", "Option Type = Router Alert");
-    assert_string_equal(text(find(2, "Option Type", 1)), "Option Type = PadN");
-    assert_string_equal(text(find(2, "Extension Next Header", 0)),
+    assert_string_equal(dt_text(dt_inst(dt_layer_at(2), "Option Type", 1)), "Option Type = PadN");
+    assert_string_equal(dt_text(dt_inst(dt_layer_at(2), "Extension Next Header", 0)),
                         "Extension Next Header = IPv6-Opts - Destination Options for IPv6");
-    assert_string_equal(text(find(2, "Extension Header Length", 2)),
+    assert_string_equal(dt_text(dt_inst(dt_layer_at(2), "Extension Header Length", 2)),
                         "Extension Header Length = 24 (0x18) bytes");
     assert_text(2, "Routing Type", "Routing Type = Segment Routing Header");
     assert_text(2, "Fragment Offset", "Fragment Offset = 0 (0x0) bytes");
     assert_text(2, "Identification", "Identification = 0xCAFEF00D");
-    assert_int_equal(num(P(2, "Fragment Flags")), 0);
+    assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Fragment Flags", 0)), 0);
     /* UDP starts after 40 + 8 + 8 + 24 + 8 bytes of headers. */
-    assert_int_equal(L(3)->offset, 14 + 88);
-    assert_int_equal(L(3)->length, 12);
+    assert_int_equal(dt_layer_at(3)->offset, 14 + 88);
+    assert_int_equal(dt_layer_at(3)->length, 12);
     assert_text(3, "Source Port", "Source Port = 0x0009");
 
     /* Recognising only finds the same layers. */
-    run(&G, G.n, 1, 0);
+    dt_run((&G)->b, G.n, (uint32_t)(&G)->n, 1, 0);
     assert_chain("FRAME ETHERNET IP6 UDP");
-    assert_int_equal(L(3)->offset, 14 + 88);
+    assert_int_equal(dt_layer_at(3)->offset, 14 + 88);
 }
 
 static void test_ip6_fragments(void **state)
 {
     (void)state;
-    pkt *p = &G;
+    dt_buf *p = &G;
     /* A first fragment (offset 0, More Fragments): not handed off. */
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 8 + 16, 44, 64, "fe80::1", "ff02::fb");
-    put8(p, 17), put8(p, 0), put16(p, 0x0001), put32(p, 0x2C5323);
-    udp(p, 5353, 5353, 200);
-    zeros(p, 8);
-    dis(p, 1);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 8 + 16, 44, 64, "fe80::1", "ff02::fb");
+    dt_u8(p, 17), dt_u8(p, 0), dt_be16(p, 0x0001), dt_be32(p, 0x2C5323);
+    dt_udp(p, 5353, 5353, 200);
+    dt_fill(p, 0, 8);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6");
     assert_status(2, NMX_LAYER_OK);
-    assert_text(2, "Summary", "Next Header = UDP; Payload Length = 24; Fragment Offset = 0, More Fragments");
+    assert_text(2, "Summary",
+                "Next Header = UDP; Payload Length = 24; Fragment Offset = 0, More Fragments");
     assert_text(2, "Data", "Data: Number of data bytes remaining = 16 (0x0010)");
-    assert_int_equal(num(P(2, "Fragment Flags")), 1);
+    assert_int_equal(dt_num(dt_need_inst(dt_layer_at(2), "Fragment Flags", 0)), 1);
     /* A later fragment: offset 120 bytes (15 units), the last one. */
-    set16(p, 14 + 40 + 2, 15u << 3);
-    dis(p, 1);
+    dt_set_be16(p, 14 + 40 + 2, 15u << 3);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6");
     assert_text(2, "Fragment Offset", "Fragment Offset = 120 (0x78) bytes");
     assert_text(2, "Summary", "Next Header = UDP; Payload Length = 24; Fragment Offset = 120");
-    run(p, p->n, 1, 0);
+    dt_run((p)->b, p->n, (uint32_t)(p)->n, 1, 0);
     assert_chain("FRAME ETHERNET IP6");
 }
 
 static void test_ip6_ah(void **state)
 {
     (void)state;
-    pkt *p = &G;
+    dt_buf *p = &G;
     p->n = 0;
-    eth(p, 0x86DD);
-    uint32_t pl = ip6(p, 0, 51, 64, "2001:db8::1", "2001:db8::2");
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    uint32_t pl = dt_ip6(p, IP6_TCFL, 0, 51, 64, "2001:db8::1", "2001:db8::2");
     uint32_t start = p->n;
     /* AH: next 17, length 4 (6 words = 24 bytes), SPI, seq, 12 bytes ICV */
-    put8(p, 17), put8(p, 4), put16(p, 0), put32(p, 0x100), put32(p, 7);
-    zeros(p, 12);
-    udp(p, 1000, 2000, 8);
-    set16(p, pl, p->n - start);
-    dis(p, 1);
+    dt_u8(p, 17), dt_u8(p, 4), dt_be16(p, 0), dt_be32(p, 0x100), dt_be32(p, 7);
+    dt_fill(p, 0, 12);
+    dt_udp(p, 1000, 2000, 8);
+    dt_set_be16(p, pl, p->n - start);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6 UDP");
     assert_status(2, NMX_LAYER_OK);
-    assert_int_equal(L(3)->offset, 14 + 40 + 24);
+    assert_int_equal(dt_layer_at(3)->offset, 14 + 40 + 24);
     assert_text(2, "Security Parameters Index", "Security Parameters Index = 0x00000100");
     assert_text(2, "Sequence Number", "Sequence Number = 7 (0x7)");
 }
@@ -428,103 +247,103 @@ static void test_ip6_ah(void **state)
 static void test_ip6_jumbo(void **state)
 {
     (void)state;
-    pkt *p = &G;
+    dt_buf *p = &G;
     uint32_t jumbo = 70000; /* bytes after the fixed header */
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 0, 0, 64, "2001:db8::1", "2001:db8::2");
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 0, 0, 64, "2001:db8::1", "2001:db8::2");
     /* Hop-by-Hop: next 17, length 0: Jumbo Payload (C2, 4, value) */
-    put8(p, 17), put8(p, 0), put8(p, 0xC2), put8(p, 4), put32(p, jumbo);
-    udp(p, 1000, 2000, 0); /* RFC 2675: UDP Length 0 in a jumbogram */
-    zeros(p, jumbo - 16);
-    put32(p, 0); /* 4 bytes of Ethernet padding beyond the jumbogram */
-    dis(p, 1);
+    dt_u8(p, 17), dt_u8(p, 0), dt_u8(p, 0xC2), dt_u8(p, 4), dt_be32(p, jumbo);
+    dt_udp(p, 1000, 2000, 0); /* RFC 2675: UDP Length 0 in a jumbogram */
+    dt_fill(p, 0, jumbo - 16);
+    dt_be32(p, 0); /* 4 bytes of Ethernet padding beyond the jumbogram */
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6 UDP");
     assert_status(2, NMX_LAYER_OK);
     assert_status(3, NMX_LAYER_OK);
     assert_text(2, "Jumbo Payload Length", "Jumbo Payload Length = 70000 (0x11170)");
     assert_text(2, "Summary", "Next Header = UDP; Payload Length = 70000");
     /* The payload is the jumbogram's, not the frame's. */
-    assert_int_equal(L(3)->length, jumbo - 8);
+    assert_int_equal(dt_layer_at(3)->length, jumbo - 8);
 
     /* Payload Length 0 without the option: the frame's length (as IPv4
      * treats Total Length 0). */
-    pkt *q = &G;
+    dt_buf *q = &G;
     q->n = 0;
-    eth(q, 0x86DD);
-    ip6(q, 0, 17, 64, "2001:db8::1", "2001:db8::2");
-    udp(q, 1000, 2000, 12);
-    put32(q, 0);
-    dis(q, 1);
+    dt_eth(q, net_dst, net_src, 0x86DD);
+    dt_ip6(q, IP6_TCFL, 0, 17, 64, "2001:db8::1", "2001:db8::2");
+    dt_udp(q, 1000, 2000, 12);
+    dt_be32(q, 0);
+    dt_dissect((q)->b, (uint32_t)(q)->n, 1);
     assert_chain("FRAME ETHERNET IP6 UDP");
     assert_status(2, NMX_LAYER_OK);
     assert_text(2, "Summary", "Next Header = UDP; Payload Length = 12");
 
     /* A Jumbo Payload option with a non-zero Payload Length. */
     q->n = 0;
-    eth(q, 0x86DD);
-    ip6(q, 16, 0, 64, "2001:db8::1", "2001:db8::2");
-    put8(q, 17), put8(q, 0), put8(q, 0xC2), put8(q, 4), put32(q, jumbo);
-    udp(q, 1000, 2000, 8);
-    dis(q, 1);
+    dt_eth(q, net_dst, net_src, 0x86DD);
+    dt_ip6(q, IP6_TCFL, 16, 0, 64, "2001:db8::1", "2001:db8::2");
+    dt_u8(q, 17), dt_u8(q, 0), dt_u8(q, 0xC2), dt_u8(q, 4), dt_be32(q, jumbo);
+    dt_udp(q, 1000, 2000, 8);
+    dt_dissect((q)->b, (uint32_t)(q)->n, 1);
     assert_status(2, NMX_LAYER_MALFORMED);
     /* A jumbo length that fits 16 bits is no jumbo length. */
-    set16(q, 18, 0);
+    dt_set_be16(q, 18, 0);
     q->b[14 + 40 + 4] = 0, q->b[14 + 40 + 5] = 0, q->b[14 + 40 + 6] = 0x10, q->b[14 + 40 + 7] = 0;
-    dis(q, 1);
+    dt_dissect((q)->b, (uint32_t)(q)->n, 1);
     assert_status(2, NMX_LAYER_MALFORMED);
-    assert_true(P(2, "Jumbo Payload Length")->IFlags & IFLAG_ERROR);
+    assert_true(dt_need_inst(dt_layer_at(2), "Jumbo Payload Length", 0)->IFlags & IFLAG_ERROR);
 }
 
 static void test_ip6_malformed(void **state)
 {
     (void)state;
-    pkt *p = &G;
+    dt_buf *p = &G;
     /* Version 4 in an IPv6 EtherType. */
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 8, 17, 64, "::1", "::1");
-    udp(p, 1, 2, 8);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 8, 17, 64, "::1", "::1");
+    dt_udp(p, 1, 2, 8);
     p->b[14] = 0x40;
-    dis(p, 1);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6");
     assert_status(2, NMX_LAYER_MALFORMED);
-    assert_true(P(2, "Version")->IFlags & IFLAG_ERROR);
+    assert_true(dt_need_inst(dt_layer_at(2), "Version", 0)->IFlags & IFLAG_ERROR);
 
     /* Payload Length beyond the frame: malformed, the frame's bytes used. */
     p->b[14] = 0x60;
-    set16(p, 18, 200);
-    dis(p, 1);
+    dt_set_be16(p, 18, 200);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6 UDP");
     assert_status(2, NMX_LAYER_MALFORMED);
     assert_status(3, NMX_LAYER_OK);
 
     /* An extension header longer than the packet. */
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 16, 60, 64, "::1", "::1");
-    put8(p, 17), put8(p, 3), put8(p, 1), put8(p, 4), put32(p, 0);
-    udp(p, 1, 2, 8);
-    dis(p, 1);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 16, 60, 64, "::1", "::1");
+    dt_u8(p, 17), dt_u8(p, 3), dt_u8(p, 1), dt_u8(p, 4), dt_be32(p, 0);
+    dt_udp(p, 1, 2, 8);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6");
     assert_status(2, NMX_LAYER_MALFORMED);
 
     /* An option longer than its header. */
     p->b[14 + 41] = 0;
     p->b[14 + 43] = 9;
-    dis(p, 1);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_status(2, NMX_LAYER_MALFORMED);
 
     /* An option whose length byte would be the header's ninth byte: four
      * Pad1 and one more type byte fill the six option bytes. Malformed in
      * both modes (the header's length is sound: UDP still follows). */
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 16, 0, 64, "::1", "::1");
-    put8(p, 17), put8(p, 0), put8(p, 0), put8(p, 0), put8(p, 0), put8(p, 0), put8(p, 0), put8(p, 1);
-    udp(p, 1, 2, 8);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 16, 0, 64, "::1", "::1");
+    dt_u8(p, 17), dt_u8(p, 0), dt_u8(p, 0), dt_u8(p, 0), dt_u8(p, 0), dt_u8(p, 0), dt_u8(p, 0), dt_u8(p, 1);
+    dt_udp(p, 1, 2, 8);
     for (unsigned flags = 0; flags <= NMX_DIS_ATTACH; flags += NMX_DIS_ATTACH) {
-        run(p, p->n, 1, flags);
+        dt_run((p)->b, p->n, (uint32_t)(p)->n, 1, flags);
         assert_chain("FRAME ETHERNET IP6 UDP");
         assert_status(2, NMX_LAYER_MALFORMED);
         assert_status(3, NMX_LAYER_OK);
@@ -532,26 +351,26 @@ static void test_ip6_malformed(void **state)
 
     /* Hop-by-Hop after another extension header (RFC 8200 4.3). */
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 24, 60, 64, "::1", "::1");
-    put8(p, 0), put8(p, 0), put8(p, 1), put8(p, 4), put32(p, 0);
-    put8(p, 17), put8(p, 0), put8(p, 1), put8(p, 4), put32(p, 0);
-    udp(p, 1, 2, 8);
-    dis(p, 1);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 24, 60, 64, "::1", "::1");
+    dt_u8(p, 0), dt_u8(p, 0), dt_u8(p, 1), dt_u8(p, 4), dt_be32(p, 0);
+    dt_u8(p, 17), dt_u8(p, 0), dt_u8(p, 1), dt_u8(p, 4), dt_be32(p, 0);
+    dt_udp(p, 1, 2, 8);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_status(2, NMX_LAYER_MALFORMED);
-    assert_true(P(2, "Hop-by-Hop Options Header")->IFlags & IFLAG_ERROR);
+    assert_true(dt_need_inst(dt_layer_at(2), "Hop-by-Hop Options Header", 0)->IFlags & IFLAG_ERROR);
 
     /* A packet shorter than the fixed header that the capture did not
      * cut: malformed, not truncated. */
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 0, 59, 64, "::1", "::1");
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 0, 59, 64, "::1", "::1");
     p->n -= 10;
-    dis(p, 1);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_status(2, NMX_LAYER_MALFORMED);
     /* ... and one the capture cut: truncated. */
     p->n += 10;
-    run(p, p->n - 10, 1, NMX_DIS_ATTACH);
+    dt_run((p)->b, p->n - 10, (uint32_t)(p)->n, 1, NMX_DIS_ATTACH);
     assert_status(2, NMX_LAYER_TRUNCATED);
     assert_text(2, "Summary", "Truncated IP6 header");
 }
@@ -564,7 +383,7 @@ static void test_icmp_echo(void **state)
 {
     (void)state;
     frame_echo(&G);
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_chain("FRAME ETHERNET IP ICMP");
     assert_status(3, NMX_LAYER_OK);
     assert_text(3, "Summary", "Echo Request: ID = 0x0001, Seq = 5");
@@ -574,9 +393,9 @@ static void test_icmp_echo(void **state)
     assert_text(3, "Identifier", "Identifier = 0x0001");
     assert_text(3, "Sequence Number", "Sequence Number = 5 (0x5)");
     assert_text(3, "Data", "Data: Number of data bytes remaining = 16 (0x0010)");
-    assert_int_equal(num(P(3, "Type")), 8);
+    assert_int_equal(dt_num(dt_need_inst(dt_layer_at(3), "Type", 0)), 8);
     G.b[34] = 0;
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_text(3, "Summary", "Echo Reply: ID = 0x0001, Seq = 5");
 }
 
@@ -584,7 +403,7 @@ static void test_icmp_error_quotes_ip(void **state)
 {
     (void)state;
     frame_icmp_err(&G);
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_chain("FRAME ETHERNET IP ICMP IP UDP");
     /* The quoted IP declares 128 bytes of which ICMP carries 28: the
      * quoter cut it, so it is neither malformed nor truncated. */
@@ -592,21 +411,22 @@ static void test_icmp_error_quotes_ip(void **state)
         assert_status(i, NMX_LAYER_OK);
     assert_text(3, "Summary", "Destination Unreachable: Port Unreachable");
     assert_text(3, "Code", "Code = 3 (Port Unreachable)");
-    assert_text(3, "Original Datagram", "Original Datagram: Number of data bytes remaining = 28 (0x001C)");
-    assert_int_equal(L(4)->offset, 14 + 20 + 8);
-    assert_int_equal(L(4)->caplen, 28);
-    assert_int_equal(L(4)->length, 128);
+    assert_text(3, "Original Datagram",
+                "Original Datagram: Number of data bytes remaining = 28 (0x001C)");
+    assert_int_equal(dt_layer_at(4)->offset, 14 + 20 + 8);
+    assert_int_equal(dt_layer_at(4)->caplen, 28);
+    assert_int_equal(dt_layer_at(4)->length, 128);
     assert_text(4, "Source Address", "Source Address = 192.0.2.99");
     assert_text(5, "Destination Port", "Destination Port = 0x0009");
     /* The snap length ending inside the quoted UDP data does cut it. */
-    run(&G, G.n - 2, 1, NMX_DIS_ATTACH);
+    dt_run((&G)->b, G.n - 2, (uint32_t)(&G)->n, 1, NMX_DIS_ATTACH);
     assert_chain("FRAME ETHERNET IP ICMP IP UDP");
     assert_status(4, NMX_LAYER_OK);
     assert_status(5, NMX_LAYER_TRUNCATED);
 
     /* Quoting TCP: its first 8 bytes only, so the quoted TCP is cut. */
     G.b[14 + 28 + 9] = 6;
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_chain("FRAME ETHERNET IP ICMP IP TCP");
     assert_status(4, NMX_LAYER_OK);
     assert_status(5, NMX_LAYER_TRUNCATED);
@@ -617,54 +437,54 @@ static void test_icmp_error_quotes_ip(void **state)
         frame_icmp_err(&G);
         G.b[34] = types[i];
         G.b[35] = 0;
-        dis(&G, 1);
+        dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
         assert_chain("FRAME ETHERNET IP ICMP IP UDP");
         assert_status(4, NMX_LAYER_OK);
     }
     assert_text(3, "Summary", "Redirect: Redirect for Network, Gateway = 0.0.0.0");
-    assert_non_null(P(3, "Gateway Address"));
+    assert_non_null(dt_need_inst(dt_layer_at(3), "Gateway Address", 0));
     G.b[34] = 11;
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_text(3, "Summary", "Time Exceeded: Time to Live exceeded in Transit");
     /* Not an error: nothing is handed off. */
     G.b[34] = 13;
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_chain("FRAME ETHERNET IP ICMP");
 }
 
 static void test_icmp_extension(void **state)
 {
     (void)state;
-    pkt *p = &G;
+    dt_buf *p = &G;
     /* RFC 4884: Time Exceeded, Length 32 words (128 bytes), then an
      * extension structure (version 2) with one 8-byte object. */
     p->n = 0;
-    eth(p, 0x0800);
-    ip4(p, 20 + 8 + 128 + 4 + 8, 1, "192.0.2.1", "192.0.2.99");
-    put8(p, 11), put8(p, 0), put16(p, 0), put8(p, 0), put8(p, 32), put16(p, 0);
-    ip4(p, 128, 17, "192.0.2.99", "192.0.2.1");
-    udp(p, 40000, 9, 108);
-    zeros(p, 100);
-    put8(p, 0x20), put8(p, 0), put16(p, 0xABCD);
-    put16(p, 8), put8(p, 1), put8(p, 1), put32(p, 0x00001234);
-    dis(p, 1);
+    dt_eth(p, net_dst, net_src, 0x0800);
+    dt_ip4(p, 20 + 8 + 128 + 4 + 8, 1, "192.0.2.1", "192.0.2.99");
+    dt_u8(p, 11), dt_u8(p, 0), dt_be16(p, 0), dt_u8(p, 0), dt_u8(p, 32), dt_be16(p, 0);
+    dt_ip4(p, 128, 17, "192.0.2.99", "192.0.2.1");
+    dt_udp(p, 40000, 9, 108);
+    dt_fill(p, 0, 100);
+    dt_u8(p, 0x20), dt_u8(p, 0), dt_be16(p, 0xABCD);
+    dt_be16(p, 8), dt_u8(p, 1), dt_u8(p, 1), dt_be32(p, 0x00001234);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP ICMP IP UDP");
     assert_status(3, NMX_LAYER_OK);
     assert_status(4, NMX_LAYER_OK);
     assert_text(3, "Original Datagram Length", "Original Datagram Length = 128 (0x80) bytes");
-    assert_int_equal(L(4)->caplen, 128);
+    assert_int_equal(dt_layer_at(4)->caplen, 128);
     assert_text(3, "Extension Version", "Extension Version = 2 (0x2)");
     assert_text(3, "Extension Checksum", "Extension Checksum = 0xABCD");
     assert_text(3, "Object Length", "Object Length = 8 (0x8)");
     assert_text(3, "Object Class", "Object Class = 1 (0x1)");
     /* An object overrunning the structure. */
-    set16(p, p->n - 8, 12);
-    dis(p, 1);
+    dt_set_be16(p, p->n - 8, 12);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_status(3, NMX_LAYER_MALFORMED);
     /* Length below RFC 4884's 128-byte minimum. */
-    set16(p, p->n - 8, 8);
+    dt_set_be16(p, p->n - 8, 8);
     p->b[14 + 20 + 5] = 4;
-    dis(p, 1);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_status(3, NMX_LAYER_MALFORMED);
     assert_chain("FRAME ETHERNET IP ICMP IP UDP");
 }
@@ -676,12 +496,12 @@ static void test_icmp_extension(void **state)
 static void test_icmp6_echo(void **state)
 {
     (void)state;
-    pkt *p = &G;
+    dt_buf *p = &G;
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 12, 58, 64, "2001:db8::1", "2001:db8::2");
-    put8(p, 128), put8(p, 0), put16(p, 0), put16(p, 0x1234), put16(p, 9), put32(p, 0);
-    dis(p, 1);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 12, 58, 64, "2001:db8::1", "2001:db8::2");
+    dt_u8(p, 128), dt_u8(p, 0), dt_be16(p, 0), dt_be16(p, 0x1234), dt_be16(p, 9), dt_be32(p, 0);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_chain("FRAME ETHERNET IP6 ICMP6");
     assert_status(3, NMX_LAYER_OK);
     assert_text(2, "Summary", "Next Header = ICMP6; Payload Length = 12");
@@ -689,7 +509,7 @@ static void test_icmp6_echo(void **state)
     assert_text(3, "Type", "Type = Echo Request");
     assert_text(3, "Identifier", "Identifier = 0x1234");
     assert_text(3, "Data", "Data: Number of data bytes remaining = 4 (0x0004)");
-    assert_int_equal(num(P(3, "Type")), 128);
+    assert_int_equal(dt_num(dt_need_inst(dt_layer_at(3), "Type", 0)), 128);
     /* The aliases of the protocol name. */
     assert_non_null(nmx_protocol_find("ICMPv6"));
     assert_ptr_equal(nmx_protocol_find("IPv6"), nmx_protocol_find("IP6"));
@@ -699,7 +519,7 @@ static void test_icmp6_nd(void **state)
 {
     (void)state;
     frame_ns(&G);
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_chain("FRAME ETHERNET IP6 ICMP6");
     assert_status(3, NMX_LAYER_OK);
     assert_text(3, "Summary", "Neighbor Solicitation: Target = fe80::2");
@@ -709,42 +529,42 @@ static void test_icmp6_nd(void **state)
     assert_text(3, "Link-Layer Address", "Link-Layer Address = 001B21010203");
     /* An option of length 0 (RFC 4861 4.6: invalid). */
     G.b[G.n - 7] = 0;
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_status(3, NMX_LAYER_MALFORMED);
-    assert_true(P(3, "Option Length")->IFlags & IFLAG_ERROR);
+    assert_true(dt_need_inst(dt_layer_at(3), "Option Length", 0)->IFlags & IFLAG_ERROR);
 
     /* Router Advertisement with a Prefix Information option. */
-    pkt *p = &G;
+    dt_buf *p = &G;
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 16 + 32, 58, 255, "fe80::1", "ff02::1");
-    put8(p, 134), put8(p, 0), put16(p, 0), put8(p, 64), put8(p, 0xC0), put16(p, 1800);
-    put32(p, 0), put32(p, 0);
-    put8(p, 3), put8(p, 4), put8(p, 64), put8(p, 0xC0), put32(p, 86400), put32(p, 14400), put32(p, 0);
-    put_ip6(p, "2001:db8:1::");
-    dis(p, 1);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 16 + 32, 58, 255, "fe80::1", "ff02::1");
+    dt_u8(p, 134), dt_u8(p, 0), dt_be16(p, 0), dt_u8(p, 64), dt_u8(p, 0xC0), dt_be16(p, 1800);
+    dt_be32(p, 0), dt_be32(p, 0);
+    dt_u8(p, 3), dt_u8(p, 4), dt_u8(p, 64), dt_u8(p, 0xC0), dt_be32(p, 86400), dt_be32(p, 14400), dt_be32(p, 0);
+    dt_ip6addr(p, "2001:db8:1::");
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_status(3, NMX_LAYER_OK);
     assert_text(3, "Router Lifetime", "Router Lifetime = 1800 (0x708)");
     assert_text(3, "Prefix", "Prefix = 2001:db8:1::");
     assert_text(3, "Prefix Length", "Prefix Length = 64 (0x40)");
     assert_text(3, "Valid Lifetime", "Valid Lifetime = 86400 (0x15180)");
-    assert_int_equal(num(P(3, "Router Advertisement Flags")), 0xC0);
+    assert_int_equal(dt_num(dt_need_inst(dt_layer_at(3), "Router Advertisement Flags", 0)), 0xC0);
 
     /* Multicast Listener Report v2 with one record of one source. */
     p->n = 0;
-    eth(p, 0x86DD);
-    ip6(p, 8 + 20 + 16, 58, 1, "fe80::1", "ff02::16");
-    put8(p, 143), put8(p, 0), put16(p, 0), put16(p, 0), put16(p, 1);
-    put8(p, 4), put8(p, 0), put16(p, 1);
-    put_ip6(p, "ff02::fb");
-    put_ip6(p, "fe80::9");
-    dis(p, 1);
+    dt_eth(p, net_dst, net_src, 0x86DD);
+    dt_ip6(p, IP6_TCFL, 8 + 20 + 16, 58, 1, "fe80::1", "ff02::16");
+    dt_u8(p, 143), dt_u8(p, 0), dt_be16(p, 0), dt_be16(p, 0), dt_be16(p, 1);
+    dt_u8(p, 4), dt_u8(p, 0), dt_be16(p, 1);
+    dt_ip6addr(p, "ff02::fb");
+    dt_ip6addr(p, "fe80::9");
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_status(3, NMX_LAYER_OK);
     assert_text(3, "Record Multicast Address", "Record Multicast Address = ff02::fb");
     assert_text(3, "Source Address", "Source Address = fe80::9");
     /* A record claiming more sources than are there. */
-    set16(p, p->n - 34, 2);
-    dis(p, 1);
+    dt_set_be16(p, p->n - 34, 2);
+    dt_dissect((p)->b, (uint32_t)(p)->n, 1);
     assert_status(3, NMX_LAYER_MALFORMED);
 }
 
@@ -752,16 +572,16 @@ static void test_icmp6_error_quotes_ip6(void **state)
 {
     (void)state;
     frame_icmp6_err(&G);
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_chain("FRAME ETHERNET IP6 ICMP6 IP6 UDP");
     for (unsigned i = 1; i < 6; i++)
         assert_status(i, NMX_LAYER_OK);
     assert_text(3, "Summary", "Destination Unreachable: Port unreachable");
-    assert_int_equal(L(4)->caplen, 48);
-    assert_int_equal(L(4)->length, 140);
+    assert_int_equal(dt_layer_at(4)->caplen, 48);
+    assert_int_equal(dt_layer_at(4)->length, 140);
     assert_text(4, "Source Address", "Source Address = 2001:db8::1");
     /* The snap length ending inside the quoted UDP data does cut it. */
-    run(&G, G.n - 2, 1, NMX_DIS_ATTACH);
+    dt_run((&G)->b, G.n - 2, (uint32_t)(&G)->n, 1, NMX_DIS_ATTACH);
     assert_chain("FRAME ETHERNET IP6 ICMP6 IP6 UDP");
     assert_status(4, NMX_LAYER_OK);
     assert_status(5, NMX_LAYER_TRUNCATED);
@@ -769,128 +589,38 @@ static void test_icmp6_error_quotes_ip6(void **state)
     G.b[14 + 40] = 2;
     G.b[14 + 40 + 1] = 0;
     G.b[14 + 40 + 6] = 0x05, G.b[14 + 40 + 7] = 0x00;
-    dis(&G, 1);
+    dt_dissect((&G)->b, (uint32_t)(&G)->n, 1);
     assert_chain("FRAME ETHERNET IP6 ICMP6 IP6 UDP");
     assert_text(3, "MTU", "MTU = 1280 (0x500)");
     assert_text(3, "Summary", "Packet Too Big: MTU = 1280");
 }
 
 /* ------------------------------------------------------------------------ */
-/* Cut at every byte                                                        */
-/* ------------------------------------------------------------------------ */
-
-/* The layers of one dissection, with the header bytes each must have. */
-typedef struct shape {
-    unsigned n;
-    char name[32][16];
-    uint32_t offset[32];
-    uint32_t hdr_end[32];   /* end of the last non-payload field (frame offset) */
-} shape;
-
-static void take_shape(shape *s)
-{
-    PROPERTYTABLE *pt = nmx_dissect_properties(D);
-    s->n = nmx_dissect_nlayers(D);
-    for (unsigned i = 0; i < s->n; i++) {
-        const nmx_layer *l = L(i);
-        snprintf(s->name[i], sizeof s->name[i], "%s", l->name);
-        s->offset[i] = l->offset;
-        s->hdr_end[i] = 0;
-        for (uint32_t k = 0; i > 0 && k < l->ninst; k++) {
-            PROPERTYINST *pi = &pt->lpFirstPropertyInst[l->first_inst + k];
-            char buf[256];
-            nmx_dissect_text(D, pi, buf, sizeof buf);
-            /* Payload ("... bytes remaining") is not a header field. */
-            if (pi->Level == 0 || strstr(buf, "Number of data bytes remaining"))
-                continue;
-            const uint8_t *a = pi->DataLength == PROPERTYINST_EX_LENGTH
-                                   ? pi->lpPropertyInstEx->lpData : pi->lpData;
-            uint32_t len = pi->DataLength == PROPERTYINST_EX_LENGTH
-                               ? pi->lpPropertyInstEx->Length : pi->DataLength;
-            uint32_t end = (uint32_t)(a - F.data) + len;
-            if (end > s->hdr_end[i])
-                s->hdr_end[i] = end;
-        }
-    }
-}
-
-static void cut_everywhere(const pkt *p, uint32_t linktype)
-{
-    static pkt c;
-    memcpy(c.b, p->b, p->n);
-    c.n = p->n;
-    dis(&c, linktype);
-    shape full;
-    take_shape(&full);
-    for (uint32_t cut = 0; cut < p->n; cut++) {
-        /* The layers and statuses recognition alone gives, which attaching
-         * must repeat (docs/dissectors.md, "The driver"). */
-        unsigned n0 = 0;
-        char name0[32][16];
-        nmx_layer_status st0[32];
-        for (unsigned attach = 0; attach < 2; attach++) {
-            run(&c, cut, linktype, attach ? NMX_DIS_ATTACH : 0);
-            unsigned n = nmx_dissect_nlayers(D);
-            assert_true(n <= 32);
-            for (unsigned i = 0; i < n && !attach; i++) {
-                snprintf(name0[i], sizeof name0[i], "%s", L(i)->name);
-                st0[i] = L(i)->status;
-            }
-            if (!attach)
-                n0 = n;
-            else if (n != n0)
-                fail_msg("cut at %u: %u layers attaching, %u recognising", cut, n, n0);
-            for (unsigned i = 0; i < n && attach; i++)
-                if (strcmp(L(i)->name, name0[i]) != 0 || L(i)->status != st0[i])
-                    fail_msg("cut at %u: layer %u is %s (status %d) attaching, %s (status %d) "
-                             "recognising", cut, i, L(i)->name, (int)L(i)->status, name0[i],
-                             (int)st0[i]);
-            assert_true(n <= full.n);
-            for (unsigned i = 0; i < n; i++) {
-                const nmx_layer *l = L(i);
-                if (strcmp(l->name, full.name[i]) != 0)
-                    fail_msg("cut at %u: layer %u is %s, not %s", cut, i, l->name, full.name[i]);
-                assert_true(l->offset + l->caplen <= cut);
-                /* A layer whose header the cut reaches is never OK. */
-                if (i > 0 && full.hdr_end[i] > cut && l->status == NMX_LAYER_OK)
-                    fail_msg("cut at %u (attach %u): %s (layer %u) is OK without bytes up to %u",
-                             cut, attach, l->name, i, full.hdr_end[i]);
-            }
-            /* Every layer of the full frame that starts before the cut is
-             * still recognised, unless one before it is not OK. */
-            bool all_ok = true;
-            for (unsigned i = 0; i < n; i++)
-                all_ok &= L(i)->status == NMX_LAYER_OK;
-            if (all_ok && n < full.n && full.offset[n] < cut)
-                fail_msg("cut at %u: only %u of %u layers, all OK", cut, n, full.n);
-        }
-    }
-}
 
 static void test_cut_everywhere(void **state)
 {
     (void)state;
-    static pkt p;
+    static dt_buf p;
     frame_ext(&p);
-    cut_everywhere(&p, 1);
+    dt_cut_everywhere(DT_LINK(1), p.b, (uint32_t)p.n, NULL);
     frame_icmp_err(&p);
-    cut_everywhere(&p, 1);
+    dt_cut_everywhere(DT_LINK(1), p.b, (uint32_t)p.n, NULL);
     frame_ns(&p);
-    cut_everywhere(&p, 1);
+    dt_cut_everywhere(DT_LINK(1), p.b, (uint32_t)p.n, NULL);
     frame_icmp6_err(&p);
-    cut_everywhere(&p, 1);
+    dt_cut_everywhere(DT_LINK(1), p.b, (uint32_t)p.n, NULL);
     frame_echo(&p);
-    cut_everywhere(&p, 1);
+    dt_cut_everywhere(DT_LINK(1), p.b, (uint32_t)p.n, NULL);
     /* Damaged extension headers, cut anywhere: an option longer than its
      * header, then an AH shorter than its SPI and Sequence Number. Each
      * layer is judged the same in both modes even when the cut falls
      * inside the damaged header. */
     frame_ext(&p);
     p.b[14 + 40 + 3] = 9;
-    cut_everywhere(&p, 1);
+    dt_cut_everywhere(DT_LINK(1), p.b, (uint32_t)p.n, NULL);
     frame_ext(&p);
     p.b[14 + 6] = 51;   /* the first extension header read as an AH of 8 bytes */
-    cut_everywhere(&p, 1);
+    dt_cut_everywhere(DT_LINK(1), p.b, (uint32_t)p.n, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -903,10 +633,10 @@ static void values(const char *proto, const char *label, char *out, size_t n)
 {
     out[0] = 0;
     size_t k = 0;
-    for (unsigned i = 0; i < nmx_dissect_nlayers(D); i++) {
-        if (strcmp(L(i)->name, proto) != 0)
+    for (unsigned i = 0; i < nmx_dissect_nlayers(dt_dis()); i++) {
+        if (strcmp(dt_layer_at(i)->name, proto) != 0)
             continue;
-        PROPERTYINST *pi = find(i, label, 0);
+        const PROPERTYINST *pi = dt_inst(dt_layer_at(i), label, 0);
         if (!pi)
             continue;
         char v[64];
@@ -914,7 +644,7 @@ static void values(const char *proto, const char *label, char *out, size_t n)
             if (!inet_ntop(AF_INET6, pi->lpData, v, sizeof v))
                 v[0] = 0;
         } else {
-            snprintf(v, sizeof v, "%llu", (unsigned long long)num(pi));
+            snprintf(v, sizeof v, "%llu", (unsigned long long)dt_num(pi));
         }
         k += (size_t)snprintf(out + k, n - k, "%s%s", k ? "," : "", v);
         if (k >= n)
@@ -947,9 +677,9 @@ static void our_chain(char *out, size_t n)
     static const char *const keep[] = { "FRAME", "ETHERNET", "IP", "IP6", "ICMP", "ICMP6", "TCP", "UDP" };
     size_t k = 0;
     out[0] = 0;
-    for (unsigned i = 0; i < nmx_dissect_nlayers(D); i++)
+    for (unsigned i = 0; i < nmx_dissect_nlayers(dt_dis()); i++)
         for (size_t j = 0; j < sizeof keep / sizeof *keep; j++)
-            if (strcmp(L(i)->name, keep[j]) == 0 && k < n)
+            if (strcmp(dt_layer_at(i)->name, keep[j]) == 0 && k < n)
                 k += (size_t)snprintf(out + k, n - k, "%s%s", k ? " " : "", keep[j]);
 }
 
@@ -984,9 +714,6 @@ static void test_real_captures(void **state)
         { "icmpv6.type", "ICMP6", "Type" },
     };
     const size_t nf = sizeof fields / sizeof *fields;
-    if (!D)
-        D = nmx_dissector_new();
-    assert_non_null(D);
     unsigned compared = 0, net = 0;
     for (size_t fi = 0; fi < sizeof files / sizeof *files; fi++) {
         char path[4096], cmd[8192];
@@ -1006,7 +733,7 @@ static void test_real_captures(void **state)
             line[strcspn(line, "\n")] = 0;
             nmx_frame fr;
             assert_int_equal(nmx_capture_frame(cap, fn, &fr), NMX_OK);
-            assert_int_equal(nmx_dissect(D, &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
+            assert_int_equal(nmx_dissect(dt_dis(), &fr, fr.ts_ns, NMX_DIS_ATTACH), NMX_OK);
             char *col[16] = { 0 };
             size_t nc = 0;
             for (char *s = line; nc < 16;) {
@@ -1073,6 +800,6 @@ int main(void)
         cmocka_unit_test(test_real_captures),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
-    nmx_dissector_free(D);
+    dt_done();
     return r;
 }
