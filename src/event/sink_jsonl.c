@@ -34,50 +34,58 @@ static inline bool json_plain(unsigned char c)
 
 static void json_str(nmx__sb *b, const char *str)
 {
+    static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
     size_t n = strlen(str);
-    nmx__sb_putc(b, '"');
-    size_t run = 0; /* start of the bytes copied as they are, pending */
+    /* at most 6 bytes out for a byte in ("\ufffd", "\u00XX"), and the quotes */
+    if (n > (SIZE_MAX - 2) / 6 || !nmx__sb_reserve(b, 6 * n + 2)) {
+        b->oom = true;
+        return;
+    }
+    char *o = b->p + b->len;
+    *o++ = '"';
     for (size_t i = 0; i < n;) {
+        size_t r = i;
+        while (r < n && json_plain(s[r]))
+            r++;
+        memcpy(o, s + i, r - i); /* a run copied as it is */
+        o += r - i;
+        i = r;
+        if (i == n)
+            break;
         unsigned char c = s[i];
-        if (json_plain(c)) {
-            i++;
-            continue;
-        }
         size_t adv = 1;
-        const char *esc = NULL;
-        char ubuf[8];
         if (c >= 0x80) {
             if (nmx__utf8_next(s + i, n - i, &adv) >= 0) {
-                i += adv; /* valid UTF-8: copied as it is */
-                continue;
+                memcpy(o, s + i, adv); /* valid UTF-8: copied as it is */
+                o += adv;
+            } else {
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
             }
-            esc = "\\ufffd";
-        } else if (c == '"') {
-            esc = "\\\"";
-        } else if (c == '\\') {
-            esc = "\\\\";
-        } else if (c == '\n') {
-            esc = "\\n";
-        } else if (c == '\r') {
-            esc = "\\r";
-        } else if (c == '\t') {
-            esc = "\\t";
-        } else if (c == '\b') {
-            esc = "\\b";
-        } else if (c == '\f') {
-            esc = "\\f";
-        } else { /* the other controls and DEL */
-            snprintf(ubuf, sizeof ubuf, "\\u%04x", (unsigned)c);
-            esc = ubuf;
+            i += adv;
+            continue;
         }
-        nmx__sb_putn(b, (const char *)s + run, i - run);
-        nmx__sb_puts(b, esc);
-        i += adv;
-        run = i;
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default: /* the other controls and DEL: \u00XX */
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
+            break;
+        }
+        i++;
     }
-    nmx__sb_putn(b, (const char *)s + run, n - run);
-    nmx__sb_putc(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
 }
 
 /* Decimal digits of v, without printf (one event carries a dozen numbers). */
