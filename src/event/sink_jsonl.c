@@ -17,6 +17,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -226,15 +227,90 @@ static nmx_err finish_line(nmx_sink *s, nmx__sb *b)
     return nmx__sink_write(s, b->p, b->len, true);
 }
 
+/* The columns' text of the last event written, kept for the next: an
+ * expert's events mostly have the same columns (names and types), whose
+ * keys and "column_types" object are then the same text. */
+typedef struct jsonl_cols {
+    bool valid;
+    size_t n;
+    uint32_t type[256];
+    size_t name[256];               /* offsets in text: the names ("" for none)  */
+    size_t key[256], keylen[256];   /* "KEY":                                  */
+    size_t types, typeslen;         /* },"column_types":{...}                 */
+    nmx__sb text;
+} jsonl_cols;
+
+static bool cols_match(const jsonl_cols *jc, const nmx_event *ev)
+{
+    if (!jc->valid || jc->n != ev->ncolumns)
+        return false;
+    for (size_t i = 0; i < jc->n; i++)
+        if (jc->type[i] != ev->columns[i].type ||
+            strcmp(jc->text.p + jc->name[i], nz(ev->columns[i].name)) != 0)
+            return false;
+    return true;
+}
+
+/* The kept columns' text for ev, made again when its columns differ; NULL
+ * when out of memory. */
+static const jsonl_cols *cols_for(nmx_sink *s, const nmx_event *ev)
+{
+    jsonl_cols *jc = s->state;
+    if (!jc) {
+        jc = calloc(1, sizeof *jc);
+        if (!jc)
+            return NULL;
+        s->state = jc;
+    }
+    if (cols_match(jc, ev))
+        return jc;
+    const char *key[256];
+    jc->valid = false;
+    if (!nmx__column_keys(ev, &s->keys, key)) {
+        nmx__sb_free(&s->keys);
+        return NULL;
+    }
+    nmx__sb *t = &jc->text;
+    t->len = 0;
+    jc->n = ev->ncolumns;
+    for (size_t i = 0; i < jc->n; i++) {
+        jc->type[i] = ev->columns[i].type;
+        jc->name[i] = t->len;
+        nmx__sb_puts(t, nz(ev->columns[i].name));
+        nmx__sb_putc(t, 0);
+    }
+    for (size_t i = 0; i < jc->n; i++) {
+        jc->key[i] = t->len;
+        json_str(t, key[i]);
+        nmx__sb_putc(t, ':');
+        jc->keylen[i] = t->len - jc->key[i];
+    }
+    jc->types = t->len;
+    nmx__sb_puts(t, "},\"column_types\":{");
+    for (size_t i = 0; i < jc->n; i++) {
+        if (i)
+            nmx__sb_putc(t, ',');
+        json_str(t, key[i]);
+        nmx__sb_putc(t, ':');
+        json_str(t, type_name(jc->type[i]));
+    }
+    nmx__sb_putc(t, '}');
+    jc->typeslen = t->len - jc->types;
+    if (t->oom) {
+        nmx__sb_free(t);
+        return NULL;
+    }
+    jc->valid = true;
+    return jc;
+}
+
 static nmx_err event_record(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev)
 {
     nmx__sb *b = &s->line;
-    const char *key[256];
     b->len = 0;
-    if (!nmx__column_keys(ev, &s->keys, key)) {
-        nmx__sb_free(&s->keys);
+    const jsonl_cols *jc = cols_for(s, ev);
+    if (!jc)
         return NMX_ENOMEM;
-    }
     record_head(s, b, "event");
     session_fields(b, ss, nz(ev->expert));
     nmx__sb_puts(b, ",\"seq\":");
@@ -269,19 +345,10 @@ static nmx_err event_record(nmx_sink *s, const nmx_sink_session *ss, const nmx_e
     for (size_t i = 0; i < ev->ncolumns; i++) {
         if (i)
             nmx__sb_putc(b, ',');
-        json_str(b, key[i]);
-        nmx__sb_putc(b, ':');
+        nmx__sb_putn(b, jc->text.p + jc->key[i], jc->keylen[i]);
         json_value(b, &ev->columns[i]);
     }
-    nmx__sb_puts(b, "},\"column_types\":{");
-    for (size_t i = 0; i < ev->ncolumns; i++) {
-        if (i)
-            nmx__sb_putc(b, ',');
-        json_str(b, key[i]);
-        nmx__sb_putc(b, ':');
-        json_str(b, type_name(ev->columns[i].type));
-    }
-    nmx__sb_putc(b, '}');
+    nmx__sb_putn(b, jc->text.p + jc->types, jc->typeslen);
     return finish_line(s, b);
 }
 
@@ -459,7 +526,12 @@ static nmx_err jsonl_end(nmx_sink *s, const char *expert, const char *outcome)
 
 static void jsonl_destroy(nmx_sink *s)
 {
-    (void)s;
+    jsonl_cols *jc = s->state;
+    if (jc) {
+        nmx__sb_free(&jc->text);
+        free(jc);
+        s->state = NULL;
+    }
 }
 
 const nmx__sink_ops nmx__sink_jsonl_ops = {jsonl_begin, jsonl_event, jsonl_end, jsonl_destroy};
