@@ -149,14 +149,17 @@ static void send_msg_flush(const nmx_wire_msg *m, bool flush)
     struct nmx__outbox *b = child_box;
     pthread_mutex_lock(&box_lock);
     size_t need = 0;
-    nmx_err e = nmx_wire_encode_into(m, NULL, 0, &need);
+    /* straight into the outbox; measured (and the outbox emptied) when it
+     * does not fit */
+    nmx_err e = b ? nmx_wire_encode_into(m, b->data + b->len, NMX__OUTBOX_DATA - b->len, &need)
+                  : NMX_ERANGE;
     if (b && (e == NMX_OK || e == NMX_ERANGE) && need <= NMX__OUTBOX_DATA) {
-        if (need > NMX__OUTBOX_DATA - b->len)
+        if (e == NMX_ERANGE)
             box_flush();
         if (!chan_failed && need <= NMX__OUTBOX_DATA - b->len) {
-            size_t got = 0;
-            if (nmx_wire_encode_into(m, b->data + b->len, NMX__OUTBOX_DATA - b->len, &got) ==
-                NMX_OK) {
+            size_t got = need;
+            if (e == NMX_OK || nmx_wire_encode_into(m, b->data + b->len,
+                                                    NMX__OUTBOX_DATA - b->len, &got) == NMX_OK) {
                 __atomic_signal_fence(__ATOMIC_SEQ_CST);
                 if (!b->len)
                     box_since_ms = mono_ms();
@@ -286,6 +289,8 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err, pi
     sc.on_status = child_on_status;
     sc.status_ud = NULL;
     bool have_key = nmx_session_open(&sc, &child_key) == NMX_OK;
+    if (have_key)
+        nmx__session_set_event_view(child_key, true); /* child_on_event encodes it */
 
     char why[512];
     void *dl = NULL;
