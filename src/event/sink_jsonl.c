@@ -238,6 +238,10 @@ typedef struct jsonl_cols {
     size_t key[256], keylen[256];   /* "KEY":                                  */
     size_t types, typeslen;         /* },"column_types":{...}                 */
     nmx__sb text;
+    /* The start of an event record of session `head_ss` (record_head and
+     * session_fields), kept from its session_start to its session_end. */
+    const nmx_sink_session *head_ss;
+    nmx__sb head;
 } jsonl_cols;
 
 static bool cols_match(const jsonl_cols *jc, const nmx_event *ev)
@@ -304,6 +308,13 @@ static const jsonl_cols *cols_for(nmx_sink *s, const nmx_event *ev)
     return jc;
 }
 
+static void head_forget(nmx_sink *s)
+{
+    jsonl_cols *jc = s->state;
+    if (jc)
+        jc->head_ss = NULL;
+}
+
 static nmx_err event_record(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev)
 {
     nmx__sb *b = &s->line;
@@ -311,8 +322,21 @@ static nmx_err event_record(nmx_sink *s, const nmx_sink_session *ss, const nmx_e
     const jsonl_cols *jc = cols_for(s, ev);
     if (!jc)
         return NMX_ENOMEM;
-    record_head(s, b, "event");
-    session_fields(b, ss, nz(ev->expert));
+    jsonl_cols *jh = s->state;
+    if (ss && jh->head_ss != ss) {
+        jh->head.len = 0;
+        record_head(s, &jh->head, "event");
+        session_fields(&jh->head, ss, NULL);
+        jh->head_ss = jh->head.oom ? NULL : ss;
+        if (jh->head.oom)
+            nmx__sb_free(&jh->head);
+    }
+    if (ss && jh->head_ss == ss) {
+        nmx__sb_putn(b, jh->head.p, jh->head.len);
+    } else {
+        record_head(s, b, "event");
+        session_fields(b, ss, nz(ev->expert));
+    }
     nmx__sb_puts(b, ",\"seq\":");
     json_u64(b, ev->seq);
     nmx__sb_puts(b, ",\"ident\":");
@@ -416,6 +440,7 @@ static void warnings_array(nmx__sb *b, const nmx_sink_capture *c)
 static nmx_err jsonl_run_begin(nmx_sink *s, const nmx_sink_run *run)
 {
     nmx__sb *b = &s->line;
+    head_forget(s); /* a new run id */
     b->len = 0;
     record_head(s, b, "run_start");
     now_field(b);
@@ -454,6 +479,7 @@ static nmx_err jsonl_run_begin(nmx_sink *s, const nmx_sink_run *run)
 static nmx_err jsonl_session_begin(nmx_sink *s, const nmx_sink_session *ss)
 {
     nmx__sb *b = &s->line;
+    head_forget(s);
     b->len = 0;
     record_head(s, b, "session_start");
     session_fields(b, ss, NULL);
@@ -465,6 +491,7 @@ static nmx_err jsonl_session_end(nmx_sink *s, const nmx_sink_session *ss,
                                  const nmx_sink_session_end *e)
 {
     nmx__sb *b = &s->line;
+    head_forget(s); /* its record may be another session's next */
     char num[64];
     b->len = 0;
     record_head(s, b, "session_end");
@@ -529,6 +556,7 @@ static void jsonl_destroy(nmx_sink *s)
     jsonl_cols *jc = s->state;
     if (jc) {
         nmx__sb_free(&jc->text);
+        nmx__sb_free(&jc->head);
         free(jc);
         s->state = NULL;
     }
