@@ -5,9 +5,9 @@
  * retransmission rules of Wireshark's TCP analysis so that its counts can be
  * checked against `tshark -Y tcp.analysis.retransmission`.
  *
- * Written against netmon.h only. Frames come from ExpertGetFrame with a
- * display filter "TCP exists" (the parsers recognise the protocols of each
- * frame; no properties are attached). The parsers' recognised-protocol table
+ * Written against netmon.h only. Every frame comes from ExpertGetFrame,
+ * without a filter (the parsers recognise the protocols of each frame; no
+ * properties are attached). The parsers' recognised-protocol table
  * (GetFrameRecognizeData) says where the first TCP header and the innermost
  * IP or IP6 header before it start, whatever the link layer, VLAN tags or
  * tunnels; the values the analysis needs are read at their fixed places in
@@ -180,7 +180,7 @@ typedef struct tr_run {
     int           has_icmp, has_icmp6;
     /* totals */
     DWORD         tcp_frames, retrans, fast, spurious, unknown_orig, conns_with;
-    DWORD         skipped;  /* TCP frames without a usable IP header or length */
+    DWORD         skipped;  /* frames without TCP, or without a usable IP header or length */
     char          text[512], src[64], dst[64], frames[TR_LISTED * 11 + 8];
 } tr_run;
 
@@ -1091,30 +1091,18 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     r->has_icmp6 = pi_icmp6 != NULL;
     r->id_icmp6 = pi_icmp6 ? (WORD)pi_icmp6->ProtocolID : 0;
 
-    /* only frames with TCP reach the expert (recognising protocols only) */
-    HFILTER filter = CreateFilter();
-    if (!filter)
-        return run_fail(r, NMERR_OUT_OF_MEMORY);
-    FILTEROBJECT fo;
-    memset(&fo, 0, sizeof fo);
-    fo.Action = FILTERACTION_PROTOCOLEXIST;
-    fo.hProtocol = tcp;
-    if ((rc = FilterAddObject(filter, &fo)) != NMERR_SUCCESS) {
-        DestroyFilter(filter);
-        return run_fail(r, rc);
-    }
-
+    /* Every frame is asked for, without a filter: read_frame finds TCP in
+     * the frame's recognised-protocol table anyway, and a PROTOCOLEXIST
+     * filter would cost one more evaluation (and its locks) per frame. */
     EXPERTFRAMEDESCRIPTOR desc;
     DWORD n = INVALID_FRAME_NUMBER;
     long last_pct = -1;
     for (;;) {
         memset(&desc, 0, sizeof desc);
         rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD,
-                            FLAGS_DEFER_TO_UI_FILTER, n, filter, &desc);
-        if (rc == NMERR_EXPERT_TERMINATE) {
-            DestroyFilter(filter);
+                            FLAGS_DEFER_TO_UI_FILTER, n, NULL, &desc);
+        if (rc == NMERR_EXPERT_TERMINATE)
             return run_fail(r, rc);
-        }
         if (rc != NMERR_SUCCESS)
             break;
         n = desc.FrameNumber;
@@ -1126,10 +1114,8 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
                 last_pct = pct;
                 if (ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_RUNNING, 0,
                                          "TCP Retransmit: analysing TCP segments",
-                                         (LONG)pct) == NMERR_EXPERT_TERMINATE) {
-                    DestroyFilter(filter);
+                                         (LONG)pct) == NMERR_EXPERT_TERMINATE)
                     return run_fail(r, NMERR_EXPERT_TERMINATE);
-                }
             }
         }
         tr_frame f;
@@ -1143,12 +1129,9 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         int64_t now;
         memcpy(&now, (const BYTE *)desc.pFrame, sizeof now);
         rc = analyse(r, &f, n + 1, now);
-        if (rc != NMERR_SUCCESS) {
-            DestroyFilter(filter);
+        if (rc != NMERR_SUCCESS)
             return run_fail(r, rc);
-        }
     }
-    DestroyFilter(filter);
 
     for (size_t i = 0; i < r->nconns; i++) {
         if ((rc = conn_flush(r, &r->conns[i])) != NMERR_SUCCESS)
