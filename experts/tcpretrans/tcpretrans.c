@@ -5,9 +5,9 @@
  * retransmission rules of Wireshark's TCP analysis so that its counts can be
  * checked against `tshark -Y tcp.analysis.retransmission`.
  *
- * Written against netmon.h only. Frames come from ExpertGetFrame with a
- * display filter "TCP exists" (the parsers recognise the protocols of each
- * frame; no properties are attached). The parsers' recognised-protocol table
+ * Written against netmon.h only. Every frame comes from ExpertGetFrame,
+ * without a filter (the parsers recognise the protocols of each frame; no
+ * properties are attached). The parsers' recognised-protocol table
  * (GetFrameRecognizeData) says where the first TCP header and the innermost
  * IP or IP6 header before it start, whatever the link layer, VLAN tags or
  * tunnels; the values the analysis needs are read at their fixed places in
@@ -180,7 +180,7 @@ typedef struct tr_run {
     int           has_icmp, has_icmp6;
     /* totals */
     DWORD         tcp_frames, retrans, fast, spurious, unknown_orig, conns_with;
-    DWORD         skipped;  /* TCP frames without a usable IP header or length */
+    DWORD         skipped;  /* frames without TCP, or without a usable IP header or length */
     char          text[512], src[64], dst[64], frames[TR_LISTED * 11 + 8];
 } tr_run;
 
@@ -392,10 +392,73 @@ static DWORD conn_find(tr_run *r, const tr_key *k, tr_conn **out, int *dir)
 /* Events                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* Text built piece by piece, without printf (one event per retransmitted
+ * segment: the pieces are most of the expert's work on them), cut as
+ * snprintf cuts it: the first cap - 1 bytes, always terminated. */
+typedef struct tr_text {
+    char *p;
+    size_t cap, len;
+} tr_text;
+
+static void tt_put(tr_text *t, const char *s, size_t n)
+{
+    size_t room = t->cap - 1 - t->len;
+    if (n > room)
+        n = room;
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = 0;
+}
+
+static void tt_str(tr_text *t, const char *s)
+{
+    tt_put(t, s, strlen(s));
+}
+
+static void tt_u64(tr_text *t, uint64_t v)
+{
+    char d[20];
+    size_t k = sizeof d;
+    do {
+        d[--k] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    tt_put(t, d + k, sizeof d - k);
+}
+
+/* us / 1e6 as "%.6f" writes it: the exact decimal, since below 2^33 s the
+ * double nearest to it is within half a unit of the sixth decimal. */
+static void tt_secs(tr_text *t, int64_t us)
+{
+    if (us <= -((int64_t)1 << 52) || us >= ((int64_t)1 << 52)) {
+        char b[64];
+        snprintf(b, sizeof b, "%.6f", (double)us / 1e6);
+        tt_str(t, b);
+        return;
+    }
+    uint64_t a = us < 0 ? (uint64_t)-us : (uint64_t)us;
+    if (us < 0)
+        tt_put(t, "-", 1);
+    tt_u64(t, a / 1000000u);
+    char f[7];
+    uint64_t fp = a % 1000000u;
+    for (int i = 6; i-- > 0; fp /= 10u)
+        f[i] = (char)('0' + fp % 10u);
+    f[0 + 6] = 0;
+    tt_put(t, ".", 1);
+    tt_put(t, f, 6);
+}
+
 static void endpoint_text(char *out, size_t n, BYTE family, const BYTE *a, uint16_t port)
 {
     if (family == 4) {
-        snprintf(out, n, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], port);
+        tr_text t = {out, n, 0};
+        out[0] = 0;
+        for (int i = 0; i < 4; i++) {
+            tt_u64(&t, a[i]);
+            tt_put(&t, i < 3 ? "." : ":", 1);
+        }
+        tt_u64(&t, port);
         return;
     }
     /* RFC 5952 text: the longest run (>= 2) of zero groups becomes "::" */
@@ -503,31 +566,59 @@ static DWORD submit_segment(tr_run *r, const tr_conn *c, int dir, const tr_seg *
     ev->Column[10].VariantData.Value.Float64Val =
         s->orig ? (double)(s->t_last - s->t_orig) / 1e6 : 0.0;
     col(ev, 11, s_frames, NMCOLUMNTYPE_STRING);
-    size_t len = 0;
     DWORD shown = s->count < TR_LISTED ? s->count : TR_LISTED;
+    tr_text t = {r->frames, sizeof r->frames, 0};
     r->frames[0] = 0;
-    for (DWORD i = 0; i < shown; i++)
-        len += (size_t)snprintf(r->frames + len, sizeof r->frames - len, "%s%lu", i ? " " : "",
-                                (unsigned long)s->listed[i]);
+    for (DWORD i = 0; i < shown; i++) {
+        if (i)
+            tt_put(&t, " ", 1);
+        tt_u64(&t, s->listed[i]);
+    }
     if (s->count > shown)
-        snprintf(r->frames + len, sizeof r->frames - len, " ...");
+        tt_str(&t, " ...");
     ev->Column[11].VariantData.Value.pStringVal = r->frames;
-    if (s->orig)
-        snprintf(r->text, sizeof r->text,
-                 "Segment of %lu bytes at sequence number %lu from %s to %s, first sent in "
-                 "frame %lu, was retransmitted %lu time(s) (%lu fast, %lu spurious); the final "
-                 "frame is %lu, %.6f s after the original.",
-                 (unsigned long)s->len, (unsigned long)s->seq, r->src, r->dst,
-                 (unsigned long)s->orig, (unsigned long)s->count, (unsigned long)s->fast,
-                 (unsigned long)s->spurious, (unsigned long)s->last,
-                 (double)(s->t_last - s->t_orig) / 1e6);
-    else
-        snprintf(r->text, sizeof r->text,
-                 "Segment at sequence number %lu from %s to %s was retransmitted %lu time(s) "
-                 "(%lu fast, %lu spurious); its original frame is not in the capture or left "
-                 "the window of remembered segments; the final frame is %lu.",
-                 (unsigned long)s->seq, r->src, r->dst, (unsigned long)s->count,
-                 (unsigned long)s->fast, (unsigned long)s->spurious, (unsigned long)s->last);
+    t = (tr_text){r->text, sizeof r->text, 0};
+    r->text[0] = 0;
+    if (s->orig) {
+        tt_str(&t, "Segment of ");
+        tt_u64(&t, s->len);
+        tt_str(&t, " bytes at sequence number ");
+        tt_u64(&t, s->seq);
+        tt_str(&t, " from ");
+        tt_str(&t, r->src);
+        tt_str(&t, " to ");
+        tt_str(&t, r->dst);
+        tt_str(&t, ", first sent in frame ");
+        tt_u64(&t, s->orig);
+        tt_str(&t, ", was retransmitted ");
+        tt_u64(&t, s->count);
+        tt_str(&t, " time(s) (");
+        tt_u64(&t, s->fast);
+        tt_str(&t, " fast, ");
+        tt_u64(&t, s->spurious);
+        tt_str(&t, " spurious); the final frame is ");
+        tt_u64(&t, s->last);
+        tt_str(&t, ", ");
+        tt_secs(&t, s->t_last - s->t_orig);
+        tt_str(&t, " s after the original.");
+    } else {
+        tt_str(&t, "Segment at sequence number ");
+        tt_u64(&t, s->seq);
+        tt_str(&t, " from ");
+        tt_str(&t, r->src);
+        tt_str(&t, " to ");
+        tt_str(&t, r->dst);
+        tt_str(&t, " was retransmitted ");
+        tt_u64(&t, s->count);
+        tt_str(&t, " time(s) (");
+        tt_u64(&t, s->fast);
+        tt_str(&t, " fast, ");
+        tt_u64(&t, s->spurious);
+        tt_str(&t, " spurious); its original frame is not in the capture or left the window "
+                   "of remembered segments; the final frame is ");
+        tt_u64(&t, s->last);
+        tt_str(&t, ".");
+    }
     ev->Justification = r->text;
     return ExpertSubmitEvent(r->key, ev);
 }
@@ -1000,30 +1091,18 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     r->has_icmp6 = pi_icmp6 != NULL;
     r->id_icmp6 = pi_icmp6 ? (WORD)pi_icmp6->ProtocolID : 0;
 
-    /* only frames with TCP reach the expert (recognising protocols only) */
-    HFILTER filter = CreateFilter();
-    if (!filter)
-        return run_fail(r, NMERR_OUT_OF_MEMORY);
-    FILTEROBJECT fo;
-    memset(&fo, 0, sizeof fo);
-    fo.Action = FILTERACTION_PROTOCOLEXIST;
-    fo.hProtocol = tcp;
-    if ((rc = FilterAddObject(filter, &fo)) != NMERR_SUCCESS) {
-        DestroyFilter(filter);
-        return run_fail(r, rc);
-    }
-
+    /* Every frame is asked for, without a filter: read_frame finds TCP in
+     * the frame's recognised-protocol table anyway, and a PROTOCOLEXIST
+     * filter would cost one more evaluation (and its locks) per frame. */
     EXPERTFRAMEDESCRIPTOR desc;
     DWORD n = INVALID_FRAME_NUMBER;
     long last_pct = -1;
     for (;;) {
         memset(&desc, 0, sizeof desc);
         rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD,
-                            FLAGS_DEFER_TO_UI_FILTER, n, filter, &desc);
-        if (rc == NMERR_EXPERT_TERMINATE) {
-            DestroyFilter(filter);
+                            FLAGS_DEFER_TO_UI_FILTER, n, NULL, &desc);
+        if (rc == NMERR_EXPERT_TERMINATE)
             return run_fail(r, rc);
-        }
         if (rc != NMERR_SUCCESS)
             break;
         n = desc.FrameNumber;
@@ -1035,10 +1114,8 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
                 last_pct = pct;
                 if (ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_RUNNING, 0,
                                          "TCP Retransmit: analysing TCP segments",
-                                         (LONG)pct) == NMERR_EXPERT_TERMINATE) {
-                    DestroyFilter(filter);
+                                         (LONG)pct) == NMERR_EXPERT_TERMINATE)
                     return run_fail(r, NMERR_EXPERT_TERMINATE);
-                }
             }
         }
         tr_frame f;
@@ -1052,12 +1129,9 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         int64_t now;
         memcpy(&now, (const BYTE *)desc.pFrame, sizeof now);
         rc = analyse(r, &f, n + 1, now);
-        if (rc != NMERR_SUCCESS) {
-            DestroyFilter(filter);
+        if (rc != NMERR_SUCCESS)
             return run_fail(r, rc);
-        }
     }
-    DestroyFilter(filter);
 
     for (size_t i = 0; i < r->nconns; i++) {
         if ((rc = conn_flush(r, &r->conns[i])) != NMERR_SUCCESS)

@@ -295,7 +295,10 @@ typedef struct nmx_sink_session_end {
 NMX_API nmx_err nmx_sink_run_begin(nmx_sink *s, const nmx_sink_run *run);
 /* A session starts (also does what nmx_sink_begin_expert does). */
 NMX_API nmx_err nmx_sink_session_begin(nmx_sink *s, const nmx_sink_session *ss);
-/* One event of a session (as nmx_sink_event, with the session named). */
+/* One event of a session (as nmx_sink_event, with the session named). The
+ * session's description (*ss and the strings it points to) must stay as it
+ * is from nmx_sink_session_begin to nmx_sink_session_finish: the JSON Lines
+ * sink writes it once and repeats that text in every event record. */
 NMX_API nmx_err nmx_sink_session_event(nmx_sink *s, const nmx_sink_session *ss,
                                        const nmx_event *ev);
 /* The session ended (also does what nmx_sink_end_expert does). */

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,7 +12,7 @@
 
 /* ---- byte strings ------------------------------------------------------- */
 
-static bool sb_reserve(nmx__sb *b, size_t n)
+bool nmx__sb_grow(nmx__sb *b, size_t n)
 {
     if (b->oom)
         return false;
@@ -35,24 +36,6 @@ static bool sb_reserve(nmx__sb *b, size_t n)
     return true;
 }
 
-void nmx__sb_putn(nmx__sb *b, const char *s, size_t n)
-{
-    if (!n || !sb_reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-void nmx__sb_puts(nmx__sb *b, const char *s)
-{
-    nmx__sb_putn(b, s, strlen(s));
-}
-
-void nmx__sb_putc(nmx__sb *b, char c)
-{
-    nmx__sb_putn(b, &c, 1);
-}
-
 void nmx__sb_printf(nmx__sb *b, const char *fmt, ...)
 {
     char tmp[256];
@@ -66,7 +49,7 @@ void nmx__sb_printf(nmx__sb *b, const char *fmt, ...)
         nmx__sb_putn(b, tmp, (size_t)n);
         return;
     }
-    if (!sb_reserve(b, (size_t)n + 1))
+    if (!nmx__sb_reserve(b, (size_t)n + 1))
         return;
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
@@ -180,8 +163,52 @@ bool nmx__vartime_iso(const nmx_event_column *c, char *buf, size_t len)
     return true;
 }
 
+/* The text of a = k / 10^6 (a in [1e-4, 1e9), k < 10^15) as "%.15g" writes
+ * it, when a is the double nearest to that decimal (so 15 significant
+ * digits round back to it exactly); false when it is not. The durations
+ * experts report in microseconds are such numbers. */
+static bool micro_text(double a, bool neg, char *buf, size_t len)
+{
+    if (!(a >= 1e-4 && a < 1e9))
+        return false;
+    uint64_t k = (uint64_t)(a * 1e6 + 0.5);
+    if ((double)k / 1e6 != a)
+        return false;
+    char t[32];
+    size_t n = 0;
+    if (neg)
+        t[n++] = '-';
+    uint64_t ip = k / 1000000u, fp = k % 1000000u;
+    char d[20];
+    size_t m = 0;
+    do {
+        d[m++] = (char)('0' + ip % 10u);
+        ip /= 10u;
+    } while (ip);
+    while (m)
+        t[n++] = d[--m];
+    if (fp) {
+        t[n++] = '.';
+        for (uint64_t p = 100000u; fp; p /= 10u) {
+            t[n++] = (char)('0' + fp / p);
+            fp %= p;
+        }
+    }
+    if (n >= len)
+        return false;
+    memcpy(buf, t, n);
+    buf[n] = 0;
+    return true;
+}
+
 void nmx__double_text(double d, char *buf, size_t len)
 {
+    if (d == 0 && !signbit(d) && len >= 2) {
+        memcpy(buf, "0", 2);
+        return;
+    }
+    if (micro_text(fabs(d), signbit(d) != 0, buf, len))
+        return;
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, len, "%.*g", prec, d);
         if (strtod(buf, NULL) == d)

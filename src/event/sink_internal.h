@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nmexpert/sink.h"
 
@@ -15,9 +16,34 @@ typedef struct nmx__sb {
     bool   oom;
 } nmx__sb;
 
-void nmx__sb_putn(nmx__sb *b, const char *s, size_t n);
-void nmx__sb_puts(nmx__sb *b, const char *s);
-void nmx__sb_putc(nmx__sb *b, char c);
+/* Room for n more bytes (false once out of memory); the slow path of the
+ * inline writers below. */
+bool nmx__sb_grow(nmx__sb *b, size_t n);
+
+static inline bool nmx__sb_reserve(nmx__sb *b, size_t n)
+{
+    return n <= b->cap - b->len ? !b->oom : nmx__sb_grow(b, n);
+}
+
+static inline void nmx__sb_putn(nmx__sb *b, const char *s, size_t n)
+{
+    if (!n || !nmx__sb_reserve(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static inline void nmx__sb_puts(nmx__sb *b, const char *s)
+{
+    nmx__sb_putn(b, s, strlen(s));
+}
+
+static inline void nmx__sb_putc(nmx__sb *b, char c)
+{
+    if (!nmx__sb_reserve(b, 1))
+        return;
+    b->p[b->len++] = c;
+}
 void nmx__sb_printf(nmx__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nmx__sb_free(nmx__sb *b);
 

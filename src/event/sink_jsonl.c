@@ -17,6 +17,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,50 +35,58 @@ static inline bool json_plain(unsigned char c)
 
 static void json_str(nmx__sb *b, const char *str)
 {
+    static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
     size_t n = strlen(str);
-    nmx__sb_putc(b, '"');
-    size_t run = 0; /* start of the bytes copied as they are, pending */
+    /* at most 6 bytes out for a byte in ("\ufffd", "\u00XX"), and the quotes */
+    if (n > (SIZE_MAX - 2) / 6 || !nmx__sb_reserve(b, 6 * n + 2)) {
+        b->oom = true;
+        return;
+    }
+    char *o = b->p + b->len;
+    *o++ = '"';
     for (size_t i = 0; i < n;) {
+        size_t r = i;
+        while (r < n && json_plain(s[r]))
+            r++;
+        memcpy(o, s + i, r - i); /* a run copied as it is */
+        o += r - i;
+        i = r;
+        if (i == n)
+            break;
         unsigned char c = s[i];
-        if (json_plain(c)) {
-            i++;
-            continue;
-        }
         size_t adv = 1;
-        const char *esc = NULL;
-        char ubuf[8];
         if (c >= 0x80) {
             if (nmx__utf8_next(s + i, n - i, &adv) >= 0) {
-                i += adv; /* valid UTF-8: copied as it is */
-                continue;
+                memcpy(o, s + i, adv); /* valid UTF-8: copied as it is */
+                o += adv;
+            } else {
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
             }
-            esc = "\\ufffd";
-        } else if (c == '"') {
-            esc = "\\\"";
-        } else if (c == '\\') {
-            esc = "\\\\";
-        } else if (c == '\n') {
-            esc = "\\n";
-        } else if (c == '\r') {
-            esc = "\\r";
-        } else if (c == '\t') {
-            esc = "\\t";
-        } else if (c == '\b') {
-            esc = "\\b";
-        } else if (c == '\f') {
-            esc = "\\f";
-        } else { /* the other controls and DEL */
-            snprintf(ubuf, sizeof ubuf, "\\u%04x", (unsigned)c);
-            esc = ubuf;
+            i += adv;
+            continue;
         }
-        nmx__sb_putn(b, (const char *)s + run, i - run);
-        nmx__sb_puts(b, esc);
-        i += adv;
-        run = i;
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default: /* the other controls and DEL: \u00XX */
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
+            break;
+        }
+        i++;
     }
-    nmx__sb_putn(b, (const char *)s + run, n - run);
-    nmx__sb_putc(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
 }
 
 /* Decimal digits of v, without printf (one event carries a dozen numbers). */
@@ -218,17 +227,116 @@ static nmx_err finish_line(nmx_sink *s, nmx__sb *b)
     return nmx__sink_write(s, b->p, b->len, true);
 }
 
+/* The columns' text of the last event written, kept for the next: an
+ * expert's events mostly have the same columns (names and types), whose
+ * keys and "column_types" object are then the same text. */
+typedef struct jsonl_cols {
+    bool valid;
+    size_t n;
+    uint32_t type[256];
+    size_t name[256];               /* offsets in text: the names ("" for none)  */
+    size_t key[256], keylen[256];   /* "KEY":                                  */
+    size_t types, typeslen;         /* },"column_types":{...}                 */
+    nmx__sb text;
+    /* The start of an event record of session `head_ss` (record_head and
+     * session_fields), kept from its session_start to its session_end. */
+    const nmx_sink_session *head_ss;
+    nmx__sb head;
+} jsonl_cols;
+
+static bool cols_match(const jsonl_cols *jc, const nmx_event *ev)
+{
+    if (!jc->valid || jc->n != ev->ncolumns)
+        return false;
+    for (size_t i = 0; i < jc->n; i++)
+        if (jc->type[i] != ev->columns[i].type ||
+            strcmp(jc->text.p + jc->name[i], nz(ev->columns[i].name)) != 0)
+            return false;
+    return true;
+}
+
+/* The kept columns' text for ev, made again when its columns differ; NULL
+ * when out of memory. */
+static const jsonl_cols *cols_for(nmx_sink *s, const nmx_event *ev)
+{
+    jsonl_cols *jc = s->state;
+    if (!jc) {
+        jc = calloc(1, sizeof *jc);
+        if (!jc)
+            return NULL;
+        s->state = jc;
+    }
+    if (cols_match(jc, ev))
+        return jc;
+    const char *key[256];
+    jc->valid = false;
+    if (!nmx__column_keys(ev, &s->keys, key)) {
+        nmx__sb_free(&s->keys);
+        return NULL;
+    }
+    nmx__sb *t = &jc->text;
+    t->len = 0;
+    jc->n = ev->ncolumns;
+    for (size_t i = 0; i < jc->n; i++) {
+        jc->type[i] = ev->columns[i].type;
+        jc->name[i] = t->len;
+        nmx__sb_puts(t, nz(ev->columns[i].name));
+        nmx__sb_putc(t, 0);
+    }
+    for (size_t i = 0; i < jc->n; i++) {
+        jc->key[i] = t->len;
+        json_str(t, key[i]);
+        nmx__sb_putc(t, ':');
+        jc->keylen[i] = t->len - jc->key[i];
+    }
+    jc->types = t->len;
+    nmx__sb_puts(t, "},\"column_types\":{");
+    for (size_t i = 0; i < jc->n; i++) {
+        if (i)
+            nmx__sb_putc(t, ',');
+        json_str(t, key[i]);
+        nmx__sb_putc(t, ':');
+        json_str(t, type_name(jc->type[i]));
+    }
+    nmx__sb_putc(t, '}');
+    jc->typeslen = t->len - jc->types;
+    if (t->oom) {
+        nmx__sb_free(t);
+        return NULL;
+    }
+    jc->valid = true;
+    return jc;
+}
+
+static void head_forget(nmx_sink *s)
+{
+    jsonl_cols *jc = s->state;
+    if (jc)
+        jc->head_ss = NULL;
+}
+
 static nmx_err event_record(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev)
 {
     nmx__sb *b = &s->line;
-    const char *key[256];
     b->len = 0;
-    if (!nmx__column_keys(ev, &s->keys, key)) {
-        nmx__sb_free(&s->keys);
+    const jsonl_cols *jc = cols_for(s, ev);
+    if (!jc)
         return NMX_ENOMEM;
+    jsonl_cols *jh = s->state;
+    if (ss && jh->head_ss != ss) {
+        jh->head.len = 0;
+        record_head(s, &jh->head, "event");
+        session_fields(&jh->head, ss, NULL);
+        jh->head_ss = jh->head.oom ? NULL : ss;
+        if (jh->head.oom)
+            nmx__sb_free(&jh->head);
     }
-    record_head(s, b, "event");
-    session_fields(b, ss, nz(ev->expert));
+    if (ss && jh->head_ss == ss) {
+        nmx__sb_putn(b, jh->head.p, jh->head.len);
+    } else {
+        record_head(s, b, "event");
+        session_fields(b, ss, nz(ev->expert));
+    }
     nmx__sb_puts(b, ",\"seq\":");
     json_u64(b, ev->seq);
     nmx__sb_puts(b, ",\"ident\":");
@@ -261,19 +369,10 @@ static nmx_err event_record(nmx_sink *s, const nmx_sink_session *ss, const nmx_e
     for (size_t i = 0; i < ev->ncolumns; i++) {
         if (i)
             nmx__sb_putc(b, ',');
-        json_str(b, key[i]);
-        nmx__sb_putc(b, ':');
+        nmx__sb_putn(b, jc->text.p + jc->key[i], jc->keylen[i]);
         json_value(b, &ev->columns[i]);
     }
-    nmx__sb_puts(b, "},\"column_types\":{");
-    for (size_t i = 0; i < ev->ncolumns; i++) {
-        if (i)
-            nmx__sb_putc(b, ',');
-        json_str(b, key[i]);
-        nmx__sb_putc(b, ':');
-        json_str(b, type_name(ev->columns[i].type));
-    }
-    nmx__sb_putc(b, '}');
+    nmx__sb_putn(b, jc->text.p + jc->types, jc->typeslen);
     return finish_line(s, b);
 }
 
@@ -341,6 +440,7 @@ static void warnings_array(nmx__sb *b, const nmx_sink_capture *c)
 static nmx_err jsonl_run_begin(nmx_sink *s, const nmx_sink_run *run)
 {
     nmx__sb *b = &s->line;
+    head_forget(s); /* a new run id */
     b->len = 0;
     record_head(s, b, "run_start");
     now_field(b);
@@ -379,6 +479,7 @@ static nmx_err jsonl_run_begin(nmx_sink *s, const nmx_sink_run *run)
 static nmx_err jsonl_session_begin(nmx_sink *s, const nmx_sink_session *ss)
 {
     nmx__sb *b = &s->line;
+    head_forget(s);
     b->len = 0;
     record_head(s, b, "session_start");
     session_fields(b, ss, NULL);
@@ -390,6 +491,7 @@ static nmx_err jsonl_session_end(nmx_sink *s, const nmx_sink_session *ss,
                                  const nmx_sink_session_end *e)
 {
     nmx__sb *b = &s->line;
+    head_forget(s); /* its record may be another session's next */
     char num[64];
     b->len = 0;
     record_head(s, b, "session_end");
@@ -451,7 +553,13 @@ static nmx_err jsonl_end(nmx_sink *s, const char *expert, const char *outcome)
 
 static void jsonl_destroy(nmx_sink *s)
 {
-    (void)s;
+    jsonl_cols *jc = s->state;
+    if (jc) {
+        nmx__sb_free(&jc->text);
+        nmx__sb_free(&jc->head);
+        free(jc);
+        s->state = NULL;
+    }
 }
 
 const nmx__sink_ops nmx__sink_jsonl_ops = {jsonl_begin, jsonl_event, jsonl_end, jsonl_destroy};

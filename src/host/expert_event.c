@@ -85,6 +85,13 @@ DWORD WINAPI ExpertSubmitEvent(HEXPERTKEY hExpertKey, PNMEVENTDATA e)
     }
     v.ncolumns = (uint8_t)n;
     v.columns = cols;
+    if (s->event_view) { /* encoded at once, inside this call */
+        s->nevents++;
+        if (s->on_event)
+            s->on_event(&v, s->event_ud);
+        nmx__session_leave(s);
+        return NMERR_SUCCESS;
+    }
     nmx_event *copy = nmx_event_dup(&v);
     if (!copy) {
         nmx__session_leave(s);

@@ -63,6 +63,7 @@ struct nmx_session {
     char name[64];
     nmx_event_fn on_event;
     void *event_ud;
+    bool event_view;           /* on_event gets the expert's own strings  */
     nmx_status_fn on_status;
     void *status_ud;
     nmx_status status;
@@ -75,6 +76,12 @@ struct nmx_session *nmx__session_enter(HEXPERTKEY key, DWORD *e);
 /* Same, but also for a session whose termination was requested. */
 struct nmx_session *nmx__session_enter_any(HEXPERTKEY key, DWORD *e, bool *terminating);
 void nmx__session_leave(struct nmx_session *s);
+/* The session's on_event is given the event as the expert submitted it
+ * (its strings in the expert's memory, not cut to NMX_EVENT_MAX_STRING),
+ * valid during the call only, instead of a copy: for a callback that
+ * encodes it at once (process isolation's child, nmx_wire_encode_into cuts
+ * the strings as the copy would). */
+void nmx__session_set_event_view(nmx_key key, bool on);
 /* Locks and returns the session the calling thread acts for
  * (nmx_session_bind_thread), or NULL when there is none or it ended. */
 struct nmx_session *nmx__session_enter_bound(void);

@@ -22,12 +22,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -45,6 +47,21 @@
 #define STATUS_GAP_MS 20u      /* status updates delivered at most this often */
 #define CHAN_CUT_MS 50u         /* alive this long after its channel closed:
                                    the expert closed it                      */
+#define OUTBOX_AGE_MS 20u       /* a waiting message is sent at most this late
+                                   when others follow                        */
+
+/* Messages of the child not yet written to the channel, on a mapping shared
+ * with the parent (made before fork). The child writes it; the parent reads
+ * it only once the child has ended, as untrusted bytes like the channel's:
+ * data[0, len) are the stream's bytes from offset base. */
+#define NMX__OUTBOX_SIZE (64u << 10)
+#define NMX__OUTBOX_DATA (NMX__OUTBOX_SIZE - 16u)
+struct nmx__outbox {
+    volatile uint64_t base;
+    volatile uint32_t len;
+    uint32_t pad;
+    uint8_t data[NMX__OUTBOX_DATA];
+};
 
 /* ---- child ------------------------------------------------------------- */
 
@@ -76,26 +93,100 @@ static void child_on_usr1(int sig)
  * tell a cut channel from the expert's own exit(). */
 static volatile sig_atomic_t chan_failed;
 
-static void send_msg(const nmx_wire_msg *m)
+/* The outbox (struct nmx__outbox): messages wait there and go to the
+ * channel in one write when it is full, with every message other than an
+ * event, when the oldest waiting one is OUTBOX_AGE_MS old, and at the end.
+ * It is shared with the parent, which takes what is still waiting when the
+ * child ends without sending it (a fault, a kill, exit(), a cut channel):
+ * batching loses nothing the per-message writes would have kept. */
+static struct nmx__outbox *child_box;
+static uint64_t box_since_ms; /* when the oldest waiting message was put */
+static pthread_mutex_t box_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t mono_ms(void)
 {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static bool chan_write(const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(CHAN_FD, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            chan_failed = 1;
+            return false;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Writes what waits in the outbox. The length is cleared before the base
+ * moves on: a child that dies in between leaves nothing to be taken twice
+ * (the parent takes bytes [received - base, len) of the data). */
+static void box_flush(void)
+{
+    struct nmx__outbox *b = child_box;
+    if (!b || !b->len || chan_failed)
+        return;
+    uint32_t n = b->len;
+    if (!chan_write(b->data, n))
+        return; /* kept: the parent takes what it did not receive */
+    b->len = 0;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    b->base += n;
+}
+
+static void send_msg_flush(const nmx_wire_msg *m, bool flush)
+{
+    if (chan_failed)
+        return; /* as a write would have failed */
+    struct nmx__outbox *b = child_box;
+    pthread_mutex_lock(&box_lock);
+    size_t need = 0;
+    /* straight into the outbox; measured (and the outbox emptied) when it
+     * does not fit */
+    nmx_err e = b ? nmx_wire_encode_into(m, b->data + b->len, NMX__OUTBOX_DATA - b->len, &need)
+                  : NMX_ERANGE;
+    if (b && (e == NMX_OK || e == NMX_ERANGE) && need <= NMX__OUTBOX_DATA) {
+        if (e == NMX_ERANGE)
+            box_flush();
+        if (!chan_failed && need <= NMX__OUTBOX_DATA - b->len) {
+            size_t got = need;
+            if (e == NMX_OK || nmx_wire_encode_into(m, b->data + b->len,
+                                                    NMX__OUTBOX_DATA - b->len, &got) == NMX_OK) {
+                __atomic_signal_fence(__ATOMIC_SEQ_CST);
+                if (!b->len)
+                    box_since_ms = mono_ms();
+                b->len += (uint32_t)got;
+            }
+            if (flush || mono_ms() - box_since_ms >= OUTBOX_AGE_MS)
+                box_flush();
+        }
+        pthread_mutex_unlock(&box_lock);
+        return;
+    }
+    /* no outbox, or a message larger than it: written on its own, after
+     * what waits */
+    box_flush();
     uint8_t *buf;
     size_t len;
-    if (nmx_wire_encode(m, &buf, &len) == NMX_OK) {
-        const uint8_t *p = buf;
-        size_t n = len;
-        while (n) {
-            ssize_t w = write(CHAN_FD, p, n);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                chan_failed = 1;
-                break;
-            }
-            p += w;
-            n -= (size_t)w;
-        }
+    if (!chan_failed && nmx_wire_encode(m, &buf, &len) == NMX_OK) {
+        if (chan_write(buf, len) && b)
+            b->base += len;
         free(buf);
     }
+    pthread_mutex_unlock(&box_lock);
+}
+
+static void send_msg(const nmx_wire_msg *m)
+{
+    send_msg_flush(m, true);
 }
 
 static void send_memstats(nmx_key key)
@@ -117,7 +208,7 @@ static void child_on_event(const nmx_event *ev, void *ud)
     (void)ud;
     nmx_wire_msg m = {.type = NMX_WIRE_EVENT};
     m.u.event = (nmx_event *)(uintptr_t)ev;
-    send_msg(&m);
+    send_msg_flush(&m, false);
 }
 
 static void child_on_status(const nmx_status *st, void *ud)
@@ -126,8 +217,11 @@ static void child_on_status(const nmx_status *st, void *ud)
     nmx_wire_msg m = {.type = NMX_WIRE_STATUS};
     m.u.status = *st;
     child_sent_frame = st->frame;
-    send_msg(&m);
-    send_memstats(child_key); /* so a later crash can still say what was held */
+    send_msg_flush(&m, false);
+    send_memstats(child_key);
+    pthread_mutex_lock(&box_lock);
+    box_flush();
+    pthread_mutex_unlock(&box_lock); /* so a later crash can still say what was held */
 }
 
 struct child_misuse {
@@ -145,9 +239,10 @@ static void child_on_misuse(nmx_heap *h, const nmx_misuse *mu, void *ud)
 }
 
 static void child_main(const nmx_run_config *cfg, int chan, int out, int err, pid_t host,
-                       struct nmx__sandbox_trap *trap)
+                       struct nmx__sandbox_trap *trap, struct nmx__outbox *box)
 {
     in_expert_child = 1;
+    child_box = box;
     /* The host's log function may take locks another host thread held at
      * fork time: here log lines go to stderr, the pipe the parent logs. */
     nmx_set_log_fn(NULL, NULL);
@@ -194,6 +289,8 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err, pi
     sc.on_status = child_on_status;
     sc.status_ud = NULL;
     bool have_key = nmx_session_open(&sc, &child_key) == NMX_OK;
+    if (have_key)
+        nmx__session_set_event_view(child_key, true); /* child_on_event encodes it */
 
     char why[512];
     void *dl = NULL;
@@ -400,7 +497,7 @@ static void stop_child(struct watch *w, int end)
 {
     if (!w->ctx->end)
         w->ctx->end = end;
-    if (!w->killed) {
+    if (!w->killed && !w->reaped) { /* once reaped, its pid is not ours */
         kill_child(w->pid, SIGKILL);
         w->killed = true;
     }
@@ -470,28 +567,10 @@ static void close_fd(struct watch *w, int i)
     w->fd[i] = -1;
 }
 
-/* Reads what is there from pipe i (at most one buffer: the loop comes
- * back, so no stream can starve the others or the timers). */
-static void read_pipe(struct watch *w, int i, uint64_t t)
+/* n bytes of the channel's stream, as they come (from the pipe, or from
+ * the outbox once the child has ended). */
+static void chan_data(struct watch *w, const uint8_t *buf, size_t n)
 {
-    char buf[65536];
-    ssize_t n = read(w->fd[i], buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return;
-    if (n <= 0) {
-        close_fd(w, i);
-        if (i == W_CHAN)
-            w->chan_closed_at = t ? t : 1;
-        return;
-    }
-    if (i == W_OUT) {
-        nmx__relay_feed(&w->rl_out, buf, (size_t)n, t);
-        return;
-    }
-    if (i == W_ERR) {
-        nmx__relay_feed(&w->rl_err, buf, (size_t)n, t);
-        return;
-    }
     if (w->damaged)
         return; /* drained and ignored */
     w->received += (uint64_t)n;
@@ -530,6 +609,31 @@ static void read_pipe(struct watch *w, int i, uint64_t t)
     }
 }
 
+/* Reads what is there from pipe i (at most one buffer: the loop comes
+ * back, so no stream can starve the others or the timers). */
+static void read_pipe(struct watch *w, int i, uint64_t t)
+{
+    char buf[65536];
+    ssize_t n = read(w->fd[i], buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        close_fd(w, i);
+        if (i == W_CHAN)
+            w->chan_closed_at = t ? t : 1;
+        return;
+    }
+    if (i == W_OUT) {
+        nmx__relay_feed(&w->rl_out, buf, (size_t)n, t);
+        return;
+    }
+    if (i == W_ERR) {
+        nmx__relay_feed(&w->rl_err, buf, (size_t)n, t);
+        return;
+    }
+    chan_data(w, (const uint8_t *)buf, (size_t)n);
+}
+
 static int min_wait(uint64_t now, uint64_t at, int cur)
 {
     uint64_t d = at > now ? at - now : 0;
@@ -564,9 +668,15 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
     }
     pid_t host = getpid();
     struct nmx__sandbox_trap *trap = nmx__sandbox_trap_new();
+    struct nmx__outbox *box = mmap(NULL, sizeof *box, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (box == MAP_FAILED)
+        box = NULL; /* every message written on its own */
     fflush(NULL);
     pid_t pid = nmx__gate_fork();
     if (pid < 0) {
+        if (box)
+            munmap(box, sizeof *box);
         nmx__sandbox_trap_free(trap);
         nmx_wire_decoder_free(dec);
         for (int i = 0; i < 2; i++) {
@@ -580,7 +690,7 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
         close(chan[0]);
         close(out[0]);
         close(err[0]);
-        child_main(cfg, chan[1], out[1], err[1], host, trap);
+        child_main(cfg, chan[1], out[1], err[1], host, trap, box);
         _exit(0);
     }
     close(chan[1]);
@@ -596,6 +706,8 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
         close(out[0]);
         close(err[0]);
         nmx_wire_decoder_free(dec);
+        if (box)
+            munmap(box, sizeof *box);
         return NMX_ENOMEM;
     }
     w->cfg = cfg;
@@ -720,6 +832,15 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
                 read_pipe(w, map[k], t);
         }
     }
+    /* What the child left in its outbox: it ended (crashed, was killed,
+     * called exit(), lost its channel) before sending it. Taken only when
+     * the channel was read to its end, from the first byte not received. */
+    if (box && w->reaped && w->chan_closed_at && !w->damaged) {
+        uint64_t base = box->base, got = w->received;
+        uint32_t len = box->len;
+        if (len <= NMX__OUTBOX_DATA && got >= base && got - base < len)
+            chan_data(w, box->data + (got - base), len - (size_t)(got - base));
+    }
     for (int i = 0; i < W_N; i++)
         close_fd(w, i);
     uint64_t t_end = now_ms();
@@ -731,6 +852,8 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
     if (!w->damaged && nmx_wire_finish(dec, &fd) != NMX_OK)
         nmx__log("[%s] channel ended inside a message: %s", w->rl_log.who, fd.msg);
     nmx_wire_decoder_free(dec);
+    if (box)
+        munmap(box, sizeof *box);
     ctx->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
                        (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 

@@ -110,6 +110,17 @@ static void session_put(struct nmx_session *s)
     pthread_mutex_unlock(&pool_lock);
 }
 
+void nmx__session_set_event_view(nmx_key key, bool on)
+{
+    DWORD e;
+    bool term;
+    struct nmx_session *s = nmx__session_enter_any((HEXPERTKEY)(uintptr_t)key, &e, &term);
+    if (!s)
+        return;
+    s->event_view = on;
+    nmx__session_leave(s);
+}
+
 struct nmx_session *nmx__session_enter(HEXPERTKEY key, DWORD *e)
 {
     bool term;
@@ -194,6 +205,7 @@ nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key)
     snprintf(s->name, sizeof s->name, "%s", hcfg.name);
     s->on_event = cfg ? cfg->on_event : NULL;
     s->event_ud = cfg ? cfg->event_ud : NULL;
+    s->event_view = false;
     s->on_status = cfg ? cfg->on_status : NULL;
     s->status_ud = cfg ? cfg->status_ud : NULL;
     memset(&s->status, 0, sizeof s->status);
