@@ -186,7 +186,7 @@ static void give_back(struct arena *ar, uint32_t idx, uint32_t n)
     void *p = mmap(chunk_addr(ar, idx), (size_t)n << CHUNK_SHIFT, MAP_RW,
                    MAP_FLAGS | MAP_FIXED, -1, 0);
     (void)p;
-    madvise(chunk_meta(ar, idx), (size_t)n * META_STRIDE, MADV_DONTNEED);
+    madvise(meta_slot(ar, idx), (size_t)n * META_STRIDE, MADV_DONTNEED);
     for (uint32_t i = 0; i < n; i++)
         cstate_set(ar, idx + i, ST_MAKE(CK_FREE, 0, 0));
 }

@@ -77,6 +77,31 @@ static inline size_t canary_len(size_t cap, size_t n)
     return k < CANARY_MAX ? k : CANARY_MAX;
 }
 
+/* ---- size-class geometry (internal.h) -------------------------------- */
+
+/* class_size() as a constant expression (k is a signed int: in the branch
+ * not taken for k < 8 every shift count stays non-negative). */
+#define CG_SIZE(k)                                                                               \
+    ((k) < 8 ? (uint32_t)((k) + 1) * 16u                                                         \
+             : (1u << (7 + ((k)-8) / 4)) + (uint32_t)(((k)-8) % 4 + 1) * (1u << (5 + ((k)-8) / 4)))
+#define CG_NB(k) (CHUNK_SIZE / CG_SIZE(k))
+#define CG(k)                                                                                    \
+    {CG_SIZE(k), (uint32_t)(((1ull << 32) + CG_SIZE(k) - 1) / CG_SIZE(k)), (uint16_t)CG_NB(k),  \
+     (uint16_t)((CG_NB(k) + 63u) / 64u * 8u + CG_NB(k) * 2u)}
+#define CG4(k) CG(k), CG(k + 1), CG(k + 2), CG(k + 3)
+
+const struct nmx__cgeom nmx__cgeom[NCLASSES] = {
+    CG4(0), CG4(4), CG4(8), CG4(12), CG4(16), CG4(20), CG4(24), CG4(28), CG4(32), CG4(36),
+};
+_Static_assert(CG_SIZE(7) == 128 && CG_SIZE(8) == 160 && CG_SIZE(11) == 256 &&
+                   CG_SIZE(NCLASSES - 1) == SMALL_MAX,
+               "the geometry table follows class_size()");
+_Static_assert(NCLASSES == 40, "the geometry table has one entry per class");
+_Static_assert(META_COLOURS * 64u + offsetof(struct chunk, live) + MAX_BLOCKS / 8u +
+                       MAX_BLOCKS * 2u * sizeof(uint16_t) <=
+                   META_STRIDE,
+               "the metadata of a chunk fits in its slot at every colour");
+
 /* ---- stats and misuse ------------------------------------------------ */
 
 void nmx__stats_alloc(nmx_heap *h, size_t n)
@@ -257,7 +282,8 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
         zeroed = 1;
         h->st.footprint_bytes += CHUNK_SIZE;
     }
-    uint32_t bs = class_size(cls);
+    const struct nmx__cgeom *g = &nmx__cgeom[cls];
+    uint32_t bs = g->bsize;
     chunk_clear(c);
     c->arena = ar;
     c->idx = idx;
@@ -269,8 +295,8 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
     c->cls = (uint8_t)cls;
     c->zeroed = zeroed;
     c->bsize = bs;
-    c->recip = (uint32_t)(((1ull << 32) + bs - 1) / bs);
-    c->nblocks = (uint16_t)(CHUNK_SIZE / bs);
+    c->recip = g->recip;
+    c->nblocks = g->nblocks;
     if (h->flags & NMX_HEAP_DEBUG) {
         c->sites = calloc(c->nblocks, sizeof *c->sites);
         if (!c->sites) {
@@ -286,8 +312,7 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
     if (!zeroed)
         for (uint32_t w = 0; w < ((uint32_t)c->nblocks + 63u) / 64u; w++)
             meta_store64(&c->live[w], 0);
-    chunk_set_geom(c, bs, c->nblocks, c->recip);
-    cstate_set(ar, idx, ST_MAKE(CK_SMALL, h->otag, idx));
+    cstate_set(ar, idx, ST_MAKE(CK_SMALL, h->otag, cls));
     list_push(&h->avail[cls], c, L_AVAIL);
     return c;
 }
@@ -352,17 +377,20 @@ static int locate(nmx_heap *h, const void *p, struct loc *L)
     if (kind == CK_EMPTY)
         return NMX_MISUSE_DOUBLE;
     if (__builtin_expect(kind == CK_SMALL, 1)) {
+        /* Everything from the state word: the chunk's header is not on the
+         * way to the live bit, the size and the canary. */
+        const struct nmx__cgeom *g = &nmx__cgeom[ST_CLASS(st)];
         struct chunk *c = chunk_meta(ar, idx);
-        uint32_t bi = (uint32_t)(((uint64_t)off * c->recip) >> 32);
-        if (__builtin_expect(bi >= c->nblocks || bi * c->bsize != off, 0))
+        uint32_t bi = (uint32_t)(((uint64_t)off * g->recip) >> 32);
+        if (__builtin_expect(bi >= g->nblocks || bi * g->bsize != off, 0))
             return NMX_MISUSE_INTERIOR;
         if (__builtin_expect(!(c->live[bi >> 6] & (1ull << (bi & 63))), 0))
             return NMX_MISUSE_DOUBLE;
         L->c = c;
         L->bi = bi;
         L->base = (uint8_t *)(uintptr_t)a;
-        L->size = chunk_rs(c)[bi];
-        L->cap = c->bsize;
+        L->size = ((const uint16_t *)(const void *)((const uint8_t *)c->live + g->rs_off))[bi];
+        L->cap = g->bsize;
         return -1;
     }
     if (kind == CK_LTAIL || off != 0)
@@ -380,7 +408,7 @@ static int locate(nmx_heap *h, const void *p, struct loc *L)
 
 /* What can be told of p for the heap with owner tag `otag` without its lock,
  * from the words that are read atomically (the address table, the chunk's
- * state word, a small chunk's geometry): a misuse kind when p is not a live
+ * state word, which holds a small chunk's class, and its live bitmap): a misuse kind when p is not a live
  * block of the heap at the moment of those reads, -1 when it may be one
  * (then only locate, under the lock, decides). Never dereferences p. */
 static inline int classify_unlocked(uint64_t otag, const void *p, const void **canary)
@@ -409,32 +437,27 @@ static inline int classify_unlocked(uint64_t otag, const void *p, const void **c
         return NMX_MISUSE_DOUBLE;
     uint32_t off = (uint32_t)(a & (CHUNK_SIZE - 1));
     if (kind == CK_SMALL) {
-        /* The geometry word is published before the state word that says
-         * CK_SMALL (release) and changes only while the chunk is not small:
-         * if p is not a block start for the geometry read here, it was not a
-         * live block when it was read. */
+        /* The class is in the state word itself: if p is not a block start
+         * of that class, it was not a live block when the word was read. */
+        const struct nmx__cgeom *g = &nmx__cgeom[ST_CLASS(st)];
         struct chunk *c = chunk_meta(ar, idx);
-        uint64_t g = atomic_load_explicit(&c->geom, memory_order_relaxed);
-        uint32_t bs = (uint32_t)(g & 0xFFFFu), nb = (uint32_t)((g >> 16) & 0xFFFFu);
-        uint32_t bi = (uint32_t)(((uint64_t)off * (g >> 32)) >> 32);
-        if (bs == 0)
-            return -1;
-        if (bi >= nb || bi * bs != off)
+        uint32_t bi = (uint32_t)(((uint64_t)off * g->recip) >> 32);
+        if (bi >= g->nblocks || bi * g->bsize != off)
             return NMX_MISUSE_INTERIOR;
-        /* A clear live bit, with the chunk's state and geometry the same
-         * after it was read: the block was not live when it was read (a
-         * chunk that changed class in between was empty at some moment,
+        /* A clear live bit, with the chunk's state word the same after it
+         * was read: the block was not live when it was read (a chunk that
+         * changed class and came back in between was empty at some moment,
          * and then too the answer holds). */
         if (__atomic_load_n(&c->live[bi >> 6], __ATOMIC_RELAXED) & (1ull << (bi & 63))) {
             /* Where the block's canary is, as far as can be told without
              * the lock: a hint for a prefetch, never dereferenced here. */
-            const uint16_t *rs = (const uint16_t *)(const void *)((const uint8_t *)c->live +
-                                                                  ((nb + 63u) / 64u) * 8u) + nb;
+            const uint16_t *rs =
+                (const uint16_t *)(const void *)((const uint8_t *)c->live + g->rs_off);
             *canary = (const uint8_t *)p + __atomic_load_n(&rs[bi], __ATOMIC_RELAXED);
             return -1;
         }
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&c->geom, memory_order_relaxed) == g && cstate_get(ar, idx) == st)
+        if (cstate_get(ar, idx) == st)
             return NMX_MISUSE_DOUBLE;
         return -1;
     }
@@ -1285,7 +1308,7 @@ static void lock_two(nmx_heap *a, nmx_heap *b)
 static void reown(struct chunk *c, uint64_t owner)
 {
     unsigned kind = c->kind;
-    cstate_set(c->arena, c->idx, ST_MAKE(kind, owner, c->idx));
+    cstate_set(c->arena, c->idx, ST_MAKE(kind, owner, kind == CK_SMALL ? c->cls : c->idx));
     if (kind == CK_LHEAD)
         large_set_tails(c->arena, c->idx, 1, c->nchunks, owner);
 }

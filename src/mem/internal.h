@@ -41,7 +41,8 @@
 #define MAX_BLOCKS (CHUNK_SIZE / MIN_BLOCK) /* 4096 */
 #define CANARY_MAX 8u
 
-/* Metadata slot: header + bitmap (MAX_BLOCKS bits) + 2 uint16 arrays. */
+/* Metadata slot: colour offset (chunk_meta) + header + bitmap (MAX_BLOCKS bits)
+ * + 2 uint16 arrays. */
 #define META_STRIDE (20u * 1024u)
 
 /* Large runs kept for reuse by a heap after free (per heap). */
@@ -62,10 +63,15 @@ enum {
 
 /* state word: kind:3 | owner slot:24 (bits 8..31) | head idx:16 (32..47)
  *             | owner generation, low 16 bits (48..63)
+ * For a CK_SMALL chunk, bits 32..47 hold its size class instead (ST_CLASS):
+ * with the constant geometry of the class (nmx__cgeom) a pointer's block
+ * index and its metadata words are found from the state word alone, without
+ * first reading the chunk's header.
  * The owner tag (slot + generation) tells a heap's own released memory
  * (a double free) from memory of an ended heap whose slot was reused. */
 #define ST_KIND(s) ((unsigned)((s) & 7u))
 #define ST_HEAD(s) ((uint32_t)(((s) >> 32) & 0xFFFFu))
+#define ST_CLASS(s) ST_HEAD(s)
 #define ST_TAG_MASK (UINT64_C(0xFFFFFF00) | (UINT64_C(0xFFFF) << 48))
 #define ST_TAG(s) ((s) & ST_TAG_MASK)
 #define OTAG(slot, gen) (((uint64_t)(slot) << 8) | (((uint64_t)(gen) & 0xFFFFu) << 48))
@@ -93,11 +99,6 @@ struct chunk {
     uint64_t lhigh;             /* bytes from the start that may be dirty  */
     const void *lsite;          /* allocation site (large, debug)          */
     const void **sites;         /* per-block sites (small, debug heaps)    */
-    /* Small: bsize (bits 0..15), nblocks (16..31), recip (32..63), in one
-     * word read without the heap lock to tell an interior pointer; 0 for
-     * other kinds. Written only with chunk_set_geom (never by a memset of
-     * the header: see chunk_clear). */
-    _Atomic uint64_t geom;
     uint64_t live[];            /* bitmap, then uint16 freestack[], reqsz[] */
 };
 
@@ -137,21 +138,23 @@ static inline uint8_t *chunk_addr(const struct arena *ar, uint32_t idx)
 {
     return ar->base + ((uintptr_t)idx << CHUNK_SHIFT);
 }
+/* A chunk's metadata slot (page aligned: what is given back to the OS). */
+static inline uint8_t *meta_slot(const struct arena *ar, uint32_t idx)
+{
+    return ar->meta + (uintptr_t)idx * META_STRIDE;
+}
+/* The metadata starts 64..1984 bytes into its slot, a different cache line
+ * offset for neighbouring chunks: at the slot's start, every chunk's header
+ * (and every page-aligned block) would fall in the same cache set. */
+#define META_COLOURS 31u
 static inline struct chunk *chunk_meta(const struct arena *ar, uint32_t idx)
 {
-    return (struct chunk *)(void *)(ar->meta + (uintptr_t)idx * META_STRIDE);
+    return (struct chunk *)(void *)(meta_slot(ar, idx) + (idx % META_COLOURS + 1u) * 64u);
 }
 /* Zero a chunk's header before it takes a new role. */
 static inline void chunk_clear(struct chunk *c)
 {
-    memset(c, 0, offsetof(struct chunk, geom));
-    atomic_store_explicit(&c->geom, 0, memory_order_relaxed);
-}
-static inline void chunk_set_geom(struct chunk *c, uint32_t bsize, uint32_t nblocks, uint32_t recip)
-{
-    atomic_store_explicit(&c->geom, (uint64_t)bsize | ((uint64_t)nblocks << 16) |
-                                        ((uint64_t)recip << 32),
-                          memory_order_relaxed);
+    memset(c, 0, offsetof(struct chunk, live));
 }
 static inline void cstate_set(struct arena *ar, uint32_t idx, uint64_t st)
 {
@@ -178,6 +181,17 @@ static inline uint32_t class_size(unsigned cls)
     unsigned k = cls - 8u, b = 7u + k / 4u, j = k % 4u;
     return (1u << b) + (j + 1u) * (1u << (b - 2u));
 }
+
+/* The constant geometry of each size class: block size, ceil(2^32 / size),
+ * blocks per chunk, and where the requested sizes start, in bytes from the
+ * start of the live bitmap (struct chunk's live[]: the bitmap, then the
+ * free-index stack, then the sizes). Filled from class_size() at build time
+ * (heap.c). */
+struct nmx__cgeom {
+    uint32_t bsize, recip;
+    uint16_t nblocks, rs_off;
+};
+extern const struct nmx__cgeom nmx__cgeom[NCLASSES];
 
 /* ---- fault injection (fault.c) ---------------------------------------- */
 extern atomic_bool nmx__fault_armed;

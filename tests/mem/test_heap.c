@@ -1,4 +1,5 @@
 /* Unit tests of the owner-tracked allocator through the nmx_heap API. */
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -602,6 +603,97 @@ static void t_chunk_reuse_other_class(void **s)
     assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
 }
 
+/* The size classes of docs/allocator.md: 16..128 by 16, then 4 per power of
+ * two up to 32 KiB. For each, the largest request of the class (n + 1 fills
+ * the block) and the smallest. */
+static size_t class_sizes(size_t *out)
+{
+    size_t k = 0;
+    for (size_t z = 16; z <= 128; z += 16)
+        out[k++] = z;
+    for (size_t b = 7; b < 15; b++)
+        for (size_t j = 1; j <= 4; j++)
+            out[k++] = ((size_t)1 << b) + j * ((size_t)1 << (b - 2));
+    return k;
+}
+
+struct geo_probe {
+    uint64_t key;
+    uint8_t *live, *freed;
+    size_t n, bsize;
+    int bad; /* answers that were wrong */
+};
+
+/* What the key's calls answer for the probe's pointers: from the thread
+ * that owns the heap and, in another thread, without its lock. */
+static void *geo_check(void *arg)
+{
+    struct geo_probe *g = arg;
+    nmx_err e = NMX_OK;
+    if (nmx_key_size(g->key, g->live, &e) != g->n || e != NMX_OK)
+        g->bad++;
+    const size_t offs[] = {1, 8, g->bsize / 2, g->bsize - 1};
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        if (nmx_key_size(g->key, g->live + offs[i], &e) != 0 || e != NMX_EBADPTR)
+            g->bad++;
+        if (nmx_key_free(g->key, g->live + offs[i]) != NMX_EBADPTR)
+            g->bad++;
+    }
+    if (nmx_key_size(g->key, g->freed, &e) != 0 || e != NMX_EBADPTR)
+        g->bad++;
+    if (nmx_key_free(g->key, g->freed) != NMX_EBADPTR)
+        g->bad++;
+    return NULL;
+}
+
+static void t_every_class_geometry(void **s)
+{
+    (void)s;
+    size_t cls[48];
+    size_t ncls = class_sizes(cls);
+    assert_int_equal(ncls, 40);
+    nmx_heap *h = mk(0, 0);
+    uint64_t key = nmx_heap_token(h);
+    uint64_t calls = 0;
+    for (size_t c = 0; c < ncls; c++) {
+        size_t lo = c ? cls[c - 1] : 0, hi = cls[c] - 1;
+        for (size_t n = lo; n <= hi; n += hi - lo ? hi - lo : 1) {
+            uint8_t *a = nmx_heap_alloc(h, n, NULL), *b = nmx_heap_alloc(h, n, NULL);
+            uint8_t *x = nmx_heap_alloc(h, n, NULL);
+            assert_non_null(a);
+            assert_non_null(b);
+            assert_non_null(x);
+            assert_int_equal(nmx_heap_size(h, a, NULL), n);
+            assert_int_equal(nmx_heap_free(h, b), NMX_OK);
+            /* a and b are blocks of one chunk; b is free */
+            struct geo_probe g = {key, a, b, n, cls[c], 0};
+            if (arena_mode()) {
+                uintptr_t d = a > b ? (uintptr_t)(a - b) : (uintptr_t)(b - a);
+                assert_int_equal(d % cls[c], 0);
+            }
+            geo_check(&g); /* this thread: the heap's owner after a few calls */
+            pthread_t t;
+            assert_int_equal(pthread_create(&t, NULL, geo_check, &g), 0);
+            pthread_join(t, NULL);
+            if (g.bad)
+                fail_msg("class %zu (%zu B), request %zu: %d wrong answers", c, cls[c], n, g.bad);
+            calls += 2 * 10;
+            assert_int_equal(nmx_heap_free(h, a), NMX_OK);
+            assert_int_equal(nmx_heap_free(h, x), NMX_OK);
+            if (lo == hi)
+                break;
+        }
+    }
+    nmx_heap_stats st;
+    nmx_heap_get_stats(h, &st);
+    assert_int_equal(st.misuse_total, calls);
+    if (arena_mode()) {
+        assert_int_equal(st.misuse[NMX_MISUSE_INTERIOR], calls * 8 / 10);
+        assert_int_equal(st.misuse[NMX_MISUSE_DOUBLE], calls * 2 / 10);
+    }
+    nmx_heap_destroy(h, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,6 +715,7 @@ int main(void)
         cmocka_unit_test(t_misuse_handler),
         cmocka_unit_test(t_tokens),
         cmocka_unit_test(t_chunk_reuse_other_class),
+        cmocka_unit_test(t_every_class_geometry),
     };
     return cmocka_run_group_tests_name(nmx_mem_mode_get() == NMX_MEM_MALLOC ? "heap (malloc mode)"
                                                                              : "heap",
