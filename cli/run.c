@@ -293,6 +293,8 @@ struct runner {
     pthread_mutex_t out_lock;     /* sinks' begin/end ordering and progress */
     pthread_cond_t changed;       /* a job or worker ended (under out_lock)  */
     size_t workers_done;
+    size_t workers;               /* started (set under out_lock)            */
+    bool all_started;             /* every worker thread created (out_lock)  */
     cli_term term;                /* bars and results share it (out_lock)    */
 };
 
@@ -354,6 +356,13 @@ static void *worker(void *arg)
     struct runner *r = arg;
     /* busy for the library's fork gate, but for its waits (run.h) */
     nmx_run_thread_enter();
+    /* A thread's start allocates (under a sanitizer, in its allocator, with
+     * its locks) outside the gate, and so does creating one: no run starts,
+     * so no child is forked, until every worker has been created. */
+    pthread_mutex_lock(&r->out_lock);
+    while (!r->all_started)
+        pthread_cond_wait(&r->changed, &r->out_lock);
+    pthread_mutex_unlock(&r->out_lock);
     for (;;) {
         size_t i = atomic_fetch_add(&r->next, 1);
         if (i >= r->njobs || stop_flag)
@@ -414,6 +423,11 @@ static void *worker(void *arg)
     pthread_mutex_lock(&r->out_lock);
     r->workers_done++;
     pthread_cond_broadcast(&r->changed);
+    /* A thread's end gives its allocator caches back, under the locks a
+     * fork would copy held into a child (nmx_run_thread_enter in run.h):
+     * the workers end together, once no run is left to fork one. */
+    while (r->workers_done < r->workers)
+        pthread_cond_wait(&r->changed, &r->out_lock);
     pthread_mutex_unlock(&r->out_lock);
     return NULL;
 }
@@ -1129,6 +1143,7 @@ int cli_run(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     size_t nworkers = (size_t)ra.jobs < r.njobs ? (size_t)ra.jobs : r.njobs;
     size_t started = 0;
+    r.workers = nworkers; /* lowered below if fewer start */
     for (; started < nworkers; started++) {
         int e = pthread_create(&th[started], NULL, worker, &r);
         if (e != 0) {
@@ -1147,6 +1162,11 @@ int cli_run(int argc, char **argv)
         }
     }
     nworkers = started;
+    pthread_mutex_lock(&r.out_lock);
+    r.workers = started;
+    r.all_started = true;
+    pthread_cond_broadcast(&r.changed);
+    pthread_mutex_unlock(&r.out_lock);
     bool bars = r.term.bars;
     /* The run ends when its last worker does: a worker's end wakes this
      * thread at once. With bars, the wait also times out every 100 ms to

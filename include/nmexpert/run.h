@@ -141,7 +141,10 @@ NMX_API nmx_err nmx_run_expert(const nmx_run_config *cfg, nmx_run_result *res);
  * nmx_run_thread_enter() and nmx_run_thread_leave(), so that a fork waits
  * for that work too (docs/sandbox.md, "Forking from a threaded host").
  * Per thread, nestable; a thread must not block on another such thread
- * between the two calls except inside nmx_run_expert. */
+ * between the two calls except inside nmx_run_expert. A thread's end is
+ * not covered (the allocator gives its caches back then, under its locks):
+ * end such threads only once no other can still start a run, as the
+ * command line's workers do by ending together. */
 NMX_API void nmx_run_thread_enter(void);
 NMX_API void nmx_run_thread_leave(void);
 

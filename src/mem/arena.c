@@ -242,10 +242,20 @@ static void rq_parent_after_fork(void)
     pthread_mutex_unlock(&arena_lock);
 }
 
+/* Set in a forked child: ranges are given back on the freeing thread, and
+ * no reclaimer thread is started. A forked child (an expert's process) may
+ * have inherited a lock of a runtime that does not guard against fork held
+ * by a thread of the parent (the sanitizers' allocators, per size class);
+ * a new thread's start-up, which fills an empty allocator cache, then
+ * blocks on it, where the forking thread, with its cache, goes on. */
+static bool rq_forked_child;
+
 static void rq_child_after_fork(void)
 {
-    /* Only the forking thread exists in the child: the reclaimer is
-     * restarted lazily; the ranges still queued are given back by it. */
+    /* Only the forking thread exists in the child, and it gives back what
+     * it frees itself (rq_forked_child); nmx__reclaim_wait gives back the
+     * ranges still queued. */
+    rq_forked_child = true;
     pthread_mutex_init(&rq_lock, NULL);
     pthread_cond_init(&rq_cond, NULL);
     pthread_cond_init(&rq_done, NULL);
@@ -263,12 +273,19 @@ static void rq_init(void)
 {
     pthread_atfork(rq_prepare_fork, rq_parent_after_fork, rq_child_after_fork);
 }
+/* Registered when the library loads, not at the first range given back: a
+ * child forked by a process that never gave one back must still know it is
+ * a forked child (rq_forked_child). */
+__attribute__((constructor)) static void rq_register(void)
+{
+    pthread_once(&rq_once, rq_init);
+}
 
 static void rq_push(struct arena *ar, uint32_t idx, uint32_t n)
 {
     pthread_once(&rq_once, rq_init);
     pthread_mutex_lock(&rq_lock);
-    if (!rq_thread_running) {
+    if (!rq_thread_running && !rq_forked_child) {
         pthread_t t;
         pthread_attr_t at;
         pthread_attr_init(&at);
