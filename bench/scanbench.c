@@ -30,6 +30,9 @@
  *   the scan, before closing), rss_anon_base_kb (before opening),
  *   anon_growth_kb = rss_anon_kb - rss_anon_base_kb, hwm_kb (VmHWM),
  *   anon_growth_per_frame (bytes), file_bytes.
+ * With OPEN=incremental in the environment the capture is opened with
+ * NMX_CAPTURE_INCREMENTAL (indexed as the scan reads it; total_frames is
+ * then taken after the scan) instead of indexed at open.
  * Set NMX_QUIET=1 to silence the host's log lines.
  */
 #define _GNU_SOURCE
@@ -182,14 +185,22 @@ int main(int argc, char **argv)
             fprintf(stderr, "scanbench: %s\n", diag.msg);
             return 1;
         }
+        const char *open_env = getenv("OPEN");
+        bool incremental = open_env && strcmp(open_env, "incremental") == 0;
+        nmx_capture *cap;
         HCAPTURE hc;
-        if (nmx_hcapture_open(path, &hc, &diag) != NMX_OK) {
+        if (nmx_capture_open(path, incremental ? NMX_CAPTURE_INCREMENTAL : 0, &cap, &diag) !=
+            NMX_OK) {
             fprintf(stderr, "scanbench: %s\n", diag.msg);
             return 1;
         }
+        if (nmx_hcapture_wrap(cap, true, &hc) != NMX_OK) {
+            fprintf(stderr, "scanbench: out of memory\n");
+            return 1;
+        }
         t_open = now_ms();
-        nmx_capture *cap = nmx_hcapture_capture(hc);
-        total = nmx_capture_frame_count(cap);
+        if (!incremental)
+            total = nmx_capture_frame_count(cap);
         snprintf(fmt_buf, sizeof fmt_buf, "%s", nmx_capture_format_name(cap));
         fmt_name = fmt_buf;
         nmx_session_config cfg = {
@@ -229,6 +240,7 @@ int main(int argc, char **argv)
         }
         t_scan = now_ms();
         peak = mem_now();
+        total = nmx_capture_frame_count(cap); /* known by now */
         if (rc != NMERR_FRAME_NOT_FOUND && !(rc == NMERR_NO_FRAMES && total == 0)) {
             fprintf(stderr, "scanbench: ExpertGetFrame stopped with %lu after %llu frames\n",
                     (unsigned long)rc, (unsigned long long)frames);

@@ -105,6 +105,17 @@ NMX_BEGIN_DECLS
 /* nmx_capture_open*() flags */
 #define NMX_CAPTURE_STRICT          0x1u  /* damage after the header is an error, not a warning */
 #define NMX_CAPTURE_NO_RECOVER      0x2u  /* do not rebuild a damaged netmon frame table by scanning */
+/* Index frames as they are first asked for, not all at open (pcap; the other
+ * formats read a frame table or walk blocks at open and ignore it). Open
+ * reads the header and the first records only, so it answers at once
+ * whatever the file's size, and a forward scan reads each record once
+ * instead of twice (an indexing pass, then the scan). nmx_capture_frame(n)
+ * walks as far as frame n; nmx_capture_frame_count() and
+ * nmx_capture_warning_count() walk to the end. Damage is found when the walk
+ * reaches it and becomes a warning then (ignored with NMX_CAPTURE_STRICT,
+ * which needs the whole file checked at open). Thread-safe like the rest:
+ * any thread may ask for any frame. */
+#define NMX_CAPTURE_INCREMENTAL     0x4u
 
 typedef enum nmx_capture_format {
     NMX_FORMAT_UNKNOWN = 0,
@@ -165,9 +176,19 @@ NMX_API nmx_err nmx_capture_open_memory(const void *buf, size_t len, const char 
 /* NULL is accepted. */
 NMX_API void nmx_capture_close(nmx_capture *cap);
 
+/* The number of frames (with NMX_CAPTURE_INCREMENTAL: walks the rest of
+ * the file first). */
 NMX_API uint64_t nmx_capture_frame_count(const nmx_capture *cap);
+/* Frames indexed so far, without walking: the count once *complete (may be
+ * NULL) is true, which it always is without NMX_CAPTURE_INCREMENTAL. */
+NMX_API uint64_t nmx_capture_frames_known(const nmx_capture *cap, bool *complete);
+/* No capture has more frames than this: the count when it is known, else a
+ * bound from the file's size (at most NMX_CAPTURE_MAX_FRAMES). */
+NMX_API uint64_t nmx_capture_frame_limit(const nmx_capture *cap);
 /* Fill *out with frame n. NMX_ERANGE when n >= frame count, NMX_EINVAL on NULL. */
 NMX_API nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out);
+/* Does frame n exist? (Walks as far as it, like nmx_capture_frame.) */
+NMX_API bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n);
 
 NMX_API nmx_capture_format nmx_capture_get_format(const nmx_capture *cap);
 /* e.g. "pcap (µs, little-endian)", "pcapng", "netmon 2.3". */
@@ -201,7 +222,8 @@ NMX_API size_t nmx_capture_interface_count(const nmx_capture *cap);
 NMX_API nmx_err nmx_capture_interface(const nmx_capture *cap, size_t i, nmx_interface *out);
 
 /* Warnings of a capture that opened: damage after the header (with how many
- * frames were read), a recovered netmon frame table, unusual versions.
+ * frames were read), a recovered netmon frame table, unusual versions. The
+ * count walks an NMX_CAPTURE_INCREMENTAL capture to its end first.
  * nmx_capture_warning() returns NULL when i >= count. The count includes
  * warnings past NMX_CAPTURE_MAX_WARNINGS, which are not stored. */
 NMX_API size_t nmx_capture_warning_count(const nmx_capture *cap);

@@ -2,11 +2,14 @@
  * capture.c: the capture object: open, close, queries, and the helpers the
  * readers share (diagnostics, warnings, index growth).
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "capture/internal.h"
 
@@ -121,7 +124,10 @@ static void capture_free(nmx_capture *cap)
     if (!cap)
         return;
     nmx_source_close(&cap->src);
-    free(cap->index);
+    if (cap->index_map_len)
+        munmap(cap->index, cap->index_map_len);
+    else
+        free(cap->index);
     free(cap->comment);
     free(cap->sections);
     if (cap->ifaces)
@@ -205,16 +211,79 @@ void nmx_capture_close(nmx_capture *cap)
     capture_free(cap);
 }
 
+/* The walk of an incremental capture is taken by one thread at a time. The
+ * lock word holds the pid of the process whose thread took it: a value of
+ * another process is a lock copied by fork() from a thread that does not
+ * exist in this one (hosts run experts in forked children) and is taken
+ * over; the walk publishes its progress only when it ends, so what such a
+ * thread left half done is walked again. */
+void nmx__cap_lazy_lock(nmx_capture *cap)
+{
+    int me = (int)getpid();
+    for (;;) {
+        int cur = 0;
+        if (__atomic_compare_exchange_n(&cap->lazy_owner, &cur, me, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return;
+        if (cur != me && __atomic_compare_exchange_n(&cap->lazy_owner, &cur, me, false,
+                                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return;
+        sched_yield();
+    }
+}
+
+void nmx__cap_lazy_unlock(nmx_capture *cap)
+{
+    __atomic_store_n(&cap->lazy_owner, 0, __ATOMIC_RELEASE);
+}
+
+bool nmx__cap_reach(const nmx_capture *cap, uint64_t n)
+{
+    if (n < nmx__cap_known(cap))
+        return true;
+    if (!cap->lazy || __atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE))
+        return false;
+    /* the walk changes only the capture's index state, which every reader
+     * reads through the acquire of nframes: logically const */
+    cap->reader->extend((nmx_capture *)(uintptr_t)cap, n);
+    return n < nmx__cap_known(cap);
+}
+
 uint64_t nmx_capture_frame_count(const nmx_capture *cap)
 {
-    return cap ? cap->nframes : 0;
+    if (!cap)
+        return 0;
+    (void)nmx__cap_reach(cap, UINT64_MAX);
+    return nmx__cap_known(cap);
+}
+
+uint64_t nmx_capture_frames_known(const nmx_capture *cap, bool *complete)
+{
+    if (complete)
+        *complete = !cap || !cap->lazy || __atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE);
+    return cap ? nmx__cap_known(cap) : 0;
+}
+
+uint64_t nmx_capture_frame_limit(const nmx_capture *cap)
+{
+    if (!cap)
+        return 0;
+    if (!cap->lazy || __atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE))
+        return nmx__cap_known(cap);
+    uint64_t l = cap->reader->limit(cap);
+    return l < NMX_CAPTURE_MAX_FRAMES ? l : NMX_CAPTURE_MAX_FRAMES;
+}
+
+bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n)
+{
+    return cap && nmx__cap_reach(cap, n);
 }
 
 nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
 {
     if (!cap || !out)
         return NMX_EINVAL;
-    if (n >= cap->nframes)
+    if (n >= nmx__cap_known(cap) && !nmx__cap_reach(cap, n))
         return NMX_ERANGE;
     memset(out, 0, sizeof *out);
     out->number = n;
@@ -309,12 +378,15 @@ nmx_err nmx_capture_interface(const nmx_capture *cap, size_t i, nmx_interface *o
 
 size_t nmx_capture_warning_count(const nmx_capture *cap)
 {
-    return cap ? cap->nwarnings : 0;
+    if (!cap)
+        return 0;
+    (void)nmx__cap_reach(cap, UINT64_MAX); /* damage is found by the walk */
+    return cap->nwarnings;
 }
 
 const nmx_diag *nmx_capture_warning(const nmx_capture *cap, size_t i)
 {
-    if (!cap || i >= cap->nwarnings || i >= NMX_CAPTURE_MAX_WARNINGS)
+    if (!cap || i >= nmx_capture_warning_count(cap) || i >= NMX_CAPTURE_MAX_WARNINGS)
         return NULL;
     return &cap->warnings[i];
 }

@@ -107,6 +107,12 @@ typedef struct nmx_reader {
     nmx_err (*open)(nmx_capture *cap, nmx_diag *diag);
     /* Fill a frame view; n < nframes is guaranteed. */
     void (*frame)(const nmx_capture *cap, uint64_t n, nmx_frame *out);
+    /* Incremental captures (NMX_CAPTURE_INCREMENTAL; NULL: the reader
+     * indexes at open): index at least through frame n (UINT64_MAX: to the
+     * end), or until the end or damage. Thread-safe. */
+    void (*extend)(nmx_capture *cap, uint64_t n);
+    /* The most frames a capture of this size can hold (incremental). */
+    uint64_t (*limit)(const nmx_capture *cap);
 } nmx_reader;
 
 extern const nmx_reader nmx_reader_pcap;
@@ -148,7 +154,18 @@ struct nmx_capture {
     unsigned           ver_major, ver_minor;
 
     uint64_t           serial;       /* unique in the process (per-thread caches) */
-    uint64_t           nframes;
+    uint64_t           nframes;      /* incremental: frames indexed so far, stored with
+                                        release order after their index entries */
+    /* Incremental captures: lazy_done (atomic) once the walk reached the
+     * end or damage; lazy_next is the offset of the first record not walked
+     * and lazy_owner the pid holding the walk (see capture.c), both written
+     * under it. The index is then reserved address space of index_map_len
+     * bytes (entries never move, so readers need no lock). */
+    bool               lazy;
+    bool               lazy_done;
+    int                lazy_owner;
+    uint64_t           lazy_next;
+    size_t             index_map_len;
     uint64_t          *index;        /* pcap: the record offset of every NMX_INDEX_STRIDE-th
                                         frame; pcapng: block offset<<16 | section of every
                                         NMX_INDEX_STRIDE-th frame (index_len entries);
@@ -222,6 +239,16 @@ nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry);
  * NMX_CAPTURE_MAX_FRAMES). */
 nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
                           bool *stop);
+/* Incremental captures: the walk's lock (a pid, like the resident
+ * trackers' in source.c), and the frames known with acquire order. */
+void nmx__cap_lazy_lock(nmx_capture *cap);
+void nmx__cap_lazy_unlock(nmx_capture *cap);
+static inline uint64_t nmx__cap_known(const nmx_capture *cap)
+{
+    return __atomic_load_n(&cap->nframes, __ATOMIC_ACQUIRE);
+}
+/* Frame n indexed (walking as far as it for an incremental capture)? */
+bool nmx__cap_reach(const nmx_capture *cap, uint64_t n);
 /* Note the link type of a frame (keeps the distinct list). */
 static inline void nmx_cap_note_linktype(nmx_capture *cap, uint32_t lt)
 {

@@ -479,4 +479,5 @@ static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     }
 }
 
-const nmx_reader nmx_reader_netmon = { "netmon", netmon_probe, netmon_open, netmon_frame };
+const nmx_reader nmx_reader_netmon = { "netmon", netmon_probe, netmon_open, netmon_frame, NULL,
+                                        NULL };

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "capture/internal.h"
@@ -134,6 +135,35 @@ static bool walk_push(struct walk *w, uint64_t off)
     return true;
 }
 
+/* Is the record at off (frame number `frames`) whole and within the
+ * limits? NMX_OK with its captured length, or the damage in *d. */
+static nmx_err pcap_record_ok(const nmx_capture *cap, uint64_t off, uint64_t frames,
+                              uint32_t *caplen_out, nmx_diag *d)
+{
+    const uint64_t size = cap->cur.size;
+    const uint32_t rl = cap->rec_len;
+    if (size - off < rl)
+        return nmx_cap_diag(cap, d, NMX_ETRUNCATED, off, size - off, rl,
+                            "record header truncated: %llu bytes left, needs %u",
+                            (unsigned long long)(size - off), rl);
+    uint32_t caplen, len;
+    pcap_lengths(cap, cap->cur.base + off, &caplen, &len);
+    if (caplen > NMX_PCAP_MAX_SNAPLEN)
+        return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 8, caplen, NMX_PCAP_MAX_SNAPLEN,
+                            "record captured length %u exceeds limit %u", caplen,
+                            NMX_PCAP_MAX_SNAPLEN);
+    if (size - off - rl < caplen)
+        return nmx_cap_diag(cap, d, NMX_ETRUNCATED, off + rl, caplen, size - off - rl,
+                            "record data truncated: captured length %u, %llu bytes left",
+                            caplen, (unsigned long long)(size - off - rl));
+    if (frames >= NMX_CAPTURE_MAX_FRAMES)
+        return nmx_cap_diag(cap, d, NMX_ERANGE, off, frames, NMX_CAPTURE_MAX_FRAMES,
+                            "more frames than the limit %llu",
+                            (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
+    *caplen_out = caplen;
+    return NMX_OK;
+}
+
 /* Walks records from off while off < stop (UINT64_MAX: to the end),
  * handing the pages behind back to the kernel as it goes (source.c). */
 static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struct walk *w)
@@ -144,40 +174,12 @@ static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struc
     uint64_t pf_next = off, done = off;
     w->status = NMX_OK;
     while (off < size && off < stop) {
-        if (size - off < rl) {
-            w->status = NMX_ETRUNCATED;
-            nmx_cap_diag(cap, &w->d, NMX_ETRUNCATED, off, size - off, rl,
-                         "record header truncated: %llu bytes left, needs %u",
-                         (unsigned long long)(size - off), rl);
-            break;
-        }
         nmx_source_pass(&cap->src, &done, off);
         for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
             __builtin_prefetch(base + pf_next);
-        uint32_t caplen, len;
-        pcap_lengths(cap, base + off, &caplen, &len);
-        if (caplen > NMX_PCAP_MAX_SNAPLEN) {
-            w->status = NMX_ECORRUPT;
-            nmx_cap_diag(cap, &w->d, NMX_ECORRUPT, off + 8, caplen, NMX_PCAP_MAX_SNAPLEN,
-                         "record captured length %u exceeds limit %u", caplen,
-                         NMX_PCAP_MAX_SNAPLEN);
+        uint32_t caplen;
+        if ((w->status = pcap_record_ok(cap, off, w->frames, &caplen, &w->d)) != NMX_OK)
             break;
-        }
-        if (size - off - rl < caplen) {
-            w->status = NMX_ETRUNCATED;
-            nmx_cap_diag(cap, &w->d, NMX_ETRUNCATED, off + rl, caplen,
-                         size - off - rl,
-                         "record data truncated: captured length %u, %llu bytes left", caplen,
-                         (unsigned long long)(size - off - rl));
-            break;
-        }
-        if (w->frames >= NMX_CAPTURE_MAX_FRAMES) {
-            w->status = NMX_ERANGE;
-            nmx_cap_diag(cap, &w->d, NMX_ERANGE, off, w->frames, NMX_CAPTURE_MAX_FRAMES,
-                         "more frames than the limit %llu",
-                         (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
-            break;
-        }
         if (!walk_push(w, off))
             break;
         off += rl + caplen;
@@ -345,6 +347,87 @@ static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
     return NMX_OK;
 }
 
+/* ---- the incremental index (NMX_CAPTURE_INCREMENTAL) ----------------------
+ *
+ * The same walk, done as far as frames are asked for, in batches of
+ * PCAP_LAZY_BATCH bytes: a forward scan takes the walk's lock once per
+ * batch, and the batch's records (requested from memory as the walk goes)
+ * are in the cache when the scan copies them, so the file crosses the
+ * memory bus once. The entries go into reserved address space sized for
+ * the most records the file can hold, so they never move and readers that
+ * asked for a frame below the published count read them without a lock.
+ */
+
+#define PCAP_LAZY_BATCH (256u << 10)
+
+static uint64_t pcap_limit(const nmx_capture *cap)
+{
+    return cap->cur.size > PCAP_HDR_LEN ? (cap->cur.size - PCAP_HDR_LEN) / cap->rec_len : 0;
+}
+
+static void pcap_extend(nmx_capture *cap, uint64_t want)
+{
+    nmx__cap_lazy_lock(cap);
+    uint64_t n = cap->nframes, off = cap->lazy_next;
+    if (__atomic_load_n(&cap->lazy_done, __ATOMIC_RELAXED) || n > want) {
+        nmx__cap_lazy_unlock(cap);
+        return;
+    }
+    const uint8_t *base = cap->cur.base;
+    const uint64_t size = cap->cur.size;
+    const uint32_t rl = cap->rec_len;
+    /* a long walk (a frame far ahead, the count) releases what lies behind
+     * it, as the indexing pass at open does */
+    uint64_t pf_next = off, done = off, batch_end = off + PCAP_LAZY_BATCH;
+    nmx_err st = NMX_OK;
+    nmx_diag d;
+    while (off < size && (n <= want || off < batch_end)) {
+        nmx_source_pass(&cap->src, &done, off);
+        for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
+            __builtin_prefetch(base + pf_next);
+        uint32_t caplen;
+        if ((st = pcap_record_ok(cap, off, n, &caplen, &d)) != NMX_OK)
+            break;
+        if (n % NMX_PCAP_STRIDE == 0)
+            cap->index[n / NMX_PCAP_STRIDE] = off;
+        n++;
+        off += rl + caplen;
+    }
+    cap->lazy_next = off;
+    if (st != NMX_OK) {
+        __atomic_store_n(&cap->nframes, n, __ATOMIC_RELEASE); /* for the message */
+        (void)nmx_cap_damage(cap, &d, NULL); /* not strict: a warning */
+    }
+    __atomic_store_n(&cap->nframes, n, __ATOMIC_RELEASE);
+    if (st != NMX_OK || off >= size)
+        __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
+    nmx__cap_lazy_unlock(cap);
+}
+
+static nmx_err pcap_open_incremental(nmx_capture *cap, nmx_diag *diag)
+{
+    uint64_t slots = pcap_limit(cap) / NMX_PCAP_STRIDE + 1;
+    size_t len = (size_t)(slots * sizeof *cap->index);
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m == MAP_FAILED)
+        return nmx_cap_diag(cap, diag, NMX_ENOMEM, UINT64_MAX, 0, 0,
+                            "out of address space for the index");
+    cap->index = m;
+    cap->index_map_len = len;
+    cap->index_cap = slots;
+    cap->lazy = true;
+    cap->lazy_next = PCAP_HDR_LEN;
+    cap->pcap_split = UINT64_MAX; /* one run of entries */
+    cap->pcap_slots_a = 0;
+    pcap_extend(cap, 0); /* the first batch: the start time, early damage */
+    if (cap->nframes) {
+        cap->has_start = true;
+        cap->start_ns = pcap_time(cap, cap->cur.base + cap->index[0]);
+    }
+    return NMX_OK;
+}
+
 static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
 {
     const nmx_cursor *c = &cap->cur;
@@ -403,6 +486,9 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
     cap->ifaces[0].pub.linktype = cap->linktype;
     cap->ifaces[0].pub.snaplen = snaplen;
     cap->ifaces[0].pub.tsresol = cap->ts_nano ? 9 : 6;
+
+    if ((cap->flags & NMX_CAPTURE_INCREMENTAL) && !(cap->flags & NMX_CAPTURE_STRICT))
+        return pcap_open_incremental(cap, diag);
 
     struct walk w;
     nmx_err e = pcap_index(cap, &w);
@@ -486,4 +572,5 @@ static void pcap_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     out->offset = off;
 }
 
-const nmx_reader nmx_reader_pcap = { "pcap", pcap_probe, pcap_open, pcap_frame };
+const nmx_reader nmx_reader_pcap = { "pcap", pcap_probe, pcap_open, pcap_frame, pcap_extend,
+                                      pcap_limit };

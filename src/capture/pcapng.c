@@ -562,4 +562,5 @@ static void pcapng_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     }
 }
 
-const nmx_reader nmx_reader_pcapng = { "pcapng", pcapng_probe, pcapng_open, pcapng_frame };
+const nmx_reader nmx_reader_pcapng = { "pcapng", pcapng_probe, pcapng_open, pcapng_frame, NULL,
+                                        NULL };

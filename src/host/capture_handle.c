@@ -65,8 +65,6 @@ nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out)
     c->magic = NMX_HCAPTURE_MAGIC;
     c->cap = cap;
     c->owns_cap = take_ownership;
-    uint64_t n = nmx_capture_frame_count(cap);
-    c->nframes = n > NMX_CAPTURE_MAX_FRAMES ? (uint32_t)NMX_CAPTURE_MAX_FRAMES : (uint32_t)n;
     if (nmx_capture_start_time(cap, &c->start_ns) != NMX_OK)
         c->start_ns = 0;
     to_systemtime(c->start_ns, &c->start_st);
@@ -83,7 +81,9 @@ nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out)
     unsigned major = 0, minor = 0;
     nmx_capture_version(cap, &major, &minor);
     c->netmon2 = nmx_capture_get_format(cap) == NMX_FORMAT_NETMON2 && major == 2;
-    c->fh_len = (size_t)c->nframes + 1;
+    /* every frame the capture can hold: an incremental capture does not
+     * know its count yet (address space only; never touched) */
+    c->fh_len = (size_t)nmx_capture_frame_limit(cap) + 1;
     void *r = mmap(NULL, c->fh_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r == MAP_FAILED) {
         free(c->comment);
@@ -172,7 +172,8 @@ struct _CAPTURE *nmx__hframe_get(HFRAME f, uint32_t *n)
     pthread_rwlock_rdlock(&reg_lock);
     for (size_t i = 0; i < reg_len; i++) {
         uintptr_t b = (uintptr_t)reg[i]->fh_base;
-        if (a >= b && a - b < reg[i]->nframes) {
+        if (a >= b && a - b < reg[i]->fh_len &&
+            a - b < nmx_capture_frames_known(reg[i]->cap, NULL)) {
             found = reg[i];
             *n = (uint32_t)(a - b);
             break;

@@ -123,8 +123,10 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
         rc = NMERR_INVALID_HCAPTURE;
         goto out;
     }
-    uint32_t total = c->nframes, n = RequestedFrameNumber;
-    if (total == 0) {
+    /* The count is not asked for unless needed: a capture opened with
+     * NMX_CAPTURE_INCREMENTAL is indexed only as far as frames are read. */
+    uint32_t n = RequestedFrameNumber;
+    if (!nmx_capture_has_frame(c->cap, 0)) {
         rc = NMERR_NO_FRAMES;
         goto out;
     }
@@ -132,12 +134,8 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
     uint32_t found = 0;
     bool have = false;
     if (Direction == GET_SPECIFIED_FRAME) {
-        if (n >= total) {
+        if (n == INVALID_FRAME_NUMBER || nmx_capture_frame(c->cap, n, &fr) != NMX_OK) {
             rc = NMERR_OUT_OF_RANGE;
-            goto out;
-        }
-        if (nmx_capture_frame(c->cap, n, &fr) != NMX_OK) {
-            rc = NMERR_FRAME_NOT_FOUND;
             goto out;
         }
         int p = passes(s, c, n, &fr, RequestFlags, f, &rc);
@@ -154,15 +152,17 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
          * from just before n (-1 or past the end: from the last frame). */
         bool fwd = Direction == GET_FRAME_NEXT_FORWARD;
         int64_t i = fwd ? (n == INVALID_FRAME_NUMBER ? 0 : (int64_t)n + 1)
-                        : (n == INVALID_FRAME_NUMBER || n >= total ? (int64_t)total - 1
-                                                                   : (int64_t)n - 1);
-        for (uint32_t k = 0; i >= 0 && i < (int64_t)total; i += fwd ? 1 : -1, k++) {
+                        : (n == INVALID_FRAME_NUMBER || !nmx_capture_has_frame(c->cap, n)
+                               ? (int64_t)nmx__hcap_total(c) - 1
+                               : (int64_t)n - 1);
+        for (uint32_t k = 0; i >= 0 && i <= (int64_t)NMX_CAPTURE_MAX_FRAMES - 1;
+             i += fwd ? 1 : -1, k++) {
             if (k && k % TERM_CHECK_EVERY == 0 && terminating(hExpertKey)) {
                 rc = NMERR_EXPERT_TERMINATE;
                 goto out;
             }
             if (nmx_capture_frame(c->cap, (uint64_t)i, &fr) != NMX_OK)
-                continue;
+                break; /* past the last frame */
             if (fwd)
                 nmx__prefetch_after(&fr, &s->pf_next);
             int p = passes(s, c, (uint32_t)i, &fr, RequestFlags, f, &rc);

@@ -116,13 +116,13 @@ DWORD WINAPI FilterFindFrame(HFILTER hFilter, HCAPTURE hCapture, DWORD nFrame,
     }
     bool fwd = FilterDirection != FALSE;
     int64_t i = fwd ? (nFrame == INVALID_FRAME_NUMBER ? 0 : (int64_t)nFrame + 1)
-                    : (nFrame == INVALID_FRAME_NUMBER || nFrame >= c->nframes
-                           ? (int64_t)c->nframes - 1
+                    : (nFrame == INVALID_FRAME_NUMBER || !nmx_capture_has_frame(c->cap, nFrame)
+                           ? (int64_t)nmx__hcap_total(c) - 1
                            : (int64_t)nFrame - 1);
-    for (uint32_t k = 1; i >= 0 && i < (int64_t)c->nframes; i += fwd ? 1 : -1, k++) {
+    for (uint32_t k = 1; i >= 0; i += fwd ? 1 : -1, k++) {
         nmx_frame fr;
         if (nmx_capture_frame(c->cap, (uint64_t)i, &fr) != NMX_OK)
-            continue;
+            break; /* past the last frame */
         uint32_t e;
         nmx_match m = nmx_filter_eval(f, &fr, NULL, &e);
         if (m == NMX_MATCH_ERROR) {

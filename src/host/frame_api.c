@@ -42,13 +42,13 @@ static bool get(HFRAME h, struct _CAPTURE **c, nmx_frame *fr, uint32_t *num)
 DWORD WINAPI GetCaptureTotalFrames(HCAPTURE hCapture)
 {
     struct _CAPTURE *c = nmx__hcap_get(hCapture);
-    return c ? c->nframes : 0;
+    return c ? nmx__hcap_total(c) : 0;
 }
 
 HFRAME WINAPI GetFrame(HCAPTURE hCapture, DWORD FrameNumber)
 {
     struct _CAPTURE *c = nmx__hcap_get(hCapture);
-    if (!c || FrameNumber >= c->nframes)
+    if (!c || FrameNumber == INVALID_FRAME_NUMBER || !nmx_capture_has_frame(c->cap, FrameNumber))
         return NULL;
     return nmx__hframe_make(c, FrameNumber);
 }

@@ -18,15 +18,24 @@ struct _CAPTURE {
     uint32_t magic;
     nmx_capture *cap;
     bool owns_cap;            /* close the capture with the handle          */
-    uint32_t nframes;         /* frames visible through the DWORD API       */
     int64_t start_ns;         /* capture start: FRAME.TimeStamp is relative */
     SYSTEMTIME start_st;      /* GetCaptureTimeStamp (UTC)                  */
     char *comment;            /* NUL-terminated copy, or NULL               */
-    uint8_t *fh_base;         /* reserved, never touched: hFrame = base + n */
+    uint8_t *fh_base;         /* reserved, never touched: hFrame = base + n,
+                                 for every frame the capture can hold       */
     size_t fh_len;
     DWORD mac_type;
     bool netmon2;             /* records are FRAME records: hand them out as is */
 };
+
+/* The frames of the capture, as the DWORD API counts them (walks a capture
+ * opened with NMX_CAPTURE_INCREMENTAL to its end: ask
+ * nmx_capture_has_frame() when a frame's existence is the question). */
+static inline uint32_t nmx__hcap_total(const struct _CAPTURE *c)
+{
+    uint64_t n = nmx_capture_frame_count(c->cap);
+    return n > NMX_CAPTURE_MAX_FRAMES ? (uint32_t)NMX_CAPTURE_MAX_FRAMES : (uint32_t)n;
+}
 
 /* HCAPTURE / HFRAME validation and decoding (capture_handle.c). */
 struct _CAPTURE *nmx__hcap_get(HCAPTURE h);

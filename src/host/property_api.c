@@ -544,11 +544,9 @@ static HFRAME find_frame(HFRAME cur, LPSTR name, LPADDRESS dst, LPADDRESS src, L
     HPROTOCOL h = nmx_protocol_find(name);
     if (!h)
         return NULL;
-    if (fwd && limit >= c->nframes)
-        limit = c->nframes - 1;
     int64_t i = fwd ? (int64_t)n + 1 : (int64_t)n - 1;
     for (uint32_t k = 0; k < FIND_WINDOW && (fwd ? i <= (int64_t)limit : i >= (int64_t)limit) &&
-                         i >= 0 && i < (int64_t)c->nframes;
+                         i >= 0 && nmx_capture_has_frame(c->cap, (uint64_t)i);
          k++, i += fwd ? 1 : -1) {
         HFRAME hf = nmx__hframe_make(c, (uint32_t)i);
         struct fctx x;

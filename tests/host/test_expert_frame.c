@@ -1,6 +1,9 @@
 /*
  * ExpertGetFrame and the frame functions, over captures the test generates
- * with the project's own writers (pcap and Network Monitor 2.3).
+ * with the project's own writers (pcap and Network Monitor 2.3). Every test
+ * runs twice: over captures indexed at open, and over captures opened with
+ * NMX_CAPTURE_INCREMENTAL (indexed as frames are asked for); t_incremental
+ * checks the second kind on a capture far larger than what its open walks.
  */
 #include <string.h>
 
@@ -53,6 +56,8 @@ static uint8_t *make_capture(nmx_write_format fmt, size_t *len, uint32_t nframes
     return buf;
 }
 
+static unsigned g_open_flags; /* 0, then NMX_CAPTURE_INCREMENTAL */
+
 struct fixture {
     uint8_t *buf;
     size_t len;
@@ -66,7 +71,8 @@ static struct fixture *setup(nmx_write_format fmt, uint32_t nframes, const char 
 {
     struct fixture *fx = calloc(1, sizeof *fx);
     fx->buf = make_capture(fmt, &fx->len, nframes);
-    assert_int_equal(nmx_capture_open_memory(fx->buf, fx->len, "generated", 0, &fx->cap, NULL),
+    assert_int_equal(nmx_capture_open_memory(fx->buf, fx->len, "generated", g_open_flags,
+                                             &fx->cap, NULL),
                      NMX_OK);
     assert_int_equal(nmx_hcapture_wrap(fx->cap, true, &fx->hcap), NMX_OK);
     if (ui_filter)
@@ -346,6 +352,124 @@ static void t_netmon_zero_copy(void **s)
     teardown(fx);
 }
 
+/* 20,000 frames (about 1.4 MB): an incremental open walks the first few
+ * thousand only. Every question the API can ask gives what the same bytes
+ * indexed at open give, and the count is walked only when it is asked. */
+#define BIG 20000u
+static void t_incremental(void **s)
+{
+    (void)s;
+    size_t len;
+    uint8_t *buf = make_capture(NMX_WRITE_PCAP_US, &len, BIG);
+    nmx_capture *ce, *ci;
+    HCAPTURE he, hi;
+    nmx_key ke, ki;
+    struct {
+        nmx_capture **cap;
+        HCAPTURE *h;
+        nmx_key *k;
+        unsigned flags;
+    } o[2] = {{&ce, &he, &ke, 0}, {&ci, &hi, &ki, NMX_CAPTURE_INCREMENTAL}};
+    for (int round = 0; round < 4; round++) {
+        for (int j = 0; j < 2; j++) {
+            assert_int_equal(nmx_capture_open_memory(buf, len, "big", o[j].flags, o[j].cap, NULL),
+                             NMX_OK);
+            assert_int_equal(nmx_hcapture_wrap(*o[j].cap, true, o[j].h), NMX_OK);
+            nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "inc",
+                                    .capture = *o[j].h, .focus_frame = INVALID_FRAME_NUMBER};
+            assert_int_equal(nmx_session_open(&c, o[j].k), NMX_OK);
+        }
+        bool complete = true;
+        uint64_t known = nmx_capture_frames_known(ci, &complete);
+        assert_false(complete);
+        assert_true(known < BIG);
+        EXPERTFRAMEDESCRIPTOR de, di;
+        switch (round) {
+        case 0: { /* a forward scan, every frame equal */
+            DWORD n = INVALID_FRAME_NUMBER, seen = 0;
+            DWORD re, ri;
+            for (;;) {
+                re = ExpertGetFrame(ke, GET_FRAME_NEXT_FORWARD, 0, n, NULL, &de);
+                ri = ExpertGetFrame(ki, GET_FRAME_NEXT_FORWARD, 0, n, NULL, &di);
+                assert_int_equal(ri, re);
+                if (re != NMERR_SUCCESS)
+                    break;
+                assert_int_equal(di.FrameNumber, de.FrameNumber);
+                assert_int_equal(di.pFrame->nBytesAvail, de.pFrame->nBytesAvail);
+                assert_int_equal(di.pFrame->TimeStamp, de.pFrame->TimeStamp);
+                assert_memory_equal(di.pFrame->MacFrame, de.pFrame->MacFrame,
+                                    de.pFrame->nBytesAvail);
+                assert_int_equal(GetFrameNumber(di.hFrame), di.FrameNumber);
+                n = de.FrameNumber;
+                seen++;
+            }
+            assert_int_equal(re, NMERR_FRAME_NOT_FOUND);
+            assert_int_equal(seen, BIG);
+            break;
+        }
+        case 1: { /* frames far ahead first, then the end, then past it */
+            HFRAME h0 = GetFrame(hi, 0);
+            assert_non_null(h0);
+            /* a handle of a frame not reached yet is not a frame yet */
+            assert_int_equal(GetFrameNumber((HFRAME)(void *)((uint8_t *)(void *)h0 + 15000)),
+                             INVALID_FRAME_NUMBER);
+            assert_int_equal(ExpertGetFrame(ki, GET_SPECIFIED_FRAME, 0, 15000, NULL, &di),
+                             NMERR_SUCCESS);
+            assert_int_equal(di.FrameNumber, 15000);
+            assert_int_equal(GetFrameNumber(di.hFrame), 15000);
+            assert_false(nmx_capture_frames_known(ci, &complete) == BIG && complete);
+            assert_int_equal(ExpertGetFrame(ki, GET_SPECIFIED_FRAME, 0, BIG, NULL, &di),
+                             NMERR_OUT_OF_RANGE);
+            assert_int_equal(ExpertGetFrame(ki, GET_SPECIFIED_FRAME, 0, BIG - 1, NULL, &di),
+                             NMERR_SUCCESS);
+            assert_non_null(GetFrame(hi, BIG - 1));
+            assert_null(GetFrame(hi, BIG));
+            break;
+        }
+        case 2: /* backward from the end, before anything asked for the count */
+            assert_int_equal(ExpertGetFrame(ki, GET_FRAME_NEXT_BACKWARD, 0, INVALID_FRAME_NUMBER,
+                                            NULL, &di),
+                             NMERR_SUCCESS);
+            assert_int_equal(di.FrameNumber, BIG - 1);
+            assert_int_equal(ExpertGetFrame(ki, GET_FRAME_NEXT_BACKWARD, 0, BIG + 5, NULL, &di),
+                             NMERR_SUCCESS);
+            assert_int_equal(di.FrameNumber, BIG - 1);
+            break;
+        case 3: { /* the count, and filtered searches both ways */
+            nmx_filter *tcp;
+            assert_int_equal(nmx_filter_bpf("tcp", &tcp, NULL), NMX_OK);
+            assert_int_equal(FilterFindFrame((HFILTER)(void *)tcp, hi, INVALID_FRAME_NUMBER, NULL,
+                                             NULL, 0, FALSE),
+                             FilterFindFrame((HFILTER)(void *)tcp, he, INVALID_FRAME_NUMBER, NULL,
+                                             NULL, 0, FALSE));
+            nmx_filter_free(tcp);
+            assert_int_equal(GetCaptureTotalFrames(hi), BIG);
+            break;
+        }
+        }
+        for (int j = 0; j < 2; j++) {
+            nmx_session_close(*o[j].k, NULL);
+            nmx_hcapture_close(*o[j].h);
+        }
+    }
+    free(buf);
+    /* empty: no frames, whichever way it was opened */
+    uint8_t *e = make_capture(NMX_WRITE_PCAP_US, &len, 0);
+    assert_int_equal(nmx_capture_open_memory(e, len, "empty", NMX_CAPTURE_INCREMENTAL, &ci, NULL),
+                     NMX_OK);
+    assert_int_equal(nmx_hcapture_wrap(ci, true, &hi), NMX_OK);
+    nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "inc",
+                            .capture = hi, .focus_frame = INVALID_FRAME_NUMBER};
+    assert_int_equal(nmx_session_open(&c, &ki), NMX_OK);
+    EXPERTFRAMEDESCRIPTOR d;
+    assert_int_equal(ExpertGetFrame(ki, GET_FRAME_NEXT_FORWARD, 0, INVALID_FRAME_NUMBER, NULL, &d),
+                     NMERR_NO_FRAMES);
+    assert_int_equal(ExpertGetFrame(ki, GET_SPECIFIED_FRAME, 0, 0, NULL, &d), NMERR_NO_FRAMES);
+    nmx_session_close(ki, NULL);
+    nmx_hcapture_close(hi);
+    free(e);
+}
+
 int main(void)
 {
     setenv("NMX_QUIET", "1", 1);
@@ -356,6 +480,11 @@ int main(void)
         cmocka_unit_test(t_filter_scans_long),
         cmocka_unit_test(t_keys_empty_and_terminate),
         cmocka_unit_test(t_netmon_zero_copy),
+        cmocka_unit_test(t_incremental),
     };
-    return cmocka_run_group_tests_name("ExpertGetFrame", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("ExpertGetFrame, captures indexed at open", tests,
+                                             NULL, NULL);
+    g_open_flags = NMX_CAPTURE_INCREMENTAL;
+    return failed + cmocka_run_group_tests_name("ExpertGetFrame, incremental captures", tests,
+                                                NULL, NULL);
 }

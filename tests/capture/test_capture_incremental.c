@@ -1,0 +1,372 @@
+/*
+ * test_capture_incremental.c: a pcap opened with NMX_CAPTURE_INCREMENTAL
+ * (indexed as frames are asked for) holds exactly what the same bytes
+ * opened the usual way hold (indexed at open): the same frames, the same
+ * count, the same warnings with the same texts, whatever the order frames
+ * are asked in (a forward scan, the count first, the last frame first,
+ * random frames, several threads at once), on good, truncated and damaged
+ * files, in every pcap variant. Open itself walks only the first records,
+ * and a child forked while a thread of its parent walks finds the walk free.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture_test_util.h"
+
+#define FIRST_SEC 1700000000u
+
+static uint32_t rng_state;
+static uint32_t rng(void)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return rng_state >> 8;
+}
+
+/* A pcap in memory: header, then `count` records of random sizes (up to
+ * max_caplen bytes); rec_len 16 (usual), 24 (Red Hat 6.1), 20 (Nokia). */
+static void make_pcap(tbuf *b, size_t count, uint32_t max_caplen, bool be, bool nano,
+                      uint32_t rec_len)
+{
+    tb_init(b, be);
+    tb_u32(b, nano ? 0xa1b23c4du : 0xa1b2c3d4u);
+    tb_u16(b, 2);
+    tb_u16(b, 4);
+    tb_u32(b, 0);
+    tb_u32(b, 0);
+    tb_u32(b, 65535);
+    tb_u32(b, 1);
+    uint8_t *tmp = malloc(max_caplen + 1);
+    assert_non_null(tmp);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t caplen = rng() % (max_caplen + 1);
+        tb_u32(b, FIRST_SEC + (uint32_t)i / 100u);
+        tb_u32(b, (uint32_t)i % 1000000u);
+        tb_u32(b, caplen);
+        tb_u32(b, caplen + 4);
+        tb_zero(b, rec_len - 16);
+        fill_payload(tmp, caplen, i);
+        tb_bytes(b, tmp, caplen);
+    }
+    free(tmp);
+}
+
+struct opened {
+    nmx_err      err;
+    nmx_diag     d;
+    nmx_capture *cap;
+};
+
+static struct opened open_flags(const void *p, size_t len, unsigned flags)
+{
+    struct opened o;
+    memset(&o, 0, sizeof o);
+    o.err = nmx_capture_open_memory(p, len, "inc", flags, &o.cap, &o.d);
+    return o;
+}
+
+static void same_frame(const nmx_capture *a, const nmx_capture *b, uint64_t i)
+{
+    nmx_frame fa, fb;
+    assert_int_equal(nmx_capture_frame(a, i, &fa), NMX_OK);
+    assert_int_equal(nmx_capture_frame(b, i, &fb), NMX_OK);
+    assert_ptr_equal(fb.data, fa.data);
+    assert_int_equal(fb.caplen, fa.caplen);
+    assert_int_equal(fb.wirelen, fa.wirelen);
+    assert_int_equal(fb.ts_ns, fa.ts_ns);
+    assert_int_equal(fb.offset, fa.offset);
+    assert_int_equal(fb.number, i);
+}
+
+static void same_diag(const nmx_diag *a, const nmx_diag *b)
+{
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->code, b->code);
+    assert_int_equal(a->offset, b->offset);
+    assert_int_equal(a->value, b->value);
+    assert_int_equal(a->limit, b->limit);
+    assert_string_equal(a->msg, b->msg);
+}
+
+enum order { ORDER_FORWARD, ORDER_COUNT_FIRST, ORDER_LAST_FIRST, ORDER_RANDOM, ORDER_BACKWARD,
+             ORDER_N };
+
+/* Compares an incremental open with the usual one of the same bytes,
+ * asking for frames in `order`. */
+static void compare(const void *p, size_t len, enum order order)
+{
+    struct opened e = open_flags(p, len, 0), i = open_flags(p, len, NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(i.err, e.err);
+    if (e.err != NMX_OK) {
+        same_diag(&e.d, &i.d);
+        return;
+    }
+    uint64_t n = nmx_capture_frame_count(e.cap);
+    int64_t s0 = 0, s1 = 0;
+    assert_int_equal(nmx_capture_start_time(i.cap, &s1), nmx_capture_start_time(e.cap, &s0));
+    assert_int_equal(s1, s0);
+    assert_true(nmx_capture_frame_limit(i.cap) >= n);
+    switch (order) {
+    case ORDER_FORWARD: {
+        uint64_t k = 0;
+        for (; nmx_capture_has_frame(i.cap, k); k++)
+            same_frame(e.cap, i.cap, k);
+        assert_int_equal(k, n);
+        nmx_frame f;
+        assert_int_equal(nmx_capture_frame(i.cap, n, &f), NMX_ERANGE);
+        break;
+    }
+    case ORDER_COUNT_FIRST:
+        assert_int_equal(nmx_capture_frame_count(i.cap), n);
+        for (uint64_t k = 0; k < n; k++)
+            same_frame(e.cap, i.cap, k);
+        break;
+    case ORDER_LAST_FIRST:
+        if (n) {
+            same_frame(e.cap, i.cap, n - 1);
+            assert_false(nmx_capture_has_frame(i.cap, n));
+        }
+        for (uint64_t k = 0; k < n; k += 7)
+            same_frame(e.cap, i.cap, k);
+        break;
+    case ORDER_RANDOM:
+        for (uint64_t k = 0; n && k < 2 * n; k++)
+            same_frame(e.cap, i.cap, rng() % n);
+        assert_false(nmx_capture_has_frame(i.cap, n + (rng() % 1000)));
+        break;
+    case ORDER_BACKWARD:
+        for (uint64_t k = n; k-- > 0;)
+            same_frame(e.cap, i.cap, k);
+        break;
+    default:
+        fail();
+    }
+    bool complete = false;
+    assert_int_equal(nmx_capture_frame_count(i.cap), n);
+    assert_int_equal(nmx_capture_frames_known(i.cap, &complete), n);
+    assert_true(complete);
+    assert_int_equal(nmx_capture_frame_limit(i.cap), n);
+    size_t nw = nmx_capture_warning_count(e.cap);
+    assert_int_equal(nmx_capture_warning_count(i.cap), nw);
+    for (size_t w = 0; w < nw && w < NMX_CAPTURE_MAX_WARNINGS; w++)
+        same_diag(nmx_capture_warning(e.cap, w), nmx_capture_warning(i.cap, w));
+    nmx_capture_close(e.cap);
+    nmx_capture_close(i.cap);
+}
+
+/* Good files of every variant, larger than one batch of the walk. */
+static void test_good_files(void **state)
+{
+    (void)state;
+    static const uint32_t rls[] = {16, 24, 20};
+    rng_state = 7;
+    for (unsigned v = 0; v < 3; v++)
+        for (unsigned bo = 0; bo < 2; bo++)
+            for (int o = 0; o < ORDER_N; o++) {
+                tbuf b;
+                make_pcap(&b, 1500 + rng() % 500, 1515, bo, v == 1, rls[v]);
+                compare(b.p, b.len, (enum order)o);
+                tb_free(&b);
+            }
+    /* empty, header only, one frame */
+    tbuf b;
+    make_pcap(&b, 0, 100, false, false, 16);
+    for (int o = 0; o < ORDER_N; o++)
+        compare(b.p, b.len, (enum order)o);
+    struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(i.err, NMX_OK);
+    assert_false(nmx_capture_has_frame(i.cap, 0));
+    assert_int_equal(nmx_capture_frame_count(i.cap), 0);
+    int64_t ns;
+    assert_int_equal(nmx_capture_start_time(i.cap, &ns), NMX_ENOTFOUND);
+    nmx_capture_close(i.cap);
+    tb_free(&b);
+    make_pcap(&b, 1, 100, false, false, 16);
+    for (int o = 0; o < ORDER_N; o++)
+        compare(b.p, b.len, (enum order)o);
+    tb_free(&b);
+}
+
+/* Cut anywhere, or with a record whose captured length is beyond the limit:
+ * the same frames before the damage and the same warning, found when the
+ * walk reaches it. */
+static void test_damaged_files(void **state)
+{
+    (void)state;
+    rng_state = 11;
+    tbuf b;
+    make_pcap(&b, 3000, 700, false, false, 16);
+    /* cuts: in the file header, in the first record, and all over */
+    size_t cuts[64];
+    size_t nc = 0;
+    cuts[nc++] = 10;
+    cuts[nc++] = 24 + 7;
+    cuts[nc++] = 24 + 16 + 3;
+    while (nc < sizeof cuts / sizeof cuts[0])
+        cuts[nc++] = 24 + rng() % (b.len - 24);
+    for (size_t c = 0; c < nc; c++)
+        compare(b.p, cuts[c], (enum order)(c % ORDER_N));
+    /* a bad captured length in the middle (the 1700th record) */
+    size_t off = 24;
+    for (unsigned k = 0; k < 1700; k++) {
+        uint32_t cl = (uint32_t)b.p[off + 8] | (uint32_t)b.p[off + 9] << 8 |
+                      (uint32_t)b.p[off + 10] << 16 | (uint32_t)b.p[off + 11] << 24;
+        off += 16 + cl;
+    }
+    tb_set_u32le(&b, off + 8, 0x7fffffffu);
+    for (int o = 0; o < ORDER_N; o++)
+        compare(b.p, b.len, (enum order)o);
+    /* strict: checked at open, as without the flag */
+    struct opened s = open_flags(b.p, b.len, NMX_CAPTURE_STRICT | NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(s.err, NMX_ECORRUPT);
+    assert_null(s.cap);
+    tb_free(&b);
+}
+
+/* Open walks the first batch only; the rest is walked when asked for. */
+static void test_open_walks_little(void **state)
+{
+    (void)state;
+    rng_state = 3;
+    tbuf b;
+    make_pcap(&b, 40000, 400, false, false, 16); /* ~8 MiB */
+    struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(i.err, NMX_OK);
+    bool complete = true;
+    uint64_t known = nmx_capture_frames_known(i.cap, &complete);
+    assert_false(complete);
+    assert_true(known > 0);
+    assert_true(known < 40000 / 4);
+    assert_true(nmx_capture_frame_limit(i.cap) >= 40000);
+    nmx_frame f;
+    assert_int_equal(nmx_capture_frame(i.cap, 20000, &f), NMX_OK);
+    known = nmx_capture_frames_known(i.cap, &complete);
+    assert_false(complete);
+    assert_true(known > 20000 && known < 40000);
+    assert_int_equal(nmx_capture_frame_count(i.cap), 40000);
+    assert_int_equal(nmx_capture_frames_known(i.cap, &complete), 40000);
+    assert_true(complete);
+    nmx_capture_close(i.cap);
+    /* without the flag the count is known at open */
+    struct opened e = open_flags(b.p, b.len, 0);
+    assert_int_equal(nmx_capture_frames_known(e.cap, &complete), 40000);
+    assert_true(complete);
+    nmx_capture_close(e.cap);
+    tb_free(&b);
+}
+
+struct reader {
+    const nmx_capture *inc, *ref;
+    unsigned seed;
+    int bad;
+};
+
+static void *read_frames(void *arg)
+{
+    struct reader *r = arg;
+    uint64_t n = nmx_capture_frame_count(r->ref);
+    unsigned s = r->seed;
+    for (unsigned k = 0; k < 20000; k++) {
+        s = s * 1103515245u + 12345u;
+        /* mostly forward, now and then a jump ahead or back */
+        uint64_t i = (s >> 8) % 64 == 0 ? (s >> 8) % n : (k * 3u + r->seed) % n;
+        nmx_frame a, b;
+        if (nmx_capture_frame(r->inc, i, &a) != NMX_OK || nmx_capture_frame(r->ref, i, &b) != NMX_OK ||
+            a.data != b.data || a.caplen != b.caplen || a.ts_ns != b.ts_ns)
+            r->bad++;
+    }
+    return NULL;
+}
+
+/* Threads asking for frames of one incremental capture at once. */
+static void test_threads(void **state)
+{
+    (void)state;
+    rng_state = 5;
+    tbuf b;
+    make_pcap(&b, 30000, 900, false, false, 16);
+    for (unsigned round = 0; round < 4; round++) {
+        struct opened e = open_flags(b.p, b.len, 0);
+        struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+        assert_int_equal(i.err, NMX_OK);
+        pthread_t t[4];
+        struct reader r[4];
+        for (unsigned k = 0; k < 4; k++) {
+            r[k] = (struct reader){i.cap, e.cap, k * 7919u + round, 0};
+            assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
+        }
+        for (unsigned k = 0; k < 4; k++) {
+            pthread_join(t[k], NULL);
+            assert_int_equal(r[k].bad, 0);
+        }
+        assert_int_equal(nmx_capture_frame_count(i.cap), 30000);
+        nmx_capture_close(e.cap);
+        nmx_capture_close(i.cap);
+    }
+    tb_free(&b);
+}
+
+static void *count_all(void *arg)
+{
+    (void)nmx_capture_frame_count(arg);
+    return NULL;
+}
+
+/* A child forked while a thread of its parent walks the file: the walk's
+ * lock, copied taken, belongs to a thread the child does not have. The
+ * child takes it over and finds every frame. */
+static void test_fork_during_walk(void **state)
+{
+    (void)state;
+    rng_state = 9;
+    tbuf b;
+    make_pcap(&b, 400000, 120, false, false, 16); /* ~27 MiB: a walk of a few ms */
+    unsigned caught = 0;
+    for (unsigned attempt = 0; attempt < 40 && caught < 3; attempt++) {
+        struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+        assert_int_equal(i.err, NMX_OK);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, count_all, i.cap), 0);
+        usleep(200 + attempt * 50);
+        bool complete = true;
+        (void)nmx_capture_frames_known(i.cap, &complete);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            alarm(20); /* a lock that is never taken over hangs: SIGALRM */
+            _exit(nmx_capture_frame_count(i.cap) == 400000 ? 0 : 1);
+        }
+        int st = 0;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+        pthread_join(t, NULL);
+        if (!complete)
+            caught++;
+        nmx_capture_close(i.cap);
+    }
+    print_message("forks during the parent's walk: %u\n", caught);
+    tb_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_files),
+        cmocka_unit_test(test_damaged_files),
+        cmocka_unit_test(test_open_walks_little),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_fork_during_walk),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
