@@ -2,7 +2,6 @@
  * capture.c: the capture object: open, close, queries, and the helpers the
  * readers share (diagnostics, warnings, index growth).
  */
-#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -211,30 +210,18 @@ void nmx_capture_close(nmx_capture *cap)
     capture_free(cap);
 }
 
-/* The walk of an incremental capture is taken by one thread at a time. The
- * lock word holds the pid of the process whose thread took it: a value of
- * another process is a lock copied by fork() from a thread that does not
- * exist in this one (hosts run experts in forked children) and is taken
- * over; the walk publishes its progress only when it ends, so what such a
- * thread left half done is walked again. */
+/* The walk of an incremental capture is taken by one thread at a time,
+ * under a lock that a forked child takes over (nmx__pid_lock): the walk
+ * publishes its progress only when it ends, so what a thread cut off by
+ * fork() left half done is walked again. */
 void nmx__cap_lazy_lock(nmx_capture *cap)
 {
-    int me = (int)getpid();
-    for (;;) {
-        int cur = 0;
-        if (__atomic_compare_exchange_n(&cap->lazy_owner, &cur, me, false, __ATOMIC_ACQUIRE,
-                                        __ATOMIC_RELAXED))
-            return;
-        if (cur != me && __atomic_compare_exchange_n(&cap->lazy_owner, &cur, me, false,
-                                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-            return;
-        sched_yield();
-    }
+    nmx__pid_lock(&cap->lazy_owner);
 }
 
 void nmx__cap_lazy_unlock(nmx_capture *cap)
 {
-    __atomic_store_n(&cap->lazy_owner, 0, __ATOMIC_RELEASE);
+    nmx__pid_unlock(&cap->lazy_owner);
 }
 
 bool nmx__cap_reach(const nmx_capture *cap, uint64_t n)

@@ -60,6 +60,16 @@ void    nmx_source_done_indexing(nmx_source *s);
 void    nmx_source_close(nmx_source *s);
 
 void nmx__source_track(const nmx_source *s, nmx_resident *r, uint64_t c0, uint64_t c1);
+
+/* A lock that survives fork(): the word holds the pid of the process whose
+ * thread took it (0: free). Another thread of this process holding it is
+ * waited for (sched_yield); a value left by another process is a lock
+ * copied by fork() from a thread that does not exist here (hosts run
+ * experts in forked children) and is taken over, so what the lock guards
+ * must stay consistent at every point a holder can be cut off. For short,
+ * rare sections. */
+void nmx__pid_lock(int *word);
+void nmx__pid_unlock(int *word);
 static inline bool nmx__source_mapped(const nmx_resident *r, uint64_t c)
 {
     return __atomic_load_n(&r->bits[c / 64], __ATOMIC_RELAXED) >> (c % 64) & 1;

@@ -151,25 +151,25 @@ static void res_set(nmx_resident *r, uint64_t c, bool on)
         __atomic_fetch_and(&r->bits[c / 64], ~m, __ATOMIC_RELAXED);
 }
 
-/* The lock of a stream: a word holding the pid of the process that took
- * it. Another thread of this process holding it is waited for; a value
- * left by another process is a lock copied by fork() from a thread that
- * does not exist here (the host runs experts in forked children), and is
- * taken over. Taken once per new chunk only. */
-static void res_lock(nmx_resident *r)
+void nmx__pid_lock(int *word)
 {
     int me = (int)getpid();
     for (;;) {
         int cur = 0;
-        if (__atomic_compare_exchange_n(&r->owner, &cur, me, false, __ATOMIC_ACQUIRE,
+        if (__atomic_compare_exchange_n(word, &cur, me, false, __ATOMIC_ACQUIRE,
                                         __ATOMIC_RELAXED))
             return;
         if (cur != me &&
-            __atomic_compare_exchange_n(&r->owner, &cur, me, false, __ATOMIC_ACQUIRE,
+            __atomic_compare_exchange_n(word, &cur, me, false, __ATOMIC_ACQUIRE,
                                         __ATOMIC_RELAXED))
             return;
         sched_yield();
     }
+}
+
+void nmx__pid_unlock(int *word)
+{
+    __atomic_store_n(word, 0, __ATOMIC_RELEASE);
 }
 
 /* Counts chunk c (under the lock). When the ring is full, the quarter of
@@ -213,10 +213,10 @@ static void res_add(const nmx_source *s, nmx_resident *r, uint64_t c, uint64_t k
 
 void nmx__source_track(const nmx_source *s, nmx_resident *r, uint64_t c0, uint64_t c1)
 {
-    res_lock(r);
+    nmx__pid_lock(&r->owner); /* once per new chunk only */
     for (uint64_t c = c0; c <= c1; c++)
         res_add(s, r, c, c0, c1);
-    __atomic_store_n(&r->owner, 0, __ATOMIC_RELEASE);
+    nmx__pid_unlock(&r->owner);
 }
 
 void nmx_source_memory(nmx_source *s, const void *buf, size_t len)
