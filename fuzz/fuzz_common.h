@@ -1,6 +1,9 @@
 /*
  * fuzz_common.h: the body shared by the harnesses: open the input from
- * memory, walk everything the capture exposes, close.
+ * memory, walk everything the capture exposes, close; then open it again
+ * with NMX_CAPTURE_INCREMENTAL and abort unless it holds exactly the same
+ * (frames asked for from the end first, then in order; the count; the
+ * warnings' texts).
  */
 #ifndef NMX_FUZZ_COMMON_H
 #define NMX_FUZZ_COMMON_H
@@ -10,6 +13,39 @@
 #include <string.h>
 
 #include "nmexpert/capture.h"
+
+/* An incremental open of buf holds what `ref` (indexed at open) holds. */
+static inline void nmx_fuzz_incremental(const uint8_t *buf, size_t size, const nmx_capture *ref)
+{
+    nmx_capture *cap = NULL;
+    nmx_diag d;
+    if (nmx_capture_open_memory(buf, size, "fuzz", NMX_CAPTURE_INCREMENTAL, &cap, &d) != NMX_OK)
+        abort(); /* the same bytes opened without the flag */
+    uint64_t n = nmx_capture_frame_count(ref);
+    if (nmx_capture_frame_limit(cap) < n)
+        abort();
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t i = k == 0 && n ? n - 1 : k - 1; /* the last frame first */
+        nmx_frame a, b;
+        if (nmx_capture_frame(cap, i, &a) != NMX_OK || nmx_capture_frame(ref, i, &b) != NMX_OK ||
+            a.data != b.data || a.caplen != b.caplen || a.wirelen != b.wirelen ||
+            a.ts_ns != b.ts_ns)
+            abort();
+    }
+    bool complete = false;
+    if (nmx_capture_has_frame(cap, n) || nmx_capture_frame_count(cap) != n ||
+        nmx_capture_frames_known(cap, &complete) != n || !complete)
+        abort();
+    size_t nw = nmx_capture_warning_count(ref);
+    if (nmx_capture_warning_count(cap) != nw)
+        abort();
+    for (size_t i = 0; i < nw; i++) {
+        const nmx_diag *x = nmx_capture_warning(ref, i), *y = nmx_capture_warning(cap, i);
+        if ((x == NULL) != (y == NULL) || (x && (x->code != y->code || strcmp(x->msg, y->msg))))
+            abort();
+    }
+    nmx_capture_close(cap);
+}
 
 enum { NMX_FUZZ_PCAP, NMX_FUZZ_PCAPNG, NMX_FUZZ_NETMON, NMX_FUZZ_ANY };
 
@@ -76,6 +112,12 @@ static inline int nmx_fuzz_one(const uint8_t *data, size_t size, int kind)
                 sum += strlen(w->msg);
         }
         nmx_fuzz_sink = sum;
+        if (!flags) {
+            nmx_fuzz_incremental(buf, size, cap);
+            setenv("NMX_CAPTURE_BATCH", "40", 1); /* a walk of a record or two at a time */
+            nmx_fuzz_incremental(buf, size, cap);
+            unsetenv("NMX_CAPTURE_BATCH");
+        }
         nmx_capture_close(cap);
     }
     free(buf);

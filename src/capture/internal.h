@@ -175,6 +175,7 @@ struct nmx_capture {
     bool               lazy_done;
     int                lazy_owner;
     uint64_t           lazy_next;
+    uint64_t           lazy_batch;   /* bytes of records walked at once */
     size_t             index_map_len;
     uint64_t          *index;        /* pcap: the record offset of every NMX_INDEX_STRIDE-th
                                         frame; pcapng: block offset<<16 | section of every

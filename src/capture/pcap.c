@@ -358,7 +358,7 @@ static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
  * asked for a frame below the published count read them without a lock.
  */
 
-#define PCAP_LAZY_BATCH (256u << 10)
+#define PCAP_LAZY_BATCH (256u << 10) /* NMX_CAPTURE_BATCH (bytes) in the environment */
 
 static uint64_t pcap_limit(const nmx_capture *cap)
 {
@@ -378,7 +378,7 @@ static void pcap_extend(nmx_capture *cap, uint64_t want)
     const uint32_t rl = cap->rec_len;
     /* a long walk (a frame far ahead, the count) releases what lies behind
      * it, as the indexing pass at open does */
-    uint64_t pf_next = off, done = off, batch_end = off + PCAP_LAZY_BATCH;
+    uint64_t pf_next = off, done = off, batch_end = off + cap->lazy_batch;
     nmx_err st = NMX_OK;
     nmx_diag d;
     while (off < size && (n <= want || off < batch_end)) {
@@ -418,6 +418,8 @@ static nmx_err pcap_open_incremental(nmx_capture *cap, nmx_diag *diag)
     cap->index_cap = slots;
     cap->lazy = true;
     cap->lazy_next = PCAP_HDR_LEN;
+    const char *b = getenv("NMX_CAPTURE_BATCH"); /* tests: small batches on small files */
+    cap->lazy_batch = b && *b ? strtoull(b, NULL, 10) : PCAP_LAZY_BATCH;
     cap->pcap_split = UINT64_MAX; /* one run of entries */
     cap->pcap_slots_a = 0;
     pcap_extend(cap, 0); /* the first batch: the start time, early damage */

@@ -164,10 +164,10 @@ static void compare(const void *p, size_t len, enum order order)
     nmx_capture_close(i.cap);
 }
 
-/* Good files of every variant, larger than one batch of the walk. */
-static void test_good_files(void **state)
+/* Good files of every variant, larger than one batch of the walk (and
+ * then with batches of a record or two: NMX_CAPTURE_BATCH). */
+static void good_files(void)
 {
-    (void)state;
     static const uint32_t rls[] = {16, 24, 20};
     rng_state = 7;
     for (unsigned v = 0; v < 3; v++)
@@ -197,12 +197,20 @@ static void test_good_files(void **state)
     tb_free(&b);
 }
 
+static void test_good_files(void **state)
+{
+    (void)state;
+    good_files();
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "50", 1), 0);
+    good_files();
+    unsetenv("NMX_CAPTURE_BATCH");
+}
+
 /* Cut anywhere, or with a record whose captured length is beyond the limit:
  * the same frames before the damage and the same warning, found when the
  * walk reaches it. */
-static void test_damaged_files(void **state)
+static void damaged_files(void)
 {
-    (void)state;
     rng_state = 11;
     tbuf b;
     make_pcap(&b, 3000, 700, false, false, 16);
@@ -231,6 +239,15 @@ static void test_damaged_files(void **state)
     assert_int_equal(s.err, NMX_ECORRUPT);
     assert_null(s.cap);
     tb_free(&b);
+}
+
+static void test_damaged_files(void **state)
+{
+    (void)state;
+    damaged_files();
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "1", 1), 0);
+    damaged_files();
+    unsetenv("NMX_CAPTURE_BATCH");
 }
 
 /* Open walks the first batch only; the rest is walked when asked for. */
