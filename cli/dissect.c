@@ -186,14 +186,15 @@ int cli_dissect(int argc, char **argv)
     const char *path = argv[optind - 1];
     nmx_capture *cap;
     nmx_diag diag;
-    if (nmx_capture_open(path, 0, &cap, &diag) != NMX_OK) {
+    /* Indexed only as far as the frames shown: `--frame 5` of a large file
+     * answers at once, and a whole dissection reads the file once. */
+    if (nmx_capture_open(path, NMX_CAPTURE_INCREMENTAL, &cap, &diag) != NMX_OK) {
         fprintf(stderr, "nmexpert: %s\n", diag.msg);
         return 1;
     }
-    uint64_t n = nmx_capture_frame_count(cap);
-    if (asked && first > n) {
+    if (asked && !nmx_capture_has_frame(cap, first - 1)) {
         fprintf(stderr, "nmexpert dissect: %s has %" PRIu64 " frames; there is no frame %" PRIu64
-                "\n", path, n, first);
+                "\n", path, nmx_capture_frame_count(cap), first);
         nmx_capture_close(cap);
         return CLI_EXIT_USAGE;
     }
@@ -205,10 +206,10 @@ int cli_dissect(int argc, char **argv)
     }
     int rc = 0, werr = 0;
     int64_t prev_ts = 0;
-    for (uint64_t i = first - 1; i < n && i < last; i++) {
+    for (uint64_t i = first - 1; i < last; i++) {
         nmx_frame fr, pf;
         if (nmx_capture_frame(cap, i, &fr) != NMX_OK)
-            continue;
+            break; /* past the last frame */
         prev_ts = fr.ts_ns;
         if (i > 0 && nmx_capture_frame(cap, i - 1, &pf) == NMX_OK)
             prev_ts = pf.ts_ns;

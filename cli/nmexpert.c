@@ -294,23 +294,24 @@ static int cmd_convert(int argc, char **argv)
         nmx_filter_free(flt);
         return EXIT_IO;
     }
+    /* Indexed as it is read: the file is read once. Damage is found by the
+     * reading, so its warnings are printed at the end. */
     nmx_capture *cap;
-    if (nmx_capture_open(in, 0, &cap, &d) != NMX_OK) {
+    if (nmx_capture_open(in, NMX_CAPTURE_INCREMENTAL, &cap, &d) != NMX_OK) {
         fprintf(stderr, "nmexpert: %s\n", d.msg);
         nmx_filter_free(flt);
         return EXIT_IO;
     }
-    print_warnings(cap);
     cli_out w;
     if (!cli_out_begin(&w, out, true, o.force)) {
         nmx_capture_close(cap);
         nmx_filter_free(flt);
         return EXIT_IO;
     }
-    uint64_t n = nmx_capture_frame_count(cap), written = 0, skipped = 0;
+    uint64_t written = 0, skipped = 0;
     uint32_t lt = 1;
     nmx_frame f;
-    if (n && nmx_capture_frame(cap, 0, &f) == NMX_OK && f.linktype != NMX_LINKTYPE_NONE)
+    if (nmx_capture_frame(cap, 0, &f) == NMX_OK && f.linktype != NMX_LINKTYPE_NONE)
         lt = f.linktype;
     nmx_writer *wr;
     char msg[1024];
@@ -318,9 +319,7 @@ static int cmd_convert(int argc, char **argv)
         fprintf(stderr, "nmexpert: %s\n", cli_out_message(&w, d.msg, msg, sizeof msg));
         rc = EXIT_IO;
     } else {
-        for (uint64_t i = 0; i < n; i++) {
-            if (nmx_capture_frame(cap, i, &f) != NMX_OK)
-                continue;
+        for (uint64_t i = 0; nmx_capture_frame(cap, i, &f) == NMX_OK; i++) {
             if (flt && !nmx_filter_match(flt, &f)) {
                 continue;
             }
@@ -343,6 +342,7 @@ static int cmd_convert(int argc, char **argv)
             rc = EXIT_IO;
         }
     }
+    print_warnings(cap);
     if (rc == EXIT_OK && !cli_out_commit(&w))
         rc = EXIT_IO;
     if (rc != EXIT_OK)
