@@ -548,14 +548,22 @@ static int build_filter(scmp_filter_ctx ctx, pid_t self, bool tool)
     if (rc == 0)
         rc = rule(ctx, SCMP_ACT_ALLOW, "kill", 1, c);
     /* handlers for anything but SIGSYS (see on_sigsys); reading SIGSYS's.
-     * The kernel reads the signal as an int: the comparisons look at the
-     * low 32 bits only, so garbage above them cannot dodge the SIGSYS rule. */
-    for (int sig = 1; sig <= 64 && rc == 0; sig++) {
-        if (sig == SIGSYS)
-            continue;
-        c[0] = cmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, (scmp_datum_t)sig);
+     * The kernel reads the signal as an int: the SIGSYS comparisons look at
+     * the low 32 bits only, so garbage above them cannot dodge the SIGSYS
+     * rule. The other signals are allowed as whole 64-bit values, in three
+     * ranges (1 to 30 and 0, which the kernel refuses; 32 to 63; 64), so a
+     * value with bits set above 32 matches none of them and traps: three
+     * rules instead of one per signal, which halves the filter's compile
+     * time. */
+    c[0] = cmp(0, SCMP_CMP_LT, SIGSYS, 0);
+    if (rc == 0)
         rc = rule(ctx, SCMP_ACT_ALLOW, "rt_sigaction", 1, c);
-    }
+    c[0] = cmp(0, SCMP_CMP_MASKED_EQ, ~(scmp_datum_t)31, 32);
+    if (rc == 0)
+        rc = rule(ctx, SCMP_ACT_ALLOW, "rt_sigaction", 1, c);
+    c[0] = cmp(0, SCMP_CMP_EQ, 64, 0);
+    if (rc == 0)
+        rc = rule(ctx, SCMP_ACT_ALLOW, "rt_sigaction", 1, c);
     c[0] = cmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, SIGSYS);
     c[1] = cmp(1, SCMP_CMP_EQ, 0, 0);
     if (rc == 0)
@@ -606,6 +614,21 @@ static int build_filter(scmp_filter_ctx ctx, pid_t self, bool tool)
     return rc;
 }
 
+/* The whole filter in a context made by seccomp_init(SCMP_ACT_TRAP). */
+static int filter_rules(scmp_filter_ctx ctx, pid_t self)
+{
+    bool tool = false;
+#if defined(NMX_ASAN) || defined(NMX_TSAN_BUILD)
+    tool = true;
+#endif
+    /* Another architecture's system calls (x32, i386 through int 0x80)
+     * kill: the filter only describes the native one. */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    if (rc == 0)
+        rc = build_filter(ctx, self, tool);
+    return rc;
+}
+
 /* The filter as a BPF program (the libseccomp context exported with
  * seccomp_export_bpf(3)). Returns the instruction count and the program in
  * *prog (malloc'd), or 0 with libseccomp's error in *err. */
@@ -616,15 +639,7 @@ static size_t compile_filter(pid_t self, struct sock_filter **prog, int *err)
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
     if (!ctx)
         return 0;
-    bool tool = false;
-#if defined(NMX_ASAN) || defined(NMX_TSAN_BUILD)
-    tool = true;
-#endif
-    /* Another architecture's system calls (x32, i386 through int 0x80)
-     * kill: the filter only describes the native one. */
-    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-    if (rc == 0)
-        rc = build_filter(ctx, self, tool);
+    int rc = filter_rules(ctx, self);
     int fd = -1;
     if (rc == 0) {
         fd = (int)syscall(SYS_memfd_create, "nmexpert-filter", MFD_CLOEXEC);
@@ -745,23 +760,26 @@ static bool setup_seccomp(const struct nmx__sandbox *sb, char *msg, size_t n)
      * none. Only the calling thread exists: no TSYNC needed. No new
      * privileges is already set (tie_to_host). */
     size_t len = 0;
-    struct sock_filter *own = NULL;
     struct sock_filter *prog = prepared_for(getpid(), &len);
     if (!prog) {
-        int err;
-        len = compile_filter(getpid(), &own, &err);
-        if (!len)
-            return fail(msg, n, "seccomp filter: %s", strerror(-err));
-        prog = own;
+        /* Loaded by libseccomp (no export: RLIMIT_FSIZE is 0 here). */
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+        if (!ctx)
+            return fail(msg, n, "seccomp_init failed");
+        int rc = filter_rules(ctx, getpid());
+        if (rc == 0)
+            rc = seccomp_load(ctx);
+        seccomp_release(ctx);
+        if (rc != 0)
+            return fail(msg, n, "seccomp filter: %s", strerror(-rc));
+        return true;
     }
     struct sock_fprog fp = {.len = (unsigned short)len, .filter = prog};
     long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
     if (rc != 0 && errno == ENOSYS)
         rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0); /* before Linux 3.17 */
-    int e = errno;
-    free(own);
     if (rc != 0)
-        return fail(msg, n, "seccomp filter: %s", strerror(e));
+        return fail(msg, n, "seccomp filter: %s", strerror(errno));
     return true;
 }
 
