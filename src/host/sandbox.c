@@ -713,14 +713,21 @@ void nmx__sandbox_prepare(void)
     pthread_once(&prep_once, prepare);
 }
 
-/* The prepared program with `self` written in, in place (a forked child's
- * own copy of it); NULL when there is none. */
+/* Writes `self` wherever the prepared program compared with the stand-in;
+ * prog: a copy of the prepared program. */
+static void write_pid(struct sock_filter *prog, pid_t self)
+{
+    for (size_t i = 0; i < prep_npid; i++)
+        prog[prep_pid_at[i]].k = (uint32_t)self;
+}
+
+/* The prepared program with `self` written in, in place: called only in a
+ * forked child, whose copy it is. NULL when there is none. */
 static struct sock_filter *prepared_for(pid_t self, size_t *len)
 {
     if (!prep_prog)
         return NULL;
-    for (size_t i = 0; i < prep_npid; i++)
-        prep_prog[prep_pid_at[i]].k = (uint32_t)self;
+    write_pid(prep_prog, self);
     *len = prep_len;
     return prep_prog;
 }
@@ -733,12 +740,13 @@ size_t nmx__sandbox_filter(pid_t self, bool prepared, struct sock_filter **prog)
         return compile_filter(self, prog, &err);
     }
     nmx__sandbox_prepare();
-    size_t len = 0;
-    struct sock_filter *p = prepared_for(self, &len);
-    if (!p || !(*prog = malloc(len * sizeof *p)))
+    /* A copy, written into: the host's program is only ever written in a
+     * forked child's copy of it. */
+    if (!prep_prog || !(*prog = malloc(prep_len * sizeof **prog)))
         return 0;
-    memcpy(*prog, p, len * sizeof *p);
-    return len;
+    memcpy(*prog, prep_prog, prep_len * sizeof **prog);
+    write_pid(*prog, self);
+    return prep_len;
 }
 
 static bool setup_seccomp(const struct nmx__sandbox *sb, char *msg, size_t n)
