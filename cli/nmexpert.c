@@ -14,7 +14,6 @@
  * Exit status: 0 success, 1 a file could not be read or written, 2 usage.
  */
 #include <inttypes.h>
-#include <pcap/pcap.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -367,7 +366,8 @@ static int cmd_version(int argc, char **argv)
     }
     const struct scmp_version *sv = seccomp_version();
     printf("nmexpert %s\n", nmx_version());
-    printf("%s\n", pcap_lib_version());
+    const char *pv = nmx_filter_bpf_engine();
+    printf("%s\n", pv ? pv : "libpcap: not found (BPF filters unavailable)");
     if (sv)
         printf("libseccomp version %u.%u.%u\n", sv->major, sv->minor, sv->micro);
     return EXIT_OK;

@@ -149,13 +149,19 @@ int cli_capture_id(const char *path, char *buf, size_t len)
     return 1;
 }
 
-void cli_capture_info_fill(cli_capture_info *ci, void *hcapture, const char *path, size_t index)
+bool cli_output_records_id(nmx_sink_kind kind)
+{
+    return kind != NMX_SINK_TABLE && kind != NMX_SINK_CSV && kind != NMX_SINK_HTML;
+}
+
+void cli_capture_info_fill(cli_capture_info *ci, void *hcapture, const char *path, size_t index,
+                           bool with_id)
 {
     memset(ci, 0, sizeof *ci);
     nmx_capture *cap = nmx_hcapture_capture(hcapture);
     ci->c.path = path;
     ci->c.index = index;
-    if (cli_capture_id(path, ci->id, sizeof ci->id))
+    if (with_id && cli_capture_id(path, ci->id, sizeof ci->id))
         ci->c.id = ci->id;
     if (!cap)
         return;

@@ -3,6 +3,7 @@
 #ifndef NMX_CLI_RECORDS_H
 #define NMX_CLI_RECORDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,14 +20,21 @@ void cli_sha256(const void *data, size_t n, uint8_t out[32]);
 int cli_capture_id(const char *path, char *buf, size_t len);
 
 /* A capture's description for the run records; the strings it points to
- * are owned by *keep (free with cli_capture_info_free). hcapture: HCAPTURE. */
+ * are owned by *keep (free with cli_capture_info_free). hcapture: HCAPTURE.
+ * with_id: compute the capture id (a read and hash of up to 1 MiB), which
+ * only the outputs that record it need (cli_output_records_id). */
 typedef struct cli_capture_info {
     nmx_sink_capture c;
     char id[128];
     const char **warnings;
 } cli_capture_info;
 
-void cli_capture_info_fill(cli_capture_info *ci, void *hcapture, const char *path, size_t index);
+void cli_capture_info_fill(cli_capture_info *ci, void *hcapture, const char *path, size_t index,
+                           bool with_id);
+
+/* Whether an output of this kind records the capture id: JSON Lines and the
+ * CSV directory do (docs/records.md); the table, CSV and HTML outputs do not. */
+bool cli_output_records_id(nmx_sink_kind kind);
 void cli_capture_info_free(cli_capture_info *ci);
 
 /* A session's end as the run records tell it. */

@@ -1030,6 +1030,9 @@ int cli_run(int argc, char **argv)
         goto out;
     }
     /* captures */
+    bool with_id = false;
+    for (size_t i = 0; i < ra.nouts; i++)
+        with_id = with_id || cli_output_records_id(ra.outs[i].kind);
     for (size_t i = 0; i < ra.ncap; i++) {
         const char *problem = capture_problem(ra.caps[i], why, sizeof why);
         if (problem || nmx_hcapture_open(ra.caps[i], &r.hcaps[cok], &d) != NMX_OK) {
@@ -1040,7 +1043,7 @@ int cli_run(int argc, char **argv)
         nmx_capture *c = nmx_hcapture_capture(r.hcaps[cok]);
         for (size_t w = 0; w < nmx_capture_warning_count(c); w++)
             fprintf(stderr, "nmexpert: warning: %s\n", nmx_capture_warning(c, w)->msg);
-        cli_capture_info_fill(&r.capinfo[cok], r.hcaps[cok], ra.caps[i], cok);
+        cli_capture_info_fill(&r.capinfo[cok], r.hcaps[cok], ra.caps[i], cok, with_id);
         r.capnames[cok++] = ra.caps[i];
         if (ra.focus_given && ra.focus >= nmx_capture_frame_count(c)) {
             fprintf(stderr, "nmexpert: --frame %llu: %s has %llu frames (0 to %llu)\n",

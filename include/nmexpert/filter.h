@@ -47,6 +47,11 @@ typedef enum nmx_match {
  * type). On a syntax error: NMX_EINVAL and diag->msg holds libpcap's text. */
 NMX_API nmx_err nmx_filter_bpf(const char *expr, nmx_filter **out, nmx_diag *diag);
 
+/* The version of the libpcap that compiles and runs BPF filters, as
+ * pcap_lib_version() gives it ("libpcap version 1.10.3 ..."); NULL when it
+ * cannot be loaded (it is loaded on first use). */
+NMX_API const char *nmx_filter_bpf_engine(void);
+
 /* An empty Network Monitor display filter (it matches every frame until
  * objects are added). */
 NMX_API nmx_err nmx_filter_objects(nmx_filter **out);

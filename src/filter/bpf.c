@@ -9,8 +9,81 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef NMX_PCAP_SONAME
+#include <dlfcn.h>
+#endif
 
 #include "filter/filter_int.h"
+
+/* The libpcap functions used here. With NMX_PCAP_SONAME (the build found
+ * the library's soname) libpcap is loaded on first use, not with the
+ * program: it brings in a dozen libraries of its own (D-Bus, systemd,
+ * gcrypt, compressors...) whose loading and relocation cost every process
+ * more than half a millisecond, and most runs use no BPF filter. */
+static struct {
+    pcap_t *(*open_dead)(int, int);
+    int (*compile)(pcap_t *, struct bpf_program *, const char *, int, bpf_u_int32);
+    char *(*geterr)(pcap_t *);
+    void (*close)(pcap_t *);
+    void (*freecode)(struct bpf_program *);
+    int (*offline_filter)(const struct bpf_program *, const struct pcap_pkthdr *,
+                          const u_char *);
+    const char *(*lib_version)(void);
+} pc;
+static bool pc_ok;
+static char pc_why[256];
+static pthread_once_t pc_once = PTHREAD_ONCE_INIT;
+
+static void pc_load(void)
+{
+#ifdef NMX_PCAP_SONAME
+    void *h = dlopen(NMX_PCAP_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(pc_why, sizeof pc_why, "cannot load libpcap: %s", e ? e : NMX_PCAP_SONAME);
+        return;
+    }
+    /* dlsym returns void *; POSIX guarantees it converts to a function
+     * pointer (dlsym(3)), which memcpy does without a cast ISO C lacks. */
+#define PC_SYM(field, name)                                                                  \
+    do {                                                                                     \
+        void *sym = dlsym(h, name);                                                          \
+        if (!sym) {                                                                          \
+            snprintf(pc_why, sizeof pc_why, "libpcap (%s) has no %s", NMX_PCAP_SONAME, name); \
+            return;                                                                          \
+        }                                                                                    \
+        memcpy(&pc.field, &sym, sizeof sym);                                                 \
+    } while (0)
+    PC_SYM(open_dead, "pcap_open_dead");
+    PC_SYM(compile, "pcap_compile");
+    PC_SYM(geterr, "pcap_geterr");
+    PC_SYM(close, "pcap_close");
+    PC_SYM(freecode, "pcap_freecode");
+    PC_SYM(offline_filter, "pcap_offline_filter");
+    PC_SYM(lib_version, "pcap_lib_version");
+#undef PC_SYM
+#else
+    pc.open_dead = pcap_open_dead;
+    pc.compile = pcap_compile;
+    pc.geterr = pcap_geterr;
+    pc.close = pcap_close;
+    pc.freecode = pcap_freecode;
+    pc.offline_filter = pcap_offline_filter;
+    pc.lib_version = pcap_lib_version;
+#endif
+    pc_ok = true;
+}
+
+static bool pc_get(void)
+{
+    pthread_once(&pc_once, pc_load);
+    return pc_ok;
+}
+
+const char *nmx_filter_bpf_engine(void)
+{
+    return pc_get() ? pc.lib_version() : NULL;
+}
 
 struct nmx__bpf_prog {
     uint32_t linktype;
@@ -55,14 +128,19 @@ static int linktype_to_dlt(uint32_t lt)
 static bool compile_for(const char *expr, uint32_t linktype, struct bpf_program *out,
                         char *errbuf, size_t errlen)
 {
+    if (!pc_get()) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "%s", pc_why);
+        return false;
+    }
     pthread_mutex_lock(&compile_lock);
-    pcap_t *p = pcap_open_dead(linktype_to_dlt(linktype), 262144);
+    pcap_t *p = pc.open_dead(linktype_to_dlt(linktype), 262144);
     bool ok = false;
     if (p) {
-        ok = pcap_compile(p, out, expr, 1, PCAP_NETMASK_UNKNOWN) == 0;
+        ok = pc.compile(p, out, expr, 1, PCAP_NETMASK_UNKNOWN) == 0;
         if (!ok && errbuf)
-            snprintf(errbuf, errlen, "%s", pcap_geterr(p));
-        pcap_close(p);
+            snprintf(errbuf, errlen, "%s", pc.geterr(p));
+        pc.close(p);
     } else if (errbuf) {
         snprintf(errbuf, errlen, "link type %u unknown to libpcap", linktype);
     }
@@ -116,7 +194,7 @@ void nmx__bpf_release(nmx_filter *f)
 {
     for (size_t i = 0; i < f->nprogs; i++)
         if (f->progs[i].ok)
-            pcap_freecode(&f->progs[i].bpf);
+            pc.freecode(&f->progs[i].bpf); /* ok: compiled, so libpcap is loaded */
     f->nprogs = 0;
     free(f->progs);
     f->progs = NULL;
@@ -165,5 +243,5 @@ bool nmx__bpf_match(nmx_filter *f, const nmx_frame *fr)
     memset(&h, 0, sizeof h);
     h.caplen = fr->caplen;
     h.len = fr->wirelen;
-    return pcap_offline_filter(&pr->bpf, &h, fr->data) != 0;
+    return pc.offline_filter(&pr->bpf, &h, fr->data) != 0; /* ok: libpcap is loaded */
 }

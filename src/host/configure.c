@@ -142,6 +142,7 @@ nmx_err nmx_configure_expert(const nmx_expert_info *ex, void *hcapture, const vo
     }
     int fd;
     pid_t host = getpid();
+    nmx__sandbox_prepare();
     struct nmx__sandbox_trap *trap = nmx__sandbox_trap_new();
     pid_t pid = nmx__fork_piped(&fd);
     if (pid < 0) {

@@ -278,6 +278,7 @@ static bool probe_start(const char *path, nmx_expert_info *in, struct probe *p, 
     }
     int fd;
     pid_t host = getpid();
+    nmx__sandbox_prepare();
     p->trap = nmx__sandbox_trap_new();
     pid_t pid = nmx__fork_piped(&fd);
     if (pid < 0) {

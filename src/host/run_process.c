@@ -667,6 +667,7 @@ nmx_err nmx__run_process(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx
         return NMX_ENOMEM;
     }
     pid_t host = getpid();
+    nmx__sandbox_prepare();
     struct nmx__sandbox_trap *trap = nmx__sandbox_trap_new();
     struct nmx__outbox *box = mmap(NULL, sizeof *box, PROT_READ | PROT_WRITE,
                                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);

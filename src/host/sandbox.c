@@ -35,7 +35,10 @@
 #include <grp.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -545,14 +548,22 @@ static int build_filter(scmp_filter_ctx ctx, pid_t self, bool tool)
     if (rc == 0)
         rc = rule(ctx, SCMP_ACT_ALLOW, "kill", 1, c);
     /* handlers for anything but SIGSYS (see on_sigsys); reading SIGSYS's.
-     * The kernel reads the signal as an int: the comparisons look at the
-     * low 32 bits only, so garbage above them cannot dodge the SIGSYS rule. */
-    for (int sig = 1; sig <= 64 && rc == 0; sig++) {
-        if (sig == SIGSYS)
-            continue;
-        c[0] = cmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, (scmp_datum_t)sig);
+     * The kernel reads the signal as an int: the SIGSYS comparisons look at
+     * the low 32 bits only, so garbage above them cannot dodge the SIGSYS
+     * rule. The other signals are allowed as whole 64-bit values, in three
+     * ranges (1 to 30 and 0, which the kernel refuses; 32 to 63; 64), so a
+     * value with bits set above 32 matches none of them and traps: three
+     * rules instead of one per signal, which halves the filter's compile
+     * time. */
+    c[0] = cmp(0, SCMP_CMP_LT, SIGSYS, 0);
+    if (rc == 0)
         rc = rule(ctx, SCMP_ACT_ALLOW, "rt_sigaction", 1, c);
-    }
+    c[0] = cmp(0, SCMP_CMP_MASKED_EQ, ~(scmp_datum_t)31, 32);
+    if (rc == 0)
+        rc = rule(ctx, SCMP_ACT_ALLOW, "rt_sigaction", 1, c);
+    c[0] = cmp(0, SCMP_CMP_EQ, 64, 0);
+    if (rc == 0)
+        rc = rule(ctx, SCMP_ACT_ALLOW, "rt_sigaction", 1, c);
     c[0] = cmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, SIGSYS);
     c[1] = cmp(1, SCMP_CMP_EQ, 0, 0);
     if (rc == 0)
@@ -603,6 +614,145 @@ static int build_filter(scmp_filter_ctx ctx, pid_t self, bool tool)
     return rc;
 }
 
+/* The whole filter in a context made by seccomp_init(SCMP_ACT_TRAP). */
+static int filter_rules(scmp_filter_ctx ctx, pid_t self)
+{
+    bool tool = false;
+#if defined(NMX_ASAN) || defined(NMX_TSAN_BUILD)
+    tool = true;
+#endif
+    /* Another architecture's system calls (x32, i386 through int 0x80)
+     * kill: the filter only describes the native one. */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    if (rc == 0)
+        rc = build_filter(ctx, self, tool);
+    return rc;
+}
+
+/* The filter as a BPF program (the libseccomp context exported with
+ * seccomp_export_bpf(3)). Returns the instruction count and the program in
+ * *prog (malloc'd), or 0 with libseccomp's error in *err. */
+static size_t compile_filter(pid_t self, struct sock_filter **prog, int *err)
+{
+    *prog = NULL;
+    *err = -ENOMEM;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+    if (!ctx)
+        return 0;
+    int rc = filter_rules(ctx, self);
+    int fd = -1;
+    if (rc == 0) {
+        fd = (int)syscall(SYS_memfd_create, "nmexpert-filter", MFD_CLOEXEC);
+        rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+    }
+    seccomp_release(ctx);
+    size_t len = 0;
+    if (rc == 0) {
+        off_t end = lseek(fd, 0, SEEK_END);
+        rc = -EINVAL;
+        if (end > 0 && end % (off_t)sizeof(struct sock_filter) == 0 &&
+            end / (off_t)sizeof(struct sock_filter) <= BPF_MAXINSNS &&
+            (*prog = malloc((size_t)end)) != NULL) {
+            if (pread(fd, *prog, (size_t)end, 0) == (ssize_t)end) {
+                len = (size_t)end / sizeof(struct sock_filter);
+                rc = 0;
+            } else {
+                free(*prog);
+                *prog = NULL;
+            }
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    *err = rc;
+    return len;
+}
+
+/* The filter compiled once per host process (nmx__sandbox_prepare, before
+ * the first fork) with a stand-in for the child's pid, which each child
+ * writes in before it installs the program: compiling costs far more than
+ * the rest of the sandbox, and a child would otherwise do it every time.
+ * The stand-in is no pid (pid_max is at most 2^22) and none of the filter's
+ * other constants; every instruction that compares with it is noted.
+ * test_sandbox_filter checks the result equals the program compiled for
+ * the pid itself. */
+#define PID_STANDIN 0x5EC0F00Du
+
+static pthread_once_t prep_once = PTHREAD_ONCE_INIT;
+static struct sock_filter *prep_prog;
+static size_t prep_len;
+static uint16_t *prep_pid_at;
+static size_t prep_npid;
+
+static void prepare(void)
+{
+    int err;
+    struct sock_filter *prog;
+    size_t len = compile_filter((pid_t)PID_STANDIN, &prog, &err);
+    if (!len)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += prog[i].k == PID_STANDIN;
+    uint16_t *at = n ? malloc(n * sizeof *at) : NULL;
+    if (!at) {
+        free(prog);
+        return;
+    }
+    for (size_t i = 0, j = 0; i < len; i++)
+        if (prog[i].k == PID_STANDIN)
+            at[j++] = (uint16_t)i;
+    prep_pid_at = at;
+    prep_npid = n;
+    prep_len = len;
+    prep_prog = prog;
+}
+
+void nmx__sandbox_prepare(void)
+{
+    /* Under valgrind the children install no filter (nmx__sandbox_enter),
+     * and valgrind does not know seccomp(2), which libseccomp probes. */
+    if (under_valgrind())
+        return;
+    pthread_once(&prep_once, prepare);
+}
+
+/* Writes `self` wherever the prepared program compared with the stand-in;
+ * prog: a copy of the prepared program. */
+static void write_pid(struct sock_filter *prog, pid_t self)
+{
+    for (size_t i = 0; i < prep_npid; i++)
+        prog[prep_pid_at[i]].k = (uint32_t)self;
+}
+
+/* The prepared program with `self` written in, in place: called only in a
+ * forked child, whose copy it is. NULL when there is none. */
+static struct sock_filter *prepared_for(pid_t self, size_t *len)
+{
+    if (!prep_prog)
+        return NULL;
+    write_pid(prep_prog, self);
+    *len = prep_len;
+    return prep_prog;
+}
+
+size_t nmx__sandbox_filter(pid_t self, bool prepared, struct sock_filter **prog)
+{
+    *prog = NULL;
+    if (!prepared) {
+        int err;
+        return compile_filter(self, prog, &err);
+    }
+    pthread_once(&prep_once, prepare); /* under valgrind too */
+    /* A copy, written into: the host's program is only ever written in a
+     * forked child's copy of it. */
+    if (!prep_prog || !(*prog = malloc(prep_len * sizeof **prog)))
+        return 0;
+    memcpy(*prog, prep_prog, prep_len * sizeof **prog);
+    write_pid(*prog, self);
+    return prep_len;
+}
+
 static bool setup_seccomp(const struct nmx__sandbox *sb, char *msg, size_t n)
 {
     trap_page = sb->trap;
@@ -618,24 +768,30 @@ static bool setup_seccomp(const struct nmx__sandbox *sb, char *msg, size_t n)
     sigaddset(&sys, SIGSYS);
     sigprocmask(SIG_UNBLOCK, &sys, NULL);
 
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-    if (!ctx)
-        return fail(msg, n, "seccomp_init failed");
-    bool tool = false;
-#if defined(NMX_ASAN) || defined(NMX_TSAN_BUILD)
-    tool = true;
-#endif
-    /* Another architecture's system calls (x32, i386 through int 0x80)
-     * kill: the filter only describes the native one. */
-    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-    /* Only the calling thread exists: no TSYNC needed. */
-    if (rc == 0)
-        rc = build_filter(ctx, getpid(), tool);
-    if (rc == 0)
-        rc = seccomp_load(ctx);
-    seccomp_release(ctx);
+    /* The host's prepared program, or one compiled here when the host had
+     * none. Only the calling thread exists: no TSYNC needed. No new
+     * privileges is already set (tie_to_host). */
+    size_t len = 0;
+    struct sock_filter *prog = prepared_for(getpid(), &len);
+    if (!prog) {
+        /* Loaded by libseccomp (no export: RLIMIT_FSIZE is 0 here). */
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+        if (!ctx)
+            return fail(msg, n, "seccomp_init failed");
+        int rc = filter_rules(ctx, getpid());
+        if (rc == 0)
+            rc = seccomp_load(ctx);
+        seccomp_release(ctx);
+        if (rc != 0)
+            return fail(msg, n, "seccomp filter: %s", strerror(-rc));
+        return true;
+    }
+    struct sock_fprog fp = {.len = (unsigned short)len, .filter = prog};
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
+    if (rc != 0 && errno == ENOSYS)
+        rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0); /* before Linux 3.17 */
     if (rc != 0)
-        return fail(msg, n, "seccomp filter: %s", strerror(-rc));
+        return fail(msg, n, "seccomp filter: %s", strerror(errno));
     return true;
 }
 

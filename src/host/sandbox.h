@@ -49,6 +49,18 @@ struct nmx__sandbox {
  * descriptors cannot be arranged at all). */
 int nmx__sandbox_enter(const struct nmx__sandbox *sb, char *msg, size_t msglen);
 
+/* Host side, before forking a child that enters the sandbox: compiles the
+ * seccomp filter once for the process (thread-safe; later calls return at
+ * once). A child then only writes its pid into that program. When it was
+ * not called, or failed, each child compiles the filter itself. */
+void nmx__sandbox_prepare(void);
+
+/* The seccomp program a child of pid `self` installs, as *prog (malloc'd):
+ * from the prepared program (prepared) or compiled for `self` directly.
+ * Returns the instruction count, 0 on failure. */
+struct sock_filter;
+size_t nmx__sandbox_filter(pid_t self, bool prepared, struct sock_filter **prog);
+
 /* dlopen (RTLD_NOW | RTLD_LOCAL) of the file the sandbox opened, through
  * its descriptor. NULL with a reason in msg on failure. */
 void *nmx__sandbox_dlopen(const char *path, char *msg, size_t msglen);

@@ -71,6 +71,18 @@ void nmx__bias_init(void)
     pthread_once(&bias_once, bias_init);
 }
 
+/* Registration while the process has one thread costs a store and a
+ * barrier; with several threads the kernel waits for an RCU grace period
+ * first (kernel/sched/membarrier.c, sync_runqueues_membarrier_state):
+ * milliseconds. When the library is loaded the process usually has one
+ * thread still, so it registers then rather than when the first heap is
+ * made (often in a worker thread). The registration is inherited by fork
+ * and dropped by exec. */
+__attribute__((constructor)) static void bias_init_early(void)
+{
+    nmx__bias_init();
+}
+
 struct nmx__trec *nmx__trec_get(void)
 {
     if (nmx__tl_rec || !atomic_load_explicit(&nmx__bias_on, memory_order_acquire))

@@ -239,6 +239,12 @@ static void test_dies_with_the_host(void **s)
 
 int main(void)
 {
+    /* NMX_TEST_SANDBOX_PREPARED=1: the children install the program the
+     * host compiled once (as every sandboxed child of nmexpert does);
+     * otherwise each child compiles and loads its own. */
+    const char *prep = getenv("NMX_TEST_SANDBOX_PREPARED");
+    if (prep && strcmp(prep, "1") == 0)
+        nmx__sandbox_prepare();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_refused_without_blocking),
         cmocka_unit_test(test_missing_file_named),
