@@ -1090,6 +1090,11 @@ void nmx_heap_terminate(nmx_heap *h)
     }
 }
 
+const _Atomic _Bool *nmx__heap_term_flag(const nmx_heap *h)
+{
+    return &h->terminating;
+}
+
 void nmx_heap_set_misuse_handler(nmx_heap *h, nmx_misuse_fn fn, void *ud)
 {
     heap_lock(h);
