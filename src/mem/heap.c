@@ -139,13 +139,26 @@ static void misuse_record(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const v
         h->on_misuse(h, m, h->misuse_ud);
 }
 
+/* The owner of a biased heap, inside it without the lock, records without
+ * mspin: every other writer or reader of the records holds mspin with
+ * h->mbiased clear, which means no owner is inside (it is cleared only once
+ * a revocation has seen the owner out, and set again only by the next grant,
+ * under mspin), or holds the heap lock, which revoked the bias. */
 __attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op,
                                        const void *p, size_t bsize, const void *site)
 {
+    struct nmx__trec *r = nmx__tl_rec;
+    if (r && atomic_load_explicit(&r->inside, memory_order_relaxed) == h) {
+        misuse_record(h, k, op, p, bsize, site);
+        return;
+    }
     nmx_spin_acquire(&h->mspin);
     misuse_record(h, k, op, p, bsize, site);
     nmx_spin_release(&h->mspin);
 }
+
+static void heap_lock(nmx_heap *h);
+static inline void heap_unlock(nmx_heap *h);
 
 /* A misuse found without the heap lock by a caller holding key generation
  * `gen`: counted only if the heap is still that incarnation (its end clears
@@ -158,6 +171,18 @@ __attribute__((noinline)) static bool misuse_unlocked(nmx_heap *h, uint64_t gen,
 {
     nmx_spin_acquire(&h->mspin);
     bool alive = atomic_load_explicit(&h->live_gen, memory_order_relaxed) == gen;
+    if (alive && h->mbiased) {
+        /* the owner may be recording without mspin: revoke its bias */
+        nmx_spin_release(&h->mspin);
+        heap_lock(h);
+        nmx_spin_acquire(&h->mspin);
+        alive = atomic_load_explicit(&h->live_gen, memory_order_relaxed) == gen;
+        if (alive)
+            misuse_record(h, k, op, p, 0, NULL);
+        nmx_spin_release(&h->mspin);
+        heap_unlock(h);
+        return alive;
+    }
     if (alive)
         misuse_record(h, k, op, p, 0, NULL);
     nmx_spin_release(&h->mspin);
@@ -844,15 +869,20 @@ static void bias_revoke(nmx_heap *h)
         h->rebias_after *= 2;
     for (unsigned i = 0;; i++) {
         if (atomic_load_explicit(&o->inside, memory_order_acquire) != h) {
-            if (fenced)
-                return;
             /* No barrier: the owner's mark may still be on its way; a store
              * does not wait in a processor's buffer across a millisecond and
              * a reschedule. The last resort of a process whose barrier was
              * refused after it had been granted. */
-            usleep(1000);
-            if (atomic_load_explicit(&o->inside, memory_order_acquire) != h)
-                return;
+            if (!fenced) {
+                usleep(1000);
+                if (atomic_load_explicit(&o->inside, memory_order_acquire) == h)
+                    continue;
+            }
+            /* the owner is out: its misuse records are done (nmx__misuse) */
+            nmx_spin_acquire(&h->mspin);
+            h->mbiased = 0;
+            nmx_spin_release(&h->mspin);
+            return;
         }
         if (i < 64)
             nmx_cpu_relax();
@@ -890,6 +920,9 @@ __attribute__((noinline)) static void heap_lock_slow(nmx_heap *h)
         atomic_load_explicit(&nmx__bias_on, memory_order_relaxed) &&
         atomic_load_explicit(&r->inside, memory_order_relaxed) == NULL) {
         h->streak = 0;
+        nmx_spin_acquire(&h->mspin);
+        h->mbiased = 1;
+        nmx_spin_release(&h->mspin);
         atomic_store_explicit(&h->bias_owner, r, memory_order_relaxed);
         atomic_store_explicit(&h->bias_off, 0, memory_order_release);
     }
@@ -974,6 +1007,7 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         h->name[sizeof h->name - 1] = 0;
     }
     nmx_spin_acquire(&h->mspin);
+    h->mbiased = 0;
     memset(h->mcount, 0, sizeof h->mcount);
     memset(&h->mlast, 0, sizeof h->mlast);
     h->on_misuse = NULL;
