@@ -1013,7 +1013,7 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
     h->on_misuse = NULL;
     h->misuse_ud = NULL;
     nmx_spin_release(&h->mspin);
-    h->userdata = NULL;
+    atomic_store_explicit(&h->userdata, NULL, memory_order_relaxed);
     atomic_store(&h->terminating, false);
     h->sys = NULL;
     h->sys_cap = h->sys_len = h->sys_tomb = 0;
@@ -1154,12 +1154,13 @@ const char *nmx_heap_name(const nmx_heap *h)
 
 void nmx_heap_set_userdata(nmx_heap *h, void *ud)
 {
-    h->userdata = ud;
+    atomic_store_explicit(&h->userdata, ud, memory_order_release);
 }
 
 void *nmx_heap_userdata(const nmx_heap *h)
 {
-    return h ? h->userdata : NULL;
+    return h ? atomic_load_explicit(&((nmx_heap *)(uintptr_t)h)->userdata, memory_order_acquire)
+             : NULL;
 }
 
 uint64_t nmx_heap_token(const nmx_heap *h)
@@ -1290,7 +1291,7 @@ static void heap_end_locked(nmx_heap *h)
     h->misuse_ud = NULL;
     memset(h->mcount, 0, sizeof h->mcount);
     nmx_spin_release(&h->mspin);
-    h->userdata = NULL;
+    atomic_store_explicit(&h->userdata, NULL, memory_order_relaxed);
     memset(&h->st, 0, sizeof h->st);
 }
 

@@ -65,7 +65,8 @@ struct nmx_heap {
     nmx_misuse mlast;
     nmx_misuse_fn on_misuse;
     void *misuse_ud;
-    void *userdata;
+    /* read without the lock by the host's calls that race with the end */
+    _Atomic(void *) userdata;
     char name[64];
 
     nmx_heap *next_free;           /* slot free list                        */
