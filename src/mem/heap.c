@@ -1522,12 +1522,33 @@ void *nmx_key_realloc(uint64_t key, void *p, size_t n, nmx_err *err, const void 
 
 /* The heap a key names while it is alive, without its lock (NULL for a bad
  * or ended key); *gen receives the key's generation. */
+static __thread struct {
+    uint64_t key, gen;
+    nmx_heap *h;
+    uint32_t slot;
+} tl_key __attribute__((tls_model("initial-exec")));
+
 static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t *gen)
 {
-    if (!nmx__token_decode(key, slot, gen))
-        return NULL;
-    nmx_heap *h = nmx__slot_get(*slot);
-    if (!h || atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
+    nmx_heap *h;
+    if (__builtin_expect(key == tl_key.key && key != 0, 1)) {
+        /* the last key this thread decoded (the decode is a pure function
+         * of the key; slot table entries are never cleared) */
+        h = tl_key.h;
+        *slot = tl_key.slot;
+        *gen = tl_key.gen;
+    } else {
+        if (!nmx__token_decode(key, slot, gen))
+            return NULL;
+        h = nmx__slot_get(*slot);
+        if (!h)
+            return NULL;
+        tl_key.key = key;
+        tl_key.h = h;
+        tl_key.slot = *slot;
+        tl_key.gen = *gen;
+    }
+    if (atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
         return NULL;
     return h;
 }
