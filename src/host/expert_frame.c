@@ -96,9 +96,11 @@ static int passes(struct nmx_session *s, struct _CAPTURE *c, uint32_t n, const n
     return r;
 }
 
-static bool terminating(HEXPERTKEY key)
+/* Inside the session its key stays valid (ending it waits for the call):
+ * only the termination flag can change. */
+static inline bool terminating(const struct nmx_session *s)
 {
-    return nmx_key_check((uint64_t)(uintptr_t)key, NULL) != NMX_OK;
+    return atomic_load_explicit(s->term, memory_order_relaxed);
 }
 
 DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD RequestFlags,
@@ -157,7 +159,7 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
                                : (int64_t)n - 1);
         for (uint32_t k = 0; i >= 0 && i <= (int64_t)NMX_CAPTURE_MAX_FRAMES - 1;
              i += fwd ? 1 : -1, k++) {
-            if (k && k % TERM_CHECK_EVERY == 0 && terminating(hExpertKey)) {
+            if (k && k % TERM_CHECK_EVERY == 0 && terminating(s)) {
                 rc = NMERR_EXPERT_TERMINATE;
                 goto out;
             }

@@ -13,9 +13,16 @@ static inline uint64_t tok(HEXPERTKEY k)
     return (uint64_t)(uintptr_t)k;
 }
 
+/* nmx_err_to_nmerr, with the answer to a pointer the key does not own at
+ * hand (the same as the table's, src/base/error.c): no call through the
+ * library's PLT on the misuse path. */
 static inline DWORD nmerr(nmx_err e)
 {
-    return __builtin_expect(e == NMX_OK, 1) ? NMERR_SUCCESS : nmx_err_to_nmerr(e);
+    if (__builtin_expect(e == NMX_OK, 1))
+        return NMERR_SUCCESS;
+    if (e == NMX_EBADPTR)
+        return NMERR_INVALID_PARAMETER;
+    return nmx_err_to_nmerr(e);
 }
 
 LPVOID WINAPI ExpertAllocMemory(HEXPERTKEY hExpertKey, SIZE_T nBytes, DWORD *pError)

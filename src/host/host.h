@@ -3,6 +3,7 @@
 #define NMX_HOST_HOST_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "netmon.h"
@@ -49,12 +50,21 @@ ULPFRAME nmx__frame_record(struct _CAPTURE *c, const nmx_frame *fr, uint8_t **bu
  * cursor, reset when the scan jumps. Hints only: never faults. */
 void nmx__prefetch_after(const nmx_frame *fr, const uint8_t **next);
 
+struct nmx__trec;
+
 /* One session's host-side state (session.c). Session objects are pooled and
  * never freed, so that a call racing with the end of its session touches
  * valid memory and finds the key changed. */
 struct nmx_session {
     pthread_mutex_t lock;     /* held by Expert* calls using session data */
-    uint64_t key;             /* 0 while the object is free               */
+    /* The lock biased to the thread that calls most (session.c): that
+     * thread enters without the lock while bias_off is clear. */
+    _Atomic(struct nmx__trec *) bias_owner;
+    _Atomic uint32_t bias_off;
+    uint32_t streak, rebias_after; /* under lock                          */
+    struct nmx__trec *streak_rec;
+    _Atomic uint64_t key;     /* 0 while the object is free               */
+    const _Atomic _Bool *term; /* the heap's termination flag             */
     struct _CAPTURE *hcap;
     nmx_filter *ui_filter;
     EXPERTSTARTUPINFO startup;
@@ -80,7 +90,8 @@ struct nmx_session {
     struct nmx_session *next_free;
 };
 
-/* Locks and returns the session of `key`, or NULL; *e says why. */
+/* Enters (locks, or enters as the bias owner) and returns the session of
+ * `key`, or NULL; *e says why. */
 struct nmx_session *nmx__session_enter(HEXPERTKEY key, DWORD *e);
 /* Same, but also for a session whose termination was requested. */
 struct nmx_session *nmx__session_enter_any(HEXPERTKEY key, DWORD *e, bool *terminating);

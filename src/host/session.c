@@ -5,9 +5,20 @@
  * heap for blocks adopted from sessions.
  *
  * Host-side session objects are pooled and never freed. An Expert* call
- * locks the object and checks that it still belongs to its key, so a call
+ * enters the object and checks that it still belongs to its key, so a call
  * racing with the end of its session either completes before the end or is
  * refused with NMERR_INVALID_EXPERT_HANDLE; it never touches freed memory.
+ *
+ * Entering is the biased lock of the heaps (src/mem/bias.h), applied to the
+ * session's mutex: the thread that calls most (the expert's) becomes the
+ * session's owner and enters with plain stores and loads: it marks itself
+ * inside the session in its thread record (inside_obj), then reads bias_off;
+ * clear, it goes on without the mutex. Everything else (another thread, the
+ * owner before it is named or after a revocation, the end of the session)
+ * takes the mutex and, if a bias is on, revokes it: sets bias_off, runs the
+ * process-wide barrier and waits until the owner is not inside. Ending a
+ * session therefore waits for the call inside, and a later call of the owner
+ * finds bias_off set, takes the mutex and finds the key changed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +32,8 @@
 #include <unistd.h>
 
 #include "host/host.h"
+#include "mem/bias.h"
+#include "mem/key.h"
 
 static inline uint64_t key_token(nmx_key k)
 {
@@ -96,8 +109,12 @@ static struct nmx_session *session_get(void)
     pthread_mutex_unlock(&pool_lock);
     if (!s) {
         s = calloc(1, sizeof *s);
-        if (s)
+        if (s) {
             pthread_mutex_init(&s->lock, NULL);
+            atomic_init(&s->bias_owner, NULL);
+            atomic_init(&s->bias_off, 1);
+            atomic_init(&s->key, 0);
+        }
     }
     return s;
 }
@@ -133,7 +150,71 @@ struct nmx_session *nmx__session_enter(HEXPERTKEY key, DWORD *e)
     return s;
 }
 
-struct nmx_session *nmx__session_enter_any(HEXPERTKEY key, DWORD *e, bool *terminating)
+/* The session this thread entered last and its key: where the owner's
+ * calls look first. A stale pair is harmless: the object is never freed,
+ * and entering checks that it still belongs to the key. */
+static __thread uint64_t tl_skey __attribute__((tls_model("initial-exec")));
+static __thread struct nmx_session *tl_sess __attribute__((tls_model("initial-exec")));
+
+#define REBIAS_FIRST 8u
+#define REBIAS_MAX (1u << 20)
+
+/* With s->lock held: afterwards no owner is inside s without the lock. */
+static void session_revoke(struct nmx_session *s)
+{
+    struct nmx__trec *o = atomic_load_explicit(&s->bias_owner, memory_order_relaxed);
+    /* (the owner itself, holding the lock, is not inside without it) */
+    if (!o || o == nmx__tl_rec || atomic_load_explicit(&s->bias_off, memory_order_relaxed))
+        return;
+    atomic_store_explicit(&s->bias_off, 1, memory_order_seq_cst);
+    if (s->rebias_after < REBIAS_MAX)
+        s->rebias_after *= 2;
+    nmx__bias_wait_out(o, s);
+}
+
+/* The owner's way in: true when this thread is inside s without the lock
+ * and s still belongs to `token`. */
+static inline bool session_enter_biased(struct nmx_session *s, uint64_t token)
+{
+    struct nmx__trec *r = nmx__tl_rec;
+    if (!r || atomic_load_explicit(&s->bias_owner, memory_order_relaxed) != r ||
+        atomic_load_explicit(&r->inside_obj, memory_order_relaxed) != NULL)
+        return false;
+    atomic_store_explicit(&r->inside_obj, s, memory_order_relaxed);
+    /* only the compiler is kept from reordering: the processor's part is
+     * the revoker's barrier (mem/bias.h) */
+    atomic_signal_fence(memory_order_seq_cst);
+    if (!atomic_load_explicit(&s->bias_off, memory_order_acquire) &&
+        atomic_load_explicit(&s->bias_owner, memory_order_relaxed) == r &&
+        atomic_load_explicit(&s->key, memory_order_relaxed) == token)
+        return true;
+    atomic_store_explicit(&r->inside_obj, NULL, memory_order_release);
+    return false;
+}
+
+/* With s->lock held, the bias revoked, s belonging to the caller's key: a
+ * thread that takes the lock rebias_after times in a row becomes the owner
+ * (doubled at every revocation, so that a session entered by turns from
+ * several threads stops being biased). */
+static void session_streak(struct nmx_session *s)
+{
+    struct nmx__trec *r = nmx__tl_rec ? nmx__tl_rec : nmx__trec_get();
+    if (!r)
+        return;
+    if (s->streak_rec != r) {
+        s->streak_rec = r;
+        s->streak = 0;
+    }
+    if (++s->streak >= s->rebias_after &&
+        atomic_load_explicit(&nmx__bias_on, memory_order_relaxed)) {
+        s->streak = 0;
+        atomic_store_explicit(&s->bias_owner, r, memory_order_relaxed);
+        atomic_store_explicit(&s->bias_off, 0, memory_order_release);
+    }
+}
+
+__attribute__((noinline)) static struct nmx_session *session_enter_slow(HEXPERTKEY key, DWORD *e,
+                                                                       bool *terminating)
 {
     nmx_heap *h = NULL;
     nmx_err r = nmx_key_check(key_token(key), &h);
@@ -148,19 +229,50 @@ struct nmx_session *nmx__session_enter_any(HEXPERTKEY key, DWORD *e, bool *termi
         return NULL;
     }
     pthread_mutex_lock(&s->lock);
-    if (s->key != key_token(key)) {
+    session_revoke(s);
+    if (atomic_load_explicit(&s->key, memory_order_relaxed) != key_token(key)) {
         pthread_mutex_unlock(&s->lock);
         *e = NMERR_INVALID_EXPERT_HANDLE;
         return NULL;
     }
+    /* the flag is read again inside: a termination of the meantime counts */
+    *terminating = atomic_load_explicit(s->term, memory_order_acquire);
+    session_streak(s);
+    tl_skey = key_token(key);
+    tl_sess = s;
     tl_held = s;
     return s;
+}
+
+struct nmx_session *nmx__session_enter_any(HEXPERTKEY key, DWORD *e, bool *terminating)
+{
+    struct nmx_session *s = tl_sess;
+    if (__builtin_expect(s && tl_skey == key_token(key) && key_token(key) != 0 &&
+                             session_enter_biased(s, key_token(key)),
+                         1)) {
+        *terminating = atomic_load_explicit(s->term, memory_order_acquire);
+        tl_held = s;
+        return s;
+    }
+    return session_enter_slow(key, e, terminating);
+}
+
+/* How s was entered by this thread: as its owner without the lock, or with
+ * the lock (the owner is not inside the same session twice: a nested call
+ * on one session would wait for itself on the mutex). */
+static inline void session_exit(struct nmx_session *s)
+{
+    struct nmx__trec *r = nmx__tl_rec;
+    if (r && atomic_load_explicit(&r->inside_obj, memory_order_relaxed) == s)
+        atomic_store_explicit(&r->inside_obj, NULL, memory_order_release);
+    else
+        pthread_mutex_unlock(&s->lock);
 }
 
 void nmx__session_leave(struct nmx_session *s)
 {
     tl_held = NULL;
-    pthread_mutex_unlock(&s->lock);
+    session_exit(s);
 }
 
 void nmx__session_unlock_held(void)
@@ -168,7 +280,7 @@ void nmx__session_unlock_held(void)
     struct nmx_session *s = tl_held;
     if (s) {
         tl_held = NULL;
-        pthread_mutex_unlock(&s->lock);
+        session_exit(s);
     }
 }
 
@@ -198,7 +310,14 @@ nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key)
         return e;
     }
     pthread_mutex_lock(&s->lock);
-    s->key = nmx_heap_token(h);
+    /* (a pooled object: no bias survives its last session, see close) */
+    atomic_store_explicit(&s->bias_owner, NULL, memory_order_relaxed);
+    atomic_store_explicit(&s->bias_off, 1, memory_order_relaxed);
+    s->streak = 0;
+    s->streak_rec = NULL;
+    s->rebias_after = REBIAS_FIRST;
+    s->term = nmx__heap_term_flag(h);
+    atomic_store_explicit(&s->key, nmx_heap_token(h), memory_order_relaxed);
     s->hcap = hc;
     s->ui_filter = cfg ? cfg->ui_filter : NULL;
     s->dis_cap = NULL;
@@ -221,7 +340,7 @@ nmx_err nmx_session_open(const nmx_session_config *cfg, nmx_key *key)
         snprintf(s->startup.szCaptureFile, sizeof s->startup.szCaptureFile, "%s",
                  name ? name : "");
     }
-    *key = (nmx_key)(uintptr_t)s->key;
+    *key = (nmx_key)(uintptr_t)nmx_heap_token(h);
     pthread_mutex_unlock(&s->lock);
     nmx_heap_set_userdata(h, s);
     return NMX_OK;
@@ -241,13 +360,17 @@ nmx_err nmx_session_close(nmx_key key, nmx_heap_report *report)
         return NMX_EBADKEY;
     struct nmx_session *s = nmx_heap_userdata(h);
     if (s) {
-        /* Waits for an Expert* call in progress on this session. */
+        /* Waits for an Expert* call in progress on this session: one that
+         * holds the lock, or the owner's, inside without it (revoked). */
         pthread_mutex_lock(&s->lock);
-        if (s->key != key_token(key)) {
+        session_revoke(s);
+        if (atomic_load_explicit(&s->key, memory_order_relaxed) != key_token(key)) {
             pthread_mutex_unlock(&s->lock);
             return NMX_EBADKEY; /* closed by another thread meanwhile */
         }
-        s->key = 0;
+        /* every later call takes the lock and finds the key changed */
+        atomic_store_explicit(&s->bias_owner, NULL, memory_order_relaxed);
+        atomic_store_explicit(&s->key, 0, memory_order_relaxed);
         s->hcap = NULL;
         nmx_dissector_free(s->dis);
         s->dis = NULL;

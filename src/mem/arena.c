@@ -382,11 +382,11 @@ void nmx__batch_flush(struct release_batch *b)
 
 /* The thread id is asked of the kernel once per thread (a system call costs
  * more than the rest of a misuse record); a forked child asks again. */
-static __thread int tl_tid __attribute__((tls_model("initial-exec")));
+__thread int nmx__tl_tid __attribute__((tls_model("initial-exec")));
 
 static void tid_forget(void)
 {
-    tl_tid = 0;
+    nmx__tl_tid = 0;
 }
 
 __attribute__((constructor)) static void tid_atfork(void)
@@ -394,9 +394,8 @@ __attribute__((constructor)) static void tid_atfork(void)
     pthread_atfork(NULL, NULL, tid_forget);
 }
 
-int nmx__gettid(void)
+int nmx__gettid_slow(void)
 {
-    if (__builtin_expect(tl_tid == 0, 0))
-        tl_tid = (int)syscall(SYS_gettid);
-    return tl_tid;
+    nmx__tl_tid = (int)syscall(SYS_gettid);
+    return nmx__tl_tid;
 }

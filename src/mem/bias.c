@@ -11,12 +11,14 @@
  * on), biasing is off and every call takes the heap lock.
  */
 #include <linux/membarrier.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "mem/bias.h"
+#include "mem/lock.h"
 
 atomic_bool nmx__bias_on;
 __thread struct nmx__trec *nmx__tl_rec __attribute__((tls_model("initial-exec")));
@@ -34,6 +36,7 @@ static void rec_release(void *p)
 {
     struct nmx__trec *r = p;
     atomic_store_explicit(&r->inside, NULL, memory_order_release);
+    atomic_store_explicit(&r->inside_obj, NULL, memory_order_release);
     pthread_mutex_lock(&rec_lock);
     r->next_free = rec_free;
     rec_free = r;
@@ -114,4 +117,24 @@ bool nmx__barrier_all(void)
      * biases from now on; the caller waits the slow way this once. */
     atomic_store_explicit(&nmx__bias_on, false, memory_order_relaxed);
     return false;
+}
+
+void nmx__bias_wait_out(struct nmx__trec *o, const void *obj)
+{
+    bool fenced = nmx__barrier_all();
+    for (unsigned i = 0;; i++) {
+        if (atomic_load_explicit(&o->inside_obj, memory_order_acquire) != obj) {
+            if (fenced)
+                return;
+            /* as in the heaps' revocation (heap.c): without the barrier,
+             * the owner's mark is given a millisecond and a reschedule */
+            usleep(1000);
+            if (atomic_load_explicit(&o->inside_obj, memory_order_acquire) != obj)
+                return;
+        }
+        if (i < 64)
+            nmx_cpu_relax();
+        else
+            sched_yield();
+    }
 }

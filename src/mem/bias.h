@@ -33,6 +33,9 @@ struct nmx_heap;
 /* One per thread that has taken a heap lock; never freed (see bias.c). */
 struct nmx__trec {
     _Atomic(struct nmx_heap *) inside; /* the heap this thread is in, biased */
+    /* The same mark for another object biased by this protocol: the host's
+     * session this thread is in without the session's lock (host/session.c). */
+    _Atomic(void *) inside_obj;
     struct nmx__trec *next_free;
 };
 
@@ -45,5 +48,9 @@ struct nmx__trec *nmx__trec_get(void);
 /* The process-wide barrier; false if the system refused it (biasing is then
  * turned off for new biases). */
 bool nmx__barrier_all(void);
+/* The revoker's side for an object other than a heap: with the object's
+ * lock held and its bias_off flag just set (seq_cst) for the owner `o`, runs
+ * the barrier and returns once `o` is not inside `obj`. */
+void nmx__bias_wait_out(struct nmx__trec *o, const void *obj);
 
 #endif

@@ -139,13 +139,26 @@ static void misuse_record(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const v
         h->on_misuse(h, m, h->misuse_ud);
 }
 
+/* The owner of a biased heap, inside it without the lock, records without
+ * mspin: every other writer or reader of the records holds mspin with
+ * h->mbiased clear, which means no owner is inside (it is cleared only once
+ * a revocation has seen the owner out, and set again only by the next grant,
+ * under mspin), or holds the heap lock, which revoked the bias. */
 __attribute__((cold)) void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op,
                                        const void *p, size_t bsize, const void *site)
 {
+    struct nmx__trec *r = nmx__tl_rec;
+    if (r && atomic_load_explicit(&r->inside, memory_order_relaxed) == h) {
+        misuse_record(h, k, op, p, bsize, site);
+        return;
+    }
     nmx_spin_acquire(&h->mspin);
     misuse_record(h, k, op, p, bsize, site);
     nmx_spin_release(&h->mspin);
 }
+
+static void heap_lock(nmx_heap *h);
+static inline void heap_unlock(nmx_heap *h);
 
 /* A misuse found without the heap lock by a caller holding key generation
  * `gen`: counted only if the heap is still that incarnation (its end clears
@@ -158,6 +171,18 @@ __attribute__((noinline)) static bool misuse_unlocked(nmx_heap *h, uint64_t gen,
 {
     nmx_spin_acquire(&h->mspin);
     bool alive = atomic_load_explicit(&h->live_gen, memory_order_relaxed) == gen;
+    if (alive && h->mbiased) {
+        /* the owner may be recording without mspin: revoke its bias */
+        nmx_spin_release(&h->mspin);
+        heap_lock(h);
+        nmx_spin_acquire(&h->mspin);
+        alive = atomic_load_explicit(&h->live_gen, memory_order_relaxed) == gen;
+        if (alive)
+            misuse_record(h, k, op, p, 0, NULL);
+        nmx_spin_release(&h->mspin);
+        heap_unlock(h);
+        return alive;
+    }
     if (alive)
         misuse_record(h, k, op, p, 0, NULL);
     nmx_spin_release(&h->mspin);
@@ -844,15 +869,20 @@ static void bias_revoke(nmx_heap *h)
         h->rebias_after *= 2;
     for (unsigned i = 0;; i++) {
         if (atomic_load_explicit(&o->inside, memory_order_acquire) != h) {
-            if (fenced)
-                return;
             /* No barrier: the owner's mark may still be on its way; a store
              * does not wait in a processor's buffer across a millisecond and
              * a reschedule. The last resort of a process whose barrier was
              * refused after it had been granted. */
-            usleep(1000);
-            if (atomic_load_explicit(&o->inside, memory_order_acquire) != h)
-                return;
+            if (!fenced) {
+                usleep(1000);
+                if (atomic_load_explicit(&o->inside, memory_order_acquire) == h)
+                    continue;
+            }
+            /* the owner is out: its misuse records are done (nmx__misuse) */
+            nmx_spin_acquire(&h->mspin);
+            h->mbiased = 0;
+            nmx_spin_release(&h->mspin);
+            return;
         }
         if (i < 64)
             nmx_cpu_relax();
@@ -890,6 +920,9 @@ __attribute__((noinline)) static void heap_lock_slow(nmx_heap *h)
         atomic_load_explicit(&nmx__bias_on, memory_order_relaxed) &&
         atomic_load_explicit(&r->inside, memory_order_relaxed) == NULL) {
         h->streak = 0;
+        nmx_spin_acquire(&h->mspin);
+        h->mbiased = 1;
+        nmx_spin_release(&h->mspin);
         atomic_store_explicit(&h->bias_owner, r, memory_order_relaxed);
         atomic_store_explicit(&h->bias_off, 0, memory_order_release);
     }
@@ -974,12 +1007,13 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         h->name[sizeof h->name - 1] = 0;
     }
     nmx_spin_acquire(&h->mspin);
+    h->mbiased = 0;
     memset(h->mcount, 0, sizeof h->mcount);
     memset(&h->mlast, 0, sizeof h->mlast);
     h->on_misuse = NULL;
     h->misuse_ud = NULL;
     nmx_spin_release(&h->mspin);
-    h->userdata = NULL;
+    atomic_store_explicit(&h->userdata, NULL, memory_order_relaxed);
     atomic_store(&h->terminating, false);
     h->sys = NULL;
     h->sys_cap = h->sys_len = h->sys_tomb = 0;
@@ -1090,6 +1124,11 @@ void nmx_heap_terminate(nmx_heap *h)
     }
 }
 
+const _Atomic _Bool *nmx__heap_term_flag(const nmx_heap *h)
+{
+    return &h->terminating;
+}
+
 void nmx_heap_set_misuse_handler(nmx_heap *h, nmx_misuse_fn fn, void *ud)
 {
     heap_lock(h);
@@ -1115,12 +1154,13 @@ const char *nmx_heap_name(const nmx_heap *h)
 
 void nmx_heap_set_userdata(nmx_heap *h, void *ud)
 {
-    h->userdata = ud;
+    atomic_store_explicit(&h->userdata, ud, memory_order_release);
 }
 
 void *nmx_heap_userdata(const nmx_heap *h)
 {
-    return h ? h->userdata : NULL;
+    return h ? atomic_load_explicit(&((nmx_heap *)(uintptr_t)h)->userdata, memory_order_acquire)
+             : NULL;
 }
 
 uint64_t nmx_heap_token(const nmx_heap *h)
@@ -1251,7 +1291,7 @@ static void heap_end_locked(nmx_heap *h)
     h->misuse_ud = NULL;
     memset(h->mcount, 0, sizeof h->mcount);
     nmx_spin_release(&h->mspin);
-    h->userdata = NULL;
+    atomic_store_explicit(&h->userdata, NULL, memory_order_relaxed);
     memset(&h->st, 0, sizeof h->st);
 }
 
@@ -1482,12 +1522,33 @@ void *nmx_key_realloc(uint64_t key, void *p, size_t n, nmx_err *err, const void 
 
 /* The heap a key names while it is alive, without its lock (NULL for a bad
  * or ended key); *gen receives the key's generation. */
+static __thread struct {
+    uint64_t key, gen;
+    nmx_heap *h;
+    uint32_t slot;
+} tl_key __attribute__((tls_model("initial-exec")));
+
 static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t *gen)
 {
-    if (!nmx__token_decode(key, slot, gen))
-        return NULL;
-    nmx_heap *h = nmx__slot_get(*slot);
-    if (!h || atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
+    nmx_heap *h;
+    if (__builtin_expect(key == tl_key.key && key != 0, 1)) {
+        /* the last key this thread decoded (the decode is a pure function
+         * of the key; slot table entries are never cleared) */
+        h = tl_key.h;
+        *slot = tl_key.slot;
+        *gen = tl_key.gen;
+    } else {
+        if (!nmx__token_decode(key, slot, gen))
+            return NULL;
+        h = nmx__slot_get(*slot);
+        if (!h)
+            return NULL;
+        tl_key.key = key;
+        tl_key.h = h;
+        tl_key.slot = *slot;
+        tl_key.gen = *gen;
+    }
+    if (atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
         return NULL;
     return h;
 }

@@ -54,14 +54,19 @@ struct nmx_heap {
 
     /* Misuse records, under their own small lock so that a pointer the heap
      * does not own is counted without taking the heap lock (lock order:
-     * lock, then mspin). The handler runs under mspin: calls are serialized
-     * per heap. */
+     * lock, then mspin), or by the heap's owner inside the heap without the
+     * lock, without mspin either (heap.c, nmx__misuse). The handler runs
+     * under one or the other: calls are serialized per heap. */
     nmx_spin mspin;
+    /* 1 from the grant of a bias to the end of its revocation (the owner
+     * may be recording without mspin); under mspin. */
+    uint32_t mbiased;
     uint64_t mcount[NMX_MISUSE_KINDS_];
     nmx_misuse mlast;
     nmx_misuse_fn on_misuse;
     void *misuse_ud;
-    void *userdata;
+    /* read without the lock by the host's calls that race with the end */
+    _Atomic(void *) userdata;
     char name[64];
 
     nmx_heap *next_free;           /* slot free list                        */

@@ -202,7 +202,14 @@ static inline bool fault_check(void)
 }
 
 /* ---- misc -------------------------------------------------------------- */
-int nmx__gettid(void);
+/* The calling thread's id, asked of the kernel once per thread (arena.c). */
+extern __thread int nmx__tl_tid __attribute__((tls_model("initial-exec")));
+int nmx__gettid_slow(void);
+static inline int nmx__gettid(void)
+{
+    int t = nmx__tl_tid;
+    return __builtin_expect(t != 0, 1) ? t : nmx__gettid_slow();
+}
 nmx_mem_mode nmx__mode(void);
 /* The mode once nmx__mode() has returned (a heap exists): a plain read. */
 extern nmx_mem_mode nmx__mode_value;

@@ -11,5 +11,9 @@
 NMX__HIDDEN void *nmx__key_alloc(uint64_t key, size_t n, nmx_err *err, const void *site);
 NMX__HIDDEN nmx_err nmx__key_free(uint64_t key, void *p);
 NMX__HIDDEN size_t nmx__key_size(uint64_t key, const void *p, nmx_err *err);
+/* The flag nmx_heap_terminate sets, for a caller that polls it without the
+ * heap's lock (an atomic load). Heap objects are never freed: the address
+ * stays valid, though it names the slot's next heap once h has ended. */
+NMX__HIDDEN const _Atomic _Bool *nmx__heap_term_flag(const nmx_heap *h);
 
 #endif

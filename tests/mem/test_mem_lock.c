@@ -744,6 +744,79 @@ static void t_bias_revoked_now_and_then(void **st)
     assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
 }
 
+/* The heap's owner refuses pointers in a loop (it records them without the
+ * spin lock while the heap is biased to it) while another thread refuses
+ * pointers of the same heap now and then (each time revoking the bias, which
+ * the owner then wins back): every misuse counted, the handler called once
+ * per misuse and never twice at a time, the last record whole. */
+struct omis {
+    uint64_t key;
+    void *interior;
+    atomic_bool done;
+    int err;
+    uint64_t calls;
+};
+
+enum { OM_OWNER_CALLS = 200000, OM_OTHER_CALLS = 3000 };
+
+static void *owner_misuser(void *arg)
+{
+    struct omis *o = arg;
+    int local = 0;
+    for (int i = 0; i < 64; i++) { /* enough lock takings to be the owner */
+        void *p = nmx_key_alloc(o->key, 32, NULL, NULL);
+        if (!p || nmx_key_free(o->key, p) != NMX_OK)
+            o->err = 1;
+    }
+    for (int i = 0; i < OM_OWNER_CALLS && !o->err; i++) {
+        nmx_err e = NMX_OK;
+        if (i % 2 ? nmx_key_free(o->key, o->interior) != NMX_EBADPTR
+                  : nmx_key_size(o->key, &local, &e) != 0 || e != NMX_EBADPTR)
+            o->err = 2;
+        o->calls++;
+        if (i % 1000 == 999) {
+            void *p = nmx_key_alloc(o->key, 48, NULL, NULL);
+            if (!p || nmx_key_free(o->key, p) != NMX_OK)
+                o->err = 3;
+        }
+    }
+    atomic_store(&o->done, true);
+    return NULL;
+}
+
+static void t_owner_misuse_with_other(void **st)
+{
+    (void)st;
+    nmx_heap *h = mk(0);
+    void *own = nmx_heap_alloc(h, 100, NULL);
+    assert_non_null(own);
+    g_handler_calls = 0;
+    atomic_store(&g_handler_overlap, 0);
+    nmx_heap_set_misuse_handler(h, counting_handler, NULL);
+    struct omis o = {.key = nmx_heap_token(h), .interior = (char *)own + 8};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, owner_misuser, &o), 0);
+    uint64_t other = 0;
+    int local = 0;
+    while (!atomic_load(&o.done) || other < OM_OTHER_CALLS) {
+        if (other < OM_OTHER_CALLS) {
+            assert_int_equal(nmx_key_free(o.key, &local), NMX_EBADPTR);
+            other++;
+        }
+        if (other % 16 == 0)
+            usleep(10);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(o.err, 0);
+    nmx_heap_stats s;
+    nmx_heap_get_stats(h, &s);
+    assert_int_equal(s.misuse_total, o.calls + other);
+    assert_int_equal(g_handler_calls, o.calls + other);
+    assert_int_equal(atomic_load(&g_handler_overlap), 0);
+    assert_int_equal(s.last_misuse.op == NMX_OP_FREE || s.last_misuse.op == NMX_OP_SIZE, 1);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -757,6 +830,7 @@ int main(void)
         cmocka_unit_test(t_misuse_names_the_thread),
         cmocka_unit_test(t_live_blocks_among_churn),
         cmocka_unit_test(t_bias_revoked_now_and_then),
+        cmocka_unit_test(t_owner_misuse_with_other),
     };
     return cmocka_run_group_tests_name("heap lock", tests, NULL, NULL);
 }
