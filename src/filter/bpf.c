@@ -1,6 +1,9 @@
 /*
- * BPF frame filters on top of libpcap: pcap_compile() on a "dead" handle for
- * each link type met, pcap_offline_filter() to run the program. Programs are
+ * BPF frame filters: libpcap compiles them (pcap_compile() on a "dead"
+ * handle for each link type met); our executor (bpf_exec.c) runs the
+ * programs, and libpcap's pcap_offline_filter() runs those it does not
+ * accept, or all of them with NMX_BPF=libpcap in the environment (read once;
+ * for comparisons: docs/filters.md, "BPF executor"). Programs are
  * compiled lazily per link type and cached in the filter (a small table;
  * captures have few link types). Live filters are registered in a set so that
  * an HFILTER coming from an expert can be validated without dereferencing it.
@@ -13,6 +16,7 @@
 #include <dlfcn.h>
 #endif
 
+#include "filter/bpf_exec.h"
 #include "filter/filter_int.h"
 
 /* The libpcap functions used here. With NMX_PCAP_SONAME (the build found
@@ -33,8 +37,28 @@ static struct {
 static bool pc_ok;
 static char pc_why[256];
 static pthread_once_t pc_once = PTHREAD_ONCE_INIT;
+static bool pc_only;        /* NMX_BPF=libpcap: libpcap runs every program */
+static char engine[320];    /* nmx_filter_bpf_engine()'s text                */
+
+static void pc_load_lib(void);
 
 static void pc_load(void)
+{
+    const char *e = getenv("NMX_BPF");
+    pc_only = e && strcmp(e, "libpcap") == 0;
+    pc_load_lib();
+    if (pc_ok) {
+        if (pc_only)
+            snprintf(engine, sizeof engine, "%s (runs BPF filters: NMX_BPF=libpcap)",
+                     pc.lib_version());
+        else
+            snprintf(engine, sizeof engine,
+                     "%s (compiles BPF filters; nmexpert's %s executor runs them)",
+                     pc.lib_version(), nmx__bpf_dispatch());
+    }
+}
+
+static void pc_load_lib(void)
 {
 #ifdef NMX_PCAP_SONAME
     void *h = dlopen(NMX_PCAP_SONAME, RTLD_NOW | RTLD_LOCAL);
@@ -82,14 +106,36 @@ static bool pc_get(void)
 
 const char *nmx_filter_bpf_engine(void)
 {
-    return pc_get() ? pc.lib_version() : NULL;
+    return pc_get() ? engine : NULL;
 }
 
 struct nmx__bpf_prog {
     uint32_t linktype;
     bool ok;                   /* false: the expression cannot apply */
     struct bpf_program bpf;
+    nmx__bpf_code *code;       /* NULL: pcap_offline_filter runs bpf  */
 };
+
+/* Our translation of a compiled program, or NULL when libpcap is to run
+ * it (NMX_BPF=libpcap, or a program the executor does not accept). */
+static nmx__bpf_code *translate(const struct bpf_program *bpf)
+{
+    if (pc_only || bpf->bf_len == 0)
+        return NULL;
+    nmx__bpf_insn *in = calloc(bpf->bf_len, sizeof *in);
+    if (!in)
+        return NULL;
+    for (u_int i = 0; i < bpf->bf_len; i++) {
+        in[i].code = bpf->bf_insns[i].code;
+        in[i].jt = bpf->bf_insns[i].jt;
+        in[i].jf = bpf->bf_insns[i].jf;
+        in[i].k = bpf->bf_insns[i].k;
+    }
+    nmx__bpf_code *c = NULL;
+    (void)nmx__bpf_code_new(in, bpf->bf_len, &c);
+    free(in);
+    return c;
+}
 
 /* pcap_compile is not thread-safe in older libpcap: serialise it. */
 static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -179,6 +225,7 @@ nmx_err nmx_filter_bpf(const char *expr, nmx_filter **out, nmx_diag *diag)
         return NMX_EINVAL;
     }
     pr->ok = true;
+    pr->code = translate(&pr->bpf);
     f->nprogs = 1;
     if (!nmx__filter_register(f)) {
         nmx__bpf_release(f);
@@ -193,8 +240,10 @@ nmx_err nmx_filter_bpf(const char *expr, nmx_filter **out, nmx_diag *diag)
 void nmx__bpf_release(nmx_filter *f)
 {
     for (size_t i = 0; i < f->nprogs; i++)
-        if (f->progs[i].ok)
+        if (f->progs[i].ok) {
+            nmx__bpf_code_free(f->progs[i].code);
             pc.freecode(&f->progs[i].bpf); /* ok: compiled, so libpcap is loaded */
+        }
     f->nprogs = 0;
     free(f->progs);
     f->progs = NULL;
@@ -225,6 +274,7 @@ static const struct nmx__bpf_prog *prog_for(nmx_filter *f, uint32_t linktype)
         struct nmx__bpf_prog *pr = &f->progs[f->nprogs];
         pr->linktype = linktype;
         pr->ok = compile_for(f->expr, linktype, &pr->bpf, NULL, 0);
+        pr->code = pr->ok ? translate(&pr->bpf) : NULL;
         f->nprogs++;
         found = pr;
     }
@@ -239,6 +289,8 @@ bool nmx__bpf_match(nmx_filter *f, const nmx_frame *fr)
     const struct nmx__bpf_prog *pr = prog_for(f, fr->linktype);
     if (!pr || !pr->ok)
         return false;
+    if (pr->code)
+        return nmx__bpf_run(pr->code, fr->data, fr->caplen, fr->wirelen) != 0;
     struct pcap_pkthdr h;
     memset(&h, 0, sizeof h);
     h.caplen = fr->caplen;
