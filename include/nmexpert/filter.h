@@ -5,7 +5,8 @@
  * HFILTER an expert passes to ExpertGetFrame (netmon.h):
  *
  *  - A BPF expression (tcpdump syntax), compiled by libpcap for each link
- *    type it meets, the first time it meets it. Frames whose link type BPF
+ *    type it meets, the first time it meets it, and run by the library's
+ *    own BPF executor (docs/filters.md). Frames whose link type BPF
  *    cannot express (Network Monitor's own media types, events) do not
  *    match. This is the capture's display filter (the CLI's --filter).
  *
@@ -47,9 +48,12 @@ typedef enum nmx_match {
  * type). On a syntax error: NMX_EINVAL and diag->msg holds libpcap's text. */
 NMX_API nmx_err nmx_filter_bpf(const char *expr, nmx_filter **out, nmx_diag *diag);
 
-/* The version of the libpcap that compiles and runs BPF filters, as
- * pcap_lib_version() gives it ("libpcap version 1.10.3 ..."); NULL when it
- * cannot be loaded (it is loaded on first use). */
+/* Which code compiles and runs BPF filters: the version of libpcap as
+ * pcap_lib_version() gives it ("libpcap version 1.10.3 ..."), then
+ * "compiles BPF filters; nmexpert's executor (threaded) runs them", or, with
+ * NMX_BPF=libpcap in the environment, "compiles and runs BPF filters
+ * (NMX_BPF=libpcap)". NULL when libpcap cannot be loaded (it is loaded on
+ * first use). */
 NMX_API const char *nmx_filter_bpf_engine(void);
 
 /* An empty Network Monitor display filter (it matches every frame until

@@ -49,11 +49,11 @@ static void pc_load(void)
     pc_load_lib();
     if (pc_ok) {
         if (pc_only)
-            snprintf(engine, sizeof engine, "%s (runs BPF filters: NMX_BPF=libpcap)",
+            snprintf(engine, sizeof engine, "%s compiles and runs BPF filters (NMX_BPF=libpcap)",
                      pc.lib_version());
         else
             snprintf(engine, sizeof engine,
-                     "%s (compiles BPF filters; nmexpert's %s executor runs them)",
+                     "%s compiles BPF filters; nmexpert's executor (%s) runs them",
                      pc.lib_version(), nmx__bpf_dispatch());
     }
 }
