@@ -62,10 +62,7 @@ enum {
 #define MEMWORDS 16u
 
 /* The internal operations. _U: an absolute load whose bytes the frame is
- * known to hold. LD<s>_ABS_<J>: a load and a conditional jump on k2.
- * MSH_LD<s>_<J>: X = 4*([k]&0xf), A = [x + k3], a jump on k2 (the three
- * instructions pcap_compile emits for a test of a TCP or UDP header field
- * behind an IPv4 header). */
+ * known to hold. LD<s>_ABS_<J>: a load and a conditional jump on k2. */
 #define FUSED_ABS(X, s)                                                                      \
     X(LD##s##_ABS_JEQ) X(LD##s##_ABS_JEQ_U) X(LD##s##_ABS_JGT) X(LD##s##_ABS_JGT_U)          \
     X(LD##s##_ABS_JGE) X(LD##s##_ABS_JGE_U) X(LD##s##_ABS_JSET) X(LD##s##_ABS_JSET_U)
@@ -79,8 +76,7 @@ enum {
     X(RSH_K) X(RSH_X) X(NEG)                                                                 \
     X(JA) X(JEQ_K) X(JEQ_X) X(JGT_K) X(JGT_X) X(JGE_K) X(JGE_X) X(JSET_K) X(JSET_X)          \
     FUSED_ABS(X, W) FUSED_ABS(X, H) FUSED_ABS(X, B)                                          \
-    X(LDW_IND_JEQ) X(LDH_IND_JEQ) X(LDB_IND_JEQ)                                             \
-    X(MSH_LDH_JEQ) X(MSH_LDH_JEQ_U) X(MSH_LDB_JSET) X(MSH_LDB_JSET_U)
+    X(LDW_IND_JEQ) X(LDH_IND_JEQ) X(LDB_IND_JEQ)
 
 #define OP_ENUM(n) OP_##n,
 enum bpf_op { NMX__BPF_OPS(OP_ENUM) OP_COUNT };
@@ -101,7 +97,6 @@ struct ins {
     uint32_t k;      /* operand; the offset of a load                    */
     uint32_t end;    /* absolute loads: k + the load's width             */
     uint32_t k2;     /* a fused jump's constant                          */
-    uint32_t k3;     /* MSH_*: the offset of the indexed load            */
     uint32_t jt, jf; /* conditional jumps: absolute targets; JA: jt      */
 };
 
@@ -269,34 +264,6 @@ top:
     CASE(LDX_MSH_U)
     X = (uint32_t)(pkt[pc->k] & 0xfu) << 2;
     NEXT();
-    CASE(MSH_LDH_JEQ)
-    if (pc->end > caplen)
-        return 0;
-    X = (uint32_t)(pkt[pc->k] & 0xfu) << 2;
-    if (!nmx_range_has(caplen, (uint64_t)X + pc->k3, 2))
-        return 0;
-    A = LDH(pkt + X + pc->k3);
-    BRANCH(A == pc->k2);
-    CASE(MSH_LDH_JEQ_U)
-    X = (uint32_t)(pkt[pc->k] & 0xfu) << 2;
-    if (!nmx_range_has(caplen, (uint64_t)X + pc->k3, 2))
-        return 0;
-    A = LDH(pkt + X + pc->k3);
-    BRANCH(A == pc->k2);
-    CASE(MSH_LDB_JSET)
-    if (pc->end > caplen)
-        return 0;
-    X = (uint32_t)(pkt[pc->k] & 0xfu) << 2;
-    if (!nmx_range_has(caplen, (uint64_t)X + pc->k3, 1))
-        return 0;
-    A = LDB(pkt + X + pc->k3);
-    BRANCH((A & pc->k2) != 0);
-    CASE(MSH_LDB_JSET_U)
-    X = (uint32_t)(pkt[pc->k] & 0xfu) << 2;
-    if (!nmx_range_has(caplen, (uint64_t)X + pc->k3, 1))
-        return 0;
-    A = LDB(pkt + X + pc->k3);
-    BRANCH((A & pc->k2) != 0);
     H_IND(W, 4)
     H_IND(H, 2)
     H_IND(B, 1)
@@ -552,18 +519,6 @@ static enum bpf_op fused(enum bpf_op op, enum bpf_op next)
     }
 }
 
-/* The fused form of `ldxb 4*([k]&0xf); ld<s> [x + k]; j<op> #k`, or OP_COUNT. */
-static enum bpf_op msh_triple(enum bpf_op a, enum bpf_op b, enum bpf_op c)
-{
-    if (a != OP_LDX_MSH)
-        return OP_COUNT;
-    if (b == OP_LDH_IND && c == OP_JEQ_K)
-        return OP_MSH_LDH_JEQ;
-    if (b == OP_LDB_IND && c == OP_JSET_K)
-        return OP_MSH_LDB_JSET;
-    return OP_COUNT;
-}
-
 /* The unchecked form of an absolute load (itself for any other). */
 static enum bpf_op unchecked(enum bpf_op op)
 {
@@ -581,8 +536,6 @@ static enum bpf_op unchecked(enum bpf_op op)
     U_FUSED(H)
     U_FUSED(B)
 #undef U_FUSED
-    case OP_MSH_LDH_JEQ: return OP_MSH_LDH_JEQ_U;
-    case OP_MSH_LDB_JSET: return OP_MSH_LDB_JSET_U;
     default: return op;
     }
 }
@@ -643,18 +596,8 @@ nmx__bpf_check nmx__bpf_code_new(const nmx__bpf_insn *insns, size_t n, nmx__bpf_
             t->jf = i + 1 + in->jf;
         }
         /* A load followed by a conditional jump on a constant: the pair
-         * in one handler, with the jump's constant and targets; the same
-         * for the three instructions of a test behind an IPv4 header. */
-        enum bpf_op tri = i + 2 < len ? msh_triple(op, op_of(insns[i + 1].code),
-                                                   op_of(insns[i + 2].code))
-                                      : OP_COUNT;
-        if (tri != OP_COUNT) {
-            op = tri;
-            t->k3 = insns[i + 1].k;
-            t->k2 = insns[i + 2].k;
-            t->jt = i + 3 + insns[i + 2].jt;
-            t->jf = i + 3 + insns[i + 2].jf;
-        } else if (i + 1 < len) {
+         * in one handler, with the jump's constant and targets. */
+        if (i + 1 < len) {
             enum bpf_op f = fused(op, op_of(insns[i + 1].code));
             if (f != OP_COUNT) {
                 op = f;
