@@ -772,6 +772,8 @@ static void test_corner_cases(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    print_message("in all: %llu frames, %llu comparisons, %zu link types\n",
+                  (unsigned long long)n_frames, (unsigned long long)n_runs, ncache);
     progs_free_all();
     return 0;
 }
