@@ -378,6 +378,7 @@ static void pcap_extend(nmx_capture *cap, uint64_t want)
     const uint32_t rl = cap->rec_len;
     /* a long walk (a frame far ahead, the count) releases what lies behind
      * it, as the indexing pass at open does */
+    const uint64_t start = off;
     uint64_t pf_next = off, done = off, batch_end = off + cap->lazy_batch;
     nmx_err st = NMX_OK;
     nmx_diag d;
@@ -394,6 +395,9 @@ static void pcap_extend(nmx_capture *cap, uint64_t want)
         off += rl + caplen;
     }
     cap->lazy_next = off;
+    /* the last batch's bytes were requested from memory as the walk went */
+    uint64_t hot = off - start > cap->lazy_batch ? off - cap->lazy_batch : start;
+    __atomic_store_n(&cap->lazy_hot, hot, __ATOMIC_RELAXED);
     if (st != NMX_OK) {
         __atomic_store_n(&cap->nframes, n, __ATOMIC_RELEASE); /* for the message */
         (void)nmx_cap_damage(cap, &d, NULL); /* not strict: a warning */
