@@ -1,7 +1,9 @@
 /*
  * census.c: the benchmark's trivial expert. It reads every frame once with
- * ExpertGetFrame (forward, no filter), counts frames and stored bytes, and
- * reports both in one event. It does the least an analysing expert can do,
+ * ExpertGetFrame (forward, no filter of its own; the frames that pass the
+ * run's filter, `nmexpert run --filter`, when one is given:
+ * FLAGS_DEFER_TO_UI_FILTER), counts frames and stored bytes, and reports
+ * both in one event. It does the least an analysing expert can do,
  * so that the time of `nmexpert run census F` is the host's own cost:
  * start-up, the isolation, the frame walk, the event path and the exit.
  * Written against netmon.h only, like every expert.
@@ -31,7 +33,7 @@ BOOL WINAPI Run(HEXPERTKEY key, PEXPERTCONFIG cfg, PEXPERTSTARTUPINFO si, DWORD 
     double bytes = 0;
     EXPERTFRAMEDESCRIPTOR d;
     DWORD n = INVALID_FRAME_NUMBER;
-    while (ExpertGetFrame(key, GET_FRAME_NEXT_FORWARD, 0, n, NULL, &d) == NMERR_SUCCESS) {
+    while (ExpertGetFrame(key, GET_FRAME_NEXT_FORWARD, FLAGS_DEFER_TO_UI_FILTER, n, NULL, &d) == NMERR_SUCCESS) {
         n = d.FrameNumber;
         frames++;
         bytes += (double)d.pFrame->nBytesAvail;

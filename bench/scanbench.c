@@ -20,6 +20,12 @@
  * compilation, open and indexing are included) and stops after the session
  * and the capture are closed.
  *
+ * OPEN=incremental (scan, scan-filter, open-only): the capture is opened
+ * with NMX_CAPTURE_INCREMENTAL; open-only then includes the walk that counts
+ * the frames (nmx_capture_frame_count). COUNT_FIRST=1 with it: the count is
+ * asked right after the open, before the scan, as an expert that calls
+ * GetCaptureTotalFrames first does (open_ms includes that walk).
+ *
  * Prints one line of key=value pairs:
  *   mode, file, format, frames (frames returned), total_frames, bytes (sum of
  *   nBytesAvail of the frames returned), touched (first bytes read), xsum,
@@ -165,9 +171,14 @@ int main(int argc, char **argv)
     char fmt_buf[80];
     struct mem peak;
 
+    const char *open_env = getenv("OPEN");
+    bool incremental = open_env && strcmp(open_env, "incremental") == 0;
+    const char *cf_env = getenv("COUNT_FIRST");
+    bool count_first = cf_env && strcmp(cf_env, "1") == 0;
     if (open_only) {
         nmx_capture *cap;
-        if (nmx_capture_open(path, 0, &cap, &diag) != NMX_OK) {
+        if (nmx_capture_open(path, incremental ? NMX_CAPTURE_INCREMENTAL : 0, &cap, &diag) !=
+            NMX_OK) {
             fprintf(stderr, "scanbench: %s\n", diag.msg);
             return 1;
         }
@@ -185,8 +196,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "scanbench: %s\n", diag.msg);
             return 1;
         }
-        const char *open_env = getenv("OPEN");
-        bool incremental = open_env && strcmp(open_env, "incremental") == 0;
         nmx_capture *cap;
         HCAPTURE hc;
         if (nmx_capture_open(path, incremental ? NMX_CAPTURE_INCREMENTAL : 0, &cap, &diag) !=
@@ -198,9 +207,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "scanbench: out of memory\n");
             return 1;
         }
-        t_open = now_ms();
-        if (!incremental)
+        if (!incremental || count_first)
             total = nmx_capture_frame_count(cap);
+        t_open = now_ms();
         snprintf(fmt_buf, sizeof fmt_buf, "%s", nmx_capture_format_name(cap));
         fmt_name = fmt_buf;
         nmx_session_config cfg = {

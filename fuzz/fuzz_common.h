@@ -3,7 +3,8 @@
  * memory, walk everything the capture exposes, close; then open it again
  * with NMX_CAPTURE_INCREMENTAL and abort unless it holds exactly the same
  * (frames asked for from the end first, then in order; the count; the
- * warnings' texts).
+ * warnings' texts), in batches of 256 KiB and of 40 bytes, and once with
+ * the count asked first and its walk split in two halves from 64 bytes on.
  */
 #ifndef NMX_FUZZ_COMMON_H
 #define NMX_FUZZ_COMMON_H
@@ -15,13 +16,16 @@
 #include "nmexpert/capture.h"
 
 /* An incremental open of buf holds what `ref` (indexed at open) holds. */
-static inline void nmx_fuzz_incremental(const uint8_t *buf, size_t size, const nmx_capture *ref)
+static inline void nmx_fuzz_incremental(const uint8_t *buf, size_t size, const nmx_capture *ref,
+                                        bool count_first)
 {
     nmx_capture *cap = NULL;
     nmx_diag d;
     if (nmx_capture_open_memory(buf, size, "fuzz", NMX_CAPTURE_INCREMENTAL, &cap, &d) != NMX_OK)
         abort(); /* the same bytes opened without the flag */
     uint64_t n = nmx_capture_frame_count(ref);
+    if (count_first && nmx_capture_frame_count(cap) != n)
+        abort();
     if (nmx_capture_frame_limit(cap) < n)
         abort();
     for (uint64_t k = 0; k < n; k++) {
@@ -113,9 +117,12 @@ static inline int nmx_fuzz_one(const uint8_t *data, size_t size, int kind)
         }
         nmx_fuzz_sink = sum;
         if (!flags) {
-            nmx_fuzz_incremental(buf, size, cap);
+            nmx_fuzz_incremental(buf, size, cap, false);
             setenv("NMX_CAPTURE_BATCH", "40", 1); /* a walk of a record or two at a time */
-            nmx_fuzz_incremental(buf, size, cap);
+            nmx_fuzz_incremental(buf, size, cap, false);
+            setenv("NMX_CAPTURE_PARALLEL_MIN", "64", 1); /* the count's walk split */
+            nmx_fuzz_incremental(buf, size, cap, true);
+            unsetenv("NMX_CAPTURE_PARALLEL_MIN");
             unsetenv("NMX_CAPTURE_BATCH");
         }
         nmx_capture_close(cap);

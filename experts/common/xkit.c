@@ -137,6 +137,24 @@ BOOL xk_fail(HEXPERTKEY key, const char *expert, DWORD err)
     return FALSE;
 }
 
+void xk_progress_init(xk_progress *p, HEXPERTKEY key, const char *text)
+{
+    p->key = key;
+    p->text = text;
+    p->next = XK_PROGRESS_EVERY;
+}
+
+DWORD xk_progress_step(xk_progress *p, DWORD frame)
+{
+    if (frame < p->next)
+        return NMERR_SUCCESS;
+    p->next = (frame / XK_PROGRESS_EVERY + 1u) * XK_PROGRESS_EVERY;
+    if (p->next == 0) /* past the last multiple below 2^32 */
+        p->next = 0xFFFFFFFFu;
+    DWORD rc = ExpertIndicateStatus(p->key, EXPERTSTATUS_RUNNING, 0, p->text, 0);
+    return rc == NMERR_EXPERT_TERMINATE ? rc : NMERR_SUCCESS;
+}
+
 DWORD xk_alloc_error(DWORD e)
 {
     return e != NMERR_SUCCESS ? e : NMERR_OUT_OF_MEMORY;

@@ -71,6 +71,24 @@ BOOL xk_fail(HEXPERTKEY key, const char *expert, DWORD err);
  * the host said something more precise). */
 DWORD xk_alloc_error(DWORD e);
 
+/* Progress of a forward scan: an EXPERTSTATUS_RUNNING report each time
+ * the scan passes a multiple of XK_PROGRESS_EVERY frames (frame numbers, so
+ * that a filter that skips most frames changes nothing), PercentDone 0, which leaves the share done
+ * to the host (it knows how far into the file the frame lies). The expert
+ * thus never asks for the frame count before its scan: on a capture the
+ * host reads as frames are asked for, that would read the whole file once
+ * more (docs/writing-an-expert.md, "Progress"). */
+#define XK_PROGRESS_EVERY 4096u
+typedef struct xk_progress {
+    HEXPERTKEY  key;
+    const char *text;
+    DWORD       next; /* the frame number of the next report */
+} xk_progress;
+void xk_progress_init(xk_progress *p, HEXPERTKEY key, const char *text);
+/* After each frame of the scan (its number): NMERR_EXPERT_TERMINATE when
+ * the host asked the expert to stop, else NMERR_SUCCESS. */
+DWORD xk_progress_step(xk_progress *p, DWORD frame);
+
 /* Register's answer: the name, vendor "nmexpert", description, version 1. */
 BOOL xk_register(PEXPERTENUMINFO info, const char *name, const char *description, DWORD flags);
 

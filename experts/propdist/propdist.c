@@ -674,7 +674,6 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
         return run_fail(&r, serr);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
-    DWORD total = hcap ? GetCaptureTotalFrames(hcap) : 0;
     DWORD err = NMERR_SUCCESS;
     r.ev = ExpertAllocMemory(hExpertKey, sizeof(NMEVENTDATA) + PD_COLUMNS * sizeof(NMCOLUMNINFO),
                              &err);
@@ -770,7 +769,8 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
 
     EXPERTFRAMEDESCRIPTOR d;
     DWORD n = INVALID_FRAME_NUMBER;
-    long last_pct = -1;
+    xk_progress prog;
+    xk_progress_init(&prog, hExpertKey, NULL);
     for (;;) {
         memset(&d, 0, sizeof d);
         rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD,
@@ -791,23 +791,15 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         if (rc != NMERR_SUCCESS)
             break;
         r.frames_with += any ? 1u : 0u;
-        if (total) {
-            long p = (long)((uint64_t)n * 100u / total);
-            if (p > 99)
-                p = 99;
-            if (p > last_pct) {
-                last_pct = p;
-                if ((rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_RUNNING, 0, NULL,
-                                               (LONG)p)) == NMERR_EXPERT_TERMINATE)
-                    break;
-            }
-        }
+        if ((rc = xk_progress_step(&prog, n)) != NMERR_SUCCESS)
+            break;
     }
     DestroyFilter(filter);
     if (rc != NMERR_SUCCESS)
         return run_fail(&r, rc);
-    /* % Frames is of every frame of the capture */
-    r.frames_examined = total;
+    /* % Frames is of every frame of the capture (asked once the scan has
+     * read the file: free by now) */
+    r.frames_examined = hcap ? GetCaptureTotalFrames(hcap) : 0;
     if ((rc = report(&r)) != NMERR_SUCCESS)
         return run_fail(&r, rc);
     run_free(&r);

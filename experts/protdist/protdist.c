@@ -608,7 +608,6 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
         return run_fail(&r, serr);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
-    r.capture_frames = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
     DWORD rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
                                     "Protocol Distribution: counting protocols", 0);
@@ -636,7 +635,8 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
 
     EXPERTFRAMEDESCRIPTOR desc;
     DWORD n = INVALID_FRAME_NUMBER;
-    long last_pct = -1;
+    xk_progress prog;
+    xk_progress_init(&prog, hExpertKey, "Protocol Distribution: counting protocols");
     for (;;) {
         memset(&desc, 0, sizeof desc);
         rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD, FLAGS_DEFER_TO_UI_FILTER, n, NULL,
@@ -646,21 +646,13 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         if (rc != NMERR_SUCCESS)
             break;
         n = desc.FrameNumber;
-        if (r.capture_frames) {
-            long p = (long)((uint64_t)n * 100u / r.capture_frames);
-            if (p > 99)
-                p = 99;
-            if (p > last_pct) {
-                last_pct = p;
-                rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_RUNNING, 0,
-                                          "Protocol Distribution: counting protocols", (LONG)p);
-                if (rc == NMERR_EXPERT_TERMINATE)
-                    return run_fail(&r, rc);
-            }
-        }
+        if ((rc = xk_progress_step(&prog, n)) != NMERR_SUCCESS)
+            return run_fail(&r, rc);
         if ((rc = count_frame(&r, &desc)) != NMERR_SUCCESS)
             return run_fail(&r, rc);
     }
+    /* asked once the scan has read the file: free by now */
+    r.capture_frames = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
     size_t scratch = r.nnodes > r.nprotos ? r.nnodes : r.nprotos;
     r.order = ExpertAllocMemory(hExpertKey, (scratch + 1) * sizeof *r.order, &err);

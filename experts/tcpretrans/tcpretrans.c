@@ -1049,8 +1049,6 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     DWORD serr = NMERR_SUCCESS;
     if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
         return run_fail(r, serr);
-    HCAPTURE hcap = pExpertStartupInfo->hCapture;
-    DWORD total = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
     DWORD rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
                                     "TCP Retransmit: analysing TCP segments", 0);
@@ -1096,7 +1094,8 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
      * filter would cost one more evaluation (and its locks) per frame. */
     EXPERTFRAMEDESCRIPTOR desc;
     DWORD n = INVALID_FRAME_NUMBER;
-    long last_pct = -1;
+    xk_progress prog;
+    xk_progress_init(&prog, hExpertKey, "TCP Retransmit: analysing TCP segments");
     for (;;) {
         memset(&desc, 0, sizeof desc);
         rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD,
@@ -1106,18 +1105,8 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         if (rc != NMERR_SUCCESS)
             break;
         n = desc.FrameNumber;
-        if (total) {
-            long pct = (long)((uint64_t)n * 100u / total);
-            if (pct > 99)
-                pct = 99;
-            if (pct > last_pct) {
-                last_pct = pct;
-                if (ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_RUNNING, 0,
-                                         "TCP Retransmit: analysing TCP segments",
-                                         (LONG)pct) == NMERR_EXPERT_TERMINATE)
-                    return run_fail(r, NMERR_EXPERT_TERMINATE);
-            }
-        }
+        if (xk_progress_step(&prog, n) != NMERR_SUCCESS)
+            return run_fail(r, NMERR_EXPERT_TERMINATE);
         tr_frame f;
         if (!read_frame(r, &desc, &f) || f.in_icmp || f.fragment || f.doff < 20) {
             r->skipped++;

@@ -983,7 +983,6 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
         return run_fail(&r, serr);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
-    r.total_frames = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
     DWORD rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
                                     "Top Users: counting addresses", 0);
@@ -1014,7 +1013,8 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
 
     EXPERTFRAMEDESCRIPTOR desc;
     DWORD n = INVALID_FRAME_NUMBER;
-    long last_pct = -1;
+    xk_progress prog;
+    xk_progress_init(&prog, hExpertKey, "Top Users: counting addresses");
     for (;;) {
         memset(&desc, 0, sizeof desc);
         rc = ExpertGetFrame(hExpertKey, GET_FRAME_NEXT_FORWARD,
@@ -1025,22 +1025,14 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
             break; /* no more frames */
         r.examined++;
         n = desc.FrameNumber;
-        if (r.total_frames) {
-            long pct = (long)((uint64_t)n * 100u / r.total_frames);
-            if (pct > 99)
-                pct = 99;
-            if (pct > last_pct) {
-                last_pct = pct;
-                rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_RUNNING, 0,
-                                          "Top Users: counting addresses", (LONG)pct);
-                if (rc == NMERR_EXPERT_TERMINATE)
-                    return run_fail(&r, rc);
-            }
-        }
+        if ((rc = xk_progress_step(&prog, n)) != NMERR_SUCCESS)
+            return run_fail(&r, rc);
         rc = count_frame(&r, &desc);
         if (rc != NMERR_SUCCESS)
             return run_fail(&r, rc);
     }
+    /* asked once the scan has read the file: free by now */
+    r.total_frames = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
     if (r.table.n) {
         size_t want = r.cfg.top < r.table.n ? r.cfg.top : r.table.n;

@@ -189,6 +189,13 @@ NMX_API uint64_t nmx_capture_frame_limit(const nmx_capture *cap);
 NMX_API nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out);
 /* Does frame n exist? (Walks as far as it, like nmx_capture_frame.) */
 NMX_API bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n);
+/* A hint for forward scans: the frames after fr will be read next. Asks
+ * the memory for the 4 KiB of the file that follow fr, unless the
+ * capture's own walk has just read them (an incremental open walks ahead
+ * in batches and requests every byte it passes). *cursor is the scan's
+ * state: NULL before its first frame, then left to this function. */
+NMX_API void nmx_capture_prefetch_next(const nmx_capture *cap, const nmx_frame *fr,
+                                       const uint8_t **cursor);
 
 NMX_API nmx_capture_format nmx_capture_get_format(const nmx_capture *cap);
 /* e.g. "pcap (µs, little-endian)", "pcapng", "netmon 2.3". */

@@ -265,6 +265,22 @@ bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n)
     return cap && nmx__cap_reach(cap, n);
 }
 
+void nmx_capture_prefetch_next(const nmx_capture *cap, const nmx_frame *fr,
+                               const uint8_t **cursor)
+{
+    if (!cap || !fr || !cursor || !fr->data)
+        return;
+    /* Published after the batch's entries: a frame a reader was given at
+     * or past it lies in the batch the walk just pulled in. */
+    if (cap->lazy && fr->offset >= __atomic_load_n(&cap->lazy_hot, __ATOMIC_RELAXED))
+        return;
+    const uint8_t *from = fr->data + fr->caplen, *to = from + 4096;
+    if (*cursor < from || *cursor > to)
+        *cursor = from;
+    for (; *cursor < to; *cursor += 64)
+        __builtin_prefetch(*cursor);
+}
+
 nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
 {
     if (!cap || !out)

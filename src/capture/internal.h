@@ -176,6 +176,8 @@ struct nmx_capture {
     int                lazy_owner;
     uint64_t           lazy_next;
     uint64_t           lazy_batch;   /* bytes of records walked at once */
+    uint64_t           lazy_hot;     /* (atomic) records from this offset up to
+                                        lazy_next were walked last: in the cache */
     size_t             index_map_len;
     uint64_t          *index;        /* pcap: the record offset of every NMX_INDEX_STRIDE-th
                                         frame; pcapng: block offset<<16 | section of every

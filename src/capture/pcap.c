@@ -365,6 +365,56 @@ static uint64_t pcap_limit(const nmx_capture *cap)
     return cap->cur.size > PCAP_HDR_LEN ? (cap->cur.size - PCAP_HDR_LEN) / cap->rec_len : 0;
 }
 
+/* The walk of an incremental capture from *off (frame *n) while off <
+ * stop and frames up to want or the rest of the batch are wanted. */
+static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uint64_t stop,
+                         uint64_t want, uint64_t batch_end, uint64_t *pf_next, uint64_t *done,
+                         nmx_diag *d)
+{
+    const uint8_t *base = cap->cur.base;
+    const uint64_t size = cap->cur.size;
+    const uint32_t rl = cap->rec_len;
+    uint64_t off = *off_io, n = *n_io;
+    nmx_err st = NMX_OK;
+    while (off < size && off < stop && (n <= want || off < batch_end)) {
+        nmx_source_pass(&cap->src, done, off);
+        for (; *pf_next < off + 4096 && *pf_next < size; *pf_next += 64)
+            __builtin_prefetch(base + *pf_next);
+        uint32_t caplen;
+        if ((st = pcap_record_ok(cap, off, n, &caplen, d)) != NMX_OK)
+            break;
+        if (n % NMX_PCAP_STRIDE == 0)
+            cap->index[n / NMX_PCAP_STRIDE] = off;
+        n++;
+        off += rl + caplen;
+    }
+    *off_io = off;
+    *n_io = n;
+    return st;
+}
+
+/* A second walker for the rest of a large file from a plausible record
+ * boundary near the middle of [off, size), as at open (pcap_index). */
+static bool lazy_second_half(nmx_capture *cap, uint64_t off, struct half *h, pthread_t *t)
+{
+    const uint64_t size = cap->cur.size;
+    if (size - off < parallel_min() || size - off < 2 * (uint64_t)cap->rec_len ||
+        sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+        __atomic_load_n(&cap->pcap_split, __ATOMIC_RELAXED) != UINT64_MAX)
+        return false;
+    uint32_t first_sec = 0;
+    (void)first_record_sec(cap, &first_sec);
+    uint64_t mid = off + (size - off) / 2;
+    for (uint64_t o = mid; o < size && o < mid + PCAP_SYNC_WINDOW; o++)
+        if (pcap_plausible_run(cap, o, first_sec)) {
+            memset(h, 0, sizeof *h);
+            h->cap = cap;
+            h->from = o;
+            return pthread_create(t, NULL, second_half, h) == 0;
+        }
+    return false;
+}
+
 static void pcap_extend(nmx_capture *cap, uint64_t want)
 {
     nmx__cap_lazy_lock(cap);
@@ -373,27 +423,46 @@ static void pcap_extend(nmx_capture *cap, uint64_t want)
         nmx__cap_lazy_unlock(cap);
         return;
     }
-    const uint8_t *base = cap->cur.base;
     const uint64_t size = cap->cur.size;
-    const uint32_t rl = cap->rec_len;
     /* a long walk (a frame far ahead, the count) releases what lies behind
      * it, as the indexing pass at open does */
+    const uint64_t start = off;
     uint64_t pf_next = off, done = off, batch_end = off + cap->lazy_batch;
-    nmx_err st = NMX_OK;
     nmx_diag d;
-    while (off < size && (n <= want || off < batch_end)) {
-        nmx_source_pass(&cap->src, &done, off);
-        for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
-            __builtin_prefetch(base + pf_next);
-        uint32_t caplen;
-        if ((st = pcap_record_ok(cap, off, n, &caplen, &d)) != NMX_OK)
-            break;
-        if (n % NMX_PCAP_STRIDE == 0)
-            cap->index[n / NMX_PCAP_STRIDE] = off;
-        n++;
-        off += rl + caplen;
+    /* The rest of the file at once (the count, the last frame): on a large
+     * file two walkers, joined as at open only if the first lands exactly
+     * where the second began; otherwise the first goes on alone. */
+    struct half h;
+    pthread_t t;
+    bool split = want == UINT64_MAX && lazy_second_half(cap, off, &h, &t);
+    nmx_err st = lazy_walk(cap, &off, &n, split ? h.from : UINT64_MAX, want, batch_end, &pf_next,
+                           &done, &d);
+    if (split) {
+        pthread_join(t, NULL);
+        uint64_t slots_a = (n + NMX_PCAP_STRIDE - 1) / NMX_PCAP_STRIDE;
+        bool joined = st == NMX_OK && off == h.from && !h.w.oom && h.w.status != NMX_ERANGE &&
+                      n + h.w.frames <= NMX_CAPTURE_MAX_FRAMES &&
+                      slots_a + h.w.n <= cap->index_cap;
+        if (joined) {
+            /* the second run of entries starts at its first frame; readers
+             * of frames below n (published) keep finding them in the first */
+            if (h.w.n)
+                memcpy(cap->index + slots_a, h.w.idx, h.w.n * sizeof *cap->index);
+            __atomic_store_n(&cap->pcap_slots_a, slots_a, __ATOMIC_RELAXED);
+            __atomic_store_n(&cap->pcap_split, n, __ATOMIC_RELAXED);
+            n += h.w.frames;
+            off = h.w.end;
+            st = h.w.status;
+            d = h.w.d;
+        }
+        free(h.w.idx);
+        if (!joined && st == NMX_OK) /* the guess was wrong: go on */
+            st = lazy_walk(cap, &off, &n, UINT64_MAX, want, batch_end, &pf_next, &done, &d);
     }
     cap->lazy_next = off;
+    /* the last batch's bytes were requested from memory as the walk went */
+    uint64_t hot = off - start > cap->lazy_batch ? off - cap->lazy_batch : start;
+    __atomic_store_n(&cap->lazy_hot, hot, __ATOMIC_RELAXED);
     if (st != NMX_OK) {
         __atomic_store_n(&cap->nframes, n, __ATOMIC_RELEASE); /* for the message */
         (void)nmx_cap_damage(cap, &d, NULL); /* not strict: a warning */
@@ -406,7 +475,9 @@ static void pcap_extend(nmx_capture *cap, uint64_t want)
 
 static nmx_err pcap_open_incremental(nmx_capture *cap, nmx_diag *diag)
 {
-    uint64_t slots = pcap_limit(cap) / NMX_PCAP_STRIDE + 1;
+    /* + 2: a count walked in two runs may start one partly filled entry
+     * more (see pcap_extend) */
+    uint64_t slots = pcap_limit(cap) / NMX_PCAP_STRIDE + 2;
     size_t len = (size_t)(slots * sizeof *cap->index);
     void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
@@ -529,15 +600,18 @@ static uint64_t pcap_offset(const nmx_capture *cap, uint64_t n)
     struct pcap_group *g = &tl_group;
     if (g->serial != cap->serial || n - g->first >= g->size) {
         uint64_t slot, first, end;
-        if (n < cap->pcap_split) {
+        /* (an incremental walk may set the split while n is read: it is
+         * then above every frame published before) */
+        uint64_t split = __atomic_load_n(&cap->pcap_split, __ATOMIC_RELAXED);
+        if (n < split) {
             slot = n / NMX_PCAP_STRIDE;
             first = slot * NMX_PCAP_STRIDE;
-            end = cap->pcap_split;
+            end = split;
         } else {
-            uint64_t k = (n - cap->pcap_split) / NMX_PCAP_STRIDE;
-            slot = cap->pcap_slots_a + k;
-            first = cap->pcap_split + k * NMX_PCAP_STRIDE;
-            end = cap->nframes;
+            uint64_t k = (n - split) / NMX_PCAP_STRIDE;
+            slot = __atomic_load_n(&cap->pcap_slots_a, __ATOMIC_RELAXED) + k;
+            first = split + k * NMX_PCAP_STRIDE;
+            end = __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED);
         }
         if (end - first > NMX_PCAP_STRIDE)
             end = first + NMX_PCAP_STRIDE;

@@ -188,15 +188,6 @@ HFRAME nmx__hframe_make(struct _CAPTURE *c, uint32_t n)
     return (HFRAME)(void *)(c->fh_base + n);
 }
 
-void nmx__prefetch_after(const nmx_frame *fr, const uint8_t **next)
-{
-    const uint8_t *from = fr->data + fr->caplen, *to = from + 4096;
-    if (*next < from || *next > to)
-        *next = from;
-    for (; *next < to; *next += 64)
-        __builtin_prefetch(*next);
-}
-
 ULPFRAME nmx__frame_record(struct _CAPTURE *c, const nmx_frame *fr, uint8_t **buf, size_t *cap)
 {
     if (c->netmon2 && fr->netmon_record)

@@ -166,7 +166,7 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
             if (nmx_capture_frame(c->cap, (uint64_t)i, &fr) != NMX_OK)
                 break; /* past the last frame */
             if (fwd)
-                nmx__prefetch_after(&fr, &s->pf_next);
+                nmx_capture_prefetch_next(c->cap, &fr, &s->pf_next);
             int p = passes(s, c, (uint32_t)i, &fr, RequestFlags, f, &rc);
             if (p < 0)
                 goto out;

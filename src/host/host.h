@@ -48,7 +48,6 @@ ULPFRAME nmx__frame_record(struct _CAPTURE *c, const nmx_frame *fr, uint8_t **bu
 /* Keeps the next 4 KiB of the capture after this frame requested from
  * memory (forward scans copy frame after frame); *next is the caller's
  * cursor, reset when the scan jumps. Hints only: never faults. */
-void nmx__prefetch_after(const nmx_frame *fr, const uint8_t **next);
 
 struct nmx__trec;
 

@@ -305,7 +305,11 @@ static void *read_frames(void *arg)
     return NULL;
 }
 
-/* Threads asking for frames of one incremental capture at once. */
+static void *count_all(void *arg);
+
+/* Threads asking for frames of one incremental capture at once; in the
+ * later rounds a fifth thread asks for the count meanwhile, with the walk of
+ * the rest split in two (NMX_CAPTURE_PARALLEL_MIN). */
 static void test_threads(void **state)
 {
     (void)state;
@@ -316,15 +320,24 @@ static void test_threads(void **state)
         struct opened e = open_flags(b.p, b.len, 0);
         struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
         assert_int_equal(i.err, NMX_OK);
-        pthread_t t[4];
+        pthread_t t[4], counter;
         struct reader r[4];
+        bool split = round >= 2;
+        if (split)
+            assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
         for (unsigned k = 0; k < 4; k++) {
             r[k] = (struct reader){i.cap, e.cap, k * 7919u + round, 0};
             assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
         }
+        if (split)
+            assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
         for (unsigned k = 0; k < 4; k++) {
             pthread_join(t[k], NULL);
             assert_int_equal(r[k].bad, 0);
+        }
+        if (split) {
+            pthread_join(counter, NULL);
+            unsetenv("NMX_CAPTURE_PARALLEL_MIN");
         }
         assert_int_equal(nmx_capture_frame_count(i.cap), 30000);
         nmx_capture_close(e.cap);

@@ -10,6 +10,11 @@
  * a sequential open of the same bytes (NMX_CAPTURE_PARALLEL_MIN huge). On a
  * one-core machine both opens walk sequentially and the test still checks
  * the frames against the layout it built.
+ *
+ * An incremental open (NMX_CAPTURE_INCREMENTAL) splits the same way when the
+ * rest of the file is asked for at once (the count): after a few frames
+ * read in small batches, its count, frames and warnings are those of the
+ * sequential open too, and on clean files the split is seen to happen.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,9 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "capture/internal.h"
 #include "capture_test_util.h"
 
 #define FIRST_SEC 1700000000u
@@ -140,10 +147,32 @@ static uint64_t same_opens(const struct opened *seq, const struct opened *par)
     return n;
 }
 
-/* Open len bytes of L both ways, lenient and strict; assert they agree and
- * that the frames are the first `want` records of the layout. */
-static void check(const struct layout *L, size_t len, size_t want, bool damaged)
+/* An incremental open of len bytes of L that reads `first` frames in
+ * batches of `batch` bytes, then asks for the count with the split forced;
+ * returns whether the count was walked in two runs. */
+static bool incremental_count(const struct layout *L, size_t len, const char *batch,
+                              uint64_t first, struct opened *o)
 {
+    memset(o, 0, sizeof *o);
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", batch, 1), 0);
+    o->err = nmx_capture_open_memory(L->b.p, len, "split", NMX_CAPTURE_INCREMENTAL, &o->cap,
+                                     &o->d);
+    unsetenv("NMX_CAPTURE_BATCH");
+    assert_int_equal(o->err, NMX_OK);
+    for (uint64_t i = 0; i < first; i++)
+        (void)nmx_capture_has_frame(o->cap, i);
+    assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
+    (void)nmx_capture_frame_count(o->cap);
+    unsetenv("NMX_CAPTURE_PARALLEL_MIN");
+    return o->cap->pcap_split != UINT64_MAX;
+}
+
+/* Open len bytes of L both ways, lenient and strict; assert they agree and
+ * that the frames are the first `want` records of the layout. Returns how
+ * many of the incremental opens counted in two runs. */
+static int check(const struct layout *L, size_t len, size_t want, bool damaged)
+{
+    int split_runs = 0;
     struct opened seq = open_with(L, len, "18446744073709551615", 0);
     struct opened par = open_with(L, len, "1024", 0);
     assert_int_equal(seq.err, NMX_OK);
@@ -172,6 +201,15 @@ static void check(const struct layout *L, size_t len, size_t want, bool damaged)
             assert_int_equal(f.number, i);
         }
     assert_int_equal(nmx_capture_warning_count(seq.cap), damaged ? 1 : 0);
+    static const char *const batches[] = {"40", "4096", "100000"};
+    static const uint64_t firsts[] = {0, 1, 3, 17};
+    for (size_t b = 0; b < sizeof batches / sizeof *batches; b++)
+        for (size_t k = 0; k < sizeof firsts / sizeof *firsts; k++) {
+            struct opened inc;
+            split_runs += incremental_count(L, len, batches[b], firsts[k], &inc);
+            assert_int_equal(same_opens(&seq, &inc), want);
+            nmx_capture_close(inc.cap);
+        }
     nmx_capture_close(seq.cap);
     nmx_capture_close(par.cap);
 
@@ -183,6 +221,7 @@ static void check(const struct layout *L, size_t len, size_t want, bool damaged)
         same_diag(&seq.d, &par.d);
     nmx_capture_close(seq.cap);
     nmx_capture_close(par.cap);
+    return split_runs;
 }
 
 static void test_clean(void **state)
@@ -194,7 +233,10 @@ static void test_clean(void **state)
         rng_state = seed;
         header(L);
         random_records(L, 50 + seed * 97);
-        check(L, L->b.len, L->n, false);
+        int split_runs = check(L, L->b.len, L->n, false);
+        /* a clean file of two or more CPUs' worth: the count is split */
+        if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && L->b.len > 64 * 1024)
+            assert_true(split_runs > 0);
         tb_free(&L->b);
         free(L);
     }
