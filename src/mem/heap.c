@@ -342,8 +342,6 @@ static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
     return c;
 }
 
-static inline void pend_drain(nmx_heap *h);
-
 /* A small chunk became empty: keep it as the class's only chunk, park it in
  * the heap's empty cache, or give it back. */
 static void small_chunk_retire(nmx_heap *h, struct chunk *c)
@@ -351,7 +349,6 @@ static void small_chunk_retire(nmx_heap *h, struct chunk *c)
     unsigned cls = c->cls;
     if (h->avail[cls] == c && c->next == NULL)
         return; /* last chunk of the class: keep it */
-    pend_drain(h); /* the chunk's bytes may change from now on */
     list_del(&h->avail[cls], c);
     free(c->sites);
     c->sites = NULL;
@@ -506,7 +503,6 @@ __attribute__((cold, noinline)) static void report_overrun(nmx_heap *h, const st
 {
     if (L->c->kind != CK_SMALL)
         L->c->loverrun = 1;
-    pend_drain(h); /* the frees before come first */
     nmx__misuse(h, NMX_MISUSE_OVERRUN, op, L->base, L->size, block_site(L));
 }
 
@@ -515,80 +511,6 @@ static inline void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op
     size_t k = canary_len(L->cap, L->size);
     if (__builtin_expect(!canary_ok(L->base + L->size, k), 0))
         report_overrun(h, L, op);
-}
-
-/* ---- pending canary checks ------------------------------------------ */
-
-/* The canary of a freed small block sits on a line the caller has usually
- * not touched since the block was allocated, and it is found only after the
- * dependent loads of locate (state word, live bitmap, size): checked at the
- * free, it is a cache miss that everything after it waits for. So the free
- * starts the line's load and leaves the check in a ring of PEND_N entries;
- * it is made when the ring comes round to the entry again, PEND_N frees
- * later, when the line has arrived. The check is made earlier whenever its
- * result could be seen or the bytes could change: before the block is
- * handed out again (pend_take), before the chunk is emptied (its memory may
- * go to another class or back to the OS), before any other misuse is
- * recorded (the last misuse stays the last one), and before the counters
- * are read or the heap ends (pend_drain). */
-
-__attribute__((noinline)) static void pend_report(nmx_heap *h, uint32_t i)
-{
-    nmx__misuse(h, NMX_MISUSE_OVERRUN, NMX_OP_FREE, h->pend_base[i], h->pend_size[i],
-                h->pend_site[i]);
-}
-
-/* Checks entry i (not empty) and empties it. */
-static inline void pend_check(nmx_heap *h, uint32_t i)
-{
-    const uint8_t *b = h->pend_base[i];
-    if (__builtin_expect(!canary_ok(b + h->pend_size[i], h->pend_k[i]), 0))
-        pend_report(h, i);
-    h->pend_base[i] = NULL;
-    h->npend--;
-}
-
-/* Makes every pending check. */
-static void pend_drain_slow(nmx_heap *h)
-{
-    for (uint32_t n = 0; n < PEND_N; n++) {
-        /* oldest first: the order of the frees */
-        uint32_t i = (h->pend_head + n) & (PEND_N - 1);
-        if (h->pend_base[i])
-            pend_check(h, i);
-    }
-}
-
-static inline void pend_drain(nmx_heap *h)
-{
-    if (h->npend)
-        pend_drain_slow(h);
-}
-
-/* The free of a small block: queue its canary check. */
-static inline void pend_push(nmx_heap *h, const struct loc *L)
-{
-    uint32_t i = h->pend_head;
-    uint8_t *canary = L->base + L->size;
-    __builtin_prefetch(canary);
-    if (h->pend_base[i])
-        pend_check(h, i); /* freed PEND_N frees ago */
-    h->pend_base[i] = L->base;
-    h->pend_size[i] = (uint16_t)L->size;
-    h->pend_k[i] = (uint8_t)canary_len(L->cap, L->size);
-    h->pend_site[i] = L->c->sites ? L->c->sites[L->bi] : NULL;
-    h->npend++;
-    h->pend_head = (i + 1) & (PEND_N - 1);
-}
-
-/* Block p is about to be handed out again: make its check if pending. */
-static inline void pend_take(nmx_heap *h, const uint8_t *p)
-{
-    for (uint32_t i = 0; i < PEND_N; i++)
-        if (h->pend_base[i] == p) {
-            pend_check(h, i);
-            return;
-        }
 }
 
 /* ---- allocation ------------------------------------------------------ */
@@ -604,8 +526,6 @@ static void *small_alloc(nmx_heap *h, size_t n, const void *site)
     if (c->nfree) {
         bi = chunk_fs(c)[--c->nfree];
         dirty = true;
-        if (h->npend)
-            pend_take(h, chunk_addr(c->arena, c->idx) + (size_t)bi * c->bsize);
     } else {
         bi = c->bump++;
         dirty = !c->zeroed;
@@ -790,18 +710,11 @@ static nmx_err free_locked(nmx_heap *h, void *p, nmx_mem_op op)
     struct loc L;
     int k = locate(h, p, &L);
     if (k >= 0) {
-        pend_drain(h);
         nmx__misuse(h, (nmx_misuse_kind)k, op, p, 0, NULL);
         return NMX_EBADPTR;
     }
-    if (__builtin_expect(L.c->kind == CK_SMALL, 1)) {
-        pend_push(h, &L);
-        nmx__stats_free(h, L.size);
-        small_free(h, &L);
-    } else {
-        check_overrun(h, &L, op);
-        free_located(h, &L);
-    }
+    check_overrun(h, &L, op);
+    free_located(h, &L);
     return NMX_OK;
 }
 
@@ -896,7 +809,6 @@ static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nm
     struct loc L;
     int k = locate(h, p, &L);
     if (k >= 0) {
-        pend_drain(h);
         nmx__misuse(h, (nmx_misuse_kind)k, NMX_OP_REALLOC, p, 0, NULL);
         *e = NMX_EBADPTR;
         return NULL;
@@ -1088,8 +1000,6 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         h->flags |= NMX_HEAP_DEBUG | NMX_HEAP_CHECK_ON_DESTROY;
     h->quota = cfg ? cfg->quota_bytes : 0;
     memset(&h->st, 0, sizeof h->st);
-    memset(h->pend_base, 0, sizeof h->pend_base);
-    h->pend_head = h->npend = 0;
     h->st.quota_bytes = h->quota;
     h->name[0] = 0;
     if (cfg && cfg->name) {
@@ -1174,10 +1084,8 @@ static size_t size_locked(nmx_heap *h, const void *p, nmx_err *e, bool count)
     struct loc L;
     int k = locate(h, p, &L);
     if (k >= 0) {
-        if (count) {
-            pend_drain(h);
+        if (count)
             nmx__misuse(h, (nmx_misuse_kind)k, NMX_OP_SIZE, p, 0, NULL);
-        }
         *e = NMX_EBADPTR;
         return 0;
     }
@@ -1265,7 +1173,6 @@ void nmx_heap_get_stats(nmx_heap *h, nmx_heap_stats *st)
     if (!h || !st)
         return;
     heap_lock(h);
-    pend_drain(h); /* the counters include every free made so far */
     *st = h->st;
     misuse_stats(h, st);
     st->version = NMX_HEAP_STATS_VERSION;
@@ -1397,7 +1304,6 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
         heap_unlock(h);
         return NMX_EBADKEY;
     }
-    pend_drain(h);
     heap_close_key(h);
     bool scan = (h->flags & (NMX_HEAP_DEBUG | NMX_HEAP_CHECK_ON_DESTROY)) != 0;
     if (r) {
@@ -1472,7 +1378,6 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
         heap_unlock(into);
         return NMX_ENOMEM; /* nothing moved */
     }
-    pend_drain(h); /* its entries name blocks that move to `into` */
     heap_close_key(h);
     if (h->sys) {
         nmx__sys_move(h, into);
@@ -1528,7 +1433,6 @@ void *nmx_heap_handover(nmx_heap *from, void *p, nmx_heap *to, nmx_err *err)
         struct loc L;
         int k = locate(from, p, &L);
         if (k >= 0) {
-            pend_drain(from);
             nmx__misuse(from, (nmx_misuse_kind)k, NMX_OP_HANDOVER, p, 0, NULL);
             *e = NMX_EBADPTR;
         } else if (L.c->kind == CK_LHEAD && !runs_room(to, 1)) {

@@ -10,10 +10,6 @@ struct sysblk;
 
 enum { L_NONE = 0, L_AVAIL, L_FULL, L_EMPTY, L_LARGE, L_LCACHE };
 
-/* Freed small blocks whose canary is checked later, at most this many frees
- * later (a power of two). */
-#define PEND_N 8u
-
 struct nmx_heap {
     nmx_lock lock;
     /* The bias (bias.h): the owner's record, 1 in bias_off when the owner
@@ -55,14 +51,6 @@ struct nmx_heap {
 
     nmx_heap_stats st;             /* counters (version filled on read; the
                                       misuse members are kept below)        */
-
-    /* Canary checks of freed small blocks not made yet (heap.c, "pending
-     * canary checks"): a ring of PEND_N; a NULL base is an empty entry. */
-    uint8_t *pend_base[PEND_N];    /* block start                           */
-    const void *pend_site[PEND_N]; /* allocation site (debug heaps)         */
-    uint16_t pend_size[PEND_N];    /* requested size                        */
-    uint8_t pend_k[PEND_N];        /* canary length                         */
-    uint32_t pend_head, npend;
 
     /* Misuse records, under their own small lock so that a pointer the heap
      * does not own is counted without taking the heap lock (lock order:
