@@ -389,6 +389,100 @@ static void t_overrun(void **s)
     nmx_heap_report_free(&r);
 }
 
+/* An overrun is counted once, however soon after the block's free comes the
+ * end of the heap, a read of the counters, another misuse, the block handed
+ * out again, or its chunk going to another class. (A check of the canary
+ * made later than the free would have to keep all of these; see
+ * bench/README.md, "Tried and not kept".) */
+static void t_overrun_pending(void **s)
+{
+    (void)s;
+    nmx_heap_report r;
+    /* freed as the last action before the heap ends */
+    nmx_heap *h = mk(0, 0);
+    uint8_t *p = nmx_heap_alloc(h, 100, NULL);
+    p[100] = 1;
+    assert_int_equal(nmx_heap_free(h, p), NMX_OK);
+    assert_int_equal(nmx_heap_destroy(h, &r), NMX_OK);
+    assert_int_equal(r.misuse_total, 1);
+    nmx_heap_report_free(&r);
+
+    /* overrun, freed, and the block handed out again at once (the new
+     * block's canary is intact at the same place) */
+    h = mk(0, 0);
+    p = nmx_heap_alloc(h, 100, NULL);
+    p[100] = 1;
+    assert_int_equal(nmx_heap_free(h, p), NMX_OK);
+    uint8_t *q = nmx_heap_alloc(h, 100, NULL);
+    if (arena_mode())
+        assert_ptr_equal(q, p);
+    check_zero(q, 0, 100);
+    assert_int_equal(nmx_heap_free(h, q), NMX_OK);
+    assert_int_equal(misuse(h, NMX_MISUSE_OVERRUN), 1);
+
+    /* the last misuse stays the last one made */
+    p = nmx_heap_alloc(h, 30, NULL);
+    p[31] = 1;
+    assert_int_equal(nmx_heap_free(h, p), NMX_OK);
+    int local = 0;
+    assert_int_equal(nmx_heap_free(h, &local), NMX_EBADPTR);
+    nmx_heap_stats st;
+    nmx_heap_get_stats(h, &st);
+    assert_int_equal(st.misuse[NMX_MISUSE_OVERRUN], 2);
+    assert_int_equal(st.misuse[NMX_MISUSE_WILD], 1);
+    assert_int_equal(st.last_misuse.kind, NMX_MISUSE_WILD);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+
+    /* the overrun block's chunk empties and serves another class, whose
+     * block puts an intact canary where the overrun one was: 2000-byte
+     * blocks (class 2048, 32 a chunk), the last of the second chunk freed
+     * last; then blocks of 4048 (class 4096, 16 a chunk), the 16th ending
+     * at 15 * 4096 + 4048 = 31 * 2048 + 2000 */
+    h = mk(0, 0);
+    uint8_t *b[100];
+    for (int i = 0; i < 100; i++)
+        assert_non_null(b[i] = nmx_heap_alloc(h, 2000, NULL));
+    b[63][2000] = 7;
+    for (int i = 32; i < 64; i++)
+        assert_int_equal(nmx_heap_free(h, b[i]), NMX_OK);
+    uint8_t *c[16];
+    for (int i = 0; i < 16; i++)
+        assert_non_null(c[i] = nmx_heap_alloc(h, 4048, NULL));
+    if (arena_mode())
+        assert_ptr_equal(c[15] + 4048, b[63] + 2000);
+    assert_int_equal(misuse(h, NMX_MISUSE_OVERRUN), 1);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+
+    /* churn: every overrun counted, whenever the counters are read */
+    h = mk(0, 0);
+    uint8_t *slot[64] = {0};
+    size_t sz[64];
+    uint32_t x = 12345;
+    uint64_t want = 0;
+    for (int step = 0; step < 20000; step++) {
+        x = x * 1103515245u + 12345u;
+        unsigned i = (x >> 16) % 64;
+        if (slot[i]) {
+            if ((x >> 8) % 5 == 0) {
+                slot[i][sz[i]] ^= 0xFF;
+                want++;
+            }
+            assert_int_equal(nmx_heap_free(h, slot[i]), NMX_OK);
+        }
+        x = x * 1103515245u + 12345u;
+        sz[i] = (x >> 12) % 3000;
+        assert_non_null(slot[i] = nmx_heap_alloc(h, sz[i], NULL));
+        if (step % 997 == 0)
+            assert_int_equal(misuse(h, NMX_MISUSE_OVERRUN), want);
+    }
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(nmx_heap_free(h, slot[i]), NMX_OK);
+    assert_int_equal(nmx_heap_destroy(h, &r), NMX_OK);
+    assert_int_equal(r.misuse_total, want);
+    assert_int_equal(r.leaked_blocks, 0);
+    nmx_heap_report_free(&r);
+}
+
 static __attribute__((noinline)) void *leaky_site(nmx_heap *h, size_t n)
 {
     void *p = nmx_heap_alloc(h, n, NULL);
@@ -708,6 +802,7 @@ int main(void)
         cmocka_unit_test(t_quota),
         cmocka_unit_test(t_terminate),
         cmocka_unit_test(t_overrun),
+        cmocka_unit_test(t_overrun_pending),
         cmocka_unit_test(t_destroy_report),
         cmocka_unit_test(t_destroy_returns_memory),
         cmocka_unit_test(t_handover_and_delete),
