@@ -189,6 +189,13 @@ NMX_API uint64_t nmx_capture_frame_limit(const nmx_capture *cap);
 NMX_API nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out);
 /* Does frame n exist? (Walks as far as it, like nmx_capture_frame.) */
 NMX_API bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n);
+/* Walks an NMX_CAPTURE_INCREMENTAL capture to its end, as
+ * nmx_capture_frame_count() does, but gives up early once *stop (may be
+ * NULL) is non-zero: it is looked at between batches of records (every 256
+ * KiB), and what was walked stays indexed. True when the whole file is
+ * indexed (always, for a capture indexed at open). For a host that
+ * finishes the walk in the background and must be able to stop it. */
+NMX_API bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop);
 
 NMX_API nmx_capture_format nmx_capture_get_format(const nmx_capture *cap);
 /* e.g. "pcap (µs, little-endian)", "pcapng", "netmon 2.3". */

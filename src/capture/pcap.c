@@ -365,7 +365,7 @@ static uint64_t pcap_limit(const nmx_capture *cap)
     return cap->cur.size > PCAP_HDR_LEN ? (cap->cur.size - PCAP_HDR_LEN) / cap->rec_len : 0;
 }
 
-static void pcap_extend(nmx_capture *cap, uint64_t want)
+static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
 {
     nmx__cap_lazy_lock(cap);
     uint64_t n = cap->nframes, off = cap->lazy_next;
@@ -379,9 +379,15 @@ static void pcap_extend(nmx_capture *cap, uint64_t want)
     /* a long walk (a frame far ahead, the count) releases what lies behind
      * it, as the indexing pass at open does */
     uint64_t pf_next = off, done = off, batch_end = off + cap->lazy_batch;
+    uint64_t check_at = batch_end; /* a stop request is looked at once a batch */
     nmx_err st = NMX_OK;
     nmx_diag d;
     while (off < size && (n <= want || off < batch_end)) {
+        if (stop && off >= check_at) {
+            if (*stop)
+                break;
+            check_at = off + cap->lazy_batch;
+        }
         nmx_source_pass(&cap->src, &done, off);
         for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
             __builtin_prefetch(base + pf_next);
@@ -422,7 +428,7 @@ static nmx_err pcap_open_incremental(nmx_capture *cap, nmx_diag *diag)
     cap->lazy_batch = b && *b ? strtoull(b, NULL, 10) : PCAP_LAZY_BATCH;
     cap->pcap_split = UINT64_MAX; /* one run of entries */
     cap->pcap_slots_a = 0;
-    pcap_extend(cap, 0); /* the first batch: the start time, early damage */
+    pcap_extend(cap, 0, NULL); /* the first batch: the start time, early damage */
     if (cap->nframes) {
         cap->has_start = true;
         cap->start_ns = pcap_time(cap, cap->cur.base + cap->index[0]);
