@@ -191,7 +191,9 @@ NMX_API nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame 
 NMX_API bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n);
 /* Walks an NMX_CAPTURE_INCREMENTAL capture to its end, as
  * nmx_capture_frame_count() does, but gives up early once *stop (may be
- * NULL) is non-zero: it is looked at between batches of records (every 256
+ * NULL; read as a relaxed atomic, so another thread may set it with
+ * __atomic_store_n or a signal handler with a plain store) is non-zero:
+ * it is looked at between batches of records (every 256
  * KiB), and what was walked stays indexed. True when the whole file is
  * indexed (always, for a capture indexed at open). For a host that
  * finishes the walk in the background and must be able to stop it. */

@@ -239,7 +239,8 @@ bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop)
 {
     if (!cap)
         return false;
-    if (cap->lazy && !__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) && !(stop && *stop))
+    if (cap->lazy && !__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) &&
+        !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED)))
         cap->reader->extend((nmx_capture *)(uintptr_t)cap, UINT64_MAX, stop);
     bool complete;
     (void)nmx_capture_frames_known(cap, &complete);

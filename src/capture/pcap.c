@@ -384,7 +384,7 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
     nmx_diag d;
     while (off < size && (n <= want || off < batch_end)) {
         if (stop && off >= check_at) {
-            if (*stop)
+            if (__atomic_load_n(stop, __ATOMIC_RELAXED))
                 break;
             check_at = off + cap->lazy_batch;
         }

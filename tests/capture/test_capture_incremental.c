@@ -317,7 +317,7 @@ static void test_walk_stops(void **state)
     struct stopper st = {i.cap, 0, false};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, walk_thread, &st), 0);
-    st.stop = 1;
+    __atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
     pthread_join(t, NULL);
     uint64_t known = nmx_capture_frames_known(i.cap, &complete);
     assert_true(st.complete == complete);
