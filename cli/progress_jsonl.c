@@ -13,7 +13,7 @@
 
 typedef struct pj_session {
     double start, last_emit;
-    uint64_t frames;
+    uint64_t size;
     char label[400];
     bool started, reported;
     unsigned last_pct;
@@ -96,7 +96,7 @@ static void jstr(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* {"progress":KIND,"schema":1,"run":ID,"time":...,"elapsed":S — caller holds mu. */
+/* {"progress":KIND,"schema":2,"run":ID,"time":...,"elapsed":S — caller holds mu. */
 static void head(cli_pj *p, const char *kind)
 {
     struct timespec ts;
@@ -105,7 +105,7 @@ static void head(cli_pj *p, const char *kind)
     time_t sec = ts.tv_sec;
     gmtime_r(&sec, &tm);
     fprintf(p->f,
-            "{\"progress\":\"%s\",\"schema\":1,\"run\":\"%s\",\"time\":\"%04d-%02d-%02dT%02d:%02d:"
+            "{\"progress\":\"%s\",\"schema\":2,\"run\":\"%s\",\"time\":\"%04d-%02d-%02dT%02d:%02d:"
             "%02d.%03ldZ\",\"elapsed\":%.3f",
             kind, p->run, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
             tm.tm_sec, ts.tv_nsec / 1000000, mono() - p->t0);
@@ -131,7 +131,15 @@ void cli_pj_run_start(cli_pj *p, const char *run_id, size_t sessions)
     pthread_mutex_unlock(&p->mu);
 }
 
-void cli_pj_session_start(cli_pj *p, const nmx_sink_session *ss, uint64_t frames)
+static void u64_or_null(FILE *f, uint64_t v)
+{
+    if (v == UINT64_MAX)
+        fputs("null", f);
+    else
+        fprintf(f, "%" PRIu64, v);
+}
+
+void cli_pj_session_start(cli_pj *p, const nmx_sink_session *ss, uint64_t frames, uint64_t size)
 {
     if (!p)
         return;
@@ -139,7 +147,7 @@ void cli_pj_session_start(cli_pj *p, const nmx_sink_session *ss, uint64_t frames
     if (ss->index < p->nss) {
         pj_session *s = &p->ss[ss->index];
         s->start = s->last_emit = mono();
-        s->frames = frames;
+        s->size = size;
         s->started = true;
         snprintf(s->label, sizeof s->label, "%s", ss->label);
     }
@@ -150,12 +158,15 @@ void cli_pj_session_start(cli_pj *p, const nmx_sink_session *ss, uint64_t frames
     jstr(p->f, ss->expert_file);
     fputs(",\"capture\":", p->f);
     jstr(p->f, ss->capture ? ss->capture->path : "");
-    fprintf(p->f, ",\"frames\":%" PRIu64 ",\"state\":\"running\"", frames);
+    fputs(",\"frames\":", p->f);
+    u64_or_null(p->f, frames);
+    fprintf(p->f, ",\"size\":%" PRIu64 ",\"state\":\"running\"", size);
     tail(p);
     pthread_mutex_unlock(&p->mu);
 }
 
-void cli_pj_status(cli_pj *p, uint64_t session, unsigned percent, uint32_t frame)
+void cli_pj_status(cli_pj *p, uint64_t session, unsigned percent, uint32_t frame, uint64_t frames,
+                   uint64_t offset)
 {
     if (!p)
         return;
@@ -179,10 +190,19 @@ void cli_pj_status(cli_pj *p, uint64_t session, unsigned percent, uint32_t frame
                 fputs("null", p->f);
             else
                 fprintf(p->f, "%" PRIu32, frame);
-            fprintf(p->f, ",\"frames\":%" PRIu64 ",\"fps\":%.1f,\"session_elapsed\":%.3f,\"eta\":",
-                    s->frames, fps, el);
-            if (fps > 0 && s->frames >= done)
-                fprintf(p->f, "%.1f", (double)(s->frames - done) / fps);
+            fputs(",\"frames\":", p->f);
+            u64_or_null(p->f, frames);
+            fputs(",\"offset\":", p->f);
+            u64_or_null(p->f, offset);
+            fprintf(p->f, ",\"size\":%" PRIu64 ",\"fps\":%.1f,\"session_elapsed\":%.3f,\"eta\":",
+                    s->size, fps, el);
+            /* at this rate: over the frames left when their count is
+             * known, else over the bytes left from the frame's offset */
+            if (frames != UINT64_MAX && fps > 0 && frames >= done)
+                fprintf(p->f, "%.1f", (double)(frames - done) / fps);
+            else if (frames == UINT64_MAX && offset != UINT64_MAX && offset > 0 &&
+                     offset <= s->size && el > 0)
+                fprintf(p->f, "%.1f", el * (double)(s->size - offset) / (double)offset);
             else
                 fputs("null", p->f);
             tail(p);

@@ -166,22 +166,47 @@ void cli_capture_info_fill(cli_capture_info *ci, void *hcapture, const char *pat
     if (!cap)
         return;
     ci->c.format = nmx_capture_format_name(cap);
-    ci->c.frames = nmx_capture_frame_count(cap);
     ci->c.size = nmx_capture_size(cap);
-    nmx_frame a, b;
-    if (ci->c.frames && nmx_capture_frame(cap, 0, &a) == NMX_OK &&
-        nmx_capture_frame(cap, ci->c.frames - 1, &b) == NMX_OK) {
+    /* what opening tells: the rest comes at the capture's end */
+    nmx_frame a;
+    if (nmx_capture_has_frame(cap, 0) && nmx_capture_frame(cap, 0, &a) == NMX_OK) {
         ci->c.has_time = true;
         ci->c.first_ns = a.ts_ns;
-        ci->c.last_ns = b.ts_ns;
     }
-    size_t nw = nmx_capture_warning_count(cap);
+}
+
+bool cli_capture_info_end(cli_capture_info *ci, void *hcapture)
+{
+    nmx_capture *cap = nmx_hcapture_capture(hcapture);
+    if (!cap)
+        return false;
+    bool complete;
+    ci->c.frames = nmx_capture_frames_known(cap, &complete);
+    nmx_frame b;
+    ci->c.has_time = false;
+    if (ci->c.frames && nmx_capture_frame(cap, 0, &b) == NMX_OK) {
+        ci->c.first_ns = b.ts_ns;
+        if (nmx_capture_frame(cap, ci->c.frames - 1, &b) == NMX_OK) {
+            ci->c.has_time = true;
+            ci->c.last_ns = b.ts_ns;
+        }
+    }
+    /* the warnings, once the file was read to its end (the count of a
+     * capture read in part would walk the rest) */
+    size_t nw = complete ? nmx_capture_warning_count(cap) : 0;
+    free(ci->warnings);
+    ci->warnings = NULL;
+    ci->c.warnings = NULL;
+    ci->c.nwarnings = 0;
+    if (nw > NMX_CAPTURE_MAX_WARNINGS)
+        nw = NMX_CAPTURE_MAX_WARNINGS; /* the rest are counted, not kept */
     if (nw && (ci->warnings = calloc(nw, sizeof *ci->warnings)) != NULL) {
         for (size_t w = 0; w < nw; w++)
             ci->warnings[w] = nmx_capture_warning(cap, w)->msg;
         ci->c.warnings = ci->warnings;
         ci->c.nwarnings = nw;
     }
+    return complete;
 }
 
 void cli_capture_info_free(cli_capture_info *ci)

@@ -20,9 +20,14 @@ void cli_sha256(const void *data, size_t n, uint8_t out[32]);
 int cli_capture_id(const char *path, char *buf, size_t len);
 
 /* A capture's description for the run records; the strings it points to
- * are owned by *keep (free with cli_capture_info_free). hcapture: HCAPTURE.
+ * are owned by *ci (free with cli_capture_info_free). hcapture: HCAPTURE.
  * with_id: compute the capture id (a read and hash of up to 1 MiB), which
- * only the outputs that record it need (cli_output_records_id). */
+ * only the outputs that record it need (cli_output_records_id). Fill
+ * tells what opening the capture told (path, id, format, size, the first
+ * frame's time) and reads no further; end adds what reading it told
+ * (frames, the last frame's time, warnings) from what its handle has
+ * indexed, without reading more, and returns whether that is the whole
+ * file. */
 typedef struct cli_capture_info {
     nmx_sink_capture c;
     char id[128];
@@ -31,6 +36,7 @@ typedef struct cli_capture_info {
 
 void cli_capture_info_fill(cli_capture_info *ci, void *hcapture, const char *path, size_t index,
                            bool with_id);
+bool cli_capture_info_end(cli_capture_info *ci, void *hcapture);
 
 /* Whether an output of this kind records the capture id: JSON Lines and the
  * CSV directory do (docs/records.md); the table, CSV and HTML outputs do not. */

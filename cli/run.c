@@ -295,6 +295,7 @@ struct runner {
     size_t workers_done;
     size_t workers;               /* started (set under out_lock)            */
     bool all_started;             /* every worker thread created (out_lock)  */
+    bool walking;                 /* the walker thread runs                  */
     cli_term term;                /* bars and results share it (out_lock)    */
 };
 
@@ -343,12 +344,31 @@ static void term_log(const char *line, void *ud)
     cli_term_log(ud, line);
 }
 
+/* What this process knows of a capture while it is being read, without
+ * reading further: the frame count once known (else UINT64_MAX), and the
+ * file offset of frame `frame` once indexed (else UINT64_MAX). */
+static void capture_progress(HCAPTURE h, uint32_t frame, uint64_t *frames, uint64_t *offset)
+{
+    nmx_capture *c = nmx_hcapture_capture(h);
+    bool complete = false;
+    uint64_t known = c ? nmx_capture_frames_known(c, &complete) : 0;
+    *frames = complete ? known : UINT64_MAX;
+    *offset = UINT64_MAX;
+    nmx_frame f;
+    if (frame != 0xFFFFFFFFu && frame < known && nmx_capture_frame(c, frame, &f) == NMX_OK)
+        *offset = f.offset;
+}
+
 static void job_status(const nmx_status *st, void *ud)
 {
     struct job_ctx *c = ud;
     atomic_store(&c->j->percent, st->percent);
     atomic_store(&c->j->frame, st->frame);
-    cli_pj_status(c->r->pj, c->j->sess.index, st->percent, st->frame);
+    if (c->r->pj) {
+        uint64_t frames, offset;
+        capture_progress(c->r->hcaps[c->j->cap], st->frame, &frames, &offset);
+        cli_pj_status(c->r->pj, c->j->sess.index, st->percent, st->frame, frames, offset);
+    }
 }
 
 static void *worker(void *arg)
@@ -375,7 +395,11 @@ static void *worker(void *arg)
             nmx_sink_session_begin(r->sinks[s], &j->sess);
         cli_term_stdout_done(&r->term);
         pthread_mutex_unlock(&r->out_lock);
-        cli_pj_session_start(r->pj, &j->sess, r->capinfo[j->cap].c.frames);
+        if (r->pj) {
+            uint64_t frames, offset;
+            capture_progress(r->hcaps[j->cap], 0xFFFFFFFFu, &frames, &offset);
+            cli_pj_session_start(r->pj, &j->sess, frames, r->capinfo[j->cap].c.size);
+        }
         /* the configuration, read and merged before the runs started */
         size_t xi = (size_t)(j->ex - r->experts);
         const void *cfg = r->configs[xi];
@@ -427,6 +451,26 @@ static void *worker(void *arg)
      * fork would copy held into a child (nmx_run_thread_enter in run.h):
      * the workers end together, once no run is left to fork one. */
     while (r->workers_done < r->workers)
+        pthread_cond_wait(&r->changed, &r->out_lock);
+    pthread_mutex_unlock(&r->out_lock);
+    return NULL;
+}
+
+/* Process isolation: each session reads its capture through its own copy
+ * of the capture object, in its process, and nothing it reports about the
+ * file is taken for a fact (docs/sandbox.md). This thread walks the
+ * parent's handles to their ends meanwhile, one capture after the other in
+ * the order the sessions take them, so that the facts only a whole read
+ * gives (frames, the last frame's time, warnings: the capture_end record)
+ * are the file's and are ready when the sessions end. It stops early on
+ * Ctrl-C. It allocates nothing, and ends with the workers (see worker()). */
+static void *walker(void *arg)
+{
+    struct runner *r = arg;
+    for (size_t i = 0; i < r->ncaps && !stop_flag; i++)
+        (void)nmx_capture_walk(nmx_hcapture_capture(r->hcaps[i]), &stop_flag);
+    pthread_mutex_lock(&r->out_lock);
+    while (!r->all_started || r->workers_done < r->workers)
         pthread_cond_wait(&r->changed, &r->out_lock);
     pthread_mutex_unlock(&r->out_lock);
     return NULL;
@@ -1035,17 +1079,20 @@ int cli_run(int argc, char **argv)
         with_id = with_id || cli_output_records_id(ra.outs[i].kind);
     for (size_t i = 0; i < ra.ncap; i++) {
         const char *problem = capture_problem(ra.caps[i], why, sizeof why);
-        if (problem || nmx_hcapture_open(ra.caps[i], &r.hcaps[cok], &d) != NMX_OK) {
+        /* Opened incrementally: nothing here reads more than the file's
+         * first records, so the sessions start at once whatever its size;
+         * what only the whole file tells comes at its end (capture_end). */
+        if (problem || nmx_hcapture_open_flags(ra.caps[i], NMX_CAPTURE_INCREMENTAL,
+                                               &r.hcaps[cok], &d) != NMX_OK) {
             fprintf(stderr, "nmexpert: %s\n", problem ? problem : d.msg);
             rc = CLI_EXIT_LOAD;
             continue;
         }
         nmx_capture *c = nmx_hcapture_capture(r.hcaps[cok]);
-        for (size_t w = 0; w < nmx_capture_warning_count(c); w++)
-            fprintf(stderr, "nmexpert: warning: %s\n", nmx_capture_warning(c, w)->msg);
         cli_capture_info_fill(&r.capinfo[cok], r.hcaps[cok], ra.caps[i], cok, with_id);
         r.capnames[cok++] = ra.caps[i];
-        if (ra.focus_given && ra.focus >= nmx_capture_frame_count(c)) {
+        /* walks as far as the frame only; the count only when it is not there */
+        if (ra.focus_given && !nmx_capture_has_frame(c, ra.focus)) {
             fprintf(stderr, "nmexpert: --frame %llu: %s has %llu frames (0 to %llu)\n",
                     (unsigned long long)ra.focus, ra.caps[i],
                     (unsigned long long)nmx_capture_frame_count(c),
@@ -1165,6 +1212,9 @@ int cli_run(int argc, char **argv)
         }
     }
     nworkers = started;
+    pthread_t walker_th;
+    if (r.iso == NMX_ISOLATION_PROCESS && cok)
+        r.walking = pthread_create(&walker_th, NULL, walker, &r) == 0;
     pthread_mutex_lock(&r.out_lock);
     r.workers = started;
     r.all_started = true;
@@ -1196,8 +1246,20 @@ int cli_run(int argc, char **argv)
     pthread_mutex_unlock(&r.out_lock);
     for (size_t i = 0; i < nworkers; i++)
         pthread_join(th[i], NULL);
+    if (r.walking)
+        pthread_join(walker_th, NULL);
     if (bars)
         nmx_set_log_fn(NULL, NULL);
+    /* Each capture's end: what the file holds (thread isolation: the
+     * sessions read the same handle; what they did not read is walked
+     * now), or what was read of it when the run was interrupted. */
+    for (size_t i = 0; i < cok; i++) {
+        if (!r.walking)
+            (void)nmx_capture_walk(nmx_hcapture_capture(r.hcaps[i]), &stop_flag);
+        bool complete = cli_capture_info_end(&r.capinfo[i], r.hcaps[i]);
+        for (size_t s = 0; s < r.nsinks; s++)
+            nmx_sink_capture_end(r.sinks[s], &r.capinfo[i].c, complete);
+    }
     /* Interrupted: 128 + the signal, as a shell reports a process the
      * signal ended (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP). */
     int interrupted = stop_flag ? 128 + (stop_signal ? (int)stop_signal : SIGINT) : 0;
@@ -1215,6 +1277,11 @@ int cli_run(int argc, char **argv)
         if (atomic_load(&r.jobs[i].state) == 2)
             fprintf(stderr, "nmexpert: %s: %s\n", r.capnames[r.jobs[i].cap],
                     r.jobs[i].res.message);
+    /* The captures' warnings (damage found when the file was read): each
+     * names its file. */
+    for (size_t i = 0; i < cok; i++)
+        for (size_t w = 0; w < r.capinfo[i].c.nwarnings; w++)
+            fprintf(stderr, "nmexpert: warning: %s\n", r.capinfo[i].c.warnings[w]);
     rc = worse(worse(rc, exit_for(&r)), orc);
     if (interrupted)
         rc = interrupted;

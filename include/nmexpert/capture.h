@@ -196,6 +196,15 @@ NMX_API bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n);
  * state: NULL before its first frame, then left to this function. */
 NMX_API void nmx_capture_prefetch_next(const nmx_capture *cap, const nmx_frame *fr,
                                        const uint8_t **cursor);
+/* Walks an NMX_CAPTURE_INCREMENTAL capture to its end, as
+ * nmx_capture_frame_count() does, but gives up early once *stop (may be
+ * NULL; read as a relaxed atomic, so another thread may set it with
+ * __atomic_store_n or a signal handler with a plain store) is non-zero:
+ * it is looked at between batches of records (every 256
+ * KiB), and what was walked stays indexed. True when the whole file is
+ * indexed (always, for a capture indexed at open). For a host that
+ * finishes the walk in the background and must be able to stop it. */
+NMX_API bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop);
 
 NMX_API nmx_capture_format nmx_capture_get_format(const nmx_capture *cap);
 /* e.g. "pcap (µs, little-endian)", "pcapng", "netmon 2.3". */

@@ -18,6 +18,11 @@ NMX_BEGIN_DECLS
 
 /* Opens the file (any supported format) and wraps it. */
 NMX_API nmx_err nmx_hcapture_open(const char *path, HCAPTURE *out, nmx_diag *diag);
+/* The same with nmx_capture_open() flags (NMX_CAPTURE_*): with
+ * NMX_CAPTURE_INCREMENTAL the open answers at once and the frames are
+ * indexed as they are asked for (nmx_capture_frames_known() says how far). */
+NMX_API nmx_err nmx_hcapture_open_flags(const char *path, unsigned flags, HCAPTURE *out,
+                                        nmx_diag *diag);
 /* Wraps an open capture; with take_ownership, closing the handle closes it. */
 NMX_API nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out);
 NMX_API void nmx_hcapture_close(HCAPTURE h);

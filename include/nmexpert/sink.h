@@ -237,25 +237,32 @@ NMX_API nmx_err nmx_sink_close(nmx_sink *s);
 NMX_API nmx_err nmx_sink_close_diag(nmx_sink *s, nmx_diag *d);
 
 /* ---- Run records ------------------------------------------------------ */
+
 /* A program that runs experts over captures (the nmexpert tool) tells the
  * sinks about the run, so that what they write can be traced: the JSON
- * Lines sink writes a record for the run's start and end and for each
- * session's start and end, and names the run, the capture and the expert
- * in every event record (docs/records.md, docs/schema/nmexpert-record-1.json).
- * Other sinks accept these calls; what they keep of them is theirs. All
- * strings are copied or written during the call. */
+ * Lines sink writes a record for the run's start and end, for each
+ * session's start and end and for each capture's end, and names the run,
+ * the capture and the expert in every event record (docs/records.md,
+ * docs/schema/nmexpert-record-2.json). Other sinks accept these calls; what
+ * they keep of them is theirs. All strings are copied or written during the
+ * call. */
+#define NMX_RECORD_SCHEMA_VERSION 2u
 
-#define NMX_RECORD_SCHEMA_VERSION 1u
-
+/* A capture. At the run's start (nmx_sink_run.captures) only what opening
+ * it tells is used: path, id, index, format, size and the first frame's
+ * time (has_time, first_ns). The rest is known once the file has been read
+ * and goes with nmx_sink_capture_end(). */
 typedef struct nmx_sink_capture {
     const char *path;         /* as given on the command line               */
     const char *id;           /* stable id (docs/records.md), or NULL       */
     uint64_t index;           /* position among the run's captures, from 0  */
     const char *format;       /* "pcap", "pcapng", "netmon 2.x"..., or NULL */
-    uint64_t frames, size;    /* frames in the file; its size in bytes      */
-    bool has_time;            /* first_ns and last_ns hold the time span    */
+    uint64_t frames, size;    /* frames in the file (at its end); its size in bytes */
+    bool has_time;            /* run start: first_ns holds the first frame's
+                                 time; capture end: first_ns and last_ns hold
+                                 the time span                                */
     int64_t first_ns, last_ns;/* nanoseconds since 1970-01-01T00:00:00Z     */
-    const char *const *warnings; /* what the reader recovered from           */
+    const char *const *warnings; /* what the reader recovered from (at its end) */
     size_t nwarnings;
 } nmx_sink_capture;
 
@@ -304,6 +311,14 @@ NMX_API nmx_err nmx_sink_session_event(nmx_sink *s, const nmx_sink_session *ss,
 /* The session ended (also does what nmx_sink_end_expert does). */
 NMX_API nmx_err nmx_sink_session_finish(nmx_sink *s, const nmx_sink_session *ss,
                                         const nmx_sink_session_end *end);
+/* What a capture holds, once it has been read (after the last session
+ * reading it): frames, the time span and warnings in *c, with the members
+ * of the run's start again (path, id, index...). complete: the whole file
+ * was read and these are the file's; false: the run stopped first
+ * (interrupted) and they are what was read until then (frames at least
+ * that many). The JSON Lines sink writes a capture_end record, the CSV
+ * folder its captures.csv row; the HTML report shows them. */
+NMX_API nmx_err nmx_sink_capture_end(nmx_sink *s, const nmx_sink_capture *c, bool complete);
 /* The run ended with this exit status; `status_name` says what it means
  * ("ok", "crashed"...). */
 NMX_API nmx_err nmx_sink_run_end(nmx_sink *s, int exit_status, const char *status_name,

@@ -231,8 +231,20 @@ bool nmx__cap_reach(const nmx_capture *cap, uint64_t n)
         return false;
     /* the walk changes only the capture's index state, which every reader
      * reads through the acquire of nframes: logically const */
-    cap->reader->extend((nmx_capture *)(uintptr_t)cap, n);
+    cap->reader->extend((nmx_capture *)(uintptr_t)cap, n, NULL);
     return n < nmx__cap_known(cap);
+}
+
+bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop)
+{
+    if (!cap)
+        return false;
+    if (cap->lazy && !__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) &&
+        !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED)))
+        cap->reader->extend((nmx_capture *)(uintptr_t)cap, UINT64_MAX, stop);
+    bool complete;
+    (void)nmx_capture_frames_known(cap, &complete);
+    return complete;
 }
 
 uint64_t nmx_capture_frame_count(const nmx_capture *cap)

@@ -119,8 +119,10 @@ typedef struct nmx_reader {
     void (*frame)(const nmx_capture *cap, uint64_t n, nmx_frame *out);
     /* Incremental captures (NMX_CAPTURE_INCREMENTAL; NULL: the reader
      * indexes at open): index at least through frame n (UINT64_MAX: to the
-     * end), or until the end or damage. Thread-safe. */
-    void (*extend)(nmx_capture *cap, uint64_t n);
+     * end), or until the end or damage; stop (may be NULL) non-zero ends a
+     * long walk early, between batches, keeping what was walked.
+     * Thread-safe. */
+    void (*extend)(nmx_capture *cap, uint64_t n, const volatile int *stop);
     /* The most frames a capture of this size can hold (incremental). */
     uint64_t (*limit)(const nmx_capture *cap);
 } nmx_reader;

@@ -366,17 +366,24 @@ static uint64_t pcap_limit(const nmx_capture *cap)
 }
 
 /* The walk of an incremental capture from *off (frame *n) while off <
- * stop and frames up to want or the rest of the batch are wanted. */
+ * stop and frames up to want or the rest of the batch are wanted; a stop
+ * request (*halt non-zero) is looked at once a batch. */
 static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uint64_t stop,
                          uint64_t want, uint64_t batch_end, uint64_t *pf_next, uint64_t *done,
-                         nmx_diag *d)
+                         const volatile int *halt, nmx_diag *d)
 {
     const uint8_t *base = cap->cur.base;
     const uint64_t size = cap->cur.size;
     const uint32_t rl = cap->rec_len;
     uint64_t off = *off_io, n = *n_io;
     nmx_err st = NMX_OK;
+    uint64_t check_at = batch_end;
     while (off < size && off < stop && (n <= want || off < batch_end)) {
+        if (halt && off >= check_at) {
+            if (__atomic_load_n(halt, __ATOMIC_RELAXED))
+                break;
+            check_at = off + cap->lazy_batch;
+        }
         nmx_source_pass(&cap->src, done, off);
         for (; *pf_next < off + 4096 && *pf_next < size; *pf_next += 64)
             __builtin_prefetch(base + *pf_next);
@@ -415,7 +422,7 @@ static bool lazy_second_half(nmx_capture *cap, uint64_t off, struct half *h, pth
     return false;
 }
 
-static void pcap_extend(nmx_capture *cap, uint64_t want)
+static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
 {
     nmx__cap_lazy_lock(cap);
     uint64_t n = cap->nframes, off = cap->lazy_next;
@@ -434,9 +441,11 @@ static void pcap_extend(nmx_capture *cap, uint64_t want)
      * where the second began; otherwise the first goes on alone. */
     struct half h;
     pthread_t t;
-    bool split = want == UINT64_MAX && lazy_second_half(cap, off, &h, &t);
+    /* (not for a walk in the background, which a stop request may end:
+     * it leaves the other CPUs to the sessions) */
+    bool split = want == UINT64_MAX && !stop && lazy_second_half(cap, off, &h, &t);
     nmx_err st = lazy_walk(cap, &off, &n, split ? h.from : UINT64_MAX, want, batch_end, &pf_next,
-                           &done, &d);
+                           &done, stop, &d);
     if (split) {
         pthread_join(t, NULL);
         uint64_t slots_a = (n + NMX_PCAP_STRIDE - 1) / NMX_PCAP_STRIDE;
@@ -457,7 +466,8 @@ static void pcap_extend(nmx_capture *cap, uint64_t want)
         }
         free(h.w.idx);
         if (!joined && st == NMX_OK) /* the guess was wrong: go on */
-            st = lazy_walk(cap, &off, &n, UINT64_MAX, want, batch_end, &pf_next, &done, &d);
+            st = lazy_walk(cap, &off, &n, UINT64_MAX, want, batch_end, &pf_next, &done, NULL,
+                           &d);
     }
     cap->lazy_next = off;
     /* the last batch's bytes were requested from memory as the walk went */
@@ -493,7 +503,7 @@ static nmx_err pcap_open_incremental(nmx_capture *cap, nmx_diag *diag)
     cap->lazy_batch = b && *b ? strtoull(b, NULL, 10) : PCAP_LAZY_BATCH;
     cap->pcap_split = UINT64_MAX; /* one run of entries */
     cap->pcap_slots_a = 0;
-    pcap_extend(cap, 0); /* the first batch: the start time, early damage */
+    pcap_extend(cap, 0, NULL); /* the first batch: the start time, early damage */
     if (cap->nframes) {
         cap->has_start = true;
         cap->start_ns = pcap_time(cap, cap->cur.base + cap->index[0]);

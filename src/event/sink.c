@@ -433,6 +433,18 @@ nmx_err nmx_sink_session_finish(nmx_sink *s, const nmx_sink_session *ss,
     return e != NMX_OK ? e : e2;
 }
 
+nmx_err nmx_sink_capture_end(nmx_sink *s, const nmx_sink_capture *c, bool complete)
+{
+    if (!s || !c || (c->nwarnings && !c->warnings))
+        return NMX_EINVAL;
+    pthread_mutex_lock(&s->mu);
+    nmx_err e = s->err != NMX_OK ? s->err
+                : s->run_ops    ? s->run_ops->capture_end(s, c, complete)
+                                : NMX_OK;
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
 nmx_err nmx_sink_run_end(nmx_sink *s, int exit_status, const char *status_name, double seconds)
 {
     if (!s)

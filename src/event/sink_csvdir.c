@@ -7,7 +7,8 @@
  *                         one set of columns (a later set of different
  *                         columns goes to <expert>.<event>.2.csv, ...);
  *   sessions.csv          one row per session's end (the session_end record);
- *   captures.csv          one row per capture (from the run's start);
+ *   captures.csv          one row per capture (at its end: the capture_end
+ *                         record, with what the run's start said of it);
  *   run.csv               one row for the run (start and end).
  *
  * Rows are RFC 4180 (nmx__csv_field), CRLF-terminated, flushed as written.
@@ -353,33 +354,12 @@ static nmx_err cd_run_begin(nmx_sink *s, const nmx_sink_run *run)
         return s->err;
     if (!st->run && !(st->run = open_in_dir(s, "run.csv")))
         return s->err;
+    (void)run;
     nmx__sb *b = &st->row;
     b->len = 0;
     nmx__sb_puts(b, "run,capture_index,capture,capture_id,format,frames,size,first_time,"
-                    "first_epoch,last_time,last_epoch,warnings\r\n");
-    for (size_t i = 0; i < run->ncaptures; i++) {
-        const nmx_sink_capture *c = &run->captures[i];
-        nmx__csv_field(b, run->run_id, true);
-        num_u(b, c->index);
-        nmx__csv_field(b, nz(c->path), false);
-        nmx__csv_field(b, nz(c->id), false);
-        nmx__csv_field(b, nz(c->format), false);
-        num_u(b, c->frames);
-        num_u(b, c->size);
-        utc_fields(b, c->has_time, c->first_ns);
-        utc_fields(b, c->has_time, c->last_ns);
-        nmx__sb *w = &st->key;
-        w->len = 0;
-        for (size_t k = 0; k < c->nwarnings; k++) {
-            if (k)
-                nmx__sb_putc(w, '\n');
-            nmx__sb_puts(w, nz(c->warnings[k]));
-        }
-        nmx__sb_putc(w, 0);
-        nmx__csv_field(b, w->oom ? "" : w->p, false);
-        nmx__sb_puts(b, "\r\n");
-    }
-    nmx_err e = put(s, st->captures, b);
+                    "first_epoch,last_time,last_epoch,warnings,complete\r\n");
+    nmx_err e = put(s, st->captures, b); /* the rows come at each capture's end */
     if (e != NMX_OK)
         return e;
     /* run.csv gets its row at the end; the start is kept until then */
@@ -441,6 +421,36 @@ static nmx_err cd_session_end(nmx_sink *s, const nmx_sink_session *ss,
     return put(s, s->f, b);
 }
 
+static nmx_err cd_capture_end(nmx_sink *s, const nmx_sink_capture *c, bool complete)
+{
+    csvdir_state *st = s->state;
+    if (!st->captures)
+        return s->err;
+    nmx__sb *b = &st->row;
+    b->len = 0;
+    nmx__csv_field(b, s->run_id, true);
+    num_u(b, c->index);
+    nmx__csv_field(b, nz(c->path), false);
+    nmx__csv_field(b, nz(c->id), false);
+    nmx__csv_field(b, nz(c->format), false);
+    num_u(b, c->frames);
+    num_u(b, c->size);
+    utc_fields(b, c->has_time, c->first_ns);
+    utc_fields(b, c->has_time, c->last_ns);
+    nmx__sb *w = &st->key;
+    w->len = 0;
+    for (size_t k = 0; k < c->nwarnings; k++) {
+        if (k)
+            nmx__sb_putc(w, '\n');
+        nmx__sb_puts(w, nz(c->warnings[k]));
+    }
+    nmx__sb_putc(w, 0);
+    nmx__csv_field(b, w->oom ? "" : w->p, false);
+    nmx__csv_field(b, complete ? "true" : "false", false);
+    nmx__sb_puts(b, "\r\n");
+    return put(s, st->captures, b);
+}
+
 static nmx_err cd_run_end(nmx_sink *s, int exit_status, const char *status_name, double seconds)
 {
     csvdir_state *st = s->state;
@@ -490,4 +500,5 @@ nmx_err nmx__csvdir_open(nmx_sink *s, const char *dir, nmx_diag *d)
 
 const nmx__sink_ops nmx__sink_csvdir_ops = {cd_begin, cd_event, cd_end, cd_destroy};
 const nmx__sink_run_ops nmx__sink_csvdir_run_ops = {cd_run_begin, cd_session_begin, event_in,
-                                                    cd_session_end, cd_run_end};
+                                                    cd_session_end, cd_capture_end,
+                                                    cd_run_end};

@@ -92,8 +92,9 @@ typedef struct hsession {
 
 typedef struct hcapture {
     uint64_t index, frames;
-    bool has_time;
+    bool has_time;        /* first_ns and last_ns: known at the capture's end */
     int64_t first_ns, last_ns;
+    nmx__sb row;          /* its row of the captures table, escaped */
 } hcapture;
 
 typedef struct html_state {
@@ -104,7 +105,6 @@ typedef struct html_state {
     hcapture *caps;
     size_t ncaps;
     uint64_t planned;     /* sessions the run planned */
-    nmx__sb run_head;     /* captures table rows, escaped */
     char *version, *args;
     int exit_status;
     char *status;
@@ -557,6 +557,36 @@ static void iso_utc(bool has, int64_t ns, char *buf, size_t len)
         strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
+/* A capture's row: what opening it told (ended false: frames and the last
+ * frame not known yet), or everything at its end (complete false: read
+ * only in part, the run was interrupted). */
+static void capture_row(nmx__sb *b, const nmx_sink_capture *c, bool ended, bool complete)
+{
+    b->len = 0;
+    char t1[64], t2[64];
+    iso_utc(c->has_time, c->first_ns, t1, sizeof t1);
+    iso_utc(c->has_time && ended, c->last_ns, t2, sizeof t2);
+    nmx__sb_printf(b, "<tr><td class=\"n\">%" PRIu64 "</td><td>", c->index);
+    html_text(b, nz(c->path));
+    nmx__sb_puts(b, "</td><td>");
+    html_text(b, nz(c->format));
+    if (ended)
+        nmx__sb_printf(b, "</td><td class=\"n\">%s%" PRIu64 "</td>", complete ? "" : "&ge; ",
+                       c->frames);
+    else
+        nmx__sb_puts(b, "</td><td class=\"n\">not read</td>");
+    nmx__sb_printf(b, "<td class=\"n\">%" PRIu64 "</td><td>%s</td><td>%s</td><td>", c->size,
+                   t1, t2);
+    for (size_t w = 0; ended && w < c->nwarnings; w++) {
+        nmx__sb_puts(b, "<div class=\"warn\">");
+        html_text(b, nz(c->warnings[w]));
+        nmx__sb_puts(b, "</div>");
+    }
+    if (ended && !complete)
+        nmx__sb_puts(b, "<div class=\"warn\">read in part: the run was interrupted</div>");
+    nmx__sb_puts(b, "</td></tr>\n");
+}
+
 static nmx_err html_run_begin(nmx_sink *s, const nmx_sink_run *run)
 {
     html_state *st = st_of(s);
@@ -575,33 +605,41 @@ static nmx_err html_run_begin(nmx_sink *s, const nmx_sink_run *run)
     st->args = a.oom ? dup("") : dup(a.p);
     nmx__sb_free(&a);
     st->planned = run->sessions;
+    for (size_t i = 0; i < st->ncaps; i++)
+        nmx__sb_free(&st->caps[i].row);
     free(st->caps);
     st->caps = calloc(run->ncaptures ? run->ncaptures : 1, sizeof *st->caps);
     if (!st->caps)
         return NMX_ENOMEM;
     st->ncaps = run->ncaptures;
-    nmx__sb *b = &st->run_head;
+    bool oom = false;
     for (size_t i = 0; i < run->ncaptures; i++) {
         const nmx_sink_capture *c = &run->captures[i];
-        st->caps[i] = (hcapture){c->index, c->frames, c->has_time, c->first_ns, c->last_ns};
-        char t1[64], t2[64];
-        iso_utc(c->has_time, c->first_ns, t1, sizeof t1);
-        iso_utc(c->has_time, c->last_ns, t2, sizeof t2);
-        nmx__sb_printf(b, "<tr><td class=\"n\">%" PRIu64 "</td><td>", c->index);
-        html_text(b, nz(c->path));
-        nmx__sb_puts(b, "</td><td>");
-        html_text(b, nz(c->format));
-        nmx__sb_printf(b, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-                          "</td><td>%s</td><td>%s</td><td>",
-                       c->frames, c->size, t1, t2);
-        for (size_t w = 0; w < c->nwarnings; w++) {
-            nmx__sb_puts(b, "<div class=\"warn\">");
-            html_text(b, nz(c->warnings[w]));
-            nmx__sb_puts(b, "</div>");
-        }
-        nmx__sb_puts(b, "</td></tr>\n");
+        /* the rest is known at the capture's end (html_capture_end) */
+        st->caps[i].index = c->index;
+        capture_row(&st->caps[i].row, c, false, false);
+        oom = oom || st->caps[i].row.oom;
     }
-    return b->oom ? NMX_ENOMEM : NMX_OK;
+    return oom ? NMX_ENOMEM : NMX_OK;
+}
+
+static nmx_err html_capture_end(nmx_sink *s, const nmx_sink_capture *c, bool complete)
+{
+    html_state *st = st_of(s);
+    if (!st)
+        return NMX_ENOMEM;
+    for (size_t i = 0; i < st->ncaps; i++) {
+        hcapture *h = &st->caps[i];
+        if (h->index != c->index)
+            continue;
+        h->frames = c->frames;
+        h->has_time = c->has_time && complete;
+        h->first_ns = c->first_ns;
+        h->last_ns = c->last_ns;
+        capture_row(&h->row, c, true, complete);
+        return h->row.oom ? NMX_ENOMEM : NMX_OK;
+    }
+    return NMX_OK;
 }
 
 static nmx_err html_session_begin(nmx_sink *s, const nmx_sink_session *ss)
@@ -1181,12 +1219,13 @@ static void write_page(nmx_sink *s, html_state *st)
         nmx__sb_puts(&b, ")");
     }
     nmx__sb_puts(&b, "</p>\n");
-    if (st->run_head.len) {
+    if (st->ncaps) {
         nmx__sb_puts(&b, "<h2>Captures</h2>\n<table id=\"captures\"><thead><tr><th>#</th>"
                          "<th>File</th><th>Format</th><th>Frames</th><th>Bytes</th>"
                          "<th>First frame</th><th>Last frame</th><th>Warnings</th></tr>"
                          "</thead><tbody>\n");
-        nmx__sb_putn(&b, st->run_head.p, st->run_head.len);
+        for (size_t i = 0; i < st->ncaps; i++)
+            nmx__sb_putn(&b, st->caps[i].row.p ? st->caps[i].row.p : "", st->caps[i].row.len);
         nmx__sb_puts(&b, "</tbody></table>\n");
     }
     if (st->nss) {
@@ -1305,8 +1344,9 @@ static void html_destroy(nmx_sink *s)
     }
     free(st->g);
     free(st->ss);
+    for (size_t i = 0; i < st->ncaps; i++)
+        nmx__sb_free(&st->caps[i].row);
     free(st->caps);
-    nmx__sb_free(&st->run_head);
     free(st->version);
     free(st->args);
     free(st->status);
@@ -1316,4 +1356,5 @@ static void html_destroy(nmx_sink *s)
 
 const nmx__sink_ops nmx__sink_html_ops = {html_begin, html_event, html_end, html_destroy};
 const nmx__sink_run_ops nmx__sink_html_run_ops = {html_run_begin, html_session_begin,
-                                                  html_event_in, html_session_end, html_run_end};
+                                                  html_event_in, html_session_end,
+                                                  html_capture_end, html_run_end};

@@ -90,6 +90,7 @@ typedef struct nmx__sink_run_ops {
     nmx_err (*event_in)(nmx_sink *s, const nmx_sink_session *ss, const nmx_event *ev);
     nmx_err (*session_end)(nmx_sink *s, const nmx_sink_session *ss,
                            const nmx_sink_session_end *end);
+    nmx_err (*capture_end)(nmx_sink *s, const nmx_sink_capture *c, bool complete);
     nmx_err (*run_end)(nmx_sink *s, int exit_status, const char *status_name, double seconds);
 } nmx__sink_run_ops;
 

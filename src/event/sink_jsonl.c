@@ -1,9 +1,10 @@
 /*
  * JSON Lines sink: one JSON object per line, written and flushed as it
  * arrives: an "event" record per event, and when the host describes its run
- * (nmx_sink_run_begin...) "run_start", "session_start", "session_end" and
- * "run_end" records. Every record carries "record", "schema" and "run"; the
- * schema is docs/schema/nmexpert-record-1.json, explained in docs/records.md.
+ * (nmx_sink_run_begin...) "run_start", "session_start", "session_end",
+ * "capture_end" and "run_end" records. Every record carries "record",
+ * "schema" and "run"; the schema is docs/schema/nmexpert-record-2.json,
+ * explained in docs/records.md.
  *
  * Strings are UTF-8: valid non-ASCII characters are copied as they are; a
  * byte that does not start a valid UTF-8 sequence becomes "\ufffd"; '"' and
@@ -164,7 +165,7 @@ static const char *type_name(uint32_t t)
     return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
-/* {"record":KIND,"schema":1,"run":ID — the start every record shares. */
+/* {"record":KIND,"schema":2,"run":ID — the start every record shares. */
 static void record_head(nmx_sink *s, nmx__sb *b, const char *kind)
 {
     nmx__sb_puts(b, "{\"record\":");
@@ -463,13 +464,9 @@ static nmx_err jsonl_run_begin(nmx_sink *s, const nmx_sink_run *run)
         json_str_or_null(b, c->id);
         nmx__sb_puts(b, ",\"format\":");
         json_str_or_null(b, c->format);
-        nmx__sb_printf(b, ",\"frames\":%" PRIu64 ",\"size\":%" PRIu64 ",\"first_time\":",
-                       c->frames, c->size);
+        /* what the file holds beyond its start: the capture_end record */
+        nmx__sb_printf(b, ",\"size\":%" PRIu64 ",\"first_time\":", c->size);
         time_or_null(b, c->has_time, c->first_ns);
-        nmx__sb_puts(b, ",\"last_time\":");
-        time_or_null(b, c->has_time, c->last_ns);
-        nmx__sb_puts(b, ",\"warnings\":");
-        warnings_array(b, c);
         nmx__sb_putc(b, '}');
     }
     nmx__sb_putc(b, ']');
@@ -516,8 +513,29 @@ static nmx_err jsonl_session_end(nmx_sink *s, const nmx_sink_session *ss,
                    e->peak_bytes);
     nmx__double_text(isfinite(e->seconds) && e->seconds >= 0 ? e->seconds : 0.0, num, sizeof num);
     nmx__sb_puts(b, num);
+    return finish_line(s, b);
+}
+
+static nmx_err jsonl_capture_end(nmx_sink *s, const nmx_sink_capture *c, bool complete)
+{
+    nmx__sb *b = &s->line;
+    head_forget(s);
+    b->len = 0;
+    record_head(s, b, "capture_end");
+    now_field(b);
+    nmx__sb_puts(b, ",\"capture_index\":");
+    json_u64(b, c->index);
+    nmx__sb_puts(b, ",\"capture\":");
+    json_str(b, nz(c->path));
+    nmx__sb_puts(b, ",\"capture_id\":");
+    json_str_or_null(b, c->id);
+    nmx__sb_printf(b, ",\"complete\":%s,\"frames\":%" PRIu64 ",\"first_time\":",
+                   complete ? "true" : "false", c->frames);
+    time_or_null(b, c->has_time, c->first_ns);
+    nmx__sb_puts(b, ",\"last_time\":");
+    time_or_null(b, c->has_time, c->last_ns);
     nmx__sb_puts(b, ",\"warnings\":");
-    warnings_array(b, ss->capture);
+    warnings_array(b, c);
     return finish_line(s, b);
 }
 
@@ -565,4 +583,4 @@ static void jsonl_destroy(nmx_sink *s)
 const nmx__sink_ops nmx__sink_jsonl_ops = {jsonl_begin, jsonl_event, jsonl_end, jsonl_destroy};
 const nmx__sink_run_ops nmx__sink_jsonl_run_ops = {jsonl_run_begin, jsonl_session_begin,
                                                    jsonl_event_in, jsonl_session_end,
-                                                   jsonl_run_end};
+                                                   jsonl_capture_end, jsonl_run_end};

@@ -113,8 +113,15 @@ nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out)
 
 nmx_err nmx_hcapture_open(const char *path, HCAPTURE *out, nmx_diag *diag)
 {
+    return nmx_hcapture_open_flags(path, 0, out, diag);
+}
+
+nmx_err nmx_hcapture_open_flags(const char *path, unsigned flags, HCAPTURE *out, nmx_diag *diag)
+{
+    if (out)
+        *out = NULL;
     nmx_capture *cap;
-    nmx_err e = nmx_capture_open(path, 0, &cap, diag);
+    nmx_err e = nmx_capture_open(path, flags, &cap, diag);
     if (e != NMX_OK)
         return e;
     e = nmx_hcapture_wrap(cap, true, out);

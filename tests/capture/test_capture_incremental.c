@@ -282,6 +282,63 @@ static void test_open_walks_little(void **state)
     tb_free(&b);
 }
 
+/* nmx_capture_walk: gives up at once when asked to stop before it starts
+ * (a batch at most when asked while it walks), keeps what it walked, and
+ * otherwise walks to the end, damage included, as the count does. */
+struct stopper {
+    const nmx_capture *cap;
+    volatile int stop;
+    bool complete;
+};
+
+static void *walk_thread(void *arg)
+{
+    struct stopper *st = arg;
+    st->complete = nmx_capture_walk(st->cap, &st->stop);
+    return NULL;
+}
+
+static void test_walk_stops(void **state)
+{
+    (void)state;
+    rng_state = 5;
+    tbuf b;
+    make_pcap(&b, 40000, 400, false, false, 16);
+    b.len -= 3; /* the last record cut short: a warning at the end */
+    struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(i.err, NMX_OK);
+    bool complete = true;
+    uint64_t first = nmx_capture_frames_known(i.cap, &complete);
+    volatile int stop = 1;
+    assert_false(nmx_capture_walk(i.cap, &stop));
+    assert_int_equal(nmx_capture_frames_known(i.cap, &complete), first);
+    assert_false(complete);
+    /* asked to stop while it walks: it ends with a consistent index */
+    struct stopper st = {i.cap, 0, false};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, walk_thread, &st), 0);
+    __atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
+    pthread_join(t, NULL);
+    uint64_t known = nmx_capture_frames_known(i.cap, &complete);
+    assert_true(st.complete == complete);
+    nmx_frame f;
+    if (known)
+        assert_int_equal(nmx_capture_frame(i.cap, known - 1, &f), NMX_OK);
+    stop = 0;
+    assert_true(nmx_capture_walk(i.cap, &stop));
+    assert_true(nmx_capture_walk(i.cap, NULL));
+    assert_int_equal(nmx_capture_frames_known(i.cap, &complete), 39999);
+    assert_true(complete);
+    assert_int_equal(nmx_capture_warning_count(i.cap), 1);
+    nmx_capture_close(i.cap);
+    struct opened e = open_flags(b.p, b.len, 0);
+    assert_true(nmx_capture_walk(e.cap, &stop));
+    assert_int_equal(nmx_capture_frame_count(e.cap), 39999);
+    nmx_capture_close(e.cap);
+    assert_false(nmx_capture_walk(NULL, NULL));
+    tb_free(&b);
+}
+
 struct reader {
     const nmx_capture *inc, *ref;
     unsigned seed;
@@ -395,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_good_files),
         cmocka_unit_test(test_damaged_files),
         cmocka_unit_test(test_open_walks_little),
+        cmocka_unit_test(test_walk_stops),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_fork_during_walk),
     };

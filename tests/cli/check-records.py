@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Validates nmexpert JSON Lines output against docs/schema/nmexpert-record-1.json
+"""Validates nmexpert JSON Lines output against docs/schema/nmexpert-record-2.json
 with a real JSON Schema validator, then checks what a schema cannot say: one
 run id, records in order, every session started and ended once, each record's
-capture the one run_start lists, column values of their declared types.
+capture the one run_start lists, one capture_end per capture after the last
+session_end (complete unless the run was interrupted), column values of their
+declared types.
 
 usage: check-records.py SCHEMA FILE.jsonl [--expect-outcome OUTCOME] [--sessions N]
 Prints what is wrong and exits 1, or prints a summary and exits 0."""
@@ -72,12 +74,29 @@ def main():
     if run is None or any(r["run"] != run for r in recs):
         fail("records name different runs")
     caps = {c["index"]: c for c in recs[0]["captures"]}
-    started, ended, events = {}, {}, {}
+    started, ended, events, cap_ends = {}, {}, {}, {}
     for n, r in enumerate(recs, 1):
         kind = r["record"]
         if kind in ("run_start", "run_end") and n not in (1, len(recs)):
             fail("line %d: %s in the middle" % (n, kind))
+        if kind == "capture_end":
+            c = caps.get(r["capture_index"])
+            if c is None or c["path"] != r["capture"] or c["id"] != r["capture_id"]:
+                fail("line %d: capture %r is not the one run_start lists" % (n, r["capture"]))
+            if r["capture_index"] in cap_ends:
+                fail("line %d: capture %d ended twice" % (n, r["capture_index"]))
+            if set(started) != set(ended):
+                fail("line %d: capture_end before every session ended" % n)
+            if r["first_time"] != c["first_time"]:
+                fail("line %d: first_time differs from run_start's" % n)
+            if (r["frames"] == 0) != (r["last_time"] is None):
+                fail("line %d: last_time must be null exactly when there are no frames" % n)
+            if not r["complete"] and r["warnings"]:
+                fail("line %d: an incomplete capture lists warnings" % n)
+            cap_ends[r["capture_index"]] = r
         if kind in ("session_start", "event", "session_end"):
+            if cap_ends:
+                fail("line %d: %s after a capture_end" % (n, kind))
             c = caps.get(r["capture_index"])
             if c is None or c["path"] != r["capture"] or c["id"] != r["capture_id"]:
                 fail("line %d: capture %r is not the one run_start lists" % (n, r["capture"]))
@@ -104,6 +123,16 @@ def main():
         fail("sessions started but not ended: %s" % sorted(set(started) - set(ended)))
     # an interrupted run ends the sessions it started; the others never start
     interrupted = recs[-1]["status"] == "interrupted"
+    if set(cap_ends) != set(caps):
+        fail("captures without a capture_end: %s" % sorted(set(caps) - set(cap_ends)))
+    for i, e in cap_ends.items():
+        if not e["complete"] and not interrupted:
+            fail("capture %d: not read to its end, and the run was not interrupted" % i)
+        for s, se in ended.items():
+            if started[s]["capture_index"] == i and e["complete"] and \
+                    se["frames_read"] > e["frames"]:
+                fail("session %d read %d frames of a capture of %d"
+                     % (s, se["frames_read"], e["frames"]))
     if len(started) > recs[0]["sessions"] or \
             (len(started) != recs[0]["sessions"] and not interrupted):
         fail("run_start plans %d sessions, %d ran" % (recs[0]["sessions"], len(started)))

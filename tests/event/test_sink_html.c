@@ -91,6 +91,7 @@ static char *retrans_page(const char *name, bool with_times, int *calls)
     segment(s, &ss, 1, 2, 2, 0, 13, "9 13");      /* fast, at 8 s and 12 s */
     segment(s, &ss, 2, 1, 0, 1, 15, "15");        /* spurious, at 14 s */
     segment(s, &ss, 3, 20, 1, 1, 25, "17 21 ..."); /* mixed: 16 s, 20 s, 18 more at 24 s */
+    assert_int_equal(nmx_sink_capture_end(s, &g_cap, true), NMX_OK); /* its span */
     assert_int_equal(nmx_sink_run_end(s, 0, "ok", 1), NMX_OK);
     assert_int_equal(nmx_sink_close(s), NMX_OK);
     char *page = evt_slurp(path, NULL);
