@@ -362,13 +362,19 @@ static void capture_progress(HCAPTURE h, uint32_t frame, uint64_t *frames, uint6
 static void job_status(const nmx_status *st, void *ud)
 {
     struct job_ctx *c = ud;
-    atomic_store(&c->j->percent, st->percent);
+    uint64_t frames, offset;
+    capture_progress(c->r->hcaps[c->j->cap], st->frame, &frames, &offset);
+    /* An expert that reports no percentage (0 while running: the built-in
+     * experts, which do not ask for the frame count first) gets the share
+     * of the file behind its current frame on its bar. */
+    unsigned pct = st->percent;
+    uint64_t size = c->r->capinfo[c->j->cap].c.size;
+    if (pct == 0 && st->status == EXPERTSTATUS_RUNNING && offset != UINT64_MAX && size)
+        pct = offset >= size ? 99u : (unsigned)(offset * 100u / size);
+    atomic_store(&c->j->percent, pct);
     atomic_store(&c->j->frame, st->frame);
-    if (c->r->pj) {
-        uint64_t frames, offset;
-        capture_progress(c->r->hcaps[c->j->cap], st->frame, &frames, &offset);
+    if (c->r->pj)
         cli_pj_status(c->r->pj, c->j->sess.index, st->percent, st->frame, frames, offset);
-    }
 }
 
 static void *worker(void *arg)
