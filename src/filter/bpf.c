@@ -160,7 +160,7 @@ __attribute__((constructor)) static void filter_atfork(void)
 
 /* LINKTYPE_* values as stored in files -> libpcap DLT_* values (they are
  * equal except for the few 100..103 and DLT_RAW). */
-static int linktype_to_dlt(uint32_t lt)
+int nmx__bpf_dlt(uint32_t lt)
 {
     switch (lt) {
     case 100: return DLT_ATM_RFC1483;
@@ -180,7 +180,7 @@ static bool compile_for(const char *expr, uint32_t linktype, struct bpf_program 
         return false;
     }
     pthread_mutex_lock(&compile_lock);
-    pcap_t *p = pc.open_dead(linktype_to_dlt(linktype), 262144);
+    pcap_t *p = pc.open_dead(nmx__bpf_dlt(linktype), 262144);
     bool ok = false;
     if (p) {
         ok = pc.compile(p, out, expr, 1, PCAP_NETMASK_UNKNOWN) == 0;

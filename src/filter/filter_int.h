@@ -15,6 +15,10 @@
 
 #define NMX__BPF_MAX_PROGS 16 /* link types cached per BPF filter */
 
+/* A LINKTYPE_* value as files store it -> the DLT_* value libpcap compiles
+ * for (bpf.c). */
+int nmx__bpf_dlt(uint32_t linktype);
+
 /* Largest operand stack a display filter may need (deeper is refused with
  * NMERR_STACK_OVERFLOW; the evaluator keeps its stack on the C stack). */
 #define NMX__FILTER_MAX_DEPTH 256u

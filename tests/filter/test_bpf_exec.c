@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 
 #include "filter/bpf_exec.h"
+#include "filter/filter_int.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/filter.h"
 #include "nmx_test.h"
@@ -88,18 +89,6 @@ static progs cache[MAX_LINKTYPES];
 static size_t ncache;
 static uint64_t n_runs, n_frames, n_matches;
 
-/* LINKTYPE_* -> DLT_* (they differ for a few values; as src/filter/bpf.c). */
-static int dlt_of(uint32_t lt)
-{
-    switch (lt) {
-    case 100: return DLT_ATM_RFC1483;
-    case 101: return DLT_RAW;
-    case 102: return DLT_SLIP_BSDOS;
-    case 103: return DLT_PPP_BSDOS;
-    default: return (int)lt;
-    }
-}
-
 /* Copies a pcap program into the executor's instruction type. */
 static nmx__bpf_check translate(const struct bpf_program *b, nmx__bpf_code **out)
 {
@@ -125,7 +114,7 @@ static progs *progs_for(uint32_t linktype)
     progs *p = &cache[ncache++];
     memset(p, 0, sizeof *p);
     p->linktype = linktype;
-    pcap_t *h = pcap_open_dead(dlt_of(linktype), 262144);
+    pcap_t *h = pcap_open_dead(nmx__bpf_dlt(linktype), 262144);
     if (!h)
         return p;
     for (size_t e = 0; e < NEXPR; e++) {
@@ -535,16 +524,22 @@ static void test_shared_captures(void **state)
 
 /* ---- the check ------------------------------------------------------------------ */
 
-static nmx__bpf_check check(const struct bpf_insn *p, size_t n)
+/* libpcap's instructions as the executor takes them (at most `max`). */
+static void to_insns(const struct bpf_insn *p, size_t n, nmx__bpf_insn *in, size_t max)
 {
-    nmx__bpf_insn in[8];
-    assert_true(n <= 8);
+    assert_true(n <= max);
     for (size_t i = 0; i < n; i++) {
         in[i].code = p[i].code;
         in[i].jt = p[i].jt;
         in[i].jf = p[i].jf;
         in[i].k = p[i].k;
     }
+}
+
+static nmx__bpf_check check(const struct bpf_insn *p, size_t n)
+{
+    nmx__bpf_insn in[8];
+    to_insns(p, n, in, 8);
     nmx__bpf_code *c = NULL;
     nmx__bpf_check r = nmx__bpf_code_new(in, n, &c);
     assert_true((r == NMX__BPF_CHECK_OK) == (c != NULL));
@@ -669,13 +664,7 @@ static uint32_t run_both(const struct bpf_insn *p, size_t n, const uint8_t *pkt,
                          uint32_t wirelen)
 {
     nmx__bpf_insn in[16];
-    assert_true(n <= 16);
-    for (size_t i = 0; i < n; i++) {
-        in[i].code = p[i].code;
-        in[i].jt = p[i].jt;
-        in[i].jf = p[i].jf;
-        in[i].k = p[i].k;
-    }
+    to_insns(p, n, in, 16);
     nmx__bpf_code *c = NULL;
     assert_int_equal(nmx__bpf_code_new(in, n, &c), NMX__BPF_CHECK_OK);
     uint8_t *buf = malloc(caplen ? caplen : 1);
