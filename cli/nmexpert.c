@@ -14,6 +14,7 @@
  * Exit status: 0 success, 1 a file could not be read or written, 2 usage.
  */
 #include <inttypes.h>
+#include <nettle/version.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -370,6 +371,8 @@ static int cmd_version(int argc, char **argv)
     printf("%s\n", pv ? pv : "libpcap: not found (BPF filters unavailable)");
     if (sv)
         printf("libseccomp version %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+    printf("Nettle version %d.%d (SHA-256 of capture ids)\n", nettle_version_major(),
+           nettle_version_minor());
     return EXIT_OK;
 }
 

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "cli.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/hcapture.h"
@@ -39,111 +41,41 @@ void cli_run_id(char *buf, size_t len)
              r[15]);
 }
 
-/* ---- SHA-256, FIPS 180-4 section 6.2 ------------------------------------- */
-
-static const uint32_t K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
-
-static uint32_t ror(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32u - n));
-}
-
-static void block(uint32_t h[8], const uint8_t *p)
-{
-    uint32_t w[64];
-    for (unsigned t = 0; t < 16; t++)
-        w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
-               (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
-    for (unsigned t = 16; t < 64; t++) {
-        uint32_t s0 = ror(w[t - 15], 7) ^ ror(w[t - 15], 18) ^ (w[t - 15] >> 3);
-        uint32_t s1 = ror(w[t - 2], 17) ^ ror(w[t - 2], 19) ^ (w[t - 2] >> 10);
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-    for (unsigned t = 0; t < 64; t++) {
-        uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[t] + w[t];
-        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        k = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-    h[5] += f;
-    h[6] += g;
-    h[7] += k;
-}
+/* ---- SHA-256 (FIPS 180-4), by Nettle ------------------------------------ */
 
 void cli_sha256(const void *data, size_t n, uint8_t out[32])
 {
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const uint8_t *p = data;
-    size_t i = 0;
-    for (; n - i >= 64; i += 64)
-        block(h, p + i);
-    uint8_t last[128] = {0};
-    size_t rest = n - i;
-    memcpy(last, p + i, rest);
-    last[rest] = 0x80;
-    size_t total = rest + 1 + 8 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)n * 8u;
-    for (unsigned b = 0; b < 8; b++)
-        last[total - 1 - b] = (uint8_t)(bits >> (8 * b));
-    block(h, last);
-    if (total == 128)
-        block(h, last + 64);
-    for (unsigned k = 0; k < 8; k++) {
-        out[4 * k] = (uint8_t)(h[k] >> 24);
-        out[4 * k + 1] = (uint8_t)(h[k] >> 16);
-        out[4 * k + 2] = (uint8_t)(h[k] >> 8);
-        out[4 * k + 3] = (uint8_t)h[k];
-    }
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, n, data);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
 }
 
 int cli_capture_id(const char *path, char *buf, size_t len)
 {
-    enum { MIB = 1 << 20 };
+    enum { MIB = 1 << 20, STEP = 32 << 10 };
     buf[0] = 0;
     FILE *f = fopen(path, "rbe");
     if (!f)
         return 0;
-    uint8_t *data = malloc(MIB);
-    if (!data) {
-        fclose(f);
-        return 0;
+    /* the first MiB, read in steps into one small buffer */
+    uint8_t data[STEP];
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    size_t total = 0, n;
+    while (total < MIB && (n = fread(data, 1, STEP, f)) > 0) {
+        sha256_update(&ctx, n, data);
+        total += n;
     }
-    size_t n = fread(data, 1, MIB, f);
     int ok = !ferror(f) && fseeko(f, 0, SEEK_END) == 0;
     off_t size = ok ? ftello(f) : -1;
     fclose(f);
-    if (!ok || size < 0) {
-        free(data);
+    if (!ok || size < 0)
         return 0;
-    }
-    uint8_t d[32];
-    cli_sha256(data, n, d);
-    free(data);
-    char hex[65];
-    for (unsigned i = 0; i < 32; i++)
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof d, d);
+    char hex[2 * SHA256_DIGEST_SIZE + 1];
+    for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
     snprintf(buf, len, "sha256-1m:%s:%lld", hex, (long long)size);
     return 1;
