@@ -414,6 +414,10 @@ extern SET nmx__tcp_port_set, nmx__udp_port_set;
 
 /* Names of IP protocol numbers (ipprotos.c): IP's Protocol, IP6's Next Header. */
 extern SET nmx__ipproto_set;
+/* The short name the IP and IP6 summaries print for a protocol number
+ * ("TCP"), or NULL; with ip6, the IPv6 extension headers and the others
+ * IP6's summary names as well. */
+const char *nmx__ipproto_abbrev(uint8_t p, bool ip6);
 const char *nmx__port_abbrev(uint16_t port, bool udp);
 
 #define NMX_PROTO_DECL(n) extern const nmx_protocol nmx_proto_##n;
