@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "filter/bpf_exec.h"
+#include "bpf_both.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -65,15 +66,8 @@ static uint32_t rd32(const uint8_t *p)
 static void compare(const nmx__bpf_code *c, const struct bpf_insn *prog, const uint8_t *pkt,
                     uint32_t caplen, uint32_t wirelen)
 {
-    uint8_t *buf = malloc(caplen ? caplen : 1);
-    if (!buf)
-        return;
-    if (caplen)
-        memcpy(buf, pkt, caplen);
-    uint32_t want = bpf_filter(prog, buf, wirelen, caplen);
-    uint32_t got = nmx__bpf_run(c, buf, caplen, wirelen);
-    free(buf);
-    if (want != got)
+    uint32_t got, want;
+    if (nmx_test_bpf_run_both(c, prog, pkt, caplen, wirelen, &got, &want) && want != got)
         abort();
 }
 
@@ -113,16 +107,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t wirelen = caplen + (caplen ? pkt[0] : 0u);
 
     nmx__bpf_insn in[PROLOGUE + MAXBODY + 1];
-    for (unsigned i = 0; i < n; i++) {
-        in[i].code = prog[i].code;
-        in[i].jt = prog[i].jt;
-        in[i].jf = prog[i].jf;
-        in[i].k = prog[i].k;
-    }
+    nmx_test_bpf_insns(prog, n, in);
     nmx__bpf_code *c = NULL;
     nmx__bpf_check r = nmx__bpf_code_new(in, n, &c);
     bool valid = bpf_validate(prog, (int)n) != 0;
-    bool refused = r >= NMX__BPF_BAD_EMPTY && r <= NMX__BPF_BAD_LAST;
+    bool refused = nmx_test_bpf_refused_hard(r);
     if (r == NMX__BPF_NOMEM)
         return 0;
     if (valid == refused || (r == NMX__BPF_CHECK_OK) != (c != NULL))

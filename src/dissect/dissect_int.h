@@ -344,6 +344,21 @@ nmx__day_cache *nmx__dis_day_cache(nmx_dis *d);
 unsigned nmx__bits_count(const nmx_fmtctx *c);
 size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n);
 
+/* For a protocol's bits hook over a 16-bit flags word made of fields
+ * (DNS's and NetBIOS's flags): field k of fld[0..nfld), `width` bits from
+ * bit `shift`. Line k reads "<picture> = <text>", the picture
+ * ".0000..........." showing the field's bits. */
+typedef struct nmx_bitfield {
+    uint8_t shift, width;
+} nmx_bitfield;
+/* Writes the picture of field k of the instance into pic and its value
+ * into *x; false when there is no field k or the instance has no number. */
+bool nmx__bits_field(const nmx_fmtctx *c, unsigned k, const nmx_bitfield *fld, size_t nfld,
+                     char pic[17], unsigned *x);
+/* The text of a one-bit field at bit `bit` that is `on`, from the labels
+ * lb[0..n) (the last that names the bit); "" when none does. */
+const char *nmx__bit_label(const LABELED_BIT *lb, size_t n, unsigned bit, bool on);
+
 /* Appends t[0..w) to the text of buf[0..n) that is `at` bytes long so far,
  * cut as snprintf cuts (the first n - 1 bytes of the whole text are kept,
  * NUL-terminated); returns at + w, the length the whole text needs
@@ -399,6 +414,10 @@ extern SET nmx__tcp_port_set, nmx__udp_port_set;
 
 /* Names of IP protocol numbers (ipprotos.c): IP's Protocol, IP6's Next Header. */
 extern SET nmx__ipproto_set;
+/* The short name the IP and IP6 summaries print for a protocol number
+ * ("TCP"), or NULL; with ip6, the IPv6 extension headers and the others
+ * IP6's summary names as well. */
+const char *nmx__ipproto_abbrev(uint8_t p, bool ip6);
 const char *nmx__port_abbrev(uint16_t port, bool udp);
 
 #define NMX_PROTO_DECL(n) extern const nmx_protocol nmx_proto_##n;

@@ -1,7 +1,8 @@
 /*
  * ipprotos.c: names of IP protocol numbers (IANA "Assigned Internet Protocol
  * Numbers"), the labeled set of IP's "Protocol" and IP6's "Next Header":
- * one table for both, as the numbers are one registry.
+ * one table for both, as the numbers are one registry; and the short names
+ * their summaries print.
  */
 #include "dissect/dissect_int.h"
 
@@ -21,3 +22,32 @@ static LABELED_BYTE ipprotos[] = {
     { 140, NMX_STR("Shim6 Protocol") },
 };
 SET nmx__ipproto_set = { sizeof ipprotos / sizeof ipprotos[0], { .lpLabeledByteTable = ipprotos } };
+
+const char *nmx__ipproto_abbrev(uint8_t p, bool ip6)
+{
+    switch (p) {
+    case 1: return "ICMP";
+    case 2: return "IGMP";
+    case 4: return "IP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 41: return "IP6";
+    case 47: return "GRE";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 58: return "ICMP6";
+    default: break;
+    }
+    if (!ip6)
+        return NULL;
+    switch (p) {
+    case 0: return "HOPOPT";
+    case 43: return "IPv6-Route";
+    case 44: return "IPv6-Frag";
+    case 59: return "No Next Header";
+    case 60: return "IPv6-Opts";
+    case 103: return "PIM";
+    case 132: return "SCTP";
+    default: return NULL;
+    }
+}

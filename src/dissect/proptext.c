@@ -369,3 +369,26 @@ size_t nmx__bits_text(const nmx_fmtctx *c, unsigned k, char *buf, size_t n)
     nmx__fmt_printf(&b, " = %s", on ? bit->LabelOn : bit->LabelOff);
     return b.len;
 }
+
+bool nmx__bits_field(const nmx_fmtctx *c, unsigned k, const nmx_bitfield *fld, size_t nfld,
+                     char pic[17], unsigned *x)
+{
+    uint64_t v;
+    if (k >= nfld || !nmx__inst_number(c->pi, &v))
+        return false;
+    unsigned f = (unsigned)v, sh = fld[k].shift, w = fld[k].width;
+    *x = f >> sh & ((1u << w) - 1u);
+    for (unsigned pos = 16; pos-- > 0;)
+        pic[15 - pos] = (char)(pos >= sh && pos < sh + w ? '0' + (f >> pos & 1u) : '.');
+    pic[16] = 0;
+    return true;
+}
+
+const char *nmx__bit_label(const LABELED_BIT *lb, size_t n, unsigned bit, bool on)
+{
+    const char *t = "";
+    for (size_t i = 0; i < n; i++)
+        if (lb[i].BitNumber == bit)
+            t = on ? lb[i].LabelOn : lb[i].LabelOff;
+    return t;
+}

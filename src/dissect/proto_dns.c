@@ -46,7 +46,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dissect/dissect_int.h"
+#include "dissect/dns_name.h"
 
 /* ---- value tables -------------------------------------------------------- */
 
@@ -131,7 +131,6 @@ enum { DNS_PROPS(NMX_PROP_ENUM) DNS_NPROPS };
 static nmx_propdef dns_props[] = { DNS_PROPS(NMX_PROP_DEF) };
 
 #define DNS_HDR      12
-#define DNS_NAME_MAX 255 /* wire bytes of a name, RFC 1035 §2.3.4 */
 #define DNS_TEXT_MAX 272 /* its text: 253 label bytes, dots, "<Root>", NUL */
 
 /* ---- names ---------------------------------------------------------------- */
@@ -147,44 +146,20 @@ enum dn_status { DN_OK, DN_SHORT, DN_BAD };
  * labels and strictly backward jumps. */
 static enum dn_status dns_name(nmx_rd *m, uint32_t off, char *txt, uint32_t *tlen, uint32_t *end)
 {
-    uint32_t at = off, run = off, wire = 0, t = 0;
-    bool jumped = false;
-    *end = off;
+    uint32_t t = 0;
+    nmx__dn_walk w = nmx__dn_start(off, end);
     *tlen = 0;
     txt[0] = 0;
     for (;;) {
-        if (!nmx_rd_has(m, at, 1))
-            return DN_SHORT;
-        uint8_t c = nmx_rd_u8(m, at);
-        if ((c & 0xC0u) == 0xC0u) {
-            if (!nmx_rd_has(m, at, 2))
-                return DN_SHORT;
-            uint32_t to = nmx_rd_be16(m, at) & 0x3FFFu;
-            if (!jumped)
-                *end = at + 2;
-            jumped = true;
-            if (to >= run)
-                return DN_BAD; /* forward, or into the run it ends */
-            at = run = to;
-            continue;
-        }
-        if (c & 0xC0u)
-            return DN_BAD; /* extended label types (RFC 6891 §5) */
-        wire += 1u + c;
-        if (wire > DNS_NAME_MAX)
-            return DN_BAD;
-        if (c == 0) {
-            if (!jumped)
-                *end = at + 1;
+        const uint8_t *p = NULL;
+        int c = nmx__dn_label(m, &w, end, &p);
+        if (c == NMX__DN_END)
             break;
-        }
-        const uint8_t *p = nmx_rd_ptr(m, at + 1, c);
-        if (!p)
-            return DN_SHORT;
-        memcpy(txt + t, p, c);
-        t += c;
+        if (c < 0)
+            return c == NMX__DN_SHORT ? DN_SHORT : DN_BAD;
+        memcpy(txt + t, p, (size_t)c);
+        t += (uint32_t)c;
         txt[t++] = '.';
-        at += 1u + c;
     }
     if (t == 0) {
         memcpy(txt, "<Root>", 6);
@@ -636,33 +611,24 @@ static size_t dns_format(const nmx_fmtctx *c, char *buf, size_t n)
  * bits), RCode (4 bits). */
 static size_t dns_bits(const nmx_fmtctx *c, unsigned k, char *buf, size_t n)
 {
-    static const struct { uint8_t shift, width; } fld[] = {
+    static const nmx_bitfield fld[] = {
         { 15, 1 }, { 11, 4 }, { 10, 1 }, { 9, 1 }, { 8, 1 }, { 7, 1 }, { 4, 3 }, { 0, 4 },
     };
     if (c->prop != DNS_FLAGS)
         return (size_t)-1;
-    uint64_t v;
-    if (k >= sizeof fld / sizeof fld[0] || !nmx__inst_number(c->pi, &v))
-        return 0;
-    unsigned f = (unsigned)v, sh = fld[k].shift, w = fld[k].width;
-    unsigned x = f >> sh & ((1u << w) - 1u);
     char pic[17];
-    for (unsigned pos = 16; pos-- > 0;)
-        pic[15 - pos] = (char)(pos >= sh && pos < sh + w ? '0' + (f >> pos & 1u) : '.');
-    pic[16] = 0;
+    unsigned x;
+    if (!nmx__bits_field(c, k, fld, sizeof fld / sizeof fld[0], pic, &x))
+        return 0;
     const char *t;
     switch (k) {
     case 1: t = opcode_name(x, true); break;
     case 6: t = "Reserved"; break;
     case 7: t = rcode_name(x); break;
-    default: {
-        const LABELED_BIT *lb = NULL;
-        for (unsigned i = 0; i < sizeof dns_flag_bits / sizeof dns_flag_bits[0]; i++)
-            if (dns_flag_bits[i].BitNumber == sh)
-                lb = &dns_flag_bits[i];
-        t = lb ? (x ? lb->LabelOn : lb->LabelOff) : "";
+    default:
+        t = nmx__bit_label(dns_flag_bits, sizeof dns_flag_bits / sizeof dns_flag_bits[0],
+                           fld[k].shift, x != 0);
         break;
-    }
     }
     return (size_t)snprintf(buf, n, "%s = %s", pic, t);
 }

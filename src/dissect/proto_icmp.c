@@ -30,7 +30,7 @@
  */
 #include <stdio.h>
 
-#include "dissect/dissect_int.h"
+#include "dissect/icmp_common.h"
 
 /* IANA "ICMP Type Numbers". */
 static LABELED_BYTE icmp_types[] = {
@@ -47,12 +47,7 @@ static LABELED_BYTE icmp_types[] = {
 static SET icmp_type_set = { sizeof icmp_types / sizeof icmp_types[0], { .lpLabeledByteTable = icmp_types } };
 
 #define ICMP_PROPS(X) \
-    X(ICMP_SUMMARY, "Summary", PROP_TYPE_SUMMARY, PROP_QUAL_NONE, NULL, 0, 0, NMX_FMT_CUSTOM, NULL) \
-    X(ICMP_TYPE, "Type", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &icmp_type_set, 0, 1, NMX_FMT_DEFAULT, "Packet Type") \
-    X(ICMP_CODE, "Code", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_CUSTOM, NULL) \
-    X(ICMP_CHECKSUM, "Checksum", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_HEX, "CheckSum") \
-    X(ICMP_ID, "Identifier", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_HEX, "ID") \
-    X(ICMP_SEQ, "Sequence Number", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, "Seq") \
+    NMX__ICMP_HEAD_PROPS(X, ICMP_, &icmp_type_set) \
     X(ICMP_GATEWAY, "Gateway Address", PROP_TYPE_IP_ADDRESS, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, "Gateway") \
     X(ICMP_POINTER, "Pointer", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_DEFAULT, NULL) \
     X(ICMP_LENGTH, "Original Datagram Length", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_BYTES, "Length") \
@@ -79,10 +74,7 @@ static SET icmp_type_set = { sizeof icmp_types / sizeof icmp_types[0], { .lpLabe
 enum { ICMP_PROPS(NMX_PROP_ENUM) ICMP_NPROPS };
 static nmx_propdef icmp_props[] = { ICMP_PROPS(NMX_PROP_DEF) };
 
-#define ICMP_HDR 8
-/* RFC 4884 4.1: with a Length, the original datagram field is zero-padded
- * to at least 128 bytes, and the extension structure follows it. */
-#define ICMP_EXT_MIN_ORIG 128
+#define ICMP_HDR NMX__ICMP_HDR
 
 enum {
     T_ECHO_REPLY = 0, T_UNREACH = 3, T_QUENCH = 4, T_REDIRECT = 5, T_ECHO = 8, T_ROUTER_ADV = 9,
@@ -142,10 +134,7 @@ static void icmp_dissect(nmx_dis *d, nmx_span s)
     uint8_t len = nmx_rd_u8(&r, 5);
     bool attach = nmx_dis_attaching(d);
     if (attach) {
-        nmx_dis_attach(d, ICMP_SUMMARY, 0, r.len < ICMP_HDR ? r.len : ICMP_HDR);
-        nmx_dis_attach(d, ICMP_TYPE, 0, 1);
-        nmx_dis_attach(d, ICMP_CODE, 1, 1);
-        nmx_dis_attach(d, ICMP_CHECKSUM, 2, 2);
+        nmx__icmp_attach_header(d, &r, ICMP_SUMMARY);
         switch (type) {
         case T_ECHO_REPLY: case T_ECHO: case T_TS: case T_TS_REPLY: case T_INFO:
         case T_INFO_REPLY: case T_MASK: case T_MASK_REPLY: case T_XECHO: case T_XECHO_REPLY:
@@ -173,13 +162,8 @@ static void icmp_dissect(nmx_dis *d, nmx_span s)
         if (type == T_UNREACH && nmx_rd_u8(&r, 1) == 4)
             nmx_dis_attach(d, ICMP_MTU, 6, 2);
     }
-    if (!nmx_rd_need(&r, 0, ICMP_HDR)) {
-        if (s.wire < ICMP_HDR)
-            nmx_dis_malformed(d, NULL);
-        else
-            nmx_dis_truncated(d);
+    if (!nmx__icmp_need_header(d, &r, s))
         return;
-    }
     uint32_t end = s.wire; /* the message ends where IP's payload does */
     if (!is_error(type)) {
         uint32_t o = ICMP_HDR;
@@ -230,23 +214,11 @@ static void icmp_dissect(nmx_dis *d, nmx_span s)
     /* An error message: the original datagram, then (RFC 4884) maybe an
      * extension structure. Length 0 is the pre-4884 form: all the rest is
      * the datagram. Source Quench and Redirect carry no Length. */
-    uint32_t qlen = end - ICMP_HDR;
-    bool has_len = len != 0 && type != T_QUENCH && type != T_REDIRECT;
-    if (has_len) {
-        uint32_t ol = len * 4u;
-        if (ol < ICMP_EXT_MIN_ORIG || ol > qlen) {
-            nmx_dis_malformed(d, NULL);
-            has_len = false;
-        } else {
-            qlen = ol;
-        }
-    }
-    nmx_span q = nmx_span_sub(s, ICMP_HDR, qlen);
-    nmx_dis_attach(d, ICMP_ORIG, ICMP_HDR, q.len);
-    if (has_len && ICMP_HDR + qlen < end)
-        icmp_extension(d, &r, ICMP_HDR + qlen, end);
-    if (ICMP_HDR + qlen > r.len)
-        nmx_dis_truncated(d);
+    bool has_len = type != T_QUENCH && type != T_REDIRECT;
+    uint32_t ext;
+    nmx_span q = nmx__icmp_quote(d, &r, s, ICMP_ORIG, has_len ? len * 4u : 0, &ext);
+    if (ext)
+        icmp_extension(d, &r, ext, end);
     if (q.len == 0)
         return;
     /* The quoted datagram declares its length in Total Length. */
@@ -279,13 +251,13 @@ static const char *code_name(uint8_t type, uint8_t code)
     };
     switch (type) {
     case T_UNREACH:
-        return code < sizeof unreach / sizeof *unreach ? unreach[code] : NULL;
+        return NMX__ICMP_CODE_NAME(unreach, code);
     case T_REDIRECT:
-        return code < sizeof redirect / sizeof *redirect ? redirect[code] : NULL;
+        return NMX__ICMP_CODE_NAME(redirect, code);
     case T_TIME_EXCEEDED:
-        return code < sizeof exceeded / sizeof *exceeded ? exceeded[code] : NULL;
+        return NMX__ICMP_CODE_NAME(exceeded, code);
     case T_PARAM:
-        return code < sizeof param / sizeof *param ? param[code] : NULL;
+        return NMX__ICMP_CODE_NAME(param, code);
     case T_ROUTER_ADV:
         return code == 0 ? "Normal Router Advertisement"
              : code == 16 ? "Does not Route Common Traffic" : NULL;
@@ -294,54 +266,26 @@ static const char *code_name(uint8_t type, uint8_t code)
     }
 }
 
-static const char *type_name(uint8_t t)
+static size_t icmp_summary(const uint8_t *h, uint32_t cap, const char *tn, char *buf, size_t n)
 {
-    for (size_t i = 0; i < sizeof icmp_types / sizeof *icmp_types; i++)
-        if (icmp_types[i].Value == t)
-            return icmp_types[i].Label;
-    return NULL;
-}
-
-static size_t icmp_format(const nmx_fmtctx *c, char *buf, size_t n)
-{
-    const uint8_t *h = c->frame + c->layer->offset;
-    uint32_t cap = c->layer->caplen;
-    if (c->prop == ICMP_CODE) {
-        if (cap < 2)
-            return (size_t)-1;
-        const char *cn = code_name(h[0], h[1]);
-        if (cn)
-            return (size_t)snprintf(buf, n, "Code = %u (%s)", h[1], cn);
-        return (size_t)snprintf(buf, n, "Code = %u (0x%X)", h[1], h[1]);
-    }
-    if (c->prop != ICMP_SUMMARY)
-        return (size_t)-1;
-    if (cap < ICMP_HDR)
-        return (size_t)snprintf(buf, n, "Truncated ICMP header");
-    const char *tn = type_name(h[0]);
-    char tbuf[16];
-    if (!tn) {
-        snprintf(tbuf, sizeof tbuf, "Type 0x%X", h[0]);
-        tn = tbuf;
-    }
-    unsigned id = (unsigned)h[4] << 8 | h[5], seq = (unsigned)h[6] << 8 | h[7];
+    (void)cap;
     switch (h[0]) {
     case T_ECHO_REPLY: case T_ECHO: case T_TS: case T_TS_REPLY: case T_INFO:
     case T_INFO_REPLY: case T_MASK: case T_MASK_REPLY: case T_XECHO: case T_XECHO_REPLY:
-        return (size_t)snprintf(buf, n, "%s: ID = 0x%04X, Seq = %u", tn, id, seq);
+        return nmx__icmp_echo_summary(h, tn, buf, n);
     case T_REDIRECT: {
         const char *cn = code_name(h[0], h[1]);
         return (size_t)snprintf(buf, n, "%s: %s, Gateway = %u.%u.%u.%u", tn, cn ? cn : "Unknown code",
                                 h[4], h[5], h[6], h[7]);
     }
-    default: {
-        const char *cn = code_name(h[0], h[1]);
-        if (cn)
-            return (size_t)snprintf(buf, n, "%s: %s", tn, cn);
-        return (size_t)snprintf(buf, n, "%s: Code = %u", tn, h[1]);
-    }
+    default:
+        return (size_t)-1;
     }
 }
+
+NMX__ICMP_FORMAT(icmp_format, .name = "ICMP", .summary_prop = ICMP_SUMMARY, .code_prop = ICMP_CODE,
+                 .types = icmp_types, .ntypes = sizeof icmp_types / sizeof *icmp_types,
+                 .code_name = code_name, .summary = icmp_summary, .code_number = true)
 
 const nmx_protocol nmx_proto_icmp = {
     .name = "ICMP",

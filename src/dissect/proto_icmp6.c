@@ -33,7 +33,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 
-#include "dissect/dissect_int.h"
+#include "dissect/icmp_common.h"
 
 /* IANA "ICMPv6 'type' Numbers". */
 static LABELED_BYTE icmp6_types[] = {
@@ -81,12 +81,7 @@ static LABELED_BIT prefix_bits[] = {
 static SET prefix_set = { 2, { .lpLabeledBit = prefix_bits } };
 
 #define ICMP6_PROPS(X) \
-    X(I6_SUMMARY, "Summary", PROP_TYPE_SUMMARY, PROP_QUAL_NONE, NULL, 0, 0, NMX_FMT_CUSTOM, NULL) \
-    X(I6_TYPE, "Type", PROP_TYPE_BYTE, PROP_QUAL_LABELED_SET, &icmp6_type_set, 0, 1, NMX_FMT_DEFAULT, "Packet Type") \
-    X(I6_CODE, "Code", PROP_TYPE_BYTE, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_CUSTOM, NULL) \
-    X(I6_CHECKSUM, "Checksum", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_HEX, "CheckSum") \
-    X(I6_ID, "Identifier", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_HEX, "ID") \
-    X(I6_SEQ, "Sequence Number", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, "Seq") \
+    NMX__ICMP_HEAD_PROPS(X, I6_, &icmp6_type_set) \
     X(I6_MTU, "MTU", PROP_TYPE_DWORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, NULL) \
     X(I6_POINTER, "Pointer", PROP_TYPE_DWORD, PROP_QUAL_NONE, NULL, NMX_SW, 1, NMX_FMT_DEFAULT, NULL) \
     X(I6_LENGTH, "Original Packet Length", PROP_TYPE_WORD, PROP_QUAL_NONE, NULL, 0, 1, NMX_FMT_BYTES, "Length") \
@@ -121,9 +116,8 @@ static SET prefix_set = { 2, { .lpLabeledBit = prefix_bits } };
 enum { ICMP6_PROPS(NMX_PROP_ENUM) ICMP6_NPROPS };
 static nmx_propdef icmp6_props[] = { ICMP6_PROPS(NMX_PROP_DEF) };
 
-#define ICMP6_HDR 8
+#define ICMP6_HDR NMX__ICMP_HDR
 #define IP6_HDR 40
-#define ICMP6_EXT_MIN_ORIG 128 /* RFC 4884 4.1 */
 
 enum {
     T_UNREACH = 1, T_TOOBIG = 2, T_EXCEEDED = 3, T_PARAM = 4, T_ECHO = 128, T_ECHO_REPLY = 129,
@@ -215,49 +209,28 @@ static void icmp6_dissect(nmx_dis *d, nmx_span s)
     nmx_rd r = nmx_dis_rd(d, s);
     uint8_t type = nmx_rd_u8(&r, 0);
     bool attach = nmx_dis_attaching(d);
-    if (attach) {
-        nmx_dis_attach(d, I6_SUMMARY, 0, r.len < ICMP6_HDR ? r.len : ICMP6_HDR);
-        nmx_dis_attach(d, I6_TYPE, 0, 1);
-        nmx_dis_attach(d, I6_CODE, 1, 1);
-        nmx_dis_attach(d, I6_CHECKSUM, 2, 2);
-    }
-    if (!nmx_rd_need(&r, 0, ICMP6_HDR)) {
-        if (s.wire < ICMP6_HDR)
-            nmx_dis_malformed(d, NULL);
-        else
-            nmx_dis_truncated(d);
+    if (attach)
+        nmx__icmp_attach_header(d, &r, I6_SUMMARY);
+    if (!nmx__icmp_need_header(d, &r, s))
         return;
-    }
     uint32_t end = s.wire;
     if (type < 128) {
         /* An error message: the offending packet from byte 8. */
-        uint32_t qlen = end - ICMP6_HDR;
         if (type == T_TOOBIG)
             nmx_dis_attach(d, I6_MTU, 4, 4);
         else if (type == T_PARAM)
             nmx_dis_attach(d, I6_POINTER, 4, 4);
         uint8_t len = nmx_rd_u8(&r, 4);
-        bool has_len = (type == T_UNREACH || type == T_EXCEEDED) && len != 0;
-        if (type == T_UNREACH || type == T_EXCEEDED) {
+        bool has_len = type == T_UNREACH || type == T_EXCEEDED;
+        if (has_len) {
             uint16_t bytes = (uint16_t)(len * 8u);
             nmx_dis_attach_ex(d, I6_LENGTH, 4, 1, &bytes, sizeof bytes, 1);
         }
-        if (has_len) {
-            /* RFC 4884 4.4: Length counts 64-bit words. */
-            uint32_t ol = len * 8u;
-            if (ol < ICMP6_EXT_MIN_ORIG || ol > qlen) {
-                nmx_dis_malformed(d, NULL);
-                has_len = false;
-            } else {
-                qlen = ol;
-            }
-        }
-        nmx_span q = nmx_span_sub(s, ICMP6_HDR, qlen);
-        nmx_dis_attach(d, I6_ORIG, ICMP6_HDR, q.len);
-        if (has_len && ICMP6_HDR + qlen < end)
-            nmx_dis_attach(d, I6_DATA, ICMP6_HDR + qlen, nmx_span_from(s, ICMP6_HDR + qlen).len);
-        if (ICMP6_HDR + qlen > r.len)
-            nmx_dis_truncated(d);
+        /* RFC 4884 4.4: Length counts 64-bit words. */
+        uint32_t ext;
+        nmx_span q = nmx__icmp_quote(d, &r, s, I6_ORIG, has_len ? len * 8u : 0, &ext);
+        if (ext)
+            nmx_dis_attach(d, I6_DATA, ext, nmx_span_from(s, ext).len);
         nmx_rd rq = nmx_dis_rd(d, q);
         uint16_t plen = nmx_rd_be16(&rq, 4);
         nmx_dis_next_proto(d, &nmx_proto_ip6, nmx_span_quoted(q, plen ? IP6_HDR + plen : 0));
@@ -361,53 +334,24 @@ static const char *code_name(uint8_t type, uint8_t code)
     };
     switch (type) {
     case T_UNREACH:
-        return code < sizeof unreach / sizeof *unreach ? unreach[code] : NULL;
+        return NMX__ICMP_CODE_NAME(unreach, code);
     case T_EXCEEDED:
-        return code < sizeof exceeded / sizeof *exceeded ? exceeded[code] : NULL;
+        return NMX__ICMP_CODE_NAME(exceeded, code);
     case T_PARAM:
-        return code < sizeof param / sizeof *param ? param[code] : NULL;
+        return NMX__ICMP_CODE_NAME(param, code);
     default:
         return NULL;
     }
 }
 
-static const char *type_name(uint8_t t)
+static size_t icmp6_summary(const uint8_t *h, uint32_t cap, const char *tn, char *buf, size_t n)
 {
-    for (size_t i = 0; i < sizeof icmp6_types / sizeof *icmp6_types; i++)
-        if (icmp6_types[i].Value == t)
-            return icmp6_types[i].Label;
-    return NULL;
-}
-
-static size_t icmp6_format(const nmx_fmtctx *c, char *buf, size_t n)
-{
-    const uint8_t *h = c->frame + c->layer->offset;
-    uint32_t cap = c->layer->caplen;
-    if (c->prop == I6_CODE) {
-        if (cap < 2)
-            return (size_t)-1;
-        const char *cn = code_name(h[0], h[1]);
-        if (cn)
-            return (size_t)snprintf(buf, n, "Code = %u (%s)", h[1], cn);
-        return (size_t)snprintf(buf, n, "Code = %u (0x%X)", h[1], h[1]);
-    }
-    if (c->prop != I6_SUMMARY)
-        return (size_t)-1;
-    if (cap < ICMP6_HDR)
-        return (size_t)snprintf(buf, n, "Truncated ICMP6 header");
-    const char *tn = type_name(h[0]);
-    char tbuf[16];
-    if (!tn) {
-        snprintf(tbuf, sizeof tbuf, "Type 0x%X", h[0]);
-        tn = tbuf;
-    }
     switch (h[0]) {
     case T_ECHO:
     case T_ECHO_REPLY:
     case T_XECHO:
     case T_XECHO_REPLY:
-        return (size_t)snprintf(buf, n, "%s: ID = 0x%04X, Seq = %u", tn,
-                                (unsigned)h[4] << 8 | h[5], (unsigned)h[6] << 8 | h[7]);
+        return nmx__icmp_echo_summary(h, tn, buf, n);
     case T_TOOBIG:
         return (size_t)snprintf(buf, n, "%s: MTU = %u", tn,
                                 (unsigned)h[4] << 24 | (unsigned)h[5] << 16 | (unsigned)h[6] << 8 | h[7]);
@@ -421,14 +365,14 @@ static size_t icmp6_format(const nmx_fmtctx *c, char *buf, size_t n)
             return (size_t)snprintf(buf, n, "%s: Target = %s", tn, a);
         }
         return (size_t)snprintf(buf, n, "%s", tn);
-    default: {
-        const char *cn = code_name(h[0], h[1]);
-        if (cn)
-            return (size_t)snprintf(buf, n, "%s: %s", tn, cn);
-        return (size_t)snprintf(buf, n, "%s", tn);
-    }
+    default:
+        return (size_t)-1;
     }
 }
+
+NMX__ICMP_FORMAT(icmp6_format, .name = "ICMP6", .summary_prop = I6_SUMMARY, .code_prop = I6_CODE,
+                 .types = icmp6_types, .ntypes = sizeof icmp6_types / sizeof *icmp6_types,
+                 .code_name = code_name, .summary = icmp6_summary, .code_number = false)
 
 const nmx_protocol nmx_proto_icmp6 = {
     .name = "ICMP6",

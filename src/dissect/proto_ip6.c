@@ -346,30 +346,6 @@ static void ip6_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_next(d, NMX_HO_IPPROTO, nh, pl);
 }
 
-static const char *short_nh(uint8_t p)
-{
-    switch (p) {
-    case 0: return "HOPOPT";
-    case 1: return "ICMP";
-    case 2: return "IGMP";
-    case 4: return "IP";
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 41: return "IP6";
-    case 43: return "IPv6-Route";
-    case 44: return "IPv6-Frag";
-    case 47: return "GRE";
-    case 50: return "ESP";
-    case 51: return "AH";
-    case 58: return "ICMP6";
-    case 59: return "No Next Header";
-    case 60: return "IPv6-Opts";
-    case 103: return "PIM";
-    case 132: return "SCTP";
-    default: return NULL;
-    }
-}
-
 static size_t ip6_format(const nmx_fmtctx *c, char *buf, size_t n)
 {
     if (c->prop != IP6_SUMMARY)
@@ -378,7 +354,7 @@ static size_t ip6_format(const nmx_fmtctx *c, char *buf, size_t n)
         return (size_t)snprintf(buf, n, "Truncated IP6 header");
     uint32_t a0 = nmx_fmt_aux(c, 0), plen = nmx_fmt_aux(c, 1);
     uint8_t nh = (uint8_t)a0;
-    const char *p = short_nh(nh);
+    const char *p = nmx__ipproto_abbrev(nh, true);
     char nhs[8];
     if (!p) {
         snprintf(nhs, sizeof nhs, "0x%X", nh);

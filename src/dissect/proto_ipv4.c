@@ -208,23 +208,6 @@ static void ip_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_next(d, NMX_HO_IPPROTO, proto, pl);
 }
 
-static const char *short_proto(uint8_t p)
-{
-    switch (p) {
-    case 1: return "ICMP";
-    case 2: return "IGMP";
-    case 4: return "IP";
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 41: return "IP6";
-    case 47: return "GRE";
-    case 50: return "ESP";
-    case 51: return "AH";
-    case 58: return "ICMP6";
-    default: return NULL;
-    }
-}
-
 static size_t ip_format(const nmx_fmtctx *c, char *buf, size_t n)
 {
     if (c->prop != IP_SUMMARY)
@@ -233,7 +216,7 @@ static size_t ip_format(const nmx_fmtctx *c, char *buf, size_t n)
     if (c->layer->caplen < IP_MIN_HDR)
         return (size_t)snprintf(buf, n, "Truncated IP header");
     unsigned id = (unsigned)h[4] << 8 | h[5], len = (unsigned)h[2] << 8 | h[3];
-    const char *p = short_proto(h[9]);
+    const char *p = nmx__ipproto_abbrev(h[9], false);
     if (p)
         return (size_t)snprintf(buf, n, "ID = 0x%X; Proto = %s; Len: %u", id, p, len);
     return (size_t)snprintf(buf, n, "ID = 0x%X; Proto = 0x%X; Len: %u", id, h[9], len);

@@ -50,7 +50,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dissect/dissect_int.h"
+#include "dissect/dns_name.h"
 
 enum { SVC_NONE = 0, SVC_NS = 1, SVC_DS = 2, SVC_SS = 3, SVC_SS_CONT = 4 };
 
@@ -215,44 +215,22 @@ enum nb_status { NB_OK, NB_SHORT, NB_BAD };
 
 /* A NetBIOS name in the DNS-like wire form (RFC 1002 §4.1): a 32-byte
  * label of first-level encoding, optional scope labels, possibly through
- * compression pointers (strictly backward, as in proto_dns.c: each jump
- * lands before the run it ends, so decoding terminates). `r` is the
+ * compression pointers, walked as DNS's (dns_name.h: each jump lands
+ * before the run it ends, so decoding terminates). `r` is the
  * message; *end is the offset past the name where it stands. */
 static enum nb_status nb_name(nmx_rd *r, uint32_t off, char *out, uint32_t *tlen, uint32_t *end,
                               bool esc)
 {
-    uint32_t at = off, run = off, wire = 0, t = 0;
-    bool jumped = false, first = true;
-    *end = off;
+    uint32_t t = 0;
+    bool first = true;
+    nmx__dn_walk w = nmx__dn_start(off, end);
     for (;;) {
-        if (!nmx_rd_has(r, at, 1))
-            return NB_SHORT;
-        uint8_t c = nmx_rd_u8(r, at);
-        if ((c & 0xC0u) == 0xC0u) {
-            if (!nmx_rd_has(r, at, 2))
-                return NB_SHORT;
-            uint32_t to = nmx_rd_be16(r, at) & 0x3FFFu;
-            if (!jumped)
-                *end = at + 2;
-            jumped = true;
-            if (to >= run)
-                return NB_BAD;
-            at = run = to;
-            continue;
-        }
-        if (c & 0xC0u)
-            return NB_BAD;
-        wire += 1u + c;
-        if (wire > 255)
-            return NB_BAD;
-        if (c == 0) {
-            if (!jumped)
-                *end = at + 1;
+        const uint8_t *p = NULL;
+        int c = nmx__dn_label(r, &w, end, &p);
+        if (c == NMX__DN_END)
             break;
-        }
-        const uint8_t *p = nmx_rd_ptr(r, at + 1, c);
-        if (!p)
-            return NB_SHORT;
+        if (c < 0)
+            return c == NMX__DN_SHORT ? NB_SHORT : NB_BAD;
         if (first) {
             /* Each byte of the name is two letters 'A' + half-byte. */
             uint8_t nb[16];
@@ -269,10 +247,9 @@ static enum nb_status nb_name(nmx_rd *r, uint32_t off, char *out, uint32_t *tlen
         } else {
             /* scope labels */
             out[t++] = '.';
-            for (unsigned i = 0; i < c; i++)
+            for (int i = 0; i < c; i++)
                 t = put_ch(out, t, p[i], esc);
         }
-        at += 1u + c;
     }
     if (first)
         return NB_BAD; /* no name at all */
@@ -667,32 +644,25 @@ static size_t nbt_format(const nmx_fmtctx *c, char *buf, size_t n)
  * RCode (4 bits). */
 static size_t nbt_bits(const nmx_fmtctx *c, unsigned k, char *buf, size_t n)
 {
-    static const struct { uint8_t shift, width; } fld[] = {
+    static const nmx_bitfield fld[] = {
         { 15, 1 }, { 11, 4 }, { 10, 1 }, { 9, 1 }, { 8, 1 }, { 7, 1 }, { 5, 2 }, { 4, 1 }, { 0, 4 },
     };
     if (c->prop != NBT_NS_FLAGS)
         return (size_t)-1;
-    uint64_t v;
-    if (k >= sizeof fld / sizeof fld[0] || !nmx__inst_number(c->pi, &v))
-        return 0;
-    unsigned f = (unsigned)v, sh = fld[k].shift, w = fld[k].width;
-    unsigned x = f >> sh & ((1u << w) - 1u);
     char pic[17];
-    for (unsigned pos = 16; pos-- > 0;)
-        pic[15 - pos] = (char)(pos >= sh && pos < sh + w ? '0' + (f >> pos & 1u) : '.');
-    pic[16] = 0;
-    const char *t = "";
-    if (k == 1) {
+    unsigned x;
+    if (!nmx__bits_field(c, k, fld, sizeof fld / sizeof fld[0], pic, &x))
+        return 0;
+    const char *t;
+    if (k == 1)
         t = ns_op(x);
-    } else if (k == 6) {
+    else if (k == 6)
         t = "Reserved";
-    } else if (k == 8) {
+    else if (k == 8)
         t = ns_rcode(x);
-    } else {
-        for (unsigned i = 0; i < sizeof ns_flag_bits / sizeof ns_flag_bits[0]; i++)
-            if (ns_flag_bits[i].BitNumber == sh)
-                t = x ? ns_flag_bits[i].LabelOn : ns_flag_bits[i].LabelOff;
-    }
+    else
+        t = nmx__bit_label(ns_flag_bits, sizeof ns_flag_bits / sizeof ns_flag_bits[0],
+                           fld[k].shift, x != 0);
     return (size_t)snprintf(buf, n, "%s = %s", pic, t);
 }
 

@@ -26,31 +26,15 @@
  *   |                                                               |
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  */
-#include <stdio.h>
-
-#include "dissect/dissect_int.h"
+#include "dissect/sll_common.h"
 
 /* <linux/if_packet.h> PACKET_* */
-static LABELED_BYTE pkttypes[] = {
-    { 0, NMX_STR("Unicast to us") }, { 1, NMX_STR("Broadcast") },
-    { 2, NMX_STR("Multicast") }, { 3, NMX_STR("Unicast to another host") },
-    { 4, NMX_STR("Sent by us") }, { 5, NMX_STR("Loopback") },
-    { 6, NMX_STR("To user space") }, { 7, NMX_STR("To kernel") },
-};
+static LABELED_BYTE pkttypes[] = { NMX__SLL_PKTTYPES(NMX__SLL_LABEL) };
 static SET pkttype_set = { sizeof pkttypes / sizeof pkttypes[0],
                            { .lpLabeledByteTable = pkttypes } };
 
 /* <linux/if_arp.h> ARPHRD_* seen in captures */
-static LABELED_WORD hatypes[] = {
-    { 1, NMX_STR("Ethernet") }, { 6, NMX_STR("IEEE 802") }, { 19, NMX_STR("ATM") },
-    { 24, NMX_STR("IEEE 1394") }, { 32, NMX_STR("InfiniBand") }, { 256, NMX_STR("SLIP") },
-    { 512, NMX_STR("PPP") }, { 513, NMX_STR("Cisco HDLC") }, { 768, NMX_STR("IPIP tunnel") },
-    { 769, NMX_STR("IP6IP6 tunnel") }, { 772, NMX_STR("Loopback") },
-    { 776, NMX_STR("IPv6-in-IPv4 (SIT)") }, { 778, NMX_STR("GRE over IP") },
-    { 801, NMX_STR("IEEE 802.11") }, { 803, NMX_STR("IEEE 802.11 + radiotap") },
-    { 824, NMX_STR("Netlink") }, { 825, NMX_STR("6LoWPAN") },
-    { 0xFFFE, NMX_STR("None") }, { 0xFFFF, NMX_STR("Void") },
-};
+static LABELED_WORD hatypes[] = { NMX__SLL_HATYPES(NMX__SLL_LABEL) };
 static SET hatype_set = { sizeof hatypes / sizeof hatypes[0], { .lpLabeledWordTable = hatypes } };
 
 #define SLL2_PROPS(X) \
@@ -69,7 +53,6 @@ enum { SLL2_PROPS(NMX_PROP_ENUM) SLL2_NPROPS };
 static nmx_propdef sll2_props[] = { SLL2_PROPS(NMX_PROP_DEF) };
 
 #define SLL2_HDR 20
-#define ARPHRD_NETLINK 824
 
 static void sll2_dissect(nmx_dis *d, nmx_span s)
 {
@@ -102,14 +85,7 @@ static void sll2_dissect(nmx_dis *d, nmx_span s)
         return;
     nmx_span pay = nmx_span_from(s, SLL2_HDR);
     nmx_dis_attach(d, SLL2_DATA, SLL2_HDR, pay.len);
-    if (hatype == ARPHRD_NETLINK)
-        return;
-    if (proto >= 0x0600)
-        nmx_dis_next(d, NMX_HO_ETHERTYPE, proto, pay);
-    else if (proto == 0x0004)
-        nmx_dis_next(d, NMX_HO_8023, 0, pay);
-    else if (proto == 0x0001)
-        nmx_dis_next(d, NMX_HO_8023, 1, pay);
+    nmx__sll_next(d, hatype, proto, pay);
 }
 
 static size_t sll2_format(const nmx_fmtctx *c, char *buf, size_t n)
@@ -120,15 +96,8 @@ static size_t sll2_format(const nmx_fmtctx *c, char *buf, size_t n)
         return (size_t)snprintf(buf, n, "Truncated Linux cooked header");
     uint32_t a = nmx_fmt_aux(c, 0), ifindex = nmx_fmt_aux(c, 1);
     unsigned pt = a >> 24, halen = (a >> 16) & 0xFFu, proto = a & 0xFFFFu;
-    const char *ptn = NULL;
-    for (size_t i = 0; i < pkttype_set.nEntries; i++)
-        if (pkttypes[i].Value == pt)
-            ptn = pkttypes[i].Label;
     char pts[32];
-    if (!ptn) {
-        snprintf(pts, sizeof pts, "Packet Type %u", pt);
-        ptn = pts;
-    }
+    const char *ptn = nmx__sll_pkttype_name(pt, pts);
     const uint8_t *h = c->frame + c->layer->offset + 12;
     if (halen == 6)
         return (size_t)snprintf(buf, n, "%s; If = %u; Src = %02X%02X%02X%02X%02X%02X; ETYPE = 0x%04X",

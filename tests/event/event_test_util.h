@@ -14,6 +14,23 @@
 #include "event_equal.h"
 #include "nmx_test.h"
 
+/* Makes a fresh folder $TMPDIR/<stem>.XXXXXX (/tmp without TMPDIR) into
+ * dir; 0 on success, -1 on failure (as a cmocka setup returns). */
+static inline int evt_tmpdir_make(char *dir, size_t n, const char *stem)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, n, "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", stem);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Removes the folder and all it holds; 0 on success, -1 on failure. */
+static inline int evt_tmpdir_remove(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 /* A column of each type (and one unknown type number), as the host makes
  * them. */
 static inline void evt_all_columns(nmx_event_column *c, size_t *n)

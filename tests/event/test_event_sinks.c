@@ -16,17 +16,13 @@ static char g_dir[256];
 static int setup(void **st)
 {
     (void)st;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/nmx-sinks.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return evt_tmpdir_make(g_dir, sizeof g_dir, "nmx-sinks");
 }
 
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return evt_tmpdir_remove(g_dir);
 }
 
 static void path_in(char *buf, size_t len, const char *name)

@@ -36,6 +36,7 @@
 #include "filter/filter_int.h"
 #include "nmexpert/capture.h"
 #include "nmexpert/filter.h"
+#include "bpf_both.h"
 #include "nmx_test.h"
 #include "shared_captures.h"
 
@@ -94,12 +95,7 @@ static nmx__bpf_check translate(const struct bpf_program *b, nmx__bpf_code **out
 {
     nmx__bpf_insn *in = calloc(b->bf_len ? b->bf_len : 1, sizeof *in);
     assert_non_null(in);
-    for (u_int i = 0; i < b->bf_len; i++) {
-        in[i].code = b->bf_insns[i].code;
-        in[i].jt = b->bf_insns[i].jt;
-        in[i].jf = b->bf_insns[i].jf;
-        in[i].k = b->bf_insns[i].k;
-    }
+    nmx_test_bpf_insns(b->bf_insns, b->bf_len, in);
     nmx__bpf_check r = nmx__bpf_code_new(in, b->bf_len, out);
     free(in);
     return r;
@@ -528,12 +524,7 @@ static void test_shared_captures(void **state)
 static void to_insns(const struct bpf_insn *p, size_t n, nmx__bpf_insn *in, size_t max)
 {
     assert_true(n <= max);
-    for (size_t i = 0; i < n; i++) {
-        in[i].code = p[i].code;
-        in[i].jt = p[i].jt;
-        in[i].jf = p[i].jf;
-        in[i].k = p[i].k;
-    }
+    nmx_test_bpf_insns(p, n, in);
 }
 
 static nmx__bpf_check check(const struct bpf_insn *p, size_t n)
@@ -545,11 +536,6 @@ static nmx__bpf_check check(const struct bpf_insn *p, size_t n)
     assert_true((r == NMX__BPF_CHECK_OK) == (c != NULL));
     nmx__bpf_code_free(c);
     return r;
-}
-
-static bool refused_hard(nmx__bpf_check r)
-{
-    return r >= NMX__BPF_BAD_EMPTY && r <= NMX__BPF_BAD_LAST;
 }
 
 static void test_check_refuses(void **state)
@@ -623,7 +609,7 @@ static void test_check_refuses(void **state)
                      nmx__bpf_check_text(cases[i].want));
         /* libpcap's own check agrees on refusal */
         int v = cases[i].n ? bpf_validate(cases[i].p, (int)cases[i].n) : 0;
-        if ((v != 0) == refused_hard(r))
+        if ((v != 0) == nmx_test_bpf_refused_hard(r))
             fail_msg("%s: bpf_validate says %d, the check %s", cases[i].what, v,
                      nmx__bpf_check_text(r));
     }
@@ -646,7 +632,7 @@ static void test_check_all_opcodes(void **state)
                         BPF_STMT(BPF_RET | BPF_K, 7), BPF_STMT(BPF_RET | BPF_A, 0) };
                     nmx__bpf_check r = check(p, n);
                     int v = bpf_validate(p, (int)n);
-                    if ((v != 0) == refused_hard(r))
+                    if ((v != 0) == nmx_test_bpf_refused_hard(r))
                         fail_msg("code %#x k %#x jt %u jf %u n %zu: bpf_validate %d, check %s",
                                  code, ks[ki], js[ji][0], js[ji][1], n, v,
                                  nmx__bpf_check_text(r));
@@ -667,13 +653,8 @@ static uint32_t run_both(const struct bpf_insn *p, size_t n, const uint8_t *pkt,
     to_insns(p, n, in, 16);
     nmx__bpf_code *c = NULL;
     assert_int_equal(nmx__bpf_code_new(in, n, &c), NMX__BPF_CHECK_OK);
-    uint8_t *buf = malloc(caplen ? caplen : 1);
-    assert_non_null(buf);
-    if (caplen)
-        memcpy(buf, pkt, caplen);
-    uint32_t got = nmx__bpf_run(c, buf, caplen, wirelen);
-    uint32_t want = bpf_filter(p, buf, wirelen, caplen);
-    free(buf);
+    uint32_t got = 0, want = 0;
+    assert_true(nmx_test_bpf_run_both(c, p, pkt, caplen, wirelen, &got, &want));
     nmx__bpf_code_free(c);
     assert_int_equal(got, want);
     return got;

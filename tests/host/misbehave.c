@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "netmon.h"
+#include "expert_event.h"
 
 static void *configure_block; /* kept across sessions on purpose */
 
@@ -51,18 +52,7 @@ static const char *mode_of(PEXPERTCONFIG cfg)
 
 static void submit(HEXPERTKEY key, DWORD ident)
 {
-    NMEVENTDATA *e = ExpertAllocMemory(key, sizeof(NMEVENTDATA), NULL);
-    if (!e)
-        return;
-    e->EventIdent = ident;
-    e->szSourceName = "Misbehave";
-    e->szEventName = "before the misbehaviour";
-    e->NumColumns = 1;
-    e->Column[0].szColumnName = "n";
-    e->Column[0].VariantData.Type = NMCOLUMNTYPE_UINT32;
-    e->Column[0].VariantData.Value.Uint32Val = ident;
-    ExpertSubmitEvent(key, e);
-    ExpertFreeMemory(key, e);
+    nmx_test_submit_event(key, ident, "Misbehave", "before the misbehaviour");
 }
 
 static volatile int sink;

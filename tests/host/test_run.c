@@ -14,6 +14,7 @@
 #include "nmx_test.h"
 #include "nmexpert/hcapture.h"
 #include "nmexpert/run.h"
+#include "ten_frames.h"
 
 static nmx_expert_info expert;
 static nmx_isolation iso = NMX_ISOLATION_THREAD;
@@ -35,25 +36,7 @@ static int setup(void **s)
         fprintf(stderr, "probe failed: %s\n", expert.reason);
         return -1;
     }
-    nmx_writer *w;
-    if (nmx_writer_open_memory(NMX_WRITE_PCAP_US, 1, 0, &w, NULL) != NMX_OK)
-        return -1;
-    uint8_t frame[60] = {0};
-    for (int i = 0; i < 10; i++) {
-        nmx_frame f;
-        memset(&f, 0, sizeof f);
-        f.caplen = f.wirelen = sizeof frame;
-        f.data = frame;
-        f.linktype = 1;
-        f.ts_ns = (int64_t)i * 1000;
-        nmx_writer_add(w, &f);
-    }
-    size_t len;
-    nmx_writer_close_memory(w, &capbuf, &len, NULL);
-    nmx_capture *cap;
-    if (nmx_capture_open_memory(capbuf, len, "ten.pcap", 0, &cap, NULL) != NMX_OK)
-        return -1;
-    return nmx_hcapture_wrap(cap, true, &hcap) == NMX_OK ? 0 : -1;
+    return nmx_test_ten_frames(&capbuf, &hcap);
 }
 
 static int teardown(void **s)

@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "netmon.h"
+#include "expert_event.h"
 
 static void mode_of(char *out, size_t len);
 
@@ -270,18 +271,7 @@ static void result_frame(buf *b)
 
 static void submit(HEXPERTKEY key, DWORD ident)
 {
-    NMEVENTDATA *e = ExpertAllocMemory(key, sizeof(NMEVENTDATA), NULL);
-    if (!e)
-        return;
-    e->EventIdent = ident;
-    e->szSourceName = "Channel Abuse";
-    e->szEventName = "before the attack";
-    e->NumColumns = 1;
-    e->Column[0].szColumnName = "n";
-    e->Column[0].VariantData.Type = NMCOLUMNTYPE_UINT32;
-    e->Column[0].VariantData.Value.Uint32Val = ident;
-    ExpertSubmitEvent(key, e);
-    ExpertFreeMemory(key, e);
+    nmx_test_submit_event(key, ident, "Channel Abuse", "before the attack");
 }
 
 static void *spinner(void *arg)
