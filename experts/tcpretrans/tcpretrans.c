@@ -507,6 +507,14 @@ static NMEVENTDATA *event_reset(tr_run *r, DWORD ident, char *name, char *desc)
     return r->ev;
 }
 
+/* The columns Retransmits, Fast and Spurious, in every event. */
+static void retrans_columns(NMEVENTDATA *ev, DWORD count, DWORD fast, DWORD spurious)
+{
+    xk_col_u32(ev, s_count, count, NULL);
+    xk_col_u32(ev, s_fast, fast, NULL);
+    xk_col_u32(ev, s_spur, spurious, NULL);
+}
+
 /* One event for a segment that was retransmitted. */
 static DWORD submit_segment(tr_run *r, const tr_conn *c, int dir, const tr_seg *s)
 {
@@ -519,9 +527,7 @@ static DWORD submit_segment(tr_run *r, const tr_conn *c, int dir, const tr_seg *
     xk_col(ev, s_orig, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = s->orig;
     xk_col_u32(ev, s_seq, s->seq, NULL);
     xk_col_u32(ev, s_len, s->len, NULL);
-    xk_col_u32(ev, s_count, s->count, NULL);
-    xk_col_u32(ev, s_fast, s->fast, NULL);
-    xk_col_u32(ev, s_spur, s->spurious, NULL);
+    retrans_columns(ev, s->count, s->fast, s->spurious);
     xk_col(ev, s_first, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = s->first;
     xk_col(ev, s_final, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = s->last;
     xk_col_f64(ev, s_secs, s->orig ? (double)(s->t_last - s->t_orig) / 1e6 : 0.0);
@@ -901,9 +907,7 @@ static DWORD submit_connection(tr_run *r, const tr_conn *c)
     NMEVENTDATA *ev = event_reset(r, 2, s_ev_conn, desc);
     xk_col_str(ev, s_src, r->src);
     xk_col_str(ev, s_dst, r->dst);
-    xk_col_u32(ev, s_count, c->retrans, NULL);
-    xk_col_u32(ev, s_fast, c->fast, NULL);
-    xk_col_u32(ev, s_spur, c->spurious, NULL);
+    retrans_columns(ev, c->retrans, c->fast, c->spurious);
     xk_col_u32(ev, s_segs, c->segments, NULL);
     xk_col(ev, s_orig, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = c->first_retrans_orig;
     xk_col(ev, s_final, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = c->final_frame;
@@ -922,9 +926,7 @@ static DWORD submit_capture(tr_run *r)
 {
     static char desc[] = "Retransmissions in the whole capture";
     NMEVENTDATA *ev = event_reset(r, 3, s_ev_cap, desc);
-    xk_col_u32(ev, s_count, r->retrans, NULL);
-    xk_col_u32(ev, s_fast, r->fast, NULL);
-    xk_col_u32(ev, s_spur, r->spurious, NULL);
+    retrans_columns(ev, r->retrans, r->fast, r->spurious);
     xk_col_u32(ev, s_conns, (DWORD)r->nconns, NULL);
     xk_col_u32(ev, s_connsw, r->conns_with, NULL);
     xk_col_u32(ev, s_tcpf, r->tcp_frames, NULL);
