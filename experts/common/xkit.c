@@ -112,6 +112,166 @@ void xk_notes_text(const xk_notes *n, const char *expert, const char *accepts, c
              n->unknown, accepts);
 }
 
+/* What xk_options_parse and xk_options_valid walk with; conf NULL only
+ * checks. */
+typedef struct opt_walk {
+    const xk_options *o;
+    char *conf;
+    xk_notes *notes;
+} opt_walk;
+
+/* Stores (when w->conf) the value of one item; 0 when it is not valid. */
+static int opt_value(opt_walk *w, const xk_option *op, const xk_item *it)
+{
+    const char *v = it->val;
+    size_t n = it->vlen;
+    char *field = w->conf ? w->conf + op->field : NULL;
+    switch (op->kind) {
+    case XK_OPT_U32: {
+        DWORD x;
+        if ((op->digits && n > op->digits) || !xk_parse_u32(v, n, op->min, op->max, &x))
+            return 0;
+        if (field)
+            memcpy(field, &x, sizeof x);
+        return 1;
+    }
+    case XK_OPT_CHOICE:
+        for (int i = 0; op->names[i]; i++) {
+            if (xk_is(v, n, op->names[i])) {
+                if (field)
+                    memcpy(field, &i, sizeof i);
+                return 1;
+            }
+        }
+        return 0;
+    case XK_OPT_BOOL: {
+        int b = xk_parse_bool(v, n);
+        if (b < 0)
+            return 0;
+        if (field)
+            memcpy(field, &b, sizeof b);
+        return 1;
+    }
+    case XK_OPT_TEXT:
+        if (n == 0 || n >= op->size)
+            return 0;
+        if (field) {
+            int one = 1;
+            memcpy(field, v, n);
+            field[n] = 0;
+            memcpy(w->conf + op->given, &one, sizeof one);
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static void opt_item(void *ud, const xk_item *it)
+{
+    opt_walk *w = ud;
+    for (size_t i = 0; i < w->o->n; i++) {
+        const xk_option *op = &w->o->opts[i];
+        if (!xk_is(it->key, it->klen, op->key))
+            continue;
+        if (!it->has_value || !opt_value(w, op, it))
+            xk_note_invalid(w->notes, it);
+        return;
+    }
+    xk_note_unknown(w->notes, it);
+}
+
+void xk_options_parse(const xk_options *o, const EXPERTCONFIG *cfg, void *conf, xk_notes *notes)
+{
+    opt_walk w = {o, conf, notes};
+    xk_config_walk(cfg, opt_item, &w);
+}
+
+int xk_options_valid(const xk_options *o, const EXPERTCONFIG *cfg)
+{
+    /* valid as Run sees it: nothing noted (an empty key notes nothing) */
+    xk_notes notes;
+    memset(&notes, 0, sizeof notes);
+    opt_walk w = {o, NULL, &notes};
+    xk_config_walk(cfg, opt_item, &w);
+    return !xk_notes_bad(&notes);
+}
+
+PNMEVENTDATA xk_event_alloc(HEXPERTKEY key, DWORD columns, DWORD *err)
+{
+    DWORD e = NMERR_SUCCESS;
+    PNMEVENTDATA ev =
+        ExpertAllocMemory(key, sizeof(NMEVENTDATA) + columns * sizeof(NMCOLUMNINFO), &e);
+    if (!ev)
+        *err = xk_alloc_error(e);
+    return ev;
+}
+
+void xk_event_reset(PNMEVENTDATA ev, DWORD columns, DWORD ident, LPSTR source, LPSTR name,
+                    LPSTR desc, JTYPE just)
+{
+    memset(ev, 0, sizeof(NMEVENTDATA) + columns * sizeof(NMCOLUMNINFO));
+    ev->EventIdent = ident;
+    ev->Flags = NMEVENTFLAG_EXPERT;
+    ev->Severity = NMEVENT_SEVERITY_INFORMATIONAL;
+    ev->szSourceName = source;
+    ev->szEventName = name;
+    ev->szDescription = desc;
+    ev->Justification = just;
+}
+
+NMCOLUMNINFO *xk_col(PNMEVENTDATA ev, LPSTR name, NMCOLUMNTYPE type)
+{
+    NMCOLUMNINFO *c = &ev->Column[ev->NumColumns++];
+    c->szColumnName = name;
+    c->VariantData.Type = type;
+    return c;
+}
+
+void xk_col_u32(PNMEVENTDATA ev, LPSTR name, uint64_t v, int *clamped)
+{
+    if (v > 0xFFFFFFFFull) {
+        v = 0xFFFFFFFFull;
+        if (clamped)
+            *clamped = 1;
+    }
+    xk_col(ev, name, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val = (DWORD)v;
+}
+
+void xk_col_str(PNMEVENTDATA ev, LPSTR name, LPCSTR s)
+{
+    xk_col(ev, name, NMCOLUMNTYPE_STRING)->VariantData.Value.pStringVal = s;
+}
+
+void xk_col_f64(PNMEVENTDATA ev, LPSTR name, double v)
+{
+    xk_col(ev, name, NMCOLUMNTYPE_FLOAT64)->VariantData.Value.Float64Val = v;
+}
+
+DWORD xk_refuse(HEXPERTKEY key, PNMEVENTDATA ev, DWORD columns, DWORD ident, LPSTR source,
+                char *msg)
+{
+    static char name[] = "Configuration refused";
+    xk_event_reset(ev, columns, ident, source, name, msg, NULL);
+    ev->Severity = NMEVENT_SEVERITY_ERROR;
+    if (ExpertSubmitEvent(key, ev) == NMERR_EXPERT_TERMINATE)
+        return NMERR_EXPERT_TERMINATE;
+    ExpertIndicateStatus(key, EXPERTSTATUS_PROBLEM, NMERR_INVALID_PARAMETER, msg, 0);
+    return NMERR_INVALID_PARAMETER;
+}
+
+DWORD xk_run_begin(HEXPERTKEY key, PEXPERTSTARTUPINFO *si, EXPERTSTARTUPINFO *buf,
+                   const char *status, DWORD columns, PNMEVENTDATA *ev)
+{
+    DWORD err = NMERR_SUCCESS;
+    if (!(*si = xk_startup(key, *si, buf, &err)))
+        return err;
+    if (ExpertIndicateStatus(key, EXPERTSTATUS_STARTING, 0, status, 0) == NMERR_EXPERT_TERMINATE)
+        return NMERR_EXPERT_TERMINATE;
+    if (!(*ev = xk_event_alloc(key, columns, &err)))
+        return err;
+    return NMERR_SUCCESS;
+}
+
 PEXPERTSTARTUPINFO xk_startup(HEXPERTKEY key, PEXPERTSTARTUPINFO given, EXPERTSTARTUPINFO *buf,
                               DWORD *err)
 {
@@ -173,12 +333,12 @@ BOOL xk_register(PEXPERTENUMINFO info, const char *name, const char *description
 }
 
 BOOL xk_configure_defaults(HEXPERTKEY key, PEXPERTCONFIG *pp, const char *defaults, size_t size,
-                           int (*valid)(const EXPERTCONFIG *cfg))
+                           const xk_options *o)
 {
     if (!pp)
         return FALSE;
     if (*pp) /* keep it when it is valid, refuse it otherwise */
-        return valid(*pp) ? TRUE : FALSE;
+        return xk_options_valid(o, *pp) ? TRUE : FALSE;
     DWORD total = (DWORD)(sizeof(DWORD) + size);
     DWORD err = NMERR_SUCCESS;
     PEXPERTCONFIG c = ExpertAllocMemory(key, total, &err);

@@ -8,16 +8,26 @@
  *   (docs/writing-an-expert.md, "Configuration").
  * - Notes: the unknown keys and the bad "key=value" items of a configuration,
  *   comma-separated, for the error that names them.
- * - Run plumbing: the startup information, the failure status, Register and
- *   a Configure that supplies defaults.
+ * - Options: the keys an expert accepts, as a table (xk_option) that parses
+ *   a configuration into the expert's own structure and tells whether one is
+ *   valid.
+ * - Events: the one NMEVENTDATA a Run fills and submits for every event,
+ *   and its columns.
+ * - Run plumbing: the start of a Run, the startup information, the failure
+ *   status, a refused configuration, Register and a Configure that supplies
+ *   defaults.
  *
- * Nothing here allocates except xk_configure_defaults (ExpertAllocMemory,
- * owned by the host's session as Configure's result).
+ * Memory: xk_event_alloc (and xk_run_begin through it) allocates the event
+ * with ExpertAllocMemory; the expert owns it and frees it with
+ * ExpertFreeMemory. xk_configure_defaults allocates the configuration it
+ * returns (owned by the host's session as Configure's result). Nothing else
+ * here allocates.
  */
 #ifndef NMX_EXPERTS_XKIT_H
 #define NMX_EXPERTS_XKIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "netmon.h"
 
@@ -57,10 +67,80 @@ int xk_notes_bad(const xk_notes *n);
 void xk_notes_text(const xk_notes *n, const char *expert, const char *accepts, char *buf,
                    size_t len);
 
+/* One key an expert accepts: its name, what its value is, and where in the
+ * expert's configuration structure the value goes (offsetof). A value is
+ * stored only when it is valid: a bad one leaves the field as it was.
+ *   XK_OPT_U32     a DWORD: a decimal whole number in [min, max], of at most
+ *                  `digits` digits when that is not 0 (xk_parse_u32);
+ *   XK_OPT_CHOICE  an int: the index of the value in `names` (NULL-ended);
+ *   XK_OPT_BOOL    an int: xk_parse_bool's 1 or 0;
+ *   XK_OPT_TEXT    a char[size]: the value, not empty and shorter than size,
+ *                  NUL-terminated; the int at offset `given` becomes 1. */
+typedef enum xk_opt_kind { XK_OPT_U32, XK_OPT_CHOICE, XK_OPT_BOOL, XK_OPT_TEXT } xk_opt_kind;
+typedef struct xk_option {
+    const char *key;
+    xk_opt_kind kind;
+    size_t      field;
+    DWORD       min, max;    /* XK_OPT_U32    */
+    size_t      digits;      /* XK_OPT_U32    */
+    const char *const *names; /* XK_OPT_CHOICE */
+    size_t      size, given; /* XK_OPT_TEXT   */
+} xk_option;
+
+/* The keys of an expert: opts[0..n). */
+typedef struct xk_options {
+    const xk_option *opts;
+    size_t           n;
+} xk_options;
+
+/* Parses cfg into conf (the structure the offsets point into, holding the
+ * expert's defaults): each valid value goes to its field, unknown keys and
+ * bad values to *notes (cleared by the caller). */
+void xk_options_parse(const xk_options *o, const EXPERTCONFIG *cfg, void *conf, xk_notes *notes);
+
+/* cfg holds known keys with valid values only (what Configure keeps). */
+int xk_options_valid(const xk_options *o, const EXPERTCONFIG *cfg);
+
+/* Events. A Run fills one NMEVENTDATA with room for `columns` columns for
+ * each event it submits (the host copies what it keeps). NULL with *err set
+ * (xk_alloc_error) when it cannot be had. */
+PNMEVENTDATA xk_event_alloc(HEXPERTKEY key, DWORD columns, DWORD *err);
+
+/* Clears ev and its `columns` columns, then sets EventIdent, Flags
+ * NMEVENTFLAG_EXPERT, Severity NMEVENT_SEVERITY_INFORMATIONAL and the texts
+ * (the expert keeps them alive until the event is submitted). */
+void xk_event_reset(PNMEVENTDATA ev, DWORD columns, DWORD ident, LPSTR source, LPSTR name,
+                    LPSTR desc, JTYPE just);
+
+/* Appends a column of that type to ev (the room for it is the caller's
+ * business); the value is then set through the result. */
+NMCOLUMNINFO *xk_col(PNMEVENTDATA ev, LPSTR name, NMCOLUMNTYPE type);
+/* A UINT32 column; a value above 4294967295 shows as 4294967295 and sets
+ * *clamped to 1 (when clamped is not NULL). */
+void xk_col_u32(PNMEVENTDATA ev, LPSTR name, uint64_t v, int *clamped);
+void xk_col_str(PNMEVENTDATA ev, LPSTR name, LPCSTR s);
+void xk_col_f64(PNMEVENTDATA ev, LPSTR name, double v);
+
+/* A configuration Run refuses: ev becomes the error event (EventIdent
+ * `ident`, the name "Configuration refused", msg as its description), is
+ * submitted, and EXPERTSTATUS_PROBLEM reports NMERR_INVALID_PARAMETER with
+ * msg. Returns NMERR_EXPERT_TERMINATE when the host asked the expert to stop
+ * (no status then), else NMERR_INVALID_PARAMETER. */
+DWORD xk_refuse(HEXPERTKEY key, PNMEVENTDATA ev, DWORD columns, DWORD ident, LPSTR source,
+                char *msg);
+
 /* The startup information: `given` when the host passed it, else fetched
  * into *buf. NULL with *err set when it cannot be had. */
 PEXPERTSTARTUPINFO xk_startup(HEXPERTKEY key, PEXPERTSTARTUPINFO given, EXPERTSTARTUPINFO *buf,
                               DWORD *err);
+
+/* The start of a Run: the startup information (xk_startup, into *si), an
+ * EXPERTSTATUS_STARTING report with `status`, then the event (*ev, with room
+ * for `columns` columns). An error ends the start where it happens:
+ * NMERR_EXPERT_TERMINATE when the host asked the expert to stop at the
+ * report, otherwise that of the startup information or of the allocation. */
+DWORD xk_run_begin(HEXPERTKEY key, PEXPERTSTARTUPINFO *si, EXPERTSTARTUPINFO *buf,
+                   const char *status, DWORD columns, PNMEVENTDATA *ev);
 
 /* The end of a failed Run (after the expert freed its memory): TRUE when the
  * host asked it to stop (NMERR_EXPERT_TERMINATE), otherwise
@@ -93,9 +173,24 @@ DWORD xk_progress_step(xk_progress *p, DWORD frame);
 BOOL xk_register(PEXPERTENUMINFO info, const char *name, const char *description, DWORD flags);
 
 /* Configure without a dialog: an existing configuration is kept when
- * valid(cfg) says so (else FALSE); none yet -> a new one holding the
+ * xk_options_valid says so (else FALSE); none yet -> a new one holding the
  * `defaults` block (size bytes: the strings, their NULs and the final NUL). */
 BOOL xk_configure_defaults(HEXPERTKEY key, PEXPERTCONFIG *pp, const char *defaults, size_t size,
-                           int (*valid)(const EXPERTCONFIG *cfg));
+                           const xk_options *o);
+
+/* Defines the expert's Configure as xk_configure_defaults: no dialog (with
+ * or without a window), the defaults a string literal of "key=value\0"
+ * items (its own final NUL ends the block), the options an xk_options. */
+#define XK_CONFIGURE_WITH_DEFAULTS(defaults, options)                                            \
+    NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfig,           \
+                                       PEXPERTSTARTUPINFO pExpertStartupInfo, DWORD StartupFlags, \
+                                       HWND hWnd)                                                 \
+    {                                                                                            \
+        static const char block[] = defaults;                                                    \
+        (void)pExpertStartupInfo;                                                                \
+        (void)StartupFlags;                                                                      \
+        (void)hWnd;                                                                              \
+        return xk_configure_defaults(hExpertKey, ppConfig, block, sizeof block, (options));      \
+    }
 
 #endif

@@ -50,49 +50,24 @@ typedef struct pp_config {
     char protocol[64];
     char property[128];
     int has_protocol, has_property;
-    unsigned bit;        /* PD_ALL_BITS: every bit */
+    DWORD bit;           /* PD_ALL_BITS: every bit */
     xk_notes notes;
 } pp_config;
 
-/* One "key=value" item of the configuration. */
-static void config_item(void *ud, const xk_item *it)
-{
-    pp_config *c = ud;
-    const char *v = it->val;
-    size_t vn = it->vlen;
-    int ok = it->has_value && vn > 0;
-    if (xk_is(it->key, it->klen, "protocol")) {
-        ok = ok && vn < sizeof c->protocol;
-        if (ok) {
-            memcpy(c->protocol, v, vn);
-            c->protocol[vn] = 0;
-            c->has_protocol = 1;
-        }
-    } else if (xk_is(it->key, it->klen, "property")) {
-        ok = ok && vn < sizeof c->property;
-        if (ok) {
-            memcpy(c->property, v, vn);
-            c->property[vn] = 0;
-            c->has_property = 1;
-        }
-    } else if (xk_is(it->key, it->klen, "bit")) {
-        DWORD x = 0;
-        ok = ok && xk_parse_u32(v, vn, 0, 31, &x);
-        if (ok)
-            c->bit = (unsigned)x;
-    } else {
-        xk_note_unknown(&c->notes, it);
-        return;
-    }
-    if (!ok)
-        xk_note_invalid(&c->notes, it);
-}
+static const xk_option options[] = {
+    {.key = "protocol", .kind = XK_OPT_TEXT, .field = offsetof(pp_config, protocol),
+     .size = sizeof((pp_config *)0)->protocol, .given = offsetof(pp_config, has_protocol)},
+    {.key = "property", .kind = XK_OPT_TEXT, .field = offsetof(pp_config, property),
+     .size = sizeof((pp_config *)0)->property, .given = offsetof(pp_config, has_property)},
+    {.key = "bit", .kind = XK_OPT_U32, .field = offsetof(pp_config, bit), .max = 31},
+};
+static const xk_options pp_options = {options, sizeof options / sizeof options[0]};
 
 static void config_parse(pp_config *c, const EXPERTCONFIG *cfg)
 {
     memset(c, 0, sizeof *c);
     c->bit = PD_ALL_BITS;
-    xk_config_walk(cfg, config_item, c);
+    xk_options_parse(&pp_options, cfg, c, &c->notes);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -387,38 +362,20 @@ static char c_count[] = "Count";
 static char c_pset[] = "% of Set";
 static char c_bitno[] = "Bit number";
 
-static DWORD u32(uint64_t v)
-{
-    return v > 0xFFFFFFFFull ? 0xFFFFFFFFu : (DWORD)v;
-}
-
 static DWORD percent(uint64_t part, uint64_t whole)
 {
     return whole ? (DWORD)(part * 100u / whole) : 0;
 }
 
-static NMCOLUMNINFO *col(pp_run *r, char *name, NMCOLUMNTYPE t)
-{
-    NMCOLUMNINFO *c = &r->ev->Column[r->ev->NumColumns++];
-    c->szColumnName = name;
-    c->VariantData.Type = t;
-    return c;
-}
-
 /* The summary columns every row starts with. */
 static void event_start(pp_run *r)
 {
-    PNMEVENTDATA e = r->ev;
-    memset(e, 0, sizeof(NMEVENTDATA) + PD_COLUMNS * sizeof(NMCOLUMNINFO));
-    e->EventIdent = 1;
-    e->Flags = NMEVENTFLAG_DO_NOT_DISPLAY_FIXED_COLUMNS | NMEVENTFLAG_EXPERT;
-    e->Severity = NMEVENT_SEVERITY_INFORMATIONAL;
-    e->szSourceName = s_source;
-    col(r, c_protocol, NMCOLUMNTYPE_STRING)->VariantData.Value.pStringVal = r->protname;
-    col(r, c_property, NMCOLUMNTYPE_STRING)->VariantData.Value.pStringVal = r->info->Label;
-    col(r, c_frames, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val = u32(r->frames_with);
-    col(r, c_pframes, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val =
-        percent(r->frames_with, r->frames_examined);
+    xk_event_reset(r->ev, PD_COLUMNS, 1, s_source, NULL, NULL, NULL);
+    r->ev->Flags |= NMEVENTFLAG_DO_NOT_DISPLAY_FIXED_COLUMNS;
+    xk_col_str(r->ev, c_protocol, r->protname);
+    xk_col_str(r->ev, c_property, r->info->Label);
+    xk_col_u32(r->ev, c_frames, r->frames_with, NULL);
+    xk_col_u32(r->ev, c_pframes, percent(r->frames_with, r->frames_examined), NULL);
 }
 
 static const char *set_label(const PROPERTYINFO *pi, uint64_t v)
@@ -526,10 +483,9 @@ static DWORD report(pp_run *r)
     switch (r->kind) {
     case KIND_NUMERIC:
         event_start(r);
-        col(r, c_max, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val = u32(r->vmax);
-        col(r, c_min, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val = u32(r->vmin);
-        col(r, c_mean, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val =
-            u32(r->nnum ? r->vsum / r->nnum : 0);
+        xk_col_u32(r->ev, c_max, r->vmax, NULL);
+        xk_col_u32(r->ev, c_min, r->vmin, NULL);
+        xk_col_u32(r->ev, c_mean, r->nnum ? r->vsum / r->nnum : 0, NULL);
         return submit(r);
     case KIND_STRING:
     case KIND_LABELED:
@@ -540,16 +496,13 @@ static DWORD report(pp_run *r)
             const pp_value *v = &r->vals[i];
             event_start(r);
             if (r->kind == KIND_STRING) {
-                col(r, c_value, NMCOLUMNTYPE_STRING)->VariantData.Value.pStringVal =
-                    v->str ? v->str : "";
+                xk_col_str(r->ev, c_value, v->str ? v->str : "");
             } else {
-                col(r, c_value, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val = u32(v->num);
-                col(r, c_label, NMCOLUMNTYPE_STRING)->VariantData.Value.pStringVal =
-                    set_label(r->info, v->num);
+                xk_col_u32(r->ev, c_value, v->num, NULL);
+                xk_col_str(r->ev, c_label, set_label(r->info, v->num));
             }
-            col(r, c_count, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val = u32(v->count);
-            col(r, c_pset, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val =
-                percent(v->count, set);
+            xk_col_u32(r->ev, c_count, v->count, NULL);
+            xk_col_u32(r->ev, c_pset, percent(v->count, set), NULL);
             if (submit(r) != NMERR_SUCCESS)
                 return NMERR_EXPERT_TERMINATE;
         }
@@ -562,13 +515,12 @@ static DWORD report(pp_run *r)
             for (int on = 0; on <= 1; on++) {
                 uint64_t n = on ? r->bits_on[b] : r->flag_total - r->bits_on[b];
                 event_start(r);
-                col(r, c_bitno, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val = b;
-                col(r, c_value, NMCOLUMNTYPE_ONOFF)->VariantData.Value.OnOffVal = on ? TRUE : FALSE;
-                col(r, c_label, NMCOLUMNTYPE_STRING)->VariantData.Value.pStringVal =
-                    lb ? (on ? lb->LabelOn : lb->LabelOff) : NULL;
-                col(r, c_count, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val = u32(n);
-                col(r, c_pset, NMCOLUMNTYPE_UINT32)->VariantData.Value.Uint32Val =
-                    percent(n, r->flag_total);
+                xk_col_u32(r->ev, c_bitno, b, NULL);
+                xk_col(r->ev, c_value, NMCOLUMNTYPE_ONOFF)->VariantData.Value.OnOffVal =
+                    on ? TRUE : FALSE;
+                xk_col_str(r->ev, c_label, lb ? (on ? lb->LabelOn : lb->LabelOff) : NULL);
+                xk_col_u32(r->ev, c_count, n, NULL);
+                xk_col_u32(r->ev, c_pset, percent(n, r->flag_total), NULL);
                 if (submit(r) != NMERR_SUCCESS)
                     return NMERR_EXPERT_TERMINATE;
             }
@@ -609,20 +561,8 @@ static BOOL run_fail(pp_run *r, DWORD err)
  * EXPERTSTATUS_PROBLEM, FALSE. */
 static BOOL config_error(pp_run *r, char *msg)
 {
-    static char s_config[] = "Configuration refused";
-    char *text = msg;
-    if (r->ev) {
-        memset(r->ev, 0, sizeof(NMEVENTDATA) + PD_COLUMNS * sizeof(NMCOLUMNINFO));
-        r->ev->EventIdent = 2;
-        r->ev->Flags = NMEVENTFLAG_EXPERT;
-        r->ev->Severity = NMEVENT_SEVERITY_ERROR;
-        r->ev->szSourceName = s_source;
-        r->ev->szEventName = s_config;
-        r->ev->szDescription = text;
-        if (ExpertSubmitEvent(r->key, r->ev) == NMERR_EXPERT_TERMINATE)
-            return run_fail(r, NMERR_EXPERT_TERMINATE);
-    }
-    ExpertIndicateStatus(r->key, EXPERTSTATUS_PROBLEM, NMERR_INVALID_PARAMETER, text, 0);
+    if (xk_refuse(r->key, r->ev, PD_COLUMNS, 2, s_source, msg) == NMERR_EXPERT_TERMINATE)
+        return run_fail(r, NMERR_EXPERT_TERMINATE);
     run_free(r);
     return FALSE;
 }
@@ -675,10 +615,8 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         return run_fail(&r, serr);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
     DWORD err = NMERR_SUCCESS;
-    r.ev = ExpertAllocMemory(hExpertKey, sizeof(NMEVENTDATA) + PD_COLUMNS * sizeof(NMCOLUMNINFO),
-                             &err);
-    if (!r.ev)
-        return run_fail(&r, xk_alloc_error(err));
+    if (!(r.ev = xk_event_alloc(hExpertKey, PD_COLUMNS, &err)))
+        return run_fail(&r, err);
     if (ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
                              "Property Distribution: counting values", 0) ==
         NMERR_EXPERT_TERMINATE)

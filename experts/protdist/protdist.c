@@ -55,47 +55,20 @@ typedef struct pd_config {
     xk_notes notes;
 } pd_config;
 
-/* One "key=value" item of the configuration. */
-static void config_item(void *ud, const xk_item *it)
-{
-    pd_config *c = ud;
-    int ok = it->has_value;
-    if (xk_is(it->key, it->klen, "by")) {
-        if (ok && xk_is(it->val, it->vlen, "frames"))
-            c->by = BY_FRAMES;
-        else if (ok && xk_is(it->val, it->vlen, "bytes"))
-            c->by = BY_BYTES;
-        else
-            ok = 0;
-    } else if (xk_is(it->key, it->klen, "depth")) {
-        ok = ok && xk_parse_u32(it->val, it->vlen, 0, 0xFFFFFFFFu, &c->depth);
-    } else if (xk_is(it->key, it->klen, "top")) {
-        ok = ok && xk_parse_u32(it->val, it->vlen, 0, 0xFFFFFFFFu, &c->top);
-    } else {
-        xk_note_unknown(&c->notes, it);
-        return;
-    }
-    if (!ok)
-        xk_note_invalid(&c->notes, it);
-}
+/* The keys (the index of a name of by is its BY_* value). */
+static const char *const by_names[] = {"frames", "bytes", NULL};
+static const xk_option options[] = {
+    {.key = "by", .kind = XK_OPT_CHOICE, .field = offsetof(pd_config, by), .names = by_names},
+    {.key = "depth", .kind = XK_OPT_U32, .field = offsetof(pd_config, depth), .max = 0xFFFFFFFFu},
+    {.key = "top", .kind = XK_OPT_U32, .field = offsetof(pd_config, top), .max = 0xFFFFFFFFu},
+};
+static const xk_options pd_options = {options, sizeof options / sizeof options[0]};
 
 static void config_parse(pd_config *c, const EXPERTCONFIG *cfg)
 {
     memset(c, 0, sizeof *c);
     c->by = BY_FRAMES;
-    xk_config_walk(cfg, config_item, c);
-}
-
-static int config_bad(const pd_config *c)
-{
-    return xk_notes_bad(&c->notes);
-}
-
-static int config_valid(const EXPERTCONFIG *cfg)
-{
-    pd_config c;
-    config_parse(&c, cfg);
-    return !config_bad(&c);
+    xk_options_parse(&pd_options, cfg, c, &c->notes);
 }
 
 #define PD_ACCEPTS "by accepts frames or bytes; depth accepts a whole number from 0 (all levels) " \
@@ -281,7 +254,6 @@ static char s_source[] = "Protocol Distribution";
 static char s_protocol[] = "Protocol";
 static char s_node[] = "Protocol hierarchy";
 static char s_summary[] = "Summary";
-static char s_config[] = "Configuration refused";
 static char c_rank[] = "Rank";
 static char c_protocol[] = "Protocol";
 static char c_path[] = "Path";
@@ -301,43 +273,12 @@ static char c_by[] = "Ranked by";
 
 static void event_reset(pd_run *r, DWORD ident, char *name, char *desc, char *just)
 {
-    PNMEVENTDATA e = r->ev;
-    memset(e, 0, sizeof(NMEVENTDATA) + PD_COLUMNS * sizeof(NMCOLUMNINFO));
-    e->EventIdent = ident;
-    e->Flags = NMEVENTFLAG_EXPERT;
-    e->Severity = NMEVENT_SEVERITY_INFORMATIONAL;
-    e->szSourceName = s_source;
-    e->szEventName = name;
-    e->szDescription = desc;
-    e->Justification = just;
+    xk_event_reset(r->ev, PD_COLUMNS, ident, s_source, name, desc, just);
 }
 
 static void col_u32(pd_run *r, char *name, uint64_t v)
 {
-    NMCOLUMNINFO *c = &r->ev->Column[r->ev->NumColumns++];
-    c->szColumnName = name;
-    c->VariantData.Type = NMCOLUMNTYPE_UINT32;
-    if (v > 0xFFFFFFFFull) {
-        v = 0xFFFFFFFFull;
-        r->clamped = 1;
-    }
-    c->VariantData.Value.Uint32Val = (DWORD)v;
-}
-
-static void col_str(pd_run *r, char *name, const char *s)
-{
-    NMCOLUMNINFO *c = &r->ev->Column[r->ev->NumColumns++];
-    c->szColumnName = name;
-    c->VariantData.Type = NMCOLUMNTYPE_STRING;
-    c->VariantData.Value.pStringVal = s;
-}
-
-static void col_f64(pd_run *r, char *name, double v)
-{
-    NMCOLUMNINFO *c = &r->ev->Column[r->ev->NumColumns++];
-    c->szColumnName = name;
-    c->VariantData.Type = NMCOLUMNTYPE_FLOAT64;
-    c->VariantData.Value.Float64Val = v;
+    xk_col_u32(r->ev, name, v, &r->clamped);
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -348,9 +289,9 @@ static double pct(uint64_t part, uint64_t whole)
 static void counts_columns(pd_run *r, const pd_count *c)
 {
     col_u32(r, c_frames, c->frames);
-    col_f64(r, c_pframes, pct(c->frames, r->examined));
+    xk_col_f64(r->ev, c_pframes, pct(c->frames, r->examined));
     col_u32(r, c_bytes, c->bytes);
-    col_f64(r, c_pbytes, pct(c->bytes, r->total_bytes));
+    xk_col_f64(r->ev, c_pbytes, pct(c->bytes, r->total_bytes));
     col_u32(r, c_eframes, c->end_frames);
     col_u32(r, c_ebytes, c->end_bytes);
 }
@@ -416,7 +357,7 @@ static DWORD submit_protocols(pd_run *r)
         counts_text(&p->c, just, sizeof just);
         event_reset(r, 1, s_protocol, desc, just);
         col_u32(r, c_rank, i + 1);
-        col_str(r, c_protocol, p->name);
+        xk_col_str(r->ev, c_protocol, p->name);
         counts_columns(r, &p->c);
         if (ExpertSubmitEvent(r->key, r->ev) == NMERR_EXPERT_TERMINATE)
             return NMERR_EXPERT_TERMINATE;
@@ -499,9 +440,9 @@ static DWORD submit_tree(pd_run *r)
         counts_text(&nd->c, cnt, sizeof cnt);
         snprintf(just, sizeof just, "%s: %s", path, cnt);
         event_reset(r, 2, s_node, path, just);
-        col_str(r, c_path, path);
+        xk_col_str(r->ev, c_path, path);
         col_u32(r, c_level, nd->level);
-        col_str(r, c_protocol, proto_name(r, nd->proto));
+        xk_col_str(r->ev, c_protocol, proto_name(r, nd->proto));
         counts_columns(r, &nd->c);
         if (ExpertSubmitEvent(r->key, r->ev) == NMERR_EXPERT_TERMINATE)
             return NMERR_EXPERT_TERMINATE;
@@ -535,7 +476,7 @@ static DWORD submit_summary(pd_run *r)
     col_u32(r, c_unrec, r->norecog);
     col_u32(r, c_protocols, nprot);
     col_u32(r, c_paths, r->nnodes);
-    col_str(r, c_by, r->cfg.by == BY_BYTES ? "bytes" : "frames");
+    xk_col_str(r->ev, c_by, r->cfg.by == BY_BYTES ? "bytes" : "frames");
     return ExpertSubmitEvent(r->key, r->ev);
 }
 
@@ -604,29 +545,17 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
                              ? NULL
                              : pConfig);
     EXPERTSTARTUPINFO si;
-    DWORD serr = NMERR_SUCCESS;
-    if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
-        return run_fail(&r, serr);
+    DWORD rc = xk_run_begin(hExpertKey, &pExpertStartupInfo, &si,
+                            "Protocol Distribution: counting protocols", PD_COLUMNS, &r.ev);
+    if (rc != NMERR_SUCCESS)
+        return run_fail(&r, rc);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
 
-    DWORD rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
-                                    "Protocol Distribution: counting protocols", 0);
-    if (rc == NMERR_EXPERT_TERMINATE)
-        return run_fail(&r, rc);
-    DWORD err = NMERR_SUCCESS;
-    r.ev = ExpertAllocMemory(hExpertKey, sizeof(NMEVENTDATA) + PD_COLUMNS * sizeof(NMCOLUMNINFO),
-                             &err);
-    if (!r.ev)
-        return run_fail(&r, xk_alloc_error(err));
-
-    if (config_bad(&r.cfg)) {
+    if (xk_notes_bad(&r.cfg.notes)) {
         char msg[2 * XK_NOTE_MAX + 320];
         xk_notes_text(&r.cfg.notes, "Protocol Distribution", PD_ACCEPTS, msg, sizeof msg);
-        event_reset(&r, 4, s_config, msg, NULL);
-        r.ev->Severity = NMEVENT_SEVERITY_ERROR;
-        if (ExpertSubmitEvent(hExpertKey, r.ev) == NMERR_EXPERT_TERMINATE)
+        if (xk_refuse(hExpertKey, r.ev, PD_COLUMNS, 4, s_source, msg) == NMERR_EXPERT_TERMINATE)
             return run_fail(&r, NMERR_EXPERT_TERMINATE);
-        ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_PROBLEM, NMERR_INVALID_PARAMETER, msg, 0);
         run_free(&r);
         return FALSE;
     }
@@ -655,6 +584,7 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     r.capture_frames = hcap ? GetCaptureTotalFrames(hcap) : 0;
 
     size_t scratch = r.nnodes > r.nprotos ? r.nnodes : r.nprotos;
+    DWORD err = NMERR_SUCCESS;
     r.order = ExpertAllocMemory(hExpertKey, (scratch + 1) * sizeof *r.order, &err);
     if (!r.order)
         return run_fail(&r, xk_alloc_error(err));
@@ -676,13 +606,4 @@ NMAPI_EXPORT BOOL WINAPI Register(PEXPERTENUMINFO pExpertInfo)
                        EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE);
 }
 
-NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfig,
-                                   PEXPERTSTARTUPINFO pExpertStartupInfo, DWORD StartupFlags,
-                                   HWND hWnd)
-{
-    (void)pExpertStartupInfo;
-    (void)StartupFlags;
-    (void)hWnd;
-    static const char defaults[] = "by=frames\0depth=0\0top=0\0";
-    return xk_configure_defaults(hExpertKey, ppConfig, defaults, sizeof defaults, config_valid);
-}
+XK_CONFIGURE_WITH_DEFAULTS("by=frames\0depth=0\0top=0\0", &pd_options)

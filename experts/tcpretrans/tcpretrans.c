@@ -75,34 +75,18 @@ typedef struct tr_config {
     xk_notes notes;
 } tr_config;
 
-/* One "key=value" item of the configuration. */
-static void config_item(void *ud, const xk_item *it)
-{
-    tr_config *c = ud;
-    if (!xk_is(it->key, it->klen, "window"))
-        xk_note_unknown(&c->notes, it);
-    else if (!it->has_value || it->vlen > 6 ||
-             !xk_parse_u32(it->val, it->vlen, 1, TR_MAX_WINDOW, &c->window))
-        xk_note_invalid(&c->notes, it);
-}
+/* The one key: window, of at most 6 digits. */
+static const xk_option options[] = {
+    {.key = "window", .kind = XK_OPT_U32, .field = offsetof(tr_config, window), .min = 1,
+     .max = TR_MAX_WINDOW, .digits = 6},
+};
+static const xk_options tr_options = {options, sizeof options / sizeof options[0]};
 
 static void config_parse(tr_config *c, const EXPERTCONFIG *cfg)
 {
     memset(c, 0, sizeof *c);
     c->window = TR_DEFAULT_WINDOW;
-    xk_config_walk(cfg, config_item, c);
-}
-
-static int config_bad(const tr_config *c)
-{
-    return xk_notes_bad(&c->notes);
-}
-
-static int config_valid(const EXPERTCONFIG *cfg)
-{
-    tr_config c;
-    config_parse(&c, cfg);
-    return !config_bad(&c);
+    xk_options_parse(&tr_options, cfg, c, &c->notes);
 }
 
 static void config_error_text(const tr_config *c, char *out, size_t n)
@@ -505,12 +489,6 @@ static void conn_ends(tr_run *r, const tr_conn *c, int dir)
     endpoint_text(r->dst, sizeof r->dst, c->key.family, da, dp);
 }
 
-static void col(NMEVENTDATA *ev, int i, char *name, NMCOLUMNTYPE t)
-{
-    ev->Column[i].szColumnName = name;
-    ev->Column[i].VariantData.Type = t;
-}
-
 static char s_src[] = "Source", s_dst[] = "Destination", s_orig[] = "Original Frame",
             s_seq[] = "Sequence Number", s_len[] = "Length", s_count[] = "Retransmits",
             s_fast[] = "Fast", s_spur[] = "Spurious", s_first[] = "First Retransmission",
@@ -518,19 +496,23 @@ static char s_src[] = "Source", s_dst[] = "Destination", s_orig[] = "Original Fr
             s_segs[] = "Segments", s_conns[] = "Connections", s_connsw[] = "With Retransmits",
             s_tcpf[] = "TCP Frames", s_unk[] = "Original Unknown",
             s_ename[] = TR_NAME, s_ev_retr[] = "Retransmitted segment",
-            s_ev_conn[] = "Connection summary", s_ev_cap[] = "Capture summary",
-            s_ev_cfg[] = "Configuration refused";
+            s_ev_conn[] = "Connection summary", s_ev_cap[] = "Capture summary";
 
-static void event_reset(tr_run *r, BYTE ncols, char *name, char *desc)
+#define TR_COLUMNS 12
+
+/* The event, emptied for the next one (its columns are appended to it). */
+static NMEVENTDATA *event_reset(tr_run *r, DWORD ident, char *name, char *desc)
 {
-    NMEVENTDATA *ev = r->ev;
-    memset(ev, 0, sizeof *ev + 12 * sizeof(NMCOLUMNINFO));
-    ev->Severity = NMEVENT_SEVERITY_INFORMATIONAL;
-    ev->Flags = NMEVENTFLAG_EXPERT;
-    ev->szSourceName = s_ename;
-    ev->szEventName = name;
-    ev->szDescription = desc;
-    ev->NumColumns = ncols;
+    xk_event_reset(r->ev, TR_COLUMNS, ident, s_ename, name, desc, NULL);
+    return r->ev;
+}
+
+/* The columns Retransmits, Fast and Spurious, in every event. */
+static void retrans_columns(NMEVENTDATA *ev, DWORD count, DWORD fast, DWORD spurious)
+{
+    xk_col_u32(ev, s_count, count, NULL);
+    xk_col_u32(ev, s_fast, fast, NULL);
+    xk_col_u32(ev, s_spur, spurious, NULL);
 }
 
 /* One event for a segment that was retransmitted. */
@@ -538,34 +520,17 @@ static DWORD submit_segment(tr_run *r, const tr_conn *c, int dir, const tr_seg *
 {
     static char desc[] = "A TCP segment sent more than once";
     conn_ends(r, c, dir);
-    event_reset(r, 12, s_ev_retr, desc);
-    NMEVENTDATA *ev = r->ev;
-    ev->EventIdent = 1;
+    NMEVENTDATA *ev = event_reset(r, 1, s_ev_retr, desc);
     ev->Severity = NMEVENT_SEVERITY_WARNING;
-    col(ev, 0, s_src, NMCOLUMNTYPE_STRING);
-    ev->Column[0].VariantData.Value.pStringVal = r->src;
-    col(ev, 1, s_dst, NMCOLUMNTYPE_STRING);
-    ev->Column[1].VariantData.Value.pStringVal = r->dst;
-    col(ev, 2, s_orig, NMCOLUMNTYPE_FRAME);
-    ev->Column[2].VariantData.Value.FrameVal = s->orig;
-    col(ev, 3, s_seq, NMCOLUMNTYPE_UINT32);
-    ev->Column[3].VariantData.Value.Uint32Val = s->seq;
-    col(ev, 4, s_len, NMCOLUMNTYPE_UINT32);
-    ev->Column[4].VariantData.Value.Uint32Val = s->len;
-    col(ev, 5, s_count, NMCOLUMNTYPE_UINT32);
-    ev->Column[5].VariantData.Value.Uint32Val = s->count;
-    col(ev, 6, s_fast, NMCOLUMNTYPE_UINT32);
-    ev->Column[6].VariantData.Value.Uint32Val = s->fast;
-    col(ev, 7, s_spur, NMCOLUMNTYPE_UINT32);
-    ev->Column[7].VariantData.Value.Uint32Val = s->spurious;
-    col(ev, 8, s_first, NMCOLUMNTYPE_FRAME);
-    ev->Column[8].VariantData.Value.FrameVal = s->first;
-    col(ev, 9, s_final, NMCOLUMNTYPE_FRAME);
-    ev->Column[9].VariantData.Value.FrameVal = s->last;
-    col(ev, 10, s_secs, NMCOLUMNTYPE_FLOAT64);
-    ev->Column[10].VariantData.Value.Float64Val =
-        s->orig ? (double)(s->t_last - s->t_orig) / 1e6 : 0.0;
-    col(ev, 11, s_frames, NMCOLUMNTYPE_STRING);
+    xk_col_str(ev, s_src, r->src);
+    xk_col_str(ev, s_dst, r->dst);
+    xk_col(ev, s_orig, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = s->orig;
+    xk_col_u32(ev, s_seq, s->seq, NULL);
+    xk_col_u32(ev, s_len, s->len, NULL);
+    retrans_columns(ev, s->count, s->fast, s->spurious);
+    xk_col(ev, s_first, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = s->first;
+    xk_col(ev, s_final, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = s->last;
+    xk_col_f64(ev, s_secs, s->orig ? (double)(s->t_last - s->t_orig) / 1e6 : 0.0);
     DWORD shown = s->count < TR_LISTED ? s->count : TR_LISTED;
     tr_text t = {r->frames, sizeof r->frames, 0};
     r->frames[0] = 0;
@@ -576,7 +541,7 @@ static DWORD submit_segment(tr_run *r, const tr_conn *c, int dir, const tr_seg *
     }
     if (s->count > shown)
         tt_str(&t, " ...");
-    ev->Column[11].VariantData.Value.pStringVal = r->frames;
+    xk_col_str(ev, s_frames, r->frames);
     t = (tr_text){r->text, sizeof r->text, 0};
     r->text[0] = 0;
     if (s->orig) {
@@ -939,25 +904,13 @@ static DWORD submit_connection(tr_run *r, const tr_conn *c)
     if (!c->retrans)
         return NMERR_SUCCESS;
     conn_ends(r, c, 0);
-    event_reset(r, 8, s_ev_conn, desc);
-    NMEVENTDATA *ev = r->ev;
-    ev->EventIdent = 2;
-    col(ev, 0, s_src, NMCOLUMNTYPE_STRING);
-    ev->Column[0].VariantData.Value.pStringVal = r->src;
-    col(ev, 1, s_dst, NMCOLUMNTYPE_STRING);
-    ev->Column[1].VariantData.Value.pStringVal = r->dst;
-    col(ev, 2, s_count, NMCOLUMNTYPE_UINT32);
-    ev->Column[2].VariantData.Value.Uint32Val = c->retrans;
-    col(ev, 3, s_fast, NMCOLUMNTYPE_UINT32);
-    ev->Column[3].VariantData.Value.Uint32Val = c->fast;
-    col(ev, 4, s_spur, NMCOLUMNTYPE_UINT32);
-    ev->Column[4].VariantData.Value.Uint32Val = c->spurious;
-    col(ev, 5, s_segs, NMCOLUMNTYPE_UINT32);
-    ev->Column[5].VariantData.Value.Uint32Val = c->segments;
-    col(ev, 6, s_orig, NMCOLUMNTYPE_FRAME);
-    ev->Column[6].VariantData.Value.FrameVal = c->first_retrans_orig;
-    col(ev, 7, s_final, NMCOLUMNTYPE_FRAME);
-    ev->Column[7].VariantData.Value.FrameVal = c->final_frame;
+    NMEVENTDATA *ev = event_reset(r, 2, s_ev_conn, desc);
+    xk_col_str(ev, s_src, r->src);
+    xk_col_str(ev, s_dst, r->dst);
+    retrans_columns(ev, c->retrans, c->fast, c->spurious);
+    xk_col_u32(ev, s_segs, c->segments, NULL);
+    xk_col(ev, s_orig, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = c->first_retrans_orig;
+    xk_col(ev, s_final, NMCOLUMNTYPE_FRAME)->VariantData.Value.FrameVal = c->final_frame;
     snprintf(r->text, sizeof r->text,
              "%lu retransmission(s) (%lu fast, %lu spurious) among %lu segments between %s and "
              "%s; the first retransmitted segment was first sent in frame %lu, the final "
@@ -972,23 +925,12 @@ static DWORD submit_connection(tr_run *r, const tr_conn *c)
 static DWORD submit_capture(tr_run *r)
 {
     static char desc[] = "Retransmissions in the whole capture";
-    event_reset(r, 7, s_ev_cap, desc);
-    NMEVENTDATA *ev = r->ev;
-    ev->EventIdent = 3;
-    col(ev, 0, s_count, NMCOLUMNTYPE_UINT32);
-    ev->Column[0].VariantData.Value.Uint32Val = r->retrans;
-    col(ev, 1, s_fast, NMCOLUMNTYPE_UINT32);
-    ev->Column[1].VariantData.Value.Uint32Val = r->fast;
-    col(ev, 2, s_spur, NMCOLUMNTYPE_UINT32);
-    ev->Column[2].VariantData.Value.Uint32Val = r->spurious;
-    col(ev, 3, s_conns, NMCOLUMNTYPE_UINT32);
-    ev->Column[3].VariantData.Value.Uint32Val = (DWORD)r->nconns;
-    col(ev, 4, s_connsw, NMCOLUMNTYPE_UINT32);
-    ev->Column[4].VariantData.Value.Uint32Val = r->conns_with;
-    col(ev, 5, s_tcpf, NMCOLUMNTYPE_UINT32);
-    ev->Column[5].VariantData.Value.Uint32Val = r->tcp_frames;
-    col(ev, 6, s_unk, NMCOLUMNTYPE_UINT32);
-    ev->Column[6].VariantData.Value.Uint32Val = r->unknown_orig;
+    NMEVENTDATA *ev = event_reset(r, 3, s_ev_cap, desc);
+    retrans_columns(ev, r->retrans, r->fast, r->spurious);
+    xk_col_u32(ev, s_conns, (DWORD)r->nconns, NULL);
+    xk_col_u32(ev, s_connsw, r->conns_with, NULL);
+    xk_col_u32(ev, s_tcpf, r->tcp_frames, NULL);
+    xk_col_u32(ev, s_unk, r->unknown_orig, NULL);
     snprintf(r->text, sizeof r->text,
              "%lu retransmitted frame(s) (%lu fast, %lu spurious) in %lu of %lu TCP "
              "connection(s), over %lu TCP frames.",
@@ -1046,27 +988,16 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
     config_parse(&r->cfg, pConfig);
 
     EXPERTSTARTUPINFO si;
-    DWORD serr = NMERR_SUCCESS;
-    if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
-        return run_fail(r, serr);
-
-    DWORD rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
-                                    "TCP Retransmit: analysing TCP segments", 0);
-    if (rc == NMERR_EXPERT_TERMINATE)
+    DWORD rc = xk_run_begin(hExpertKey, &pExpertStartupInfo, &si,
+                            "TCP Retransmit: analysing TCP segments", TR_COLUMNS, &r->ev);
+    if (rc != NMERR_SUCCESS)
         return run_fail(r, rc);
-    DWORD err = NMERR_SUCCESS;
-    r->ev = ExpertAllocMemory(hExpertKey, sizeof(NMEVENTDATA) + 12 * sizeof(NMCOLUMNINFO), &err);
-    if (!r->ev)
-        return run_fail(r, xk_alloc_error(err));
 
-    if (config_bad(&r->cfg)) {
+    if (xk_notes_bad(&r->cfg.notes)) {
         char msg[2 * XK_NOTE_MAX + 256];
         config_error_text(&r->cfg, msg, sizeof msg);
-        event_reset(r, 0, s_ev_cfg, msg);
-        r->ev->Severity = NMEVENT_SEVERITY_ERROR;
-        if (ExpertSubmitEvent(hExpertKey, r->ev) == NMERR_EXPERT_TERMINATE)
+        if (xk_refuse(hExpertKey, r->ev, TR_COLUMNS, 0, s_ename, msg) == NMERR_EXPERT_TERMINATE)
             return run_fail(r, NMERR_EXPERT_TERMINATE);
-        ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_PROBLEM, NMERR_INVALID_PARAMETER, msg, 0);
         run_free(r);
         return FALSE;
     }
@@ -1149,13 +1080,4 @@ NMAPI_EXPORT BOOL WINAPI Register(PEXPERTENUMINFO pExpertInfo)
                        EXPERT_ENUM_FLAG_CONFIGURABLE | EXPERT_ENUM_FLAG_VIEWER_PRIVATE);
 }
 
-NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfig,
-                                   PEXPERTSTARTUPINFO pExpertStartupInfo, DWORD StartupFlags,
-                                   HWND hWnd)
-{
-    (void)pExpertStartupInfo;
-    (void)StartupFlags;
-    (void)hWnd;
-    static const char defaults[] = "window=256\0";
-    return xk_configure_defaults(hExpertKey, ppConfig, defaults, sizeof defaults, config_valid);
-}
+XK_CONFIGURE_WITH_DEFAULTS("window=256\0", &tr_options)

@@ -100,44 +100,18 @@ typedef struct tu_config {
     xk_notes notes;             /* unknown keys, bad key=value items    */
 } tu_config;
 
-/* One "key=value" item of the configuration. */
-static void config_item(void *ud, const xk_item *it)
-{
-    tu_config *c = ud;
-    const char *v = it->val;
-    size_t vn = it->vlen;
-    int ok = it->has_value;
-    if (xk_is(it->key, it->klen, "top")) {
-        ok = ok && xk_parse_u32(v, vn, 1, 0xFFFFFFFFu, &c->top);
-    } else if (xk_is(it->key, it->klen, "by")) {
-        if (ok && xk_is(v, vn, "bytes"))
-            c->by = BY_BYTES;
-        else if (ok && xk_is(v, vn, "frames"))
-            c->by = BY_FRAMES;
-        else
-            ok = 0;
-    } else if (xk_is(it->key, it->klen, "layer")) {
-        if (ok && xk_is(v, vn, "auto"))
-            c->layer = LAYER_AUTO;
-        else if (ok && xk_is(v, vn, "ip"))
-            c->layer = LAYER_IP;
-        else if (ok && xk_is(v, vn, "mac"))
-            c->layer = LAYER_MAC;
-        else
-            ok = 0;
-    } else if (xk_is(it->key, it->klen, "tunnels")) {
-        int b = ok ? xk_parse_bool(v, vn) : -1;
-        if (b >= 0)
-            c->tunnels = b;
-        else
-            ok = 0;
-    } else {
-        xk_note_unknown(&c->notes, it);
-        return;
-    }
-    if (!ok)
-        xk_note_invalid(&c->notes, it);
-}
+/* The keys (the index of a name is its BY_* or LAYER_* value). */
+static const char *const by_names[] = {"bytes", "frames", NULL};
+static const char *const layer_names[] = {"auto", "ip", "mac", NULL};
+static const xk_option options[] = {
+    {.key = "top", .kind = XK_OPT_U32, .field = offsetof(tu_config, top), .min = 1,
+     .max = 0xFFFFFFFFu},
+    {.key = "by", .kind = XK_OPT_CHOICE, .field = offsetof(tu_config, by), .names = by_names},
+    {.key = "layer", .kind = XK_OPT_CHOICE, .field = offsetof(tu_config, layer),
+     .names = layer_names},
+    {.key = "tunnels", .kind = XK_OPT_BOOL, .field = offsetof(tu_config, tunnels)},
+};
+static const xk_options tu_options = {options, sizeof options / sizeof options[0]};
 
 static void config_parse(tu_config *c, const EXPERTCONFIG *cfg)
 {
@@ -146,7 +120,7 @@ static void config_parse(tu_config *c, const EXPERTCONFIG *cfg)
     c->by = BY_BYTES;
     c->layer = LAYER_AUTO;
     c->tunnels = 1;
-    xk_config_walk(cfg, config_item, c);
+    xk_options_parse(&tu_options, cfg, c, &c->notes);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -651,61 +625,19 @@ static void run_free(tu_run *r)
 
 static void event_reset(tu_run *r, DWORD ident, char *name, char *desc, char *just)
 {
-    PNMEVENTDATA e = r->ev;
-    memset(e, 0, sizeof(NMEVENTDATA) + TU_EVENT_COLUMNS * sizeof(NMCOLUMNINFO));
-    e->Version = 0;
-    e->EventIdent = ident;
-    e->Flags = NMEVENTFLAG_EXPERT;
-    e->Severity = NMEVENT_SEVERITY_INFORMATIONAL;
-    e->szSourceName = s_source;
-    e->szEventName = name;
-    e->szDescription = desc;
-    e->Justification = just;
-}
-
-static void col_u32(PNMEVENTDATA e, char *name, uint64_t v, int *clamped)
-{
-    NMCOLUMNINFO *c = &e->Column[e->NumColumns++];
-    c->szColumnName = name;
-    c->VariantData.Type = NMCOLUMNTYPE_UINT32;
-    if (v > 0xFFFFFFFFull) {
-        v = 0xFFFFFFFFull;
-        if (clamped)
-            *clamped = 1;
-    }
-    c->VariantData.Value.Uint32Val = (DWORD)v;
-}
-
-static void col_str(PNMEVENTDATA e, char *name, const char *s)
-{
-    NMCOLUMNINFO *c = &e->Column[e->NumColumns++];
-    c->szColumnName = name;
-    c->VariantData.Type = NMCOLUMNTYPE_STRING;
-    c->VariantData.Value.pStringVal = s;
+    xk_event_reset(r->ev, TU_EVENT_COLUMNS, ident, s_source, name, desc, just);
 }
 
 /* What the keys accept, for the error about a bad configuration. */
 #define TU_ACCEPTS "top accepts a whole number from 1 to 4294967295; by accepts bytes or frames; " \
                    "layer accepts auto, ip or mac; tunnels accepts yes or no"
 
-static int config_bad(const tu_config *c)
-{
-    return xk_notes_bad(&c->notes);
-}
-
-static int config_valid(const EXPERTCONFIG *cfg)
-{
-    tu_config c;
-    config_parse(&c, cfg);
-    return !config_bad(&c);
-}
-
 static DWORD submit_note(tu_run *r, const char *text)
 {
     char buf[XK_NOTE_MAX + 128];
     snprintf(buf, sizeof buf, "%s", text);
     event_reset(r, 4, s_note, buf, NULL);
-    col_str(r->ev, c_text, buf);
+    xk_col_str(r->ev, c_text, buf);
     return ExpertSubmitEvent(r->key, r->ev);
 }
 
@@ -840,25 +772,18 @@ static DWORD submit_table(tu_run *r, int dir)
                  (unsigned long long)by_, share);
         event_reset(r, dir == 0 ? 1u : 2u, dir == 0 ? s_sender : s_receiver, desc, just);
         PNMEVENTDATA ev = r->ev;
-        col_u32(ev, c_rank, i + 1, NULL);
-        NMCOLUMNINFO *c = &ev->Column[ev->NumColumns++];
-        c->szColumnName = c_address;
-        if (e->addr.type == AT_IPV4) {
-            c->VariantData.Type = NMCOLUMNTYPE_IPADDR;
-            memcpy(&c->VariantData.Value.IPAddrVal, e->addr.a, 4);
-        } else if (e->addr.type == AT_MAC) {
-            c->VariantData.Type = NMCOLUMNTYPE_MACADDR;
-            memcpy(c->VariantData.Value.MACAddrVal, e->addr.a, 6);
-        } else {
-            c->VariantData.Type = NMCOLUMNTYPE_STRING;
-            c->VariantData.Value.pStringVal = text;
-        }
-        col_u32(ev, c_frames, fr, &r->clamped);
-        col_u32(ev, c_bytes, by_, &r->clamped);
-        c = &ev->Column[ev->NumColumns++];
-        c->szColumnName = c_share;
-        c->VariantData.Type = NMCOLUMNTYPE_FLOAT64;
-        c->VariantData.Value.Float64Val = share;
+        xk_col_u32(ev, c_rank, i + 1, NULL);
+        if (e->addr.type == AT_IPV4)
+            memcpy(&xk_col(ev, c_address, NMCOLUMNTYPE_IPADDR)->VariantData.Value.IPAddrVal,
+                   e->addr.a, 4);
+        else if (e->addr.type == AT_MAC)
+            memcpy(xk_col(ev, c_address, NMCOLUMNTYPE_MACADDR)->VariantData.Value.MACAddrVal,
+                   e->addr.a, 6);
+        else
+            xk_col_str(ev, c_address, text);
+        xk_col_u32(ev, c_frames, fr, &r->clamped);
+        xk_col_u32(ev, c_bytes, by_, &r->clamped);
+        xk_col_f64(ev, c_share, share);
         DWORD rc = ExpertSubmitEvent(r->key, ev);
         if (rc == NMERR_EXPERT_TERMINATE)
             return rc;
@@ -883,15 +808,15 @@ static DWORD submit_summary(tu_run *r)
              (unsigned long long)r->total_bytes);
     event_reset(r, 3, s_summary, desc, just);
     PNMEVENTDATA ev = r->ev;
-    col_u32(ev, c_total, r->total_frames, NULL);
-    col_u32(ev, c_examined, r->examined, NULL);
-    col_u32(ev, c_counted, r->counted, NULL);
-    col_u32(ev, c_skipped, r->skipped, NULL);
-    col_u32(ev, c_unparsed, r->unparsed, NULL);
-    col_u32(ev, c_noaddr, r->noaddr, NULL);
-    col_u32(ev, c_addresses, r->table.n, NULL);
-    col_str(ev, c_layer, layers[r->cfg.layer]);
-    col_str(ev, c_by, r->cfg.by == BY_FRAMES ? "frames" : "bytes");
+    xk_col_u32(ev, c_total, r->total_frames, NULL);
+    xk_col_u32(ev, c_examined, r->examined, NULL);
+    xk_col_u32(ev, c_counted, r->counted, NULL);
+    xk_col_u32(ev, c_skipped, r->skipped, NULL);
+    xk_col_u32(ev, c_unparsed, r->unparsed, NULL);
+    xk_col_u32(ev, c_noaddr, r->noaddr, NULL);
+    xk_col_u32(ev, c_addresses, r->table.n, NULL);
+    xk_col_str(ev, c_layer, layers[r->cfg.layer]);
+    xk_col_str(ev, c_by, r->cfg.by == BY_FRAMES ? "frames" : "bytes");
     return ExpertSubmitEvent(r->key, ev);
 }
 
@@ -979,31 +904,18 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
                              : pConfig);
 
     EXPERTSTARTUPINFO si;
-    DWORD serr = NMERR_SUCCESS;
-    if (!(pExpertStartupInfo = xk_startup(hExpertKey, pExpertStartupInfo, &si, &serr)))
-        return run_fail(&r, serr);
+    DWORD rc = xk_run_begin(hExpertKey, &pExpertStartupInfo, &si, "Top Users: counting addresses",
+                            TU_EVENT_COLUMNS, &r.ev);
+    if (rc != NMERR_SUCCESS)
+        return run_fail(&r, rc);
     HCAPTURE hcap = pExpertStartupInfo->hCapture;
 
-    DWORD rc = ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_STARTING, 0,
-                                    "Top Users: counting addresses", 0);
-    if (rc == NMERR_EXPERT_TERMINATE)
-        return run_fail(&r, rc);
-
-    DWORD err = NMERR_SUCCESS;
-    r.ev = ExpertAllocMemory(hExpertKey,
-                             sizeof(NMEVENTDATA) + TU_EVENT_COLUMNS * sizeof(NMCOLUMNINFO), &err);
-    if (!r.ev)
-        return run_fail(&r, xk_alloc_error(err));
-
-    if (config_bad(&r.cfg)) {
-        static char s_config[] = "Configuration refused";
+    if (xk_notes_bad(&r.cfg.notes)) {
         char msg[2 * XK_NOTE_MAX + 256];
         xk_notes_text(&r.cfg.notes, "Top Users", TU_ACCEPTS, msg, sizeof msg);
-        event_reset(&r, 5, s_config, msg, NULL);
-        r.ev->Severity = NMEVENT_SEVERITY_ERROR;
-        if (ExpertSubmitEvent(hExpertKey, r.ev) == NMERR_EXPERT_TERMINATE)
+        if (xk_refuse(hExpertKey, r.ev, TU_EVENT_COLUMNS, 5, s_source, msg) ==
+            NMERR_EXPERT_TERMINATE)
             return run_fail(&r, NMERR_EXPERT_TERMINATE);
-        ExpertIndicateStatus(hExpertKey, EXPERTSTATUS_PROBLEM, NMERR_INVALID_PARAMETER, msg, 0);
         run_free(&r);
         return FALSE;
     }
@@ -1038,6 +950,7 @@ NMAPI_EXPORT BOOL WINAPI Run(HEXPERTKEY hExpertKey, PEXPERTCONFIG pConfig,
         size_t want = r.cfg.top < r.table.n ? r.cfg.top : r.table.n;
         if (want > (size_t)-1 / sizeof(size_t))
             return run_fail(&r, NMERR_OUT_OF_MEMORY);
+        DWORD err = NMERR_SUCCESS;
         r.rank = ExpertAllocMemory(hExpertKey, want * sizeof(size_t), &err);
         if (!r.rank)
             return run_fail(&r, xk_alloc_error(err));
@@ -1071,13 +984,4 @@ NMAPI_EXPORT BOOL WINAPI Register(PEXPERTENUMINFO pExpertInfo)
 
 /* There is no dialog: Configure supplies the default configuration when
  * there is none and keeps an existing one (with or without a window). */
-NMAPI_EXPORT BOOL WINAPI Configure(HEXPERTKEY hExpertKey, PEXPERTCONFIG *ppConfig,
-                                   PEXPERTSTARTUPINFO pExpertStartupInfo, DWORD StartupFlags,
-                                   HWND hWnd)
-{
-    (void)pExpertStartupInfo;
-    (void)StartupFlags;
-    (void)hWnd;
-    static const char defaults[] = "top=10\0by=bytes\0"; /* + the array's NUL: "" */
-    return xk_configure_defaults(hExpertKey, ppConfig, defaults, sizeof defaults, config_valid);
-}
+XK_CONFIGURE_WITH_DEFAULTS("top=10\0by=bytes\0", &tu_options)

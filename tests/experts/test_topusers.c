@@ -636,6 +636,41 @@ static void check_summary(const run_ctx *r, uint32_t total, uint32_t counted, ui
     assert_int_equal(col_u(s, "Addresses"), naddr);
 }
 
+/* Runs the expert on the capture at each layer (auto, ip, mac) with
+ * top=1000 and checks both tables and the summary against x; extra (when
+ * not NULL) checks more of each run. */
+static void check_layers(HCAPTURE h, const expect_t *x, void (*extra)(const run_ctx *r))
+{
+    static const char *const layer_auto[] = {"top=1000", NULL};
+    static const char *const layer_ip[] = {"top=1000", "layer=ip", NULL};
+    static const char *const layer_mac[] = {"top=1000", "layer=mac", NULL};
+    const char *const *cfgs[] = {layer_auto, layer_ip, layer_mac};
+    const eps_t *want[] = {&x->autol, &x->ip, &x->mac};
+    for (int l = 0; l < 3; l++) {
+        run_ctx r = {0};
+        run_expert(h, cfgs[l], &r);
+        if (extra)
+            extra(&r);
+        check_table_exact(&r, want[l], 0, 0, 1000);
+        check_table_exact(&r, want[l], 1, 0, 1000);
+        uint32_t counted = x->total - x->skipped - x->unparsed[l] - x->noaddr[l];
+        check_summary(&r, x->total, counted, x->skipped, x->unparsed[l], x->noaddr[l],
+                      want[l]->n);
+        run_free(&r);
+    }
+}
+
+/* A run of 400 frames: it succeeded, said it was starting, made no progress
+ * report (below the first one) and wrote no note. */
+static void check_short_run(const run_ctx *r)
+{
+    assert_true(r->ret);
+    assert_true(r->first_starting);
+    assert_int_equal(r->nrunning, 0);
+    assert_true(r->pct_monotonic);
+    assert_int_equal(count_ident(r, 4), 0);
+}
+
 static void t_generated_ethernet(void **s)
 {
     (void)s;
@@ -644,25 +679,7 @@ static void t_generated_ethernet(void **s)
         expect_t x;
         capbuf c;
         ethernet_capture(fmts[k], 400, &x, &c);
-        static const char *const layer_auto[] = {"top=1000", NULL};
-        static const char *const layer_ip[] = {"top=1000", "layer=ip", NULL};
-        static const char *const layer_mac[] = {"top=1000", "layer=mac", NULL};
-        const char *const *cfgs[] = {layer_auto, layer_ip, layer_mac};
-        const eps_t *want[] = {&x.autol, &x.ip, &x.mac};
-        for (int l = 0; l < 3; l++) {
-            run_ctx r = {0};
-            run_expert(c.h, cfgs[l], &r);
-            assert_true(r.ret);
-            assert_true(r.first_starting);
-            assert_int_equal(r.nrunning, 0); /* 400 frames: below the first report */
-            assert_true(r.pct_monotonic);
-            check_table_exact(&r, want[l], 0, 0, 1000);
-            check_table_exact(&r, want[l], 1, 0, 1000);
-            uint32_t counted = x.total - x.unparsed[l] - x.noaddr[l];
-            check_summary(&r, x.total, counted, 0, x.unparsed[l], x.noaddr[l], want[l]->n);
-            assert_int_equal(count_ident(&r, 4), 0);
-            run_free(&r);
-        }
+        check_layers(c.h, &x, check_short_run);
         /* default configuration (NULL): top 10 by bytes, auto */
         run_ctx r = {0};
         run_expert(c.h, NULL, &r);
@@ -852,21 +869,8 @@ static void t_generated_linktypes(void **s)
     capbuf c = {0};
     c.buf = finish(&g, &c.len);
     cap_open(&c);
-    static const char *const layer_auto[] = {"top=1000", NULL};
-    static const char *const layer_ip[] = {"top=1000", "layer=ip", NULL};
-    static const char *const layer_mac[] = {"top=1000", "layer=mac", NULL};
+    check_layers(c.h, &x, NULL);
     static const char *const ip_nt[] = {"top=1000", "layer=ip", "tunnels=no", NULL};
-    const char *const *cfgs[] = {layer_auto, layer_ip, layer_mac};
-    const eps_t *want[] = {&x.autol, &x.ip, &x.mac};
-    for (int l = 0; l < 3; l++) {
-        run_ctx r = {0};
-        run_expert(c.h, cfgs[l], &r);
-        check_table_exact(&r, want[l], 0, 0, 1000);
-        check_table_exact(&r, want[l], 1, 0, 1000);
-        uint32_t counted = x.total - x.skipped - x.unparsed[l] - x.noaddr[l];
-        check_summary(&r, x.total, counted, x.skipped, x.unparsed[l], x.noaddr[l], want[l]->n);
-        run_free(&r);
-    }
     run_ctx r = {0};
     run_expert(c.h, ip_nt, &r);
     check_table_exact(&r, &xnt.ip, 0, 0, 1000);
@@ -1080,20 +1084,7 @@ static void t_generated_other_media(void **s)
     capbuf c = {0};
     c.buf = finish(&g, &c.len);
     cap_open(&c);
-    static const char *const layer_auto[] = {"top=1000", NULL};
-    static const char *const layer_ip[] = {"top=1000", "layer=ip", NULL};
-    static const char *const layer_mac[] = {"top=1000", "layer=mac", NULL};
-    const char *const *cfgs[] = {layer_auto, layer_ip, layer_mac};
-    const eps_t *want[] = {&x.autol, &x.ip, &x.mac};
-    for (int l = 0; l < 3; l++) {
-        run_ctx r = {0};
-        run_expert(c.h, cfgs[l], &r);
-        check_table_exact(&r, want[l], 0, 0, 1000);
-        check_table_exact(&r, want[l], 1, 0, 1000);
-        uint32_t counted = x.total - x.skipped - x.unparsed[l] - x.noaddr[l];
-        check_summary(&r, x.total, counted, x.skipped, x.unparsed[l], x.noaddr[l], want[l]->n);
-        run_free(&r);
-    }
+    check_layers(c.h, &x, NULL);
     cap_close(&c);
     expect_free(&x);
 }
