@@ -128,10 +128,10 @@ static void pppoe_dissect(nmx_dis *d, nmx_span s)
         nmx_dis_next_proto(d, &nmx_proto_ppp, pay);
         return;
     }
-    if (attach) {
-        nmx_rd rt = nmx_dis_rd(d, nmx_span_sub(s, 0, PPPOE_HDR + dlen));
-        pppoe_tags(d, &rt, PPPOE_HDR + dlen);
-    }
+    /* walked without attaching too: a tag running past the payload makes
+     * the layer malformed whether or not properties are attached */
+    nmx_rd rt = nmx_dis_rd(d, nmx_span_sub(s, 0, PPPOE_HDR + dlen));
+    pppoe_tags(d, &rt, PPPOE_HDR + dlen);
     if (!nmx_rd_need(&r, 0, PPPOE_HDR + dlen))
         nmx_dis_truncated(d);
 }

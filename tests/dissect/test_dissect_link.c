@@ -465,6 +465,14 @@ static void test_pppoe(void **state)
     dt_wbe16(f + n + 6 + 2, 40);
     dt_dissect(f, (uint32_t)m, 1);
     assert_int_equal(dt_status("PPPOE"), NMX_LAYER_MALFORMED);
+    /* the same without properties attached, whole and cut short of its wire
+     * length: the bad tag is in the captured bytes either way */
+    for (unsigned fl = 0; fl <= NMX_DIS_ATTACH; fl += NMX_DIS_ATTACH) {
+        dt_run(f, (uint32_t)m, (uint32_t)m, 1, fl);
+        assert_int_equal(dt_status("PPPOE"), NMX_LAYER_MALFORMED);
+        dt_run(f, (uint32_t)m, (uint32_t)m + 1000, 1, fl);
+        assert_int_equal(dt_status("PPPOE"), NMX_LAYER_MALFORMED);
+    }
     f[n] = 0x21;
     dt_dissect(f, (uint32_t)m, 1);
     assert_int_equal(dt_status("PPPOE"), NMX_LAYER_MALFORMED);
