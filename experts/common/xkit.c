@@ -191,8 +191,7 @@ int xk_options_valid(const xk_options *o, const EXPERTCONFIG *cfg)
     /* valid as Run sees it: nothing noted (an empty key notes nothing) */
     xk_notes notes;
     memset(&notes, 0, sizeof notes);
-    opt_walk w = {o, NULL, &notes};
-    xk_config_walk(cfg, opt_item, &w);
+    xk_options_parse(o, cfg, NULL, &notes);
     return !xk_notes_bad(&notes);
 }
 

@@ -94,8 +94,8 @@ typedef struct xk_options {
 } xk_options;
 
 /* Parses cfg into conf (the structure the offsets point into, holding the
- * expert's defaults): each valid value goes to its field, unknown keys and
- * bad values to *notes (cleared by the caller). */
+ * expert's defaults; NULL only checks): each valid value goes to its field,
+ * unknown keys and bad values to *notes (cleared by the caller). */
 void xk_options_parse(const xk_options *o, const EXPERTCONFIG *cfg, void *conf, xk_notes *notes);
 
 /* cfg holds known keys with valid values only (what Configure keeps). */
