@@ -603,7 +603,7 @@ static __thread struct pcap_group {
     uint32_t size;    /* frames of the entry */
     uint32_t count;   /* decoded so far */
     uint64_t off[NMX_PCAP_STRIDE];
-} tl_group;
+} tl_group __attribute__((tls_model("initial-exec")));
 
 static uint64_t pcap_offset(const nmx_capture *cap, uint64_t n)
 {

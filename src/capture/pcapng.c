@@ -480,7 +480,7 @@ static __thread struct pcapng_group {
     uint32_t size;    /* frames of the entry */
     uint32_t count;   /* decoded so far */
     uint64_t e[NMX_INDEX_STRIDE];   /* block offset << 16 | section */
-} tl_group;
+} tl_group __attribute__((tls_model("initial-exec")));
 
 /* The block after the packet block of entry e that is a packet block. */
 static uint64_t pcapng_next_packet(const nmx_capture *cap, uint64_t e)

@@ -605,7 +605,7 @@ HFRAME WINAPI ModifyFrame(HCAPTURE hCapture, DWORD FrameNumber, LPBYTE FrameData
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static __thread DWORD tl_last_error;
+static __thread DWORD tl_last_error __attribute__((tls_model("initial-exec")));
 
 DWORD WINAPI BhGetLastError(void)
 {
