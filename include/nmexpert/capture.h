@@ -105,16 +105,17 @@ NMX_BEGIN_DECLS
 /* nmx_capture_open*() flags */
 #define NMX_CAPTURE_STRICT          0x1u  /* damage after the header is an error, not a warning */
 #define NMX_CAPTURE_NO_RECOVER      0x2u  /* do not rebuild a damaged netmon frame table by scanning */
-/* Index frames as they are first asked for, not all at open (pcap; the other
- * formats read a frame table or walk blocks at open and ignore it). Open
- * reads the header and the first records only, so it answers at once
- * whatever the file's size, and a forward scan reads each record once
- * instead of twice (an indexing pass, then the scan). nmx_capture_frame(n)
- * walks as far as frame n; nmx_capture_frame_count() and
- * nmx_capture_warning_count() walk to the end. Damage is found when the walk
- * reaches it and becomes a warning then (ignored with NMX_CAPTURE_STRICT,
- * which needs the whole file checked at open). Thread-safe like the rest:
- * any thread may ask for any frame. */
+/* Index frames as they are first asked for, not all at open (pcap, and
+ * Network Monitor files whose frame table is sound: their records are then
+ * checked as they are asked for; pcapng walks its blocks at open and ignores
+ * the flag). Open reads the header and the first records only, so it answers
+ * at once whatever the file's size, and a forward scan reads each record
+ * once instead of twice (an indexing pass, then the scan).
+ * nmx_capture_frame(n) walks as far as frame n; nmx_capture_frame_count()
+ * and nmx_capture_warning_count() walk to the end. Damage is found when the
+ * walk reaches it and becomes a warning then, after the warnings of the open
+ * (ignored with NMX_CAPTURE_STRICT, which needs the whole file checked at
+ * open). Thread-safe like the rest: any thread may ask for any frame. */
 #define NMX_CAPTURE_INCREMENTAL     0x4u
 
 typedef enum nmx_capture_format {
@@ -218,8 +219,9 @@ NMX_API void nmx_capture_version(const nmx_capture *cap, unsigned *major, unsign
 NMX_API uint64_t nmx_capture_size(const nmx_capture *cap);
 
 /* Distinct link types of the frames, in order of first appearance (pcap: the
- * header's). Writes at most max entries to out (may be NULL when max is 0)
- * and returns how many there are. */
+ * header's; an NMX_CAPTURE_INCREMENTAL Network Monitor file: those of the
+ * frames walked so far). Writes at most max entries to out (may be NULL when
+ * max is 0) and returns how many there are. */
 NMX_API size_t nmx_capture_linktypes(const nmx_capture *cap, uint32_t *out, size_t max);
 /* MAC type of the capture as GetCaptureMacType reports it: netmon header
  * MacType (0-5, else 0), else from the first link type. Never an error (K2). */

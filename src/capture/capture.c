@@ -342,9 +342,10 @@ size_t nmx_capture_linktypes(const nmx_capture *cap, uint32_t *out, size_t max)
 {
     if (!cap)
         return 0;
-    for (size_t i = 0; i < cap->nlinktypes && i < max; i++)
+    size_t k = __atomic_load_n(&cap->nlinktypes, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; i < k && i < max; i++)
         out[i] = cap->linktypes[i];
-    return cap->nlinktypes;
+    return k;
 }
 
 unsigned nmx_capture_mac_type(const nmx_capture *cap)

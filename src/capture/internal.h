@@ -223,6 +223,9 @@ struct nmx_capture {
 
     /* netmon */
     const uint8_t      *nm_table;    /* frame table in the input (4-byte LE entries), or NULL */
+    uint64_t            nm_entries;  /* incremental: the frame table's entries           */
+    uint64_t            nm_tbl_done, nm_rec_done; /* incremental: where the checking
+                                        pass's release stands (nmx_source_pass) */
     unsigned            nm_hdr;      /* record header size: 8 (1.x) or 16 (2.x) */
     unsigned            nm_trailer;  /* trailer size by version */
     uint16_t            nm_mactype;  /* header MacType */
@@ -273,8 +276,12 @@ static inline void nmx_cap_note_linktype(nmx_capture *cap, uint32_t lt)
     for (size_t i = 0; i < cap->nlinktypes; i++)
         if (cap->linktypes[i] == lt)
             return;
-    if (cap->nlinktypes < sizeof cap->linktypes / sizeof cap->linktypes[0])
-        cap->linktypes[cap->nlinktypes++] = lt;
+    /* (an incremental walk adds to the list while other threads may read
+     * it: the count is published after the entry) */
+    if (cap->nlinktypes < sizeof cap->linktypes / sizeof cap->linktypes[0]) {
+        cap->linktypes[cap->nlinktypes] = lt;
+        __atomic_store_n(&cap->nlinktypes, cap->nlinktypes + 1, __ATOMIC_RELEASE);
+    }
 }
 /* MAC_TYPE_* of a pcap link type (Ethernet, Token Ring, FDDI), else 0. */
 unsigned nmx_mac_type_of_linktype(uint32_t lt);

@@ -245,6 +245,76 @@ static bool systemtime_to_ns(const nmx_cursor *c, uint64_t off, int64_t *ns)
     return true;
 }
 
+/* ---- incremental opens (NMX_CAPTURE_INCREMENTAL) ------------------------
+ *
+ * The frame table is at hand from the start, so only the check of the
+ * records it names is left to do: it is done as frames are asked for, in
+ * batches of NM_LAZY_BATCH / 512 entries, by the same test as at open, with
+ * the same warning when a record is bad. The scan that follows then maps
+ * each page of the file once, where an open that checks everything first
+ * maps it twice (its pass hands the pages back behind it to keep the
+ * memory bounded). */
+
+#define NM_LAZY_BATCH (256u << 10) /* NMX_CAPTURE_BATCH in the environment */
+
+static void netmon_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
+{
+    nmx__cap_lazy_lock(cap);
+    uint64_t i = cap->nframes;
+    if (__atomic_load_n(&cap->lazy_done, __ATOMIC_RELAXED) || i > want) {
+        nmx__cap_lazy_unlock(cap);
+        return;
+    }
+    const uint8_t *b = cap->cur.base, *tbl = cap->nm_table;
+    const uint64_t n = cap->nm_entries, toff = (uint64_t)(tbl - b);
+    const uint64_t batch = cap->lazy_batch / 512 ? cap->lazy_batch / 512 : 1;
+    uint64_t target = want >= n ? n : want + 1;
+    if (target < i + batch)
+        target = i + batch < n ? i + batch : n;
+    uint64_t check_at = i + batch;
+    bool bad = false;
+    for (; i < target; i++) {
+        if (stop && i >= check_at) {
+            if (__atomic_load_n(stop, __ATOMIC_RELAXED))
+                break;
+            check_at = i + batch;
+        }
+        /* the table lies in the file: checked at open */
+        uint32_t roff = nmx_ld32le(tbl + 4 * i);
+        nmx_source_pass(&cap->src, &cap->nm_tbl_done, toff + 4 * i);
+        nmx_source_pass(&cap->src, &cap->nm_rec_done, roff);
+        if (i + 16 < n)
+            __builtin_prefetch(b + nmx_ld32le(tbl + 4 * (i + 16)));
+        uint32_t caplen, wirelen;
+        if (!nm_record(cap, roff, cap->cur.size, &caplen, &wirelen)) {
+            bad = true;
+            break;
+        }
+        uint16_t media = cap->nm_mactype;
+        if (cap->nm_trailer)
+            media = nmx_ld16le(b + roff + cap->nm_hdr + caplen);
+        nmx_cap_note_linktype(cap, nm_media_linktype(media));
+    }
+    __atomic_store_n(&cap->nframes, i, __ATOMIC_RELEASE); /* (for the message too) */
+    if (bad) {
+        uint32_t roff = nmx_ld32le(tbl + 4 * i);
+        nmx_diag d;
+        nmx_cap_diag(cap, &d, NMX_ECORRUPT, toff + 4 * i, roff, cap->cur.size,
+                     "frame table entry %llu: record at offset %u is outside the file "
+                     "(size %llu) or damaged",
+                     (unsigned long long)i, roff, (unsigned long long)cap->cur.size);
+        (void)nmx_cap_damage(cap, &d, NULL); /* not strict: a warning */
+    }
+    if (bad || i >= n)
+        __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
+    nmx__cap_lazy_unlock(cap);
+}
+
+static uint64_t netmon_limit(const nmx_capture *cap)
+{
+    return cap->nm_entries;
+}
+
 static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
 {
     const nmx_cursor *c = &cap->cur;
@@ -305,7 +375,23 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
         damaged = false;
     }
 
-    if (!damaged) {
+    uint32_t caplen0, wirelen0;
+    if (!damaged && (cap->flags & NMX_CAPTURE_INCREMENTAL) &&
+        !(cap->flags & NMX_CAPTURE_STRICT) &&
+        nm_record(cap, nmx_ld32le(b + toff), c->size, &caplen0, &wirelen0)) {
+        /* Incremental: the records are checked as frames are asked for
+         * (netmon_extend); a first record that is already bad takes the
+         * recovery below, as without the flag. */
+        cap->nm_table = b + toff;
+        cap->nm_entries = tlen / 4;
+        cap->nm_tbl_done = toff;
+        cap->nm_rec_done = 0;
+        cap->lazy = true;
+        cap->lazy_hot = UINT64_MAX; /* the scan's look-ahead stays on (capture.c) */
+        const char *bs = getenv("NMX_CAPTURE_BATCH"); /* tests: small batches */
+        cap->lazy_batch = bs && *bs ? strtoull(bs, NULL, 10) : NM_LAZY_BATCH;
+        netmon_extend(cap, 0, NULL);
+    } else if (!damaged) {
         /* The table lies in the file (nmx_cur_has() above): its entries
          * are loaded without a check each; the records they name are
          * checked by nm_record(). */
@@ -479,5 +565,5 @@ static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     }
 }
 
-const nmx_reader nmx_reader_netmon = { "netmon", netmon_probe, netmon_open, netmon_frame, NULL,
-                                        NULL };
+const nmx_reader nmx_reader_netmon = { "netmon", netmon_probe, netmon_open, netmon_frame,
+                                        netmon_extend, netmon_limit };

@@ -7,6 +7,9 @@
  * random frames, several threads at once), on good, truncated and damaged
  * files, in every pcap variant. Open itself walks only the first records,
  * and a child forked while a thread of its parent walks finds the walk free.
+ * The same for Network Monitor files (written by the library's writer from
+ * those pcaps), whose records are checked as they are asked for: good, with
+ * a table entry or a record damaged in the middle or at the start, cut.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -446,6 +449,128 @@ static void test_fork_during_walk(void **state)
     tb_free(&b);
 }
 
+/* ---- Network Monitor ----------------------------------------------------- */
+
+/* The pcap in b, written again as a Network Monitor 2.3 file (*out: free it). */
+static void to_netmon(const tbuf *b, uint8_t **out, size_t *len)
+{
+    nmx_capture *cap;
+    nmx_diag d;
+    assert_int_equal(nmx_capture_open_memory(b->p, b->len, "src", 0, &cap, &d), NMX_OK);
+    nmx_writer *w;
+    assert_int_equal(nmx_writer_open_memory(NMX_WRITE_NETMON, 1, 0, &w, &d), NMX_OK);
+    uint64_t n = nmx_capture_frame_count(cap);
+    for (uint64_t k = 0; k < n; k++) {
+        nmx_frame f;
+        assert_int_equal(nmx_capture_frame(cap, k, &f), NMX_OK);
+        assert_int_equal(nmx_writer_add(w, &f), NMX_OK);
+    }
+    assert_int_equal(nmx_writer_close_memory(w, out, len, &d), NMX_OK);
+    nmx_capture_close(cap);
+}
+
+static uint32_t ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void st32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static void netmon_files(void)
+{
+    rng_state = 5;
+    tbuf b;
+    make_pcap(&b, 2500, 900, false, false, 16);
+    uint8_t *nm;
+    size_t len;
+    to_netmon(&b, &nm, &len);
+    tb_free(&b);
+    uint32_t toff = ld32(nm + 24), tlen = ld32(nm + 28);
+    assert_int_equal(tlen, 2500 * 4);
+    for (int o = 0; o < ORDER_N; o++)
+        compare(nm, len, (enum order)o);
+    uint8_t *x = malloc(len);
+    assert_non_null(x);
+    /* a table entry in the middle that points past the end, then at a
+     * record whose captured length is beyond the ceiling */
+    for (int o = 0; o < ORDER_N; o++) {
+        memcpy(x, nm, len);
+        st32(x + toff + 4 * 1700, (uint32_t)len + 100);
+        compare(x, len, (enum order)o);
+        memcpy(x, nm, len);
+        st32(x + ld32(nm + toff + 4 * 2100) + 12, 0x7fffffffu);
+        compare(x, len, (enum order)o);
+        /* the last entry, and the first (a recovery by scanning at open) */
+        memcpy(x, nm, len);
+        st32(x + toff + 4 * 2499, 3);
+        compare(x, len, (enum order)o);
+        memcpy(x, nm, len);
+        st32(x + toff, (uint32_t)len);
+        compare(x, len, (enum order)o);
+    }
+    /* cut (the table is gone: recovered at open either way) */
+    for (int k = 0; k < 8; k++)
+        compare(nm, 128 + rng() % (len - 128), (enum order)(k % ORDER_N));
+    /* strict: checked at open, as without the flag */
+    memcpy(x, nm, len);
+    st32(x + toff + 4 * 1700, (uint32_t)len + 100);
+    struct opened s = open_flags(x, len, NMX_CAPTURE_STRICT | NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(s.err, NMX_ECORRUPT);
+    assert_null(s.cap);
+    free(x);
+    free(nm);
+}
+
+static void test_netmon(void **state)
+{
+    (void)state;
+    netmon_files();
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "1", 1), 0);
+    netmon_files();
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "20000", 1), 0);
+    netmon_files();
+    unsetenv("NMX_CAPTURE_BATCH");
+}
+
+/* Open checks the first batch of records only; frame n checks as far as n. */
+static void test_netmon_open_walks_little(void **state)
+{
+    (void)state;
+    rng_state = 9;
+    tbuf b;
+    make_pcap(&b, 40000, 400, false, false, 16);
+    uint8_t *nm;
+    size_t len;
+    to_netmon(&b, &nm, &len);
+    tb_free(&b);
+    struct opened i = open_flags(nm, len, NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(i.err, NMX_OK);
+    bool complete = true;
+    uint64_t known = nmx_capture_frames_known(i.cap, &complete);
+    assert_false(complete);
+    assert_true(known > 0 && known < 40000 / 4);
+    assert_int_equal(nmx_capture_frame_limit(i.cap), 40000);
+    uint32_t lt[4];
+    assert_int_equal(nmx_capture_linktypes(i.cap, lt, 4), 1);
+    assert_int_equal(lt[0], 1);
+    nmx_frame f;
+    assert_int_equal(nmx_capture_frame(i.cap, 20000, &f), NMX_OK);
+    known = nmx_capture_frames_known(i.cap, &complete);
+    assert_false(complete);
+    assert_true(known > 20000 && known < 40000);
+    assert_int_equal(nmx_capture_frame_count(i.cap), 40000);
+    assert_int_equal(nmx_capture_frames_known(i.cap, &complete), 40000);
+    assert_true(complete);
+    nmx_capture_close(i.cap);
+    free(nm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +580,8 @@ int main(void)
         cmocka_unit_test(test_walk_stops),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_fork_during_walk),
+        cmocka_unit_test(test_netmon),
+        cmocka_unit_test(test_netmon_open_walks_little),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
