@@ -571,6 +571,64 @@ static void test_netmon_open_walks_little(void **state)
     free(nm);
 }
 
+struct lt_reader {
+    const nmx_capture *cap;
+    int bad;
+};
+
+static void *read_linktypes(void *arg)
+{
+    struct lt_reader *r = arg;
+    for (unsigned k = 0; k < 20000; k++) {
+        uint32_t lt[64];
+        size_t n = nmx_capture_linktypes(r->cap, lt, 64);
+        if (n != 1 || lt[0] != 1)
+            r->bad++;
+    }
+    return NULL;
+}
+
+/* Threads asking for frames of one incremental Network Monitor capture at
+ * once, one more reading its link types and one asking for the count. */
+static void test_netmon_threads(void **state)
+{
+    (void)state;
+    rng_state = 13;
+    tbuf b;
+    make_pcap(&b, 20000, 900, false, false, 16);
+    uint8_t *nm;
+    size_t len;
+    to_netmon(&b, &nm, &len);
+    tb_free(&b);
+    for (unsigned round = 0; round < 2; round++) {
+        struct opened e = open_flags(nm, len, 0);
+        struct opened i = open_flags(nm, len, NMX_CAPTURE_INCREMENTAL);
+        assert_int_equal(i.err, NMX_OK);
+        pthread_t t[4], lts, counter;
+        struct reader r[4];
+        struct lt_reader lt = {i.cap, 0};
+        for (unsigned k = 0; k < 4; k++) {
+            r[k] = (struct reader){i.cap, e.cap, k * 7919u + round, 0};
+            assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
+        }
+        assert_int_equal(pthread_create(&lts, NULL, read_linktypes, &lt), 0);
+        if (round)
+            assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
+        for (unsigned k = 0; k < 4; k++) {
+            pthread_join(t[k], NULL);
+            assert_int_equal(r[k].bad, 0);
+        }
+        pthread_join(lts, NULL);
+        assert_int_equal(lt.bad, 0);
+        if (round)
+            pthread_join(counter, NULL);
+        assert_int_equal(nmx_capture_frame_count(i.cap), 20000);
+        nmx_capture_close(e.cap);
+        nmx_capture_close(i.cap);
+    }
+    free(nm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_fork_during_walk),
         cmocka_unit_test(test_netmon),
         cmocka_unit_test(test_netmon_open_walks_little),
+        cmocka_unit_test(test_netmon_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
