@@ -113,9 +113,9 @@ NMX_BEGIN_DECLS
  * once instead of twice (an indexing pass, then the scan).
  * nmx_capture_frame(n) walks as far as frame n; nmx_capture_frame_count()
  * and nmx_capture_warning_count() walk to the end. Damage is found when the
- * walk reaches it and becomes a warning then, after the warnings of the open
- * (ignored with NMX_CAPTURE_STRICT, which needs the whole file checked at
- * open). Thread-safe like the rest: any thread may ask for any frame. */
+ * walk reaches it and becomes a warning then, in the place it has among the
+ * warnings of an open without the flag (ignored with NMX_CAPTURE_STRICT,
+ * which needs the whole file checked at open). Thread-safe like the rest: any thread may ask for any frame. */
 #define NMX_CAPTURE_INCREMENTAL     0x4u
 
 typedef enum nmx_capture_format {

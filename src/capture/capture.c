@@ -34,7 +34,7 @@ void nmx_cap_warn(nmx_capture *cap, const nmx_diag *d)
     cap->nwarnings++;
 }
 
-nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag)
+nmx_err nmx_cap_damage_at(nmx_capture *cap, nmx_diag *d, nmx_diag *diag, size_t at)
 {
     size_t used = strlen(d->msg);
     snprintf(d->msg + used, sizeof d->msg - used, "; read %llu frame%s before it",
@@ -44,8 +44,23 @@ nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag)
             *diag = *d;
         return d->code;
     }
-    nmx_cap_warn(cap, d);
+    if (at >= cap->nwarnings) {
+        nmx_cap_warn(cap, d);
+        return NMX_OK;
+    }
+    if (at < NMX_CAPTURE_MAX_WARNINGS) {
+        size_t stored = cap->nwarnings < NMX_CAPTURE_MAX_WARNINGS ? cap->nwarnings
+                                                                  : NMX_CAPTURE_MAX_WARNINGS - 1;
+        memmove(&cap->warnings[at + 1], &cap->warnings[at], (stored - at) * sizeof *d);
+        cap->warnings[at] = *d;
+    }
+    cap->nwarnings++;
     return NMX_OK;
+}
+
+nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag)
+{
+    return nmx_cap_damage_at(cap, d, diag, SIZE_MAX);
 }
 
 nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry)

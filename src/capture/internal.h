@@ -226,6 +226,7 @@ struct nmx_capture {
     uint64_t            nm_entries;  /* incremental: the frame table's entries           */
     uint64_t            nm_tbl_done, nm_rec_done; /* incremental: where the checking
                                         pass's release stands (nmx_source_pass) */
+    size_t              nm_warn_at;  /* incremental: where a bad record's warning goes */
     unsigned            nm_hdr;      /* record header size: 8 (1.x) or 16 (2.x) */
     unsigned            nm_trailer;  /* trailer size by version */
     uint16_t            nm_mactype;  /* header MacType */
@@ -249,6 +250,11 @@ void nmx_cap_warn(nmx_capture *cap, const nmx_diag *d);
  * its code; otherwise append "; read N frames before it" to d, store it as a
  * warning and return NMX_OK. */
 nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag);
+/* The same, the warning stored as the at-th (shifting the later ones; past
+ * NMX_CAPTURE_MAX_WARNINGS only counted): damage an incremental walk finds
+ * after open took its place among the warnings of an open that checks
+ * everything. */
+nmx_err nmx_cap_damage_at(nmx_capture *cap, nmx_diag *d, nmx_diag *diag, size_t at);
 /* Append one index entry (growing by doubling). NMX_ENOMEM or NMX_ERANGE. */
 nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry);
 /* Count one frame, keeping its entry when it starts a run of

@@ -303,7 +303,9 @@ static void netmon_extend(nmx_capture *cap, uint64_t want, const volatile int *s
                      "frame table entry %llu: record at offset %u is outside the file "
                      "(size %llu) or damaged",
                      (unsigned long long)i, roff, (unsigned long long)cap->cur.size);
-        (void)nmx_cap_damage(cap, &d, NULL); /* not strict: a warning */
+        /* not strict: a warning, where the check at open would have put
+         * it (before the comment table's) */
+        (void)nmx_cap_damage_at(cap, &d, NULL, cap->nm_warn_at);
     }
     if (bad || i >= n)
         __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
@@ -390,6 +392,7 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
         cap->lazy_hot = UINT64_MAX; /* the scan's look-ahead stays on (capture.c) */
         const char *bs = getenv("NMX_CAPTURE_BATCH"); /* tests: small batches */
         cap->lazy_batch = bs && *bs ? strtoull(bs, NULL, 10) : NM_LAZY_BATCH;
+        cap->nm_warn_at = cap->nwarnings;
         netmon_extend(cap, 0, NULL);
     } else if (!damaged) {
         /* The table lies in the file (nmx_cur_has() above): its entries
