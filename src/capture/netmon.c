@@ -245,6 +245,45 @@ static bool systemtime_to_ns(const nmx_cursor *c, uint64_t off, int64_t *ns)
     return true;
 }
 
+/* Checks the records that entries [i, end) of the frame table `tbl` (n
+ * entries, inside the file) name, noting their link types and handing back
+ * what lies behind the pass (*tbl_done, *rec_done: nmx_source_pass). Returns
+ * the first entry whose record is bad, or end. */
+static uint64_t nm_check_records(nmx_capture *cap, const uint8_t *tbl, uint64_t n, uint64_t i,
+                                 uint64_t end, uint64_t *tbl_done, uint64_t *rec_done)
+{
+    const uint8_t *b = cap->cur.base;
+    const uint64_t toff = (uint64_t)(tbl - b);
+    for (; i < end; i++) {
+        uint32_t roff = nmx_ld32le(tbl + 4 * i);
+        nmx_source_pass(&cap->src, tbl_done, toff + 4 * i);
+        nmx_source_pass(&cap->src, rec_done, roff);
+        /* records are read through the table: ask for the ones a few
+         * entries ahead now (a hint; never faults) */
+        if (i + 16 < n)
+            __builtin_prefetch(b + nmx_ld32le(tbl + 4 * (i + 16)));
+        uint32_t caplen, wirelen;
+        if (!nm_record(cap, roff, cap->cur.size, &caplen, &wirelen))
+            break;
+        uint16_t media = cap->nm_mactype;
+        if (cap->nm_trailer)
+            media = nmx_ld16le(b + roff + cap->nm_hdr + caplen);
+        nmx_cap_note_linktype(cap, nm_media_linktype(media));
+    }
+    return i;
+}
+
+/* The diagnosis of table entry i, whose record is bad. */
+static void nm_bad_record(const nmx_capture *cap, const uint8_t *tbl, uint64_t i, nmx_diag *d)
+{
+    uint32_t roff = nmx_ld32le(tbl + 4 * i);
+    nmx_cap_diag(cap, d, NMX_ECORRUPT, (uint64_t)(tbl - cap->cur.base) + 4 * i, roff,
+                 cap->cur.size,
+                 "frame table entry %llu: record at offset %u is outside the file "
+                 "(size %llu) or damaged",
+                 (unsigned long long)i, roff, (unsigned long long)cap->cur.size);
+}
+
 /* ---- incremental opens (NMX_CAPTURE_INCREMENTAL) ------------------------
  *
  * The frame table is at hand from the start, so only the check of the
@@ -265,44 +304,26 @@ static void netmon_extend(nmx_capture *cap, uint64_t want, const volatile int *s
         nmx__cap_lazy_unlock(cap);
         return;
     }
-    const uint8_t *b = cap->cur.base, *tbl = cap->nm_table;
-    const uint64_t n = cap->nm_entries, toff = (uint64_t)(tbl - b);
+    const uint64_t n = cap->nm_entries, start = i;
     const uint64_t batch = cap->lazy_batch / 512 ? cap->lazy_batch / 512 : 1;
     uint64_t target = want >= n ? n : want + 1;
     if (target < i + batch)
         target = i + batch < n ? i + batch : n;
-    uint64_t check_at = i + batch;
     bool bad = false;
-    for (; i < target; i++) {
-        if (stop && i >= check_at) {
-            if (__atomic_load_n(stop, __ATOMIC_RELAXED))
-                break;
-            check_at = i + batch;
-        }
-        /* the table lies in the file: checked at open */
-        uint32_t roff = nmx_ld32le(tbl + 4 * i);
-        nmx_source_pass(&cap->src, &cap->nm_tbl_done, toff + 4 * i);
-        nmx_source_pass(&cap->src, &cap->nm_rec_done, roff);
-        if (i + 16 < n)
-            __builtin_prefetch(b + nmx_ld32le(tbl + 4 * (i + 16)));
-        uint32_t caplen, wirelen;
-        if (!nm_record(cap, roff, cap->cur.size, &caplen, &wirelen)) {
-            bad = true;
+    while (i < target && !bad) {
+        /* a stop request is looked at between batches */
+        if (stop && i > start && __atomic_load_n(stop, __ATOMIC_RELAXED))
             break;
-        }
-        uint16_t media = cap->nm_mactype;
-        if (cap->nm_trailer)
-            media = nmx_ld16le(b + roff + cap->nm_hdr + caplen);
-        nmx_cap_note_linktype(cap, nm_media_linktype(media));
+        uint64_t end = target - i > batch ? i + batch : target;
+        uint64_t j = nm_check_records(cap, cap->nm_table, n, i, end, &cap->nm_tbl_done,
+                                      &cap->nm_rec_done);
+        bad = j < end;
+        i = j;
     }
     __atomic_store_n(&cap->nframes, i, __ATOMIC_RELEASE); /* (for the message too) */
     if (bad) {
-        uint32_t roff = nmx_ld32le(tbl + 4 * i);
         nmx_diag d;
-        nmx_cap_diag(cap, &d, NMX_ECORRUPT, toff + 4 * i, roff, cap->cur.size,
-                     "frame table entry %llu: record at offset %u is outside the file "
-                     "(size %llu) or damaged",
-                     (unsigned long long)i, roff, (unsigned long long)cap->cur.size);
+        nm_bad_record(cap, cap->nm_table, i, &d);
         /* not strict: a warning, where the check at open would have put
          * it (before the comment table's) */
         (void)nmx_cap_damage_at(cap, &d, NULL, cap->nm_warn_at);
@@ -399,45 +420,22 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
          * are loaded without a check each; the records they name are
          * checked by nm_record(). */
         const uint8_t *tbl = b + toff;
-        uint64_t n = tlen / 4, i;
-        uint32_t caplen, wirelen;
+        uint64_t n = tlen / 4;
         uint64_t rec_done = 0, tbl_done = toff; /* release behind the pass */
-        for (i = 0; i < n; i++) {
-            uint32_t roff = nmx_ld32le(tbl + 4 * i);
-            nmx_source_pass(&cap->src, &tbl_done, toff + 4 * i);
-            nmx_source_pass(&cap->src, &rec_done, roff);
-            /* records are read through the table: ask for the ones a few
-             * entries ahead now (a hint; never faults) */
-            if (i + 16 < n)
-                __builtin_prefetch(b + nmx_ld32le(tbl + 4 * (i + 16)));
-            if (!nm_record(cap, roff, c->size, &caplen, &wirelen))
-                break;
-            uint16_t media = cap->nm_mactype;
-            if (cap->nm_trailer)
-                media = nmx_ld16le(b + roff + cap->nm_hdr + caplen);
-            nmx_cap_note_linktype(cap, nm_media_linktype(media));
-        }
+        uint64_t i = nm_check_records(cap, tbl, n, 0, n, &tbl_done, &rec_done);
         if (i == n || i > 0) {
             cap->nm_table = tbl;
             cap->nframes = i;
         }
         if (i < n && i > 0) {
-            uint32_t roff = nmx_ld32le(tbl + 4 * i);
             nmx_diag d;
-            nmx_cap_diag(cap, &d, NMX_ECORRUPT, toff + 4 * i, roff, c->size,
-                         "frame table entry %llu: record at offset %u is outside the file "
-                         "(size %llu) or damaged",
-                         (unsigned long long)i, roff, (unsigned long long)c->size);
+            nm_bad_record(cap, tbl, i, &d);
             nmx_err e = nmx_cap_damage(cap, &d, diag);
             if (e != NMX_OK)
                 return e;
         } else if (i < n) {
-            uint32_t roff = nmx_ld32le(tbl);
             damaged = true;
-            nmx_cap_diag(cap, &why, NMX_ECORRUPT, toff, roff, c->size,
-                         "frame table entry 0: record at offset %u is outside the file "
-                         "(size %llu) or damaged",
-                         roff, (unsigned long long)c->size);
+            nm_bad_record(cap, tbl, 0, &why);
         }
     }
 

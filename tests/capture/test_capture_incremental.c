@@ -253,6 +253,37 @@ static void test_damaged_files(void **state)
     unsetenv("NMX_CAPTURE_BATCH");
 }
 
+/* Opened incrementally, the n frames at p are walked as far as the first
+ * batch at open (then at_open, when not NULL, looks at the capture), as far
+ * as frame n / 2 when it is asked for, and to the end for the count. */
+static void walks_little(const void *p, size_t len, uint64_t n,
+                         void (*at_open)(const nmx_capture *cap, uint64_t n))
+{
+    struct opened i = open_flags(p, len, NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(i.err, NMX_OK);
+    bool complete = true;
+    uint64_t known = nmx_capture_frames_known(i.cap, &complete);
+    assert_false(complete);
+    assert_true(known > 0);
+    assert_true(known < n / 4);
+    if (at_open)
+        at_open(i.cap, n);
+    nmx_frame f;
+    assert_int_equal(nmx_capture_frame(i.cap, n / 2, &f), NMX_OK);
+    known = nmx_capture_frames_known(i.cap, &complete);
+    assert_false(complete);
+    assert_true(known > n / 2 && known < n);
+    assert_int_equal(nmx_capture_frame_count(i.cap), n);
+    assert_int_equal(nmx_capture_frames_known(i.cap, &complete), n);
+    assert_true(complete);
+    nmx_capture_close(i.cap);
+}
+
+static void pcap_at_open(const nmx_capture *cap, uint64_t n)
+{
+    assert_true(nmx_capture_frame_limit(cap) >= n);
+}
+
 /* Open walks the first batch only; the rest is walked when asked for. */
 static void test_open_walks_little(void **state)
 {
@@ -260,24 +291,9 @@ static void test_open_walks_little(void **state)
     rng_state = 3;
     tbuf b;
     make_pcap(&b, 40000, 400, false, false, 16); /* ~8 MiB */
-    struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
-    assert_int_equal(i.err, NMX_OK);
-    bool complete = true;
-    uint64_t known = nmx_capture_frames_known(i.cap, &complete);
-    assert_false(complete);
-    assert_true(known > 0);
-    assert_true(known < 40000 / 4);
-    assert_true(nmx_capture_frame_limit(i.cap) >= 40000);
-    nmx_frame f;
-    assert_int_equal(nmx_capture_frame(i.cap, 20000, &f), NMX_OK);
-    known = nmx_capture_frames_known(i.cap, &complete);
-    assert_false(complete);
-    assert_true(known > 20000 && known < 40000);
-    assert_int_equal(nmx_capture_frame_count(i.cap), 40000);
-    assert_int_equal(nmx_capture_frames_known(i.cap, &complete), 40000);
-    assert_true(complete);
-    nmx_capture_close(i.cap);
+    walks_little(b.p, b.len, 40000, pcap_at_open);
     /* without the flag the count is known at open */
+    bool complete = false;
     struct opened e = open_flags(b.p, b.len, 0);
     assert_int_equal(nmx_capture_frames_known(e.cap, &complete), 40000);
     assert_true(complete);
@@ -547,6 +563,16 @@ static void test_netmon(void **state)
     unsetenv("NMX_CAPTURE_BATCH");
 }
 
+/* The table's entries are known at open, and the link types of the records
+ * checked so far. */
+static void netmon_at_open(const nmx_capture *cap, uint64_t n)
+{
+    assert_int_equal(nmx_capture_frame_limit(cap), n);
+    uint32_t lt[4];
+    assert_int_equal(nmx_capture_linktypes(cap, lt, 4), 1);
+    assert_int_equal(lt[0], 1);
+}
+
 /* Open checks the first batch of records only; frame n checks as far as n. */
 static void test_netmon_open_walks_little(void **state)
 {
@@ -558,25 +584,7 @@ static void test_netmon_open_walks_little(void **state)
     size_t len;
     to_netmon(&b, &nm, &len);
     tb_free(&b);
-    struct opened i = open_flags(nm, len, NMX_CAPTURE_INCREMENTAL);
-    assert_int_equal(i.err, NMX_OK);
-    bool complete = true;
-    uint64_t known = nmx_capture_frames_known(i.cap, &complete);
-    assert_false(complete);
-    assert_true(known > 0 && known < 40000 / 4);
-    assert_int_equal(nmx_capture_frame_limit(i.cap), 40000);
-    uint32_t lt[4];
-    assert_int_equal(nmx_capture_linktypes(i.cap, lt, 4), 1);
-    assert_int_equal(lt[0], 1);
-    nmx_frame f;
-    assert_int_equal(nmx_capture_frame(i.cap, 20000, &f), NMX_OK);
-    known = nmx_capture_frames_known(i.cap, &complete);
-    assert_false(complete);
-    assert_true(known > 20000 && known < 40000);
-    assert_int_equal(nmx_capture_frame_count(i.cap), 40000);
-    assert_int_equal(nmx_capture_frames_known(i.cap, &complete), 40000);
-    assert_true(complete);
-    nmx_capture_close(i.cap);
+    walks_little(nm, len, 40000, netmon_at_open);
     free(nm);
 }
 
