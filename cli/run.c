@@ -830,6 +830,15 @@ static int parse_run_args(int argc, char **argv, struct runner *r, struct run_ar
     if (rc == CLI_EXIT_OK && (!ra->nex || !ra->ncap)) {
         fprintf(stderr, "nmexpert run: %s\n",
                 !ra->nex ? "no expert given" : "no capture file given");
+        /* a capture whose name was mistyped (web.cpa) was taken for an
+         * expert: say which operands were, and what a capture is */
+        if (ra->nex && !ra->ncap && !dashdash && !by_option && nops > 1) {
+            fprintf(stderr, "nmexpert run: taken as expert names:");
+            for (size_t i = 0; i < ra->nex; i++)
+                fprintf(stderr, " '%s'", ra->experts[i]);
+            fprintf(stderr, "; a capture is an existing file, or a name with '/' or ending "
+                            "in .pcap, .pcapng or .cap\n");
+        }
         rc = cli_command_usage("run", stderr);
     }
     free(operands);
