@@ -3,7 +3,7 @@
  * memory, walk everything the capture exposes, close; then open it again
  * with NMX_CAPTURE_INCREMENTAL and abort unless it holds exactly the same
  * (frames asked for from the end first, then in order; the count; the
- * warnings' texts), in batches of 256 KiB and of 40 bytes, and once with
+ * warnings' texts; the comment, interfaces, link types and start time), in batches of 256 KiB and of 40 bytes, and once with
  * the count asked first and its walk split in two halves from 64 bytes on.
  */
 #ifndef NMX_FUZZ_COMMON_H
@@ -33,7 +33,8 @@ static inline void nmx_fuzz_incremental(const uint8_t *buf, size_t size, const n
         nmx_frame a, b;
         if (nmx_capture_frame(cap, i, &a) != NMX_OK || nmx_capture_frame(ref, i, &b) != NMX_OK ||
             a.data != b.data || a.caplen != b.caplen || a.wirelen != b.wirelen ||
-            a.ts_ns != b.ts_ns)
+            a.ts_ns != b.ts_ns || a.interface_id != b.interface_id ||
+            a.comment_len != b.comment_len || a.comment != b.comment)
             abort();
     }
     bool complete = false;
@@ -42,6 +43,32 @@ static inline void nmx_fuzz_incremental(const uint8_t *buf, size_t size, const n
         abort();
     size_t nw = nmx_capture_warning_count(ref);
     if (nmx_capture_warning_count(cap) != nw)
+        abort();
+    /* what the whole walk found besides the frames */
+    int64_t s0 = 0, s1 = 0;
+    if (nmx_capture_start_time(ref, &s0) != nmx_capture_start_time(cap, &s1) || s0 != s1 ||
+        nmx_capture_mac_type(ref) != nmx_capture_mac_type(cap))
+        abort();
+    size_t la = 0, lb = 0;
+    const char *ca = nmx_capture_comment(ref, &la), *cb = nmx_capture_comment(cap, &lb);
+    if (la != lb || (la && memcmp(ca, cb, la)))
+        abort();
+    size_t ni = nmx_capture_interface_count(ref);
+    if (nmx_capture_interface_count(cap) != ni)
+        abort();
+    for (size_t i = 0; i < ni; i++) {
+        nmx_interface x, y;
+        if (nmx_capture_interface(ref, i, &x) != NMX_OK ||
+            nmx_capture_interface(cap, i, &y) != NMX_OK || x.linktype != y.linktype ||
+            x.snaplen != y.snaplen || x.tsresol != y.tsresol || x.tsoffset_s != y.tsoffset_s ||
+            x.section != y.section || (x.name == NULL) != (y.name == NULL) ||
+            (x.name && strcmp(x.name, y.name)))
+            abort();
+    }
+    uint32_t lta[64], ltb[64];
+    size_t nl = nmx_capture_linktypes(ref, lta, 64);
+    if (nmx_capture_linktypes(cap, ltb, 64) != nl ||
+        memcmp(lta, ltb, (nl < 64 ? nl : 64) * sizeof *lta))
         abort();
     for (size_t i = 0; i < nw; i++) {
         const nmx_diag *x = nmx_capture_warning(ref, i), *y = nmx_capture_warning(cap, i);

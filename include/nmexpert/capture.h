@@ -105,10 +105,11 @@ NMX_BEGIN_DECLS
 /* nmx_capture_open*() flags */
 #define NMX_CAPTURE_STRICT          0x1u  /* damage after the header is an error, not a warning */
 #define NMX_CAPTURE_NO_RECOVER      0x2u  /* do not rebuild a damaged netmon frame table by scanning */
-/* Index frames as they are first asked for, not all at open (pcap, and
- * Network Monitor files whose frame table is sound: their records are then
- * checked as they are asked for; pcapng walks its blocks at open and ignores
- * the flag). Open reads the header and the first records only, so it answers
+/* Index frames as they are first asked for, not all at open (pcap, pcapng,
+ * and Network Monitor files whose frame table is sound: their records are
+ * then checked as they are asked for). Open reads the header and the first
+ * records only (a pcapng: on to its first frame and first time stamp, which
+ * fix the MAC type and the start time), so it answers
  * at once whatever the file's size, and a forward scan reads each record
  * once instead of twice (an indexing pass, then the scan).
  * nmx_capture_frame(n) walks as far as frame n; nmx_capture_frame_count()
@@ -152,7 +153,9 @@ typedef struct nmx_frame {
 } nmx_frame;
 
 /* One capture interface. pcap: one, from the file header. pcapng: one per
- * Interface Description Block, numbered across all sections. netmon: none. */
+ * Interface Description Block, numbered across all sections (opened with
+ * NMX_CAPTURE_INCREMENTAL: those walked so far; the count only grows, and
+ * an interface once read does not change). netmon: none. */
 typedef struct nmx_interface {
     uint32_t    linktype;     /* LINKTYPE_* */
     uint32_t    snaplen;      /* 0 = no limit */
@@ -229,7 +232,10 @@ NMX_API unsigned nmx_capture_mac_type(const nmx_capture *cap);
 
 /* Capture comment (netmon 2.0/2.1 comment block; pcapng SHB opt_comment
  * values joined by '\n'). UTF-8 or the file's bytes, NUL-terminated; *len (may
- * be NULL) gets the length. NULL when there is none. */
+ * be NULL) gets the length. NULL when there is none. A pcapng opened with
+ * NMX_CAPTURE_INCREMENTAL: the comments of the sections walked so far; a
+ * later call may return a longer comment, and what an earlier call returned
+ * stays valid and unchanged until close. */
 NMX_API const char *nmx_capture_comment(const nmx_capture *cap, size_t *len);
 /* Start of capture, ns since the Unix epoch: netmon header SYSTEMTIME (stored
  * as local time without a zone; read as UTC), pcap/pcapng first frame.

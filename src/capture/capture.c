@@ -83,45 +83,6 @@ nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry)
     return NMX_OK;
 }
 
-/* The sparse index: one entry per NMX_INDEX_STRIDE frames, in index_len. */
-static nmx_err cap_count_frame(nmx_capture *cap, uint64_t entry)
-{
-    if (cap->nframes >= NMX_CAPTURE_MAX_FRAMES)
-        return NMX_ERANGE;
-    if (cap->nframes % NMX_INDEX_STRIDE == 0) {
-        if (cap->index_len == cap->index_cap) {
-            uint64_t ncap = cap->index_cap ? cap->index_cap * 2 : 1024;
-            if (ncap > SIZE_MAX / sizeof *cap->index)
-                return NMX_ENOMEM;
-            uint64_t *p = realloc(cap->index, (size_t)ncap * sizeof *p);
-            if (!p)
-                return NMX_ENOMEM;
-            cap->index = p;
-            cap->index_cap = ncap;
-        }
-        cap->index[cap->index_len++] = entry;
-    }
-    cap->nframes++;
-    return NMX_OK;
-}
-
-nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
-                          bool *stop)
-{
-    nmx_err e = cap_count_frame(cap, entry);
-    if (e == NMX_OK)
-        return NMX_OK;
-    *stop = true;
-    nmx_diag d;
-    if (e == NMX_ENOMEM)
-        return nmx_cap_diag(cap, diag, e, off, cap->nframes, 0,
-                            "out of memory for the index of %llu frames",
-                            (unsigned long long)cap->nframes);
-    nmx_cap_diag(cap, &d, e, off, cap->nframes, NMX_CAPTURE_MAX_FRAMES,
-                 "more frames than the limit %llu", (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
-    return nmx_cap_damage(cap, &d, diag);
-}
-
 unsigned nmx_mac_type_of_linktype(uint32_t lt)
 {
     switch (lt) {
@@ -142,11 +103,23 @@ static void capture_free(nmx_capture *cap)
     else
         free(cap->index);
     free(cap->comment);
-    free(cap->sections);
-    if (cap->ifaces)
-        for (size_t i = 0; i < cap->nifaces; i++)
+    for (nmx_ng_text *t = cap->ng_texts, *o; t; t = o) {
+        o = t->older;
+        free(t);
+    }
+    if (cap->ng_sections_map)
+        munmap(cap->sections, cap->ng_sections_map);
+    else
+        free(cap->sections);
+    if (cap->ifaces) {
+        size_t n = cap->ng_ifaces_hw > cap->nifaces ? cap->ng_ifaces_hw : cap->nifaces;
+        for (size_t i = 0; i < n; i++)
             free(cap->ifaces[i].name_buf);
-    free(cap->ifaces);
+    }
+    if (cap->ng_ifaces_map)
+        munmap(cap->ifaces, cap->ng_ifaces_map);
+    else
+        free(cap->ifaces);
     free(cap->nm_comments);
     free(cap->nm_arena);
     free(cap->name);
@@ -372,7 +345,14 @@ const char *nmx_capture_comment(const nmx_capture *cap, size_t *len)
 {
     const char *c = NULL;
     size_t n = 0;
-    if (cap && cap->comment_ptr) {
+    if (cap && cap->format == NMX_FORMAT_PCAPNG) {
+        /* (an incremental walk may publish a longer one meanwhile) */
+        const nmx_ng_text *t = __atomic_load_n(&cap->ng_comment, __ATOMIC_ACQUIRE);
+        if (t) {
+            c = t->s;
+            n = t->len;
+        }
+    } else if (cap && cap->comment_ptr) {
         c = cap->comment_ptr;
         n = cap->comment_len;
     }
@@ -393,14 +373,14 @@ nmx_err nmx_capture_start_time(const nmx_capture *cap, int64_t *ns)
 
 size_t nmx_capture_interface_count(const nmx_capture *cap)
 {
-    return cap ? cap->nifaces : 0;
+    return cap ? __atomic_load_n(&cap->nifaces, __ATOMIC_ACQUIRE) : 0;
 }
 
 nmx_err nmx_capture_interface(const nmx_capture *cap, size_t i, nmx_interface *out)
 {
     if (!cap || !out)
         return NMX_EINVAL;
-    if (i >= cap->nifaces)
+    if (i >= nmx_capture_interface_count(cap))
         return NMX_ERANGE;
     *out = cap->ifaces[i].pub;
     return NMX_OK;

@@ -137,8 +137,8 @@ nmx_err nmx_capture_probe(nmx_capture *cap, nmx_diag *diag);
 /* --- per-format state -------------------------------------------------------- */
 typedef struct nmx_pcapng_section {
     bool     big_endian;
-    uint32_t first_iface;   /* global index of its interface 0 */
-    uint32_t niface;
+    uint32_t first_iface;   /* global index of its interface 0 (its interfaces
+                               run to the next section's first) */
 } nmx_pcapng_section;
 
 typedef struct nmx_iface_rt {        /* nmx_interface + time conversion */
@@ -148,6 +148,16 @@ typedef struct nmx_iface_rt {        /* nmx_interface + time conversion */
     uint64_t scale;                  /* pow10: 10^|9-exp| */
     char    *name_buf;
 } nmx_iface_rt;
+
+/* pcapng: one state of the capture comment (the SHBs' comments, joined by
+ * newlines). Never changed once published: a section header walked later
+ * makes a new one, and every one is kept until close, so a comment once
+ * returned stays valid. */
+typedef struct nmx_ng_text {
+    struct nmx_ng_text *older;       /* allocated before this one */
+    size_t              len;
+    char                s[];         /* NUL-terminated */
+} nmx_ng_text;
 
 typedef struct nmx_nm_comment {
     uint32_t    record_offset;
@@ -193,8 +203,8 @@ struct nmx_capture {
     uint32_t           last_linktype;
     unsigned           mac_type;
 
-    char              *comment;      /* owned (pcapng) ... */
-    const char        *comment_ptr;  /* ... or into the input (netmon) */
+    char              *comment;      /* owned (netmon) */
+    const char        *comment_ptr;  /* it (pcapng: ng_comment) */
     size_t             comment_len;
     bool               has_start;
     int64_t            start_ns;
@@ -215,11 +225,19 @@ struct nmx_capture {
     uint64_t           pcap_split;
     uint64_t           pcap_slots_a;
 
-    /* pcapng */
+    /* pcapng: the sections and interfaces are arrays in address space
+     * reserved at open for the most the file can hold (ng_*_map bytes), so
+     * they never move; the walk writes entries past the published counts
+     * (nsections, nifaces: stored with release order after their entries)
+     * and publishes them when it ends. */
     nmx_pcapng_section *sections;
     size_t              nsections;
-    nmx_iface_rt       *ifaces;
+    nmx_iface_rt       *ifaces;      /* pcap: one, allocated */
     size_t              nifaces;
+    size_t              ng_sections_map, ng_ifaces_map;
+    size_t              ng_ifaces_hw;  /* interface entries ever written (their names) */
+    nmx_ng_text        *ng_comment;    /* published comment (atomic), or NULL */
+    nmx_ng_text        *ng_texts;      /* every comment state, newest first */
 
     /* netmon */
     const uint8_t      *nm_table;    /* frame table in the input (4-byte LE entries), or NULL */
@@ -257,12 +275,6 @@ nmx_err nmx_cap_damage(nmx_capture *cap, nmx_diag *d, nmx_diag *diag);
 nmx_err nmx_cap_damage_at(nmx_capture *cap, nmx_diag *d, nmx_diag *diag, size_t at);
 /* Append one index entry (growing by doubling). NMX_ENOMEM or NMX_ERANGE. */
 nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry);
-/* Count one frame, keeping its entry when it starts a run of
- * NMX_INDEX_STRIDE (pcapng); on failure sets *stop and returns what open
- * must return (NMX_ENOMEM error, or the damage outcome of hitting
- * NMX_CAPTURE_MAX_FRAMES). */
-nmx_err nmx_cap_add_frame(nmx_capture *cap, uint64_t entry, uint64_t off, nmx_diag *diag,
-                          bool *stop);
 /* Incremental captures: the walk's lock (a pid, like the resident
  * trackers' in source.c), and the frames known with acquire order. */
 void nmx__cap_lazy_lock(nmx_capture *cap);

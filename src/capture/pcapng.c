@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "capture/internal.h"
 
@@ -73,12 +74,31 @@ static nmx_probe_result pcapng_probe(nmx_capture *cap, nmx_diag *diag)
     return NMX_PROBE_NOT_MINE;
 }
 
-typedef struct pcapng_state {
+/* ---- the walk -------------------------------------------------------------
+ *
+ * Blocks are read in order, chained by their lengths. A walk keeps what it
+ * counts (frames, sections, interfaces, the comment, the start time) to
+ * itself and publishes it when it stops, so that a walk cut off by fork()
+ * (capture.c) leaves nothing half counted and is walked again: entries past
+ * the published counts are only ever written by the walk, and readers never
+ * look at them. An open without NMX_CAPTURE_INCREMENTAL walks the whole
+ * file; with it, open walks the first batch of PCAPNG_LAZY_BATCH bytes (and
+ * on to the first frame and the first time stamp, which fix the capture's
+ * MAC type and start time), and the rest is walked a batch at a time as
+ * frames are asked for, under the capture's walk lock.
+ */
+
+#define PCAPNG_LAZY_BATCH (256u << 10) /* NMX_CAPTURE_BATCH (bytes) in the environment */
+
+typedef struct ng_walk {
     nmx_capture *cap;
-    char        *comment;
-    size_t       comment_len, comment_cap;
-    size_t       ifaces_cap;
-} pcapng_state;
+    uint64_t     off, n;          /* the next block; frames walked */
+    size_t       nsec, nif;       /* sections and interfaces walked */
+    nmx_ng_text *comment;         /* the comment as walked */
+    bool         has_start;
+    int64_t      start_ns;
+    uint64_t     pf_next, done;   /* look-ahead; release behind it (nmx_source_pass) */
+} ng_walk;
 
 static nmx_err opt_overrun(const nmx_capture *cap, nmx_diag *d, const pcapng_opt *o, uint64_t end,
                            const char *block)
@@ -100,30 +120,31 @@ static nmx_err check_opts(const nmx_capture *cap, nmx_diag *d, bool be, uint64_t
     return r < 0 ? opt_overrun(cap, d, &o, end, block) : NMX_OK;
 }
 
-static nmx_err append_comment(pcapng_state *st, const uint8_t *p, size_t n)
+/* A new state of the comment: the one walked so far, a newline and p[0, n). */
+static nmx_err append_comment(ng_walk *w, const uint8_t *p, size_t n)
 {
-    size_t need = st->comment_len + n + 2;
-    if (need > st->comment_cap) {
-        size_t ncap = st->comment_cap ? st->comment_cap : 64;
-        while (ncap < need)
-            ncap *= 2;
-        char *q = realloc(st->comment, ncap);
-        if (!q)
-            return NMX_ENOMEM;
-        st->comment = q;
-        st->comment_cap = ncap;
+    size_t old = w->comment ? w->comment->len + 1 : 0;
+    if (n > SIZE_MAX - sizeof(nmx_ng_text) - old - 1)
+        return NMX_ENOMEM;
+    nmx_ng_text *t = malloc(sizeof *t + old + n + 1);
+    if (!t)
+        return NMX_ENOMEM;
+    if (old) {
+        memcpy(t->s, w->comment->s, old - 1);
+        t->s[old - 1] = '\n';
     }
-    if (st->comment_len)
-        st->comment[st->comment_len++] = '\n';
-    memcpy(st->comment + st->comment_len, p, n);
-    st->comment_len += n;
-    st->comment[st->comment_len] = '\0';
+    memcpy(t->s + old, p, n);
+    t->s[old + n] = '\0';
+    t->len = old + n;
+    t->older = w->cap->ng_texts;
+    w->cap->ng_texts = t;
+    w->comment = t;
     return NMX_OK;
 }
 
-static nmx_err parse_shb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t len, bool be)
+static nmx_err parse_shb(ng_walk *w, nmx_diag *d, uint64_t off, uint32_t len, bool be)
 {
-    nmx_capture *cap = st->cap;
+    nmx_capture *cap = w->cap;
     if (len < 28)
         return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 4, len, 28,
                             "section header block length %u below minimum 28", len);
@@ -135,10 +156,9 @@ static nmx_err parse_shb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t l
         return nmx_cap_diag(cap, d, NMX_EUNSUPPORTED, off + 12, (uint64_t)maj << 16 | min,
                             UINT32_C(0x10000), "unknown SHB version %u.%u (1.0 is read)", maj,
                             min);
-    if (cap->nsections >= NMX_PCAPNG_MAX_SECTIONS)
-        return nmx_cap_diag(cap, d, NMX_ECORRUPT, off, cap->nsections + 1,
-                            NMX_PCAPNG_MAX_SECTIONS, "more than %u sections",
-                            NMX_PCAPNG_MAX_SECTIONS);
+    if (w->nsec >= NMX_PCAPNG_MAX_SECTIONS)
+        return nmx_cap_diag(cap, d, NMX_ECORRUPT, off, w->nsec + 1, NMX_PCAPNG_MAX_SECTIONS,
+                            "more than %u sections", NMX_PCAPNG_MAX_SECTIONS);
     uint64_t end = off + len - 4, pos = off + 24;
     pcapng_opt o;
     int r;
@@ -147,36 +167,32 @@ static nmx_err parse_shb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t l
             continue;
         const uint8_t *nul = memchr(cap->cur.base + o.off, 0, o.len);
         size_t n = nul ? (size_t)(nul - (cap->cur.base + o.off)) : o.len;
-        if (n && append_comment(st, cap->cur.base + o.off, n) != NMX_OK)
+        if (n && append_comment(w, cap->cur.base + o.off, n) != NMX_OK)
             return nmx_cap_diag(cap, d, NMX_ENOMEM, off, 0, 0, "out of memory");
     }
     if (r < 0)
         return opt_overrun(cap, d, &o, end, "section header block");
-    if (cap->nsections == 0) {
+    if (w->nsec == 0) {
         cap->ver_major = maj;
         cap->ver_minor = min;
     }
-    nmx_pcapng_section *s = realloc(cap->sections, (cap->nsections + 1) * sizeof *s);
-    if (!s)
-        return nmx_cap_diag(cap, d, NMX_ENOMEM, off, 0, 0, "out of memory");
-    cap->sections = s;
-    s[cap->nsections].big_endian = be;
-    s[cap->nsections].first_iface = (uint32_t)cap->nifaces;
-    s[cap->nsections].niface = 0;
-    cap->nsections++;
+    /* (reserved for a section header every 28 bytes of the file) */
+    nmx_pcapng_section *s = &cap->sections[w->nsec];
+    s->big_endian = be;
+    s->first_iface = (uint32_t)w->nif;
+    w->nsec++;
     return NMX_OK;
 }
 
-static nmx_err parse_idb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t len, bool be)
+static nmx_err parse_idb(ng_walk *w, nmx_diag *d, uint64_t off, uint32_t len, bool be)
 {
-    nmx_capture *cap = st->cap;
+    nmx_capture *cap = w->cap;
     if (len < 20)
         return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 4, len, 20,
                             "interface description block length %u below minimum 20", len);
-    if (cap->nifaces >= NMX_PCAPNG_MAX_INTERFACES)
-        return nmx_cap_diag(cap, d, NMX_ECORRUPT, off, cap->nifaces + 1,
-                            NMX_PCAPNG_MAX_INTERFACES, "more than %u interfaces",
-                            NMX_PCAPNG_MAX_INTERFACES);
+    if (w->nif >= NMX_PCAPNG_MAX_INTERFACES)
+        return nmx_cap_diag(cap, d, NMX_ECORRUPT, off, w->nif + 1, NMX_PCAPNG_MAX_INTERFACES,
+                            "more than %u interfaces", NMX_PCAPNG_MAX_INTERFACES);
     nmx_iface_rt ifc;
     memset(&ifc, 0, sizeof ifc);
     nmx_cursor bc = nmx_cursor_make(cap->cur.base, cap->cur.size, be);
@@ -185,7 +201,7 @@ static nmx_err parse_idb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t l
     ifc.pub.linktype = lt;
     (void)nmx_cur_u32(&bc, off + 12, &ifc.pub.snaplen);
     ifc.pub.tsresol = 6;
-    ifc.pub.section = (uint32_t)(cap->nsections - 1);
+    ifc.pub.section = (uint32_t)(w->nsec - 1);
     uint64_t end = off + len - 4, pos = off + 16;
     const uint8_t *name = NULL;
     size_t name_len = 0;
@@ -217,14 +233,6 @@ static nmx_err parse_idb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t l
         while (k--)
             ifc.scale *= 10;
     }
-    if (cap->nifaces == st->ifaces_cap) {
-        size_t ncap = st->ifaces_cap ? st->ifaces_cap * 2 : 4;
-        nmx_iface_rt *p = realloc(cap->ifaces, ncap * sizeof *p);
-        if (!p)
-            return nmx_cap_diag(cap, d, NMX_ENOMEM, off, 0, 0, "out of memory");
-        cap->ifaces = p;
-        st->ifaces_cap = ncap;
-    }
     if (name) {
         ifc.name_buf = malloc(name_len + 1);
         if (!ifc.name_buf)
@@ -233,10 +241,19 @@ static nmx_err parse_idb(pcapng_state *st, nmx_diag *d, uint64_t off, uint32_t l
         ifc.name_buf[name_len] = '\0';
         ifc.pub.name = ifc.name_buf;
     }
-    if (cap->nifaces == 0)
+    /* (reserved for an interface every 20 bytes of the file). An entry a
+     * walk cut off by fork() wrote is written again: its name goes first,
+     * so that close never frees one twice. */
+    nmx_iface_rt *slot = &cap->ifaces[w->nif];
+    char *stale = slot->name_buf;
+    slot->name_buf = NULL;
+    free(stale);
+    if (cap->ng_ifaces_hw <= w->nif)
+        cap->ng_ifaces_hw = w->nif + 1;
+    if (w->nif == 0)
         cap->mac_type = nmx_mac_type_of_linktype(ifc.pub.linktype);
-    cap->ifaces[cap->nifaces++] = ifc;
-    cap->sections[cap->nsections - 1].niface++;
+    *slot = ifc;
+    w->nif++;
     return NMX_OK;
 }
 
@@ -274,11 +291,12 @@ typedef struct pcapng_pkt {
     uint64_t opts, end;    /* options range (empty for SPB) */
 } pcapng_pkt;
 
-/* Checks everything when checking is true (indexing); decodes only when it
- * is false (the block was checked). */
+/* Checks everything when checking is true (indexing: the section has niface
+ * interfaces so far); decodes only when it is false (the block was
+ * checked). */
 static nmx_err decode_pkt(const nmx_capture *cap, nmx_diag *d, uint64_t off, uint32_t type,
-                          uint32_t len, const nmx_pcapng_section *sec, bool checking,
-                          pcapng_pkt *pk)
+                          uint32_t len, const nmx_pcapng_section *sec, uint32_t niface,
+                          bool checking, pcapng_pkt *pk)
 {
     /* The block [off, off + len) is inside the file (the walk checked it
      * before indexing it); its fields are loaded after the length checks
@@ -293,7 +311,7 @@ static nmx_err decode_pkt(const nmx_capture *cap, nmx_diag *d, uint64_t off, uin
         if (checking && body < 4)
             return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 4, len, 16,
                                 "%s length %u below minimum 16", what, len);
-        if (checking && sec->niface == 0)
+        if (checking && niface == 0)
             return nmx_cap_diag(cap, d, NMX_ECORRUPT, off, 0, 1,
                                 "%s in a section without an interface", what);
         pk->iface = 0;
@@ -324,10 +342,10 @@ static nmx_err decode_pkt(const nmx_capture *cap, nmx_diag *d, uint64_t off, uin
     pk->wirelen = nmx_ld32(b + 24, be);
     pk->data = off + 28;
     if (checking) {
-        if (pk->iface >= sec->niface)
-            return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 8, pk->iface, sec->niface,
+        if (pk->iface >= niface)
+            return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 8, pk->iface, niface,
                                 "%s interface id %u not defined (section has %u)", what,
-                                pk->iface, sec->niface);
+                                pk->iface, niface);
         if (pk->caplen > NMX_CAPTURE_MAX_CAPLEN)
             return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 20, pk->caplen,
                                 NMX_CAPTURE_MAX_CAPLEN, "%s captured length %u exceeds limit %u",
@@ -343,101 +361,109 @@ static nmx_err decode_pkt(const nmx_capture *cap, nmx_diag *d, uint64_t off, uin
     return NMX_OK;
 }
 
-static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
+/* Walks blocks from w->off while frames up to want are wanted, or the rest
+ * of the batch (up to batch_end), or the start time (need_start); a stop
+ * request (*halt non-zero) is looked at once a batch. NMX_OK when it
+ * stopped for one of those reasons or at the end of the file; otherwise
+ * the damage (*d; *first: in the file's first block). */
+static nmx_err walk_blocks(ng_walk *w, uint64_t want, uint64_t batch_end, bool need_start,
+                           const volatile int *halt, nmx_diag *d, bool *first)
 {
-    cap->format = NMX_FORMAT_PCAPNG;
-    snprintf(cap->format_name, sizeof cap->format_name, "pcapng");
-    pcapng_state st;
-    memset(&st, 0, sizeof st);
-    st.cap = cap;
+    nmx_capture *cap = w->cap;
     const uint8_t *base = cap->cur.base;
     const uint64_t size = cap->cur.size;
-    uint64_t off = 0, pf_next = 0, done = 0;
-    nmx_err ret = NMX_OK;
-    while (off < size) {
-        nmx_source_pass(&cap->src, &done, off);
+    uint64_t check_at = batch_end;
+    nmx_err e = NMX_OK;
+    while (w->off < size && (w->n <= want || w->off < batch_end || (need_start && !w->has_start))) {
+        const uint64_t off = w->off;
+        if (halt && off >= check_at) {
+            if (__atomic_load_n(halt, __ATOMIC_RELAXED))
+                break;
+            check_at = off + cap->lazy_batch;
+        }
+        nmx_source_pass(&cap->src, &w->done, off);
         /* blocks are chained by their lengths: keep the next 4 KiB
          * requested from memory (hints; never fault) */
-        for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
-            __builtin_prefetch(base + pf_next);
-        nmx_diag d;
-        nmx_err e = NMX_OK;
-        bool first = off == 0;
+        for (; w->pf_next < off + 4096 && w->pf_next < size; w->pf_next += 64)
+            __builtin_prefetch(base + w->pf_next);
+        *first = off == 0;
         uint64_t left = size - off;
         uint32_t type = 0, len = 0;
         bool be = false;
-        if (left < 12) {
-            e = nmx_cap_diag(cap, &d, NMX_ETRUNCATED, off, left, 12,
-                             "block header truncated: %llu bytes left, needs 12",
-                             (unsigned long long)left);
-            goto damaged;
-        }
+        if (left < 12)
+            return nmx_cap_diag(cap, d, NMX_ETRUNCATED, off, left, 12,
+                                "block header truncated: %llu bytes left, needs 12",
+                                (unsigned long long)left);
         /* 12 bytes are left (checked above): type, length, and the BOM of
          * a section header; the trailing length only once len <= left. */
         type = nmx_ld32le(base + off);
         if (type == BT_SHB) {
             uint32_t bom = nmx_ld32le(base + off + 8);
-            if (bom == PCAPNG_BOM) {
+            if (bom == PCAPNG_BOM)
                 be = false;
-            } else if (bom == __builtin_bswap32(PCAPNG_BOM)) {
+            else if (bom == __builtin_bswap32(PCAPNG_BOM))
                 be = true;
-            } else {
-                e = nmx_cap_diag(cap, &d, NMX_ECORRUPT, off + 8, bom, 0,
-                                 "section header byte-order magic 0x%08x is not 0x1a2b3c4d", bom);
-                goto damaged;
-            }
+            else
+                return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 8, bom, 0,
+                                    "section header byte-order magic 0x%08x is not 0x1a2b3c4d",
+                                    bom);
         } else {
-            be = cap->sections[cap->nsections - 1].big_endian;
+            be = cap->sections[w->nsec - 1].big_endian;
             type = nmx_ld32(base + off, be);
         }
         len = nmx_ld32(base + off + 4, be);
-        if (len < 12) {
-            e = nmx_cap_diag(cap, &d, NMX_ECORRUPT, off + 4, len, 12,
-                             "block total length %u below minimum 12", len);
-        } else if (len % 4) {
-            e = nmx_cap_diag(cap, &d, NMX_ECORRUPT, off + 4, len, 4,
-                             "block total length %u is not a multiple of 4", len);
-        } else if (len > NMX_PCAPNG_MAX_BLOCK) {
-            e = nmx_cap_diag(cap, &d, NMX_ECORRUPT, off + 4, len, NMX_PCAPNG_MAX_BLOCK,
-                             "block total length %u exceeds limit %u", len, NMX_PCAPNG_MAX_BLOCK);
-        } else if (len > left) {
-            e = nmx_cap_diag(cap, &d, NMX_ETRUNCATED, off + 4, len, left,
-                             "block of %u bytes runs past the end of the file (%llu bytes left)",
-                             len, (unsigned long long)left);
-        } else if (nmx_ld32(base + off + len - 4, be) != len) {
-            e = nmx_cap_diag(cap, &d, NMX_ECORRUPT, off + len - 4, nmx_ld32(base + off + len - 4, be),
-                             len, "trailing block length %u differs from the leading length %u",
-                             nmx_ld32(base + off + len - 4, be), len);
-        } else if (off > NMX_CAPTURE_MAX_OFFSET) {
-            e = nmx_cap_diag(cap, &d, NMX_ERANGE, off, off, NMX_CAPTURE_MAX_OFFSET,
-                             "block offset exceeds the index limit");
-        }
-        if (e != NMX_OK)
-            goto damaged;
+        if (len < 12)
+            return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 4, len, 12,
+                                "block total length %u below minimum 12", len);
+        if (len % 4)
+            return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 4, len, 4,
+                                "block total length %u is not a multiple of 4", len);
+        if (len > NMX_PCAPNG_MAX_BLOCK)
+            return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + 4, len, NMX_PCAPNG_MAX_BLOCK,
+                                "block total length %u exceeds limit %u", len,
+                                NMX_PCAPNG_MAX_BLOCK);
+        if (len > left)
+            return nmx_cap_diag(cap, d, NMX_ETRUNCATED, off + 4, len, left,
+                                "block of %u bytes runs past the end of the file (%llu bytes "
+                                "left)",
+                                len, (unsigned long long)left);
+        uint32_t trail = nmx_ld32(base + off + len - 4, be);
+        if (trail != len)
+            return nmx_cap_diag(cap, d, NMX_ECORRUPT, off + len - 4, trail, len,
+                                "trailing block length %u differs from the leading length %u",
+                                trail, len);
+        if (off > NMX_CAPTURE_MAX_OFFSET)
+            return nmx_cap_diag(cap, d, NMX_ERANGE, off, off, NMX_CAPTURE_MAX_OFFSET,
+                                "block offset exceeds the index limit");
         switch (type) {
         case BT_SHB:
-            e = parse_shb(&st, &d, off, len, be);
+            e = parse_shb(w, d, off, len, be);
             break;
         case BT_IDB:
-            e = parse_idb(&st, &d, off, len, be);
+            e = parse_idb(w, d, off, len, be);
             break;
         case BT_EPB:
         case BT_PB:
         case BT_SPB: {
-            const nmx_pcapng_section *sec = &cap->sections[cap->nsections - 1];
+            const nmx_pcapng_section *sec = &cap->sections[w->nsec - 1];
             pcapng_pkt pk;
-            e = decode_pkt(cap, &d, off, type, len, sec, true, &pk);
+            e = decode_pkt(cap, d, off, type, len, sec, (uint32_t)(w->nif - sec->first_iface),
+                           true, &pk);
             if (e != NMX_OK)
                 break;
-            bool stop = false;
-            ret = nmx_cap_add_frame(cap, off << 16 | (cap->nsections - 1), off, diag, &stop);
-            if (stop)
-                goto out;
+            if (w->n >= NMX_CAPTURE_MAX_FRAMES)
+                return nmx_cap_diag(cap, d, NMX_ERANGE, off, w->n, NMX_CAPTURE_MAX_FRAMES,
+                                    "more frames than the limit %llu",
+                                    (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
+            /* (reserved for a packet block every 16 bytes of the file) */
+            if (w->n % NMX_INDEX_STRIDE == 0)
+                cap->index[w->n / NMX_INDEX_STRIDE] = off << 16 | (w->nsec - 1);
+            w->n++;
             const nmx_iface_rt *ifc = &cap->ifaces[sec->first_iface + pk.iface];
             nmx_cap_note_linktype(cap, ifc->pub.linktype);
-            if (!cap->has_start && pk.has_ts) {
-                cap->has_start = true;
-                cap->start_ns = iface_time(ifc, pk.units);
+            if (!w->has_start && pk.has_ts) {
+                w->has_start = true;
+                w->start_ns = iface_time(ifc, pk.units);
             }
             break;
         }
@@ -445,26 +471,126 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
             break;
         }
         if (e != NMX_OK)
-            goto damaged;
-        off += len;
-        continue;
-    damaged:
-        if (first || e == NMX_ENOMEM) {
+            return e;
+        w->off = off + len;
+    }
+    return NMX_OK;
+}
+
+/* Address space for n entries of size sz, touched only as they are
+ * written (zero-filled). */
+static void *reserve(uint64_t n, size_t sz, size_t *len)
+{
+    if (n > SIZE_MAX / sz)
+        return NULL;
+    size_t l = (size_t)n * sz;
+    void *m = mmap(NULL, l, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    *len = l;
+    return m;
+}
+
+static uint64_t pcapng_limit(const nmx_capture *cap)
+{
+    return cap->cur.size / 16; /* the smallest packet block */
+}
+
+/* Walks (under the walk lock) as far as frame want, or the end; at open
+ * also to the first frame and the first time stamp, and damage in the
+ * first block or running out of memory there fail the open (its result).
+ * Later, damage is a warning and ends the walk. */
+static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt, bool at_open,
+                       nmx_diag *diag)
+{
+    nmx__cap_lazy_lock(cap);
+    uint64_t known = cap->nframes;
+    if (__atomic_load_n(&cap->lazy_done, __ATOMIC_RELAXED) || (known > want && !at_open)) {
+        nmx__cap_lazy_unlock(cap);
+        return NMX_OK;
+    }
+    ng_walk w = {
+        .cap = cap,
+        .off = cap->lazy_next,
+        .n = known,
+        .nsec = cap->nsections,
+        .nif = cap->nifaces,
+        .comment = cap->ng_comment,
+        .has_start = cap->has_start,
+        .start_ns = cap->start_ns,
+    };
+    const uint64_t start = w.off;
+    w.pf_next = w.done = start;
+    uint64_t batch_end = cap->lazy ? start + cap->lazy_batch : UINT64_MAX;
+    nmx_diag d;
+    bool first = false;
+    nmx_err e = walk_blocks(&w, want, batch_end, at_open, halt, &d, &first);
+    /* publish: the entries first, then the counts */
+    cap->lazy_next = w.off;
+    cap->has_start = w.has_start;
+    cap->start_ns = w.start_ns;
+    cap->index_len = (w.n + NMX_INDEX_STRIDE - 1) / NMX_INDEX_STRIDE;
+    __atomic_store_n(&cap->ng_comment, w.comment, __ATOMIC_RELEASE);
+    __atomic_store_n(&cap->nsections, w.nsec, __ATOMIC_RELEASE);
+    __atomic_store_n(&cap->nifaces, w.nif, __ATOMIC_RELEASE);
+    /* the last batch's bytes were requested from memory as the walk went */
+    uint64_t hot = w.off - start > cap->lazy_batch ? w.off - cap->lazy_batch : start;
+    __atomic_store_n(&cap->lazy_hot, hot, __ATOMIC_RELAXED);
+    __atomic_store_n(&cap->nframes, w.n, __ATOMIC_RELEASE);
+    nmx_err ret = NMX_OK;
+    if (e != NMX_OK) {
+        if (at_open && (first || e == NMX_ENOMEM)) {
             if (diag)
                 *diag = d;
             ret = e;
         } else {
-            ret = nmx_cap_damage(cap, &d, diag);
+            ret = nmx_cap_damage(cap, &d, at_open ? diag : NULL);
         }
-        goto out;
     }
-out:
-    if (st.comment) {
-        cap->comment = st.comment;
-        cap->comment_ptr = st.comment;
-        cap->comment_len = st.comment_len;
-    }
+    if (e != NMX_OK || w.off >= cap->cur.size)
+        __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
+    nmx__cap_lazy_unlock(cap);
     return ret;
+}
+
+static void pcapng_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
+{
+    (void)walk_on(cap, want, stop, false, NULL);
+}
+
+static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
+{
+    cap->format = NMX_FORMAT_PCAPNG;
+    snprintf(cap->format_name, sizeof cap->format_name, "pcapng");
+    const uint64_t size = cap->cur.size;
+    /* + 2: a partly filled entry, and an empty file */
+    uint64_t slots = pcapng_limit(cap) / NMX_INDEX_STRIDE + 2;
+    uint64_t nsec = size / 28 + 1, nif = size / 20 + 1;
+    if (nsec > NMX_PCAPNG_MAX_SECTIONS)
+        nsec = NMX_PCAPNG_MAX_SECTIONS;
+    if (nif > NMX_PCAPNG_MAX_INTERFACES)
+        nif = NMX_PCAPNG_MAX_INTERFACES;
+    size_t len;
+    if ((cap->index = reserve(slots, sizeof *cap->index, &len)) != NULL) {
+        cap->index_map_len = len;
+        cap->index_cap = slots;
+    }
+    if ((cap->sections = reserve(nsec, sizeof *cap->sections, &len)) != NULL)
+        cap->ng_sections_map = len;
+    if ((cap->ifaces = reserve(nif, sizeof *cap->ifaces, &len)) != NULL)
+        cap->ng_ifaces_map = len;
+    if (!cap->index || !cap->sections || !cap->ifaces)
+        return nmx_cap_diag(cap, diag, NMX_ENOMEM, UINT64_MAX, 0, 0,
+                            "out of address space for the index");
+    if ((cap->flags & NMX_CAPTURE_INCREMENTAL) && !(cap->flags & NMX_CAPTURE_STRICT)) {
+        cap->lazy = true;
+        const char *b = getenv("NMX_CAPTURE_BATCH"); /* tests: small batches on small files */
+        cap->lazy_batch = b && *b ? strtoull(b, NULL, 10) : PCAPNG_LAZY_BATCH;
+        return walk_on(cap, 0, NULL, true, diag);
+    }
+    cap->lazy_batch = PCAPNG_LAZY_BATCH;
+    return walk_on(cap, UINT64_MAX, NULL, true, diag);
 }
 
 /* The packet blocks of one index entry's frames that this thread decoded
@@ -509,8 +635,8 @@ static uint64_t pcapng_entry(const nmx_capture *cap, uint64_t n)
     struct pcapng_group *g = &tl_group;
     if (g->serial != cap->serial || n - g->first >= g->size) {
         uint64_t slot = n / NMX_INDEX_STRIDE, first = slot * NMX_INDEX_STRIDE;
-        uint64_t end = cap->nframes - first > NMX_INDEX_STRIDE ? first + NMX_INDEX_STRIDE
-                                                               : cap->nframes;
+        uint64_t known = __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED);
+        uint64_t end = known - first > NMX_INDEX_STRIDE ? first + NMX_INDEX_STRIDE : known;
         g->serial = cap->serial;
         g->first = first;
         g->size = (uint32_t)(end - first);
@@ -534,7 +660,7 @@ static void pcapng_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     const uint8_t *b = cap->cur.base + off;
     uint32_t type = nmx_ld32(b, be), len = nmx_ld32(b + 4, be);
     pcapng_pkt pk;
-    (void)decode_pkt(cap, NULL, off, type, len, sec, false, &pk);
+    (void)decode_pkt(cap, NULL, off, type, len, sec, 0, false, &pk);
     uint32_t g = sec->first_iface + pk.iface;
     const nmx_iface_rt *ifc = &cap->ifaces[g];
     out->ts_ns = pk.has_ts ? iface_time(ifc, pk.units) : 0;
@@ -562,5 +688,5 @@ static void pcapng_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     }
 }
 
-const nmx_reader nmx_reader_pcapng = { "pcapng", pcapng_probe, pcapng_open, pcapng_frame, NULL,
-                                        NULL };
+const nmx_reader nmx_reader_pcapng = { "pcapng", pcapng_probe, pcapng_open, pcapng_frame,
+                                        pcapng_extend, pcapng_limit };

@@ -101,6 +101,45 @@ static void same_diag(const nmx_diag *a, const nmx_diag *b)
     assert_string_equal(a->msg, b->msg);
 }
 
+/* What the whole walk found besides the frames: the comment, the
+ * interfaces, the link types. */
+static void same_header(const nmx_capture *a, const nmx_capture *b)
+{
+    size_t la = 0, lb = 0;
+    const char *ca = nmx_capture_comment(a, &la), *cb = nmx_capture_comment(b, &lb);
+    assert_int_equal(lb, la);
+    if (la)
+        assert_memory_equal(cb, ca, la);
+    else
+        assert_true((ca == NULL) == (cb == NULL));
+    size_t ni = nmx_capture_interface_count(a);
+    assert_int_equal(nmx_capture_interface_count(b), ni);
+    for (size_t k = 0; k < ni; k++) {
+        nmx_interface x, y;
+        assert_int_equal(nmx_capture_interface(a, k, &x), NMX_OK);
+        assert_int_equal(nmx_capture_interface(b, k, &y), NMX_OK);
+        assert_int_equal(y.linktype, x.linktype);
+        assert_int_equal(y.snaplen, x.snaplen);
+        assert_int_equal(y.tsresol, x.tsresol);
+        assert_int_equal(y.tsoffset_s, x.tsoffset_s);
+        assert_int_equal(y.section, x.section);
+        if (x.name)
+            assert_string_equal(y.name, x.name);
+        else
+            assert_null(y.name);
+    }
+    uint32_t lta[64], ltb[64];
+    size_t nl = nmx_capture_linktypes(a, lta, 64);
+    assert_int_equal(nmx_capture_linktypes(b, ltb, 64), nl);
+    assert_memory_equal(ltb, lta, (nl < 64 ? nl : 64) * sizeof *lta);
+    assert_int_equal(nmx_capture_mac_type(b), nmx_capture_mac_type(a));
+    unsigned ma = 0, mi = 0, mb = 0, nb = 0;
+    nmx_capture_version(a, &ma, &mi);
+    nmx_capture_version(b, &mb, &nb);
+    assert_int_equal(mb, ma);
+    assert_int_equal(nb, mi);
+}
+
 enum order { ORDER_FORWARD, ORDER_COUNT_FIRST, ORDER_LAST_FIRST, ORDER_RANDOM, ORDER_BACKWARD,
              ORDER_N };
 
@@ -159,6 +198,7 @@ static void compare(const void *p, size_t len, enum order order)
     assert_int_equal(nmx_capture_frames_known(i.cap, &complete), n);
     assert_true(complete);
     assert_int_equal(nmx_capture_frame_limit(i.cap), n);
+    same_header(e.cap, i.cap);
     size_t nw = nmx_capture_warning_count(e.cap);
     assert_int_equal(nmx_capture_warning_count(i.cap), nw);
     for (size_t w = 0; w < nw && w < NMX_CAPTURE_MAX_WARNINGS; w++)
@@ -430,16 +470,16 @@ static void *count_all(void *arg)
 
 /* A child forked while a thread of its parent walks the file: the walk's
  * lock, copied taken, belongs to a thread the child does not have. The
- * child takes it over and finds every frame. */
-static void test_fork_during_walk(void **state)
+ * child takes it over and finds every frame (and, in a pcapng, no section
+ * or interface the cut walk had counted twice). */
+static void fork_during_walk(const void *p, size_t len, uint64_t n)
 {
-    (void)state;
-    rng_state = 9;
-    tbuf b;
-    make_pcap(&b, 400000, 120, false, false, 16); /* ~27 MiB: a walk of a few ms */
     unsigned caught = 0;
+    struct opened e = open_flags(p, len, 0);
+    assert_int_equal(e.err, NMX_OK);
+    size_t nif = nmx_capture_interface_count(e.cap);
     for (unsigned attempt = 0; attempt < 40 && caught < 3; attempt++) {
-        struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+        struct opened i = open_flags(p, len, NMX_CAPTURE_INCREMENTAL);
         assert_int_equal(i.err, NMX_OK);
         pthread_t t;
         assert_int_equal(pthread_create(&t, NULL, count_all, i.cap), 0);
@@ -450,7 +490,15 @@ static void test_fork_during_walk(void **state)
         assert_true(pid >= 0);
         if (pid == 0) {
             alarm(20); /* a lock that is never taken over hangs: SIGALRM */
-            _exit(nmx_capture_frame_count(i.cap) == 400000 ? 0 : 1);
+            bool ok = nmx_capture_frame_count(i.cap) == n &&
+                      nmx_capture_interface_count(i.cap) == nif;
+            for (uint64_t k = 0; ok && k < n; k += 997) {
+                nmx_frame a, b;
+                ok = nmx_capture_frame(i.cap, k, &a) == NMX_OK &&
+                     nmx_capture_frame(e.cap, k, &b) == NMX_OK && a.data == b.data &&
+                     a.ts_ns == b.ts_ns && a.interface_id == b.interface_id;
+            }
+            _exit(ok ? 0 : 1);
         }
         int st = 0;
         assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -461,7 +509,17 @@ static void test_fork_during_walk(void **state)
             caught++;
         nmx_capture_close(i.cap);
     }
+    nmx_capture_close(e.cap);
     print_message("forks during the parent's walk: %u\n", caught);
+}
+
+static void test_fork_during_walk(void **state)
+{
+    (void)state;
+    rng_state = 9;
+    tbuf b;
+    make_pcap(&b, 400000, 120, false, false, 16); /* ~27 MiB: a walk of a few ms */
+    fork_during_walk(b.p, b.len, 400000);
     tb_free(&b);
 }
 
@@ -646,6 +704,335 @@ static void test_netmon_threads(void **state)
     free(nm);
 }
 
+/* ---- pcapng ------------------------------------------------------------------ */
+
+/* A block of `type` whose body is n bytes of filler. */
+static void pn_other(tbuf *b, uint32_t type, size_t n)
+{
+    size_t s = pn_begin(b, type);
+    for (size_t k = 0; k < n; k++)
+        tb_u8(b, (uint8_t)(k * 13u));
+    pn_end(b, s);
+}
+
+static void pn_spb(tbuf *b, const uint8_t *data, uint32_t len)
+{
+    size_t s = pn_begin(b, 3);
+    tb_u32(b, len);
+    tb_bytes(b, data, len);
+    pn_end(b, s);
+}
+
+static void pn_pb(tbuf *b, uint16_t iface, uint64_t ts, const uint8_t *data, uint32_t len)
+{
+    size_t s = pn_begin(b, 2);
+    tb_u16(b, iface);
+    tb_u16(b, 0); /* drops */
+    tb_u32(b, (uint32_t)(ts >> 32));
+    tb_u32(b, (uint32_t)ts);
+    tb_u32(b, len);
+    tb_u32(b, len + 2);
+    tb_bytes(b, data, len);
+    pn_end(b, s);
+}
+
+/* A pcapng in memory: `count` packet blocks of random sizes (up to
+ * max_caplen bytes) in one section, or in two when `two` is set (the
+ * second big-endian), each section with a comment and interfaces of other
+ * resolutions, link types and names, one more defined half way through
+ * the second; EPBs mostly, SPBs (no time stamp) and obsolete PBs now and
+ * then, and other blocks (name resolution, statistics, custom) between
+ * them. spb_first: the first 300 packets are SPBs (3000 in a file of more
+ * than 10000: more than a batch of the walk), so the start time comes
+ * later. pos (if not NULL) gets every packet block's offset. */
+static void make_pcapng(tbuf *b, size_t count, uint32_t max_caplen, bool two, bool spb_first,
+                        size_t *pos)
+{
+    tb_init(b, false);
+    pn_shb(b, "first section");
+    pn_idb(b, 1, 65535, "eth0", 6, 0);
+    pn_idb(b, 101, 1600, "lo", 9, 0);
+    uint32_t nif = 2;
+    uint8_t *tmp = malloc(max_caplen + 1);
+    assert_non_null(tmp);
+    uint64_t ts = (uint64_t)FIRST_SEC * 1000000u;
+    for (size_t i = 0; i < count; i++) {
+        if (two && i == count / 2) {
+            b->be = true;
+            pn_shb(b, "second section");
+            pn_idb(b, 1, 65535, "eth1", 0x83, 0); /* 1/8 s */
+            pn_idb(b, 113, 128, NULL, -1, 0);
+            nif = 2;
+        }
+        if (two && i == count / 2 + count / 4) {
+            pn_idb(b, 1, 96, "late", 6, 10);
+            nif = 3;
+        }
+        uint32_t r = rng();
+        if (r % 29 == 0)
+            pn_other(b, r % 3 == 0 ? 4 : r % 3 == 1 ? 5 : 0x40000BADu, rng() % 300);
+        uint32_t caplen = rng() % (max_caplen + 1);
+        fill_payload(tmp, caplen, i);
+        if (pos)
+            pos[i] = b->len;
+        ts += 1000u + rng() % 5000u;
+        if ((spb_first && i < (count > 10000 ? 3000 : 300)) || r % 19 == 0)
+            pn_spb(b, tmp, caplen);
+        else if (r % 23 == 0)
+            pn_pb(b, (uint16_t)(r % nif), ts, tmp, caplen > 96 ? 96 : caplen);
+        else
+            pn_epb(b, r % nif, ts, tmp, caplen, caplen + 4, r % 7 == 0 ? "frame" : NULL);
+    }
+    free(tmp);
+}
+
+static void pcapng_good_files(void)
+{
+    rng_state = 17;
+    for (unsigned v = 0; v < 4; v++)
+        for (int o = 0; o < ORDER_N; o++) {
+            tbuf b;
+            make_pcapng(&b, 1500 + rng() % 500, 1515, v & 1, v & 2, NULL);
+            compare(b.p, b.len, (enum order)o);
+            tb_free(&b);
+        }
+    /* no packets; one */
+    tbuf b;
+    make_pcapng(&b, 0, 100, false, false, NULL);
+    for (int o = 0; o < ORDER_N; o++)
+        compare(b.p, b.len, (enum order)o);
+    tb_free(&b);
+    make_pcapng(&b, 1, 100, false, false, NULL);
+    for (int o = 0; o < ORDER_N; o++)
+        compare(b.p, b.len, (enum order)o);
+    tb_free(&b);
+}
+
+static void test_pcapng_good_files(void **state)
+{
+    (void)state;
+    pcapng_good_files();
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "50", 1), 0);
+    pcapng_good_files();
+    unsetenv("NMX_CAPTURE_BATCH");
+}
+
+/* Cut anywhere (the section header too: open fails as without the flag),
+ * and damage in the middle of either section: the same frames before it
+ * and the same warning. */
+static void pcapng_damaged_files(void)
+{
+    rng_state = 19;
+    enum { N = 3000 };
+    size_t *pos = calloc(N, sizeof *pos);
+    assert_non_null(pos);
+    tbuf b;
+    make_pcapng(&b, N, 700, true, false, pos);
+    size_t cuts[48];
+    size_t nc = 0;
+    cuts[nc++] = 10;
+    cuts[nc++] = 30;
+    cuts[nc++] = pos[0] + 5;
+    while (nc < sizeof cuts / sizeof cuts[0])
+        cuts[nc++] = 12 + rng() % (b.len - 12);
+    for (size_t c = 0; c < nc; c++)
+        compare(b.p, cuts[c], (enum order)(c % ORDER_N));
+    /* in a block of the first section, then of the second (big-endian):
+     * a length not a multiple of 4, an undefined interface, a trailing
+     * length that differs */
+    static const size_t at[] = {1700 / 2, 1700};
+    for (unsigned k = 0; k < 2; k++) {
+        bool be = k == 1;
+        size_t off = pos[at[k]];
+        const uint8_t *q = b.p + off + 4;
+        uint32_t len = be ? (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3]
+                          : (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[1] << 8 | q[0];
+        const size_t where[3] = {off + 4, off + 8, off + len - 4};
+        const uint32_t value[3] = {13u, 9u, len + 4};
+        for (unsigned kind = 0; kind < 3; kind++) {
+            uint8_t save[4], *w = b.p + where[kind];
+            memcpy(save, w, 4);
+            uint32_t v = value[kind];
+            for (unsigned j = 0; j < 4; j++)
+                w[j] = (uint8_t)(be ? v >> (24 - 8 * j) : v >> (8 * j));
+            struct opened e = open_flags(b.p, b.len, 0);
+            assert_int_equal(e.err, NMX_OK);
+            assert_int_equal(nmx_capture_warning_count(e.cap), 1);
+            assert_true(nmx_capture_frame_count(e.cap) >= at[k] - 1);
+            nmx_capture_close(e.cap);
+            for (int o = 0; o < ORDER_N; o++)
+                compare(b.p, b.len, (enum order)o);
+            memcpy(w, save, 4);
+        }
+    }
+    /* the section header's byte-order magic: the first (open fails), the
+     * second (a warning) */
+    for (unsigned k = 0; k < 2; k++) {
+        size_t where = 8;
+        if (k)
+            for (size_t o = pos[N / 2 - 1]; o < pos[N / 2]; o++)
+                if (!memcmp(b.p + o, "\x0a\x0d\x0d\x0a", 4)) {
+                    where = o + 8;
+                    break;
+                }
+        assert_true(!k || where != 8);
+        uint8_t save = b.p[where];
+        b.p[where] ^= 0x55;
+        struct opened e = open_flags(b.p, b.len, 0);
+        assert_int_equal(e.err, k ? NMX_OK : NMX_ECORRUPT);
+        if (k) {
+            assert_int_equal(nmx_capture_warning_count(e.cap), 1);
+            nmx_capture_close(e.cap);
+        }
+        for (int o = 0; o < ORDER_N; o++)
+            compare(b.p, b.len, (enum order)o);
+        b.p[where] = save;
+    }
+    struct opened s;
+    memcpy(b.p + pos[100] + 4, "\x0d\x00\x00\x00", 4);
+    s = open_flags(b.p, b.len, NMX_CAPTURE_STRICT | NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(s.err, NMX_ECORRUPT);
+    assert_null(s.cap);
+    free(pos);
+    tb_free(&b);
+}
+
+static void test_pcapng_damaged_files(void **state)
+{
+    (void)state;
+    pcapng_damaged_files();
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "1", 1), 0);
+    pcapng_damaged_files();
+    unsetenv("NMX_CAPTURE_BATCH");
+}
+
+/* At open: the first section and its interfaces, not yet the second. */
+static void pcapng_at_open(const nmx_capture *cap, uint64_t n)
+{
+    assert_true(nmx_capture_frame_limit(cap) >= n);
+    assert_int_equal(nmx_capture_interface_count(cap), 2);
+    size_t len = 0;
+    const char *c = nmx_capture_comment(cap, &len);
+    assert_non_null(c);
+    assert_int_equal(len, strlen("first section"));
+    assert_memory_equal(c, "first section", len);
+    assert_int_equal(nmx_capture_mac_type(cap), NMX_MAC_TYPE_ETHERNET);
+    int64_t ns;
+    assert_int_equal(nmx_capture_start_time(cap, &ns), NMX_OK);
+}
+
+static void test_pcapng_open_walks_little(void **state)
+{
+    (void)state;
+    rng_state = 23;
+    tbuf b;
+    make_pcapng(&b, 40000, 400, true, false, NULL); /* ~9 MiB */
+    walks_little(b.p, b.len, 40000, pcapng_at_open);
+    /* the comment returned at open stays valid (and unchanged) after the
+     * walk has found the second section's */
+    struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+    size_t l0 = 0, l1 = 0;
+    const char *c0 = nmx_capture_comment(i.cap, &l0);
+    assert_int_equal(nmx_capture_frame_count(i.cap), 40000);
+    const char *c1 = nmx_capture_comment(i.cap, &l1);
+    assert_memory_equal(c0, "first section", l0);
+    assert_int_equal(l1, strlen("first section\nsecond section"));
+    assert_memory_equal(c1, "first section\nsecond section", l1);
+    assert_int_equal(nmx_capture_interface_count(i.cap), 5);
+    nmx_capture_close(i.cap);
+    /* 3000 packets without a time stamp first (~600 KiB): open walks on
+     * to the first that has one */
+    tb_free(&b);
+    make_pcapng(&b, 40000, 400, false, true, NULL);
+    struct opened e = open_flags(b.p, b.len, 0);
+    i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+    int64_t s0 = 0, s1 = 1;
+    assert_int_equal(nmx_capture_start_time(e.cap, &s0), NMX_OK);
+    assert_int_equal(nmx_capture_start_time(i.cap, &s1), NMX_OK);
+    assert_int_equal(s1, s0);
+    bool complete = true;
+    assert_true(nmx_capture_frames_known(i.cap, &complete) > 3000);
+    assert_false(complete);
+    nmx_capture_close(e.cap);
+    nmx_capture_close(i.cap);
+    tb_free(&b);
+}
+
+struct hdr_reader {
+    const nmx_capture *cap;
+    int bad;
+};
+
+/* The interfaces and the comment only grow, each state whole. */
+static void *read_header(void *arg)
+{
+    struct hdr_reader *r = arg;
+    size_t last = 0;
+    for (unsigned k = 0; k < 20000; k++) {
+        size_t n = nmx_capture_interface_count(r->cap);
+        nmx_interface in;
+        if (n < last || n < 2 || nmx_capture_interface(r->cap, n - 1, &in) != NMX_OK ||
+            in.linktype == 0)
+            r->bad++;
+        last = n;
+        size_t len = 0;
+        const char *c = nmx_capture_comment(r->cap, &len);
+        if (!c || !((len == 13 && !memcmp(c, "first section", 13)) ||
+                    (len == 28 && !memcmp(c, "first section\nsecond section", 28))))
+            r->bad++;
+    }
+    return NULL;
+}
+
+/* Threads asking for frames of one incremental pcapng at once, one more
+ * reading its interfaces and comment and, in the second round, one asking
+ * for the count. */
+static void test_pcapng_threads(void **state)
+{
+    (void)state;
+    rng_state = 29;
+    tbuf b;
+    make_pcapng(&b, 20000, 900, true, false, NULL);
+    for (unsigned round = 0; round < 2; round++) {
+        struct opened e = open_flags(b.p, b.len, 0);
+        struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+        assert_int_equal(i.err, NMX_OK);
+        pthread_t t[4], hdr, counter;
+        struct reader r[4];
+        struct hdr_reader h = {i.cap, 0};
+        for (unsigned k = 0; k < 4; k++) {
+            r[k] = (struct reader){i.cap, e.cap, k * 7919u + round, 0};
+            assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
+        }
+        assert_int_equal(pthread_create(&hdr, NULL, read_header, &h), 0);
+        if (round)
+            assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
+        for (unsigned k = 0; k < 4; k++) {
+            pthread_join(t[k], NULL);
+            assert_int_equal(r[k].bad, 0);
+        }
+        pthread_join(hdr, NULL);
+        assert_int_equal(h.bad, 0);
+        if (round)
+            pthread_join(counter, NULL);
+        assert_int_equal(nmx_capture_frame_count(i.cap), 20000);
+        same_header(e.cap, i.cap);
+        nmx_capture_close(e.cap);
+        nmx_capture_close(i.cap);
+    }
+    tb_free(&b);
+}
+
+static void test_pcapng_fork_during_walk(void **state)
+{
+    (void)state;
+    rng_state = 31;
+    tbuf b;
+    make_pcapng(&b, 300000, 120, true, false, NULL);
+    fork_during_walk(b.p, b.len, 300000);
+    tb_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -658,6 +1045,11 @@ int main(void)
         cmocka_unit_test(test_netmon),
         cmocka_unit_test(test_netmon_open_walks_little),
         cmocka_unit_test(test_netmon_threads),
+        cmocka_unit_test(test_pcapng_good_files),
+        cmocka_unit_test(test_pcapng_damaged_files),
+        cmocka_unit_test(test_pcapng_open_walks_little),
+        cmocka_unit_test(test_pcapng_threads),
+        cmocka_unit_test(test_pcapng_fork_during_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
