@@ -68,15 +68,6 @@ nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out)
     if (nmx_capture_start_time(cap, &c->start_ns) != NMX_OK)
         c->start_ns = 0;
     to_systemtime(c->start_ns, &c->start_st);
-    size_t clen = 0;
-    const char *cm = nmx_capture_comment(cap, &clen);
-    if (cm && clen) {
-        c->comment = malloc(clen + 1);
-        if (c->comment) {
-            memcpy(c->comment, cm, clen);
-            c->comment[clen] = 0;
-        }
-    }
     c->mac_type = nmx_capture_mac_type(cap);
     unsigned major = 0, minor = 0;
     nmx_capture_version(cap, &major, &minor);
@@ -86,7 +77,6 @@ nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out)
     c->fh_len = (size_t)nmx_capture_frame_limit(cap) + 1;
     void *r = mmap(NULL, c->fh_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r == MAP_FAILED) {
-        free(c->comment);
         free(c);
         return NMX_ENOMEM;
     }
@@ -98,7 +88,6 @@ nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out)
         if (!nr) {
             pthread_rwlock_unlock(&reg_lock);
             munmap(c->fh_base, c->fh_len);
-            free(c->comment);
             free(c);
             return NMX_ENOMEM;
         }
@@ -147,7 +136,6 @@ void nmx_hcapture_close(HCAPTURE h)
     munmap(c->fh_base, c->fh_len);
     if (c->owns_cap)
         nmx_capture_close(c->cap);
-    free(c->comment);
     free(c);
 }
 

@@ -155,7 +155,12 @@ DWORD WINAPI GetCaptureMacType(HCAPTURE hCapture)
 LPSTR WINAPI GetCaptureComment(HCAPTURE hCapture)
 {
     struct _CAPTURE *c = nmx__hcap_get(hCapture);
-    return c ? c->comment : NULL;
+    /* The capture's own text, NUL-terminated and valid until close; a
+     * pcapng opened incrementally adds the comments of later sections as
+     * its walk reaches them (include/nmexpert/capture.h). */
+    size_t len = 0;
+    const char *cm = c ? nmx_capture_comment(c->cap, &len) : NULL;
+    return cm && len ? (LPSTR)(uintptr_t)cm : NULL;
 }
 
 LPSYSTEMTIME WINAPI GetCaptureTimeStamp(HCAPTURE hCapture)

@@ -21,7 +21,6 @@ struct _CAPTURE {
     bool owns_cap;            /* close the capture with the handle          */
     int64_t start_ns;         /* capture start: FRAME.TimeStamp is relative */
     SYSTEMTIME start_st;      /* GetCaptureTimeStamp (UTC)                  */
-    char *comment;            /* NUL-terminated copy, or NULL               */
     uint8_t *fh_base;         /* reserved, never touched: hFrame = base + n,
                                  for every frame the capture can hold       */
     size_t fh_len;

@@ -356,11 +356,10 @@ static void t_netmon_zero_copy(void **s)
  * thousand only. Every question the API can ask gives what the same bytes
  * indexed at open give, and the count is walked only when it is asked. */
 #define BIG 20000u
-static void t_incremental(void **s)
+static void incremental(nmx_write_format fmt)
 {
-    (void)s;
     size_t len;
-    uint8_t *buf = make_capture(NMX_WRITE_PCAP_US, &len, BIG);
+    uint8_t *buf = make_capture(fmt, &len, BIG);
     nmx_capture *ce, *ci;
     HCAPTURE he, hi;
     nmx_key ke, ki;
@@ -454,7 +453,7 @@ static void t_incremental(void **s)
     }
     free(buf);
     /* empty: no frames, whichever way it was opened */
-    uint8_t *e = make_capture(NMX_WRITE_PCAP_US, &len, 0);
+    uint8_t *e = make_capture(fmt, &len, 0);
     assert_int_equal(nmx_capture_open_memory(e, len, "empty", NMX_CAPTURE_INCREMENTAL, &ci, NULL),
                      NMX_OK);
     assert_int_equal(nmx_hcapture_wrap(ci, true, &hi), NMX_OK);
@@ -470,6 +469,85 @@ static void t_incremental(void **s)
     free(e);
 }
 
+static void t_incremental(void **s)
+{
+    (void)s;
+    incremental(NMX_WRITE_PCAP_US);
+    incremental(NMX_WRITE_PCAPNG);
+}
+
+/* pcapng blocks, little-endian (type, length, body, length) */
+static void blk(uint8_t **p, size_t *len, uint32_t type, const void *body, uint32_t n)
+{
+    uint32_t total = 12 + ((n + 3) & ~3u);
+    *p = realloc(*p, *len + total);
+    assert_non_null(*p);
+    uint8_t *q = *p + *len;
+    memset(q, 0, total);
+    memcpy(q, &type, 4);
+    memcpy(q + 4, &total, 4);
+    memcpy(q + 8, body, n);
+    memcpy(q + total - 4, &total, 4);
+    *len += total;
+}
+
+/* An SHB with a comment, an Ethernet IDB and `frames` EPBs of 60 bytes. */
+static void section(uint8_t **p, size_t *len, const char *comment, uint32_t frames)
+{
+    uint8_t b[512];
+    memset(b, 0, sizeof b);
+    uint32_t bom = 0x1A2B3C4D, n = (uint32_t)strlen(comment);
+    memcpy(b, &bom, 4);
+    b[4] = 1;                          /* version 1.0 */
+    memset(b + 8, 0xFF, 8);            /* section length unknown */
+    b[16] = 1;                         /* opt_comment */
+    b[18] = (uint8_t)n;
+    memcpy(b + 20, comment, n);
+    uint32_t body = 20 + ((n + 3) & ~3u) + 4; /* + opt_endofopt */
+    blk(p, len, 0x0A0D0D0A, b, body);
+    memset(b, 0, sizeof b);
+    b[0] = 1;                          /* LINKTYPE_ETHERNET */
+    blk(p, len, 1, b, 8);
+    for (uint32_t i = 0; i < frames; i++) {
+        memset(b, 0, sizeof b);
+        uint32_t ts = 1000000u * (i + 1), cl = 60;
+        memcpy(b + 8, &ts, 4);
+        memcpy(b + 12, &cl, 4);
+        memcpy(b + 16, &cl, 4);
+        b[20 + 12] = 0x08;             /* IPv4 */
+        blk(p, len, 6, b, 20 + cl);
+    }
+}
+
+/* GetCaptureComment of a pcapng opened incrementally: the first section's
+ * comment at open, both sections' once the walk has passed the second, and
+ * what it returned first stays readable and unchanged. */
+static void t_capture_comment(void **s)
+{
+    (void)s;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    section(&buf, &len, "first", 20000); /* more than a batch of the walk */
+    section(&buf, &len, "second", 10);
+    for (int inc = 0; inc < 2; inc++) {
+        nmx_capture *cap;
+        HCAPTURE h;
+        assert_int_equal(nmx_capture_open_memory(buf, len, "two-sections",
+                                                 inc ? NMX_CAPTURE_INCREMENTAL : 0, &cap, NULL),
+                         NMX_OK);
+        assert_int_equal(nmx_hcapture_wrap(cap, true, &h), NMX_OK);
+        LPSTR c0 = GetCaptureComment(h);
+        assert_non_null(c0);
+        assert_string_equal(c0, inc ? "first" : "first\nsecond");
+        assert_int_equal(GetCaptureMacType(h), MAC_TYPE_ETHERNET);
+        assert_int_equal(GetCaptureTotalFrames(h), 20010);
+        assert_string_equal(GetCaptureComment(h), "first\nsecond");
+        assert_string_equal(c0, inc ? "first" : "first\nsecond");
+        nmx_hcapture_close(h);
+    }
+    free(buf);
+}
+
 int main(void)
 {
     setenv("NMX_QUIET", "1", 1);
@@ -481,6 +559,7 @@ int main(void)
         cmocka_unit_test(t_keys_empty_and_terminate),
         cmocka_unit_test(t_netmon_zero_copy),
         cmocka_unit_test(t_incremental),
+        cmocka_unit_test(t_capture_comment),
     };
     int failed = cmocka_run_group_tests_name("ExpertGetFrame, captures indexed at open", tests,
                                              NULL, NULL);
