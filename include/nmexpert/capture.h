@@ -233,9 +233,9 @@ NMX_API unsigned nmx_capture_mac_type(const nmx_capture *cap);
 /* Capture comment (netmon 2.0/2.1 comment block; pcapng SHB opt_comment
  * values joined by '\n'). UTF-8 or the file's bytes, NUL-terminated; *len (may
  * be NULL) gets the length. NULL when there is none. A pcapng opened with
- * NMX_CAPTURE_INCREMENTAL: the comments of the sections walked so far; a
- * later call may return a longer comment, and what an earlier call returned
- * stays valid and unchanged until close. */
+ * NMX_CAPTURE_INCREMENTAL: the comments of the sections walked at open
+ * until the walk reaches the end of the file, then those of every section;
+ * what an earlier call returned stays valid and unchanged until close. */
 NMX_API const char *nmx_capture_comment(const nmx_capture *cap, size_t *len);
 /* Start of capture, ns since the Unix epoch: netmon header SYSTEMTIME (stored
  * as local time without a zone; read as UTC), pcap/pcapng first frame.

@@ -103,6 +103,7 @@ static void capture_free(nmx_capture *cap)
     else
         free(cap->index);
     free(cap->comment);
+    free(cap->ng_pend);
     for (nmx_ng_text *t = cap->ng_texts, *o; t; t = o) {
         o = t->older;
         free(t);

@@ -150,9 +150,12 @@ typedef struct nmx_iface_rt {        /* nmx_interface + time conversion */
 } nmx_iface_rt;
 
 /* pcapng: one state of the capture comment (the SHBs' comments, joined by
- * newlines). Never changed once published: a section header walked later
- * makes a new one, and every one is kept until close, so a comment once
- * returned stays valid. */
+ * newlines). Never changed once published, and kept until close, so a
+ * comment once returned stays valid. An incremental capture has at most two:
+ * the one walked at open, and the whole one when the walk reaches the end
+ * (the comments between are gathered in ng_pend, which no reader sees), so
+ * a file of many commented sections costs memory in proportion to its
+ * comments, however many batches walk it. */
 typedef struct nmx_ng_text {
     struct nmx_ng_text *older;       /* allocated before this one */
     size_t              len;
@@ -238,6 +241,8 @@ struct nmx_capture {
     size_t              ng_ifaces_hw;  /* interface entries ever written (their names) */
     nmx_ng_text        *ng_comment;    /* published comment (atomic), or NULL */
     nmx_ng_text        *ng_texts;      /* every comment state, newest first */
+    char               *ng_pend;       /* the walk's comment so far (walker only) */
+    size_t              ng_pend_len, ng_pend_cap; /* length as of the last publish */
 
     /* netmon */
     const uint8_t      *nm_table;    /* frame table in the input (4-byte LE entries), or NULL */

@@ -94,7 +94,7 @@ typedef struct ng_walk {
     nmx_capture *cap;
     uint64_t     off, n;          /* the next block; frames walked */
     size_t       nsec, nif;       /* sections and interfaces walked */
-    nmx_ng_text *comment;         /* the comment as walked */
+    size_t       clen;            /* length of the comment walked (in cap->ng_pend) */
     bool         has_start;
     int64_t      start_ns;
     uint64_t     pf_next, done;   /* look-ahead; release behind it (nmx_source_pass) */
@@ -120,25 +120,55 @@ static nmx_err check_opts(const nmx_capture *cap, nmx_diag *d, bool be, uint64_t
     return r < 0 ? opt_overrun(cap, d, &o, end, block) : NMX_OK;
 }
 
-/* A new state of the comment: the one walked so far, a newline and p[0, n). */
+/* Appends "\n" (unless first) and p[0, n) to the comment walked so far.
+ * The buffer is the walker's alone; it is swapped, never realloc()ed in
+ * place, so that a child forked in the middle finds either buffer whole
+ * (and a walk started again from the last publish overwrites what a cut
+ * one wrote past ng_pend_len). */
 static nmx_err append_comment(ng_walk *w, const uint8_t *p, size_t n)
 {
-    size_t old = w->comment ? w->comment->len + 1 : 0;
-    if (n > SIZE_MAX - sizeof(nmx_ng_text) - old - 1)
+    nmx_capture *cap = w->cap;
+    size_t sep = w->clen ? 1 : 0;
+    if (n > SIZE_MAX / 4 - w->clen - 2)
         return NMX_ENOMEM;
-    nmx_ng_text *t = malloc(sizeof *t + old + n + 1);
+    size_t need = w->clen + sep + n + 1;
+    if (need > cap->ng_pend_cap) {
+        size_t ncap = cap->ng_pend_cap ? cap->ng_pend_cap : 64;
+        while (ncap < need)
+            ncap *= 2;
+        char *q = malloc(ncap), *old = cap->ng_pend;
+        if (!q)
+            return NMX_ENOMEM;
+        if (w->clen)
+            memcpy(q, old, w->clen);
+        cap->ng_pend = q;
+        cap->ng_pend_cap = ncap;
+        free(old);
+    }
+    if (sep)
+        cap->ng_pend[w->clen] = '\n';
+    memcpy(cap->ng_pend + w->clen + sep, p, n);
+    w->clen += sep + n;
+    cap->ng_pend[w->clen] = '\0';
+    return NMX_OK;
+}
+
+/* Publishes the comment walked so far as a new state (unless the last
+ * state has it already). */
+static nmx_err publish_comment(nmx_capture *cap, size_t len)
+{
+    const nmx_ng_text *last = cap->ng_comment;
+    if (!len || (last && last->len == len))
+        return NMX_OK;
+    nmx_ng_text *t = malloc(sizeof *t + len + 1);
     if (!t)
         return NMX_ENOMEM;
-    if (old) {
-        memcpy(t->s, w->comment->s, old - 1);
-        t->s[old - 1] = '\n';
-    }
-    memcpy(t->s + old, p, n);
-    t->s[old + n] = '\0';
-    t->len = old + n;
-    t->older = w->cap->ng_texts;
-    w->cap->ng_texts = t;
-    w->comment = t;
+    memcpy(t->s, cap->ng_pend, len);
+    t->s[len] = '\0';
+    t->len = len;
+    t->older = cap->ng_texts;
+    cap->ng_texts = t;
+    __atomic_store_n(&cap->ng_comment, t, __ATOMIC_RELEASE);
     return NMX_OK;
 }
 
@@ -516,7 +546,7 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
         .n = known,
         .nsec = cap->nsections,
         .nif = cap->nifaces,
-        .comment = cap->ng_comment,
+        .clen = cap->ng_pend_len,
         .has_start = cap->has_start,
         .start_ns = cap->start_ns,
     };
@@ -531,7 +561,14 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
     cap->has_start = w.has_start;
     cap->start_ns = w.start_ns;
     cap->index_len = (w.n + NMX_INDEX_STRIDE - 1) / NMX_INDEX_STRIDE;
-    __atomic_store_n(&cap->ng_comment, w.comment, __ATOMIC_RELEASE);
+    cap->ng_pend_len = w.clen;
+    bool done = e != NMX_OK || w.off >= cap->cur.size;
+    /* the comment: as walked at open, then whole at the end */
+    if ((at_open || done) && publish_comment(cap, w.clen) != NMX_OK && e == NMX_OK) {
+        e = nmx_cap_diag(cap, &d, NMX_ENOMEM, w.off, w.clen, 0,
+                         "out of memory for the capture comment");
+        done = true;
+    }
     __atomic_store_n(&cap->nsections, w.nsec, __ATOMIC_RELEASE);
     __atomic_store_n(&cap->nifaces, w.nif, __ATOMIC_RELEASE);
     /* the last batch's bytes were requested from memory as the walk went */
@@ -548,7 +585,7 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
             ret = nmx_cap_damage(cap, &d, at_open ? diag : NULL);
         }
     }
-    if (e != NMX_OK || w.off >= cap->cur.size)
+    if (done)
         __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
     nmx__cap_lazy_unlock(cap);
     return ret;

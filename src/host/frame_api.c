@@ -156,8 +156,8 @@ LPSTR WINAPI GetCaptureComment(HCAPTURE hCapture)
 {
     struct _CAPTURE *c = nmx__hcap_get(hCapture);
     /* The capture's own text, NUL-terminated and valid until close; a
-     * pcapng opened incrementally adds the comments of later sections as
-     * its walk reaches them (include/nmexpert/capture.h). */
+     * pcapng opened incrementally adds the comments of later sections once
+     * its walk reaches the end (include/nmexpert/capture.h). */
     size_t len = 0;
     const char *cm = c ? nmx_capture_comment(c->cap, &len) : NULL;
     return cm && len ? (LPSTR)(uintptr_t)cm : NULL;

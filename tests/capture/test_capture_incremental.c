@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1023,6 +1024,50 @@ static void test_pcapng_threads(void **state)
     tb_free(&b);
 }
 
+/* A file of many sections, each with a comment, walked a block at a time:
+ * the comment is whole at the end, and the memory it took grew with the
+ * comments, not with their square (every walk publishing a copy of all of
+ * it would take ~500 MB here). */
+static void test_pcapng_many_comments(void **state)
+{
+    (void)state;
+    enum { SECTIONS = 1000, LEN = 1000 };
+    tbuf b;
+    tb_init(&b, false);
+    char *text = malloc(LEN + 1);
+    assert_non_null(text);
+    uint8_t data[64];
+    memset(data, 0x5a, sizeof data);
+    for (unsigned k = 0; k < SECTIONS; k++) {
+        memset(text, 'a' + (int)(k % 26), LEN);
+        text[LEN] = '\0';
+        pn_shb(&b, text);
+        pn_idb(&b, 1, 65535, NULL, -1, 0);
+        pn_epb(&b, 0, (uint64_t)(FIRST_SEC + k) * 1000000u, data, sizeof data, sizeof data,
+               NULL);
+    }
+    free(text);
+    struct opened e = open_flags(b.p, b.len, 0);
+    assert_int_equal(e.err, NMX_OK);
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "1", 1), 0);
+    struct mallinfo2 m0 = mallinfo2();
+    struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
+    assert_int_equal(i.err, NMX_OK);
+    for (uint64_t k = 0; nmx_capture_has_frame(i.cap, k); k++) {
+    }
+    struct mallinfo2 m1 = mallinfo2();
+    unsetenv("NMX_CAPTURE_BATCH");
+    assert_int_equal(nmx_capture_frame_count(i.cap), SECTIONS);
+    same_header(e.cap, i.cap);
+    size_t len = 0;
+    assert_non_null(nmx_capture_comment(i.cap, &len));
+    assert_int_equal(len, SECTIONS * (LEN + 1) - 1);
+    assert_true(m1.uordblks < m0.uordblks + (32u << 20));
+    nmx_capture_close(e.cap);
+    nmx_capture_close(i.cap);
+    tb_free(&b);
+}
+
 static void test_pcapng_fork_during_walk(void **state)
 {
     (void)state;
@@ -1049,6 +1094,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_damaged_files),
         cmocka_unit_test(test_pcapng_open_walks_little),
         cmocka_unit_test(test_pcapng_threads),
+        cmocka_unit_test(test_pcapng_many_comments),
         cmocka_unit_test(test_pcapng_fork_during_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
