@@ -288,7 +288,9 @@ static nmx_err parse_idb(ng_walk *w, nmx_diag *d, uint64_t off, uint32_t len, bo
 }
 
 /* Units of an interface's resolution -> ns since the epoch (saturating). */
-static int64_t iface_time(const nmx_iface_rt *ifc, uint64_t units)
+/* (inlined: see decode_pkt) */
+static inline __attribute__((always_inline)) int64_t iface_time(const nmx_iface_rt *ifc,
+                                                                uint64_t units)
 {
     uint64_t ns;
     if (ifc->pow2) {
@@ -323,10 +325,13 @@ typedef struct pcapng_pkt {
 
 /* Checks everything when checking is true (indexing: the section has niface
  * interfaces so far); decodes only when it is false (the block was
- * checked). */
-static nmx_err decode_pkt(const nmx_capture *cap, nmx_diag *d, uint64_t off, uint32_t type,
-                          uint32_t len, const nmx_pcapng_section *sec, uint32_t niface,
-                          bool checking, pcapng_pkt *pk)
+ * checked). Inlined: called, it returned *pk through memory, and the
+ * frame's two 32-bit lengths written there were read back as one 64-bit
+ * word, a load no store could forward; that stall was a third of
+ * pcapng_frame's time (a scan of big.pcapng: 61.6 -> 52.4 ms). */
+static inline __attribute__((always_inline)) nmx_err
+decode_pkt(const nmx_capture *cap, nmx_diag *d, uint64_t off, uint32_t type, uint32_t len,
+           const nmx_pcapng_section *sec, uint32_t niface, bool checking, pcapng_pkt *pk)
 {
     /* The block [off, off + len) is inside the file (the walk checked it
      * before indexing it); its fields are loaded after the length checks
@@ -476,7 +481,7 @@ static nmx_err walk_blocks(ng_walk *w, uint64_t want, uint64_t batch_end, bool n
         case BT_PB:
         case BT_SPB: {
             const nmx_pcapng_section *sec = &cap->sections[w->nsec - 1];
-            pcapng_pkt pk;
+            pcapng_pkt pk = {0};
             e = decode_pkt(cap, d, off, type, len, sec, (uint32_t)(w->nif - sec->first_iface),
                            true, &pk);
             if (e != NMX_OK)
