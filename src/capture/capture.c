@@ -83,6 +83,12 @@ nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry)
     return NMX_OK;
 }
 
+uint64_t nmx__parallel_min(void)
+{
+    const char *e = getenv("NMX_CAPTURE_PARALLEL_MIN");
+    return e && *e ? strtoull(e, NULL, 10) : UINT64_C(32) << 20;
+}
+
 unsigned nmx_mac_type_of_linktype(uint32_t lt)
 {
     switch (lt) {

@@ -103,6 +103,10 @@ static inline void nmx_source_pass(const nmx_source *s, uint64_t *done, uint64_t
 
 /* Frames per pcap and pcapng index entry: the records between two entries
  * are found by their lengths (8 bytes per 16 frames: 0.5 byte per frame). */
+/* Files (or the rest of one) at least this large are walked by two threads
+ * when a walk must reach the end at once (NMX_CAPTURE_PARALLEL_MIN, bytes,
+ * in the environment: tests). */
+uint64_t nmx__parallel_min(void);
 #define NMX_INDEX_STRIDE 16u
 #define NMX_PCAP_STRIDE  NMX_INDEX_STRIDE
 
@@ -222,11 +226,12 @@ struct nmx_capture {
     uint32_t           rec_len;      /* pcap record header: 16, or 20/24/28 (variants) */
     uint32_t           linktype;
     uint32_t           snaplen;
-    /* The pcap index has two runs of entries (two walks joined): frames
-     * [0, pcap_split) from entry 0, frames [pcap_split, nframes) from entry
-     * pcap_slots_a, each entry NMX_PCAP_STRIDE frames after the one before. */
-    uint64_t           pcap_split;
-    uint64_t           pcap_slots_a;
+    /* The pcap or pcapng index has two runs of entries (two walks joined):
+     * frames [0, idx_split) from entry 0, frames [idx_split, nframes) from
+     * entry idx_slots_a, each entry NMX_INDEX_STRIDE frames after the one
+     * before (UINT64_MAX: one run). */
+    uint64_t           idx_split;
+    uint64_t           idx_slots_a;
 
     /* pcapng: the sections and interfaces are arrays in address space
      * reserved at open for the most the file can hold (ng_*_map bytes), so

@@ -100,7 +100,6 @@ static int64_t pcap_time(const nmx_capture *cap, const uint8_t *rec)
  * to the end, so the result is always exactly that of one sequential walk.
  */
 
-#define PCAP_PARALLEL_MIN (32u << 20) /* smaller files: one walk (NMX_CAPTURE_PARALLEL_MIN) */
 #define PCAP_SYNC_RUN     16u         /* records that must look right at a guess */
 #define PCAP_SYNC_WINDOW  (1u << 20)  /* bytes searched for a guess */
 
@@ -256,11 +255,6 @@ static void pcap_choose_rec_len(nmx_capture *cap, bool modified)
     cap->rec_len = try[0]; /* none chains: the first layout reports the damage */
 }
 
-static uint64_t parallel_min(void)
-{
-    const char *e = getenv("NMX_CAPTURE_PARALLEL_MIN");
-    return e && *e ? strtoull(e, NULL, 10) : PCAP_PARALLEL_MIN;
-}
 
 struct half {
     const nmx_capture *cap;
@@ -286,7 +280,7 @@ static nmx_err pcap_index(const nmx_capture *cap, struct walk *w)
     memset(&h, 0, sizeof h);
     pthread_t t;
     bool split = false;
-    if (size >= parallel_min() && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+    if (size >= nmx__parallel_min() && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
         size - PCAP_HDR_LEN >= 2 * (uint64_t)cap->rec_len) {
         uint32_t first_sec = 0;
         (void)first_record_sec(cap, &first_sec);
@@ -405,9 +399,9 @@ static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uin
 static bool lazy_second_half(nmx_capture *cap, uint64_t off, struct half *h, pthread_t *t)
 {
     const uint64_t size = cap->cur.size;
-    if (size - off < parallel_min() || size - off < 2 * (uint64_t)cap->rec_len ||
+    if (size - off < nmx__parallel_min() || size - off < 2 * (uint64_t)cap->rec_len ||
         sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
-        __atomic_load_n(&cap->pcap_split, __ATOMIC_RELAXED) != UINT64_MAX)
+        __atomic_load_n(&cap->idx_split, __ATOMIC_RELAXED) != UINT64_MAX)
         return false;
     uint32_t first_sec = 0;
     (void)first_record_sec(cap, &first_sec);
@@ -457,8 +451,8 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
              * of frames below n (published) keep finding them in the first */
             if (h.w.n)
                 memcpy(cap->index + slots_a, h.w.idx, h.w.n * sizeof *cap->index);
-            __atomic_store_n(&cap->pcap_slots_a, slots_a, __ATOMIC_RELAXED);
-            __atomic_store_n(&cap->pcap_split, n, __ATOMIC_RELAXED);
+            __atomic_store_n(&cap->idx_slots_a, slots_a, __ATOMIC_RELAXED);
+            __atomic_store_n(&cap->idx_split, n, __ATOMIC_RELAXED);
             n += h.w.frames;
             off = h.w.end;
             st = h.w.status;
@@ -501,8 +495,8 @@ static nmx_err pcap_open_incremental(nmx_capture *cap, nmx_diag *diag)
     cap->lazy_next = PCAP_HDR_LEN;
     const char *b = getenv("NMX_CAPTURE_BATCH"); /* tests: small batches on small files */
     cap->lazy_batch = b && *b ? strtoull(b, NULL, 10) : PCAP_LAZY_BATCH;
-    cap->pcap_split = UINT64_MAX; /* one run of entries */
-    cap->pcap_slots_a = 0;
+    cap->idx_split = UINT64_MAX; /* one run of entries */
+    cap->idx_slots_a = 0;
     pcap_extend(cap, 0, NULL); /* the first batch: the start time, early damage */
     if (cap->nframes) {
         cap->has_start = true;
@@ -580,8 +574,8 @@ static nmx_err pcap_open(nmx_capture *cap, nmx_diag *diag)
     cap->index = w.idx;
     cap->index_cap = w.cap;
     cap->nframes = w.frames;
-    cap->pcap_split = w.split;
-    cap->pcap_slots_a = w.slots_a;
+    cap->idx_split = w.split;
+    cap->idx_slots_a = w.slots_a;
     if (w.frames) {
         cap->has_start = true;
         cap->start_ns = pcap_time(cap, c->base + w.idx[0]);
@@ -612,14 +606,14 @@ static uint64_t pcap_offset(const nmx_capture *cap, uint64_t n)
         uint64_t slot, first, end;
         /* (an incremental walk may set the split while n is read: it is
          * then above every frame published before) */
-        uint64_t split = __atomic_load_n(&cap->pcap_split, __ATOMIC_RELAXED);
+        uint64_t split = __atomic_load_n(&cap->idx_split, __ATOMIC_RELAXED);
         if (n < split) {
             slot = n / NMX_PCAP_STRIDE;
             first = slot * NMX_PCAP_STRIDE;
             end = split;
         } else {
             uint64_t k = (n - split) / NMX_PCAP_STRIDE;
-            slot = __atomic_load_n(&cap->pcap_slots_a, __ATOMIC_RELAXED) + k;
+            slot = __atomic_load_n(&cap->idx_slots_a, __ATOMIC_RELAXED) + k;
             first = split + k * NMX_PCAP_STRIDE;
             end = __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED);
         }

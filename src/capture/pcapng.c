@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "capture/internal.h"
 
@@ -98,6 +100,19 @@ typedef struct ng_walk {
     bool         has_start;
     int64_t      start_ns;
     uint64_t     pf_next, done;   /* look-ahead; release behind it (nmx_source_pass) */
+    uint64_t     stop_off;        /* no block at or past this offset (UINT64_MAX: none) */
+    uint64_t     split, slots_a;  /* the index's second run (cap->idx_split) */
+    /* The second walker of a split walk (see walk_on): it walks in the
+     * section and with the interfaces the first had when it started, keeps
+     * its index entries (every NMX_INDEX_STRIDE-th of its own frames) and
+     * link types to itself, and stops at the first section header or
+     * interface description, which the first walker then reads. */
+    bool         half;
+    bool         oom;
+    uint64_t    *idx;
+    size_t       idx_n, idx_cap;
+    uint32_t     lts[64];
+    size_t       nlts;
 } ng_walk;
 
 static nmx_err opt_overrun(const nmx_capture *cap, nmx_diag *d, const pcapng_opt *o, uint64_t end,
@@ -396,6 +411,29 @@ decode_pkt(const nmx_capture *cap, nmx_diag *d, uint64_t off, uint32_t type, uin
     return NMX_OK;
 }
 
+static bool half_push(ng_walk *w, uint64_t entry)
+{
+    if (w->idx_n == w->idx_cap) {
+        size_t ncap = w->idx_cap ? w->idx_cap * 2 : 1024;
+        uint64_t *p = realloc(w->idx, ncap * sizeof *p);
+        if (!p)
+            return false;
+        w->idx = p;
+        w->idx_cap = ncap;
+    }
+    w->idx[w->idx_n++] = entry;
+    return true;
+}
+
+static void half_note_linktype(ng_walk *w, uint32_t lt)
+{
+    for (size_t i = 0; i < w->nlts; i++)
+        if (w->lts[i] == lt)
+            return;
+    if (w->nlts < sizeof w->lts / sizeof w->lts[0])
+        w->lts[w->nlts++] = lt;
+}
+
 /* Walks blocks from w->off while frames up to want are wanted, or the rest
  * of the batch (up to batch_end), or the start time (need_start); a stop
  * request (*halt non-zero) is looked at once a batch. NMX_OK when it
@@ -409,7 +447,8 @@ static nmx_err walk_blocks(ng_walk *w, uint64_t want, uint64_t batch_end, bool n
     const uint64_t size = cap->cur.size;
     uint64_t check_at = batch_end;
     nmx_err e = NMX_OK;
-    while (w->off < size && (w->n <= want || w->off < batch_end || (need_start && !w->has_start))) {
+    while (w->off < size && w->off < w->stop_off &&
+           (w->n <= want || w->off < batch_end || (need_start && !w->has_start))) {
         const uint64_t off = w->off;
         if (halt && off >= check_at) {
             if (__atomic_load_n(halt, __ATOMIC_RELAXED))
@@ -470,6 +509,8 @@ static nmx_err walk_blocks(ng_walk *w, uint64_t want, uint64_t batch_end, bool n
         if (off > NMX_CAPTURE_MAX_OFFSET)
             return nmx_cap_diag(cap, d, NMX_ERANGE, off, off, NMX_CAPTURE_MAX_OFFSET,
                                 "block offset exceeds the index limit");
+        if (w->half && (type == BT_SHB || type == BT_IDB))
+            return NMX_OK; /* the first walker reads it */
         switch (type) {
         case BT_SHB:
             e = parse_shb(w, d, off, len, be);
@@ -490,12 +531,22 @@ static nmx_err walk_blocks(ng_walk *w, uint64_t want, uint64_t batch_end, bool n
                 return nmx_cap_diag(cap, d, NMX_ERANGE, off, w->n, NMX_CAPTURE_MAX_FRAMES,
                                     "more frames than the limit %llu",
                                     (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
-            /* (reserved for a packet block every 16 bytes of the file) */
-            if (w->n % NMX_INDEX_STRIDE == 0)
-                cap->index[w->n / NMX_INDEX_STRIDE] = off << 16 | (w->nsec - 1);
+            uint64_t entry = off << 16 | (w->nsec - 1), rel = w->n - w->split;
+            if (w->half) {
+                if (rel % NMX_INDEX_STRIDE == 0 && !half_push(w, entry)) {
+                    w->oom = true;
+                    return NMX_OK;
+                }
+            } else if (rel % NMX_INDEX_STRIDE == 0) {
+                /* (reserved for a packet block every 16 bytes of the file) */
+                cap->index[w->slots_a + rel / NMX_INDEX_STRIDE] = entry;
+            }
             w->n++;
             const nmx_iface_rt *ifc = &cap->ifaces[sec->first_iface + pk.iface];
-            nmx_cap_note_linktype(cap, ifc->pub.linktype);
+            if (w->half)
+                half_note_linktype(w, ifc->pub.linktype);
+            else
+                nmx_cap_note_linktype(cap, ifc->pub.linktype);
             if (!w->has_start && pk.has_ts) {
                 w->has_start = true;
                 w->start_ns = iface_time(ifc, pk.units);
@@ -532,6 +583,124 @@ static uint64_t pcapng_limit(const nmx_capture *cap)
     return cap->cur.size / 16; /* the smallest packet block */
 }
 
+/* ---- a walk to the end in two halves ----------------------------------------
+ *
+ * As for pcap (pcap.c): on a large file and two or more CPUs, a walk that
+ * must reach the end at once (an open without NMX_CAPTURE_INCREMENTAL, the
+ * count of one with it) guesses a block boundary near the middle of what is
+ * left: an EPB of the current section followed by NG_SYNC_RUN - 1 blocks
+ * that all look right. A second thread walks from there (see ng_walk.half)
+ * while this one walks up to it, and the halves are joined only if this one
+ * lands exactly there, in the same section with the same interfaces;
+ * otherwise, or where the second stopped at a section header or interface
+ * description, this one goes on alone. The result is always that of one
+ * walk. */
+
+#define NG_SYNC_RUN    8u
+#define NG_SYNC_WINDOW (1u << 20)  /* bytes searched for a guess */
+
+/* Does a run of blocks that look right, the first an EPB of an interface
+ * below niface, start at o (in a section of byte order be)? */
+static bool ng_plausible(const nmx_capture *cap, uint64_t o, bool be, uint32_t niface)
+{
+    const uint8_t *base = cap->cur.base;
+    const uint64_t size = cap->cur.size;
+    for (unsigned k = 0; k < NG_SYNC_RUN; k++) {
+        if (k && o == size)
+            return true;
+        if (o > size || size - o < 12)
+            return false;
+        uint32_t type = nmx_ld32(base + o, be), len = nmx_ld32(base + o + 4, be);
+        if (len < 12 || len % 4 || len > NMX_PCAPNG_MAX_BLOCK || len > size - o ||
+            nmx_ld32(base + o + len - 4, be) != len || nmx_ld32le(base + o) == BT_SHB ||
+            type == BT_IDB || (k == 0 && type != BT_EPB) ||
+            (type == BT_EPB && (len < 32 || nmx_ld32(base + o + 8, be) >= niface)))
+            return false;
+        o += len;
+    }
+    return true;
+}
+
+struct ng_half {
+    ng_walk  w;
+    uint64_t from;
+    nmx_err  status;
+    nmx_diag d;
+};
+
+static void *ng_second_half(void *arg)
+{
+    struct ng_half *h = arg;
+    bool first = false;
+    h->status = walk_blocks(&h->w, UINT64_MAX, UINT64_MAX, false, NULL, &h->d, &first);
+    return NULL;
+}
+
+/* Starts the second walker of w's walk to the end, if the file is worth it
+ * and a boundary is found. */
+static bool ng_split(const ng_walk *w, struct ng_half *h, pthread_t *t)
+{
+    const nmx_capture *cap = w->cap;
+    const uint64_t size = cap->cur.size;
+    if (w->nsec == 0 || cap->idx_split != UINT64_MAX)
+        return false;
+    if (size - w->off < nmx__parallel_min() || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return false;
+    const nmx_pcapng_section *sec = &cap->sections[w->nsec - 1];
+    uint32_t niface = (uint32_t)(w->nif - sec->first_iface);
+    uint64_t mid = (w->off + (size - w->off) / 2) & ~(uint64_t)3;
+    for (uint64_t o = mid; o < size && o < mid + NG_SYNC_WINDOW; o += 4)
+        if (ng_plausible(cap, o, sec->big_endian, niface)) {
+            memset(h, 0, sizeof *h);
+            h->w = *w;
+            h->w.half = true;
+            h->w.off = h->w.pf_next = h->w.done = o;
+            h->w.n = 0;
+            h->w.split = 0;
+            h->w.stop_off = UINT64_MAX;
+            h->w.has_start = false;
+            h->from = o;
+            return pthread_create(t, NULL, ng_second_half, h) == 0;
+        }
+    return false;
+}
+
+/* Waits for the second walker and joins its half to w's if w ended exactly
+ * where it began, in the same section with the same interfaces (e: w's
+ * status; *e and *d take the second's). True when joined. */
+static bool ng_join(ng_walk *w, struct ng_half *h, pthread_t t, nmx_err *e, nmx_diag *d)
+{
+    pthread_join(t, NULL);
+    nmx_capture *cap = w->cap;
+    uint64_t slots_a = w->slots_a + (w->n - w->split + NMX_INDEX_STRIDE - 1) / NMX_INDEX_STRIDE;
+    bool joined = *e == NMX_OK && w->off == h->from && w->nsec == h->w.nsec &&
+                  w->nif == h->w.nif && !h->w.oom && h->status != NMX_ERANGE &&
+                  w->split == 0 && w->slots_a == 0 && w->n + h->w.n <= NMX_CAPTURE_MAX_FRAMES &&
+                  slots_a + h->w.idx_n <= cap->index_cap;
+    if (joined) {
+        /* the second run of entries starts at its first frame; readers of
+         * frames below those published keep finding them in the first */
+        if (h->w.idx_n)
+            memcpy(cap->index + slots_a, h->w.idx, h->w.idx_n * sizeof *cap->index);
+        w->split = w->n;
+        w->slots_a = slots_a;
+        for (size_t i = 0; i < h->w.nlts; i++)
+            nmx_cap_note_linktype(cap, h->w.lts[i]);
+        if (!w->has_start && h->w.has_start) {
+            w->has_start = true;
+            w->start_ns = h->w.start_ns;
+        }
+        w->n += h->w.n;
+        w->off = h->w.off;
+        w->pf_next = h->w.pf_next;
+        w->done = h->w.done;
+        *e = h->status;
+        *d = h->d;
+    }
+    free(h->w.idx);
+    return joined;
+}
+
 /* Walks (under the walk lock) as far as frame want, or the end; at open
  * also to the first frame and the first time stamp, and damage in the
  * first block or running out of memory there fail the open (its result).
@@ -554,18 +723,45 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
         .clen = cap->ng_pend_len,
         .has_start = cap->has_start,
         .start_ns = cap->start_ns,
+        .stop_off = UINT64_MAX,
+        .split = cap->idx_split == UINT64_MAX ? 0 : cap->idx_split,
+        .slots_a = cap->idx_split == UINT64_MAX ? 0 : cap->idx_slots_a,
     };
     const uint64_t start = w.off;
     w.pf_next = w.done = start;
     uint64_t batch_end = cap->lazy ? start + cap->lazy_batch : UINT64_MAX;
     nmx_diag d;
     bool first = false;
-    nmx_err e = walk_blocks(&w, want, batch_end, at_open, halt, &d, &first);
+    /* the rest of the file at once (an open that indexes everything, the
+     * count): in two halves on a large file (not a walk a stop request may
+     * end: it leaves the other CPUs to the sessions) */
+    struct ng_half h;
+    pthread_t t;
+    nmx_err e = NMX_OK;
+    bool whole = want == UINT64_MAX && !halt;
+    if (whole && w.nsec == 0) /* the first section's interfaces first */
+        e = walk_blocks(&w, 0, start + cap->lazy_batch, at_open, halt, &d, &first);
+    bool split = e == NMX_OK && whole && ng_split(&w, &h, &t);
+    if (split)
+        w.stop_off = h.from;
+    if (e == NMX_OK)
+        e = walk_blocks(&w, want, batch_end, at_open, halt, &d, &first);
+    if (split) {
+        w.stop_off = UINT64_MAX;
+        if (ng_join(&w, &h, t, &e, &d))
+            first = false;
+        if (e == NMX_OK) /* a wrong guess, or the second stopped early: go on */
+            e = walk_blocks(&w, want, batch_end, at_open, halt, &d, &first);
+    }
     /* publish: the entries first, then the counts */
     cap->lazy_next = w.off;
     cap->has_start = w.has_start;
     cap->start_ns = w.start_ns;
-    cap->index_len = (w.n + NMX_INDEX_STRIDE - 1) / NMX_INDEX_STRIDE;
+    if (w.split) {
+        __atomic_store_n(&cap->idx_slots_a, w.slots_a, __ATOMIC_RELAXED);
+        __atomic_store_n(&cap->idx_split, w.split, __ATOMIC_RELAXED);
+    }
+    cap->index_len = w.slots_a + (w.n - w.split + NMX_INDEX_STRIDE - 1) / NMX_INDEX_STRIDE;
     cap->ng_pend_len = w.clen;
     bool done = e != NMX_OK || w.off >= cap->cur.size;
     /* the comment: as walked at open, then whole at the end */
@@ -625,6 +821,8 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
     if (!cap->index || !cap->sections || !cap->ifaces)
         return nmx_cap_diag(cap, diag, NMX_ENOMEM, UINT64_MAX, 0, 0,
                             "out of address space for the index");
+    cap->idx_split = UINT64_MAX; /* one run of entries */
+    cap->idx_slots_a = 0;
     if ((cap->flags & NMX_CAPTURE_INCREMENTAL) && !(cap->flags & NMX_CAPTURE_STRICT)) {
         cap->lazy = true;
         const char *b = getenv("NMX_CAPTURE_BATCH"); /* tests: small batches on small files */
@@ -676,9 +874,23 @@ static uint64_t pcapng_entry(const nmx_capture *cap, uint64_t n)
 {
     struct pcapng_group *g = &tl_group;
     if (g->serial != cap->serial || n - g->first >= g->size) {
-        uint64_t slot = n / NMX_INDEX_STRIDE, first = slot * NMX_INDEX_STRIDE;
-        uint64_t known = __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED);
-        uint64_t end = known - first > NMX_INDEX_STRIDE ? first + NMX_INDEX_STRIDE : known;
+        uint64_t slot, first, end;
+        /* (a walk may set the split while n is read: it is then above
+         * every frame published before) */
+        uint64_t split = __atomic_load_n(&cap->idx_split, __ATOMIC_RELAXED);
+        if (n < split) {
+            slot = n / NMX_INDEX_STRIDE;
+            first = slot * NMX_INDEX_STRIDE;
+            uint64_t known = __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED);
+            end = split < known ? split : known;
+        } else {
+            uint64_t k = (n - split) / NMX_INDEX_STRIDE;
+            slot = __atomic_load_n(&cap->idx_slots_a, __ATOMIC_RELAXED) + k;
+            first = split + k * NMX_INDEX_STRIDE;
+            end = __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED);
+        }
+        if (end - first > NMX_INDEX_STRIDE)
+            end = first + NMX_INDEX_STRIDE;
         g->serial = cap->serial;
         g->first = first;
         g->size = (uint32_t)(end - first);

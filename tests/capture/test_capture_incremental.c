@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "capture/internal.h"
 #include "capture_test_util.h"
 
 #define FIRST_SEC 1700000000u
@@ -75,6 +76,22 @@ static struct opened open_flags(const void *p, size_t len, unsigned flags)
     struct opened o;
     memset(&o, 0, sizeof o);
     o.err = nmx_capture_open_memory(p, len, "inc", flags, &o.cap, &o.d);
+    return o;
+}
+
+/* The same, walked by one thread whatever NMX_CAPTURE_PARALLEL_MIN says:
+ * the reference of every comparison. */
+static struct opened open_sequential(const void *p, size_t len, unsigned flags)
+{
+    const char *was = getenv("NMX_CAPTURE_PARALLEL_MIN");
+    char *keep = was ? strdup(was) : NULL;
+    assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "18446744073709551615", 1), 0);
+    struct opened o = open_flags(p, len, flags);
+    if (keep)
+        assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", keep, 1), 0);
+    else
+        unsetenv("NMX_CAPTURE_PARALLEL_MIN");
+    free(keep);
     return o;
 }
 
@@ -148,7 +165,7 @@ enum order { ORDER_FORWARD, ORDER_COUNT_FIRST, ORDER_LAST_FIRST, ORDER_RANDOM, O
  * asking for frames in `order`. */
 static void compare(const void *p, size_t len, enum order order)
 {
-    struct opened e = open_flags(p, len, 0), i = open_flags(p, len, NMX_CAPTURE_INCREMENTAL);
+    struct opened e = open_sequential(p, len, 0), i = open_flags(p, len, NMX_CAPTURE_INCREMENTAL);
     assert_int_equal(i.err, e.err);
     if (e.err != NMX_OK) {
         same_diag(&e.d, &i.d);
@@ -787,6 +804,41 @@ static void make_pcapng(tbuf *b, size_t count, uint32_t max_caplen, bool two, bo
     free(tmp);
 }
 
+/* An open that indexes everything, walked in two halves (the split forced
+ * with NMX_CAPTURE_PARALLEL_MIN), against one walk; true when the halves
+ * were joined. */
+static bool compare_split(const void *p, size_t len)
+{
+    struct opened e = open_sequential(p, len, 0);
+    assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
+    struct opened s = open_flags(p, len, 0);
+    unsetenv("NMX_CAPTURE_PARALLEL_MIN");
+    assert_int_equal(s.err, e.err);
+    if (e.err != NMX_OK) {
+        same_diag(&e.d, &s.d);
+        return false;
+    }
+    assert_int_equal(e.cap->idx_split, UINT64_MAX);
+    bool joined = s.cap->idx_split != UINT64_MAX;
+    uint64_t n = nmx_capture_frame_count(e.cap);
+    assert_int_equal(nmx_capture_frame_count(s.cap), n);
+    for (uint64_t k = 0; k < n; k++)
+        same_frame(e.cap, s.cap, k);
+    for (uint64_t k = n; k-- > 0;)
+        same_frame(e.cap, s.cap, k);
+    int64_t s0 = 0, s1 = 0;
+    assert_int_equal(nmx_capture_start_time(s.cap, &s1), nmx_capture_start_time(e.cap, &s0));
+    assert_int_equal(s1, s0);
+    same_header(e.cap, s.cap);
+    size_t nw = nmx_capture_warning_count(e.cap);
+    assert_int_equal(nmx_capture_warning_count(s.cap), nw);
+    for (size_t w = 0; w < nw && w < NMX_CAPTURE_MAX_WARNINGS; w++)
+        same_diag(nmx_capture_warning(e.cap, w), nmx_capture_warning(s.cap, w));
+    nmx_capture_close(e.cap);
+    nmx_capture_close(s.cap);
+    return joined;
+}
+
 static void pcapng_good_files(void)
 {
     rng_state = 17;
@@ -815,7 +867,68 @@ static void test_pcapng_good_files(void **state)
     pcapng_good_files();
     assert_int_equal(setenv("NMX_CAPTURE_BATCH", "50", 1), 0);
     pcapng_good_files();
+    /* the count's walk in two halves */
+    assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
+    pcapng_good_files();
+    unsetenv("NMX_CAPTURE_PARALLEL_MIN");
     unsetenv("NMX_CAPTURE_BATCH");
+}
+
+/* Opens that index everything, walked in two halves: the same as one walk
+ * on one and two sections, SPBs first, cut and damaged anywhere; the halves
+ * are joined on the clean files of one section (two sections: when the
+ * guess falls in the second, the first walker's section is not the
+ * second's), and a second half that meets an interface description stops
+ * there. */
+static void test_pcapng_split(void **state)
+{
+    (void)state;
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        skip();
+    rng_state = 37;
+    unsigned joined = 0;
+    for (unsigned v = 0; v < 4; v++) {
+        tbuf b;
+        make_pcapng(&b, 3000 + rng() % 500, 1515, v & 1, v & 2, NULL);
+        bool j = compare_split(b.p, b.len);
+        if (!(v & 1))
+            assert_true(j);
+        joined += j;
+        for (unsigned c = 0; c < 12; c++)
+            (void)compare_split(b.p, 12 + rng() % (b.len - 12));
+        for (unsigned c = 0; c < 12; c++) { /* a byte changed anywhere */
+            size_t at = 32 + rng() % (b.len - 32);
+            uint8_t save = b.p[at];
+            b.p[at] ^= (uint8_t)(1u << (rng() % 8));
+            (void)compare_split(b.p, b.len);
+            b.p[at] = save;
+        }
+        tb_free(&b);
+    }
+    print_message("pcapng opens joined from two halves: %u of 4\n", joined);
+    /* one section, a third interface defined a quarter or three quarters
+     * in: before the guess, the halves must not be joined (the second
+     * walker took interface 2 for undefined); after it, the second stops
+     * there and the first goes on from it */
+    for (unsigned late = 1; late <= 3; late += 2) {
+        tbuf b;
+        tb_init(&b, false);
+        pn_shb(&b, NULL);
+        pn_idb(&b, 1, 65535, "eth0", 6, 0);
+        pn_idb(&b, 1, 65535, "eth1", 9, 0);
+        uint8_t data[700];
+        for (unsigned i = 0; i < 4000; i++) {
+            bool after = i >= 1000 * late;
+            if (i == 1000 * late)
+                pn_idb(&b, 1, 65535, "late", 6, 0);
+            uint32_t caplen = 60 + rng() % 600;
+            fill_payload(data, caplen, i);
+            pn_epb(&b, after && i % 50 == 0 ? 2 : i % 2, (uint64_t)(FIRST_SEC + i) * 1000000u,
+                   data, caplen, caplen, NULL);
+        }
+        assert_true(compare_split(b.p, b.len) == (late == 3));
+        tb_free(&b);
+    }
 }
 
 /* Cut anywhere (the section header too: open fails as without the flag),
@@ -904,6 +1017,9 @@ static void test_pcapng_damaged_files(void **state)
     pcapng_damaged_files();
     assert_int_equal(setenv("NMX_CAPTURE_BATCH", "1", 1), 0);
     pcapng_damaged_files();
+    assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
+    pcapng_damaged_files();
+    unsetenv("NMX_CAPTURE_PARALLEL_MIN");
     unsetenv("NMX_CAPTURE_BATCH");
 }
 
@@ -986,27 +1102,32 @@ static void *read_header(void *arg)
 }
 
 /* Threads asking for frames of one incremental pcapng at once, one more
- * reading its interfaces and comment and, in the second round, one asking
- * for the count. */
+ * reading its interfaces and comment and, in the later rounds, one asking
+ * for the count (in the third, with its walk split in two). */
 static void test_pcapng_threads(void **state)
 {
     (void)state;
     rng_state = 29;
     tbuf b;
-    make_pcapng(&b, 20000, 900, true, false, NULL);
-    for (unsigned round = 0; round < 2; round++) {
-        struct opened e = open_flags(b.p, b.len, 0);
+    for (unsigned round = 0; round < 3; round++) {
+        /* (a split needs one section: a guess in the second is refused) */
+        make_pcapng(&b, 20000, 900, round < 2, false, NULL);
+        if (round == 2)
+            assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
+        struct opened e = open_sequential(b.p, b.len, 0);
         struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
         assert_int_equal(i.err, NMX_OK);
         pthread_t t[4], hdr, counter;
         struct reader r[4];
         struct hdr_reader h = {i.cap, 0};
+        if (round == 2) /* the count first, so that most is left to split */
+            assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
         for (unsigned k = 0; k < 4; k++) {
             r[k] = (struct reader){i.cap, e.cap, k * 7919u + round, 0};
             assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
         }
         assert_int_equal(pthread_create(&hdr, NULL, read_header, &h), 0);
-        if (round)
+        if (round == 1)
             assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
         for (unsigned k = 0; k < 4; k++) {
             pthread_join(t[k], NULL);
@@ -1018,10 +1139,17 @@ static void test_pcapng_threads(void **state)
             pthread_join(counter, NULL);
         assert_int_equal(nmx_capture_frame_count(i.cap), 20000);
         same_header(e.cap, i.cap);
+        if (round == 2) {
+            unsetenv("NMX_CAPTURE_PARALLEL_MIN");
+            /* (a reader may take the walk's lock first and walk far:
+             * the split is likely, not certain) */
+            if (i.cap->idx_split == UINT64_MAX)
+                print_message("the count's walk was not split this time\n");
+        }
         nmx_capture_close(e.cap);
         nmx_capture_close(i.cap);
+        tb_free(&b);
     }
-    tb_free(&b);
 }
 
 /* A file of many sections, each with a comment, walked a block at a time:
@@ -1092,6 +1220,7 @@ int main(void)
         cmocka_unit_test(test_netmon_threads),
         cmocka_unit_test(test_pcapng_good_files),
         cmocka_unit_test(test_pcapng_damaged_files),
+        cmocka_unit_test(test_pcapng_split),
         cmocka_unit_test(test_pcapng_open_walks_little),
         cmocka_unit_test(test_pcapng_threads),
         cmocka_unit_test(test_pcapng_many_comments),

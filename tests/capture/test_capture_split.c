@@ -164,7 +164,7 @@ static bool incremental_count(const struct layout *L, size_t len, const char *ba
     assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
     (void)nmx_capture_frame_count(o->cap);
     unsetenv("NMX_CAPTURE_PARALLEL_MIN");
-    return o->cap->pcap_split != UINT64_MAX;
+    return o->cap->idx_split != UINT64_MAX;
 }
 
 /* Open len bytes of L both ways, lenient and strict; assert they agree and
