@@ -3,8 +3,10 @@
  * memory, walk everything the capture exposes, close; then open it again
  * with NMX_CAPTURE_INCREMENTAL and abort unless it holds exactly the same
  * (frames asked for from the end first, then in order; the count; the
- * warnings' texts; the comment, interfaces, link types and start time), in batches of 256 KiB and of 40 bytes, and once with
- * the count asked first and its walk split in two halves from 64 bytes on.
+ * warnings' texts; the comment, interfaces, link types and start time), in
+ * batches of 256 KiB and of 40 bytes, and once with the count asked first
+ * and its walk split in two halves from 64 bytes on; and opened without the
+ * flag again, its walk split the same way.
  */
 #ifndef NMX_FUZZ_COMMON_H
 #define NMX_FUZZ_COMMON_H
@@ -15,13 +17,14 @@
 
 #include "nmexpert/capture.h"
 
-/* An incremental open of buf holds what `ref` (indexed at open) holds. */
+/* Another open of buf (flags) holds what `ref` (indexed at open by one
+ * walk) holds. */
 static inline void nmx_fuzz_incremental(const uint8_t *buf, size_t size, const nmx_capture *ref,
-                                        bool count_first)
+                                        unsigned flags, bool count_first)
 {
     nmx_capture *cap = NULL;
     nmx_diag d;
-    if (nmx_capture_open_memory(buf, size, "fuzz", NMX_CAPTURE_INCREMENTAL, &cap, &d) != NMX_OK)
+    if (nmx_capture_open_memory(buf, size, "fuzz", flags, &cap, &d) != NMX_OK)
         abort(); /* the same bytes opened without the flag */
     uint64_t n = nmx_capture_frame_count(ref);
     if (count_first && nmx_capture_frame_count(cap) != n)
@@ -144,11 +147,13 @@ static inline int nmx_fuzz_one(const uint8_t *data, size_t size, int kind)
         }
         nmx_fuzz_sink = sum;
         if (!flags) {
-            nmx_fuzz_incremental(buf, size, cap, false);
+            const unsigned inc = NMX_CAPTURE_INCREMENTAL;
+            nmx_fuzz_incremental(buf, size, cap, inc, false);
             setenv("NMX_CAPTURE_BATCH", "40", 1); /* a walk of a record or two at a time */
-            nmx_fuzz_incremental(buf, size, cap, false);
+            nmx_fuzz_incremental(buf, size, cap, inc, false);
             setenv("NMX_CAPTURE_PARALLEL_MIN", "64", 1); /* the count's walk split */
-            nmx_fuzz_incremental(buf, size, cap, true);
+            nmx_fuzz_incremental(buf, size, cap, inc, true);
+            nmx_fuzz_incremental(buf, size, cap, 0, false); /* the open's walk split */
             unsetenv("NMX_CAPTURE_PARALLEL_MIN");
             unsetenv("NMX_CAPTURE_BATCH");
         }
