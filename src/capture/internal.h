@@ -264,6 +264,32 @@ struct nmx_capture {
     char               *nm_arena;
 };
 
+/* The index entry that frame n (below the published count) is found from,
+ * in the two runs of a split walk (idx_split): returns its slot, and the
+ * number of its first frame and one past its last in *first and *end. (A
+ * walk may set the split while n is read: it is then above every frame
+ * published before.) */
+static inline uint64_t nmx__index_group(const nmx_capture *cap, uint64_t n, uint64_t *first,
+                                        uint64_t *end)
+{
+    uint64_t slot, f, e;
+    uint64_t split = __atomic_load_n(&cap->idx_split, __ATOMIC_RELAXED);
+    uint64_t known = __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED);
+    if (n < split) {
+        slot = n / NMX_INDEX_STRIDE;
+        f = slot * NMX_INDEX_STRIDE;
+        e = split < known ? split : known;
+    } else {
+        uint64_t k = (n - split) / NMX_INDEX_STRIDE;
+        slot = __atomic_load_n(&cap->idx_slots_a, __ATOMIC_RELAXED) + k;
+        f = split + k * NMX_INDEX_STRIDE;
+        e = known;
+    }
+    *first = f;
+    *end = e - f > NMX_INDEX_STRIDE ? f + NMX_INDEX_STRIDE : e;
+    return slot;
+}
+
 /* --- helpers (capture.c) ----------------------------------------------------- */
 
 /* Fill diag with "<name>: offset <off>: <message>" (no offset part when off

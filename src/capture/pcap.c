@@ -603,22 +603,7 @@ static uint64_t pcap_offset(const nmx_capture *cap, uint64_t n)
 {
     struct pcap_group *g = &tl_group;
     if (g->serial != cap->serial || n - g->first >= g->size) {
-        uint64_t slot, first, end;
-        /* (an incremental walk may set the split while n is read: it is
-         * then above every frame published before) */
-        uint64_t split = __atomic_load_n(&cap->idx_split, __ATOMIC_RELAXED);
-        if (n < split) {
-            slot = n / NMX_PCAP_STRIDE;
-            first = slot * NMX_PCAP_STRIDE;
-            end = split;
-        } else {
-            uint64_t k = (n - split) / NMX_PCAP_STRIDE;
-            slot = __atomic_load_n(&cap->idx_slots_a, __ATOMIC_RELAXED) + k;
-            first = split + k * NMX_PCAP_STRIDE;
-            end = __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED);
-        }
-        if (end - first > NMX_PCAP_STRIDE)
-            end = first + NMX_PCAP_STRIDE;
+        uint64_t first, end, slot = nmx__index_group(cap, n, &first, &end);
         g->serial = cap->serial;
         g->first = first;
         g->size = (uint32_t)(end - first);

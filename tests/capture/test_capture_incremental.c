@@ -861,17 +861,23 @@ static void pcapng_good_files(void)
     tb_free(&b);
 }
 
+/* fn as it is, with walks of `batch` bytes, and with those and the count's
+ * walk split in two. */
+static void three_ways(void (*fn)(void), const char *batch)
+{
+    fn();
+    assert_int_equal(setenv("NMX_CAPTURE_BATCH", batch, 1), 0);
+    fn();
+    assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
+    fn();
+    unsetenv("NMX_CAPTURE_PARALLEL_MIN");
+    unsetenv("NMX_CAPTURE_BATCH");
+}
+
 static void test_pcapng_good_files(void **state)
 {
     (void)state;
-    pcapng_good_files();
-    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "50", 1), 0);
-    pcapng_good_files();
-    /* the count's walk in two halves */
-    assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
-    pcapng_good_files();
-    unsetenv("NMX_CAPTURE_PARALLEL_MIN");
-    unsetenv("NMX_CAPTURE_BATCH");
+    three_ways(pcapng_good_files, "50");
 }
 
 /* Opens that index everything, walked in two halves: the same as one walk
@@ -1014,13 +1020,7 @@ static void pcapng_damaged_files(void)
 static void test_pcapng_damaged_files(void **state)
 {
     (void)state;
-    pcapng_damaged_files();
-    assert_int_equal(setenv("NMX_CAPTURE_BATCH", "1", 1), 0);
-    pcapng_damaged_files();
-    assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
-    pcapng_damaged_files();
-    unsetenv("NMX_CAPTURE_PARALLEL_MIN");
-    unsetenv("NMX_CAPTURE_BATCH");
+    three_ways(pcapng_damaged_files, "1");
 }
 
 /* At open: the first section and its interfaces, not yet the second. */
