@@ -63,6 +63,29 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
  * handler has replaced ours since (test frameworks, other libraries), whose
  * handler then becomes the one we pass foreign faults to. */
 static pthread_mutex_t handlers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Loading and unloading experts from several workers at once. glibc runs
+ * dlopen and dlclose one at a time already, under a lock of the dynamic
+ * linker that ThreadSanitizer does not see, so it reported the linker's
+ * own allocations (_dl_check_map_versions) as a race between two workers'
+ * dlopen. Taking a lock of our own around them costs nothing and makes
+ * that order visible. */
+static pthread_mutex_t dl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *dl_open(const char *path)
+{
+    pthread_mutex_lock(&dl_lock);
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    pthread_mutex_unlock(&dl_lock);
+    return dl;
+}
+
+static void dl_close(void *dl)
+{
+    pthread_mutex_lock(&dl_lock);
+    dlclose(dl);
+    pthread_mutex_unlock(&dl_lock);
+}
 static void install_handlers(void)
 {
     pthread_mutex_lock(&handlers_lock);
@@ -240,7 +263,7 @@ nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_
     dlerror();
     sigset_t old_mask;
     pipe_block(&old_mask);
-    void *dl = dlopen(cfg->expert->path, RTLD_NOW | RTLD_LOCAL);
+    void *dl = dl_open(cfg->expert->path);
     pipe_restore(&old_mask);
     if (!dl) {
         res->outcome = NMX_RUN_LOAD_FAILED;
@@ -252,7 +275,7 @@ nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_
     BOOL (*dllmain)(HINSTANCE, ULONG, LPVOID) =
         (BOOL(*)(HINSTANCE, ULONG, LPVOID))(uintptr_t)dlsym(dl, "DllMain");
     if (!run) {
-        dlclose(dl);
+        dl_close(dl);
         res->outcome = NMX_RUN_LOAD_FAILED;
         snprintf(res->message, sizeof res->message, "%s exports no Run", cfg->expert->path);
         return NMX_OK;
@@ -265,7 +288,7 @@ nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_
 
     struct trun *t = calloc(1, sizeof *t);
     if (!t) {
-        dlclose(dl);
+        dl_close(dl);
         return NMX_ENOMEM;
     }
     atomic_init(&t->refs, 2);
@@ -289,7 +312,7 @@ nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_
     if (e != 0) {
         trun_put(t);
         trun_put(t);
-        dlclose(dl);
+        dl_close(dl);
         res->outcome = NMX_RUN_LOAD_FAILED;
         snprintf(res->message, sizeof res->message, "cannot start the expert's thread: %s",
                  strerror(e));
@@ -333,7 +356,7 @@ nmx_err nmx__run_thread(const nmx_run_config *cfg, struct nmx_run_ctx *ctx, nmx_
         pipe_block(&old_mask);
         if (dllmain)
             dllmain((HINSTANCE)dl, DLL_PROCESS_DETACH, NULL);
-        dlclose(dl);
+        dl_close(dl);
         pipe_restore(&old_mask);
     }
     /* A crashed or abandoned expert's object stays mapped: its code may still
