@@ -200,10 +200,9 @@ struct nmx_capture {
     size_t             index_map_len;
     uint64_t          *index;        /* pcap: the record offset of every NMX_INDEX_STRIDE-th
                                         frame; pcapng: block offset<<16 | section of every
-                                        NMX_INDEX_STRIDE-th frame (index_len entries);
+                                        NMX_INDEX_STRIDE-th frame (see idx_split);
                                         recovered netmon: every frame's record offset */
     uint64_t           index_cap;
-    uint64_t           index_len;
 
     uint32_t           linktypes[64];/* distinct link types, first 64 */
     size_t             nlinktypes;

@@ -255,7 +255,6 @@ static void pcap_choose_rec_len(nmx_capture *cap, bool modified)
     cap->rec_len = try[0]; /* none chains: the first layout reports the damage */
 }
 
-
 struct half {
     const nmx_capture *cap;
     uint64_t from;

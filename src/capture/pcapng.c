@@ -672,11 +672,12 @@ static bool ng_join(ng_walk *w, struct ng_half *h, pthread_t t, nmx_err *e, nmx_
 {
     pthread_join(t, NULL);
     nmx_capture *cap = w->cap;
-    uint64_t slots_a = w->slots_a + (w->n - w->split + NMX_INDEX_STRIDE - 1) / NMX_INDEX_STRIDE;
+    /* (ng_split starts no second walker once the index has two runs: w's
+     * entries are one run from entry 0) */
+    uint64_t slots_a = (w->n + NMX_INDEX_STRIDE - 1) / NMX_INDEX_STRIDE;
     bool joined = *e == NMX_OK && w->off == h->from && w->nsec == h->w.nsec &&
                   w->nif == h->w.nif && !h->w.oom && h->status != NMX_ERANGE &&
-                  w->split == 0 && w->slots_a == 0 && w->n + h->w.n <= NMX_CAPTURE_MAX_FRAMES &&
-                  slots_a + h->w.idx_n <= cap->index_cap;
+                  w->n + h->w.n <= NMX_CAPTURE_MAX_FRAMES && slots_a + h->w.idx_n <= cap->index_cap;
     if (joined) {
         /* the second run of entries starts at its first frame; readers of
          * frames below those published keep finding them in the first */
@@ -761,7 +762,6 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
         __atomic_store_n(&cap->idx_slots_a, w.slots_a, __ATOMIC_RELAXED);
         __atomic_store_n(&cap->idx_split, w.split, __ATOMIC_RELAXED);
     }
-    cap->index_len = w.slots_a + (w.n - w.split + NMX_INDEX_STRIDE - 1) / NMX_INDEX_STRIDE;
     cap->ng_pend_len = w.clen;
     bool done = e != NMX_OK || w.off >= cap->cur.size;
     /* the comment: as walked at open, then whole at the end */

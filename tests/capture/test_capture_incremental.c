@@ -441,6 +441,48 @@ static void *read_frames(void *arg)
 
 static void *count_all(void *arg);
 
+/* A thread beside the readers that reads something else of the capture. */
+struct side_reader {
+    const nmx_capture *cap;
+    int bad;
+};
+
+enum count_when { COUNT_NONE, COUNT_AFTER, COUNT_FIRST };
+
+/* Four threads read frames of inc and compare them with ref's, `side` (if
+ * not NULL) runs beside them on *s, and a fifth thread asks for the count
+ * (`when`: not at all, once the readers run, or before them, so that most of
+ * the file is left to its walk). Every thread found what it expected, and
+ * inc then holds `n` frames. */
+static void read_together(nmx_capture *inc, const nmx_capture *ref, unsigned seed,
+                          void *(*side)(void *), struct side_reader *s, enum count_when when,
+                          uint64_t n)
+{
+    pthread_t t[4], st, counter;
+    struct reader r[4];
+    if (when == COUNT_FIRST)
+        assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)inc), 0);
+    for (unsigned k = 0; k < 4; k++) {
+        r[k] = (struct reader){inc, ref, k * 7919u + seed, 0};
+        assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
+    }
+    if (side)
+        assert_int_equal(pthread_create(&st, NULL, side, s), 0);
+    if (when == COUNT_AFTER)
+        assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)inc), 0);
+    for (unsigned k = 0; k < 4; k++) {
+        pthread_join(t[k], NULL);
+        assert_int_equal(r[k].bad, 0);
+    }
+    if (side) {
+        pthread_join(st, NULL);
+        assert_int_equal(s->bad, 0);
+    }
+    if (when != COUNT_NONE)
+        pthread_join(counter, NULL);
+    assert_int_equal(nmx_capture_frame_count(inc), n);
+}
+
 /* Threads asking for frames of one incremental capture at once; in the
  * later rounds a fifth thread asks for the count meanwhile, with the walk of
  * the rest split in two (NMX_CAPTURE_PARALLEL_MIN). */
@@ -454,26 +496,12 @@ static void test_threads(void **state)
         struct opened e = open_flags(b.p, b.len, 0);
         struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
         assert_int_equal(i.err, NMX_OK);
-        pthread_t t[4], counter;
-        struct reader r[4];
         bool split = round >= 2;
         if (split)
             assert_int_equal(setenv("NMX_CAPTURE_PARALLEL_MIN", "1024", 1), 0);
-        for (unsigned k = 0; k < 4; k++) {
-            r[k] = (struct reader){i.cap, e.cap, k * 7919u + round, 0};
-            assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
-        }
+        read_together(i.cap, e.cap, round, NULL, NULL, split ? COUNT_AFTER : COUNT_NONE, 30000);
         if (split)
-            assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
-        for (unsigned k = 0; k < 4; k++) {
-            pthread_join(t[k], NULL);
-            assert_int_equal(r[k].bad, 0);
-        }
-        if (split) {
-            pthread_join(counter, NULL);
             unsetenv("NMX_CAPTURE_PARALLEL_MIN");
-        }
-        assert_int_equal(nmx_capture_frame_count(i.cap), 30000);
         nmx_capture_close(e.cap);
         nmx_capture_close(i.cap);
     }
@@ -664,14 +692,9 @@ static void test_netmon_open_walks_little(void **state)
     free(nm);
 }
 
-struct lt_reader {
-    const nmx_capture *cap;
-    int bad;
-};
-
 static void *read_linktypes(void *arg)
 {
-    struct lt_reader *r = arg;
+    struct side_reader *r = arg;
     for (unsigned k = 0; k < 20000; k++) {
         uint32_t lt[64];
         size_t n = nmx_capture_linktypes(r->cap, lt, 64);
@@ -697,25 +720,9 @@ static void test_netmon_threads(void **state)
         struct opened e = open_flags(nm, len, 0);
         struct opened i = open_flags(nm, len, NMX_CAPTURE_INCREMENTAL);
         assert_int_equal(i.err, NMX_OK);
-        pthread_t t[4], lts, counter;
-        struct reader r[4];
-        struct lt_reader lt = {i.cap, 0};
-        for (unsigned k = 0; k < 4; k++) {
-            r[k] = (struct reader){i.cap, e.cap, k * 7919u + round, 0};
-            assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
-        }
-        assert_int_equal(pthread_create(&lts, NULL, read_linktypes, &lt), 0);
-        if (round)
-            assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
-        for (unsigned k = 0; k < 4; k++) {
-            pthread_join(t[k], NULL);
-            assert_int_equal(r[k].bad, 0);
-        }
-        pthread_join(lts, NULL);
-        assert_int_equal(lt.bad, 0);
-        if (round)
-            pthread_join(counter, NULL);
-        assert_int_equal(nmx_capture_frame_count(i.cap), 20000);
+        struct side_reader lt = {i.cap, 0};
+        read_together(i.cap, e.cap, round, read_linktypes, &lt,
+                      round ? COUNT_AFTER : COUNT_NONE, 20000);
         nmx_capture_close(e.cap);
         nmx_capture_close(i.cap);
     }
@@ -1075,15 +1082,10 @@ static void test_pcapng_open_walks_little(void **state)
     tb_free(&b);
 }
 
-struct hdr_reader {
-    const nmx_capture *cap;
-    int bad;
-};
-
 /* The interfaces and the comment only grow, each state whole. */
 static void *read_header(void *arg)
 {
-    struct hdr_reader *r = arg;
+    struct side_reader *r = arg;
     size_t last = 0;
     for (unsigned k = 0; k < 20000; k++) {
         size_t n = nmx_capture_interface_count(r->cap);
@@ -1117,27 +1119,9 @@ static void test_pcapng_threads(void **state)
         struct opened e = open_sequential(b.p, b.len, 0);
         struct opened i = open_flags(b.p, b.len, NMX_CAPTURE_INCREMENTAL);
         assert_int_equal(i.err, NMX_OK);
-        pthread_t t[4], hdr, counter;
-        struct reader r[4];
-        struct hdr_reader h = {i.cap, 0};
-        if (round == 2) /* the count first, so that most is left to split */
-            assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
-        for (unsigned k = 0; k < 4; k++) {
-            r[k] = (struct reader){i.cap, e.cap, k * 7919u + round, 0};
-            assert_int_equal(pthread_create(&t[k], NULL, read_frames, &r[k]), 0);
-        }
-        assert_int_equal(pthread_create(&hdr, NULL, read_header, &h), 0);
-        if (round == 1)
-            assert_int_equal(pthread_create(&counter, NULL, count_all, (void *)i.cap), 0);
-        for (unsigned k = 0; k < 4; k++) {
-            pthread_join(t[k], NULL);
-            assert_int_equal(r[k].bad, 0);
-        }
-        pthread_join(hdr, NULL);
-        assert_int_equal(h.bad, 0);
-        if (round)
-            pthread_join(counter, NULL);
-        assert_int_equal(nmx_capture_frame_count(i.cap), 20000);
+        struct side_reader h = {i.cap, 0};
+        read_together(i.cap, e.cap, round, read_header, &h,
+                      round == 2 ? COUNT_FIRST : round == 1 ? COUNT_AFTER : COUNT_NONE, 20000);
         same_header(e.cap, i.cap);
         if (round == 2) {
             unsetenv("NMX_CAPTURE_PARALLEL_MIN");
