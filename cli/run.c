@@ -1097,8 +1097,13 @@ int cli_run(int argc, char **argv)
         /* Opened incrementally: nothing here reads more than the file's
          * first records, so the sessions start at once whatever its size;
          * what only the whole file tells comes at its end (capture_end). */
-        if (problem || nmx_hcapture_open_flags(ra.caps[i], NMX_CAPTURE_INCREMENTAL,
-                                               &r.hcaps[cok], &d) != NMX_OK) {
+        /* In process isolation the sessions' processes read what the
+         * walker below walks (docs/sandbox.md), instead of each walking
+         * the file again. */
+        unsigned oflags = NMX_CAPTURE_INCREMENTAL |
+                          (r.iso == NMX_ISOLATION_PROCESS ? NMX_CAPTURE_SHARE_WALK : 0);
+        if (problem ||
+            nmx_hcapture_open_flags(ra.caps[i], oflags, &r.hcaps[cok], &d) != NMX_OK) {
             fprintf(stderr, "nmexpert: %s\n", problem ? problem : d.msg);
             rc = CLI_EXIT_LOAD;
             continue;

@@ -118,6 +118,16 @@ NMX_BEGIN_DECLS
  * warnings of an open without the flag (ignored with NMX_CAPTURE_STRICT,
  * which needs the whole file checked at open). Thread-safe like the rest: any thread may ask for any frame. */
 #define NMX_CAPTURE_INCREMENTAL     0x4u
+/* With NMX_CAPTURE_INCREMENTAL, a pcap file's walk is shared with the
+ * processes forked from this one (other formats: ignored): the index is in
+ * shared memory, this process publishes every batch its walk indexes, and
+ * a forked process reads what was published instead of walking the file
+ * again, waiting for this process's walk as far as it needs. A host that
+ * runs readers in forked processes walks the capture itself meanwhile
+ * (nmx_capture_walk); a forked process whose walker stops or publishes
+ * nothing for 10 ms walks on alone from where it stood. Forked processes
+ * never write to what this one reads (see nmx_capture_follow). */
+#define NMX_CAPTURE_SHARE_WALK      0x8u
 
 typedef enum nmx_capture_format {
     NMX_FORMAT_UNKNOWN = 0,
@@ -200,6 +210,14 @@ NMX_API bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n);
  * state: NULL before its first frame, then left to this function. */
 NMX_API void nmx_capture_prefetch_next(const nmx_capture *cap, const nmx_frame *fr,
                                        const uint8_t **cursor);
+/* The same hint for a forward scan that reads the first bytes of most
+ * frames only (one that filters them): asks the memory for the start of
+ * a frame a few ahead of fr, and nothing between, where the capture knows
+ * where that frame is without reading the records before it (a walk
+ * shared with this process, NMX_CAPTURE_SHARE_WALK); otherwise does what
+ * nmx_capture_prefetch_next() does. */
+NMX_API void nmx_capture_prefetch_starts(const nmx_capture *cap, const nmx_frame *fr,
+                                         const uint8_t **cursor);
 /* Walks an NMX_CAPTURE_INCREMENTAL capture to its end, as
  * nmx_capture_frame_count() does, but gives up early once *stop (may be
  * NULL; read as a relaxed atomic, so another thread may set it with
@@ -209,6 +227,15 @@ NMX_API void nmx_capture_prefetch_next(const nmx_capture *cap, const nmx_frame *
  * indexed (always, for a capture indexed at open). For a host that
  * finishes the walk in the background and must be able to stop it. */
 NMX_API bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop);
+/* In a process forked from the one that opened cap with
+ * NMX_CAPTURE_SHARE_WALK: replaces this process's view of the shared walk
+ * (writable, as fork() copied it) with a read-only one that cannot be made
+ * writable again, so that code this process runs afterwards cannot change
+ * the index the opening process reads. Call it before running untrusted
+ * code, with no other thread reading cap. NMX_OK (also when there is
+ * nothing to do: no shared walk, or called in the opening process), or
+ * NMX_EIO. */
+NMX_API nmx_err nmx_capture_follow(nmx_capture *cap);
 
 NMX_API nmx_capture_format nmx_capture_get_format(const nmx_capture *cap);
 /* e.g. "pcap (µs, little-endian)", "pcapng", "netmon 2.3". */

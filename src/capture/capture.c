@@ -104,10 +104,15 @@ static void capture_free(nmx_capture *cap)
     if (!cap)
         return;
     nmx_source_close(&cap->src);
-    if (cap->index_map_len)
+    if (cap->share_map) {
+        nmx__share_free(cap);
+        if (cap->index_own)
+            munmap(cap->index_own, cap->index_map_len);
+    } else if (cap->index_map_len) {
         munmap(cap->index, cap->index_map_len);
-    else
+    } else {
         free(cap->index);
+    }
     free(cap->comment);
     free(cap->ng_pend);
     for (nmx_ng_text *t = cap->ng_texts, *o; t; t = o) {
@@ -147,6 +152,7 @@ static nmx_capture *capture_new(const char *name, unsigned flags, nmx_diag *diag
     static _Atomic uint64_t serials;
     cap->serial = atomic_fetch_add(&serials, 1) + 1;
     cap->flags = flags;
+    cap->share_fd = -1;
     return cap;
 }
 
@@ -226,7 +232,11 @@ bool nmx__cap_reach(const nmx_capture *cap, uint64_t n)
         return false;
     /* the walk changes only the capture's index state, which every reader
      * reads through the acquire of nframes: logically const */
-    cap->reader->extend((nmx_capture *)(uintptr_t)cap, n, NULL);
+    nmx_capture *w = (nmx_capture *)(uintptr_t)cap;
+    /* a process forked from the one that walks reads what that walk
+     * publishes, unless it had to take the walk over */
+    if (!nmx__share_follower(cap) || !nmx__share_follow(w, n, NULL))
+        cap->reader->extend(w, n, NULL);
     return n < nmx__cap_known(cap);
 }
 
@@ -234,9 +244,26 @@ bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop)
 {
     if (!cap)
         return false;
+    nmx_capture *w = (nmx_capture *)(uintptr_t)cap;
     if (cap->lazy && !__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) &&
-        !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED)))
-        cap->reader->extend((nmx_capture *)(uintptr_t)cap, UINT64_MAX, stop);
+        !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
+        if (nmx__share_follower(cap) && nmx__share_follow(w, UINT64_MAX, stop)) {
+            /* followed to the end (or stopped) */
+        } else if (nmx__share_leader(cap)) {
+            /* a batch at a time, each published to the followers as soon
+             * as it is walked (a walk publishes when it ends) */
+            while (!__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) &&
+                   !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED)))
+                cap->reader->extend(w, nmx__cap_known(cap), stop);
+            if (!__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE)) {
+                nmx__cap_lazy_lock(w);
+                nmx__share_publish(w, cap->lazy_next, NMX_SHARE_STOPPED); /* followers go on alone */
+                nmx__cap_lazy_unlock(w);
+            }
+        } else {
+            cap->reader->extend(w, UINT64_MAX, stop);
+        }
+    }
     bool complete;
     (void)nmx_capture_frames_known(cap, &complete);
     return complete;
@@ -286,6 +313,20 @@ void nmx_capture_prefetch_next(const nmx_capture *cap, const nmx_frame *fr,
         *cursor = from;
     for (; *cursor < to; *cursor += 64)
         __builtin_prefetch(*cursor);
+}
+
+void nmx_capture_prefetch_starts(const nmx_capture *cap, const nmx_frame *fr,
+                                 const uint8_t **cursor)
+{
+    uint64_t off;
+    if (cap && fr && nmx__ring_get(cap, fr->number + NMX_PREFETCH_FRAMES, &off) &&
+        off < cap->src.size) {
+        const uint8_t *p = cap->src.base + off;
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 64);
+        return;
+    }
+    nmx_capture_prefetch_next(cap, fr, cursor);
 }
 
 nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)

@@ -203,6 +203,18 @@ struct nmx_capture {
                                         NMX_INDEX_STRIDE-th frame (see idx_split);
                                         recovered netmon: every frame's record offset */
     uint64_t           index_cap;
+    /* NMX_CAPTURE_SHARE_WALK (share.c): the index lives in share_map, a
+     * memfd mapping of share_len bytes shared with forked processes;
+     * share (atomic) is its header while this process reads the walk
+     * published there (NULL once a follower took the walk over: its own
+     * index is then index_own, of index_map_len bytes). */
+    struct nmx_walk_share *share;
+    uint64_t          *ring;         /* 2^ring_bits entries in share_map, or NULL */
+    unsigned           ring_bits;
+    void              *share_map;
+    size_t             share_len;
+    int                share_fd;
+    void              *index_own;
 
     uint32_t           linktypes[64];/* distinct link types, first 64 */
     size_t             nlinktypes;
@@ -317,6 +329,53 @@ void nmx__cap_lazy_unlock(nmx_capture *cap);
 static inline uint64_t nmx__cap_known(const nmx_capture *cap)
 {
     return __atomic_load_n(&cap->nframes, __ATOMIC_ACQUIRE);
+}
+/* The walk shared with forked processes (share.c).
+ * nmx__share_reserve: the index's len bytes in a new shared mapping (with
+ * the ring after it), or NULL (the index is then private).
+ * nmx__share_publish: the leader (under the walk's lock) publishes its
+ * index state, where its walk stands and whether it reached the end
+ * (DONE), stopped on request (STOPPED) or at damage (DAMAGED: a follower
+ * then walks the bad record itself, which gives it the same warning).
+ * nmx__share_follow: a follower waits until frame n is published, the
+ * walk is over or *stop (may be NULL) is set (true), or takes the walk
+ * over (false: walk it in this process). */
+enum { NMX_SHARE_WALKING = 0, NMX_SHARE_DONE, NMX_SHARE_STOPPED, NMX_SHARE_DAMAGED };
+void *nmx__share_reserve(nmx_capture *cap, size_t len);
+void  nmx__share_free(nmx_capture *cap);
+bool  nmx__share_leader(const nmx_capture *cap);
+bool  nmx__share_follower(const nmx_capture *cap);
+void  nmx__share_publish(nmx_capture *cap, uint64_t next, unsigned state);
+bool  nmx__share_follow(nmx_capture *cap, uint64_t n, const volatile int *stop);
+
+/* The ring of the last frames' offsets in a shared walk (2^ring_bits
+ * entries): entry n % len is frame n's offset (48 bits) tagged, in the top
+ * 16 bits, with which lap of the ring it belongs to (+1, so an entry never
+ * written matches no frame below NMX_CAPTURE_MAX_FRAMES). Written by the
+ * leader's walk before it publishes the frame; an entry a later lap
+ * overwrote is refused. */
+#define NMX_RING_BITS 20
+/* How many frames ahead nmx_capture_prefetch_starts() asks for. */
+#define NMX_PREFETCH_FRAMES 16u
+static inline uint64_t nmx__ring_tag(unsigned bits, uint64_t n)
+{
+    return (((n >> bits) + 1) & 0xFFFF) << 48;
+}
+static inline void nmx__ring_put(uint64_t *ring, unsigned bits, uint64_t n, uint64_t off)
+{
+    __atomic_store_n(&ring[n & ((UINT64_C(1) << bits) - 1)], off | nmx__ring_tag(bits, n),
+                     __ATOMIC_RELAXED);
+}
+static inline bool nmx__ring_get(const nmx_capture *cap, uint64_t n, uint64_t *off)
+{
+    if (!cap->ring)
+        return false;
+    unsigned bits = cap->ring_bits;
+    uint64_t e = __atomic_load_n(&cap->ring[n & ((UINT64_C(1) << bits) - 1)], __ATOMIC_RELAXED);
+    if ((e & ~NMX_CAPTURE_MAX_OFFSET) != nmx__ring_tag(bits, n))
+        return false;
+    *off = e & NMX_CAPTURE_MAX_OFFSET;
+    return true;
 }
 /* Frame n indexed (walking as far as it for an incremental capture)? */
 bool nmx__cap_reach(const nmx_capture *cap, uint64_t n);

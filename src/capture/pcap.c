@@ -371,6 +371,7 @@ static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uin
     uint64_t off = *off_io, n = *n_io;
     nmx_err st = NMX_OK;
     uint64_t check_at = batch_end;
+    uint64_t *ring = cap->share ? cap->ring : NULL; /* the leader of a shared walk */
     while (off < size && off < stop && (n <= want || off < batch_end)) {
         if (halt && off >= check_at) {
             if (__atomic_load_n(halt, __ATOMIC_RELAXED))
@@ -385,6 +386,8 @@ static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uin
             break;
         if (n % NMX_PCAP_STRIDE == 0)
             cap->index[n / NMX_PCAP_STRIDE] = off;
+        if (ring)
+            nmx__ring_put(ring, cap->ring_bits, n, off);
         n++;
         off += rl + caplen;
     }
@@ -473,6 +476,11 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
     __atomic_store_n(&cap->nframes, n, __ATOMIC_RELEASE);
     if (st != NMX_OK || off >= size)
         __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
+    if (cap->share)
+        nmx__share_publish(cap, off,
+                           st != NMX_OK   ? NMX_SHARE_DAMAGED
+                           : off >= size ? NMX_SHARE_DONE
+                                         : NMX_SHARE_WALKING);
     nmx__cap_lazy_unlock(cap);
 }
 
@@ -482,8 +490,10 @@ static nmx_err pcap_open_incremental(nmx_capture *cap, nmx_diag *diag)
      * more (see pcap_extend) */
     uint64_t slots = pcap_limit(cap) / NMX_PCAP_STRIDE + 2;
     size_t len = (size_t)(slots * sizeof *cap->index);
-    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    void *m = cap->flags & NMX_CAPTURE_SHARE_WALK ? nmx__share_reserve(cap, len) : NULL;
+    if (!m) /* private (also when no shared memory could be made) */
+        m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
     if (m == MAP_FAILED)
         return nmx_cap_diag(cap, diag, NMX_ENOMEM, UINT64_MAX, 0, 0,
                             "out of address space for the index");
@@ -600,6 +610,9 @@ static __thread struct pcap_group {
 
 static uint64_t pcap_offset(const nmx_capture *cap, uint64_t n)
 {
+    uint64_t r;
+    if (nmx__ring_get(cap, n, &r))
+        return r;
     struct pcap_group *g = &tl_group;
     if (g->serial != cap->serial || n - g->first >= g->size) {
         uint64_t first, end, slot = nmx__index_group(cap, n, &first, &end);

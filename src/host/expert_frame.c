@@ -153,6 +153,7 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
         /* Walk forward from just after n (-1: from frame 0), or backward
          * from just before n (-1 or past the end: from the last frame). */
         bool fwd = Direction == GET_FRAME_NEXT_FORWARD;
+        bool filtered = f || ((RequestFlags & FLAGS_DEFER_TO_UI_FILTER) && s->ui_filter);
         int64_t i = fwd ? (n == INVALID_FRAME_NUMBER ? 0 : (int64_t)n + 1)
                         : (n == INVALID_FRAME_NUMBER || !nmx_capture_has_frame(c->cap, n)
                                ? (int64_t)nmx__hcap_total(c) - 1
@@ -165,7 +166,9 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
             }
             if (nmx_capture_frame(c->cap, (uint64_t)i, &fr) != NMX_OK)
                 break; /* past the last frame */
-            if (fwd)
+            if (fwd && filtered) /* most frames are looked at, not read */
+                nmx_capture_prefetch_starts(c->cap, &fr, &s->pf_next);
+            else if (fwd)
                 nmx_capture_prefetch_next(c->cap, &fr, &s->pf_next);
             int p = passes(s, c, (uint32_t)i, &fr, RequestFlags, f, &rc);
             if (p < 0)

@@ -1,0 +1,293 @@
+/*
+ * test_capture_share.c: a pcap opened with NMX_CAPTURE_INCREMENTAL |
+ * NMX_CAPTURE_SHARE_WALK and read by processes forked from the opener
+ * (docs/capture-formats.md, "A walk shared with forked processes").
+ *
+ * A forked reader sees exactly what a capture indexed at open holds (the
+ * same frames at the same addresses, the same count and warnings) in every
+ * case its walker can leave it in: walking beside it, never walking (the
+ * reader takes the walk over after the stall time), stopped half way,
+ * ending at damage or at a cut. Frames are read in order (through the ring
+ * of offsets, which a small ring makes lap), at random, and backwards; two
+ * readers read at once. After nmx_capture_follow() the reader cannot make
+ * the shared index writable, and the opener's index is never changed by a
+ * reader: the opener reads every frame right afterwards.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture/internal.h"
+#include "capture_test_util.h"
+
+static uint32_t rng_state;
+static uint32_t rng(void)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return rng_state >> 8;
+}
+
+static void make_pcap(tbuf *b, size_t count, uint32_t max_caplen)
+{
+    tb_init(b, false);
+    tb_u32(b, 0xa1b2c3d4u);
+    tb_u16(b, 2);
+    tb_u16(b, 4);
+    tb_u32(b, 0);
+    tb_u32(b, 0);
+    tb_u32(b, 65535);
+    tb_u32(b, 1);
+    uint8_t *tmp = malloc(max_caplen + 1);
+    assert_non_null(tmp);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t caplen = rng() % (max_caplen + 1);
+        tb_u32(b, 1700000000u + (uint32_t)i / 100u);
+        tb_u32(b, (uint32_t)i % 1000000u);
+        tb_u32(b, caplen);
+        tb_u32(b, caplen + 4);
+        fill_payload(tmp, caplen, i);
+        tb_bytes(b, tmp, caplen);
+    }
+    free(tmp);
+}
+
+enum leader { WALKS, NEVER_WALKS, STOPS };
+enum order { FORWARD, RANDOM, BACKWARD };
+
+static bool same_frame(const nmx_capture *a, const nmx_capture *b, uint64_t k)
+{
+    nmx_frame x, y;
+    return nmx_capture_frame(a, k, &x) == NMX_OK && nmx_capture_frame(b, k, &y) == NMX_OK &&
+           x.data == y.data && x.caplen == y.caplen && x.wirelen == y.wirelen &&
+           x.ts_ns == y.ts_ns && x.offset == y.offset;
+}
+
+/* In the forked reader: every frame, the count, the warnings, against ref
+ * (indexed at open, before the fork). Exit status 0 when all agree. */
+static int reader(nmx_capture *sh, const nmx_capture *ref, enum order order, bool follow)
+{
+    alarm(60); /* a reader that waits for ever: SIGALRM */
+    if (follow && nmx_capture_follow(sh) != NMX_OK)
+        return 10;
+    uint64_t n = nmx_capture_frame_count(ref);
+    uint64_t ok = 0;
+    if (order == FORWARD) {
+        for (uint64_t k = 0; nmx_capture_has_frame(sh, k); k++)
+            ok += same_frame(sh, ref, k);
+    } else if (order == BACKWARD) {
+        uint64_t c = nmx_capture_frame_count(sh);
+        for (uint64_t k = c; k-- > 0;)
+            ok += same_frame(sh, ref, k);
+    } else {
+        for (uint64_t i = 0; i < n; i++)
+            ok += same_frame(sh, ref, rng() % n);
+        ok = ok == n ? n : 0;
+    }
+    if (ok != n)
+        return 11;
+    if (nmx_capture_frame_count(sh) != n || nmx_capture_has_frame(sh, n))
+        return 12;
+    bool complete = false;
+    (void)nmx_capture_frames_known(sh, &complete);
+    if (!complete)
+        return 13;
+    size_t nw = nmx_capture_warning_count(ref);
+    if (nmx_capture_warning_count(sh) != nw)
+        return 14;
+    for (size_t w = 0; w < nw; w++)
+        if (strcmp(nmx_capture_warning(sh, w)->msg, nmx_capture_warning(ref, w)->msg) != 0)
+            return 15;
+    return 0;
+}
+
+struct stopper {
+    nmx_capture *cap;
+    volatile int stop;
+};
+
+static void *walk_until_stopped(void *arg)
+{
+    struct stopper *s = arg;
+    (void)nmx_capture_walk(s->cap, &s->stop);
+    return NULL;
+}
+
+/* One file, one way: the opener forks `readers` readers, then walks (or
+ * not), and afterwards checks its own view of every frame. */
+static void run_case(const void *p, size_t len, enum leader leader, enum order order,
+                     unsigned readers, bool follow)
+{
+    nmx_capture *ref = NULL, *sh = NULL;
+    assert_int_equal(nmx_capture_open_memory(p, len, "cap", 0, &ref, NULL), NMX_OK);
+    assert_int_equal(nmx_capture_open_memory(p, len, "cap",
+                                             NMX_CAPTURE_INCREMENTAL | NMX_CAPTURE_SHARE_WALK,
+                                             &sh, NULL),
+                     NMX_OK);
+    assert_non_null(sh->share); /* the index is shared */
+    pid_t pids[4];
+    for (unsigned r = 0; r < readers; r++) {
+        pids[r] = fork();
+        assert_true(pids[r] >= 0);
+        if (pids[r] == 0) {
+            rng_state = 77 + r;
+            _exit(reader(sh, ref, order, follow));
+        }
+    }
+    struct stopper st = {.cap = sh, .stop = 0};
+    if (leader == WALKS) {
+        assert_true(nmx_capture_walk(sh, NULL));
+    } else if (leader == STOPS) {
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, walk_until_stopped, &st), 0);
+        usleep(2000);
+        __atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
+        pthread_join(t, NULL);
+    }
+    for (unsigned r = 0; r < readers; r++) {
+        int status = 0;
+        assert_int_equal(waitpid(pids[r], &status, 0), pids[r]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    /* the opener's own view, after its readers: whole and unchanged */
+    uint64_t n = nmx_capture_frame_count(ref);
+    assert_int_equal(nmx_capture_frame_count(sh), n);
+    for (uint64_t k = 0; k < n; k++)
+        assert_true(same_frame(sh, ref, k));
+    assert_int_equal(nmx_capture_warning_count(sh), nmx_capture_warning_count(ref));
+    nmx_capture_close(sh);
+    nmx_capture_close(ref);
+}
+
+static void all_ways(const void *p, size_t len)
+{
+    static const struct {
+        enum leader leader;
+        enum order order;
+        unsigned readers;
+        bool follow;
+    } ways[] = {
+        {WALKS, FORWARD, 1, true},   {WALKS, FORWARD, 2, true},  {WALKS, RANDOM, 1, true},
+        {WALKS, BACKWARD, 1, false}, {NEVER_WALKS, FORWARD, 1, true},
+        {NEVER_WALKS, RANDOM, 2, false}, {STOPS, FORWARD, 1, true},  {STOPS, BACKWARD, 2, true},
+    };
+    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++)
+        run_case(p, len, ways[i].leader, ways[i].order, ways[i].readers, ways[i].follow);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    /* small batches and a small ring: many publications, laps of the ring;
+     * a reader whose walker does not walk takes over soon */
+    setenv("NMX_CAPTURE_BATCH", "8192", 1);
+    setenv("NMX_CAPTURE_RING_BITS", "10", 1);
+    setenv("NMX_CAPTURE_SHARE_STALL_MS", "5", 1);
+    return 0;
+}
+
+static void test_share_good(void **state)
+{
+    (void)state;
+    rng_state = 5;
+    tbuf b;
+    make_pcap(&b, 60000, 200);
+    all_ways(b.p, b.len);
+    tb_free(&b);
+}
+
+/* cut inside a record's data, inside a record header, and a record whose
+ * captured length is past the limit in the middle */
+static void test_share_damaged(void **state)
+{
+    (void)state;
+    rng_state = 6;
+    tbuf b;
+    make_pcap(&b, 40000, 200);
+    all_ways(b.p, b.len - 7);
+    all_ways(b.p, b.len - (b.len - 24) / 3);
+    size_t off = 24;
+    for (unsigned k = 0; k < 20000; k++) {
+        uint32_t cl;
+        memcpy(&cl, b.p + off + 8, 4);
+        off += 16 + cl;
+    }
+    tb_set_u32le(&b, off + 8, 0x7fffffffu);
+    all_ways(b.p, b.len);
+    tb_free(&b);
+}
+
+/* Without NMX_CAPTURE_SHARE_WALK nothing is shared. */
+static void test_share_off(void **state)
+{
+    (void)state;
+    rng_state = 8;
+    tbuf b;
+    make_pcap(&b, 100, 50);
+    nmx_capture *c = NULL;
+    assert_int_equal(nmx_capture_open_memory(b.p, b.len, "x", NMX_CAPTURE_INCREMENTAL, &c, NULL),
+                     NMX_OK);
+    assert_null(c->share);
+    assert_null(c->ring);
+    assert_int_equal(nmx_capture_follow(c), NMX_OK); /* nothing to do */
+    nmx_capture_close(c);
+    tb_free(&b);
+}
+
+/* After nmx_capture_follow() the reader's view cannot be made writable,
+ * and in the opener follow changes nothing. */
+static void test_follow_read_only(void **state)
+{
+    (void)state;
+    rng_state = 9;
+    tbuf b;
+    make_pcap(&b, 5000, 100);
+    nmx_capture *c = NULL;
+    assert_int_equal(nmx_capture_open_memory(b.p, b.len, "x",
+                                             NMX_CAPTURE_INCREMENTAL | NMX_CAPTURE_SHARE_WALK,
+                                             &c, NULL),
+                     NMX_OK);
+    assert_int_equal(nmx_capture_follow(c), NMX_OK); /* the opener: no change */
+    assert_true(nmx_capture_walk(c, NULL));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int rc = 0;
+        if (nmx_capture_follow(c) != NMX_OK)
+            rc = 1;
+        else if (mprotect(c->share_map, c->share_len, PROT_READ | PROT_WRITE) == 0)
+            rc = 2; /* writable again: the seal did not hold */
+        else if (errno != EACCES)
+            rc = 3;
+        else if (nmx_capture_frame_count(c) != 5000)
+            rc = 4;
+        _exit(rc);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    nmx_capture_close(c);
+    tb_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_share_off),
+        cmocka_unit_test(test_follow_read_only),
+        cmocka_unit_test(test_share_good),
+        cmocka_unit_test(test_share_damaged),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
