@@ -195,6 +195,8 @@ struct nmx_capture {
     int                lazy_owner;
     uint64_t           lazy_next;
     uint64_t           lazy_batch;   /* bytes of records walked at once */
+    uint64_t           lazy_released; /* where the pages behind a shared walk's leader are
+                                         released to (nmx_source_pass), under the walk's lock */
     uint64_t           lazy_hot;     /* (atomic) records from this offset up to
                                         lazy_next were walked last: in the cache */
     size_t             index_map_len;

@@ -428,9 +428,11 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
     }
     const uint64_t size = cap->cur.size;
     /* a long walk (a frame far ahead, the count) releases what lies behind
-     * it, as the indexing pass at open does */
+     * it, as the indexing pass at open does; so does the walk of a shared
+     * capture's leader, a batch at a time (nmx_capture_walk) */
     const uint64_t start = off;
-    uint64_t pf_next = off, done = off, batch_end = off + cap->lazy_batch;
+    uint64_t pf_next = off, done = cap->share ? cap->lazy_released : off;
+    uint64_t batch_end = off + cap->lazy_batch;
     nmx_diag d;
     /* The rest of the file at once (the count, the last frame): on a large
      * file two walkers, joined as at open only if the first lands exactly
@@ -466,6 +468,7 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
                            &d);
     }
     cap->lazy_next = off;
+    cap->lazy_released = done;
     /* the last batch's bytes were requested from memory as the walk went */
     uint64_t hot = off - start > cap->lazy_batch ? off - cap->lazy_batch : start;
     __atomic_store_n(&cap->lazy_hot, hot, __ATOMIC_RELAXED);
