@@ -118,15 +118,17 @@ NMX_BEGIN_DECLS
  * warnings of an open without the flag (ignored with NMX_CAPTURE_STRICT,
  * which needs the whole file checked at open). Thread-safe like the rest: any thread may ask for any frame. */
 #define NMX_CAPTURE_INCREMENTAL     0x4u
-/* With NMX_CAPTURE_INCREMENTAL, a pcap file's walk is shared with the
- * processes forked from this one (other formats: ignored): the index is in
- * shared memory, this process publishes every batch its walk indexes, and
- * a forked process reads what was published instead of walking the file
- * again, waiting for this process's walk as far as it needs. A host that
- * runs readers in forked processes walks the capture itself meanwhile
- * (nmx_capture_walk); a forked process whose walker stops or publishes
- * nothing for 10 ms walks on alone from where it stood. Forked processes
- * never write to what this one reads (see nmx_capture_follow). */
+/* With NMX_CAPTURE_INCREMENTAL, a pcap or pcapng file's walk is shared
+ * with the processes forked from this one (Network Monitor files: ignored):
+ * the index is in shared memory, this process publishes every batch its
+ * walk indexes, and a forked process reads what was published instead of
+ * walking the file again, waiting for this process's walk as far as it
+ * needs. A host that runs readers in forked processes walks the capture
+ * itself meanwhile (nmx_capture_walk); a forked process whose walker
+ * stops, meets damage, finds a pcapng section or interface it was not
+ * forked with, or publishes nothing for 10 ms walks on alone from where it
+ * stood. Forked processes never write to what this one reads (see
+ * nmx_capture_follow). */
 #define NMX_CAPTURE_SHARE_WALK      0x8u
 
 typedef enum nmx_capture_format {

@@ -113,6 +113,7 @@ typedef struct ng_walk {
     size_t       idx_n, idx_cap;
     uint32_t     lts[64];
     size_t       nlts;
+    uint64_t    *ring;            /* a shared walk's leader: every frame's offset */
 } ng_walk;
 
 static nmx_err opt_overrun(const nmx_capture *cap, nmx_diag *d, const pcapng_opt *o, uint64_t end,
@@ -537,9 +538,11 @@ static nmx_err walk_blocks(ng_walk *w, uint64_t want, uint64_t batch_end, bool n
                     w->oom = true;
                     return NMX_OK;
                 }
-            } else if (rel % NMX_INDEX_STRIDE == 0) {
-                /* (reserved for a packet block every 16 bytes of the file) */
-                cap->index[w->slots_a + rel / NMX_INDEX_STRIDE] = entry;
+            } else {
+                if (rel % NMX_INDEX_STRIDE == 0) /* (reserved for a packet block every 16 bytes) */
+                    cap->index[w->slots_a + rel / NMX_INDEX_STRIDE] = entry;
+                if (w->ring)
+                    nmx__ring_put(w->ring, cap->ring_bits, w->n, off);
             }
             w->n++;
             const nmx_iface_rt *ifc = &cap->ifaces[sec->first_iface + pk.iface];
@@ -729,7 +732,12 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
         .slots_a = cap->idx_split == UINT64_MAX ? 0 : cap->idx_slots_a,
     };
     const uint64_t start = w.off;
-    w.pf_next = w.done = start;
+    w.pf_next = start;
+    /* the leader of a shared walk walks a batch per call: its release
+     * position persists (as in pcap.c) */
+    w.done = cap->share ? cap->lazy_released : start;
+    uint64_t *ring = cap->share ? cap->ring : NULL;
+    w.ring = ring;
     uint64_t batch_end = cap->lazy ? start + cap->lazy_batch : UINT64_MAX;
     nmx_diag d;
     bool first = false;
@@ -756,6 +764,7 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
     }
     /* publish: the entries first, then the counts */
     cap->lazy_next = w.off;
+    cap->lazy_released = w.done;
     cap->has_start = w.has_start;
     cap->start_ns = w.start_ns;
     if (w.split) {
@@ -788,6 +797,11 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
     }
     if (done)
         __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
+    if (cap->share)
+        nmx__share_publish(cap, w.off,
+                           e != NMX_OK            ? NMX_SHARE_DAMAGED
+                           : w.off >= cap->cur.size ? NMX_SHARE_DONE
+                                                    : NMX_SHARE_WALKING);
     nmx__cap_lazy_unlock(cap);
     return ret;
 }
@@ -810,7 +824,12 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
     if (nif > NMX_PCAPNG_MAX_INTERFACES)
         nif = NMX_PCAPNG_MAX_INTERFACES;
     size_t len;
-    if ((cap->index = reserve(slots, sizeof *cap->index, &len)) != NULL) {
+    bool lazy = (cap->flags & NMX_CAPTURE_INCREMENTAL) && !(cap->flags & NMX_CAPTURE_STRICT);
+    if (lazy && (cap->flags & NMX_CAPTURE_SHARE_WALK) && slots <= SIZE_MAX / sizeof *cap->index &&
+        (cap->index = nmx__share_reserve(cap, (size_t)slots * sizeof *cap->index)) != NULL) {
+        cap->index_map_len = (size_t)slots * sizeof *cap->index;
+        cap->index_cap = slots;
+    } else if ((cap->index = reserve(slots, sizeof *cap->index, &len)) != NULL) {
         cap->index_map_len = len;
         cap->index_cap = slots;
     }
@@ -823,7 +842,7 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
                             "out of address space for the index");
     cap->idx_split = UINT64_MAX; /* one run of entries */
     cap->idx_slots_a = 0;
-    if ((cap->flags & NMX_CAPTURE_INCREMENTAL) && !(cap->flags & NMX_CAPTURE_STRICT)) {
+    if (lazy) {
         cap->lazy = true;
         const char *b = getenv("NMX_CAPTURE_BATCH"); /* tests: small batches on small files */
         cap->lazy_batch = b && *b ? strtoull(b, NULL, 10) : PCAPNG_LAZY_BATCH;
@@ -872,6 +891,10 @@ static uint64_t pcapng_next_packet(const nmx_capture *cap, uint64_t e)
 
 static uint64_t pcapng_entry(const nmx_capture *cap, uint64_t n)
 {
+    uint64_t r;
+    /* frame n was published with at most the sections there are now */
+    if (__atomic_load_n(&cap->nsections, __ATOMIC_ACQUIRE) == 1 && nmx__ring_get(cap, n, &r))
+        return r << 16;
     struct pcapng_group *g = &tl_group;
     if (g->serial != cap->serial || n - g->first >= g->size) {
         uint64_t first, end, slot = nmx__index_group(cap, n, &first, &end);

@@ -49,6 +49,11 @@ struct nmx_walk_share {
     int32_t  leader;     /* pid */
     uint32_t reserved;
     uint64_t nframes, next, idx_split, idx_slots_a;
+    /* pcapng: the sections and interfaces walked (a follower follows
+     * while they are those it was forked with) and the link types seen */
+    uint64_t nsections, nifaces;
+    uint32_t nlinktypes;
+    uint32_t linktypes[64];
 };
 
 #define SHARE_HDR 4096u
@@ -148,6 +153,12 @@ void nmx__share_publish(nmx_capture *cap, uint64_t next, unsigned state)
     __atomic_store_n(&sh->next, next, __ATOMIC_RELAXED);
     __atomic_store_n(&sh->nframes, __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED),
                      __ATOMIC_RELAXED);
+    __atomic_store_n(&sh->nsections, (uint64_t)cap->nsections, __ATOMIC_RELAXED);
+    __atomic_store_n(&sh->nifaces, (uint64_t)cap->nifaces, __ATOMIC_RELAXED);
+    size_t nlt = __atomic_load_n(&cap->nlinktypes, __ATOMIC_RELAXED);
+    for (size_t i = __atomic_load_n(&sh->nlinktypes, __ATOMIC_RELAXED); i < nlt; i++)
+        __atomic_store_n(&sh->linktypes[i], cap->linktypes[i], __ATOMIC_RELAXED);
+    __atomic_store_n(&sh->nlinktypes, (uint32_t)nlt, __ATOMIC_RELAXED);
     __atomic_store_n(&sh->state, state, __ATOMIC_RELAXED);
     __atomic_store_n(&sh->seq, s + 2, __ATOMIC_RELEASE);
     /* (not FUTEX_PRIVATE_FLAG: the waiters are other processes) */
@@ -156,7 +167,9 @@ void nmx__share_publish(nmx_capture *cap, uint64_t next, unsigned state)
 
 struct snap {
     uint32_t seq, state;
-    uint64_t nframes, next, idx_split, idx_slots_a;
+    uint64_t nframes, next, idx_split, idx_slots_a, nsections, nifaces;
+    uint32_t nlinktypes;
+    uint32_t linktypes[64];
 };
 
 /* A consistent publication; false if the leader seems stuck in the middle
@@ -174,6 +187,13 @@ static bool share_read(const struct nmx_walk_share *sh, struct snap *o)
         o->next = __atomic_load_n(&sh->next, __ATOMIC_RELAXED);
         o->idx_split = __atomic_load_n(&sh->idx_split, __ATOMIC_RELAXED);
         o->idx_slots_a = __atomic_load_n(&sh->idx_slots_a, __ATOMIC_RELAXED);
+        o->nsections = __atomic_load_n(&sh->nsections, __ATOMIC_RELAXED);
+        o->nifaces = __atomic_load_n(&sh->nifaces, __ATOMIC_RELAXED);
+        o->nlinktypes = __atomic_load_n(&sh->nlinktypes, __ATOMIC_RELAXED);
+        if (o->nlinktypes > 64)
+            o->nlinktypes = 64;
+        for (uint32_t i = 0; i < o->nlinktypes; i++)
+            o->linktypes[i] = __atomic_load_n(&sh->linktypes[i], __ATOMIC_RELAXED);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&sh->seq, __ATOMIC_RELAXED) == s1) {
             o->seq = s1;
@@ -183,10 +203,23 @@ static bool share_read(const struct nmx_walk_share *sh, struct snap *o)
     return false;
 }
 
+/* Under the walk's lock: can this process's view take the publication?
+ * Not one with sections or interfaces this process was not forked with
+ * (their descriptions live in the leader's memory): the follower walks
+ * from where it stands instead, and meets them itself. */
+static bool share_applies(const nmx_capture *cap, const struct snap *s)
+{
+    return s->nsections == cap->nsections && s->nifaces == cap->nifaces;
+}
+
 /* Under the walk's lock: this process's view of the capture takes the
  * publication (its index entries are already there). */
 static void share_apply(nmx_capture *cap, const struct snap *s)
 {
+    for (size_t i = cap->nlinktypes; i < s->nlinktypes && i < 64; i++) {
+        cap->linktypes[i] = s->linktypes[i];
+        __atomic_store_n(&cap->nlinktypes, i + 1, __ATOMIC_RELEASE);
+    }
     /* the scan's look-ahead stays on: no walk here pulls the bytes in */
     __atomic_store_n(&cap->lazy_hot, UINT64_MAX, __ATOMIC_RELAXED);
     if (s->nframes > __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED) || s->state == NMX_SHARE_DONE) {
@@ -236,8 +269,8 @@ bool nmx__share_follow(nmx_capture *cap, uint64_t n, const volatile int *stop)
             nmx__cap_lazy_unlock(cap);
             return false;
         }
-        struct snap s;
-        bool ok = share_read(sh, &s);
+        struct snap s = {0};
+        bool ok = share_read(sh, &s) && share_applies(cap, &s);
         if (ok)
             share_apply(cap, &s);
         bool have = n < __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED) ||

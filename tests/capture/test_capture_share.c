@@ -1,10 +1,11 @@
 /*
- * test_capture_share.c: a pcap opened with NMX_CAPTURE_INCREMENTAL |
+ * test_capture_share.c: a pcap or pcapng opened with NMX_CAPTURE_INCREMENTAL |
  * NMX_CAPTURE_SHARE_WALK and read by processes forked from the opener
  * (docs/capture-formats.md, "A walk shared with forked processes").
  *
  * A forked reader sees exactly what a capture indexed at open holds (the
- * same frames at the same addresses, the same count and warnings) in every
+ * same frames at the same addresses, the same count and warnings, and for
+ * a pcapng the same interfaces, link types and comment) in every
  * case its walker can leave it in: walking beside it, never walking (the
  * reader takes the walk over after the stall time), stopped half way,
  * ending at damage or at a cut. Frames are read in order (through the ring
@@ -61,6 +62,38 @@ static void make_pcap(tbuf *b, size_t count, uint32_t max_caplen)
     free(tmp);
 }
 
+/* A pcapng of `count` EPBs: one section and interface, or (late) a second
+ * interface defined after a third of the frames and a second section
+ * (big-endian, with a comment and two interfaces of its own) after two
+ * thirds; some frames carry comments. */
+static void make_pcapng(tbuf *b, size_t count, uint32_t max_caplen, bool late)
+{
+    tb_init(b, false);
+    pn_shb(b, "first section");
+    pn_idb(b, 1, 65535, "eth0", 6, 0);
+    uint8_t *tmp = malloc(max_caplen + 1);
+    assert_non_null(tmp);
+    uint32_t nif = 1;
+    for (size_t i = 0; i < count; i++) {
+        if (late && i == count / 3) {
+            pn_idb(b, 101, 65535, "raw0", 9, 0); /* raw IP, nanoseconds */
+            nif = 2;
+        }
+        if (late && i == 2 * count / 3) {
+            b->be = true;
+            pn_shb(b, "second section");
+            pn_idb(b, 1, 65535, "eth1", 6, 0);
+            pn_idb(b, 105, 65535, "wlan1", 6, 0);
+            nif = 2;
+        }
+        uint32_t caplen = rng() % (max_caplen + 1);
+        fill_payload(tmp, caplen, i);
+        pn_epb(b, (uint32_t)(i % nif), 1700000000000000ull + i * 1000, tmp, caplen, caplen + 4,
+               i % 97 == 0 ? "a frame comment" : NULL);
+    }
+    free(tmp);
+}
+
 enum leader { WALKS, NEVER_WALKS, STOPS };
 enum order { FORWARD, RANDOM, BACKWARD };
 
@@ -97,6 +130,17 @@ static int reader(nmx_capture *sh, const nmx_capture *ref, enum order order, boo
         return 11;
     if (nmx_capture_frame_count(sh) != n || nmx_capture_has_frame(sh, n))
         return 12;
+    /* what only the whole walk tells: interfaces, link types, comment */
+    if (nmx_capture_interface_count(sh) != nmx_capture_interface_count(ref))
+        return 16;
+    uint32_t la[64], lb[64];
+    size_t nla = nmx_capture_linktypes(sh, la, 64), nlb = nmx_capture_linktypes(ref, lb, 64);
+    if (nla != nlb || memcmp(la, lb, nla * sizeof *la) != 0)
+        return 17;
+    size_t ca = 0, cb = 0;
+    const char *sa = nmx_capture_comment(sh, &ca), *sb = nmx_capture_comment(ref, &cb);
+    if (ca != cb || (ca && memcmp(sa, sb, ca) != 0))
+        return 18;
     bool complete = false;
     (void)nmx_capture_frames_known(sh, &complete);
     if (!complete)
@@ -227,6 +271,24 @@ static void test_share_damaged(void **state)
     tb_free(&b);
 }
 
+/* pcapng: one section and interface (followed to the end), and one whose
+ * second interface and second section come after the fork (the reader
+ * takes over at the first publication that has them); cut. */
+static void test_share_pcapng(void **state)
+{
+    (void)state;
+    rng_state = 10;
+    tbuf b;
+    make_pcapng(&b, 30000, 200, false);
+    all_ways(b.p, b.len);
+    all_ways(b.p, b.len - 5);
+    tb_free(&b);
+    make_pcapng(&b, 30000, 200, true);
+    all_ways(b.p, b.len);
+    all_ways(b.p, b.len - (b.len / 5)); /* cut in the second section */
+    tb_free(&b);
+}
+
 /* Without NMX_CAPTURE_SHARE_WALK nothing is shared. */
 static void test_share_off(void **state)
 {
@@ -288,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_follow_read_only),
         cmocka_unit_test(test_share_good),
         cmocka_unit_test(test_share_damaged),
+        cmocka_unit_test(test_share_pcapng),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
