@@ -144,22 +144,25 @@ void nmx__share_publish(nmx_capture *cap, uint64_t next, unsigned state)
 {
     struct nmx_walk_share *sh = cap->share;
     uint32_t s = sh->seq;
+    /* A sequence lock without fences (which ThreadSanitizer does not
+     * model): each field is stored with release order, so none can be
+     * seen before the odd sequence number; a reader loads each with
+     * acquire order, so its second look at the number comes after them. */
     __atomic_store_n(&sh->seq, s + 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
     __atomic_store_n(&sh->idx_split, __atomic_load_n(&cap->idx_split, __ATOMIC_RELAXED),
-                     __ATOMIC_RELAXED);
+                     __ATOMIC_RELEASE);
     __atomic_store_n(&sh->idx_slots_a, __atomic_load_n(&cap->idx_slots_a, __ATOMIC_RELAXED),
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&sh->next, next, __ATOMIC_RELAXED);
+                     __ATOMIC_RELEASE);
+    __atomic_store_n(&sh->next, next, __ATOMIC_RELEASE);
     __atomic_store_n(&sh->nframes, __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED),
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&sh->nsections, (uint64_t)cap->nsections, __ATOMIC_RELAXED);
-    __atomic_store_n(&sh->nifaces, (uint64_t)cap->nifaces, __ATOMIC_RELAXED);
+                     __ATOMIC_RELEASE);
+    __atomic_store_n(&sh->nsections, (uint64_t)cap->nsections, __ATOMIC_RELEASE);
+    __atomic_store_n(&sh->nifaces, (uint64_t)cap->nifaces, __ATOMIC_RELEASE);
     size_t nlt = __atomic_load_n(&cap->nlinktypes, __ATOMIC_RELAXED);
     for (size_t i = __atomic_load_n(&sh->nlinktypes, __ATOMIC_RELAXED); i < nlt; i++)
-        __atomic_store_n(&sh->linktypes[i], cap->linktypes[i], __ATOMIC_RELAXED);
-    __atomic_store_n(&sh->nlinktypes, (uint32_t)nlt, __ATOMIC_RELAXED);
-    __atomic_store_n(&sh->state, state, __ATOMIC_RELAXED);
+        __atomic_store_n(&sh->linktypes[i], cap->linktypes[i], __ATOMIC_RELEASE);
+    __atomic_store_n(&sh->nlinktypes, (uint32_t)nlt, __ATOMIC_RELEASE);
+    __atomic_store_n(&sh->state, state, __ATOMIC_RELEASE);
     __atomic_store_n(&sh->seq, s + 2, __ATOMIC_RELEASE);
     /* (not FUTEX_PRIVATE_FLAG: the waiters are other processes) */
     syscall(SYS_futex, &sh->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -182,19 +185,18 @@ static bool share_read(const struct nmx_walk_share *sh, struct snap *o)
             __builtin_ia32_pause();
             continue;
         }
-        o->state = __atomic_load_n(&sh->state, __ATOMIC_RELAXED);
-        o->nframes = __atomic_load_n(&sh->nframes, __ATOMIC_RELAXED);
-        o->next = __atomic_load_n(&sh->next, __ATOMIC_RELAXED);
-        o->idx_split = __atomic_load_n(&sh->idx_split, __ATOMIC_RELAXED);
-        o->idx_slots_a = __atomic_load_n(&sh->idx_slots_a, __ATOMIC_RELAXED);
-        o->nsections = __atomic_load_n(&sh->nsections, __ATOMIC_RELAXED);
-        o->nifaces = __atomic_load_n(&sh->nifaces, __ATOMIC_RELAXED);
-        o->nlinktypes = __atomic_load_n(&sh->nlinktypes, __ATOMIC_RELAXED);
+        o->state = __atomic_load_n(&sh->state, __ATOMIC_ACQUIRE);
+        o->nframes = __atomic_load_n(&sh->nframes, __ATOMIC_ACQUIRE);
+        o->next = __atomic_load_n(&sh->next, __ATOMIC_ACQUIRE);
+        o->idx_split = __atomic_load_n(&sh->idx_split, __ATOMIC_ACQUIRE);
+        o->idx_slots_a = __atomic_load_n(&sh->idx_slots_a, __ATOMIC_ACQUIRE);
+        o->nsections = __atomic_load_n(&sh->nsections, __ATOMIC_ACQUIRE);
+        o->nifaces = __atomic_load_n(&sh->nifaces, __ATOMIC_ACQUIRE);
+        o->nlinktypes = __atomic_load_n(&sh->nlinktypes, __ATOMIC_ACQUIRE);
         if (o->nlinktypes > 64)
             o->nlinktypes = 64;
         for (uint32_t i = 0; i < o->nlinktypes; i++)
-            o->linktypes[i] = __atomic_load_n(&sh->linktypes[i], __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            o->linktypes[i] = __atomic_load_n(&sh->linktypes[i], __ATOMIC_ACQUIRE);
         if (__atomic_load_n(&sh->seq, __ATOMIC_RELAXED) == s1) {
             o->seq = s1;
             return true;
