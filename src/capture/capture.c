@@ -2,6 +2,8 @@
  * capture.c: the capture object: open, close, queries, and the helpers the
  * readers share (diagnostics, warnings, index growth).
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -208,6 +210,61 @@ nmx_err nmx_capture_open_memory(const void *buf, size_t len, const char *name, u
 void nmx_capture_close(nmx_capture *cap)
 {
     capture_free(cap);
+}
+
+/* A walk publishes its progress in several fields (the frames, where the
+ * walk stands, the index's split; a pcapng's sections, interfaces and
+ * comment); a fork() between two of those stores would give the child a
+ * walk state that is neither the old nor the new one, and a child that
+ * walks on from it would number frames wrongly. So a fork() waits for the
+ * publications in progress to end, and no publication starts while a
+ * fork waits (pthread_atfork): a child always finds whole ones. */
+static int pub_active;  /* (atomic) publications in progress */
+static int pub_forking; /* (atomic) forks waiting for them */
+static pthread_once_t pub_once = PTHREAD_ONCE_INIT;
+
+/* (sequentially consistent: a publication that starts sees the fork
+ * waiting, or the fork sees the publication) */
+static void pub_prepare(void)
+{
+    __atomic_fetch_add(&pub_forking, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&pub_active, __ATOMIC_SEQ_CST))
+        sched_yield();
+}
+
+static void pub_parent(void)
+{
+    __atomic_fetch_sub(&pub_forking, 1, __ATOMIC_SEQ_CST);
+}
+
+static void pub_child(void)
+{
+    /* this process has only the forking thread */
+    __atomic_store_n(&pub_forking, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&pub_active, 0, __ATOMIC_SEQ_CST);
+}
+
+static void pub_register(void)
+{
+    (void)pthread_atfork(pub_prepare, pub_parent, pub_child);
+}
+
+void nmx__cap_publish_begin(void)
+{
+    pthread_once(&pub_once, pub_register);
+    for (;;) {
+        while (__atomic_load_n(&pub_forking, __ATOMIC_SEQ_CST))
+            sched_yield();
+        __atomic_fetch_add(&pub_active, 1, __ATOMIC_SEQ_CST);
+        if (!__atomic_load_n(&pub_forking, __ATOMIC_SEQ_CST))
+            return;
+        __atomic_fetch_sub(&pub_active, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+void nmx__cap_publish_end(void)
+{
+    __atomic_fetch_sub(&pub_active, 1, __ATOMIC_SEQ_CST);
 }
 
 /* The walk of an incremental capture is taken by one thread at a time,

@@ -328,6 +328,10 @@ nmx_err nmx_cap_index_push(nmx_capture *cap, uint64_t entry);
  * trackers' in source.c), and the frames known with acquire order. */
 void nmx__cap_lazy_lock(nmx_capture *cap);
 void nmx__cap_lazy_unlock(nmx_capture *cap);
+/* Around the stores that publish a walk's progress (under the walk's
+ * lock): a fork() waits for them to end (capture.c). */
+void nmx__cap_publish_begin(void);
+void nmx__cap_publish_end(void);
 static inline uint64_t nmx__cap_known(const nmx_capture *cap)
 {
     return __atomic_load_n(&cap->nframes, __ATOMIC_ACQUIRE);

@@ -442,6 +442,7 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
     /* (not for a walk in the background, which a stop request may end:
      * it leaves the other CPUs to the sessions) */
     bool split = want == UINT64_MAX && !stop && lazy_second_half(cap, off, &h, &t);
+    bool publishing = false;
     nmx_err st = lazy_walk(cap, &off, &n, split ? h.from : UINT64_MAX, want, batch_end, &pf_next,
                            &done, stop, &d);
     if (split) {
@@ -451,6 +452,8 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
                       n + h.w.frames <= NMX_CAPTURE_MAX_FRAMES &&
                       slots_a + h.w.n <= cap->index_cap;
         if (joined) {
+            nmx__cap_publish_begin(); /* the split is part of what is published */
+            publishing = true;
             /* the second run of entries starts at its first frame; readers
              * of frames below n (published) keep finding them in the first */
             if (h.w.n)
@@ -467,6 +470,8 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
             st = lazy_walk(cap, &off, &n, UINT64_MAX, want, batch_end, &pf_next, &done, NULL,
                            &d);
     }
+    if (!publishing)
+        nmx__cap_publish_begin();
     cap->lazy_next = off;
     cap->lazy_released = done;
     /* the last batch's bytes were requested from memory as the walk went */
@@ -484,6 +489,7 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
                            st != NMX_OK   ? NMX_SHARE_DAMAGED
                            : off >= size ? NMX_SHARE_DONE
                                          : NMX_SHARE_WALKING);
+    nmx__cap_publish_end();
     nmx__cap_lazy_unlock(cap);
 }
 

@@ -763,6 +763,7 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
             e = walk_blocks(&w, want, batch_end, at_open, halt, &d, &first);
     }
     /* publish: the entries first, then the counts */
+    nmx__cap_publish_begin();
     cap->lazy_next = w.off;
     cap->lazy_released = w.done;
     cap->has_start = w.has_start;
@@ -802,6 +803,7 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
                            e != NMX_OK            ? NMX_SHARE_DAMAGED
                            : w.off >= cap->cur.size ? NMX_SHARE_DONE
                                                     : NMX_SHARE_WALKING);
+    nmx__cap_publish_end();
     nmx__cap_lazy_unlock(cap);
     return ret;
 }

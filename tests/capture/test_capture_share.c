@@ -289,6 +289,80 @@ static void test_share_pcapng(void **state)
     tb_free(&b);
 }
 
+/* A child forked while a thread of its parent scans an incremental
+ * capture (a walk of one batch at a time, published at the end of each):
+ * a fork between two stores of a publication would give the child a walk
+ * state that is neither the old nor the new one, and the child, walking
+ * on from it, frames numbered wrongly. Forks wait for publications to end
+ * (capture.c); each child checks the count and every 7th frame. */
+static void *scan_all(void *arg)
+{
+    nmx_capture *c = arg;
+    for (uint64_t k = 0; nmx_capture_has_frame(c, k); k++) {
+        nmx_frame f;
+        (void)nmx_capture_frame(c, k, &f);
+    }
+    return NULL;
+}
+
+static void forks_during_batches(const void *p, size_t len)
+{
+    nmx_capture *ref = NULL;
+    assert_int_equal(nmx_capture_open_memory(p, len, "cap", 0, &ref, NULL), NMX_OK);
+    uint64_t n = nmx_capture_frame_count(ref);
+    unsigned bad = 0, forks = 0;
+    for (unsigned round = 0; round < 4; round++) {
+        nmx_capture *c = NULL;
+        assert_int_equal(nmx_capture_open_memory(p, len, "cap", NMX_CAPTURE_INCREMENTAL, &c, NULL),
+                         NMX_OK);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, scan_all, c), 0);
+        bool complete = false;
+        pid_t pids[64];
+        unsigned np = 0;
+        while (!complete && np < 64) {
+            pid_t pid = fork();
+            assert_true(pid >= 0);
+            if (pid == 0) {
+                alarm(30);
+                bool ok = nmx_capture_frame_count(c) == n;
+                for (uint64_t k = 0; ok && k < n; k += 7)
+                    ok = same_frame(c, ref, k);
+                _exit(ok && same_frame(c, ref, n - 1) ? 0 : 1);
+            }
+            pids[np++] = pid;
+            usleep(150);
+            (void)nmx_capture_frames_known(c, &complete);
+        }
+        for (unsigned i = 0; i < np; i++) {
+            int status = 0;
+            assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+            bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        }
+        forks += np;
+        pthread_join(t, NULL);
+        nmx_capture_close(c);
+    }
+    nmx_capture_close(ref);
+    print_message("forks during batch walks: %u, wrong children: %u\n", forks, bad);
+    assert_int_equal(bad, 0);
+}
+
+static void test_fork_during_batches(void **state)
+{
+    (void)state;
+    setenv("NMX_CAPTURE_BATCH", "1024", 1);
+    rng_state = 12;
+    tbuf b;
+    make_pcap(&b, 200000, 60);
+    forks_during_batches(b.p, b.len);
+    tb_free(&b);
+    make_pcapng(&b, 150000, 60, true);
+    forks_during_batches(b.p, b.len);
+    tb_free(&b);
+    setenv("NMX_CAPTURE_BATCH", "8192", 1);
+}
+
 /* Without NMX_CAPTURE_SHARE_WALK nothing is shared. */
 static void test_share_off(void **state)
 {
@@ -351,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_share_good),
         cmocka_unit_test(test_share_damaged),
         cmocka_unit_test(test_share_pcapng),
+        cmocka_unit_test(test_fork_during_batches),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
