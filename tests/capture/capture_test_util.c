@@ -77,6 +77,17 @@ void tb_set_u32le(tbuf *b, size_t off, uint32_t v)
         b->p[off + i] = (uint8_t)(v >> (8 * i));
 }
 
+void tp_header(tbuf *b, uint32_t magic, uint32_t linktype)
+{
+    tb_u32(b, magic);
+    tb_u16(b, 2);
+    tb_u16(b, 4);
+    tb_u32(b, 0);
+    tb_u32(b, 0);
+    tb_u32(b, 65535);
+    tb_u32(b, linktype);
+}
+
 size_t pn_begin(tbuf *b, uint32_t type)
 {
     size_t start = b->len;

@@ -29,6 +29,11 @@ void   tb_pad4(tbuf *b);
 void   tb_set_u32(tbuf *b, size_t off, uint32_t v);
 void   tb_set_u32le(tbuf *b, size_t off, uint32_t v);
 
+/* A pcap file header (version 2.4, snaplen 65535) in the buffer's byte
+ * order: magic 0xa1b2c3d4 (microseconds), 0xa1b23c4d (nanoseconds) or a
+ * variant's. */
+void   tp_header(tbuf *b, uint32_t magic, uint32_t linktype);
+
 /* pcapng helpers: blocks are opened with pn_begin and closed with pn_end,
  * which writes both lengths. */
 size_t pn_begin(tbuf *b, uint32_t type);

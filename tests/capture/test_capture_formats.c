@@ -104,13 +104,7 @@ static void test_pcap_variants(void **state)
 static void build_pcap_ext(tbuf *b, bool be, uint32_t magic, unsigned extra, unsigned frames)
 {
     tb_init(b, be);
-    tb_u32(b, magic);
-    tb_u16(b, 2);
-    tb_u16(b, 4);
-    tb_u32(b, 0);
-    tb_u32(b, 0);
-    tb_u32(b, 65535);
-    tb_u32(b, 1);
+    tp_header(b, magic, 1);
     uint8_t data[300];
     for (uint32_t k = 0; k < frames; k++) {
         uint32_t caplen = 60 + 100 * k, wirelen = caplen + k * 10;

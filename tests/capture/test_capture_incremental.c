@@ -43,13 +43,7 @@ static void make_pcap(tbuf *b, size_t count, uint32_t max_caplen, bool be, bool 
                       uint32_t rec_len)
 {
     tb_init(b, be);
-    tb_u32(b, nano ? 0xa1b23c4du : 0xa1b2c3d4u);
-    tb_u16(b, 2);
-    tb_u16(b, 4);
-    tb_u32(b, 0);
-    tb_u32(b, 0);
-    tb_u32(b, 65535);
-    tb_u32(b, 1);
+    tp_header(b, nano ? 0xa1b23c4du : 0xa1b2c3d4u, 1);
     uint8_t *tmp = malloc(max_caplen + 1);
     assert_non_null(tmp);
     for (size_t i = 0; i < count; i++) {
