@@ -127,8 +127,10 @@ NMX_BEGIN_DECLS
  * itself meanwhile (nmx_capture_walk); a forked process whose walker
  * stops, meets damage, finds a pcapng section or interface it was not
  * forked with, or publishes nothing for 10 ms walks on alone from where it
- * stood. Forked processes never write to what this one reads (see
- * nmx_capture_follow). */
+ * stood. A forked process cannot change what this one reads: fork()
+ * gives it a read-only view of every shared walk, which it cannot make
+ * writable (the memory is sealed), so code it runs, an expert's
+ * included, is no danger to this process's index. */
 #define NMX_CAPTURE_SHARE_WALK      0x8u
 
 typedef enum nmx_capture_format {
@@ -229,15 +231,6 @@ NMX_API void nmx_capture_prefetch_starts(const nmx_capture *cap, const nmx_frame
  * indexed (always, for a capture indexed at open). For a host that
  * finishes the walk in the background and must be able to stop it. */
 NMX_API bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop);
-/* In a process forked from the one that opened cap with
- * NMX_CAPTURE_SHARE_WALK: replaces this process's view of the shared walk
- * (writable, as fork() copied it) with a read-only one that cannot be made
- * writable again, so that code this process runs afterwards cannot change
- * the index the opening process reads. Call it before running untrusted
- * code, with no other thread reading cap. NMX_OK (also when there is
- * nothing to do: no shared walk, or called in the opening process), or
- * NMX_EIO. */
-NMX_API nmx_err nmx_capture_follow(nmx_capture *cap);
 
 NMX_API nmx_capture_format nmx_capture_get_format(const nmx_capture *cap);
 /* e.g. "pcap (µs, little-endian)", "pcapng", "netmon 2.3". */

@@ -14,10 +14,12 @@
  * the first bytes of most frames only). A process forked from it (a
  * follower) sees the same index, and its reads wait for the leader's
  * publications instead of walking the file again: the file is walked once
- * however many processes read it. The follower never writes there;
- * nmx_capture_follow() also replaces its view with a read-only one, which
- * it cannot make writable again (F_SEAL_FUTURE_WRITE, fcntl(2)), so
- * nothing a follower does changes what the leader reads.
+ * however many processes read it. The follower never writes there, and
+ * cannot: in every process fork() makes, every shared walk's mapping is
+ * replaced at once by a read-only one (pthread_atfork), which cannot be
+ * made writable again (F_SEAL_FUTURE_WRITE, fcntl(2)), so nothing a
+ * follower does, an expert's code included, changes what the leader
+ * reads.
  *
  * A follower whose leader stopped (nmx_capture_walk's stop) or published
  * nothing for a while (it walks another capture, or it is gone) takes the
@@ -27,6 +29,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +61,80 @@ struct nmx_walk_share {
 };
 
 #define SHARE_HDR 4096u
+
+/* Every shared walk's mapping in this process, for the fork handler. A
+ * spin lock of our own: a pthread lock held across fork() cannot be
+ * released in the child. */
+struct reg_entry {
+    void  *map;
+    size_t len;
+    int    fd;
+};
+static struct reg_entry *reg;
+static size_t reg_n, reg_cap;
+static int reg_lock;
+static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
+
+static void reg_acquire(void)
+{
+    while (__atomic_exchange_n(&reg_lock, 1, __ATOMIC_ACQUIRE))
+        sched_yield();
+}
+
+static void reg_release(void)
+{
+    __atomic_store_n(&reg_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* In the child: read-only views of every shared walk, at the same
+ * addresses (the fds are the child's copies; the seals make a view made
+ * now read-only for good). A view that cannot be made is unmapped: a
+ * process without a read-only view has none at all. */
+static void reg_child(void)
+{
+    for (size_t i = 0; i < reg_n; i++) {
+        void *m = mmap(reg[i].map, reg[i].len, PROT_READ, MAP_SHARED | MAP_FIXED, reg[i].fd, 0);
+        if (m == MAP_FAILED)
+            (void)munmap(reg[i].map, reg[i].len);
+    }
+    reg_release();
+}
+
+static void reg_register(void)
+{
+    (void)pthread_atfork(reg_acquire, reg_release, reg_child);
+}
+
+static bool reg_add(void *map, size_t len, int fd)
+{
+    pthread_once(&reg_once, reg_register);
+    reg_acquire();
+    bool ok = true;
+    if (reg_n == reg_cap) {
+        size_t nc = reg_cap ? reg_cap * 2 : 8;
+        struct reg_entry *r = realloc(reg, nc * sizeof *r);
+        ok = r != NULL;
+        if (ok) {
+            reg = r;
+            reg_cap = nc;
+        }
+    }
+    if (ok)
+        reg[reg_n++] = (struct reg_entry){map, len, fd};
+    reg_release();
+    return ok;
+}
+
+static void reg_remove(void *map)
+{
+    reg_acquire();
+    for (size_t i = 0; i < reg_n; i++)
+        if (reg[i].map == map) {
+            reg[i] = reg[--reg_n];
+            break;
+        }
+    reg_release();
+}
 
 /* A follower that sees no publication for this long takes the walk over
  * (a leader walking publishes every 256 KiB, tens of microseconds apart).
@@ -103,6 +181,10 @@ void *nmx__share_reserve(nmx_capture *cap, size_t len)
         munmap(m, total);
         m = MAP_FAILED;
     }
+    if (m != MAP_FAILED && !reg_add(m, total, fd)) {
+        munmap(m, total);
+        m = MAP_FAILED;
+    }
     if (m == MAP_FAILED) {
         close(fd);
         return NULL;
@@ -123,8 +205,12 @@ void nmx__share_free(nmx_capture *cap)
 {
     if (!cap->share_map)
         return;
+    reg_remove(cap->share_map);
+    /* (a forked process's copy of the fd may have been closed and its
+     * number reused: only the leader closes it) */
+    bool leader = ((const struct nmx_walk_share *)cap->share_map)->leader == (int32_t)getpid();
     munmap(cap->share_map, cap->share_len);
-    if (cap->share_fd >= 0)
+    if (leader && cap->share_fd >= 0)
         close(cap->share_fd);
 }
 
@@ -296,17 +382,4 @@ bool nmx__share_follow(nmx_capture *cap, uint64_t n, const volatile int *stop)
         struct timespec ts = {0, 1000000}; /* a missed wake-up costs at most this */
         syscall(SYS_futex, &sh->seq, FUTEX_WAIT, s.seq, &ts, NULL, 0);
     }
-}
-
-nmx_err nmx_capture_follow(nmx_capture *cap)
-{
-    if (!cap || !cap->share_map || cap->share_fd < 0 || !nmx__share_follower(cap))
-        return NMX_OK;
-    void *m = mmap(cap->share_map, cap->share_len, PROT_READ, MAP_SHARED | MAP_FIXED,
-                   cap->share_fd, 0);
-    if (m == MAP_FAILED)
-        return NMX_EIO;
-    close(cap->share_fd);
-    cap->share_fd = -1;
-    return NMX_OK;
 }

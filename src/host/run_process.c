@@ -40,7 +40,6 @@
 #include "host/relay.h"
 #include "host/run_internal.h"
 #include "host/sandbox.h"
-#include "nmexpert/hcapture.h"
 #include "nmexpert/sink.h"
 
 #define CHAN_FD NMX_SANDBOX_CHAN_FD /* the channel's descriptor in the child */
@@ -253,12 +252,6 @@ static void child_main(const nmx_run_config *cfg, int chan, int out, int err, pi
     signal(SIGUSR1, child_on_usr1);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN); /* the parent decides what Ctrl-C means */
-
-    /* The capture's walk may be the parent's, shared (NMX_CAPTURE_SHARE_WALK):
-     * read-only here from now on, whatever the expert does. Without it
-     * this process reads what it walks itself. */
-    if (cfg->capture)
-        (void)nmx_capture_follow(nmx_hcapture_capture((HCAPTURE)cfg->capture));
 
     struct nmx__sandbox sb = {.expert_path = cfg->expert->path, .host = host, .chan = chan,
                               .out = out, .err = err, .trap = trap};
