@@ -49,7 +49,7 @@
  * seq is odd while a publication is being written. */
 struct nmx_walk_share {
     uint32_t seq;        /* also the futex word the followers wait on */
-    uint32_t state;      /* SHARE_* */
+    uint32_t state;      /* NMX_SHARE_* */
     int32_t  leader;     /* pid */
     uint32_t reserved;
     uint64_t nframes, next, idx_split, idx_slots_a;
