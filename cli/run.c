@@ -1214,6 +1214,13 @@ int cli_run(int argc, char **argv)
     size_t nworkers = (size_t)ra.jobs < r.njobs ? (size_t)ra.jobs : r.njobs;
     size_t started = 0;
     r.workers = nworkers; /* lowered below if fewer start */
+    /* The walker first: it is walking the first capture by the time the
+     * first expert's process needs more of it than the open walked, so
+     * that process reads the walk instead of taking it over (a process
+     * whose capture is not being walked walks it itself). */
+    pthread_t walker_th;
+    if (r.iso == NMX_ISOLATION_PROCESS && cok)
+        r.walking = pthread_create(&walker_th, NULL, walker, &r) == 0;
     for (; started < nworkers; started++) {
         int e = pthread_create(&th[started], NULL, worker, &r);
         if (e != 0) {
@@ -1232,9 +1239,6 @@ int cli_run(int argc, char **argv)
         }
     }
     nworkers = started;
-    pthread_t walker_th;
-    if (r.iso == NMX_ISOLATION_PROCESS && cok)
-        r.walking = pthread_create(&walker_th, NULL, walker, &r) == 0;
     pthread_mutex_lock(&r.out_lock);
     r.workers = started;
     r.all_started = true;

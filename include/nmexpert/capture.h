@@ -124,10 +124,10 @@ NMX_BEGIN_DECLS
  * walk indexes, and a forked process reads what was published instead of
  * walking the file again, waiting for this process's walk as far as it
  * needs. A host that runs readers in forked processes walks the capture
- * itself meanwhile (nmx_capture_walk); a forked process whose walker
- * stops, meets damage, finds a pcapng section or interface it was not
- * forked with, or publishes nothing for 10 ms walks on alone from where it
- * stood. A forked process cannot change what this one reads: fork()
+ * itself meanwhile (nmx_capture_walk); a forked process whose walker is
+ * not walking this capture, stops, meets damage, finds a pcapng section or
+ * interface it was not forked with, or publishes nothing for 10 ms walks on
+ * alone from where it stood. A forked process cannot change what this one reads: fork()
  * gives it a read-only view of every shared walk, which it cannot make
  * writable (the memory is sealed), so code it runs, an expert's
  * included, is no danger to this process's index. */

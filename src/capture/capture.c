@@ -309,6 +309,7 @@ bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop)
         } else if (nmx__share_leader(cap)) {
             /* a batch at a time, each published to the followers as soon
              * as it is walked (a walk publishes when it ends) */
+            nmx__share_active(w, true);
             while (!__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) &&
                    !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED)))
                 cap->reader->extend(w, nmx__cap_known(cap), stop);
@@ -317,6 +318,7 @@ bool nmx_capture_walk(const nmx_capture *cap, const volatile int *stop)
                 nmx__share_publish(w, cap->lazy_next, NMX_SHARE_STOPPED); /* followers go on alone */
                 nmx__cap_lazy_unlock(w);
             }
+            nmx__share_active(w, false);
         } else {
             cap->reader->extend(w, UINT64_MAX, stop);
         }

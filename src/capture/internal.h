@@ -352,6 +352,9 @@ void  nmx__share_free(nmx_capture *cap);
 bool  nmx__share_leader(const nmx_capture *cap);
 bool  nmx__share_follower(const nmx_capture *cap);
 void  nmx__share_publish(nmx_capture *cap, uint64_t next, unsigned state);
+/* The leader tells its followers it walks the capture now (a batch at a
+ * time, nmx_capture_walk), or no longer. */
+void  nmx__share_active(nmx_capture *cap, bool on);
 bool  nmx__share_follow(nmx_capture *cap, uint64_t n, const volatile int *stop);
 
 /* The ring of the last frames' offsets in a shared walk (2^ring_bits

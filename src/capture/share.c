@@ -21,9 +21,9 @@
  * follower does, an expert's code included, changes what the leader
  * reads.
  *
- * A follower whose leader stopped (nmx_capture_walk's stop) or published
- * nothing for a while (it walks another capture, or it is gone) takes the
- * walk over: it copies the published entries into an index of its own and
+ * A follower whose leader is not walking this capture (it walks another
+ * one first, or it never walks), stopped (nmx_capture_walk's stop) or
+ * published nothing for a while (it is gone) takes the walk over: it copies the published entries into an index of its own and
  * goes on from the published offset as any incremental capture does.
  */
 #include <errno.h>
@@ -51,7 +51,7 @@ struct nmx_walk_share {
     uint32_t seq;        /* also the futex word the followers wait on */
     uint32_t state;      /* NMX_SHARE_* */
     int32_t  leader;     /* pid */
-    uint32_t reserved;
+    uint32_t active;     /* the leader walks this capture now (nmx_capture_walk) */
     uint64_t nframes, next, idx_split, idx_slots_a;
     /* pcapng: the sections and interfaces walked (a follower follows
      * while they are those it was forked with) and the link types seen */
@@ -254,6 +254,11 @@ void nmx__share_publish(nmx_capture *cap, uint64_t next, unsigned state)
     syscall(SYS_futex, &sh->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+void nmx__share_active(nmx_capture *cap, bool on)
+{
+    __atomic_store_n(&cap->share->active, on, __ATOMIC_RELEASE);
+}
+
 struct snap {
     uint32_t seq, state;
     uint64_t nframes, next, idx_split, idx_slots_a, nsections, nifaces;
@@ -317,7 +322,7 @@ static void share_apply(nmx_capture *cap, const struct snap *s)
         if (s->nframes > __atomic_load_n(&cap->nframes, __ATOMIC_RELAXED))
             __atomic_store_n(&cap->nframes, s->nframes, __ATOMIC_RELEASE);
     }
-    if (s->state == NMX_SHARE_DONE)
+    if (s->state == NMX_SHARE_DONE && cap->format != NMX_FORMAT_PCAPNG)
         __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
 }
 
@@ -372,8 +377,14 @@ bool nmx__share_follow(nmx_capture *cap, uint64_t n, const volatile int *stop)
             seen = s.seq;
             last = t;
         }
-        if (!ok || s.state == NMX_SHARE_STOPPED || s.state == NMX_SHARE_DAMAGED ||
-            t - last >= stall_ns()) {
+        /* a leader that walks another capture first (a run over several)
+         * would keep this one waiting: walk it here, as without sharing */
+        bool idle = !__atomic_load_n(&sh->active, __ATOMIC_ACQUIRE);
+        /* a pcapng's end makes its whole comment (the sections' comments
+         * this process holds): made here, by a walk of nothing */
+        bool finish_here = s.state == NMX_SHARE_DONE && cap->format == NMX_FORMAT_PCAPNG;
+        if (!ok || idle || finish_here || s.state == NMX_SHARE_STOPPED ||
+            s.state == NMX_SHARE_DAMAGED || t - last >= stall_ns()) {
             share_take_over(cap);
             nmx__cap_lazy_unlock(cap);
             return false;
