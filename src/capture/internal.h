@@ -352,6 +352,15 @@ void  nmx__share_free(nmx_capture *cap);
 bool  nmx__share_leader(const nmx_capture *cap);
 bool  nmx__share_follower(const nmx_capture *cap);
 void  nmx__share_publish(nmx_capture *cap, uint64_t next, unsigned state);
+/* The same after a walk that stopped at next, at damage or not: DAMAGED,
+ * DONE at the end of the file, WALKING otherwise. */
+static inline void nmx__share_publish_walk(nmx_capture *cap, uint64_t next, bool damaged)
+{
+    nmx__share_publish(cap, next,
+                       damaged                 ? NMX_SHARE_DAMAGED
+                       : next >= cap->cur.size ? NMX_SHARE_DONE
+                                               : NMX_SHARE_WALKING);
+}
 /* The leader tells its followers it walks the capture now (a batch at a
  * time, nmx_capture_walk), or no longer. */
 void  nmx__share_active(nmx_capture *cap, bool on);

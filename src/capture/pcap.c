@@ -485,10 +485,7 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
     if (st != NMX_OK || off >= size)
         __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
     if (cap->share)
-        nmx__share_publish(cap, off,
-                           st != NMX_OK   ? NMX_SHARE_DAMAGED
-                           : off >= size ? NMX_SHARE_DONE
-                                         : NMX_SHARE_WALKING);
+        nmx__share_publish_walk(cap, off, st != NMX_OK);
     nmx__cap_publish_end();
     nmx__cap_lazy_unlock(cap);
 }

@@ -736,8 +736,7 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
     /* the leader of a shared walk walks a batch per call: its release
      * position persists (as in pcap.c) */
     w.done = cap->share ? cap->lazy_released : start;
-    uint64_t *ring = cap->share ? cap->ring : NULL;
-    w.ring = ring;
+    w.ring = cap->share ? cap->ring : NULL;
     uint64_t batch_end = cap->lazy ? start + cap->lazy_batch : UINT64_MAX;
     nmx_diag d;
     bool first = false;
@@ -799,10 +798,7 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
     if (done)
         __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
     if (cap->share)
-        nmx__share_publish(cap, w.off,
-                           e != NMX_OK            ? NMX_SHARE_DAMAGED
-                           : w.off >= cap->cur.size ? NMX_SHARE_DONE
-                                                    : NMX_SHARE_WALKING);
+        nmx__share_publish_walk(cap, w.off, e != NMX_OK);
     nmx__cap_publish_end();
     nmx__cap_lazy_unlock(cap);
     return ret;
