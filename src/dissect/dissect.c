@@ -209,6 +209,16 @@ void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi)
     cur_layer(d)->status = NMX_LAYER_MALFORMED;
 }
 
+/* Recognise-only: no instance, but the same verdict on the bytes as
+ * new_inst() gives. */
+static PROPERTYINST *no_inst(nmx_dis *d, uint32_t off, uint32_t len)
+{
+    const nmx_layer *l = d->cl;
+    if (off > l->caplen || len > l->caplen - off)
+        nmx_dis_truncated(d);
+    return NULL;
+}
+
 /* The hot path of every attach: one instance of the current layer. */
 static inline PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len,
                                      unsigned level)
@@ -244,14 +254,14 @@ PROPERTYINST *nmx_dis_attach_lvl(nmx_dis *d, unsigned prop, uint32_t off, uint32
                                  unsigned level)
 {
     if (!d->hot.attach)
-        return NULL;
+        return no_inst(d, off, len);
     return new_inst(d, prop, off, len, level & 0xFu);
 }
 
 PROPERTYINST *nmx__dis_attach_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len)
 {
     if (!d->hot.attach)
-        return NULL;
+        return no_inst(d, off, len);
     return new_inst(d, prop, off, len, NMX_LVL_DEF);
 }
 
@@ -259,7 +269,7 @@ PROPERTYINST *nmx__dis_attach_ex_slow(nmx_dis *d, unsigned prop, uint32_t off, u
                                       const void *ex, uint32_t exlen, unsigned level)
 {
     if (!d->hot.attach)
-        return NULL;
+        return no_inst(d, off, len);
     PROPERTYINST *pi = new_inst(d, prop, off, len, level & 0xFu);
     if (!pi)
         return NULL;

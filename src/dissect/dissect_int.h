@@ -195,6 +195,9 @@ typedef struct nmx_dis_hot {
  * the 16-byte alignment decoded values keep. */
 #define NMX_EX_SIZE(n) ((offsetof(PROPERTYINSTEX, Byte) + (size_t)(n) + 1u + 15u) & ~(size_t)15u)
 
+/* The layer ends early because the capture does. */
+void nmx_dis_truncated(nmx_dis *d);
+
 /* nmx_dis_attach() for whatever its inline part does not handle. */
 PROPERTYINST *nmx__dis_attach_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len);
 
@@ -208,8 +211,13 @@ static inline PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t o
                                            uint32_t len)
 {
     nmx_dis_hot *h = (nmx_dis_hot *)(void *)d;
-    if (!h->attach)
+    if (!h->attach) {
+        /* Not attaching: the same verdict on the bytes all the same, so
+         * what is recognised never depends on the mode. */
+        if (off > h->lcaplen || len > h->lcaplen - off)
+            nmx_dis_truncated(d);
         return NULL;
+    }
     if (prop >= h->nprops || off > h->lcaplen || len > h->lcaplen - off || len > 0xFFFEu ||
         h->ninst >= h->cap_inst)
         return nmx__dis_attach_slow(d, prop, off, len);
@@ -241,8 +249,13 @@ static inline PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_
                                               unsigned level)
 {
     nmx_dis_hot *h = (nmx_dis_hot *)(void *)d;
-    if (!h->attach)
+    if (!h->attach) {
+        /* Not attaching: the same verdict on the bytes all the same, so
+         * what is recognised never depends on the mode. */
+        if (off > h->lcaplen || len > h->lcaplen - off)
+            nmx_dis_truncated(d);
         return NULL;
+    }
     if (exlen > 16 || prop >= h->nprops || off > h->lcaplen || len > h->lcaplen - off ||
         len > 0xFFFEu || h->ninst >= h->cap_inst || h->ex_room < NMX_EX_SIZE(exlen))
         return nmx__dis_attach_ex_slow(d, prop, off, len, ex, exlen, level);
@@ -278,8 +291,6 @@ PROPERTYINST *nmx__dis_reserve(nmx_dis *d, unsigned n, void **ex, size_t size);
 /* Marks a field whose value contradicts the protocol: the instance (if
  * any) gets IFLAG_ERROR and the layer becomes MALFORMED. */
 void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi);
-/* The layer ends early because the capture does. */
-void nmx_dis_truncated(nmx_dis *d);
 
 /* Per-layer scratch a protocol keeps for its format hook (e.g. the
  * segment length TCP's summary prints). */

@@ -398,6 +398,62 @@ static void test_bad_options_both_modes(void **state)
     nmx_dissector_free(d);
 }
 
+/* Layers that find their bytes missing only through an attach: TRUNCATED
+ * with or without instances (an attach past the captured bytes once marked
+ * the layer only when attaching; found by fuzz_dissect). */
+static int hexval(char c)
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+static void test_attach_past_capture_both_modes(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned linktype;
+        const char *hex;
+        const char *layer;
+    } cases[] = {
+        /* NBT datagram error (type 0x13) without its error code */
+        { 1,
+          "a400ffffffff 00155d8e715b 0800 "
+          "450000e5 64600000 8011528f c0010000 00a800ff "
+          "008a008a 00d12102 "
+          "13419c80 800f0155 aa00",
+          "NBT" },
+        /* PPPoE over PPP_ETHER (DLT 51) */
+        { 51, "11cdfefe0001673d00", "PPPOE" },
+    };
+    nmx_dissector *d = nmx_dissector_new();
+    assert_non_null(d);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t f[256];
+        uint32_t n = 0;
+        for (const char *h = cases[c].hex; *h; h++) {
+            if (*h == ' ')
+                continue;
+            assert_true(h[1] != 0 && n < sizeof f);
+            f[n++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
+            h++;
+        }
+        nmx_frame fr = { .caplen = n, .wirelen = n, .data = f, .linktype = cases[c].linktype };
+        for (unsigned fl = 0; fl <= NMX_DIS_ATTACH; fl += NMX_DIS_ATTACH) {
+            assert_int_equal(nmx_dissect(d, &fr, 0, fl), NMX_OK);
+            bool seen = false;
+            for (unsigned i = 0; i < nmx_dissect_nlayers(d); i++) {
+                const nmx_layer *l = nmx_dissect_layer(d, i);
+                if (strcmp(l->name, cases[c].layer) == 0) {
+                    seen = true;
+                    assert_int_equal(l->status, NMX_LAYER_TRUNCATED);
+                }
+            }
+            assert_true(seen);
+        }
+        check_frame(d, &fr, "fuzz_dissect");
+    }
+    nmx_dissector_free(d);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -449,6 +505,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrong_before_cut),
         cmocka_unit_test(test_bad_options_both_modes),
+        cmocka_unit_test(test_attach_past_capture_both_modes),
         cmocka_unit_test(test_sample_frames),
         cmocka_unit_test(test_shared_frames),
     };
