@@ -9,7 +9,12 @@
  *     writes one byte. Three systems, each with its own slots, take turns
  *     round after round (the order rotates): glibc calloc/free (zero-filled
  *     like expert memory: the reference), ExpertAllocMemory/
- *     ExpertFreeMemory, and glibc malloc/free.
+ *     ExpertFreeMemory, glibc malloc/free, and the floor: the least a
+ *     zero-filling allocator can do in this sequence (per-size LIFO stacks
+ *     of free blocks in one arena, the requested size zero-filled at reuse,
+ *     a one-byte end marker checked at free; no lock, no other check).
+ *     The floor says what the machine at hand allows: a target below it
+ *     cannot be met by any allocator that zero-fills.
  * (q) queries with `live` blocks of 16..256 B allocated through
  *     ExpertAllocMemory: ExpertMemorySize of the expert's own blocks (read
  *     in order from an array of random live blocks), and ExpertMemorySize
@@ -247,12 +252,79 @@ static void report(HEXPERTKEY key, NMEVENTDATA *ev, struct series *s, const stru
 
 /* ---- (a) churn ----------------------------------------------------------- */
 
-enum { SYS_CALLOC, SYS_EXPERT, SYS_MALLOC, NSYS };
+enum { SYS_CALLOC, SYS_EXPERT, SYS_MALLOC, SYS_FLOOR, NSYS };
 
 struct churn {
     void *slot[SLOTS];
+    uint32_t size[SLOTS]; /* the floor's free needs it */
     uint64_t seed;
 };
+
+/* The floor allocator: 64-byte size steps; a step's blocks are carved from
+ * one arena and never returned, so a step has at most SLOTS blocks (a new
+ * one is carved only when all of its blocks are live) and its stack of free
+ * blocks at most SLOTS entries. The size of a block is the caller's to
+ * give back at free, as with C23's free_sized. */
+#define FLOOR_STEP 64u
+#define FLOOR_STEPS ((A_MIN + A_SPAN + FLOOR_STEP) / FLOOR_STEP + 1u)
+#define FLOOR_MARK 0xA5
+
+static struct floor_heap {
+    char *arena, *next, *end;
+    uint32_t nfree[FLOOR_STEPS];
+    char *free[FLOOR_STEPS][SLOTS];
+} *g_floor;
+
+static inline unsigned floor_step(size_t n)
+{
+    return (unsigned)((n + 1 + FLOOR_STEP - 1) / FLOOR_STEP);
+}
+
+static BOOL floor_init(void)
+{
+    /* each step's SLOTS blocks, at most: address space, touched as used */
+    size_t bytes = 0;
+    for (unsigned k = 1; k < FLOOR_STEPS; k++)
+        bytes += (size_t)SLOTS * k * FLOOR_STEP;
+    g_floor = calloc(1, sizeof *g_floor);
+    if (!g_floor || !(g_floor->arena = malloc(bytes))) {
+        free(g_floor);
+        g_floor = NULL;
+        return FALSE;
+    }
+    g_floor->next = g_floor->arena;
+    g_floor->end = g_floor->arena + bytes;
+    return TRUE;
+}
+
+static inline void *floor_alloc(size_t n)
+{
+    struct floor_heap *f = g_floor;
+    unsigned k = floor_step(n);
+    char *p;
+    if (f->nfree[k]) {
+        p = f->free[k][--f->nfree[k]];
+        memset(p, 0, n);
+    } else {
+        size_t sz = (size_t)k * FLOOR_STEP;
+        if ((size_t)(f->end - f->next) < sz)
+            return NULL;
+        p = f->next; /* fresh from malloc: zero-fill as at reuse */
+        f->next += sz;
+        memset(p, 0, n);
+    }
+    p[n] = (char)FLOOR_MARK;
+    return p;
+}
+
+static inline void floor_free(void *q, size_t n)
+{
+    char *p = q;
+    if (__builtin_expect(p[n] != (char)FLOOR_MARK, 0))
+        abort(); /* the benchmark wrote past a block: a bug of its own */
+    unsigned k = floor_step(n);
+    g_floor->free[k][g_floor->nfree[k]++] = p;
+}
 
 static HEXPERTKEY g_key; /* the key of this Run, for the allocation calls */
 
@@ -263,15 +335,19 @@ static inline void *sys_alloc(int sys, size_t n)
         return calloc(1, n);
     case SYS_EXPERT:
         return ExpertAllocMemory(g_key, n, NULL);
+    case SYS_FLOOR:
+        return floor_alloc(n);
     default:
         return malloc(n);
     }
 }
 
-static inline void sys_free(int sys, void *p)
+static inline void sys_free(int sys, void *p, size_t n)
 {
     if (sys == SYS_EXPERT)
         ExpertFreeMemory(g_key, p);
+    else if (sys == SYS_FLOOR)
+        floor_free(p, n);
     else
         free(p);
 }
@@ -281,11 +357,13 @@ static BOOL churn_fill(int sys, struct churn *c)
     c->seed = 0x9E3779B97F4A7C15ull;
     for (uint32_t i = 0; i < SLOTS; i++) {
         uint64_t r = xs64(&c->seed);
-        char *p = sys_alloc(sys, A_MIN + pick(r >> 32, A_SPAN));
+        size_t n = A_MIN + pick(r >> 32, A_SPAN);
+        char *p = sys_alloc(sys, n);
         if (!p)
             return FALSE;
         p[0] = (char)i;
         c->slot[i] = p;
+        c->size[i] = (uint32_t)n;
     }
     return TRUE;
 }
@@ -299,12 +377,13 @@ static BOOL churn_fill(int sys, struct churn *c)
             uint64_t r = xs64(&s);                                                               \
             uint32_t i = pick(r, SLOTS);                                                         \
             size_t n = A_MIN + pick(r >> 32, A_SPAN);                                            \
-            FREE(c->slot[i]);                                                                    \
+            FREE(c->slot[i], c->size[i]);                                                        \
             char *p = ALLOC(n);                                                                  \
             if (__builtin_expect(!p, 0))                                                         \
                 return FALSE;                                                                    \
             p[0] = (char)k;                                                                      \
             c->slot[i] = p;                                                                      \
+            c->size[i] = (uint32_t)n;                                                            \
         }                                                                                        \
         c->seed = s;                                                                             \
     } while (0)
@@ -312,8 +391,10 @@ static BOOL churn_fill(int sys, struct churn *c)
 #define A_CALLOC(n) calloc(1, (n))
 #define A_MALLOC(n) malloc(n)
 #define A_EXPERT(n) ExpertAllocMemory(key, (n), NULL)
-#define F_GLIBC(p) free(p)
-#define F_EXPERT(p) ExpertFreeMemory(key, (p))
+#define A_FLOOR(n) floor_alloc(n)
+#define F_GLIBC(p, n) free(p)
+#define F_EXPERT(p, n) ExpertFreeMemory(key, (p))
+#define F_FLOOR(p, n) floor_free((p), (n))
 
 __attribute__((noinline)) static BOOL churn_steps(HEXPERTKEY key, int sys, struct churn *c,
                                                   unsigned long long steps)
@@ -325,6 +406,9 @@ __attribute__((noinline)) static BOOL churn_steps(HEXPERTKEY key, int sys, struc
     case SYS_EXPERT:
         CHURN_LOOP(A_EXPERT, F_EXPERT);
         break;
+    case SYS_FLOOR:
+        CHURN_LOOP(A_FLOOR, F_FLOOR);
+        break;
     default:
         CHURN_LOOP(A_MALLOC, F_GLIBC);
         break;
@@ -335,7 +419,7 @@ __attribute__((noinline)) static BOOL churn_steps(HEXPERTKEY key, int sys, struc
 static void churn_end(int sys, struct churn *c)
 {
     for (uint32_t i = 0; i < SLOTS; i++)
-        sys_free(sys, c->slot[i]);
+        sys_free(sys, c->slot[i], c->size[i]);
 }
 
 static BOOL run_churn(HEXPERTKEY key, NMEVENTDATA *ev, const struct settings *st)
@@ -345,7 +429,11 @@ static BOOL run_churn(HEXPERTKEY key, NMEVENTDATA *ev, const struct settings *st
         [SYS_CALLOC] = {.name = "churn: glibc calloc + free", .calls = st->steps},
         [SYS_EXPERT] = {.name = "churn: ExpertAllocMemory + ExpertFreeMemory", .calls = st->steps},
         [SYS_MALLOC] = {.name = "churn: glibc malloc + free (not zero-filled)", .calls = st->steps},
+        [SYS_FLOOR] = {.name = "churn: floor (minimal zero-filling allocator, no checks)",
+                       .calls = st->steps},
     };
+    if (!g_floor && !floor_init())
+        return FALSE;
     for (int sys = 0; sys < NSYS; sys++)
         if (!churn_fill(sys, &c[sys]))
             return FALSE;
@@ -369,6 +457,10 @@ static BOOL run_churn(HEXPERTKEY key, NMEVENTDATA *ev, const struct settings *st
     report(key, ev, &s[SYS_CALLOC], &s[SYS_CALLOC]);
     report(key, ev, &s[SYS_EXPERT], &s[SYS_CALLOC]);
     report(key, ev, &s[SYS_MALLOC], &s[SYS_CALLOC]);
+    report(key, ev, &s[SYS_FLOOR], &s[SYS_CALLOC]);
+    free(g_floor->arena);
+    free(g_floor);
+    g_floor = NULL;
     return TRUE;
 }
 
