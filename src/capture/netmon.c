@@ -559,7 +559,9 @@ static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
             else
                 hi = mid;
         }
-        if (lo < cap->nm_ncomments && cap->nm_comments[lo].record_offset == off) {
+        /* (a title of NULs only is no comment: NULL, as the header says) */
+        if (lo < cap->nm_ncomments && cap->nm_comments[lo].record_offset == off &&
+            cap->nm_comments[lo].len) {
             out->comment = cap->nm_comments[lo].text;
             out->comment_len = cap->nm_comments[lo].len;
         }

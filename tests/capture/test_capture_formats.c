@@ -480,7 +480,8 @@ typedef struct nm_spec {
 } nm_spec;
 
 /* Four frames; the table lists them in reverse physical order. Returns the
- * record offsets. 2.2+: a comment table with a UTF-16 title for frame 1. */
+ * record offsets. 2.2+: a comment table with a UTF-16 title for frame 1
+ * and an empty one (a NUL) for frame 2. */
 static void build_netmon(tbuf *b, const nm_spec *s, uint32_t offs[4])
 {
     nm_header(b, s->magic, s->major, s->minor, 2, s->header_len);
@@ -525,6 +526,12 @@ static void build_netmon(tbuf *b, const nm_spec *s, uint32_t offs[4])
         tb_bytes(b, title, sizeof title);
         tb_u32(b, 3);
         tb_bytes(b, "rtf", 3);
+        /* frame 2: a title of one UTF-16 NUL, which is no comment */
+        tb_u32(b, 2);
+        tb_u32(b, offs[2]);
+        tb_u32(b, 2);
+        tb_bytes(b, "\0\0", 2);
+        tb_u32(b, 0);
         tb_set_u32le(b, 40, (uint32_t)ct);
         tb_set_u32le(b, 44, (uint32_t)(b->len - ct));
     } else if (!v1) {
