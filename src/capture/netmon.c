@@ -198,15 +198,17 @@ static nmx_err nm_comments(nmx_capture *cap, nmx_diag *diag)
                 count++;
                 text += tlen;
             } else {
-                nmx_nm_comment *cm = &cap->nm_comments[i++];
                 char *dst = cap->nm_arena + arena_used;
                 size_t n = nmx_utf16le_to_utf8(r + 12, tlen, dst);
                 while (n && dst[n - 1] == '\0')   /* titles may carry their NUL */
                     n--;
-                cm->record_offset = rec;
-                cm->text = dst;
-                cm->len = (uint32_t)n;
-                arena_used += n + 1;
+                if (n) { /* a title of NULs only is no comment (capture.h: NULL) */
+                    nmx_nm_comment *cm = &cap->nm_comments[i++];
+                    cm->record_offset = rec;
+                    cm->text = dst;
+                    cm->len = (uint32_t)n;
+                    arena_used += n + 1;
+                }
             }
             pos += 16u + (uint64_t)tlen + dlen;
         }
@@ -559,9 +561,7 @@ static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
             else
                 hi = mid;
         }
-        /* (a title of NULs only is no comment: NULL, as the header says) */
-        if (lo < cap->nm_ncomments && cap->nm_comments[lo].record_offset == off &&
-            cap->nm_comments[lo].len) {
+        if (lo < cap->nm_ncomments && cap->nm_comments[lo].record_offset == off) {
             out->comment = cap->nm_comments[lo].text;
             out->comment_len = cap->nm_comments[lo].len;
         }
