@@ -213,8 +213,7 @@ void nmx_dis_malformed(nmx_dis *d, PROPERTYINST *pi)
  * new_inst() gives. */
 static PROPERTYINST *no_inst(nmx_dis *d, uint32_t off, uint32_t len)
 {
-    const nmx_layer *l = d->cl;
-    if (off > l->caplen || len > l->caplen - off)
+    if (nmx__dis_uncaptured(&d->hot, off, len))
         nmx_dis_truncated(d);
     return NULL;
 }
@@ -228,7 +227,7 @@ static inline PROPERTYINST *new_inst(nmx_dis *d, unsigned prop, uint32_t off, ui
     if (prop >= p->nprops)
         return NULL;
     /* Only captured bytes are attached. */
-    if (off > l->caplen || len > l->caplen - off) {
+    if (nmx__dis_uncaptured(&d->hot, off, len)) {
         nmx_dis_truncated(d);
         return NULL;
     }

@@ -198,6 +198,14 @@ typedef struct nmx_dis_hot {
 /* The layer ends early because the capture does. */
 void nmx_dis_truncated(nmx_dis *d);
 
+/* Does [off, off + len) of the current layer run past its captured bytes?
+ * Every attach asks, attaching or not: such an attach makes the layer
+ * TRUNCATED in both modes, so what is recognised never depends on it. */
+static inline bool nmx__dis_uncaptured(const nmx_dis_hot *h, uint32_t off, uint32_t len)
+{
+    return off > h->lcaplen || len > h->lcaplen - off;
+}
+
 /* nmx_dis_attach() for whatever its inline part does not handle. */
 PROPERTYINST *nmx__dis_attach_slow(nmx_dis *d, unsigned prop, uint32_t off, uint32_t len);
 
@@ -212,13 +220,11 @@ static inline PROPERTYINST *nmx_dis_attach(nmx_dis *d, unsigned prop, uint32_t o
 {
     nmx_dis_hot *h = (nmx_dis_hot *)(void *)d;
     if (!h->attach) {
-        /* Not attaching: the same verdict on the bytes all the same, so
-         * what is recognised never depends on the mode. */
-        if (off > h->lcaplen || len > h->lcaplen - off)
+        if (nmx__dis_uncaptured(h, off, len))
             nmx_dis_truncated(d);
         return NULL;
     }
-    if (prop >= h->nprops || off > h->lcaplen || len > h->lcaplen - off || len > 0xFFFEu ||
+    if (prop >= h->nprops || nmx__dis_uncaptured(h, off, len) || len > 0xFFFEu ||
         h->ninst >= h->cap_inst)
         return nmx__dis_attach_slow(d, prop, off, len);
     nmx_propdef *def = &h->props[prop];
@@ -250,14 +256,12 @@ static inline PROPERTYINST *nmx_dis_attach_ex(nmx_dis *d, unsigned prop, uint32_
 {
     nmx_dis_hot *h = (nmx_dis_hot *)(void *)d;
     if (!h->attach) {
-        /* Not attaching: the same verdict on the bytes all the same, so
-         * what is recognised never depends on the mode. */
-        if (off > h->lcaplen || len > h->lcaplen - off)
+        if (nmx__dis_uncaptured(h, off, len))
             nmx_dis_truncated(d);
         return NULL;
     }
-    if (exlen > 16 || prop >= h->nprops || off > h->lcaplen || len > h->lcaplen - off ||
-        len > 0xFFFEu || h->ninst >= h->cap_inst || h->ex_room < NMX_EX_SIZE(exlen))
+    if (exlen > 16 || prop >= h->nprops || nmx__dis_uncaptured(h, off, len) || len > 0xFFFEu ||
+        h->ninst >= h->cap_inst || h->ex_room < NMX_EX_SIZE(exlen))
         return nmx__dis_attach_ex_slow(d, prop, off, len, ex, exlen, level);
     PROPERTYINSTEX *x = (PROPERTYINSTEX *)(void *)h->ex_next;
     h->ex_next += NMX_EX_SIZE(exlen);
