@@ -272,7 +272,7 @@ struct churn {
 static struct floor_heap {
     char *arena, *next, *end;
     uint32_t nfree[FLOOR_STEPS];
-    char *free[FLOOR_STEPS][SLOTS];
+    char *stack[FLOOR_STEPS][SLOTS]; /* free blocks, per size step */
 } *g_floor;
 
 static inline unsigned floor_step(size_t n)
@@ -303,7 +303,7 @@ static inline void *floor_alloc(size_t n)
     unsigned k = floor_step(n);
     char *p;
     if (f->nfree[k]) {
-        p = f->free[k][--f->nfree[k]];
+        p = f->stack[k][--f->nfree[k]];
         memset(p, 0, n);
     } else {
         size_t sz = (size_t)k * FLOOR_STEP;
@@ -323,7 +323,7 @@ static inline void floor_free(void *q, size_t n)
     if (__builtin_expect(p[n] != (char)FLOOR_MARK, 0))
         abort(); /* the benchmark wrote past a block: a bug of its own */
     unsigned k = floor_step(n);
-    g_floor->free[k][g_floor->nfree[k]++] = p;
+    g_floor->stack[k][g_floor->nfree[k]++] = p;
 }
 
 static HEXPERTKEY g_key; /* the key of this Run, for the allocation calls */

@@ -127,10 +127,10 @@ NMX_BEGIN_DECLS
  * itself meanwhile (nmx_capture_walk); a forked process whose walker is
  * not walking this capture, stops, meets damage, finds a pcapng section or
  * interface it was not forked with, or publishes nothing for 10 ms walks on
- * alone from where it stood. A forked process cannot change what this one reads: fork()
- * gives it a read-only view of every shared walk, which it cannot make
- * writable (the memory is sealed), so code it runs, an expert's
- * included, is no danger to this process's index. */
+ * alone from where it stood. A forked process cannot change what this one
+ * reads: fork() gives it a read-only view of every shared walk, which it
+ * cannot make writable (the memory is sealed), so code it runs, an
+ * expert's included, is no danger to this process's index. */
 #define NMX_CAPTURE_SHARE_WALK      0x8u
 
 typedef enum nmx_capture_format {

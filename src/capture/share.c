@@ -23,8 +23,9 @@
  *
  * A follower whose leader is not walking this capture (it walks another
  * one first, or it never walks), stopped (nmx_capture_walk's stop) or
- * published nothing for a while (it is gone) takes the walk over: it copies the published entries into an index of its own and
- * goes on from the published offset as any incremental capture does.
+ * published nothing for a while (it is gone) takes the walk over: it
+ * copies the published entries into an index of its own and goes on from
+ * the published offset as any incremental capture does.
  */
 #include <errno.h>
 #include <fcntl.h>
