@@ -18,6 +18,7 @@
 
 #include "filter/bpf_exec.h"
 #include "filter/filter_int.h"
+#include "filter/match_bytes.h"
 
 /* The libpcap functions used here. With NMX_PCAP_SONAME (the build found
  * the library's soname) libpcap is loaded on first use, not with the
@@ -282,18 +283,24 @@ static const struct nmx__bpf_prog *prog_for(nmx_filter *f, uint32_t linktype)
     return found;
 }
 
-bool nmx__bpf_match(nmx_filter *f, const nmx_frame *fr)
+bool nmx__filter_match_bytes(nmx_filter *f, const uint8_t *data, uint32_t caplen,
+                             uint32_t wirelen, uint32_t linktype)
 {
-    if (fr->linktype == NMX_LINKTYPE_NONE)
+    if (linktype == NMX_LINKTYPE_NONE)
         return false;
-    const struct nmx__bpf_prog *pr = prog_for(f, fr->linktype);
+    const struct nmx__bpf_prog *pr = prog_for(f, linktype);
     if (!pr || !pr->ok)
         return false;
     if (pr->code)
-        return nmx__bpf_run(pr->code, fr->data, fr->caplen, fr->wirelen) != 0;
+        return nmx__bpf_run(pr->code, data, caplen, wirelen) != 0;
     struct pcap_pkthdr h;
     memset(&h, 0, sizeof h);
-    h.caplen = fr->caplen;
-    h.len = fr->wirelen;
-    return pc.offline_filter(&pr->bpf, &h, fr->data) != 0; /* ok: libpcap is loaded */
+    h.caplen = caplen;
+    h.len = wirelen;
+    return pc.offline_filter(&pr->bpf, &h, data) != 0; /* ok: libpcap is loaded */
+}
+
+bool nmx__bpf_match(nmx_filter *f, const nmx_frame *fr)
+{
+    return nmx__filter_match_bytes(f, fr->data, fr->caplen, fr->wirelen, fr->linktype);
 }

@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "filter/filter_int.h"
+#include "filter/match_bytes.h"
 #include "netmon.h"
 
 /* ---- registry of live filters ------------------------------------------ */
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static nmx_filter **reg;
 static size_t reg_len, reg_cap;
+static uint64_t next_id = 1;
 
 bool nmx__filter_register(nmx_filter *f)
 {
@@ -29,8 +31,19 @@ bool nmx__filter_register(nmx_filter *f)
         reg_cap = nc;
     }
     reg[reg_len++] = f;
+    f->id = next_id++;
     pthread_mutex_unlock(&reg_lock);
     return true;
+}
+
+bool nmx__filter_bytes_only(const nmx_filter *f)
+{
+    return f->kind == NMX__FILTER_BPF;
+}
+
+uint64_t nmx__filter_id(const nmx_filter *f)
+{
+    return f->id;
 }
 
 void nmx__filter_unregister(nmx_filter *f)

@@ -40,6 +40,7 @@ struct nmx__fobj {
 
 struct nmx_filter {
     uint32_t kind;
+    uint64_t id;               /* unique in the process, never reused     */
     uint64_t owner;            /* session token, 0 for none               */
     pthread_mutex_t lock;      /* BPF: program cache; objects: the list   */
     /* BPF */
@@ -56,7 +57,7 @@ struct nmx_filter {
     unsigned needs;            /* NMX_FILTER_NEEDS_*                       */
 };
 
-/* Registry (filter.c). */
+/* Registry (filter.c). Registering gives f its id. */
 bool nmx__filter_register(nmx_filter *f);
 void nmx__filter_unregister(nmx_filter *f);
 
