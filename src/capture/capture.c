@@ -361,31 +361,15 @@ bool nmx_capture_has_frame(const nmx_capture *cap, uint64_t n)
 void nmx_capture_prefetch_next(const nmx_capture *cap, const nmx_frame *fr,
                                const uint8_t **cursor)
 {
-    if (!cap || !fr || !cursor || !fr->data)
-        return;
-    /* Published after the batch's entries: a frame a reader was given at
-     * or past it lies in the batch the walk just pulled in. */
-    if (cap->lazy && fr->offset >= __atomic_load_n(&cap->lazy_hot, __ATOMIC_RELAXED))
-        return;
-    const uint8_t *from = fr->data + fr->caplen, *to = from + 4096;
-    if (*cursor < from || *cursor > to)
-        *cursor = from;
-    for (; *cursor < to; *cursor += 64)
-        __builtin_prefetch(*cursor);
+    if (cap && fr && cursor && fr->data)
+        nmx__cap_look_ahead(cap, false, fr->number, fr->offset, fr->data + fr->caplen, cursor);
 }
 
 void nmx_capture_prefetch_starts(const nmx_capture *cap, const nmx_frame *fr,
                                  const uint8_t **cursor)
 {
-    uint64_t off;
-    if (cap && fr && nmx__ring_get(cap, fr->number + NMX_PREFETCH_FRAMES, &off) &&
-        off < cap->src.size) {
-        const uint8_t *p = cap->src.base + off;
-        __builtin_prefetch(p);
-        __builtin_prefetch(p + 64);
-        return;
-    }
-    nmx_capture_prefetch_next(cap, fr, cursor);
+    if (cap && fr && cursor && fr->data)
+        nmx__cap_look_ahead(cap, true, fr->number, fr->offset, fr->data + fr->caplen, cursor);
 }
 
 nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
@@ -397,12 +381,16 @@ nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     memset(out, 0, sizeof *out);
     out->number = n;
     cap->reader->frame(cap, n, out);
-    if (cap->src.window) {
-        /* the record, its data and a trailer (netmon: up to 15 bytes) */
-        uint64_t end = (uint64_t)(out->data - cap->src.base) + out->caplen + 16;
-        nmx_source_touch(&cap->src, NMX_RES_RECORDS, out->offset, end - out->offset);
-    }
+    nmx__cap_touch_frame(cap, out);
     return NMX_OK;
+}
+
+nmx__find_result nmx__capture_find(const nmx_capture *cap, uint64_t n, uint64_t max,
+                                   nmx__find *fl, nmx_frame *out, uint64_t *next)
+{
+    if (!cap->reader->find)
+        return NMX__FIND_UNSUPPORTED;
+    return cap->reader->find(cap, n, max, fl, out, next);
 }
 
 nmx_capture_format nmx_capture_get_format(const nmx_capture *cap)

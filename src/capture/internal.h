@@ -10,6 +10,7 @@
 
 #include "nmexpert/capture.h"
 #include "base/cursor.h"
+#include "capture/find.h"
 
 #define NMX_NS_PER_SEC INT64_C(1000000000)
 
@@ -129,6 +130,9 @@ typedef struct nmx_reader {
     void (*extend)(nmx_capture *cap, uint64_t n, const volatile int *stop);
     /* The most frames a capture of this size can hold (incremental). */
     uint64_t (*limit)(const nmx_capture *cap);
+    /* A forward search (find.h); NULL: none. */
+    nmx__find_result (*find)(const nmx_capture *cap, uint64_t n, uint64_t max, nmx__find *fl,
+                             nmx_frame *out, uint64_t *next);
 } nmx_reader;
 
 extern const nmx_reader nmx_reader_pcap;
@@ -394,6 +398,41 @@ static inline bool nmx__ring_get(const nmx_capture *cap, uint64_t n, uint64_t *o
         return false;
     *off = e & NMX_CAPTURE_MAX_OFFSET;
     return true;
+}
+/* A frame read from a mapped file: its record, data and a trailer
+ * (netmon: up to 15 bytes) count as in use (nmx_source_touch). */
+static inline void nmx__cap_touch_frame(const nmx_capture *cap, const nmx_frame *fr)
+{
+    if (cap->src.window) {
+        uint64_t end = (uint64_t)(fr->data - cap->src.base) + fr->caplen + 16;
+        nmx_source_touch(&cap->src, NMX_RES_RECORDS, fr->offset, end - fr->offset);
+    }
+}
+/* The look-ahead of a forward scan at frame n, whose record starts at off
+ * and whose data ends at end (nmx_capture_prefetch_starts and _next, one
+ * scan's *cursor): with starts, the first two lines of the frame
+ * NMX_PREFETCH_FRAMES ahead when the ring of a shared walk knows where it
+ * is; otherwise the 4 KiB after the frame, unless the walk of an
+ * incremental capture has just read them (from lazy_hot on). */
+static inline void nmx__cap_look_ahead(const nmx_capture *cap, bool starts, uint64_t n,
+                                       uint64_t off, const uint8_t *end,
+                                       const uint8_t **cursor)
+{
+    uint64_t ahead;
+    if (starts && nmx__ring_get(cap, n + NMX_PREFETCH_FRAMES, &ahead) && ahead < cap->src.size) {
+        __builtin_prefetch(cap->src.base + ahead);
+        __builtin_prefetch(cap->src.base + ahead + 64);
+        return;
+    }
+    /* published after the batch's entries: a frame a reader was given at
+     * or past it lies in the batch the walk just pulled in */
+    if (cap->lazy && off >= __atomic_load_n(&cap->lazy_hot, __ATOMIC_RELAXED))
+        return;
+    const uint8_t *to = end + 4096;
+    if (*cursor < end || *cursor > to)
+        *cursor = end;
+    for (; *cursor < to; *cursor += 64)
+        __builtin_prefetch(*cursor);
 }
 /* Frame n indexed (walking as far as it for an incremental capture)? */
 bool nmx__cap_reach(const nmx_capture *cap, uint64_t n);

@@ -137,7 +137,7 @@ static bool walk_push(struct walk *w, uint64_t off)
 /* Is the record at off (frame number `frames`) whole and within the
  * limits? NMX_OK with its captured length, or the damage in *d. */
 static nmx_err pcap_record_ok(const nmx_capture *cap, uint64_t off, uint64_t frames,
-                              uint32_t *caplen_out, nmx_diag *d)
+                              uint32_t *caplen_out, uint32_t *len_out, nmx_diag *d)
 {
     const uint64_t size = cap->cur.size;
     const uint32_t rl = cap->rec_len;
@@ -160,6 +160,7 @@ static nmx_err pcap_record_ok(const nmx_capture *cap, uint64_t off, uint64_t fra
                             "more frames than the limit %llu",
                             (unsigned long long)NMX_CAPTURE_MAX_FRAMES);
     *caplen_out = caplen;
+    *len_out = len;
     return NMX_OK;
 }
 
@@ -176,8 +177,8 @@ static void pcap_walk(const nmx_capture *cap, uint64_t off, uint64_t stop, struc
         nmx_source_pass(&cap->src, &done, off);
         for (; pf_next < off + 4096 && pf_next < size; pf_next += 64)
             __builtin_prefetch(base + pf_next);
-        uint32_t caplen;
-        if ((w->status = pcap_record_ok(cap, off, w->frames, &caplen, &w->d)) != NMX_OK)
+        uint32_t caplen = 0, len = 0;
+        if ((w->status = pcap_record_ok(cap, off, w->frames, &caplen, &len, &w->d)) != NMX_OK)
             break;
         if (!walk_push(w, off))
             break;
@@ -360,10 +361,13 @@ static uint64_t pcap_limit(const nmx_capture *cap)
 
 /* The walk of an incremental capture from *off (frame *n) while off <
  * stop and frames up to want or the rest of the batch are wanted; a stop
- * request (*halt non-zero) is looked at once a batch. */
+ * request (*halt non-zero) is looked at once a batch. With a search (fl,
+ * find.h), the frames from fl->from it walks are given to its predicate as
+ * they are read, and the matches go into its list; a full list ends the
+ * walk after its last match. */
 static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uint64_t stop,
                          uint64_t want, uint64_t batch_end, uint64_t *pf_next, uint64_t *done,
-                         const volatile int *halt, nmx_diag *d)
+                         const volatile int *halt, nmx_diag *d, nmx__find *fl)
 {
     const uint8_t *base = cap->cur.base;
     const uint64_t size = cap->cur.size;
@@ -372,6 +376,7 @@ static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uin
     nmx_err st = NMX_OK;
     uint64_t check_at = batch_end;
     uint64_t *ring = cap->share ? cap->ring : NULL; /* the leader of a shared walk */
+    uint64_t chunk = UINT64_MAX; /* (a search: the last chunk counted as in use) */
     while (off < size && off < stop && (n <= want || off < batch_end)) {
         if (halt && off >= check_at) {
             if (__atomic_load_n(halt, __ATOMIC_RELAXED))
@@ -381,13 +386,30 @@ static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uin
         nmx_source_pass(&cap->src, done, off);
         for (; *pf_next < off + 4096 && *pf_next < size; *pf_next += 64)
             __builtin_prefetch(base + *pf_next);
-        uint32_t caplen;
-        if ((st = pcap_record_ok(cap, off, n, &caplen, d)) != NMX_OK)
+        uint32_t caplen = 0, len = 0;
+        if ((st = pcap_record_ok(cap, off, n, &caplen, &len, d)) != NMX_OK)
             break;
         if (n % NMX_PCAP_STRIDE == 0)
             cap->index[n / NMX_PCAP_STRIDE] = off;
         if (ring)
             nmx__ring_put(ring, cap->ring_bits, n, off);
+        if (fl) {
+            /* what the search reads counts as in use, as what
+             * nmx_capture_frame() returns does (the chunks, not each frame) */
+            if (cap->src.window && off / NMX_SOURCE_CHUNK != chunk) {
+                chunk = off / NMX_SOURCE_CHUNK;
+                nmx_source_touch(&cap->src, NMX_RES_RECORDS, off, rl + caplen);
+            }
+            if (n >= fl->from && fl->pred(fl->ctx, base + off + rl, caplen, len, cap->linktype)) {
+                fl->num[fl->count] = n;
+                fl->off[fl->count] = off;
+                if (++fl->count == NMX__FIND_LIST) {
+                    n++;
+                    off += rl + caplen;
+                    break;
+                }
+            }
+        }
         n++;
         off += rl + caplen;
     }
@@ -418,13 +440,24 @@ static bool lazy_second_half(nmx_capture *cap, uint64_t off, struct half *h, pth
     return false;
 }
 
-static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
+/* pcap_extend, for a search too (fl, may be NULL): when the walk starts at
+ * or before frame want, fl's list is made anew for the frames from want it
+ * walks (see lazy_walk); otherwise fl is left as it was. */
+static void pcap_extend_with(nmx_capture *cap, uint64_t want, const volatile int *stop,
+                             nmx__find *fl)
 {
     nmx__cap_lazy_lock(cap);
     uint64_t n = cap->nframes, off = cap->lazy_next;
     if (__atomic_load_n(&cap->lazy_done, __ATOMIC_RELAXED) || n > want) {
         nmx__cap_lazy_unlock(cap);
         return;
+    }
+    if (fl) {
+        fl->serial = cap->serial;
+        fl->lkey[0] = fl->key[0];
+        fl->lkey[1] = fl->key[1];
+        fl->from = fl->to = want;
+        fl->head = fl->count = 0;
     }
     const uint64_t size = cap->cur.size;
     /* a long walk (a frame far ahead, the count) releases what lies behind
@@ -441,10 +474,10 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
     pthread_t t;
     /* (not for a walk in the background, which a stop request may end:
      * it leaves the other CPUs to the sessions) */
-    bool split = want == UINT64_MAX && !stop && lazy_second_half(cap, off, &h, &t);
+    bool split = !fl && want == UINT64_MAX && !stop && lazy_second_half(cap, off, &h, &t);
     bool publishing = false;
     nmx_err st = lazy_walk(cap, &off, &n, split ? h.from : UINT64_MAX, want, batch_end, &pf_next,
-                           &done, stop, &d);
+                           &done, stop, &d, fl);
     if (split) {
         pthread_join(t, NULL);
         uint64_t slots_a = (n + NMX_PCAP_STRIDE - 1) / NMX_PCAP_STRIDE;
@@ -468,7 +501,7 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
         free(h.w.idx);
         if (!joined && st == NMX_OK) /* the guess was wrong: go on */
             st = lazy_walk(cap, &off, &n, UINT64_MAX, want, batch_end, &pf_next, &done, NULL,
-                           &d);
+                           &d, NULL);
     }
     if (!publishing)
         nmx__cap_publish_begin();
@@ -487,7 +520,14 @@ static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *sto
     if (cap->share)
         nmx__share_publish_walk(cap, off, st != NMX_OK);
     nmx__cap_publish_end();
+    if (fl)
+        fl->to = n;
     nmx__cap_lazy_unlock(cap);
+}
+
+static void pcap_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
+{
+    pcap_extend_with(cap, want, stop, NULL);
 }
 
 static nmx_err pcap_open_incremental(nmx_capture *cap, nmx_diag *diag)
@@ -640,9 +680,9 @@ static uint64_t pcap_offset(const nmx_capture *cap, uint64_t n)
     return g->off[want];
 }
 
-static void pcap_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
+/* Fills the frame whose record is at off (out cleared by the caller). */
+static void pcap_fill(const nmx_capture *cap, uint64_t off, nmx_frame *out)
 {
-    uint64_t off = pcap_offset(cap, n);
     const uint8_t *rec = cap->cur.base + off;   /* validated when indexed */
     uint32_t caplen, len;
     pcap_lengths(cap, rec, &caplen, &len);
@@ -655,5 +695,98 @@ static void pcap_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     out->offset = off;
 }
 
+static void pcap_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
+{
+    pcap_fill(cap, pcap_offset(cap, n), out);
+}
+
+/* ---- searches (find.h) -------------------------------------------------------
+ *
+ * A search at the walk's front walks the next batch itself with the
+ * predicate (pcap_extend_with) and answers from the list of its matches;
+ * frames walked already (by another search or reader, at open, or by the
+ * walk this process follows) are read one record after the other from the
+ * offset of the first, with the look-ahead of nmx_capture_prefetch_starts().
+ */
+
+static nmx__find_result found(const nmx_capture *cap, uint64_t n, uint64_t off, nmx_frame *out)
+{
+    memset(out, 0, sizeof *out);
+    out->number = n;
+    pcap_fill(cap, off, out);
+    nmx__cap_touch_frame(cap, out);
+    return NMX__FIND_FOUND;
+}
+
+/* From fl's list: the first match at or after n, or none (*n moves past
+ * the frames the list covers). */
+static bool from_list(nmx__find *fl, const nmx_capture *cap, uint64_t *n, uint64_t *m,
+                      uint64_t *off)
+{
+    if (fl->serial != cap->serial || fl->lkey[0] != fl->key[0] || fl->lkey[1] != fl->key[1] ||
+        *n < fl->from || *n >= fl->to)
+        return false;
+    if (fl->head >= fl->count || fl->num[fl->head] > *n)
+        fl->head = 0; /* (a search from before the last one: from the start) */
+    while (fl->head < fl->count && fl->num[fl->head] < *n)
+        fl->head++;
+    if (fl->head < fl->count) {
+        *m = fl->num[fl->head];
+        *off = fl->off[fl->head];
+        return true;
+    }
+    *n = fl->to;
+    return false;
+}
+
+static nmx__find_result pcap_find(const nmx_capture *cap, uint64_t n, uint64_t max,
+                                  nmx__find *fl, nmx_frame *out, uint64_t *next)
+{
+    const uint8_t *base = cap->cur.base;
+    const uint32_t rl = cap->rec_len, lt = cap->linktype;
+    uint64_t m, moff, looked = 0;
+    if (from_list(fl, cap, &n, &m, &moff))
+        return found(cap, m, moff, out);
+    while (looked < max) {
+        uint64_t known = nmx__cap_known(cap);
+        if (n >= known) {
+            if (cap->lazy && !__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) &&
+                !nmx__share_follower(cap)) {
+                /* at the walk's front: walk the next batch with the predicate */
+                fl->serial = 0;
+                uint64_t from = n;
+                pcap_extend_with((nmx_capture *)(uintptr_t)cap, n, NULL, fl);
+                if (from_list(fl, cap, &n, &m, &moff))
+                    return found(cap, m, moff, out);
+                looked += n - from;
+                if (n > from)
+                    continue; /* walked, no match: on from its end */
+                /* (another thread walked on first, or the walk is over) */
+            }
+            if (!nmx__cap_reach(cap, n))
+                return NMX__FIND_END;
+            known = nmx__cap_known(cap);
+        }
+        /* frames walked already: one record after the other */
+        uint64_t off = pcap_offset(cap, n), chunk = UINT64_MAX;
+        const uint8_t *cursor = NULL;
+        for (; n < known && looked < max; n++, looked++) {
+            const uint8_t *rec = base + off;
+            uint32_t caplen, len;
+            pcap_lengths(cap, rec, &caplen, &len);
+            if (cap->src.window && off / NMX_SOURCE_CHUNK != chunk) {
+                chunk = off / NMX_SOURCE_CHUNK;
+                nmx_source_touch(&cap->src, NMX_RES_RECORDS, off, rl + caplen);
+            }
+            nmx__cap_look_ahead(cap, true, n, off, rec + rl + caplen, &cursor);
+            if (fl->pred(fl->ctx, rec + rl, caplen, len, lt))
+                return found(cap, n, off, out);
+            off += rl + caplen;
+        }
+    }
+    *next = n;
+    return NMX__FIND_MORE;
+}
+
 const nmx_reader nmx_reader_pcap = { "pcap", pcap_probe, pcap_open, pcap_frame, pcap_extend,
-                                      pcap_limit };
+                                      pcap_limit, pcap_find };

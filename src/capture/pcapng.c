@@ -948,4 +948,4 @@ static void pcapng_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
 }
 
 const nmx_reader nmx_reader_pcapng = { "pcapng", pcapng_probe, pcapng_open, pcapng_frame,
-                                        pcapng_extend, pcapng_limit };
+                                        pcapng_extend, pcapng_limit, NULL };
