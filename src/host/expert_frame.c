@@ -30,8 +30,17 @@
  * from frame to frame without allocating: the descriptor's pointers stay
  * valid until the next ExpertGetFrame of the same session; hFrame stays
  * valid for the whole session (F4). docs/property-api.md.
+ *
+ * A forward scan whose filters are all BPF filters (their verdicts depend
+ * on a frame's bytes alone) is a search of the capture (capture/find.h),
+ * which runs the filters as the capture's walk reads each record;
+ * docs/filters.md, "Filtered scans".
  */
+#include <stdlib.h>
+
 #include "host/host.h"
+#include "capture/find.h"
+#include "filter/match_bytes.h"
 
 #define TERM_CHECK_EVERY 4096u
 
@@ -103,6 +112,54 @@ static inline bool terminating(const struct nmx_session *s)
     return atomic_load_explicit(s->term, memory_order_relaxed);
 }
 
+/* The search's predicate: every filter of the search passes. */
+static bool search_pred(void *ctx, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+                        uint32_t linktype)
+{
+    const struct nmx_session *s = ctx;
+    for (int k = 0; k < 2; k++)
+        if (s->find_f[k] &&
+            !nmx__filter_match_bytes(s->find_f[k], data, caplen, wirelen, linktype))
+            return false;
+    return true;
+}
+
+/* The first frame from `from` that the filters a (the display filter, or
+ * NULL) and b (hFilter, or NULL) pass, searched in the capture: 1 found
+ * (*fr), 0 none, -1 error (*rc), 2 no search here (the caller scans frame
+ * by frame). */
+static int search(struct nmx_session *s, struct _CAPTURE *c, uint64_t from, nmx_filter *a,
+                  nmx_filter *b, nmx_frame *fr, DWORD *rc)
+{
+    if ((a && !nmx__filter_bytes_only(a)) || (b && !nmx__filter_bytes_only(b)))
+        return 2;
+    if (!s->find && !(s->find = calloc(1, sizeof *s->find)))
+        return 2; /* (the scan frame by frame needs no memory) */
+    nmx__find *fl = s->find;
+    s->find_f[0] = a;
+    s->find_f[1] = b;
+    fl->pred = search_pred;
+    fl->ctx = s;
+    fl->key[0] = a ? nmx__filter_id(a) : 0;
+    fl->key[1] = b ? nmx__filter_id(b) : 0;
+    for (uint64_t n = from;;) {
+        switch (nmx__capture_find(c->cap, n, TERM_CHECK_EVERY, fl, fr, &n)) {
+        case NMX__FIND_FOUND:
+            return 1;
+        case NMX__FIND_END:
+            return 0;
+        case NMX__FIND_UNSUPPORTED:
+            return 2;
+        case NMX__FIND_MORE:
+            if (terminating(s)) {
+                *rc = NMERR_EXPERT_TERMINATE;
+                return -1;
+            }
+            break;
+        }
+    }
+}
+
 DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD RequestFlags,
                             DWORD RequestedFrameNumber, HFILTER hFilter,
                             LPEXPERTFRAMEDESCRIPTOR d)
@@ -158,7 +215,19 @@ DWORD WINAPI ExpertGetFrame(HEXPERTKEY hExpertKey, DWORD Direction, DWORD Reques
                         : (n == INVALID_FRAME_NUMBER || !nmx_capture_has_frame(c->cap, n)
                                ? (int64_t)nmx__hcap_total(c) - 1
                                : (int64_t)n - 1);
-        for (uint32_t k = 0; i >= 0 && i <= (int64_t)NMX_CAPTURE_MAX_FRAMES - 1;
+        int sr = 2;
+        if (fwd && filtered && i <= (int64_t)NMX_CAPTURE_MAX_FRAMES - 1) {
+            sr = search(s, c, (uint64_t)i,
+                        (RequestFlags & FLAGS_DEFER_TO_UI_FILTER) ? s->ui_filter : NULL, f, &fr,
+                        &rc);
+            if (sr < 0)
+                goto out;
+            if (sr == 1) {
+                found = (uint32_t)fr.number;
+                have = true;
+            }
+        }
+        for (uint32_t k = 0; sr == 2 && i >= 0 && i <= (int64_t)NMX_CAPTURE_MAX_FRAMES - 1;
              i += fwd ? 1 : -1, k++) {
             if (k && k % TERM_CHECK_EVERY == 0 && terminating(s)) {
                 rc = NMERR_EXPERT_TERMINATE;

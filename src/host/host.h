@@ -69,6 +69,12 @@ struct nmx_session {
     uint8_t *fbuf;            /* synthesised FRAME records (ExpertGetFrame) */
     size_t fbuf_cap;
     const uint8_t *pf_next;   /* prefetch cursor of forward scans          */
+    /* Filtered forward scans whose filters match on bytes: the capture's
+     * search (capture/find.h) with its list of matches, allocated at the
+     * first such scan and kept with the pooled object; the filters of the
+     * search in progress. */
+    struct nmx__find *find;
+    nmx_filter *find_f[2];
     /* The session's dissector (created at the first frame that needs the
      * parsers, freed when the session ends) and the frame it holds: the
      * tables of the last ExpertGetFrame stay valid until the next (F4). */
