@@ -112,16 +112,20 @@ static inline bool terminating(const struct nmx_session *s)
     return atomic_load_explicit(s->term, memory_order_relaxed);
 }
 
-/* The search's predicate: every filter of the search passes. */
+/* The search's predicates: both filters of the session's search pass, or
+ * the one filter given as ctx does (one call less per frame). */
 static bool search_pred(void *ctx, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
                         uint32_t linktype)
 {
     const struct nmx_session *s = ctx;
-    for (int k = 0; k < 2; k++)
-        if (s->find_f[k] &&
-            !nmx__filter_match_bytes(s->find_f[k], data, caplen, wirelen, linktype))
-            return false;
-    return true;
+    return nmx__filter_match_bytes(s->find_f[0], data, caplen, wirelen, linktype) &&
+           nmx__filter_match_bytes(s->find_f[1], data, caplen, wirelen, linktype);
+}
+
+static bool search_pred_one(void *ctx, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+                            uint32_t linktype)
+{
+    return nmx__filter_match_bytes(ctx, data, caplen, wirelen, linktype);
 }
 
 /* The first frame from `from` that the filters a (the display filter, or
@@ -138,8 +142,8 @@ static int search(struct nmx_session *s, struct _CAPTURE *c, uint64_t from, nmx_
     nmx__find *fl = s->find;
     s->find_f[0] = a;
     s->find_f[1] = b;
-    fl->pred = search_pred;
-    fl->ctx = s;
+    fl->pred = a && b ? search_pred : search_pred_one;
+    fl->ctx = a && b ? (void *)s : (void *)(a ? a : b);
     fl->key[0] = a ? nmx__filter_id(a) : 0;
     fl->key[1] = b ? nmx__filter_id(b) : 0;
     for (uint64_t n = from;;) {
