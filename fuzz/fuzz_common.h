@@ -6,7 +6,10 @@
  * warnings' texts; the comment, interfaces, link types and start time), in
  * batches of 256 KiB and of 40 bytes, and once with the count asked first
  * and its walk split in two halves from 64 bytes on; and opened without the
- * flag again, its walk split the same way.
+ * flag again, its walk split the same way. A forward search
+ * (src/capture/find.h) with two predicates taking turns, each now and then
+ * going back a few frames, must find exactly the frames a frame-by-frame
+ * reading of the first open gives them, and leave the same warnings.
  */
 #ifndef NMX_FUZZ_COMMON_H
 #define NMX_FUZZ_COMMON_H
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "nmexpert/capture.h"
+#include "capture/find.h"
 
 /* Another open of buf (flags) holds what `ref` (indexed at open by one
  * walk) holds. */
@@ -79,6 +83,89 @@ static inline void nmx_fuzz_incremental(const uint8_t *buf, size_t size, const n
         if ((x == NULL) != (y == NULL) || (x && (x->code != y->code || strcmp(x->msg, y->msg))))
             abort();
     }
+    nmx_capture_close(cap);
+}
+
+/* Two predicates on a frame's bytes for the searches. */
+static bool nmx_fuzz_pred_a(void *ctx, const uint8_t *d, uint32_t c, uint32_t w, uint32_t lt)
+{
+    (void)ctx;
+    return ((c ? d[c / 2] : 0u) + w + lt) % 3u == 0;
+}
+
+static bool nmx_fuzz_pred_b(void *ctx, const uint8_t *d, uint32_t c, uint32_t w, uint32_t lt)
+{
+    (void)ctx;
+    (void)d;
+    (void)w;
+    (void)lt;
+    return (c & 1u) == 0;
+}
+
+/* Searches of another open of buf (flags) find what a frame-by-frame
+ * reading of `ref` gives the same predicates. */
+static inline void nmx_fuzz_search(const uint8_t *buf, size_t size, const nmx_capture *ref,
+                                   unsigned flags)
+{
+    nmx_capture *cap = NULL;
+    nmx_diag d;
+    if (nmx_capture_open_memory(buf, size, "fuzz", flags, &cap, &d) != NMX_OK)
+        abort();
+    const uint64_t n = nmx_capture_frame_count(ref);
+    nmx__find *fl[2] = {calloc(1, sizeof(nmx__find)), calloc(1, sizeof(nmx__find))};
+    if (!fl[0] || !fl[1])
+        abort();
+    nmx__find_pred preds[2] = {nmx_fuzz_pred_a, nmx_fuzz_pred_b};
+    uint64_t at[2] = {0, 0};
+    bool done[2] = {false, false};
+    for (unsigned call = 0; !done[0] || !done[1]; call++) {
+        int k = done[0] ? 1 : done[1] ? 0 : (int)(call & 1);
+        fl[k]->pred = preds[k];
+        fl[k]->key[0] = (uint64_t)k + 1;
+        uint64_t from = at[k];
+        if (call % 7 == 6 && from > 3)
+            from -= 3; /* back into what a list may cover */
+        nmx_frame fr, rf;
+        uint64_t next = 0;
+        nmx__find_result r = nmx__capture_find(cap, from, 1 + call % 5, fl[k], &fr, &next);
+        if (r == NMX__FIND_UNSUPPORTED)
+            break;
+        /* the first frame from `from` the predicate accepts, frame by frame */
+        uint64_t want = from;
+        for (; want < n; want++) {
+            if (nmx_capture_frame(ref, want, &rf) != NMX_OK)
+                abort();
+            if (preds[k](NULL, rf.data, rf.caplen, rf.wirelen, rf.linktype))
+                break;
+        }
+        if (r == NMX__FIND_FOUND) {
+            if (want >= n || fr.number != want || fr.data != rf.data || fr.caplen != rf.caplen ||
+                fr.wirelen != rf.wirelen || fr.ts_ns != rf.ts_ns || fr.offset != rf.offset ||
+                fr.linktype != rf.linktype)
+                abort();
+            if (want + 1 > at[k])
+                at[k] = want + 1;
+        } else if (r == NMX__FIND_MORE) {
+            if (next <= from || next > want)
+                abort(); /* progress, and no match skipped */
+            if (next > at[k])
+                at[k] = next;
+        } else { /* END */
+            if (want < n)
+                abort();
+            done[k] = true;
+        }
+    }
+    if (nmx_capture_frame_count(cap) != n || nmx_capture_warning_count(cap) !=
+                                                 nmx_capture_warning_count(ref))
+        abort();
+    for (size_t i = 0; i < nmx_capture_warning_count(ref); i++) {
+        const nmx_diag *x = nmx_capture_warning(ref, i), *y = nmx_capture_warning(cap, i);
+        if ((x == NULL) != (y == NULL) || (x && (x->code != y->code || strcmp(x->msg, y->msg))))
+            abort();
+    }
+    free(fl[0]);
+    free(fl[1]);
     nmx_capture_close(cap);
 }
 
@@ -150,8 +237,11 @@ static inline int nmx_fuzz_one(const uint8_t *data, size_t size, int kind)
         if (!flags) {
             const unsigned inc = NMX_CAPTURE_INCREMENTAL;
             nmx_fuzz_incremental(buf, size, cap, inc, false);
+            nmx_fuzz_search(buf, size, cap, inc);
+            nmx_fuzz_search(buf, size, cap, 0);
             setenv("NMX_CAPTURE_BATCH", "40", 1); /* a walk of a record or two at a time */
             nmx_fuzz_incremental(buf, size, cap, inc, false);
+            nmx_fuzz_search(buf, size, cap, inc);
             setenv("NMX_CAPTURE_PARALLEL_MIN", "64", 1); /* the count's walk split */
             nmx_fuzz_incremental(buf, size, cap, inc, true);
             nmx_fuzz_incremental(buf, size, cap, 0, false); /* the open's walk split */
