@@ -385,12 +385,97 @@ nmx_err nmx_capture_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     return NMX_OK;
 }
 
+/* ---- searches (find.h) -------------------------------------------------------
+ *
+ * A search at the walk's front has the reader walk the next batch with the
+ * predicate (walk_find) and answers from the list of its matches; frames
+ * walked already (by another search or reader, at open, or by the walk this
+ * process follows) are looked at one after the other from the location of
+ * the first (peek, next), with the look-ahead of
+ * nmx_capture_prefetch_starts(). */
+
+static nmx__find_result find_found(const nmx_capture *cap, uint64_t n, uint64_t at,
+                                   nmx_frame *out)
+{
+    memset(out, 0, sizeof *out);
+    out->number = n;
+    cap->reader->fill(cap, at, out);
+    nmx__cap_touch_frame(cap, out);
+    return NMX__FIND_FOUND;
+}
+
+/* From fl's list: the first match at or after *n, or none (*n then moves
+ * past the frames the list covers). */
+static bool find_listed(nmx__find *fl, const nmx_capture *cap, uint64_t *n, uint64_t *m,
+                        uint64_t *at)
+{
+    if (fl->serial != cap->serial || fl->lkey[0] != fl->key[0] || fl->lkey[1] != fl->key[1] ||
+        *n < fl->from || *n >= fl->to)
+        return false;
+    if (fl->head >= fl->count || fl->num[fl->head] > *n)
+        fl->head = 0; /* (a search from before the last one: from the start) */
+    while (fl->head < fl->count && fl->num[fl->head] < *n)
+        fl->head++;
+    if (fl->head < fl->count) {
+        *m = fl->num[fl->head];
+        *at = fl->at[fl->head];
+        return true;
+    }
+    *n = fl->to;
+    return false;
+}
+
 nmx__find_result nmx__capture_find(const nmx_capture *cap, uint64_t n, uint64_t max,
                                    nmx__find *fl, nmx_frame *out, uint64_t *next)
 {
-    if (!cap->reader->find)
+    const nmx_reader *r = cap->reader;
+    if (!r->walk_find)
         return NMX__FIND_UNSUPPORTED;
-    return cap->reader->find(cap, n, max, fl, out, next);
+    uint64_t m, at, looked = 0;
+    if (find_listed(fl, cap, &n, &m, &at))
+        return find_found(cap, m, at, out);
+    while (looked < max) {
+        uint64_t known = nmx__cap_known(cap);
+        if (n >= known) {
+            if (cap->lazy && !__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) &&
+                !nmx__share_follower(cap)) {
+                /* at the walk's front: walk the next batch with the predicate */
+                fl->serial = 0;
+                uint64_t from = n;
+                r->walk_find((nmx_capture *)(uintptr_t)cap, n, fl);
+                if (find_listed(fl, cap, &n, &m, &at))
+                    return find_found(cap, m, at, out);
+                looked += n - from;
+                if (n > from)
+                    continue; /* walked, no match: on from its end */
+                /* (another thread walked on first, or the walk is over) */
+            }
+            if (!nmx__cap_reach(cap, n))
+                return NMX__FIND_END;
+            known = nmx__cap_known(cap);
+        }
+        /* frames walked already: one after the other */
+        uint64_t chunk = UINT64_MAX;
+        const uint8_t *cursor = NULL;
+        for (at = r->locate(cap, n); n < known && looked < max; n++, looked++) {
+            nmx__find_view v;
+            r->peek(cap, at, &v);
+            if (cap->src.window && v.offset / NMX_SOURCE_CHUNK != chunk) {
+                chunk = v.offset / NMX_SOURCE_CHUNK;
+                nmx_source_touch(&cap->src, NMX_RES_RECORDS, v.offset,
+                                 (uint64_t)(v.data - cap->src.base) + v.caplen - v.offset);
+            }
+            nmx__cap_look_ahead(cap, true, n, v.offset, v.data + v.caplen, &cursor);
+            if (fl->pred(fl->ctx, v.data, v.caplen, v.wirelen, v.linktype))
+                return find_found(cap, n, at, out);
+            /* (a shared walk's ring has the next frame's place: no load
+             * that waits for this frame's record) */
+            if (n + 1 < known)
+                at = cap->ring ? r->locate(cap, n + 1) : r->next(cap, at);
+        }
+    }
+    *next = n;
+    return NMX__FIND_MORE;
 }
 
 nmx_capture_format nmx_capture_get_format(const nmx_capture *cap)

@@ -40,7 +40,7 @@ typedef struct nmx__find {
     uint64_t       from, to;
     uint32_t       head, count;
     uint64_t       num[NMX__FIND_LIST];
-    uint64_t       off[NMX__FIND_LIST];
+    uint64_t       at[NMX__FIND_LIST];   /* where each is (the reader's location) */
 } nmx__find;
 
 typedef enum nmx__find_result {

@@ -114,6 +114,13 @@ uint64_t nmx__parallel_min(void);
 /* --- readers --------------------------------------------------------------- */
 typedef enum nmx_probe_result { NMX_PROBE_NOT_MINE = 0, NMX_PROBE_MINE, NMX_PROBE_ERROR } nmx_probe_result;
 
+/* A frame as a search's predicate sees it (nmx_reader.peek). */
+typedef struct nmx__find_view {
+    const uint8_t *data;
+    uint32_t       caplen, wirelen, linktype;
+    uint64_t       offset;   /* of the record or block */
+} nmx__find_view;
+
 typedef struct nmx_reader {
     const char *name;
     /* Look at the first bytes only. ERROR fills diag (through cap). */
@@ -130,9 +137,21 @@ typedef struct nmx_reader {
     void (*extend)(nmx_capture *cap, uint64_t n, const volatile int *stop);
     /* The most frames a capture of this size can hold (incremental). */
     uint64_t (*limit)(const nmx_capture *cap);
-    /* A forward search (find.h); NULL: none. */
-    nmx__find_result (*find)(const nmx_capture *cap, uint64_t n, uint64_t max, nmx__find *fl,
-                             nmx_frame *out, uint64_t *next);
+    /* Searches (find.h; NULL: none). A frame is named by a location of the
+     * reader's (pcap: its record's offset; pcapng: its index entry).
+     * walk_find: extend, with the search's predicate run on each frame the
+     * walk reads from frame want on; fl's list is made anew when the walk
+     * starts at or before want, and left as it was otherwise.
+     * locate: where frame n (indexed) is; next: where the frame after the
+     * one at `at` is (that frame indexed).
+     * peek: the bytes, lengths and link type of the frame at `at`, and
+     * where its record starts.
+     * fill: *out for the frame at `at` (out cleared, number set). */
+    void (*walk_find)(nmx_capture *cap, uint64_t want, nmx__find *fl);
+    uint64_t (*locate)(const nmx_capture *cap, uint64_t n);
+    uint64_t (*next)(const nmx_capture *cap, uint64_t at);
+    void (*peek)(const nmx_capture *cap, uint64_t at, struct nmx__find_view *v);
+    void (*fill)(const nmx_capture *cap, uint64_t at, nmx_frame *out);
 } nmx_reader;
 
 extern const nmx_reader nmx_reader_pcap;

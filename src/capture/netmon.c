@@ -569,4 +569,4 @@ static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
 }
 
 const nmx_reader nmx_reader_netmon = { "netmon", netmon_probe, netmon_open, netmon_frame,
-                                        netmon_extend, netmon_limit, NULL };
+                                        netmon_extend, netmon_limit, NULL, NULL, NULL, NULL, NULL };

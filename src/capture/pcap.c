@@ -402,7 +402,7 @@ static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uin
             }
             if (n >= fl->from && fl->pred(fl->ctx, base + off + rl, caplen, len, cap->linktype)) {
                 fl->num[fl->count] = n;
-                fl->off[fl->count] = off;
+                fl->at[fl->count] = off;
                 if (++fl->count == NMX__FIND_LIST) {
                     n++;
                     off += rl + caplen;
@@ -700,93 +700,30 @@ static void pcap_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     pcap_fill(cap, pcap_offset(cap, n), out);
 }
 
-/* ---- searches (find.h) -------------------------------------------------------
- *
- * A search at the walk's front walks the next batch itself with the
- * predicate (pcap_extend_with) and answers from the list of its matches;
- * frames walked already (by another search or reader, at open, or by the
- * walk this process follows) are read one record after the other from the
- * offset of the first, with the look-ahead of nmx_capture_prefetch_starts().
- */
+/* Searches (find.h): a frame's location is its record's offset. */
 
-static nmx__find_result found(const nmx_capture *cap, uint64_t n, uint64_t off, nmx_frame *out)
+static void pcap_walk_find(nmx_capture *cap, uint64_t want, nmx__find *fl)
 {
-    memset(out, 0, sizeof *out);
-    out->number = n;
-    pcap_fill(cap, off, out);
-    nmx__cap_touch_frame(cap, out);
-    return NMX__FIND_FOUND;
+    pcap_extend_with(cap, want, NULL, fl);
 }
 
-/* From fl's list: the first match at or after n, or none (*n moves past
- * the frames the list covers). */
-static bool from_list(nmx__find *fl, const nmx_capture *cap, uint64_t *n, uint64_t *m,
-                      uint64_t *off)
+static uint64_t pcap_next(const nmx_capture *cap, uint64_t off)
 {
-    if (fl->serial != cap->serial || fl->lkey[0] != fl->key[0] || fl->lkey[1] != fl->key[1] ||
-        *n < fl->from || *n >= fl->to)
-        return false;
-    if (fl->head >= fl->count || fl->num[fl->head] > *n)
-        fl->head = 0; /* (a search from before the last one: from the start) */
-    while (fl->head < fl->count && fl->num[fl->head] < *n)
-        fl->head++;
-    if (fl->head < fl->count) {
-        *m = fl->num[fl->head];
-        *off = fl->off[fl->head];
-        return true;
-    }
-    *n = fl->to;
-    return false;
+    uint32_t caplen, len;
+    pcap_lengths(cap, cap->cur.base + off, &caplen, &len);
+    return off + cap->rec_len + caplen;
 }
 
-static nmx__find_result pcap_find(const nmx_capture *cap, uint64_t n, uint64_t max,
-                                  nmx__find *fl, nmx_frame *out, uint64_t *next)
+static void pcap_peek(const nmx_capture *cap, uint64_t off, nmx__find_view *v)
 {
-    const uint8_t *base = cap->cur.base;
-    const uint32_t rl = cap->rec_len, lt = cap->linktype;
-    uint64_t m, moff, looked = 0;
-    if (from_list(fl, cap, &n, &m, &moff))
-        return found(cap, m, moff, out);
-    while (looked < max) {
-        uint64_t known = nmx__cap_known(cap);
-        if (n >= known) {
-            if (cap->lazy && !__atomic_load_n(&cap->lazy_done, __ATOMIC_ACQUIRE) &&
-                !nmx__share_follower(cap)) {
-                /* at the walk's front: walk the next batch with the predicate */
-                fl->serial = 0;
-                uint64_t from = n;
-                pcap_extend_with((nmx_capture *)(uintptr_t)cap, n, NULL, fl);
-                if (from_list(fl, cap, &n, &m, &moff))
-                    return found(cap, m, moff, out);
-                looked += n - from;
-                if (n > from)
-                    continue; /* walked, no match: on from its end */
-                /* (another thread walked on first, or the walk is over) */
-            }
-            if (!nmx__cap_reach(cap, n))
-                return NMX__FIND_END;
-            known = nmx__cap_known(cap);
-        }
-        /* frames walked already: one record after the other */
-        uint64_t off = pcap_offset(cap, n), chunk = UINT64_MAX;
-        const uint8_t *cursor = NULL;
-        for (; n < known && looked < max; n++, looked++) {
-            const uint8_t *rec = base + off;
-            uint32_t caplen, len;
-            pcap_lengths(cap, rec, &caplen, &len);
-            if (cap->src.window && off / NMX_SOURCE_CHUNK != chunk) {
-                chunk = off / NMX_SOURCE_CHUNK;
-                nmx_source_touch(&cap->src, NMX_RES_RECORDS, off, rl + caplen);
-            }
-            nmx__cap_look_ahead(cap, true, n, off, rec + rl + caplen, &cursor);
-            if (fl->pred(fl->ctx, rec + rl, caplen, len, lt))
-                return found(cap, n, off, out);
-            off += rl + caplen;
-        }
-    }
-    *next = n;
-    return NMX__FIND_MORE;
+    const uint8_t *rec = cap->cur.base + off;
+    pcap_lengths(cap, rec, &v->caplen, &v->wirelen);
+    v->data = rec + cap->rec_len;
+    v->linktype = cap->linktype;
+    v->offset = off;
 }
 
-const nmx_reader nmx_reader_pcap = { "pcap", pcap_probe, pcap_open, pcap_frame, pcap_extend,
-                                      pcap_limit, pcap_find };
+const nmx_reader nmx_reader_pcap = { "pcap",         pcap_probe,  pcap_open,
+                                      pcap_frame,     pcap_extend, pcap_limit,
+                                      pcap_walk_find, pcap_offset, pcap_next,
+                                      pcap_peek,      pcap_fill };

@@ -114,6 +114,8 @@ typedef struct ng_walk {
     uint32_t     lts[64];
     size_t       nlts;
     uint64_t    *ring;            /* a shared walk's leader: every frame's offset */
+    nmx__find   *fl;              /* a search's walk (find.h), or NULL */
+    uint64_t     fl_chunk;        /* (the last chunk it counted as in use) */
 } ng_walk;
 
 static nmx_err opt_overrun(const nmx_capture *cap, nmx_diag *d, const pcapng_opt *o, uint64_t end,
@@ -554,6 +556,25 @@ static nmx_err walk_blocks(ng_walk *w, uint64_t want, uint64_t batch_end, bool n
                 w->has_start = true;
                 w->start_ns = iface_time(ifc, pk.units);
             }
+            if (w->fl && !w->half) {
+                /* a search: what it reads counts as in use (a chunk at a
+                 * time), its predicate sees the frame, its list the match;
+                 * a full list ends the walk after it */
+                nmx__find *fl = w->fl;
+                if (cap->src.window && off / NMX_SOURCE_CHUNK != w->fl_chunk) {
+                    w->fl_chunk = off / NMX_SOURCE_CHUNK;
+                    nmx_source_touch(&cap->src, NMX_RES_RECORDS, off, len);
+                }
+                if (w->n - 1 >= fl->from &&
+                    fl->pred(fl->ctx, base + pk.data, pk.caplen, pk.wirelen, ifc->pub.linktype)) {
+                    fl->num[fl->count] = w->n - 1;
+                    fl->at[fl->count] = entry;
+                    if (++fl->count == NMX__FIND_LIST) {
+                        w->off = off + len;
+                        return NMX_OK;
+                    }
+                }
+            }
             break;
         }
         default:
@@ -710,13 +731,20 @@ static bool ng_join(ng_walk *w, struct ng_half *h, pthread_t t, nmx_err *e, nmx_
  * first block or running out of memory there fail the open (its result).
  * Later, damage is a warning and ends the walk. */
 static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt, bool at_open,
-                       nmx_diag *diag)
+                       nmx_diag *diag, nmx__find *fl)
 {
     nmx__cap_lazy_lock(cap);
     uint64_t known = cap->nframes;
     if (__atomic_load_n(&cap->lazy_done, __ATOMIC_RELAXED) || (known > want && !at_open)) {
         nmx__cap_lazy_unlock(cap);
         return NMX_OK;
+    }
+    if (fl) { /* a search (find.h): its list is made anew */
+        fl->serial = cap->serial;
+        fl->lkey[0] = fl->key[0];
+        fl->lkey[1] = fl->key[1];
+        fl->from = fl->to = want;
+        fl->head = fl->count = 0;
     }
     ng_walk w = {
         .cap = cap,
@@ -730,6 +758,8 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
         .stop_off = UINT64_MAX,
         .split = cap->idx_split == UINT64_MAX ? 0 : cap->idx_split,
         .slots_a = cap->idx_split == UINT64_MAX ? 0 : cap->idx_slots_a,
+        .fl = fl,
+        .fl_chunk = UINT64_MAX,
     };
     const uint64_t start = w.off;
     w.pf_next = start;
@@ -746,7 +776,7 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
     struct ng_half h;
     pthread_t t;
     nmx_err e = NMX_OK;
-    bool whole = want == UINT64_MAX && !halt;
+    bool whole = want == UINT64_MAX && !halt && !fl;
     if (whole && w.nsec == 0) /* the first section's interfaces first */
         e = walk_blocks(&w, 0, start + cap->lazy_batch, at_open, halt, &d, &first);
     bool split = e == NMX_OK && whole && ng_split(&w, &h, &t);
@@ -800,13 +830,15 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
     if (cap->share)
         nmx__share_publish_walk(cap, w.off, e != NMX_OK);
     nmx__cap_publish_end();
+    if (fl)
+        fl->to = w.n;
     nmx__cap_lazy_unlock(cap);
     return ret;
 }
 
 static void pcapng_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
 {
-    (void)walk_on(cap, want, stop, false, NULL);
+    (void)walk_on(cap, want, stop, false, NULL, NULL);
 }
 
 static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
@@ -844,10 +876,10 @@ static nmx_err pcapng_open(nmx_capture *cap, nmx_diag *diag)
         cap->lazy = true;
         const char *b = getenv("NMX_CAPTURE_BATCH"); /* tests: small batches on small files */
         cap->lazy_batch = b && *b ? strtoull(b, NULL, 10) : PCAPNG_LAZY_BATCH;
-        return walk_on(cap, 0, NULL, true, diag);
+        return walk_on(cap, 0, NULL, true, diag, NULL);
     }
     cap->lazy_batch = PCAPNG_LAZY_BATCH;
-    return walk_on(cap, UINT64_MAX, NULL, true, diag);
+    return walk_on(cap, UINT64_MAX, NULL, true, diag, NULL);
 }
 
 /* The packet blocks of one index entry's frames that this thread decoded
@@ -910,9 +942,9 @@ static uint64_t pcapng_entry(const nmx_capture *cap, uint64_t n)
     return g->e[want];
 }
 
-static void pcapng_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
+/* Fills the frame of index entry e (out cleared by the caller). */
+static void pcapng_fill(const nmx_capture *cap, uint64_t e, nmx_frame *out)
 {
-    uint64_t e = pcapng_entry(cap, n);
     uint64_t off = e >> 16;
     const nmx_pcapng_section *sec = &cap->sections[e & 0xFFFF];
     bool be = sec->big_endian;
@@ -947,5 +979,34 @@ static void pcapng_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     }
 }
 
-const nmx_reader nmx_reader_pcapng = { "pcapng", pcapng_probe, pcapng_open, pcapng_frame,
-                                        pcapng_extend, pcapng_limit, NULL };
+static void pcapng_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
+{
+    pcapng_fill(cap, pcapng_entry(cap, n), out);
+}
+
+/* Searches (find.h): a frame's location is its index entry. */
+
+static void pcapng_walk_find(nmx_capture *cap, uint64_t want, nmx__find *fl)
+{
+    (void)walk_on(cap, want, NULL, false, NULL, fl);
+}
+
+static void pcapng_peek(const nmx_capture *cap, uint64_t e, nmx__find_view *v)
+{
+    uint64_t off = e >> 16;
+    const nmx_pcapng_section *sec = &cap->sections[e & 0xFFFF];
+    const uint8_t *b = cap->cur.base + off;
+    uint32_t type = nmx_ld32(b, sec->big_endian), len = nmx_ld32(b + 4, sec->big_endian);
+    pcapng_pkt pk;
+    (void)decode_pkt(cap, NULL, off, type, len, sec, 0, false, &pk);
+    v->data = cap->cur.base + pk.data;
+    v->caplen = pk.caplen;
+    v->wirelen = pk.wirelen;
+    v->linktype = cap->ifaces[sec->first_iface + pk.iface].pub.linktype;
+    v->offset = off;
+}
+
+const nmx_reader nmx_reader_pcapng = { "pcapng",           pcapng_probe,       pcapng_open,
+                                        pcapng_frame,       pcapng_extend,      pcapng_limit,
+                                        pcapng_walk_find,   pcapng_entry,       pcapng_next_packet,
+                                        pcapng_peek,        pcapng_fill };

@@ -16,9 +16,9 @@
  *     filtered scan reads it (NMX_CAPTURE_RESIDENT; also checked with the
  *     whole file kept, so that the measure can fail).
  *
- * Every case runs over a capture opened with NMX_CAPTURE_INCREMENTAL (the
- * walk and the filters together) and over one indexed at open (the
- * records read one after the other).
+ * Every case runs over pcap and pcapng captures, opened with
+ * NMX_CAPTURE_INCREMENTAL (the walk and the filters together) and indexed
+ * at open (the frames looked at one after the other).
  */
 #include <pthread.h>
 #include <string.h>
@@ -33,6 +33,7 @@
 #define T0 INT64_C(1700000000000000000) /* ns */
 
 static unsigned g_flags; /* 0, then NMX_CAPTURE_INCREMENTAL */
+static nmx_write_format g_fmt; /* pcap, then pcapng */
 static uint32_t g_span;  /* of the capture made last */
 
 /* Frame i: Ethernet + IPv4 + TCP or UDP to port 80 or 53, caplen 60 +
@@ -62,11 +63,11 @@ static void make_frame(uint32_t i, uint32_t len, uint8_t *b)
     memcpy(b + 54, &i, 4);
 }
 
-/* A pcap of n frames in memory. */
+/* A capture of n frames in memory, in the format of the run (g_fmt). */
 static uint8_t *make_pcap(uint32_t n, uint32_t span, size_t *len)
 {
     nmx_writer *w;
-    assert_int_equal(nmx_writer_open_memory(NMX_WRITE_PCAP_US, 1, 0, &w, NULL), NMX_OK);
+    assert_int_equal(nmx_writer_open_memory(g_fmt, 1, 0, &w, NULL), NMX_OK);
     g_span = span;
     uint8_t b[2048];
     for (uint32_t i = 0; i < n; i++) {
@@ -457,9 +458,16 @@ int main(void)
         cmocka_unit_test(t_threads),
         cmocka_unit_test(t_resident),
     };
-    g_flags = 0;
-    int rc = cmocka_run_group_tests_name("indexed at open", tests, NULL, NULL);
-    g_flags = NMX_CAPTURE_INCREMENTAL;
-    rc |= cmocka_run_group_tests_name("incremental", tests, NULL, NULL);
+    int rc = 0;
+    const nmx_write_format fmts[2] = {NMX_WRITE_PCAP_US, NMX_WRITE_PCAPNG};
+    const char *names[2][2] = {{"pcap, indexed at open", "pcap, incremental"},
+                               {"pcapng, indexed at open", "pcapng, incremental"}};
+    for (int f = 0; f < 2; f++) {
+        g_fmt = fmts[f];
+        g_flags = 0;
+        rc |= cmocka_run_group_tests_name(names[f][0], tests, NULL, NULL);
+        g_flags = NMX_CAPTURE_INCREMENTAL;
+        rc |= cmocka_run_group_tests_name(names[f][1], tests, NULL, NULL);
+    }
     return rc;
 }
