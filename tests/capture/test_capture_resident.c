@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "capture_test_util.h"
+#include "nmx_test.h"
 
 #define WINDOW_MIB  8u
 #define FILE_MIB    40u
@@ -32,21 +33,6 @@
 #define LIMIT_KB    ((WINDOW_MIB + 8u) * 1024u)
 
 static char dir[64];
-
-/* RssFile of this process, KiB. */
-static long rss_file_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    assert_non_null(f);
-    char line[256];
-    long kb = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "RssFile: %ld", &kb) == 1)
-            break;
-    fclose(f);
-    assert_true(kb >= 0);
-    return kb;
-}
 
 static uint32_t caplen_of(uint64_t k)
 {
@@ -122,11 +108,11 @@ static long scan_growth(const nmx_capture *cap, long base, int pattern)
         }
         check_frame(cap, k);
         if (i % 256 == 0) {
-            long g = rss_file_kb() - base;
+            long g = nmx_test_rss_file_kb() - base;
             peak = g > peak ? g : peak;
         }
     }
-    long g = rss_file_kb() - base;
+    long g = nmx_test_rss_file_kb() - base;
     return g > peak ? g : peak;
 }
 
@@ -138,10 +124,10 @@ static void one_format(nmx_write_format fmt, const char *ext)
     char window[32];
     snprintf(window, sizeof window, "%u", WINDOW_MIB << 20);
 
-    long base = rss_file_kb();
+    long base = nmx_test_rss_file_kb();
     nmx_capture *cap = open_file(path, window);
     assert_int_equal(nmx_capture_frame_count(cap), n);
-    long after_open = rss_file_kb() - base;
+    long after_open = nmx_test_rss_file_kb() - base;
     print_message("%s: %llu frames, RssFile growth after open %ld KiB\n", ext,
                   (unsigned long long)n, after_open);
     assert_true(after_open <= (long)LIMIT_KB);
@@ -163,7 +149,7 @@ static void one_format(nmx_write_format fmt, const char *ext)
     nmx_capture_close(cap);
 
     /* the same scan with the whole file kept: the limit would fail */
-    base = rss_file_kb();
+    base = nmx_test_rss_file_kb();
     cap = open_file(path, "0");
     long whole = scan_growth(cap, base, 0);
     print_message("%s forward scan, nothing released: RssFile growth %ld KiB\n", ext, whole);
@@ -197,7 +183,7 @@ static void test_small_file_kept(void **state)
     char path[128];
     snprintf(path, sizeof path, "%s/big.pcap", dir);
     uint64_t n = write_file(path, NMX_WRITE_PCAP_US);
-    long base = rss_file_kb();
+    long base = nmx_test_rss_file_kb();
     nmx_capture *cap = open_file(path, "134217728");
     long g = scan_growth(cap, base, 0);
     assert_int_equal(nmx_capture_frame_count(cap), n);
@@ -229,7 +215,7 @@ static void test_threads(void **state)
     snprintf(path, sizeof path, "%s/big.pcap", dir);
     (void)write_file(path, NMX_WRITE_PCAP_US);
     snprintf(window, sizeof window, "%u", WINDOW_MIB << 20);
-    long base = rss_file_kb();
+    long base = nmx_test_rss_file_kb();
     nmx_capture *cap = open_file(path, window);
     struct scanner a = {cap, 0, base, 0}, b = {cap, 1, base, 0};
     pthread_t ta, tb;

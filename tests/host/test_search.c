@@ -360,27 +360,12 @@ static void t_threads(void **st)
     fx_close(&fx);
 }
 
-/* RssFile of this process, KiB. */
-static long rss_file_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    assert_non_null(f);
-    char line[256];
-    long kb = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "RssFile: %ld", &kb) == 1)
-            break;
-    fclose(f);
-    assert_true(kb >= 0);
-    return kb;
-}
-
 /* Peak RssFile growth (KiB) over a filtered scan of path with the window
  * given (bytes, as NMX_CAPTURE_RESIDENT takes it), sampled every 512 calls;
  * *frames: the frames returned. */
 static long scan_growth(const char *path, const char *window, nmx_filter *f, uint32_t *frames)
 {
-    long base = rss_file_kb(), peak = 0; /* (an open indexes the whole file, or not) */
+    long base = nmx_test_rss_file_kb(), peak = 0; /* (an open indexes the whole file, or not) */
     assert_int_equal(setenv("NMX_CAPTURE_RESIDENT", window, 1), 0);
     nmx_capture *cap;
     nmx_diag d;
@@ -396,11 +381,11 @@ static long scan_growth(const char *path, const char *window, nmx_filter *f, uin
            NMERR_SUCCESS) {
         n = dd.FrameNumber;
         if (++*frames % 512 == 0) {
-            long g = rss_file_kb() - base;
+            long g = nmx_test_rss_file_kb() - base;
             peak = g > peak ? g : peak;
         }
     }
-    long g = rss_file_kb() - base;
+    long g = nmx_test_rss_file_kb() - base;
     peak = g > peak ? g : peak;
     nmx_session_close(k, NULL);
     nmx_hcapture_close(hc);

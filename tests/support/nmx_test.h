@@ -72,4 +72,20 @@ static inline size_t nmx_test_rss(void)
     return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/* The file-backed part of it (RssFile, /proc/self/status), KiB: a mapped
+ * capture's pages. */
+static inline long nmx_test_rss_file_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    assert_non_null(f);
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "RssFile: %ld", &kb) == 1)
+            break;
+    fclose(f);
+    assert_true(kb >= 0);
+    return kb;
+}
+
 #endif
