@@ -460,11 +460,8 @@ nmx__find_result nmx__capture_find(const nmx_capture *cap, uint64_t n, uint64_t 
         for (at = r->locate(cap, n); n < known && looked < max; n++, looked++) {
             nmx__find_view v;
             r->peek(cap, at, &v);
-            if (cap->src.window && v.offset / NMX_SOURCE_CHUNK != chunk) {
-                chunk = v.offset / NMX_SOURCE_CHUNK;
-                nmx_source_touch(&cap->src, NMX_RES_RECORDS, v.offset,
+            nmx__cap_touch_chunk(cap, &chunk, v.offset,
                                  (uint64_t)(v.data - cap->src.base) + v.caplen - v.offset);
-            }
             nmx__cap_look_ahead(cap, true, n, v.offset, v.data + v.caplen, &cursor);
             if (fl->pred(fl->ctx, v.data, v.caplen, v.wirelen, v.linktype))
                 return find_found(cap, n, at, out);

@@ -453,6 +453,44 @@ static inline void nmx__cap_look_ahead(const nmx_capture *cap, bool starts, uint
     for (; *cursor < to; *cursor += 64)
         __builtin_prefetch(*cursor);
 }
+/* A scan that reads records one after the other counts them as in use a
+ * chunk at a time: the record [off, off + len) when it lies in another
+ * chunk than the one counted last (*chunk; start at UINT64_MAX). */
+static inline void nmx__cap_touch_chunk(const nmx_capture *cap, uint64_t *chunk, uint64_t off,
+                                        uint64_t len)
+{
+    if (cap->src.window && off / NMX_SOURCE_CHUNK != *chunk) {
+        *chunk = off / NMX_SOURCE_CHUNK;
+        nmx_source_touch(&cap->src, NMX_RES_RECORDS, off, len);
+    }
+}
+/* A search's walk (find.h), under the walk's lock. nmx__find_begin: the
+ * walk starts at or before frame want; fl's list is made anew for the
+ * frames from want (its end, fl->to, is set when the walk ends).
+ * nmx__find_walked: frame n (the reader's location at; its record
+ * [off, off + len) and data) was walked: it counts as in use, and the
+ * predicate sees it from fl->from on; true when the list is now full (the
+ * walk ends after this frame). */
+static inline void nmx__find_begin(nmx__find *fl, const nmx_capture *cap, uint64_t want)
+{
+    fl->serial = cap->serial;
+    fl->lkey[0] = fl->key[0];
+    fl->lkey[1] = fl->key[1];
+    fl->from = fl->to = want;
+    fl->head = fl->count = 0;
+}
+static inline bool nmx__find_walked(nmx__find *fl, const nmx_capture *cap, uint64_t *chunk,
+                                    uint64_t n, uint64_t at, uint64_t off, uint64_t len,
+                                    const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+                                    uint32_t linktype)
+{
+    nmx__cap_touch_chunk(cap, chunk, off, len);
+    if (n < fl->from || !fl->pred(fl->ctx, data, caplen, wirelen, linktype))
+        return false;
+    fl->num[fl->count] = n;
+    fl->at[fl->count] = at;
+    return ++fl->count == NMX__FIND_LIST;
+}
 /* Frame n indexed (walking as far as it for an incremental capture)? */
 bool nmx__cap_reach(const nmx_capture *cap, uint64_t n);
 /* Note the link type of a frame (keeps the distinct list). */

@@ -393,22 +393,11 @@ static nmx_err lazy_walk(nmx_capture *cap, uint64_t *off_io, uint64_t *n_io, uin
             cap->index[n / NMX_PCAP_STRIDE] = off;
         if (ring)
             nmx__ring_put(ring, cap->ring_bits, n, off);
-        if (fl) {
-            /* what the search reads counts as in use, as what
-             * nmx_capture_frame() returns does (the chunks, not each frame) */
-            if (cap->src.window && off / NMX_SOURCE_CHUNK != chunk) {
-                chunk = off / NMX_SOURCE_CHUNK;
-                nmx_source_touch(&cap->src, NMX_RES_RECORDS, off, rl + caplen);
-            }
-            if (n >= fl->from && fl->pred(fl->ctx, base + off + rl, caplen, len, cap->linktype)) {
-                fl->num[fl->count] = n;
-                fl->at[fl->count] = off;
-                if (++fl->count == NMX__FIND_LIST) {
-                    n++;
-                    off += rl + caplen;
-                    break;
-                }
-            }
+        if (fl && nmx__find_walked(fl, cap, &chunk, n, off, off, rl + caplen, base + off + rl,
+                                   caplen, len, cap->linktype)) {
+            n++;
+            off += rl + caplen;
+            break;
         }
         n++;
         off += rl + caplen;
@@ -452,13 +441,8 @@ static void pcap_extend_with(nmx_capture *cap, uint64_t want, const volatile int
         nmx__cap_lazy_unlock(cap);
         return;
     }
-    if (fl) {
-        fl->serial = cap->serial;
-        fl->lkey[0] = fl->key[0];
-        fl->lkey[1] = fl->key[1];
-        fl->from = fl->to = want;
-        fl->head = fl->count = 0;
-    }
+    if (fl)
+        nmx__find_begin(fl, cap, want);
     const uint64_t size = cap->cur.size;
     /* a long walk (a frame far ahead, the count) releases what lies behind
      * it, as the indexing pass at open does; so does the walk of a shared

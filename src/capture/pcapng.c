@@ -556,24 +556,11 @@ static nmx_err walk_blocks(ng_walk *w, uint64_t want, uint64_t batch_end, bool n
                 w->has_start = true;
                 w->start_ns = iface_time(ifc, pk.units);
             }
-            if (w->fl && !w->half) {
-                /* a search: what it reads counts as in use (a chunk at a
-                 * time), its predicate sees the frame, its list the match;
-                 * a full list ends the walk after it */
-                nmx__find *fl = w->fl;
-                if (cap->src.window && off / NMX_SOURCE_CHUNK != w->fl_chunk) {
-                    w->fl_chunk = off / NMX_SOURCE_CHUNK;
-                    nmx_source_touch(&cap->src, NMX_RES_RECORDS, off, len);
-                }
-                if (w->n - 1 >= fl->from &&
-                    fl->pred(fl->ctx, base + pk.data, pk.caplen, pk.wirelen, ifc->pub.linktype)) {
-                    fl->num[fl->count] = w->n - 1;
-                    fl->at[fl->count] = entry;
-                    if (++fl->count == NMX__FIND_LIST) {
-                        w->off = off + len;
-                        return NMX_OK;
-                    }
-                }
+            if (w->fl && !w->half &&
+                nmx__find_walked(w->fl, cap, &w->fl_chunk, w->n - 1, entry, off, len,
+                                 base + pk.data, pk.caplen, pk.wirelen, ifc->pub.linktype)) {
+                w->off = off + len; /* a full list: the walk ends after this frame */
+                return NMX_OK;
             }
             break;
         }
@@ -739,13 +726,8 @@ static nmx_err walk_on(nmx_capture *cap, uint64_t want, const volatile int *halt
         nmx__cap_lazy_unlock(cap);
         return NMX_OK;
     }
-    if (fl) { /* a search (find.h): its list is made anew */
-        fl->serial = cap->serial;
-        fl->lkey[0] = fl->key[0];
-        fl->lkey[1] = fl->key[1];
-        fl->from = fl->to = want;
-        fl->head = fl->count = 0;
-    }
+    if (fl) /* a search (find.h) */
+        nmx__find_begin(fl, cap, want);
     ng_walk w = {
         .cap = cap,
         .off = cap->lazy_next,
