@@ -104,7 +104,7 @@ _Static_assert(META_COLOURS * 64u + offsetof(struct chunk, live) + MAX_BLOCKS / 
 
 /* ---- stats and misuse ------------------------------------------------ */
 
-void nmx__stats_alloc(nmx_heap *h, size_t n)
+static inline void stats_alloc(nmx_heap *h, size_t n)
 {
     nmx_heap_stats *s = &h->st;
     s->cur_bytes += n;
@@ -117,10 +117,20 @@ void nmx__stats_alloc(nmx_heap *h, size_t n)
         s->peak_blocks = s->cur_blocks;
 }
 
-void nmx__stats_free(nmx_heap *h, size_t n)
+static inline void stats_free(nmx_heap *h, size_t n)
 {
     h->st.cur_bytes -= n;
     h->st.cur_blocks--;
+}
+
+void nmx__stats_alloc(nmx_heap *h, size_t n)
+{
+    stats_alloc(h, n);
+}
+
+void nmx__stats_free(nmx_heap *h, size_t n)
+{
+    stats_free(h, n);
 }
 
 /* Called with h->mspin held. */
@@ -350,6 +360,8 @@ static void small_chunk_retire(nmx_heap *h, struct chunk *c)
     if (h->avail[cls] == c && c->next == NULL)
         return; /* last chunk of the class: keep it */
     list_del(&h->avail[cls], c);
+    if (h->hot[cls] == c)
+        h->hot[cls] = NULL;
     free(c->sites);
     c->sites = NULL;
     if (h->nempty < EMPTY_CACHE_MAX) {
@@ -518,9 +530,12 @@ static inline void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op
 static void *small_alloc(nmx_heap *h, size_t n, const void *site)
 {
     unsigned cls = size_class(n + 1);
-    struct chunk *c = h->avail[cls];
-    if (!c && !(c = small_chunk_new(h, cls)))
-        return NULL;
+    struct chunk *c = h->hot[cls];
+    if (!c || c->nused == c->nblocks) {
+        c = h->avail[cls];
+        if (!c && !(c = small_chunk_new(h, cls)))
+            return NULL;
+    }
     uint32_t bi;
     bool dirty;
     if (c->nfree) {
@@ -555,6 +570,7 @@ static void small_free(nmx_heap *h, const struct loc *L)
         list_del(&h->full[c->cls], c);
         list_push(&h->avail[c->cls], c, L_AVAIL);
     }
+    h->hot[c->cls] = c;
     if (c->nused == 0)
         small_chunk_retire(h, c);
 }
@@ -689,14 +705,14 @@ static void *alloc_locked(nmx_heap *h, size_t n, const void *site, nmx_err *e)
         h->st.failed_allocs++;
         return NULL;
     }
-    nmx__stats_alloc(h, n);
+    stats_alloc(h, n);
     *e = NMX_OK;
     return p;
 }
 
 static void free_located(nmx_heap *h, const struct loc *L)
 {
-    nmx__stats_free(h, L->size);
+    stats_free(h, L->size);
     if (L->c->kind == CK_SMALL)
         small_free(h, L);
     else
@@ -1285,6 +1301,8 @@ static void heap_close_key(nmx_heap *h)
 static void heap_end_locked(nmx_heap *h)
 {
     h->alive = false;
+    /* the chunks were released or moved to another heap */
+    memset(h->hot, 0, sizeof h->hot);
     nmx_spin_acquire(&h->mspin);
     atomic_store_explicit(&h->live_gen, 0, memory_order_relaxed);
     h->on_misuse = NULL;
@@ -1473,15 +1491,46 @@ void *nmx_heap_handover(nmx_heap *from, void *p, nmx_heap *to, nmx_err *err)
 
 /* ---- public: tokens -------------------------------------------------- */
 
+/* The heap a key names while it is alive, without its lock (NULL for a bad
+ * or ended key); *gen receives the key's generation. */
+static __thread struct {
+    uint64_t key, gen;
+    nmx_heap *h;
+    uint32_t slot;
+} tl_key __attribute__((tls_model("initial-exec")));
+
+static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t *gen)
+{
+    nmx_heap *h;
+    if (__builtin_expect(key == tl_key.key && key != 0, 1)) {
+        /* the last key this thread decoded (the decode is a pure function
+         * of the key; slot table entries are never cleared) */
+        h = tl_key.h;
+        *slot = tl_key.slot;
+        *gen = tl_key.gen;
+    } else {
+        if (!nmx__token_decode(key, slot, gen))
+            return NULL;
+        h = nmx__slot_get(*slot);
+        if (!h)
+            return NULL;
+        tl_key.key = key;
+        tl_key.h = h;
+        tl_key.slot = *slot;
+        tl_key.gen = *gen;
+    }
+    if (atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
+        return NULL;
+    return h;
+}
+
 /* Locks and returns the heap named by key, or NULL (EBADKEY). */
 /* *biased tells how it was entered (heap_unlock_fast). */
 static inline nmx_heap *key_lock(uint64_t key, bool *biased)
 {
     uint32_t slot;
     uint64_t gen;
-    if (!nmx__token_decode(key, &slot, &gen))
-        return NULL;
-    nmx_heap *h = nmx__slot_get(slot);
+    nmx_heap *h = key_heap_unlocked(key, &slot, &gen);
     if (!h)
         return NULL;
     *biased = heap_lock_fast(h);
@@ -1518,39 +1567,6 @@ void *nmx_key_realloc(uint64_t key, void *p, size_t n, nmx_err *err, const void 
     void *q = realloc_locked(h, p, n, site ? site : __builtin_return_address(0), e);
     heap_unlock_fast(h, b);
     return q;
-}
-
-/* The heap a key names while it is alive, without its lock (NULL for a bad
- * or ended key); *gen receives the key's generation. */
-static __thread struct {
-    uint64_t key, gen;
-    nmx_heap *h;
-    uint32_t slot;
-} tl_key __attribute__((tls_model("initial-exec")));
-
-static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t *gen)
-{
-    nmx_heap *h;
-    if (__builtin_expect(key == tl_key.key && key != 0, 1)) {
-        /* the last key this thread decoded (the decode is a pure function
-         * of the key; slot table entries are never cleared) */
-        h = tl_key.h;
-        *slot = tl_key.slot;
-        *gen = tl_key.gen;
-    } else {
-        if (!nmx__token_decode(key, slot, gen))
-            return NULL;
-        h = nmx__slot_get(*slot);
-        if (!h)
-            return NULL;
-        tl_key.key = key;
-        tl_key.h = h;
-        tl_key.slot = *slot;
-        tl_key.gen = *gen;
-    }
-    if (atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
-        return NULL;
-    return h;
 }
 
 nmx_err nmx__key_free(uint64_t key, void *p)

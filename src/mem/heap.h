@@ -31,6 +31,10 @@ struct nmx_heap {
 
     struct chunk *avail[NCLASSES]; /* small chunks with free blocks         */
     struct chunk *full[NCLASSES];  /* small chunks without                  */
+    /* The chunk of the class's last free (on avail[] or full[]) or NULL:
+     * allocation takes from it first, so a freed block is the next one its
+     * class hands out, while its lines may still be in the cache. */
+    struct chunk *hot[NCLASSES];
     struct chunk *empty;           /* empty small chunks kept for reuse     */
     unsigned nempty;
     struct chunk *large;           /* live large blocks                     */

@@ -575,6 +575,15 @@ static void t_handover_and_delete(void **s)
         memset(bp[i], i, (size_t)(i * 500));
     }
     assert_int_equal(nmx_heap_delete(b, host), NMX_OK);
+    /* a heap made now (in b's slot) allocates from chunks of its own */
+    nmx_heap *c = mk(0, 0);
+    for (int i = 0; i < 100; i++) {
+        void *q = nmx_heap_alloc(c, (size_t)(i * 500), NULL);
+        assert_true(nmx_heap_owns(c, q));
+        assert_false(nmx_heap_owns(host, q));
+        assert_int_equal(nmx_heap_free(c, q), NMX_OK);
+    }
+    nmx_heap_destroy(c, NULL);
     for (int i = 0; i < 100; i++) {
         assert_true(nmx_heap_owns(host, bp[i]));
         assert_int_equal(nmx_heap_size(host, bp[i], NULL), (size_t)(i * 500));
@@ -697,6 +706,65 @@ static void t_chunk_reuse_other_class(void **s)
     assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A class allocates first from the chunk of its last free. When that chunk
+ * empties and leaves the class (to the empty-chunk cache, where another
+ * class takes it, or back to the system), the class must not allocate from
+ * it again: every block handed out afterwards is live, of its own size,
+ * and overlaps no other. */
+static void t_last_free_chunk_retired(void **s)
+{
+    (void)s;
+    if (!arena_mode())
+        skip();
+    nmx_heap *h = mk(0, 0);
+    enum { N = 256, SMALLS = 600 }; /* 2000-byte blocks: 32 per chunk, 8 chunks */
+    void *big[N], *sm[SMALLS], *all[N + SMALLS];
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < N; i++) {
+            big[i] = nmx_heap_alloc(h, 2000, NULL);
+            assert_non_null(big[i]);
+        }
+        /* chunk by chunk: each empties with its last block, which was the
+         * class's last free */
+        for (int i = 0; i < N; i++)
+            assert_int_equal(nmx_heap_free(h, big[round & 1 ? N - 1 - i : i]), NMX_OK);
+        /* the empty chunks go to another class */
+        for (int i = 0; i < SMALLS; i++) {
+            sm[i] = nmx_heap_alloc(h, 8 + (size_t)round * 16, NULL);
+            assert_non_null(sm[i]);
+        }
+        for (int i = 0; i < N; i++) {
+            big[i] = nmx_heap_alloc(h, 2000, NULL);
+            assert_non_null(big[i]);
+            assert_int_equal(nmx_heap_size(h, big[i], NULL), 2000);
+        }
+        for (int i = 0; i < N; i++)
+            all[i] = big[i];
+        for (int i = 0; i < SMALLS; i++) {
+            all[N + i] = sm[i];
+            assert_int_equal(nmx_heap_size(h, sm[i], NULL), 8 + (size_t)round * 16);
+        }
+        qsort(all, N + SMALLS, sizeof all[0], cmp_ptr);
+        for (int i = 1; i < N + SMALLS; i++) {
+            size_t prev = nmx_heap_size(h, all[i - 1], NULL);
+            if ((uintptr_t)all[i - 1] + prev >= (uintptr_t)all[i])
+                fail_msg("blocks %p (%zu bytes) and %p overlap", all[i - 1], prev, all[i]);
+        }
+        for (int i = 0; i < N + SMALLS; i++)
+            assert_int_equal(nmx_heap_free(h, all[i]), NMX_OK);
+    }
+    nmx_heap_report rep;
+    assert_int_equal(nmx_heap_destroy(h, &rep), NMX_OK);
+    assert_int_equal(rep.misuse_total, 0);
+    nmx_heap_report_free(&rep);
+}
+
 /* The size classes of docs/allocator.md: 16..128 by 16, then 4 per power of
  * two up to 32 KiB. For each, the largest request of the class (n + 1 fills
  * the block) and the smallest. */
@@ -811,6 +879,7 @@ int main(void)
         cmocka_unit_test(t_tokens),
         cmocka_unit_test(t_chunk_reuse_other_class),
         cmocka_unit_test(t_every_class_geometry),
+        cmocka_unit_test(t_last_free_chunk_retired),
     };
     return cmocka_run_group_tests_name(nmx_mem_mode_get() == NMX_MEM_MALLOC ? "heap (malloc mode)"
                                                                              : "heap",
