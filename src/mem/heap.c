@@ -387,7 +387,7 @@ struct loc {
 };
 
 /* Is p a live block of h? On failure returns the misuse kind. */
-static int locate(nmx_heap *h, const void *p, struct loc *L)
+static inline __attribute__((always_inline)) int locate(nmx_heap *h, const void *p, struct loc *L)
 {
     uintptr_t a = (uintptr_t)p;
     if (__builtin_expect((a >> ADDR_BITS) != 0, 0))
@@ -527,7 +527,7 @@ static inline void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op
 
 /* ---- allocation ------------------------------------------------------ */
 
-static void *small_alloc(nmx_heap *h, size_t n, const void *site)
+static inline __attribute__((always_inline)) void *small_alloc(nmx_heap *h, size_t n, const void *site)
 {
     unsigned cls = size_class(n + 1);
     struct chunk *c = h->hot[cls];
@@ -560,7 +560,7 @@ static void *small_alloc(nmx_heap *h, size_t n, const void *site)
     return p;
 }
 
-static void small_free(nmx_heap *h, const struct loc *L)
+static inline __attribute__((always_inline)) void small_free(nmx_heap *h, const struct loc *L)
 {
     struct chunk *c = L->c;
     uint32_t bi = L->bi;
@@ -693,7 +693,7 @@ __attribute__((noinline)) static bool alloc_precheck_slow(nmx_heap *h, size_t ol
     return true;
 }
 
-static void *alloc_locked(nmx_heap *h, size_t n, const void *site, nmx_err *e)
+static inline __attribute__((always_inline)) void *alloc_locked(nmx_heap *h, size_t n, const void *site, nmx_err *e)
 {
     if (!alloc_precheck(h, 0, n, e))
         return NULL;
@@ -710,7 +710,7 @@ static void *alloc_locked(nmx_heap *h, size_t n, const void *site, nmx_err *e)
     return p;
 }
 
-static void free_located(nmx_heap *h, const struct loc *L)
+static inline __attribute__((always_inline)) void free_located(nmx_heap *h, const struct loc *L)
 {
     stats_free(h, L->size);
     if (L->c->kind == CK_SMALL)
@@ -719,7 +719,7 @@ static void free_located(nmx_heap *h, const struct loc *L)
         large_free(h, L->c);
 }
 
-static nmx_err free_locked(nmx_heap *h, void *p, nmx_mem_op op)
+static inline __attribute__((always_inline)) nmx_err free_locked(nmx_heap *h, void *p, nmx_mem_op op)
 {
     if (h->sys)
         return nmx__sys_free(h, p, op);
