@@ -249,10 +249,13 @@ static bool systemtime_to_ns(const nmx_cursor *c, uint64_t off, int64_t *ns)
 
 /* Checks the records that entries [i, end) of the frame table `tbl` (n
  * entries, inside the file) name, noting their link types and handing back
- * what lies behind the pass (*tbl_done, *rec_done: nmx_source_pass). Returns
- * the first entry whose record is bad, or end. */
+ * what lies behind the pass (*tbl_done, *rec_done: nmx_source_pass). With a
+ * search (fl, NULL otherwise; find.h), offers each good record to its
+ * predicate, and stops after the record that fills its list (*full).
+ * Returns the first entry whose record is bad, or where it stopped. */
 static uint64_t nm_check_records(nmx_capture *cap, const uint8_t *tbl, uint64_t n, uint64_t i,
-                                 uint64_t end, uint64_t *tbl_done, uint64_t *rec_done)
+                                 uint64_t end, uint64_t *tbl_done, uint64_t *rec_done,
+                                 nmx__find *fl, uint64_t *chunk, bool *full)
 {
     const uint8_t *b = cap->cur.base;
     const uint64_t toff = (uint64_t)(tbl - b);
@@ -270,7 +273,14 @@ static uint64_t nm_check_records(nmx_capture *cap, const uint8_t *tbl, uint64_t 
         uint16_t media = cap->nm_mactype;
         if (cap->nm_trailer)
             media = nmx_ld16le(b + roff + cap->nm_hdr + caplen);
-        nmx_cap_note_linktype(cap, nm_media_linktype(media));
+        uint32_t lt = nm_media_linktype(media);
+        nmx_cap_note_linktype(cap, lt);
+        if (fl && nmx__find_walked(fl, cap, chunk, i, i, roff,
+                                   cap->nm_hdr + (uint64_t)caplen + cap->nm_trailer,
+                                   b + roff + cap->nm_hdr, caplen, wirelen, lt)) {
+            *full = true; /* the walk ends after this frame */
+            return i + 1;
+        }
     }
     return i;
 }
@@ -298,7 +308,11 @@ static void nm_bad_record(const nmx_capture *cap, const uint8_t *tbl, uint64_t i
 
 #define NM_LAZY_BATCH (256u << 10) /* NMX_CAPTURE_BATCH in the environment */
 
-static void netmon_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
+/* Checks records as far as frame want (at least a batch), or to the end or
+ * the first bad record; with a search (fl), runs its predicate on each
+ * record checked (find.h: the list is made anew when the walk starts at or
+ * before want). */
+static void nm_walk(nmx_capture *cap, uint64_t want, const volatile int *stop, nmx__find *fl)
 {
     nmx__cap_lazy_lock(cap);
     uint64_t i = cap->nframes;
@@ -306,20 +320,23 @@ static void netmon_extend(nmx_capture *cap, uint64_t want, const volatile int *s
         nmx__cap_lazy_unlock(cap);
         return;
     }
+    if (fl)
+        nmx__find_begin(fl, cap, want);
     const uint64_t n = cap->nm_entries, start = i;
     const uint64_t batch = cap->lazy_batch / 512 ? cap->lazy_batch / 512 : 1;
     uint64_t target = want >= n ? n : want + 1;
     if (target < i + batch)
         target = i + batch < n ? i + batch : n;
-    bool bad = false;
-    while (i < target && !bad) {
+    bool bad = false, full = false;
+    uint64_t chunk = UINT64_MAX;
+    while (i < target && !bad && !full) {
         /* a stop request is looked at between batches */
         if (stop && i > start && __atomic_load_n(stop, __ATOMIC_RELAXED))
             break;
         uint64_t end = target - i > batch ? i + batch : target;
         uint64_t j = nm_check_records(cap, cap->nm_table, n, i, end, &cap->nm_tbl_done,
-                                      &cap->nm_rec_done);
-        bad = j < end;
+                                      &cap->nm_rec_done, fl, &chunk, &full);
+        bad = j < end && !full;
         i = j;
     }
     __atomic_store_n(&cap->nframes, i, __ATOMIC_RELEASE); /* (for the message too) */
@@ -332,7 +349,14 @@ static void netmon_extend(nmx_capture *cap, uint64_t want, const volatile int *s
     }
     if (bad || i >= n)
         __atomic_store_n(&cap->lazy_done, true, __ATOMIC_RELEASE);
+    if (fl)
+        fl->to = i;
     nmx__cap_lazy_unlock(cap);
+}
+
+static void netmon_extend(nmx_capture *cap, uint64_t want, const volatile int *stop)
+{
+    nm_walk(cap, want, stop, NULL);
 }
 
 static uint64_t netmon_limit(const nmx_capture *cap)
@@ -424,7 +448,9 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
         const uint8_t *tbl = b + toff;
         uint64_t n = tlen / 4;
         uint64_t rec_done = 0, tbl_done = toff; /* release behind the pass */
-        uint64_t i = nm_check_records(cap, tbl, n, 0, n, &tbl_done, &rec_done);
+        bool full = false;
+        uint64_t i = nm_check_records(cap, tbl, n, 0, n, &tbl_done, &rec_done, NULL, NULL,
+                                      &full);
         if (i == n || i > 0) {
             cap->nm_table = tbl;
             cap->nframes = i;
@@ -518,16 +544,21 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
     return NMX_OK;
 }
 
-static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
+/* Where frame n's record is (n indexed): from the frame table, whose
+ * entry counts as in use, or from the index a recovery built. */
+static uint64_t nm_offset(const nmx_capture *cap, uint64_t n)
 {
-    uint64_t off;
     if (cap->nm_table) {
-        off = nmx_ld32le(cap->nm_table + 4 * n);
         nmx_source_touch(&cap->src, NMX_RES_TABLE, (uint64_t)(cap->nm_table - cap->cur.base) + 4 * n,
                          4);
-    } else {
-        off = cap->index[n];
+        return nmx_ld32le(cap->nm_table + 4 * n);
     }
+    return cap->index[n];
+}
+
+static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
+{
+    uint64_t off = nm_offset(cap, n);
     const uint8_t *r = cap->cur.base + off;   /* validated when indexed */
     uint32_t caplen, wirelen;
     (void)nm_record(cap, off, cap->cur.size, &caplen, &wirelen);
@@ -568,5 +599,43 @@ static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
     }
 }
 
-const nmx_reader nmx_reader_netmon = { "netmon", netmon_probe, netmon_open, netmon_frame,
-                                        netmon_extend, netmon_limit, NULL, NULL, NULL, NULL, NULL };
+/* Searches (find.h): a frame's location is its number, which the frame
+ * table (or the index) turns into its record at once. */
+
+static void netmon_walk_find(nmx_capture *cap, uint64_t want, nmx__find *fl)
+{
+    nm_walk(cap, want, NULL, fl);
+}
+
+static uint64_t netmon_locate(const nmx_capture *cap, uint64_t n)
+{
+    (void)cap;
+    return n;
+}
+
+static uint64_t netmon_next(const nmx_capture *cap, uint64_t at)
+{
+    (void)cap;
+    return at + 1;
+}
+
+static void netmon_peek(const nmx_capture *cap, uint64_t at, nmx__find_view *v)
+{
+    uint64_t off = nm_offset(cap, at);
+    uint32_t caplen, wirelen;
+    (void)nm_record(cap, off, cap->cur.size, &caplen, &wirelen); /* validated when indexed */
+    const uint8_t *r = cap->cur.base + off;
+    uint16_t media = cap->nm_mactype;
+    if (cap->nm_trailer)
+        media = nmx_ld16le(r + cap->nm_hdr + caplen);
+    v->data = r + cap->nm_hdr;
+    v->caplen = caplen;
+    v->wirelen = wirelen;
+    v->linktype = nm_media_linktype(media);
+    v->offset = off;
+}
+
+const nmx_reader nmx_reader_netmon = { "netmon",        netmon_probe,     netmon_open,
+                                        netmon_frame,    netmon_extend,    netmon_limit,
+                                        netmon_walk_find, netmon_locate,   netmon_next,
+                                        netmon_peek,     netmon_frame };

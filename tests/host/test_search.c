@@ -16,9 +16,9 @@
  *     filtered scan reads it (NMX_CAPTURE_RESIDENT; also checked with the
  *     whole file kept, so that the measure can fail).
  *
- * Every case runs over pcap and pcapng captures, opened with
- * NMX_CAPTURE_INCREMENTAL (the walk and the filters together) and indexed
- * at open (the frames looked at one after the other).
+ * Every case runs over pcap, pcapng and Network Monitor 2.3 captures,
+ * opened with NMX_CAPTURE_INCREMENTAL (the walk and the filters together)
+ * and indexed at open (the frames looked at one after the other).
  */
 #include <pthread.h>
 #include <string.h>
@@ -33,7 +33,7 @@
 #define T0 INT64_C(1700000000000000000) /* ns */
 
 static unsigned g_flags; /* 0, then NMX_CAPTURE_INCREMENTAL */
-static nmx_write_format g_fmt; /* pcap, then pcapng */
+static nmx_write_format g_fmt; /* pcap, pcapng, then Network Monitor */
 static uint32_t g_span;  /* of the capture made last */
 
 /* Frame i: Ethernet + IPv4 + TCP or UDP to port 80 or 53, caplen 60 +
@@ -240,9 +240,10 @@ static void t_interleaved_at_front(void **st)
 static void t_list_full(void **st)
 {
     (void)st;
-    /* 64-byte frames: a 256 KiB batch holds about 3300, every one passes */
+    /* 64-byte frames: a 1 MiB batch holds about 13000 pcap records or 2048
+     * Network Monitor ones, and every one passes */
     struct fx fx;
-    fx_open(&fx, 40000, 4, NULL);
+    fx_open(&fx, 40000, 4, "1048576");
     nmx_filter *all, *none;
     assert_int_equal(nmx_filter_bpf("ip", &all, NULL), NMX_OK);
     assert_int_equal(nmx_filter_bpf("tcp port 9", &none, NULL), NMX_OK);
@@ -276,11 +277,22 @@ static void t_list_full(void **st)
 static void t_damage(void **st)
 {
     (void)st;
-    /* the file cut in the middle of a record: the frames before it, then
-     * the end, and the warning an open that checks everything gives */
+    /* the file cut in the middle of a record (a Network Monitor file, whose
+     * frame table is at its end: a record in the middle made too long):
+     * the frames before it, then the end, and the warning an open that
+     * checks everything gives */
     struct fx fx;
     fx.buf = make_pcap(6000, 300, &fx.len);
     size_t cut = fx.len * 7 / 10;
+    if (g_fmt == NMX_WRITE_NETMON) {
+        nmx_capture *c;
+        assert_int_equal(nmx_capture_open_memory(fx.buf, fx.len, "search", 0, &c, NULL), NMX_OK);
+        nmx_frame fr;
+        assert_int_equal(nmx_capture_frame(c, 4200, &fr), NMX_OK);
+        nmx_capture_close(c);
+        memcpy(fx.buf + fr.offset + 12, "\xff\xff\xff\x7f", 4); /* its captured length */
+        cut = fx.len;
+    }
     nmx_capture *whole;
     assert_int_equal(nmx_capture_open_memory(fx.buf, cut, "search", 0, &whole, NULL), NMX_OK);
     assert_int_equal(nmx_capture_warning_count(whole), 1);
@@ -444,10 +456,11 @@ int main(void)
         cmocka_unit_test(t_resident),
     };
     int rc = 0;
-    const nmx_write_format fmts[2] = {NMX_WRITE_PCAP_US, NMX_WRITE_PCAPNG};
-    const char *names[2][2] = {{"pcap, indexed at open", "pcap, incremental"},
-                               {"pcapng, indexed at open", "pcapng, incremental"}};
-    for (int f = 0; f < 2; f++) {
+    const nmx_write_format fmts[3] = {NMX_WRITE_PCAP_US, NMX_WRITE_PCAPNG, NMX_WRITE_NETMON};
+    const char *names[3][2] = {{"pcap, indexed at open", "pcap, incremental"},
+                               {"pcapng, indexed at open", "pcapng, incremental"},
+                               {"netmon, indexed at open", "netmon, incremental"}};
+    for (int f = 0; f < 3; f++) {
         g_fmt = fmts[f];
         g_flags = 0;
         rc |= cmocka_run_group_tests_name(names[f][0], tests, NULL, NULL);
