@@ -622,7 +622,7 @@ static uint64_t netmon_next(const nmx_capture *cap, uint64_t at)
 static void netmon_peek(const nmx_capture *cap, uint64_t at, nmx__find_view *v)
 {
     uint64_t off = nm_offset(cap, at);
-    uint32_t caplen, wirelen;
+    uint32_t caplen = 0, wirelen = 0;
     (void)nm_record(cap, off, cap->cur.size, &caplen, &wirelen); /* validated when indexed */
     const uint8_t *r = cap->cur.base + off;
     uint16_t media = cap->nm_mactype;
