@@ -536,24 +536,32 @@ static inline void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op
 FASTPATH void *small_alloc(nmx_heap *h, size_t n, const void *site)
 {
     unsigned cls = size_class(n + 1);
-    struct chunk *c = h->hot[cls];
-    if (!c || c->nused == c->nblocks) {
-        c = h->avail[cls];
-        if (!c && !(c = small_chunk_new(h, cls)))
-            return NULL;
-    }
+    struct chunk *c;
     uint32_t bi;
-    bool dirty;
-    if (c->nfree) {
-        bi = chunk_fs(c)[--c->nfree];
-        dirty = true;
+    bool dirty = true;
+    if (h->nfc[cls]) {
+        /* the block of this class freed last (still counted in nused) */
+        unsigned k = --h->nfc[cls];
+        c = h->fc[cls][k].c;
+        bi = h->fc[cls][k].bi;
+        c->ncached--;
     } else {
-        bi = c->bump++;
-        dirty = !c->zeroed;
-    }
-    if (++c->nused == c->nblocks) {
-        list_del(&h->avail[cls], c);
-        list_push(&h->full[cls], c, L_FULL);
+        c = h->hot[cls];
+        if (!c || c->nused == c->nblocks) {
+            c = h->avail[cls];
+            if (!c && !(c = small_chunk_new(h, cls)))
+                return NULL;
+        }
+        if (c->nfree) {
+            bi = chunk_fs(c)[--c->nfree];
+        } else {
+            bi = c->bump++;
+            dirty = !c->zeroed;
+        }
+        if (++c->nused == c->nblocks) {
+            list_del(&h->avail[cls], c);
+            list_push(&h->full[cls], c, L_FULL);
+        }
     }
     meta_store64(&c->live[bi >> 6], c->live[bi >> 6] | (1ull << (bi & 63)));
     meta_store16(&chunk_rs(c)[bi], (uint16_t)n);
@@ -566,11 +574,9 @@ FASTPATH void *small_alloc(nmx_heap *h, size_t n, const void *site)
     return p;
 }
 
-FASTPATH void small_free(nmx_heap *h, const struct loc *L)
+/* Block bi of c goes back on c's free stack. */
+static inline void chunk_put(nmx_heap *h, struct chunk *c, uint32_t bi)
 {
-    struct chunk *c = L->c;
-    uint32_t bi = L->bi;
-    meta_store64(&c->live[bi >> 6], c->live[bi >> 6] & ~(1ull << (bi & 63)));
     meta_store16(&chunk_fs(c)[c->nfree++], (uint16_t)bi);
     if (c->nused-- == c->nblocks) {
         list_del(&h->full[c->cls], c);
@@ -579,6 +585,47 @@ FASTPATH void small_free(nmx_heap *h, const struct loc *L)
     h->hot[c->cls] = c;
     if (c->nused == 0)
         small_chunk_retire(h, c);
+}
+
+/* The blocks of class cls in the free cache that belong to chunk c (every
+ * one when c is NULL) go back on their chunks' stacks, the others keep
+ * their order. */
+static void free_cache_flush(nmx_heap *h, unsigned cls, const struct chunk *c)
+{
+    unsigned kept = 0, n = h->nfc[cls];
+    h->nfc[cls] = 0;
+    for (unsigned k = 0; k < n; k++) {
+        struct chunk *e = h->fc[cls][k].c;
+        if (c && e != c) {
+            h->fc[cls][kept++] = h->fc[cls][k];
+            continue;
+        }
+        e->ncached--;
+        chunk_put(h, e, h->fc[cls][k].bi);
+    }
+    h->nfc[cls] = (uint8_t)kept;
+}
+
+FASTPATH void small_free(nmx_heap *h, const struct loc *L)
+{
+    struct chunk *c = L->c;
+    uint32_t bi = L->bi;
+    unsigned cls = c->cls;
+    meta_store64(&c->live[bi >> 6], c->live[bi >> 6] & ~(1ull << (bi & 63)));
+    if (c->nused - c->ncached > 1) { /* the chunk keeps a live block */
+        if (h->nfc[cls] < FREE_CACHE) {
+            unsigned k = h->nfc[cls]++;
+            h->fc[cls][k].c = c;
+            h->fc[cls][k].bi = bi;
+            c->ncached++;
+            return;
+        }
+    } else if (c->ncached) {
+        /* the chunk's last live block: its cached blocks first, so that
+         * it empties */
+        free_cache_flush(h, cls, c);
+    }
+    chunk_put(h, c, bi);
 }
 
 static inline uint32_t chunks_for(size_t n)
@@ -1309,6 +1356,7 @@ static void heap_end_locked(nmx_heap *h)
     h->alive = false;
     /* the chunks were released or moved to another heap */
     memset(h->hot, 0, sizeof h->hot);
+    memset(h->nfc, 0, sizeof h->nfc);
     nmx_spin_acquire(&h->mspin);
     atomic_store_explicit(&h->live_gen, 0, memory_order_relaxed);
     h->on_misuse = NULL;
@@ -1406,6 +1454,10 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
     if (h->sys) {
         nmx__sys_move(h, into);
     } else {
+        /* the cached blocks back on their chunks' stacks first (a chunk
+         * that empties may be given back, from h's runs) */
+        for (unsigned cls = 0; cls < NCLASSES; cls++)
+            free_cache_flush(h, cls, NULL);
         for (size_t i = 0; i < h->nruns; i++) {
             chunk_meta(h->runs[i].ar, h->runs[i].idx)->rpos = (uint32_t)into->nruns;
             into->runs[into->nruns++] = h->runs[i];

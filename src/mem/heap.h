@@ -35,6 +35,17 @@ struct nmx_heap {
      * allocation takes from it first, so a freed block is the next one its
      * class hands out, while its lines may still be in the cache. */
     struct chunk *hot[NCLASSES];
+    /* The blocks of each class freed last, handed out again first (last in,
+     * first out): no longer live (their live bit is clear, so every check
+     * treats them as freed), but still counted in their chunk's nused and
+     * ncached, off its free stack. A chunk's last live block takes the
+     * chunk's cached blocks back to its stack before it goes (free_cache
+     * in heap.c), so a chunk empties as it would without the cache. */
+    struct {
+        struct chunk *c;
+        uint32_t bi;
+    } fc[NCLASSES][FREE_CACHE];
+    uint8_t nfc[NCLASSES];
     struct chunk *empty;           /* empty small chunks kept for reuse     */
     unsigned nempty;
     struct chunk *large;           /* live large blocks                     */

@@ -49,6 +49,7 @@
 #define LCACHE_MAX_CHUNKS 16u     /* runs up to 1 MiB are cached          */
 #define LCACHE_MAX_BYTES (4u << 20)
 #define EMPTY_CACHE_MAX 4u        /* empty small chunks kept per heap     */
+#define FREE_CACHE 8u             /* blocks freed last, kept per class    */
 
 /* chunk kinds in the state word */
 enum {
@@ -95,6 +96,7 @@ struct chunk {
     uint32_t nchunks;           /* run length in chunks                    */
     uint8_t llive;              /* large block is live                     */
     uint8_t loverrun;
+    uint16_t ncached;           /* of nused, blocks in the heap's free cache */
     uint64_t lreq;              /* requested size (large)                  */
     uint64_t lhigh;             /* bytes from the start that may be dirty  */
     const void *lsite;          /* allocation site (large, debug)          */

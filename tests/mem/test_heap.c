@@ -765,6 +765,70 @@ static void t_last_free_chunk_retired(void **s)
     nmx_heap_report_free(&rep);
 }
 
+/* Frees every block of n 2000-byte blocks (32 per chunk) in a scrambled
+ * order, and returns the heap's footprint afterwards. */
+static uint64_t churn_out(nmx_heap *h, void **b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        b[i] = nmx_heap_alloc(h, 2000, NULL);
+        assert_non_null(b[i]);
+    }
+    for (int i = 0; i < n; i++)
+        assert_int_equal(nmx_heap_free(h, b[(i * 37) % n]), NMX_OK);
+    nmx_heap_stats st;
+    nmx_heap_get_stats(h, &st);
+    assert_int_equal(st.cur_blocks, 0);
+    return st.footprint_bytes;
+}
+
+/* The blocks freed last are kept per class and handed out again first,
+ * still counted in their chunks: a chunk whose last live block goes must
+ * take them back first, or it never empties and its memory stays with the
+ * heap; so must a heap merged into another. */
+static void t_free_cache_empties(void **s)
+{
+    (void)s;
+    if (!arena_mode())
+        skip();
+    enum { N = 512 }; /* 16 chunks */
+    void *b[N];
+    nmx_heap *h = mk(0, 0);
+    uint64_t left = churn_out(h, b, N);
+    /* the class's last chunk and the empty-chunk cache (4) */
+    if (left > 5u * 65536u)
+        fail_msg("%llu bytes held after every block was freed", (unsigned long long)left);
+    /* again, after the cache was used: the same */
+    assert_true(churn_out(h, b, N) <= left);
+    /* merged with blocks in its cache: the other heap's chunks empty too */
+    nmx_heap *host = mk(0, 0), *x = mk(0, 0);
+    void *y[40];
+    for (int i = 0; i < 40; i++)
+        y[i] = nmx_heap_alloc(x, 2000, NULL);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(nmx_heap_free(x, y[i * 2]), NMX_OK);
+    assert_int_equal(nmx_heap_delete(x, host), NMX_OK);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(nmx_heap_free(host, y[i * 2 + 1]), NMX_OK);
+    /* the two chunks that held x's 40 blocks hold 64 again, and no more */
+    for (int i = 0; i < 64; i++)
+        b[i] = nmx_heap_alloc(host, 2000, NULL);
+    nmx_heap_stats st;
+    nmx_heap_get_stats(host, &st);
+    if (st.footprint_bytes > 2u * 65536u)
+        fail_msg("64 blocks take %llu bytes", (unsigned long long)st.footprint_bytes);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(nmx_heap_free(host, b[i]), NMX_OK);
+    left = churn_out(host, b, N);
+    if (left > 5u * 65536u)
+        fail_msg("%llu bytes held by the merged heap", (unsigned long long)left);
+    nmx_heap_report rep;
+    assert_int_equal(nmx_heap_destroy(host, &rep), NMX_OK);
+    assert_int_equal(rep.leaked_blocks, 0);
+    assert_int_equal(rep.misuse_total, 0);
+    nmx_heap_report_free(&rep);
+    assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
+}
+
 /* The size classes of docs/allocator.md: 16..128 by 16, then 4 per power of
  * two up to 32 KiB. For each, the largest request of the class (n + 1 fills
  * the block) and the smallest. */
@@ -880,6 +944,7 @@ int main(void)
         cmocka_unit_test(t_chunk_reuse_other_class),
         cmocka_unit_test(t_every_class_geometry),
         cmocka_unit_test(t_last_free_chunk_retired),
+        cmocka_unit_test(t_free_cache_empties),
     };
     return cmocka_run_group_tests_name(nmx_mem_mode_get() == NMX_MEM_MALLOC ? "heap (malloc mode)"
                                                                              : "heap",
