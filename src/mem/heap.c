@@ -536,14 +536,17 @@ static inline void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op
 FASTPATH void *small_alloc(nmx_heap *h, size_t n, const void *site)
 {
     unsigned cls = size_class(n + 1);
+    const struct nmx__cgeom *g = &nmx__cgeom[cls];
     struct chunk *c;
     uint32_t bi;
+    uint8_t *p;
     bool dirty = true;
     if (h->nfc[cls]) {
         /* the block of this class freed last (still counted in nused) */
         unsigned k = --h->nfc[cls];
         c = h->fc[cls][k].c;
         bi = h->fc[cls][k].bi;
+        p = h->fc[cls][k].p;
         c->ncached--;
     } else {
         c = h->hot[cls];
@@ -562,15 +565,15 @@ FASTPATH void *small_alloc(nmx_heap *h, size_t n, const void *site)
             list_del(&h->avail[cls], c);
             list_push(&h->full[cls], c, L_FULL);
         }
+        p = chunk_addr(c->arena, c->idx) + (size_t)bi * g->bsize;
     }
     meta_store64(&c->live[bi >> 6], c->live[bi >> 6] | (1ull << (bi & 63)));
-    meta_store16(&chunk_rs(c)[bi], (uint16_t)n);
+    meta_store16((uint16_t *)(void *)((uint8_t *)c->live + g->rs_off) + bi, (uint16_t)n);
     if (c->sites)
         c->sites[bi] = site;
-    uint8_t *p = chunk_addr(c->arena, c->idx) + (size_t)bi * c->bsize;
     if (dirty && !(h->flags & NMX_HEAP_UNINIT))
         memset(p, 0, n);
-    canary_put(p + n, canary_len(c->bsize, n));
+    canary_put(p + n, canary_len(g->bsize, n));
     return p;
 }
 
@@ -616,6 +619,7 @@ FASTPATH void small_free(nmx_heap *h, const struct loc *L)
         if (h->nfc[cls] < FREE_CACHE) {
             unsigned k = h->nfc[cls]++;
             h->fc[cls][k].c = c;
+            h->fc[cls][k].p = L->base;
             h->fc[cls][k].bi = bi;
             c->ncached++;
             return;

@@ -43,6 +43,7 @@ struct nmx_heap {
      * in heap.c), so a chunk empties as it would without the cache. */
     struct {
         struct chunk *c;
+        uint8_t *p; /* the block (of index bi in c) */
         uint32_t bi;
     } fc[NCLASSES][FREE_CACHE];
     uint8_t nfc[NCLASSES];
