@@ -829,6 +829,139 @@ static void t_free_cache_empties(void **s)
     assert_int_equal(nmx_heap_destroy(h, NULL), NMX_OK);
 }
 
+/* A long random sequence of allocations, reallocations, frees and size
+ * queries, checked against a model of what is live: every block handed
+ * out reads zero and overlaps no live block, its contents (a pattern of
+ * its own) survive every other call, a block freed answers as freed, and
+ * the statistics agree. Sizes cross the small classes, with a few large
+ * blocks; the free cache, the class hints and chunk reuse all take part. */
+struct mblk {
+    uint8_t *p;
+    size_t n;
+    uint8_t tag;
+};
+
+static uint64_t rnd(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+static size_t rnd_size(uint64_t *s)
+{
+    uint64_t r = rnd(s);
+    switch (r % 16) {
+    case 0:
+        return (size_t)(r >> 8) % 200000; /* large, sometimes */
+    case 1:
+    case 2:
+        return (size_t)(r >> 8) % 32768;
+    default:
+        return (size_t)(r >> 8) % 4097;
+    }
+}
+
+static void mblk_check(const struct mblk *b, const char *when)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->p[i] != (uint8_t)(b->tag + i))
+            fail_msg("%s: block %p (%zu bytes) changed at byte %zu", when, (void *)b->p, b->n, i);
+}
+
+static void mblk_fill(struct mblk *b, uint8_t tag)
+{
+    b->tag = tag;
+    for (size_t i = 0; i < b->n; i++)
+        b->p[i] = (uint8_t)(tag + i);
+}
+
+static void t_random_model(void **s)
+{
+    (void)s;
+    enum { SLOTS = 700, STEPS = 60000, STALE = 64 };
+    nmx_heap *h = mk(0, 0);
+    struct mblk *m = calloc(SLOTS, sizeof *m);
+    void *stale[STALE] = {0};
+    assert_non_null(m);
+    uint64_t seed = 0x243F6A8885A308D3ull, live_bytes = 0, live_blocks = 0;
+    unsigned nstale = 0;
+    for (int step = 0; step < STEPS; step++) {
+        uint64_t r = rnd(&seed);
+        struct mblk *b = &m[r % SLOTS];
+        unsigned op = (unsigned)(r >> 32) % 8;
+        nmx_err e;
+        if (!b->p) {
+            /* allocate: zero, and apart from every live block */
+            b->n = rnd_size(&seed);
+            b->p = nmx_heap_alloc(h, b->n, &e);
+            assert_int_equal(e, NMX_OK);
+            assert_non_null(b->p);
+            for (size_t i = 0; i < b->n; i++)
+                if (b->p[i])
+                    fail_msg("step %d: new block of %zu bytes not zero at byte %zu", step, b->n,
+                             i);
+            mblk_fill(b, (uint8_t)r);
+            live_bytes += b->n;
+            live_blocks++;
+        } else if (op < 4) {
+            /* free: the contents were intact; a second free is refused */
+            mblk_check(b, "free");
+            assert_int_equal(nmx_heap_free(h, b->p), NMX_OK);
+            if (op == 0)
+                assert_int_equal(nmx_heap_free(h, b->p), NMX_EBADPTR);
+            stale[nstale++ % STALE] = b->p;
+            live_bytes -= b->n;
+            live_blocks--;
+            b->p = NULL;
+        } else if (op < 6) {
+            /* realloc: the common part kept, the rest zero */
+            size_t n = rnd_size(&seed);
+            mblk_check(b, "realloc");
+            uint8_t *q = nmx_heap_realloc(h, b->p, n, &e);
+            assert_int_equal(e, NMX_OK);
+            assert_non_null(q);
+            size_t keep = n < b->n ? n : b->n;
+            for (size_t i = 0; i < n; i++)
+                if (q[i] != (i < keep ? (uint8_t)(b->tag + i) : 0))
+                    fail_msg("step %d: realloc %zu -> %zu wrong at byte %zu", step, b->n, n, i);
+            live_bytes = live_bytes - b->n + n;
+            b->p = q;
+            b->n = n;
+            mblk_fill(b, b->tag);
+        } else {
+            /* sizes: of a live block, and of a freed one (perhaps handed
+             * out again since: then it is live, of whatever size) */
+            assert_int_equal(nmx_heap_size(h, b->p, &e), b->n);
+            assert_int_equal(e, NMX_OK);
+            if (nstale) {
+                void *q = stale[(r >> 40) % (nstale < STALE ? nstale : STALE)];
+                bool live = false;
+                for (int i = 0; i < SLOTS && !live; i++)
+                    live = m[i].p == q;
+                (void)nmx_heap_size(h, q, &e);
+                assert_int_equal(e, live ? NMX_OK : NMX_EBADPTR);
+            }
+        }
+    }
+    nmx_heap_stats st;
+    nmx_heap_get_stats(h, &st);
+    assert_int_equal(st.cur_blocks, live_blocks);
+    assert_int_equal(st.cur_bytes, live_bytes);
+    for (int i = 0; i < SLOTS; i++)
+        if (m[i].p) {
+            mblk_check(&m[i], "end");
+            assert_int_equal(nmx_heap_free(h, m[i].p), NMX_OK);
+        }
+    nmx_heap_report rep;
+    assert_int_equal(nmx_heap_destroy(h, &rep), NMX_OK);
+    assert_int_equal(rep.leaked_blocks, 0);
+    nmx_heap_report_free(&rep);
+    free(m);
+}
+
 /* The size classes of docs/allocator.md: 16..128 by 16, then 4 per power of
  * two up to 32 KiB. For each, the largest request of the class (n + 1 fills
  * the block) and the smallest. */
@@ -945,6 +1078,7 @@ int main(void)
         cmocka_unit_test(t_every_class_geometry),
         cmocka_unit_test(t_last_free_chunk_retired),
         cmocka_unit_test(t_free_cache_empties),
+        cmocka_unit_test(t_random_model),
     };
     return cmocka_run_group_tests_name(nmx_mem_mode_get() == NMX_MEM_MALLOC ? "heap (malloc mode)"
                                                                              : "heap",
