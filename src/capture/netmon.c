@@ -556,16 +556,33 @@ static uint64_t nm_offset(const nmx_capture *cap, uint64_t n)
     return cap->index[n];
 }
 
+/* Frame n's record (n indexed, so the record was validated then): where
+ * it is, its lengths and its media type. */
+typedef struct nm_rec {
+    uint64_t off;
+    const uint8_t *r;
+    uint32_t caplen, wirelen;
+    uint16_t media;
+} nm_rec;
+
+static void nm_read(const nmx_capture *cap, uint64_t n, nm_rec *x)
+{
+    x->off = nm_offset(cap, n);
+    x->r = cap->cur.base + x->off;
+    x->caplen = x->wirelen = 0;
+    (void)nm_record(cap, x->off, cap->cur.size, &x->caplen, &x->wirelen);
+    x->media = cap->nm_trailer ? nmx_ld16le(x->r + cap->nm_hdr + x->caplen) : cap->nm_mactype;
+}
+
 static void netmon_frame(const nmx_capture *cap, uint64_t n, nmx_frame *out)
 {
-    uint64_t off = nm_offset(cap, n);
-    const uint8_t *r = cap->cur.base + off;   /* validated when indexed */
-    uint32_t caplen, wirelen;
-    (void)nm_record(cap, off, cap->cur.size, &caplen, &wirelen);
-    uint16_t media = cap->nm_mactype;
+    nm_rec x;
+    nm_read(cap, n, &x);
+    const uint64_t off = x.off;
+    const uint8_t *r = x.r;
+    const uint32_t caplen = x.caplen, wirelen = x.wirelen;
+    const uint16_t media = x.media;
     const uint8_t *tr = r + cap->nm_hdr + caplen;
-    if (cap->nm_trailer)
-        media = nmx_ld16le(tr);
     if (cap->nm_hdr == 8) {
         out->ts_ns = nmx_sat_add(cap->nm_start_ns, (int64_t)nmx_ld32le(r) * 1000000);
     } else {
@@ -621,18 +638,13 @@ static uint64_t netmon_next(const nmx_capture *cap, uint64_t at)
 
 static void netmon_peek(const nmx_capture *cap, uint64_t at, nmx__find_view *v)
 {
-    uint64_t off = nm_offset(cap, at);
-    uint32_t caplen = 0, wirelen = 0;
-    (void)nm_record(cap, off, cap->cur.size, &caplen, &wirelen); /* validated when indexed */
-    const uint8_t *r = cap->cur.base + off;
-    uint16_t media = cap->nm_mactype;
-    if (cap->nm_trailer)
-        media = nmx_ld16le(r + cap->nm_hdr + caplen);
-    v->data = r + cap->nm_hdr;
-    v->caplen = caplen;
-    v->wirelen = wirelen;
-    v->linktype = nm_media_linktype(media);
-    v->offset = off;
+    nm_rec x;
+    nm_read(cap, at, &x);
+    v->data = x.r + cap->nm_hdr;
+    v->caplen = x.caplen;
+    v->wirelen = x.wirelen;
+    v->linktype = nm_media_linktype(x.media);
+    v->offset = x.off;
 }
 
 const nmx_reader nmx_reader_netmon = { "netmon",        netmon_probe,     netmon_open,

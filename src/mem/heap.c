@@ -301,6 +301,11 @@ static inline uint16_t *chunk_rs(struct chunk *c)
 {
     return chunk_fs(c) + c->nblocks;
 }
+/* chunk_rs() from the class's constant geometry, without the header. */
+static inline uint16_t *class_rs(struct chunk *c, const struct nmx__cgeom *g)
+{
+    return (uint16_t *)(void *)((uint8_t *)c->live + g->rs_off);
+}
 
 static struct chunk *small_chunk_new(nmx_heap *h, unsigned cls)
 {
@@ -432,7 +437,7 @@ FASTPATH int locate(nmx_heap *h, const void *p, struct loc *L)
         L->c = c;
         L->bi = bi;
         L->base = (uint8_t *)(uintptr_t)a;
-        L->size = ((const uint16_t *)(const void *)((const uint8_t *)c->live + g->rs_off))[bi];
+        L->size = class_rs(c, g)[bi];
         L->cap = g->bsize;
         return -1;
     }
@@ -494,9 +499,7 @@ static inline int classify_unlocked(uint64_t otag, const void *p, const void **c
         if (__atomic_load_n(&c->live[bi >> 6], __ATOMIC_RELAXED) & (1ull << (bi & 63))) {
             /* Where the block's canary is, as far as can be told without
              * the lock: a hint for a prefetch, never dereferenced here. */
-            const uint16_t *rs =
-                (const uint16_t *)(const void *)((const uint8_t *)c->live + g->rs_off);
-            *canary = (const uint8_t *)p + __atomic_load_n(&rs[bi], __ATOMIC_RELAXED);
+            *canary = (const uint8_t *)p + __atomic_load_n(&class_rs(c, g)[bi], __ATOMIC_RELAXED);
             return -1;
         }
         atomic_thread_fence(memory_order_acquire);
@@ -568,7 +571,7 @@ FASTPATH void *small_alloc(nmx_heap *h, size_t n, const void *site)
         p = chunk_addr(c->arena, c->idx) + (size_t)bi * g->bsize;
     }
     meta_store64(&c->live[bi >> 6], c->live[bi >> 6] | (1ull << (bi & 63)));
-    meta_store16((uint16_t *)(void *)((uint8_t *)c->live + g->rs_off) + bi, (uint16_t)n);
+    meta_store16(&class_rs(c, g)[bi], (uint16_t)n);
     if (c->sites)
         c->sites[bi] = site;
     if (dirty && !(h->flags & NMX_HEAP_UNINIT))
@@ -596,7 +599,6 @@ static inline void chunk_put(nmx_heap *h, struct chunk *c, uint32_t bi)
 static void free_cache_flush(nmx_heap *h, unsigned cls, const struct chunk *c)
 {
     unsigned kept = 0, n = h->nfc[cls];
-    h->nfc[cls] = 0;
     for (unsigned k = 0; k < n; k++) {
         struct chunk *e = h->fc[cls][k].c;
         if (c && e != c) {
