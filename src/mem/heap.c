@@ -519,19 +519,21 @@ static inline const void *block_site(const struct loc *L)
     return L->c->lsite;
 }
 
-__attribute__((cold, noinline)) static void report_overrun(nmx_heap *h, const struct loc *L,
+/* (L by value: a pointer to it would make every caller store it on the
+ * stack, in the hot path, for this cold call) */
+__attribute__((cold, noinline)) static void report_overrun(nmx_heap *h, struct loc L,
                                                            nmx_mem_op op)
 {
-    if (L->c->kind != CK_SMALL)
-        L->c->loverrun = 1;
-    nmx__misuse(h, NMX_MISUSE_OVERRUN, op, L->base, L->size, block_site(L));
+    if (L.c->kind != CK_SMALL)
+        L.c->loverrun = 1;
+    nmx__misuse(h, NMX_MISUSE_OVERRUN, op, L.base, L.size, block_site(&L));
 }
 
 static inline void check_overrun(nmx_heap *h, const struct loc *L, nmx_mem_op op)
 {
     size_t k = canary_len(L->cap, L->size);
     if (__builtin_expect(!canary_ok(L->base + L->size, k), 0))
-        report_overrun(h, L, op);
+        report_overrun(h, *L, op);
 }
 
 /* ---- allocation ------------------------------------------------------ */
@@ -1573,15 +1575,19 @@ static inline nmx_heap *key_heap_unlocked(uint64_t key, uint32_t *slot, uint64_t
         *slot = tl_key.slot;
         *gen = tl_key.gen;
     } else {
-        if (!nmx__token_decode(key, slot, gen))
+        /* (decoded into locals: the caller's slot and gen, whose address
+         * would otherwise escape into the call, stay in registers) */
+        uint32_t s;
+        uint64_t g;
+        if (!nmx__token_decode(key, &s, &g))
             return NULL;
-        h = nmx__slot_get(*slot);
+        h = nmx__slot_get(s);
         if (!h)
             return NULL;
         tl_key.key = key;
         tl_key.h = h;
-        tl_key.slot = *slot;
-        tl_key.gen = *gen;
+        tl_key.slot = *slot = s;
+        tl_key.gen = *gen = g;
     }
     if (atomic_load_explicit(&h->live_gen, memory_order_acquire) != *gen)
         return NULL;
