@@ -110,23 +110,48 @@ _Static_assert(META_COLOURS * 64u + offsetof(struct chunk, live) + MAX_BLOCKS / 
 
 /* ---- stats and misuse ------------------------------------------------ */
 
+static inline uint64_t cur_bytes(const nmx_heap *h)
+{
+    return h->st.total_bytes - h->out_bytes;
+}
+static inline uint64_t cur_blocks(const nmx_heap *h)
+{
+    return h->st.total_blocks - h->out_blocks;
+}
+
+static inline void stats_peaks(nmx_heap *h)
+{
+    if (cur_bytes(h) > h->st.peak_bytes)
+        h->st.peak_bytes = cur_bytes(h);
+    if (cur_blocks(h) > h->st.peak_blocks)
+        h->st.peak_blocks = cur_blocks(h);
+}
+
 static inline void stats_alloc(nmx_heap *h, size_t n)
 {
-    nmx_heap_stats *s = &h->st;
-    s->cur_bytes += n;
-    s->total_bytes += n;
-    s->cur_blocks++;
-    s->total_blocks++;
-    if (s->cur_bytes > s->peak_bytes)
-        s->peak_bytes = s->cur_bytes;
-    if (s->cur_blocks > s->peak_blocks)
-        s->peak_blocks = s->cur_blocks;
+    h->st.total_bytes += n;
+    h->st.total_blocks++;
+    stats_peaks(h);
 }
 
 static inline void stats_free(nmx_heap *h, size_t n)
 {
-    h->st.cur_bytes -= n;
-    h->st.cur_blocks--;
+    h->out_bytes += n;
+    h->out_blocks++;
+}
+
+static inline void stats_resize(nmx_heap *h, size_t old, size_t n)
+{
+    if (n > old)
+        h->st.total_bytes += n - old;
+    else
+        h->out_bytes += old - n;
+    stats_peaks(h);
+}
+
+void nmx__stats_resize(nmx_heap *h, size_t old, size_t n)
+{
+    stats_resize(h, old, n);
 }
 
 void nmx__stats_alloc(nmx_heap *h, size_t n)
@@ -738,7 +763,7 @@ __attribute__((noinline)) static bool alloc_precheck_slow(nmx_heap *h, size_t ol
         h->st.failed_allocs++;
         return false;
     }
-    if (h->quota && n > old && h->st.cur_bytes - old + n > h->quota) {
+    if (h->quota && n > old && cur_bytes(h) - old + n > h->quota) {
         *e = NMX_EQUOTA;
         h->st.failed_allocs++;
         h->st.quota_failures++;
@@ -918,11 +943,7 @@ static void *realloc_locked(nmx_heap *h, void *p, size_t n, const void *site, nm
         if (!q)
             return NULL;
     }
-    h->st.cur_bytes = h->st.cur_bytes - old + n;
-    if (n > old)
-        h->st.total_bytes += n - old;
-    if (h->st.cur_bytes > h->st.peak_bytes)
-        h->st.peak_bytes = h->st.cur_bytes;
+    stats_resize(h, old, n);
     *e = NMX_OK;
     return q;
 }
@@ -1077,6 +1098,7 @@ nmx_err nmx_heap_create(const nmx_heap_config *cfg, nmx_heap **out)
         h->flags |= NMX_HEAP_DEBUG | NMX_HEAP_CHECK_ON_DESTROY;
     h->quota = cfg ? cfg->quota_bytes : 0;
     memset(&h->st, 0, sizeof h->st);
+    h->out_bytes = h->out_blocks = 0;
     h->st.quota_bytes = h->quota;
     h->name[0] = 0;
     if (cfg && cfg->name) {
@@ -1251,6 +1273,8 @@ void nmx_heap_get_stats(nmx_heap *h, nmx_heap_stats *st)
         return;
     heap_lock(h);
     *st = h->st;
+    st->cur_bytes = cur_bytes(h);
+    st->cur_blocks = cur_blocks(h);
     misuse_stats(h, st);
     st->version = NMX_HEAP_STATS_VERSION;
     st->quota_bytes = h->quota;
@@ -1373,6 +1397,7 @@ static void heap_end_locked(nmx_heap *h)
     nmx_spin_release(&h->mspin);
     atomic_store_explicit(&h->userdata, NULL, memory_order_relaxed);
     memset(&h->st, 0, sizeof h->st);
+    h->out_bytes = h->out_blocks = 0;
 }
 
 nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
@@ -1390,8 +1415,8 @@ nmx_err nmx_heap_destroy(nmx_heap *h, nmx_heap_report *r)
         memset(r, 0, sizeof *r);
         r->version = NMX_HEAP_REPORT_VERSION;
         memcpy(r->name, h->name, sizeof r->name);
-        r->leaked_blocks = h->st.cur_blocks;
-        r->leaked_bytes = h->st.cur_bytes;
+        r->leaked_blocks = cur_blocks(h);
+        r->leaked_bytes = cur_bytes(h);
         nmx_heap_stats ms;
         misuse_stats(h, &ms);
         r->misuse_total = ms.misuse_total;
@@ -1482,13 +1507,10 @@ nmx_err nmx_heap_delete(nmx_heap *h, nmx_heap *into)
         into->lcache_bytes += h->lcache_bytes;
         into->st.footprint_bytes += h->st.footprint_bytes;
     }
-    nmx_heap_stats *d = &into->st, *s = &h->st;
-    d->cur_bytes += s->cur_bytes;
-    d->cur_blocks += s->cur_blocks;
-    if (d->cur_bytes > d->peak_bytes)
-        d->peak_bytes = d->cur_bytes;
-    if (d->cur_blocks > d->peak_blocks)
-        d->peak_blocks = d->cur_blocks;
+    /* h's live blocks count in into's current figures from now on */
+    into->out_bytes -= cur_bytes(h);
+    into->out_blocks -= cur_blocks(h);
+    stats_peaks(into);
     heap_end_locked(h);
     heap_unlock(h);
     heap_unlock(into);

@@ -66,7 +66,14 @@ struct nmx_heap {
     size_t sys_cap, sys_len, sys_tomb;
 
     nmx_heap_stats st;             /* counters (version filled on read; the
-                                      misuse members are kept below)        */
+                                      misuse members are kept below; the
+                                      current figures are not kept here)    */
+    /* Bytes and blocks given back, counted at free: the current figures are
+     * the totals less these (heap.c, cur_bytes() and cur_blocks()), so that
+     * an allocation and a free each update two counters. Arithmetic modulo
+     * 2^64: a heap that takes another's blocks (nmx_heap_delete) lowers
+     * them below what it freed. */
+    uint64_t out_bytes, out_blocks;
 
     /* Misuse records, under their own small lock so that a pointer the heap
      * does not own is counted without taking the heap lock (lock order:
@@ -142,6 +149,8 @@ void nmx__misuse(nmx_heap *h, nmx_misuse_kind k, nmx_mem_op op, const void *p, s
                  const void *site);
 void nmx__stats_alloc(nmx_heap *h, size_t n);
 void nmx__stats_free(nmx_heap *h, size_t n);
+/* A block of `old` requested bytes now holds n. */
+void nmx__stats_resize(nmx_heap *h, size_t old, size_t n);
 bool nmx__canary_ok(const uint8_t *p, size_t k);
 void nmx__canary_put(uint8_t *p, size_t k);
 

@@ -152,11 +152,7 @@ void *nmx__sys_realloc(nmx_heap *h, void *p, size_t n, const void *site, nmx_err
     if (n > old)
         memset(q + old, 0, n - old);
     nmx__canary_put(q + n, CANARY_MAX);
-    h->st.cur_bytes = h->st.cur_bytes - old + n;
-    if (n > old)
-        h->st.total_bytes += n - old;
-    if (h->st.cur_bytes > h->st.peak_bytes)
-        h->st.peak_bytes = h->st.cur_bytes;
+    nmx__stats_resize(h, old, n);
     *e = NMX_OK;
     return q;
 }

@@ -574,7 +574,16 @@ static void t_handover_and_delete(void **s)
         bp[i] = nmx_heap_alloc(b, (size_t)(i * 500), NULL);
         memset(bp[i], i, (size_t)(i * 500));
     }
+    nmx_heap_stats before, after;
+    nmx_heap_get_stats(host, &before);
     assert_int_equal(nmx_heap_delete(b, host), NMX_OK);
+    /* b's blocks count in host's current figures and peaks, not in its totals */
+    nmx_heap_get_stats(host, &after);
+    assert_int_equal(after.cur_blocks, before.cur_blocks + 100);
+    assert_int_equal(after.cur_bytes, before.cur_bytes + 500u * (99u * 100u / 2u));
+    assert_int_equal(after.total_blocks, before.total_blocks);
+    assert_int_equal(after.total_bytes, before.total_bytes);
+    assert_true(after.peak_blocks >= after.cur_blocks && after.peak_bytes >= after.cur_bytes);
     /* a heap made now (in b's slot) allocates from chunks of its own */
     nmx_heap *c = mk(0, 0);
     for (int i = 0; i < 100; i++) {
