@@ -16,11 +16,17 @@
 
 NMX_BEGIN_DECLS
 
-/* Opens the file (any supported format) and wraps it. */
+/* Opens the file (any supported format) and wraps it, indexed as frames
+ * are asked for (NMX_CAPTURE_INCREMENTAL): the open answers at once, a
+ * forward scan reads each record once, damage past the header becomes a
+ * warning when the walk reaches it, and GetCaptureTotalFrames() walks to
+ * the end. */
 NMX_API nmx_err nmx_hcapture_open(const char *path, HCAPTURE *out, nmx_diag *diag);
-/* The same with nmx_capture_open() flags (NMX_CAPTURE_*): with
- * NMX_CAPTURE_INCREMENTAL the open answers at once and the frames are
- * indexed as they are asked for (nmx_capture_frames_known() says how far). */
+/* The same with nmx_capture_open() flags (NMX_CAPTURE_*): without
+ * NMX_CAPTURE_INCREMENTAL the whole file is indexed and checked at open
+ * (NMX_CAPTURE_STRICT then makes damage an error); with it, as
+ * nmx_hcapture_open() (nmx_capture_frames_known() says how far the walk
+ * is). */
 NMX_API nmx_err nmx_hcapture_open_flags(const char *path, unsigned flags, HCAPTURE *out,
                                         nmx_diag *diag);
 /* Wraps an open capture; with take_ownership, closing the handle closes it. */

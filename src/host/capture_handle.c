@@ -102,7 +102,7 @@ nmx_err nmx_hcapture_wrap(nmx_capture *cap, bool take_ownership, HCAPTURE *out)
 
 nmx_err nmx_hcapture_open(const char *path, HCAPTURE *out, nmx_diag *diag)
 {
-    return nmx_hcapture_open_flags(path, 0, out, diag);
+    return nmx_hcapture_open_flags(path, NMX_CAPTURE_INCREMENTAL, out, diag);
 }
 
 nmx_err nmx_hcapture_open_flags(const char *path, unsigned flags, HCAPTURE *out, nmx_diag *diag)

@@ -6,6 +6,7 @@
  * checks the second kind on a capture far larger than what its open walks.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "netmon.h"
 #include "nmx_test.h"
@@ -476,6 +477,36 @@ static void t_incremental(void **s)
     incremental(NMX_WRITE_PCAPNG);
 }
 
+/* nmx_hcapture_open() opens incrementally (the open answers at once, a
+ * forward scan reads each record once); nmx_hcapture_open_flags() with no
+ * flag checks the whole file at open. */
+static void t_hcapture_open_default(void **s)
+{
+    (void)s;
+    size_t len;
+    uint8_t *buf = make_capture(NMX_WRITE_PCAP_US, &len, BIG);
+    char path[] = "/tmp/nmx-hcap-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, len), (ssize_t)len);
+    close(fd);
+    free(buf);
+    HCAPTURE h;
+    bool complete = true;
+    assert_int_equal(nmx_hcapture_open(path, &h, NULL), NMX_OK);
+    assert_true(nmx_capture_frames_known(nmx_hcapture_capture(h), &complete) < BIG);
+    assert_false(complete);
+    assert_int_equal(GetCaptureTotalFrames(h), BIG);
+    assert_int_equal(nmx_capture_frames_known(nmx_hcapture_capture(h), &complete), BIG);
+    assert_true(complete);
+    nmx_hcapture_close(h);
+    assert_int_equal(nmx_hcapture_open_flags(path, 0, &h, NULL), NMX_OK);
+    assert_int_equal(nmx_capture_frames_known(nmx_hcapture_capture(h), &complete), BIG);
+    assert_true(complete);
+    nmx_hcapture_close(h);
+    unlink(path);
+}
+
 /* pcapng blocks, little-endian (type, length, body, length) */
 static void blk(uint8_t **p, size_t *len, uint32_t type, const void *body, uint32_t n)
 {
@@ -559,6 +590,7 @@ int main(void)
         cmocka_unit_test(t_keys_empty_and_terminate),
         cmocka_unit_test(t_netmon_zero_copy),
         cmocka_unit_test(t_incremental),
+        cmocka_unit_test(t_hcapture_open_default),
         cmocka_unit_test(t_capture_comment),
     };
     int failed = cmocka_run_group_tests_name("ExpertGetFrame, captures indexed at open", tests,
