@@ -10,7 +10,8 @@
  *                                     POSIX_FADV_DONTNEED) and print how much of
  *                                     it was resident before and after (mincore)
  *
- * scan: nmx_hcapture_open(FILE), nmx_session_open with .capture = it, then
+ * scan: nmx_hcapture_open(FILE) (the host's open: indexed as frames are
+ * asked for), nmx_session_open with .capture = it, then
  * ExpertGetFrame(key, GET_FRAME_NEXT_FORWARD, 0, n, NULL, &d) from
  * n = (DWORD)-1 until NMERR_FRAME_NOT_FOUND, reading the first byte of every
  * frame through d.pFrame->MacFrame. scan-filter: the filter (nmx_filter_bpf)
@@ -22,11 +23,13 @@
  * compilation, open and indexing are included) and stops after the session
  * and the capture are closed.
  *
- * OPEN=incremental (scan, scan-filter, open-only): the capture is opened
- * with NMX_CAPTURE_INCREMENTAL; open-only then includes the walk that counts
- * the frames (nmx_capture_frame_count). COUNT_FIRST=1 with it: the count is
- * asked right after the open, before the scan, as an expert that calls
- * GetCaptureTotalFrames first does (open_ms includes that walk).
+ * OPEN=indexed (scan, scan-filter, open-only): the capture is indexed and
+ * checked whole at open (nmx_hcapture_open_flags(FILE, 0)) instead.
+ * OPEN=incremental names the default (NMX_CAPTURE_INCREMENTAL; open-only
+ * then includes the walk that counts the frames, nmx_capture_frame_count).
+ * COUNT_FIRST=1 with it: the count is asked right after the open, before
+ * the scan, as an expert that calls GetCaptureTotalFrames first does
+ * (open_ms includes that walk).
  *
  * Prints one line of key=value pairs:
  *   mode, file, format, frames (frames returned), total_frames, bytes (sum of
@@ -38,9 +41,8 @@
  *   the scan, before closing), rss_anon_base_kb (before opening),
  *   anon_growth_kb = rss_anon_kb - rss_anon_base_kb, hwm_kb (VmHWM),
  *   anon_growth_per_frame (bytes), file_bytes.
- * With OPEN=incremental in the environment the capture is opened with
- * NMX_CAPTURE_INCREMENTAL (indexed as the scan reads it; total_frames is
- * then taken after the scan) instead of indexed at open.
+ * Opened incrementally (the default), total_frames is taken after the
+ * scan.
  * Set NMX_QUIET=1 to silence the host's log lines.
  */
 #define _GNU_SOURCE
@@ -301,7 +303,12 @@ int main(int argc, char **argv)
     struct mem peak;
 
     const char *open_env = getenv("OPEN");
-    bool incremental = open_env && strcmp(open_env, "incremental") == 0;
+    if (open_env && *open_env && strcmp(open_env, "incremental") != 0 &&
+        strcmp(open_env, "indexed") != 0) {
+        fprintf(stderr, "scanbench: OPEN=%s: expected indexed or incremental\n", open_env);
+        return 2;
+    }
+    bool incremental = !(open_env && strcmp(open_env, "indexed") == 0);
     const char *cf_env = getenv("COUNT_FIRST");
     bool count_first = cf_env && strcmp(cf_env, "1") == 0;
     if (open_only) {
@@ -325,17 +332,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "scanbench: %s\n", diag.msg);
             return 1;
         }
-        nmx_capture *cap;
         HCAPTURE hc;
-        if (nmx_capture_open(path, incremental ? NMX_CAPTURE_INCREMENTAL : 0, &cap, &diag) !=
-            NMX_OK) {
+        nmx_err oe = incremental ? nmx_hcapture_open(path, &hc, &diag)
+                                 : nmx_hcapture_open_flags(path, 0, &hc, &diag);
+        if (oe != NMX_OK) {
             fprintf(stderr, "scanbench: %s\n", diag.msg);
             return 1;
         }
-        if (nmx_hcapture_wrap(cap, true, &hc) != NMX_OK) {
-            fprintf(stderr, "scanbench: out of memory\n");
-            return 1;
-        }
+        nmx_capture *cap = nmx_hcapture_capture(hc);
         if (!incremental || count_first)
             total = nmx_capture_frame_count(cap);
         t_open = now_ms();
