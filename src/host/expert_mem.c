@@ -28,7 +28,9 @@ static inline DWORD nmerr(nmx_err e)
 LPVOID WINAPI ExpertAllocMemory(HEXPERTKEY hExpertKey, SIZE_T nBytes, DWORD *pError)
 {
     nmx_err e;
-    void *p = nmx__key_alloc(tok(hExpertKey), nBytes, &e, __builtin_return_address(0));
+    /* (no error slot when the caller wants none: one store fewer) */
+    void *p = nmx__key_alloc(tok(hExpertKey), nBytes, pError ? &e : NULL,
+                             __builtin_return_address(0));
     if (pError)
         *pError = nmerr(e);
     return p;
