@@ -72,7 +72,7 @@ static uint16_t nm_media_mactype(uint16_t m)
 
 /* Lengths of the record at off; false when the record does not fit in
  * [0, limit) or breaks the ceilings. */
-static bool nm_record(const nmx_capture *cap, uint64_t off, uint64_t limit, uint32_t *caplen,
+static inline __attribute__((always_inline)) bool nm_record(const nmx_capture *cap, uint64_t off, uint64_t limit, uint32_t *caplen,
                       uint32_t *wirelen)
 {
     if (off < NM_HDR_LEN || off > limit || limit - off < cap->nm_hdr)
@@ -513,7 +513,7 @@ static nmx_err netmon_open(nmx_capture *cap, nmx_diag *diag)
         }
         uint64_t done = 0;
         for (uint64_t i = 0; i < cap->nframes; i++) {
-            uint32_t caplen, wirelen;
+            uint32_t caplen = 0, wirelen = 0;
             uint64_t roff = cap->index[i];
             nmx_source_pass(&cap->src, &done, roff);
             (void)nm_record(cap, roff, c->size, &caplen, &wirelen);
