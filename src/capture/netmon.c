@@ -259,10 +259,24 @@ static uint64_t nm_check_records(nmx_capture *cap, const uint8_t *tbl, uint64_t 
 {
     const uint8_t *b = cap->cur.base;
     const uint64_t toff = (uint64_t)(tbl - b);
+    /* The passes over the records and over the table hand pages back
+     * once the pass lies far enough past what it released last
+     * (nmx_source_pass): the record offset and the entry at which that
+     * happens are kept here, so that a record costs two compares. */
+    const uint64_t step = NMX_SOURCE_BATCH + NMX_SOURCE_CHUNK;
+    const bool passes = cap->src.window != 0;
+    uint64_t rec_at = passes ? *rec_done + step : UINT64_MAX;
+    uint64_t tbl_at = passes ? (*tbl_done + step - toff + 3) / 4 : UINT64_MAX;
     for (; i < end; i++) {
         uint32_t roff = nmx_ld32le(tbl + 4 * i);
-        nmx_source_pass(&cap->src, tbl_done, toff + 4 * i);
-        nmx_source_pass(&cap->src, rec_done, roff);
+        if (i >= tbl_at) {
+            nmx_source_pass(&cap->src, tbl_done, toff + 4 * i);
+            tbl_at = (*tbl_done + step - toff + 3) / 4;
+        }
+        if (roff >= rec_at) {
+            nmx_source_pass(&cap->src, rec_done, roff);
+            rec_at = *rec_done + step;
+        }
         /* records are read through the table: ask for the ones a few
          * entries ahead now (a hint; never faults) */
         if (i + 16 < n)
