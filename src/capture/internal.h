@@ -96,9 +96,16 @@ static inline void nmx_source_touch(const nmx_source *s, int stream, uint64_t of
  * lies more than a chunk behind off, keeping the first half window of the
  * file (the start of the scan that usually follows). */
 void nmx__source_pass_release(const nmx_source *s, uint64_t *done, uint64_t off);
+/* The offset from which the pass whose release stands at done releases
+ * again (UINT64_MAX: it never does): a loop may keep it and call
+ * nmx_source_pass only once it gets there. */
+static inline uint64_t nmx_source_pass_at(const nmx_source *s, uint64_t done)
+{
+    return s->window ? done + NMX_SOURCE_BATCH + NMX_SOURCE_CHUNK : UINT64_MAX;
+}
 static inline void nmx_source_pass(const nmx_source *s, uint64_t *done, uint64_t off)
 {
-    if (s->window && off >= *done + NMX_SOURCE_BATCH + NMX_SOURCE_CHUNK)
+    if (off >= nmx_source_pass_at(s, *done))
         nmx__source_pass_release(s, done, off);
 }
 

@@ -72,8 +72,11 @@ static uint16_t nm_media_mactype(uint16_t m)
 
 /* Lengths of the record at off; false when the record does not fit in
  * [0, limit) or breaks the ceilings. */
-static inline __attribute__((always_inline)) bool nm_record(const nmx_capture *cap, uint64_t off, uint64_t limit, uint32_t *caplen,
-                      uint32_t *wirelen)
+/* (always inlined: out of line it cost the scan a call twice a frame,
+ * bench/README.md "Latest figures (2026-12-05, 03:20-04:40 UTC)") */
+static inline __attribute__((always_inline)) bool
+nm_record(const nmx_capture *cap, uint64_t off, uint64_t limit, uint32_t *caplen,
+          uint32_t *wirelen)
 {
     if (off < NM_HDR_LEN || off > limit || limit - off < cap->nm_hdr)
         return false;
@@ -259,23 +262,19 @@ static uint64_t nm_check_records(nmx_capture *cap, const uint8_t *tbl, uint64_t 
 {
     const uint8_t *b = cap->cur.base;
     const uint64_t toff = (uint64_t)(tbl - b);
-    /* The passes over the records and over the table hand pages back
-     * once the pass lies far enough past what it released last
-     * (nmx_source_pass): the record offset and the entry at which that
-     * happens are kept here, so that a record costs two compares. */
-    const uint64_t step = NMX_SOURCE_BATCH + NMX_SOURCE_CHUNK;
-    const bool passes = cap->src.window != 0;
-    uint64_t rec_at = passes ? *rec_done + step : UINT64_MAX;
-    uint64_t tbl_at = passes ? (*tbl_done + step - toff + 3) / 4 : UINT64_MAX;
+    /* Where each pass (table, records) releases next is kept here
+     * (nmx_source_pass_at): a record costs two compares. */
+    uint64_t tbl_at = nmx_source_pass_at(&cap->src, *tbl_done);
+    uint64_t rec_at = nmx_source_pass_at(&cap->src, *rec_done);
     for (; i < end; i++) {
         uint32_t roff = nmx_ld32le(tbl + 4 * i);
-        if (i >= tbl_at) {
+        if (toff + 4 * i >= tbl_at) {
             nmx_source_pass(&cap->src, tbl_done, toff + 4 * i);
-            tbl_at = (*tbl_done + step - toff + 3) / 4;
+            tbl_at = nmx_source_pass_at(&cap->src, *tbl_done);
         }
         if (roff >= rec_at) {
             nmx_source_pass(&cap->src, rec_done, roff);
-            rec_at = *rec_done + step;
+            rec_at = nmx_source_pass_at(&cap->src, *rec_done);
         }
         /* records are read through the table: ask for the ones a few
          * entries ahead now (a hint; never faults) */
