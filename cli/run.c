@@ -555,6 +555,32 @@ static int exit_for(const struct runner *r)
 
 /* ---- what the operands of run are ----------------------------------- */
 
+/* How a session's label names capture c of a run over several: its file
+ * name, or the path as given when another capture has the same file name,
+ * followed by " #N" (its place among the run's captures, from 1) when the
+ * same path is given twice. Labels stay unique: outputs tell sessions apart by
+ * them (docs/records.md, `label`). */
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+static void capture_label(const char *const *names, size_t n, size_t c, char *buf, size_t len)
+{
+    bool same_base = false, same_path = false;
+    for (size_t i = 0; i < n; i++) {
+        if (i == c)
+            continue;
+        same_base |= strcmp(base_name(names[i]), base_name(names[c])) == 0;
+        same_path |= strcmp(names[i], names[c]) == 0;
+    }
+    if (same_path)
+        snprintf(buf, len, "%s #%zu", names[c], c + 1);
+    else
+        snprintf(buf, len, "%s", same_base ? names[c] : base_name(names[c]));
+}
+
 static bool has_suffix(const char *s, const char *suf)
 {
     size_t n = strlen(s), k = strlen(suf);
@@ -1183,9 +1209,9 @@ int cli_run(int argc, char **argv)
                                          .expert_file = ex[e].file, .capture = &r.capinfo[c].c,
                                          .index = k};
             if (cok > 1) {
-                const char *base = strrchr(r.capnames[c], '/');
-                snprintf(j->label, sizeof j->label, "%s @ %s", ex[e].name,
-                         base ? base + 1 : r.capnames[c]);
+                char name[sizeof j->label];
+                capture_label(r.capnames, cok, c, name, sizeof name);
+                snprintf(j->label, sizeof j->label, "%s @ %s", ex[e].name, name);
             } else {
                 snprintf(j->label, sizeof j->label, "%s", ex[e].name);
             }

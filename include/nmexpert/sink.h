@@ -277,7 +277,10 @@ typedef struct nmx_sink_run {
 } nmx_sink_run;
 
 typedef struct nmx_sink_session {
-    const char *label;        /* the events' `expert` field for this session */
+    const char *label;        /* the events' `expert` field for this session;
+                               * unique in a run. A label other than
+                               * expert_name also names the capture, and the
+                               * table's title shows it alone */
     const char *expert_name;  /* the registered name                         */
     const char *expert_file;  /* the short name (file name without ".so")    */
     const nmx_sink_capture *capture; /* NULL: none                           */

@@ -400,7 +400,11 @@ nmx_err nmx_sink_session_begin(nmx_sink *s, const nmx_sink_session *ss)
     if (!s || !session_ok(ss))
         return NMX_EINVAL;
     pthread_mutex_lock(&s->mu);
-    nmx_err e = s->ops->begin(s, ss->label, ss->capture ? ss->capture->path : NULL);
+    /* a label other than the expert's name names the capture itself
+     * ("Top Users @ a.pcap"): the table's title then says it alone */
+    const char *cap = ss->capture && strcmp(ss->label, ss->expert_name) == 0 ? ss->capture->path
+                                                                            : NULL;
+    nmx_err e = s->ops->begin(s, ss->label, cap);
     if (e == NMX_OK && s->err == NMX_OK && s->run_ops)
         e = s->run_ops->session_begin(s, ss);
     pthread_mutex_unlock(&s->mu);
