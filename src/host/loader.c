@@ -641,6 +641,29 @@ static bool find_file(const char *name, char *out, size_t len)
     return found;
 }
 
+/* Levenshtein distance of two short names (SIZE_MAX beyond 63 bytes). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return SIZE_MAX;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t sub = diag + (a[i - 1] != b[j - 1]);
+            size_t del = up + 1, ins = row[j - 1] + 1;
+            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
 nmx_err nmx_expert_find(const char *spec, nmx_expert_info *info, nmx_diag *diag)
 {
     if (strchr(spec, '/')) {
@@ -679,11 +702,24 @@ nmx_err nmx_expert_find(const char *spec, nmx_expert_info *info, nmx_diag *diag)
             hit = &list[i];
     if (hit)
         *info = *hit;
+    char hint[128] = "";
+    if (!hit) {
+        /* a mistyped name: the usable expert nearest to it, if near enough */
+        size_t best = SIZE_MAX, at = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t d = list[i].usable ? edit_distance(spec, list[i].file) : SIZE_MAX;
+            if (d < best)
+                best = d, at = i;
+        }
+        size_t len = strlen(spec);
+        if (best != SIZE_MAX && best > 0 && best <= 2 && best * 3 <= len)
+            snprintf(hint, sizeof hint, "; did you mean '%s'?", list[at].file);
+    }
     free(list);
     if (!hit)
         return nmx_diag_set(diag, NMX_ENOTFOUND, UINT64_MAX, 0, 0,
-                            "no expert named '%s' (searched %s)", spec,
-                            nmx_expert_search_path());
+                            "no expert named '%s' (searched %s)%s", spec,
+                            nmx_expert_search_path(), hint);
     if (!info->usable)
         return nmx_diag_set(diag, NMX_EUNSUPPORTED, UINT64_MAX, 0, 0, "%s: unusable expert: %s",
                             info->path, info->reason);
