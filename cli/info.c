@@ -336,7 +336,8 @@ static int info_one(const char *path, bool json)
         bool dmg = !wd || wd->code != NMX_OK;
         ndamage += dmg;
         if (wd)
-            fprintf(stderr, "nmexpert: %s: %s: %s\n", path, dmg ? "damaged" : "warning", wd->msg);
+            /* (the message names the file and the offset) */
+            fprintf(stderr, "nmexpert: %s: %s\n", dmg ? "damaged" : "warning", wd->msg);
     }
     unsigned maj = 0, min = 0;
     nmx_capture_version(cap, &maj, &min);
