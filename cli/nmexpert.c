@@ -145,8 +145,9 @@ static void print_warnings(const nmx_capture *cap)
 {
     for (size_t i = 0; i < nmx_capture_warning_count(cap); i++) {
         const nmx_diag *w = nmx_capture_warning(cap, i);
-        if (w)
-            fprintf(stderr, "nmexpert: warning: %s\n", w->msg);
+        if (w) /* damage (a record cut short or impossible) has an error code */
+            fprintf(stderr, "nmexpert: %s: %s\n", w->code != NMX_OK ? "damaged" : "warning",
+                    w->msg);
     }
 }
 

@@ -1330,8 +1330,11 @@ int cli_run(int argc, char **argv)
     /* The captures' warnings (damage found when the file was read): each
      * names its file. */
     for (size_t i = 0; i < cok; i++)
-        for (size_t w = 0; w < r.capinfo[i].c.nwarnings; w++)
-            fprintf(stderr, "nmexpert: warning: %s\n", r.capinfo[i].c.warnings[w]);
+        for (size_t w = 0; w < r.capinfo[i].c.nwarnings; w++) {
+            const nmx_diag *wd = nmx_capture_warning(nmx_hcapture_capture(r.hcaps[i]), w);
+            fprintf(stderr, "nmexpert: %s: %s\n", wd && wd->code != NMX_OK ? "damaged" : "warning",
+                    r.capinfo[i].c.warnings[w]);
+        }
     rc = worse(worse(rc, exit_for(&r)), orc);
     if (interrupted)
         rc = interrupted;
