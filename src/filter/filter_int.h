@@ -36,6 +36,8 @@ struct nmx__fobj {
     uintptr_t operand; /* the union: hProtocol, Value, ...     */
     uint16_t count;    /* ByteCount / ByteOffset               */
     uint8_t form;      /* NMX__F_*, set by the check            */
+    uint8_t flip;      /* a comparison whose value lies below its property */
+    uint64_t num;      /* VALUE, LARGEINT: the number, copied at add time */
 };
 
 struct nmx_filter {

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "dissect/dissect_int.h" /* nmx__inst_number */
 #include "filter/filter_int.h"
 #include "filter/nm_filter.h"
 #include "netmon.h"
@@ -18,6 +19,7 @@ struct opnd {
     int8_t kind;     /* NMX__K_* */
     int8_t truth;    /* nmx_match, for NMX__K_BOOL */
     uintptr_t ref;   /* the property, for NMX__K_PROP */
+    uint64_t num;    /* the number, for NMX__K_NUM */
 };
 
 static nmx_match prop_exists(nmx_dissector *d, uintptr_t h, uint32_t *nmerr)
@@ -32,6 +34,46 @@ static nmx_match prop_exists(nmx_dissector *d, uintptr_t h, uint32_t *nmerr)
         if (pi[i].lpPropertyInfo && pi[i].lpPropertyInfo->hProperty == h)
             return NMX_MATCH;
     return NMX_NO_MATCH;
+}
+
+/* x OP y for one of the comparisons (the NC forms compare numbers as the
+ * plain ones do). */
+static bool compare(uint32_t action, uint64_t x, uint64_t y)
+{
+    switch (action | 1) { /* each NC form is one below its plain form */
+    case FILTERACTION_EQUAL: return x == y;
+    case FILTERACTION_NOTEQUAL: return x != y;
+    case FILTERACTION_GREATER: return x > y;
+    case FILTERACTION_LESS: return x < y;
+    case FILTERACTION_GREATEREQUAL: return x >= y;
+    default: return x <= y; /* LESSEQUAL */
+    }
+}
+
+/* The property against the number: some instance compares true, except
+ * NOTEQUAL, true when the frame has the property and no instance equals the
+ * number (so NOT EQUAL and NOTEQUAL differ only on frames without it). */
+static nmx_match prop_compare(nmx_dissector *d, uintptr_t h, uint32_t action, bool flip,
+                              uint64_t num, uint32_t *nmerr)
+{
+    PROPERTYTABLE *pt = d ? nmx_dissect_properties(d) : NULL;
+    if (!pt) {
+        *nmerr = NMERR_NO_ATTACHED_PROPERTIES;
+        return NMX_MATCH_ERROR;
+    }
+    bool negate = (action | 1) == FILTERACTION_NOTEQUAL, seen = false;
+    uint32_t op = negate ? FILTERACTION_EQUAL : action;
+    const PROPERTYINST *pi = pt->lpFirstPropertyInst;
+    for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++) {
+        uint64_t v;
+        if (!pi[i].lpPropertyInfo || pi[i].lpPropertyInfo->hProperty != h ||
+            !nmx__inst_number(&pi[i], &v))
+            continue;
+        seen = true;
+        if (flip ? compare(op, num, v) : compare(op, v, num))
+            return negate ? NMX_NO_MATCH : NMX_MATCH;
+    }
+    return negate && seen ? NMX_MATCH : NMX_NO_MATCH;
 }
 
 static nmx_match proto_exists(nmx_dissector *d, uintptr_t h, uint32_t *nmerr)
@@ -83,6 +125,17 @@ nmx_match nmx__objects_eval(nmx_filter *f, nmx_dissector *d, uint32_t *nmerr)
             st[sp].ref = o->hprop;
             sp++;
             continue;
+        case NMX__F_PUSH_NUM:
+            st[sp].kind = NMX__K_NUM;
+            st[sp].num = o->num;
+            sp++;
+            continue;
+        case NMX__F_CMP: {
+            const struct opnd *b = &st[--sp], *a = &st[--sp];
+            r = o->flip ? prop_compare(d, b->ref, o->action, true, a->num, &e)
+                        : prop_compare(d, a->ref, o->action, false, b->num, &e);
+            break;
+        }
         case NMX__F_EXIST_TOP:
             r = prop_exists(d, st[--sp].ref, &e);
             break;

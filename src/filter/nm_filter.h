@@ -2,8 +2,12 @@
 #ifndef NMX_FILTER_NM_FILTER_H
 #define NMX_FILTER_NM_FILTER_H
 
+#include <stdint.h>
+
+#include "netmon.h"
+
 /* Kinds of stack operands. */
-enum { NMX__K_BOOL = 1, NMX__K_PROP = 2 };
+enum { NMX__K_BOOL = 1, NMX__K_PROP = 2, NMX__K_NUM = 3 };
 
 /* How an object evaluates, decided by the check (struct nmx__fobj.form). */
 enum {
@@ -13,6 +17,16 @@ enum {
     NMX__F_PROTO,         /* PROTOCOLEXIST                                    */
     NMX__F_NOT,
     NMX__F_BINARY,        /* AND, OR, XOR                                     */
+    NMX__F_PUSH_NUM,      /* VALUE, LARGEINT: push a number                   */
+    NMX__F_CMP,           /* EQUAL ... LESSEQUAL (and the NC forms): a numeric
+                           * property against a number                        */
 };
+
+/* The comparisons, FILTERACTION_EQUALNC to FILTERACTION_LESSEQUAL: each
+ * pair is the "NC" (no case) form, then the plain one. */
+static inline int nmx__is_comparison(uint32_t action)
+{
+    return action >= FILTERACTION_EQUALNC && action <= FILTERACTION_LESSEQUAL;
+}
 
 #endif

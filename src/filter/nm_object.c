@@ -8,8 +8,9 @@
  * the stack (a truth value, or a property reference that an operator
  * consumes), so that a malformed stack is reported with the NMERR_* code and
  * the index of the object at fault instead of being evaluated wrongly.
- * Comparison operators (FILTERACTION_EQUAL, ...) fit the same scheme: a
- * value operand kind and an operator consuming a property and a value.
+ * Comparisons (FILTERACTION_EQUAL, ...) fit the same scheme: VALUE and
+ * LARGEINT push a number, and a comparison consumes a property reference
+ * and a number, in either order, leaving a truth value.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +63,32 @@ static uint32_t admit(const FILTEROBJECT *o)
     case FILTERACTION_OR:
     case FILTERACTION_XOR:
     case FILTERACTION_NOT:
+    case FILTERACTION_VALUE:
         return NMERR_SUCCESS;
+    case FILTERACTION_LARGEINT:
+        return o->lpLargeInt ? NMERR_SUCCESS : NMERR_INVALID_PARAMETER;
     case FILTERACTION_INVALID:
         return NMERR_FILTER_INVALID_EXPRESSION;
     default:
-        return NMERR_NOT_SUPPORTED;
+        return nmx__is_comparison(o->Action) ? NMERR_SUCCESS : NMERR_NOT_SUPPORTED;
+    }
+}
+
+/* A property whose instances the comparisons read as numbers. */
+static bool numeric(uintptr_t hprop)
+{
+    const PROPERTYINFO *pi = nmx_property_info(hprop);
+    switch (pi ? pi->DataType : 0) {
+    case PROP_TYPE_BYTE:
+    case PROP_TYPE_WORD:
+    case PROP_TYPE_DWORD:
+    case PROP_TYPE_LARGEINT:
+    case PROP_TYPE_BYTESWAPPED_WORD:
+    case PROP_TYPE_BYTESWAPPED_DWORD:
+    case PROP_TYPE_VAR_LEN_SMALL_INT:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -97,6 +119,13 @@ uint32_t nmx_filter_add_object(nmx_filter *f, const FILTEROBJECT *o)
         x->hprop = o->hProperty;
         x->operand = (uintptr_t)o->lpArray;
         x->count = o->ByteCount;
+        if (o->Action == FILTERACTION_VALUE) {
+            x->num = o->Value;
+        } else if (o->Action == FILTERACTION_LARGEINT) {
+            LARGE_INTEGER li; /* the caller's, unaligned maybe: copied now */
+            memcpy(&li, (const void *)o->lpLargeInt, sizeof li);
+            x->num = (uint64_t)li.QuadPart;
+        }
     } else if (!f->add_err) {
         f->add_err = e; /* poisons the filter: see filter.h */
         f->compile_at = f->nobjs;
@@ -150,6 +179,7 @@ void nmx__objects_compile(nmx_filter *f)
         return;
     }
     uint8_t kinds[NMX__FILTER_MAX_DEPTH];
+    uint32_t from[NMX__FILTER_MAX_DEPTH]; /* the object that pushed each operand */
     uint32_t sp = 0;
     uint32_t e = NMERR_SUCCESS, i;
     for (i = 0; i < f->nobjs && !e; i++) {
@@ -179,9 +209,35 @@ void nmx__objects_compile(nmx_filter *f)
             o->form = NMX__F_NOT;
             pop = 1;
             break;
-        default: /* AND, OR, XOR: the only others admit() lets in */
-            o->form = NMX__F_BINARY;
+        case FILTERACTION_VALUE:
+        case FILTERACTION_LARGEINT:
+            o->form = NMX__F_PUSH_NUM;
+            break;
+        default:
+            if (!nmx__is_comparison(o->action)) { /* AND, OR, XOR */
+                o->form = NMX__F_BINARY;
+                pop = 2;
+                break;
+            }
+            /* a property reference and a number, in either order */
+            if (sp < 2) {
+                e = NMERR_STACK_EMPTY;
+                break;
+            }
+            if (!((kinds[sp - 2] == NMX__K_PROP && kinds[sp - 1] == NMX__K_NUM) ||
+                  (kinds[sp - 2] == NMX__K_NUM && kinds[sp - 1] == NMX__K_PROP))) {
+                e = NMERR_FILTER_INVALID_EXPRESSION;
+                break;
+            }
+            o->flip = kinds[sp - 2] == NMX__K_NUM;
+            if (!numeric(f->objs[from[o->flip ? sp - 1 : sp - 2]].hprop)) {
+                e = NMERR_NOT_SUPPORTED; /* text, addresses, times: not yet */
+                break;
+            }
+            f->needs |= NMX_FILTER_NEEDS_PROPERTIES | NMX_FILTER_NEEDS_LAYERS;
+            o->form = NMX__F_CMP;
             pop = 2;
+            want = 0; /* checked above */
             break;
         }
         if (e)
@@ -190,7 +246,7 @@ void nmx__objects_compile(nmx_filter *f)
             e = NMERR_STACK_EMPTY;
             break;
         }
-        for (unsigned k = 0; k < pop; k++)
+        for (unsigned k = 0; k < pop && want; k++)
             if (kinds[sp - 1 - k] != want)
                 e = NMERR_FILTER_INVALID_EXPRESSION;
         if (e)
@@ -200,12 +256,15 @@ void nmx__objects_compile(nmx_filter *f)
             e = NMERR_STACK_OVERFLOW;
             break;
         }
-        kinds[sp++] = o->form == NMX__F_PUSH_PROP ? NMX__K_PROP : NMX__K_BOOL;
+        from[sp] = i;
+        kinds[sp++] = o->form == NMX__F_PUSH_PROP  ? NMX__K_PROP
+                      : o->form == NMX__F_PUSH_NUM ? NMX__K_NUM
+                                                   : NMX__K_BOOL;
     }
     if (!e && sp > 1)
         e = NMERR_FILTER_INVALID_EXPRESSION; /* more than one result */
     if (!e && sp == 1 && kinds[0] != NMX__K_BOOL)
-        e = NMERR_FILTER_INVALID_EXPRESSION; /* a property alone is no condition */
+        e = NMERR_FILTER_INVALID_EXPRESSION; /* a property or a number alone is no condition */
     if (e) {
         f->compile_err = e;
         f->compile_at = i < f->nobjs ? i : f->nobjs - 1;

@@ -510,15 +510,8 @@ static size_t sorted_names(const char *dir, const char *sub, char **names, size_
 static void test_real_files(void **state)
 {
     (void)state;
-    const char *dir = nmx_test_captures_dir();
-    if (!dir) {
-        printf("SKIP: ../shared/captures not found\n");
-        skip();
-    }
-    if (!nmx_test_have_tshark()) {
-        printf("SKIP: tshark not installed\n");
-        skip();
-    }
+    const char *dir;
+    NMX_TEST_CAPTURES_AND_TSHARK(dir);
     char tmpl[] = "/tmp/nmx-capture-rt-XXXXXX";
     char *tmpdir = mkdtemp(tmpl);
     assert_non_null(tmpdir);

@@ -1378,15 +1378,8 @@ static void t_golden(void **state)
 static void t_captures_vs_tshark(void **state)
 {
     (void)state;
-    const char *dir = nmx_test_captures_dir();
-    if (!dir) {
-        printf("SKIP: ../shared/captures not found\n");
-        skip();
-    }
-    if (!nmx_test_have_tshark()) {
-        printf("SKIP: tshark not installed\n");
-        skip();
-    }
+    const char *dir;
+    NMX_TEST_CAPTURES_AND_TSHARK(dir);
     size_t diffs = 0;
     for (size_t i = 0; i < NORACLE; i++)
         if (oracle[i].via && !nmx_protocol_find(oracle[i].via))

@@ -883,15 +883,8 @@ static int cmp_str(const void *a, const void *b)
 static void test_oracle(void **state)
 {
     (void)state;
-    const char *dir = nmx_test_captures_dir();
-    if (!dir) {
-        printf("SKIP: ../shared/captures not found\n");
-        skip();
-    }
-    if (!nmx_test_have_tshark()) {
-        printf("SKIP: tshark not installed\n");
-        skip();
-    }
+    const char *dir;
+    NMX_TEST_CAPTURES_AND_TSHARK(dir);
     const char *only = getenv("NMX_ORACLE_ONLY"); /* fnmatch pattern, for debugging */
     const char *jobs_env = getenv("NMX_ORACLE_JOBS");
     int jobs = jobs_env && atoi(jobs_env) > 0 ? atoi(jobs_env) : 2;

@@ -9,7 +9,6 @@
  *    the host in both isolation modes.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -141,6 +140,21 @@ static DWORD word_of(const PROPERTYINST *pi)
     WORD w;
     memcpy(&w, pi->lpByte, 2);
     return (pi->IFlags & IFLAG_SWAPPED) ? (DWORD)(WORD)XCHG(w) : w;
+}
+
+/* dir/file opened as a capture handle (path gets its full name); false,
+ * saying so, when it cannot be opened. */
+static bool open_shared(const char *dir, const char *file, char *path, size_t n, HCAPTURE *out)
+{
+    snprintf(path, n, "%s/%s", dir, file);
+    nmx_capture *cap;
+    nmx_diag dg;
+    if (nmx_capture_open(path, 0, &cap, &dg) != NMX_OK) {
+        printf("SKIP: %s: %s\n", path, dg.msg);
+        return false;
+    }
+    assert_int_equal(nmx_hcapture_wrap(cap, true, out), NMX_OK);
+    return true;
 }
 
 /* ---- lookups ------------------------------------------------------------ */
@@ -660,7 +674,7 @@ static void t_malformed_filters(void **s)
                      NMERR_INVALID_HPROTOCOL);
     DestroyFilter(h);
     h = CreateFilter();
-    assert_int_equal(add(h, FILTERACTION_EQUAL, dport, NULL), NMERR_NOT_SUPPORTED);
+    assert_int_equal(add(h, FILTERACTION_CONTAINS, dport, NULL), NMERR_NOT_SUPPORTED);
     assert_int_equal(add(h, FILTERACTION_INVALID, 0, NULL), NMERR_FILTER_INVALID_EXPRESSION);
     assert_int_equal(ExpertGetFrame(fx->key, GET_SPECIFIED_FRAME, 0, 1, h, &d),
                      NMERR_NOT_SUPPORTED);
@@ -671,6 +685,174 @@ static void t_malformed_filters(void **s)
     assert_int_equal(add((HFILTER)(void *)bpf, FILTERACTION_NOT, 0, NULL), NMERR_INVALID_HFILTER);
     assert_int_equal(scan(fx, (HFILTER)(void *)bpf, 0, &rc), want_set(is_udp)); /* both kinds */
     nmx_filter_free(bpf);
+    fx_close(fx);
+}
+
+/* ---- comparisons ------------------------------------------------------------ */
+
+static DWORD add_num(HFILTER h, DWORD action, DWORD value)
+{
+    FILTEROBJECT o;
+    memset(&o, 0, sizeof o);
+    o.Action = action;
+    o.Value = value;
+    return FilterAddObject(h, &o);
+}
+
+/* PROPERTY p, VALUE v, op (or VALUE v, PROPERTY p, op when flip). */
+static HFILTER cmp_filter(HPROPERTY p, DWORD op, DWORD v, bool flip)
+{
+    HFILTER h = CreateFilter();
+    assert_non_null(h);
+    if (flip) {
+        assert_int_equal(add_num(h, FILTERACTION_VALUE, v), NMERR_SUCCESS);
+        assert_int_equal(add(h, FILTERACTION_PROPERTY, p, NULL), NMERR_SUCCESS);
+    } else {
+        assert_int_equal(add(h, FILTERACTION_PROPERTY, p, NULL), NMERR_SUCCESS);
+        assert_int_equal(add_num(h, FILTERACTION_VALUE, v), NMERR_SUCCESS);
+    }
+    assert_int_equal(add(h, op, 0, NULL), NMERR_SUCCESS);
+    return h;
+}
+
+static bool dport_is(uint32_t i, uint16_t v) { return kind(i) == K_TCP && dports[i % 3] == v; }
+static bool dport_80(uint32_t i) { return dport_is(i, 80); }
+static bool dport_not_80(uint32_t i) { return kind(i) == K_TCP && dports[i % 3] != 80; }
+static bool dport_above_443(uint32_t i) { return kind(i) == K_TCP && dports[i % 3] > 443; }
+static bool dport_upto_443(uint32_t i) { return kind(i) == K_TCP && dports[i % 3] <= 443; }
+static bool not_dport_80(uint32_t i) { return !dport_80(i); }
+static bool udp_or_8080(uint32_t i) { return is_udp(i) || dport_is(i, 8080); }
+
+static void t_compare(void **s)
+{
+    (void)s;
+    struct fixture *fx = fx_open();
+    HPROPERTY dport = prop("TCP", "Destination Port");
+    DWORD rc;
+    struct {
+        DWORD op, value;
+        bool flip;
+        bool (*want)(uint32_t);
+    } cases[] = {
+        {FILTERACTION_EQUAL, 80, false, dport_80},
+        {FILTERACTION_EQUALNC, 80, false, dport_80},
+        {FILTERACTION_EQUAL, 80, true, dport_80},
+        {FILTERACTION_NOTEQUAL, 80, false, dport_not_80},   /* has the port, not 80 */
+        {FILTERACTION_NOTEQUALNC, 80, true, dport_not_80},
+        {FILTERACTION_GREATER, 443, false, dport_above_443},
+        {FILTERACTION_LESS, 443, true, dport_above_443},     /* 443 < port */
+        {FILTERACTION_LESSEQUAL, 443, false, dport_upto_443},
+        {FILTERACTION_GREATEREQUAL, 443, true, dport_upto_443}, /* 443 >= port */
+        {FILTERACTION_GREATEREQUALNC, 443, true, dport_upto_443},
+        {FILTERACTION_LESSNC, 444, false, dport_upto_443},
+        {FILTERACTION_GREATERNC, 8080, false, NULL},          /* none */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        HFILTER h = cmp_filter(dport, cases[c].op, cases[c].value, cases[c].flip);
+        assert_true(FilterAttachesProperties(h));
+        uint64_t want = cases[c].want ? want_set(cases[c].want) : 0;
+        if (scan(fx, h, 0, &rc) != want)
+            fail_msg("case %zu: action %lu value %lu%s", c, (unsigned long)cases[c].op,
+                     (unsigned long)cases[c].value, cases[c].flip ? " (value first)" : "");
+        assert_int_equal(rc, NMERR_FRAME_NOT_FOUND);
+        for (uint32_t i = 0; i < NFRAMES; i++) /* FilterFrame agrees */
+            assert_int_equal(FilterFrame(GetFrame(fx->hcap, i), h, fx->hcap),
+                             cases[c].want && cases[c].want(i) ? FILTER_PASSED : FILTER_FAILED);
+        DestroyFilter(h);
+    }
+    /* NOT EQUAL also passes the frames without the property; a duplicate
+     * keeps the number. */
+    HFILTER h = cmp_filter(dport, FILTERACTION_EQUAL, 80, false);
+    HFILTER dup = FilterDuplicate(h);
+    assert_int_equal(add(h, FILTERACTION_NOT, 0, NULL), NMERR_SUCCESS);
+    assert_int_equal(scan(fx, h, 0, &rc), want_set(not_dport_80));
+    assert_int_equal(scan(fx, dup, 0, &rc), want_set(dport_80));
+    DestroyFilter(h);
+    DestroyFilter(dup);
+    /* with the other operators: UDP OR port == 8080 */
+    h = CreateFilter();
+    add(h, FILTERACTION_PROTOCOLEXIST, 0, GetProtocolFromName("UDP"));
+    add(h, FILTERACTION_PROPERTY, dport, NULL);
+    add_num(h, FILTERACTION_VALUE, 8080);
+    add(h, FILTERACTION_EQUAL, 0, NULL);
+    add(h, FILTERACTION_OR, 0, NULL);
+    assert_int_equal(scan(fx, h, 0, &rc), want_set(udp_or_8080));
+    DestroyFilter(h);
+    /* a LARGEINT operand, read from unaligned memory at add time */
+    h = CreateFilter();
+    add(h, FILTERACTION_PROPERTY, dport, NULL);
+    unsigned char raw[1 + sizeof(LARGE_INTEGER)];
+    LARGE_INTEGER li;
+    li.QuadPart = 443;
+    memcpy(raw + 1, &li, sizeof li);
+    FILTEROBJECT o;
+    memset(&o, 0, sizeof o);
+    o.Action = FILTERACTION_LARGEINT;
+    o.lpLargeInt = (ULPLARGEINT)(void *)(raw + 1);
+    assert_int_equal(FilterAddObject(h, &o), NMERR_SUCCESS);
+    memset(raw, 0xFF, sizeof raw); /* the filter holds its own copy */
+    add(h, FILTERACTION_LESSEQUAL, 0, NULL);
+    assert_int_equal(scan(fx, h, 0, &rc), want_set(dport_upto_443));
+    DestroyFilter(h);
+    o.lpLargeInt = NULL;
+    h = CreateFilter();
+    assert_int_equal(FilterAddObject(h, &o), NMERR_INVALID_PARAMETER);
+    DestroyFilter(h);
+    fx_close(fx);
+}
+
+static void t_malformed_compare(void **s)
+{
+    (void)s;
+    struct fixture *fx = fx_open();
+    HPROPERTY dport = prop("TCP", "Destination Port");
+    HPROPERTY qname = prop("DNS", "Question Name");
+    HPROTOCOL tcp = GetProtocolFromName("TCP");
+    EXPERTFRAMEDESCRIPTOR d;
+    struct {
+        DWORD actions[4];
+        DWORD want;
+    } cases[] = {
+        {{FILTERACTION_VALUE, 0, 0, 0}, NMERR_FILTER_INVALID_EXPRESSION},  /* a number alone */
+        {{FILTERACTION_EQUAL, 0, 0, 0}, NMERR_STACK_EMPTY},
+        {{FILTERACTION_VALUE, FILTERACTION_EQUAL, 0, 0}, NMERR_STACK_EMPTY},
+        {{FILTERACTION_VALUE, FILTERACTION_VALUE, FILTERACTION_EQUAL, 0},
+         NMERR_FILTER_INVALID_EXPRESSION},                                /* two numbers */
+        {{FILTERACTION_PROPERTY, FILTERACTION_PROPERTY, FILTERACTION_EQUAL, 0},
+         NMERR_FILTER_INVALID_EXPRESSION},                                /* two properties */
+        {{FILTERACTION_PROTOCOLEXIST, FILTERACTION_VALUE, FILTERACTION_EQUAL, 0},
+         NMERR_FILTER_INVALID_EXPRESSION},                                /* a truth value */
+        {{FILTERACTION_PROPERTY, FILTERACTION_VALUE, FILTERACTION_EQUAL, FILTERACTION_EQUAL},
+         NMERR_STACK_EMPTY},
+        {{FILTERACTION_VALUE, FILTERACTION_NOT, 0, 0}, NMERR_FILTER_INVALID_EXPRESSION},
+        {{FILTERACTION_PROPERTY, FILTERACTION_VALUE, FILTERACTION_AND, 0},
+         NMERR_FILTER_INVALID_EXPRESSION},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        HFILTER h = CreateFilter();
+        for (int k = 0; k < 4 && cases[c].actions[k]; k++) {
+            FILTEROBJECT o;
+            memset(&o, 0, sizeof o);
+            o.Action = cases[c].actions[k];
+            o.hProperty = dport;
+            if (o.Action == FILTERACTION_PROTOCOLEXIST)
+                o.hProtocol = tcp;
+            else
+                o.Value = 80;
+            assert_int_equal(FilterAddObject(h, &o), NMERR_SUCCESS);
+        }
+        DWORD got = ExpertGetFrame(fx->key, GET_SPECIFIED_FRAME, 0, 2, h, &d);
+        if (got != cases[c].want)
+            fail_msg("case %zu: %lu, expected %lu", c, (unsigned long)got,
+                     (unsigned long)cases[c].want);
+        DestroyFilter(h);
+    }
+    /* a text property cannot be compared with a number (not yet) */
+    HFILTER h = cmp_filter(qname, FILTERACTION_EQUAL, 80, false);
+    assert_int_equal(ExpertGetFrame(fx->key, GET_SPECIFIED_FRAME, 0, 2, h, &d), NMERR_NOT_SUPPORTED);
+    assert_int_equal(FilterFrame(GetFrame(fx->hcap, 2), h, NULL), (DWORD)FILTER_FAIL_WITH_ERROR);
+    assert_int_equal(BhGetLastError(), NMERR_NOT_SUPPORTED);
+    DestroyFilter(h);
     fx_close(fx);
 }
 
@@ -1095,17 +1277,8 @@ static void t_portcount_generated(void **s)
 static void t_portcount_vs_tshark(void **s)
 {
     (void)s;
-    const char *dir = getenv("NMX_SHARED_CAPTURES");
-    DIR *probe = dir ? opendir(dir) : NULL;
-    if (!probe) {
-        printf("SKIP: ../shared/captures not found\n");
-        skip();
-    }
-    closedir(probe);
-    if (system("tshark --version >/dev/null 2>&1") != 0) {
-        printf("SKIP: tshark not installed\n");
-        skip();
-    }
+    const char *dir;
+    NMX_TEST_CAPTURES_AND_TSHARK(dir);
     static const char *const files[] = {
         "pcap/ppp_one_tcp_stream.pcap", "pcap/ppp_tcp-reassembly.pcap", "pcap/td_ssh.pcap",
         "pcap/ppp_tls.pcap",            /* IPv6 */
@@ -1116,15 +1289,9 @@ static void t_portcount_vs_tshark(void **s)
         "pcap/ppp_many-protocols.pcap", "pcapng/ppp_pcapng-example.pcapng"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024], cmd[1200];
-        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
-        nmx_capture *cap;
         HCAPTURE hcap;
-        nmx_diag dg;
-        if (nmx_capture_open(path, 0, &cap, &dg) != NMX_OK) {
-            printf("SKIP: %s: %s\n", path, dg.msg);
+        if (!open_shared(dir, files[f], path, sizeof path, &hcap))
             continue;
-        }
-        assert_int_equal(nmx_hcapture_wrap(cap, true, &hcap), NMX_OK);
         snprintf(cmd, sizeof cmd,
                  "tshark -r '%s' -Y '!sflow' -T fields -E occurrence=a -E aggregator=, -e tcp.dstport "
                  "2>/dev/null",
@@ -1156,6 +1323,80 @@ static void t_portcount_vs_tshark(void **s)
     }
 }
 
+/* Comparisons frame by frame against tshark's display filter on the same
+ * field (tshark 4: "==" and ">" hold when some occurrence does, "!=" when
+ * the field is there and no occurrence equals the value). */
+static void t_compare_vs_tshark(void **s)
+{
+    (void)s;
+    const char *dir;
+    NMX_TEST_CAPTURES_AND_TSHARK(dir);
+    static const char *const files[] = {
+        "pcap/ppp_one_tcp_stream.pcap", "pcap/ppp_tls.pcap", /* IPv6 */
+        "pcap/ppp_sll.pcap", "pcap/td_pptp.pcap",            /* GRE */
+        "pcap/ppp_many-protocols.pcap", "pcapng/ppp_pcapng-example.pcapng"};
+    static const struct {
+        const char *tshark;
+        const char *label;
+        DWORD op, value;
+    } cmps[] = {
+        {"tcp.dstport == 80", "Destination Port", FILTERACTION_EQUAL, 80},
+        {"tcp.dstport != 80", "Destination Port", FILTERACTION_NOTEQUAL, 80},
+        {"tcp.dstport > 1024", "Destination Port", FILTERACTION_GREATER, 1024},
+        {"tcp.srcport <= 443", "Source Port", FILTERACTION_LESSEQUAL, 443},
+        {"tcp.srcport < 1024", "Source Port", FILTERACTION_LESS, 1024},
+        {"tcp.srcport >= 49152", "Source Port", FILTERACTION_GREATEREQUAL, 49152},
+    };
+    static uint8_t want[1u << 20];
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[1024], cmd[1400];
+        HCAPTURE hcap;
+        if (!open_shared(dir, files[f], path, sizeof path, &hcap))
+            continue;
+        nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "compare",
+                                .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
+        nmx_key key;
+        assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
+        nmx_session_bind_thread(key);
+        DWORD n = GetCaptureTotalFrames(hcap);
+        assert_true(n < sizeof want);
+        for (size_t k = 0; k < sizeof cmps / sizeof cmps[0]; k++) {
+            snprintf(cmd, sizeof cmd, "tshark -r '%s' -Y '!sflow && %s' -T fields -e frame.number 2>/dev/null",
+                     path, cmps[k].tshark);
+            FILE *p = popen(cmd, "r");
+            assert_non_null(p);
+            memset(want, 0, n);
+            char line[64];
+            unsigned nwant = 0;
+            while (fgets(line, sizeof line, p)) {
+                unsigned long fn = strtoul(line, NULL, 10);
+                assert_true(fn >= 1 && fn <= n);
+                want[fn - 1] = 1;
+                nwant++;
+            }
+            assert_int_equal(pclose(p), 0);
+            HFILTER h = cmp_filter(prop("TCP", (char *)(uintptr_t)cmps[k].label), cmps[k].op,
+                                   cmps[k].value, false);
+            unsigned agree = 0;
+            for (DWORD i = 0; i < n; i++) {
+                DWORD got = FilterFrame(GetFrame(hcap, i), h, hcap);
+                if (got != (want[i] ? FILTER_PASSED : FILTER_FAILED))
+                    fail_msg("%s, frame %lu: '%s' is %s for tshark, FilterFrame %ld", files[f],
+                             (unsigned long)i + 1, cmps[k].tshark, want[i] ? "true" : "false",
+                             (long)got);
+                agree += want[i];
+            }
+            assert_int_equal(agree, nwant);
+            printf("  %s: '%s': the same %u of %lu frames\n", files[f], cmps[k].tshark, agree,
+                   (unsigned long)n);
+            DestroyFilter(h);
+        }
+        nmx_session_close(key, NULL);
+        nmx_session_bind_thread(NULL);
+        nmx_hcapture_close(hcap);
+    }
+}
+
 static void fmt_addr(const ADDRESS *a, char *out, size_t n)
 {
     if (a->Type == ADDRESS_TYPE_IP)
@@ -1171,32 +1412,17 @@ static void fmt_addr(const ADDRESS *a, char *out, size_t n)
 static void t_addresses_vs_tshark(void **s)
 {
     (void)s;
-    const char *dir = getenv("NMX_SHARED_CAPTURES");
-    DIR *probe = dir ? opendir(dir) : NULL;
-    if (!probe) {
-        printf("SKIP: ../shared/captures not found\n");
-        skip();
-    }
-    closedir(probe);
-    if (system("tshark --version >/dev/null 2>&1") != 0) {
-        printf("SKIP: tshark not installed\n");
-        skip();
-    }
+    const char *dir;
+    NMX_TEST_CAPTURES_AND_TSHARK(dir);
     static const char *const files[] = {"pcap/ppp_one_tcp_stream.pcap",
                                         "pcap/ppp_tcp-reassembly.pcap", "pcap/td_ssh.pcap",
                                         "pcap/ppp_DnsPackets.pcap", "pcap/ppp_tls.pcap",
                                         "pcap/ppp_four_ipv6_http_streams.pcap"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024], cmd[1200];
-        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
-        nmx_capture *cap;
         HCAPTURE hcap;
-        nmx_diag dg;
-        if (nmx_capture_open(path, 0, &cap, &dg) != NMX_OK) {
-            printf("SKIP: %s: %s\n", path, dg.msg);
+        if (!open_shared(dir, files[f], path, sizeof path, &hcap))
             continue;
-        }
-        assert_int_equal(nmx_hcapture_wrap(cap, true, &hcap), NMX_OK);
         snprintf(cmd, sizeof cmd,
                  "tshark -r '%s' -T fields -E occurrence=f -e eth.src -e eth.dst -e ip.src "
                  "-e ip.dst -e ipv6.src -e ipv6.dst 2>/dev/null",
@@ -1281,6 +1507,8 @@ int main(void)
         cmocka_unit_test(t_find_next_previous),
         cmocka_unit_test(t_filters),
         cmocka_unit_test(t_malformed_filters),
+        cmocka_unit_test(t_compare),
+        cmocka_unit_test(t_malformed_compare),
         cmocka_unit_test(t_filter_backward),
         cmocka_unit_test(t_filter_misc),
         cmocka_unit_test(t_parallel_sessions),
@@ -1289,6 +1517,7 @@ int main(void)
         cmocka_unit_test(t_helpers),
         cmocka_unit_test(t_portcount_generated),
         cmocka_unit_test(t_portcount_vs_tshark),
+        cmocka_unit_test(t_compare_vs_tshark),
         cmocka_unit_test(t_addresses_vs_tshark),
     };
     return cmocka_run_group_tests_name("property API", tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #define NMX_TEST_SHARED_CAPTURES_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -28,5 +29,20 @@ static inline bool nmx_test_have_tshark(void)
 {
     return system("command -v tshark >/dev/null 2>&1") == 0;
 }
+
+/* In a cmocka test: dir = the shared captures folder; the test is skipped,
+ * saying why, when the folder or tshark is missing. */
+#define NMX_TEST_CAPTURES_AND_TSHARK(dir)                                                          \
+    do {                                                                                           \
+        (dir) = nmx_test_captures_dir();                                                           \
+        if (!(dir)) {                                                                              \
+            printf("SKIP: ../shared/captures not found\n");                                        \
+            skip();                                                                                \
+        }                                                                                          \
+        if (!nmx_test_have_tshark()) {                                                             \
+            printf("SKIP: tshark not installed\n");                                                \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
 
 #endif
