@@ -1115,6 +1115,10 @@ static void t_no_allocation_per_frame(void **s)
     add(h, FILTERACTION_PROPERTYEXIST, 0, NULL);
     add(h, FILTERACTION_PROTOCOLEXIST, 0, GetProtocolFromName("UDP"));
     add(h, FILTERACTION_OR, 0, NULL);
+    add(h, FILTERACTION_PROPERTY, ttl, NULL); /* and a comparison: TTL >= 1 */
+    add_num(h, FILTERACTION_VALUE, 1);
+    add(h, FILTERACTION_GREATEREQUAL, 0, NULL);
+    add(h, FILTERACTION_AND, 0, NULL);
     EXPERTFRAMEDESCRIPTOR d;
     char buf[128];
     unsigned long before = 0;
