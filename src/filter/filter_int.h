@@ -24,6 +24,8 @@ int nmx__bpf_dlt(uint32_t linktype);
 #define NMX__FILTER_MAX_DEPTH 256u
 /* Most objects one display filter holds. */
 #define NMX__FILTER_MAX_OBJECTS 4096u
+/* The longest FILTERACTION_STRING operand, in bytes before its NUL. */
+#define NMX__FILTER_MAX_STRING 4096u
 
 enum nmx__filter_kind { NMX__FILTER_BPF = 1, NMX__FILTER_OBJECTS = 2 };
 
@@ -38,6 +40,8 @@ struct nmx__fobj {
     uint8_t form;      /* NMX__F_*, set by the check            */
     uint8_t flip;      /* a comparison whose value lies below its property */
     uint64_t num;      /* VALUE, LARGEINT: the number, copied at add time */
+    char *str;         /* STRING: the text, copied at add time (owned) */
+    uint32_t slen;     /* its length, at most NMX__FILTER_MAX_STRING */
 };
 
 struct nmx_filter {

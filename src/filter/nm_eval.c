@@ -20,6 +20,8 @@ struct opnd {
     int8_t truth;    /* nmx_match, for NMX__K_BOOL */
     uintptr_t ref;   /* the property, for NMX__K_PROP */
     uint64_t num;    /* the number, for NMX__K_NUM */
+    const char *str; /* the text, for NMX__K_STR */
+    uint32_t slen;
 };
 
 static nmx_match prop_exists(nmx_dissector *d, uintptr_t h, uint32_t *nmerr)
@@ -71,6 +73,124 @@ static nmx_match prop_compare(nmx_dissector *d, uintptr_t h, uint32_t action, bo
             continue;
         seen = true;
         if (flip ? compare(op, num, v) : compare(op, v, num))
+            return negate ? NMX_NO_MATCH : NMX_MATCH;
+    }
+    return negate && seen ? NMX_MATCH : NMX_NO_MATCH;
+}
+
+/* A text instance's characters: 8-bit, or UTF-16LE units (IFLAG_UNICODE),
+ * up to the first NUL. Decoded text (an extended instance) is 8-bit. */
+struct text {
+    const uint8_t *p;
+    uint32_t n;    /* characters */
+    bool wide;
+};
+
+static bool inst_text(const PROPERTYINST *pi, struct text *t)
+{
+    const uint8_t *p;
+    uint32_t len;
+    bool ex = pi->DataLength == PROPERTYINST_EX_LENGTH;
+    if (ex) {
+        if (!pi->lpPropertyInstEx)
+            return false;
+        p = pi->lpPropertyInstEx->Byte;
+        len = pi->lpPropertyInstEx->LengthEx;
+    } else {
+        p = (const uint8_t *)pi->lpData;
+        len = pi->DataLength;
+    }
+    if (!p && len)
+        return false;
+    t->p = p;
+    t->wide = !ex && (pi->IFlags & IFLAG_UNICODE);
+    uint32_t n = t->wide ? len / 2 : len, i = 0;
+    while (i < n && (t->wide ? (p[2 * i] | p[2 * i + 1]) : p[i]))
+        i++;
+    t->n = i;
+    return true;
+}
+
+static unsigned char_at(const struct text *t, uint32_t i)
+{
+    return t->wide ? (unsigned)(t->p[2 * i] | t->p[2 * i + 1] << 8) : t->p[i];
+}
+
+static unsigned fold(unsigned c, bool nc)
+{
+    return nc && c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* <0, 0, >0: the instance's text against s, character by character (a
+ * character's code, UTF-16 units against the bytes of s); nc folds ASCII
+ * letters. */
+static int text_cmp(const struct text *t, const char *s, uint32_t slen, bool nc)
+{
+    for (uint32_t i = 0;; i++) {
+        if (i == t->n || i == slen)
+            return (i < t->n) - (i < slen);
+        unsigned a = fold(char_at(t, i), nc), b = fold((unsigned char)s[i], nc);
+        if (a != b)
+            return a < b ? -1 : 1;
+    }
+}
+
+static bool text_contains(const struct text *t, const char *s, uint32_t slen, bool nc)
+{
+    if (slen > t->n)
+        return false;
+    for (uint32_t at = 0; at + slen <= t->n; at++) {
+        uint32_t i = 0;
+        while (i < slen && fold(char_at(t, at + i), nc) == fold((unsigned char)s[i], nc))
+            i++;
+        if (i == slen)
+            return true;
+    }
+    return false;
+}
+
+/* Whether a three-way result c (x against y) means x OP y. */
+static bool sign_holds(uint32_t op, int c)
+{
+    switch (op | 1) {
+    case FILTERACTION_EQUAL: return c == 0;
+    case FILTERACTION_NOTEQUAL: return c != 0;
+    case FILTERACTION_GREATER: return c > 0;
+    case FILTERACTION_LESS: return c < 0;
+    case FILTERACTION_GREATEREQUAL: return c >= 0;
+    default: return c <= 0; /* LESSEQUAL */
+    }
+}
+
+/* The text property against the text, as prop_compare does for numbers;
+ * CONTAINS holds when some instance has the text in it. */
+static nmx_match prop_compare_text(nmx_dissector *d, uintptr_t h, uint32_t action, bool flip,
+                                   const char *s, uint32_t slen, uint32_t *nmerr)
+{
+    PROPERTYTABLE *pt = d ? nmx_dissect_properties(d) : NULL;
+    if (!pt) {
+        *nmerr = NMERR_NO_ATTACHED_PROPERTIES;
+        return NMX_MATCH_ERROR;
+    }
+    bool contains = action == FILTERACTION_CONTAINS || action == FILTERACTION_CONTAINSNC;
+    bool nc = action == FILTERACTION_CONTAINSNC || (!contains && !(action & 1));
+    bool negate = !contains && (action | 1) == FILTERACTION_NOTEQUAL, seen = false;
+    uint32_t op = negate ? FILTERACTION_EQUAL : action | 1;
+    const PROPERTYINST *pi = pt->lpFirstPropertyInst;
+    for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++) {
+        struct text t;
+        if (!pi[i].lpPropertyInfo || pi[i].lpPropertyInfo->hProperty != h ||
+            !inst_text(&pi[i], &t))
+            continue;
+        seen = true;
+        bool hit;
+        if (contains) {
+            hit = text_contains(&t, s, slen, nc);
+        } else {
+            int c = text_cmp(&t, s, slen, nc);
+            hit = sign_holds(op, flip ? -c : c);
+        }
+        if (hit)
             return negate ? NMX_NO_MATCH : NMX_MATCH;
     }
     return negate && seen ? NMX_MATCH : NMX_NO_MATCH;
@@ -130,6 +250,18 @@ nmx_match nmx__objects_eval(nmx_filter *f, nmx_dissector *d, uint32_t *nmerr)
             st[sp].num = o->num;
             sp++;
             continue;
+        case NMX__F_PUSH_STR:
+            st[sp].kind = NMX__K_STR;
+            st[sp].str = o->str;
+            st[sp].slen = o->slen;
+            sp++;
+            continue;
+        case NMX__F_CMP_STR: {
+            const struct opnd *b = &st[--sp], *a = &st[--sp];
+            r = o->flip ? prop_compare_text(d, b->ref, o->action, true, a->str, a->slen, &e)
+                        : prop_compare_text(d, a->ref, o->action, false, b->str, b->slen, &e);
+            break;
+        }
         case NMX__F_CMP: {
             const struct opnd *b = &st[--sp], *a = &st[--sp];
             r = o->flip ? prop_compare(d, b->ref, o->action, true, a->num, &e)

@@ -7,7 +7,7 @@
 #include "netmon.h"
 
 /* Kinds of stack operands. */
-enum { NMX__K_BOOL = 1, NMX__K_PROP = 2, NMX__K_NUM = 3 };
+enum { NMX__K_BOOL = 1, NMX__K_PROP = 2, NMX__K_NUM = 3, NMX__K_STR = 4 };
 
 /* How an object evaluates, decided by the check (struct nmx__fobj.form). */
 enum {
@@ -18,8 +18,11 @@ enum {
     NMX__F_NOT,
     NMX__F_BINARY,        /* AND, OR, XOR                                     */
     NMX__F_PUSH_NUM,      /* VALUE, LARGEINT: push a number                   */
+    NMX__F_PUSH_STR,      /* STRING: push a text                              */
     NMX__F_CMP,           /* EQUAL ... LESSEQUAL (and the NC forms): a numeric
                            * property against a number                        */
+    NMX__F_CMP_STR,       /* the same, and CONTAINS(NC): a text property
+                           * against a text                                   */
 };
 
 /* The comparisons, FILTERACTION_EQUALNC to FILTERACTION_LESSEQUAL: each

@@ -9,8 +9,9 @@
  * consumes), so that a malformed stack is reported with the NMERR_* code and
  * the index of the object at fault instead of being evaluated wrongly.
  * Comparisons (FILTERACTION_EQUAL, ...) fit the same scheme: VALUE and
- * LARGEINT push a number, and a comparison consumes a property reference
- * and a number, in either order, leaving a truth value.
+ * LARGEINT push a number, STRING a text, and a comparison consumes a
+ * property reference and a number or a text, in either order, leaving a
+ * truth value.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ nmx_err nmx_filter_objects(nmx_filter **out)
 
 void nmx__objects_release(nmx_filter *f)
 {
+    for (uint32_t i = 0; i < f->nobjs; i++)
+        free(f->objs[i].str);
     free(f->objs);
     f->objs = NULL;
     f->nobjs = f->capobjs = 0;
@@ -67,11 +70,27 @@ static uint32_t admit(const FILTEROBJECT *o)
         return NMERR_SUCCESS;
     case FILTERACTION_LARGEINT:
         return o->lpLargeInt ? NMERR_SUCCESS : NMERR_INVALID_PARAMETER;
+    case FILTERACTION_STRING: /* a NUL-terminated text */
+        return o->lpArray &&
+                       strnlen((const char *)o->lpArray, NMX__FILTER_MAX_STRING + 1) <=
+                           NMX__FILTER_MAX_STRING
+                   ? NMERR_SUCCESS
+                   : NMERR_INVALID_PARAMETER;
+    case FILTERACTION_CONTAINS:
+    case FILTERACTION_CONTAINSNC:
+        return NMERR_SUCCESS;
     case FILTERACTION_INVALID:
         return NMERR_FILTER_INVALID_EXPRESSION;
     default:
         return nmx__is_comparison(o->Action) ? NMERR_SUCCESS : NMERR_NOT_SUPPORTED;
     }
+}
+
+/* A property whose instances the comparisons read as texts. */
+static bool textual(uintptr_t hprop)
+{
+    const PROPERTYINFO *pi = nmx_property_info(hprop);
+    return pi && pi->DataType == PROP_TYPE_STRING;
 }
 
 /* A property whose instances the comparisons read as numbers. */
@@ -99,6 +118,15 @@ uint32_t nmx_filter_add_object(nmx_filter *f, const FILTEROBJECT *o)
     if (!o)
         return NMERR_INVALID_PARAMETER;
     uint32_t e = admit(o);
+    char *str = NULL;
+    size_t slen = 0;
+    if (e == NMERR_SUCCESS && o->Action == FILTERACTION_STRING) {
+        slen = strlen((const char *)o->lpArray); /* (admit found its NUL) */
+        if (!(str = malloc(slen + 1)))
+            e = NMERR_OUT_OF_MEMORY;
+        else
+            memcpy(str, o->lpArray, slen + 1);
+    }
     pthread_mutex_lock(&f->lock);
     if (e == NMERR_SUCCESS && f->nobjs >= NMX__FILTER_MAX_OBJECTS)
         e = NMERR_STACK_OVERFLOW;
@@ -119,6 +147,9 @@ uint32_t nmx_filter_add_object(nmx_filter *f, const FILTEROBJECT *o)
         x->hprop = o->hProperty;
         x->operand = (uintptr_t)o->lpArray;
         x->count = o->ByteCount;
+        x->str = str;
+        x->slen = (uint32_t)slen;
+        str = NULL;
         if (o->Action == FILTERACTION_VALUE) {
             x->num = o->Value;
         } else if (o->Action == FILTERACTION_LARGEINT) {
@@ -132,6 +163,7 @@ uint32_t nmx_filter_add_object(nmx_filter *f, const FILTEROBJECT *o)
     }
     f->compiled = false;
     pthread_mutex_unlock(&f->lock);
+    free(str); /* not kept: the object was refused */
     return e;
 }
 
@@ -152,6 +184,10 @@ nmx_filter *nmx_filter_dup(const nmx_filter *src)
         if (f->objs) {
             memcpy(f->objs, s->objs, s->nobjs * sizeof *f->objs);
             f->nobjs = f->capobjs = s->nobjs;
+            for (uint32_t i = 0; i < f->nobjs; i++) /* the texts are the copy's own */
+                if (s->objs[i].str &&
+                    !(f->objs[i].str = strndup(s->objs[i].str, s->objs[i].slen)))
+                    ok = false;
         } else {
             ok = false;
         }
@@ -213,32 +249,41 @@ void nmx__objects_compile(nmx_filter *f)
         case FILTERACTION_LARGEINT:
             o->form = NMX__F_PUSH_NUM;
             break;
-        default:
-            if (!nmx__is_comparison(o->action)) { /* AND, OR, XOR */
+        case FILTERACTION_STRING:
+            o->form = NMX__F_PUSH_STR;
+            break;
+        default: {
+            bool contains = o->action == FILTERACTION_CONTAINS ||
+                            o->action == FILTERACTION_CONTAINSNC;
+            if (!contains && !nmx__is_comparison(o->action)) { /* AND, OR, XOR */
                 o->form = NMX__F_BINARY;
                 pop = 2;
                 break;
             }
-            /* a property reference and a number, in either order */
+            /* a property reference and a number or a text, in either order */
             if (sp < 2) {
                 e = NMERR_STACK_EMPTY;
                 break;
             }
-            if (!((kinds[sp - 2] == NMX__K_PROP && kinds[sp - 1] == NMX__K_NUM) ||
-                  (kinds[sp - 2] == NMX__K_NUM && kinds[sp - 1] == NMX__K_PROP))) {
+            uint8_t a = kinds[sp - 2], b = kinds[sp - 1];
+            o->flip = a != NMX__K_PROP;
+            uint8_t val = o->flip ? a : b;
+            if ((o->flip ? b : a) != NMX__K_PROP || (val != NMX__K_NUM && val != NMX__K_STR)) {
                 e = NMERR_FILTER_INVALID_EXPRESSION;
                 break;
             }
-            o->flip = kinds[sp - 2] == NMX__K_NUM;
-            if (!numeric(f->objs[from[o->flip ? sp - 1 : sp - 2]].hprop)) {
-                e = NMERR_NOT_SUPPORTED; /* text, addresses, times: not yet */
+            uintptr_t hp = f->objs[from[o->flip ? sp - 1 : sp - 2]].hprop;
+            if (val == NMX__K_NUM ? contains || !numeric(hp) : !textual(hp)) {
+                /* a text against a number, or what is neither: not yet */
+                e = NMERR_NOT_SUPPORTED;
                 break;
             }
             f->needs |= NMX_FILTER_NEEDS_PROPERTIES | NMX_FILTER_NEEDS_LAYERS;
-            o->form = NMX__F_CMP;
+            o->form = val == NMX__K_NUM ? NMX__F_CMP : NMX__F_CMP_STR;
             pop = 2;
             want = 0; /* checked above */
             break;
+        }
         }
         if (e)
             break;
@@ -259,12 +304,13 @@ void nmx__objects_compile(nmx_filter *f)
         from[sp] = i;
         kinds[sp++] = o->form == NMX__F_PUSH_PROP  ? NMX__K_PROP
                       : o->form == NMX__F_PUSH_NUM ? NMX__K_NUM
+                      : o->form == NMX__F_PUSH_STR ? NMX__K_STR
                                                    : NMX__K_BOOL;
     }
     if (!e && sp > 1)
         e = NMERR_FILTER_INVALID_EXPRESSION; /* more than one result */
     if (!e && sp == 1 && kinds[0] != NMX__K_BOOL)
-        e = NMERR_FILTER_INVALID_EXPRESSION; /* a property or a number alone is no condition */
+        e = NMERR_FILTER_INVALID_EXPRESSION; /* a property, number or text alone is no condition */
     if (e) {
         f->compile_err = e;
         f->compile_at = i < f->nobjs ? i : f->nobjs - 1;

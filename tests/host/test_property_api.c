@@ -674,7 +674,7 @@ static void t_malformed_filters(void **s)
                      NMERR_INVALID_HPROTOCOL);
     DestroyFilter(h);
     h = CreateFilter();
-    assert_int_equal(add(h, FILTERACTION_CONTAINS, dport, NULL), NMERR_NOT_SUPPORTED);
+    assert_int_equal(add(h, FILTERACTION_AREBITSON, dport, NULL), NMERR_NOT_SUPPORTED);
     assert_int_equal(add(h, FILTERACTION_INVALID, 0, NULL), NMERR_FILTER_INVALID_EXPRESSION);
     assert_int_equal(ExpertGetFrame(fx->key, GET_SPECIFIED_FRAME, 0, 1, h, &d),
                      NMERR_NOT_SUPPORTED);
@@ -799,6 +799,156 @@ static void t_compare(void **s)
     assert_int_equal(FilterAddObject(h, &o), NMERR_INVALID_PARAMETER);
     DestroyFilter(h);
     fx_close(fx);
+}
+
+static HFILTER text_filter(HPROPERTY p, DWORD op, const char *text);
+
+/* A capture of three DNS queries (and one frame that is not IP), for the
+ * text comparisons. */
+static const char *const qnames[3] = {"www.example.com", "mail.Example.org", "x.test"};
+
+static uint8_t *make_dns_capture(size_t *len)
+{
+    nmx_writer *w;
+    assert_int_equal(nmx_writer_open_memory(NMX_WRITE_PCAP_US, 1, 0, &w, NULL), NMX_OK);
+    for (uint32_t i = 0; i < 4; i++) {
+        uint8_t b[128];
+        size_t n = make_frame(i == 3 ? 0 : 1, b); /* frame 1 of the fixture: UDP to 53 */
+        if (i < 3) {
+            uint8_t *ip = b + 14, *udp = ip + 20, *dns = udp + 8, *q = dns + 12;
+            memset(dns, 0, 12);
+            dns[0] = 0x12, dns[1] = (uint8_t)i, dns[2] = 0x01, dns[5] = 1; /* RD, 1 question */
+            for (const char *l = qnames[i]; *l;) { /* labels */
+                const char *dot = strchr(l, '.');
+                size_t ll = dot ? (size_t)(dot - l) : strlen(l);
+                *q++ = (uint8_t)ll;
+                memcpy(q, l, ll);
+                q += ll;
+                l += ll + (dot != NULL);
+            }
+            *q++ = 0;
+            memcpy(q, "\x00\x01\x00\x01", 4); /* A, IN */
+            q += 4;
+            size_t udplen = (size_t)(q - udp);
+            udp[4] = (uint8_t)(udplen >> 8), udp[5] = (uint8_t)udplen;
+            ip[2] = (uint8_t)((20 + udplen) >> 8), ip[3] = (uint8_t)(20 + udplen);
+            n = 14 + 20 + udplen;
+        }
+        nmx_frame f;
+        memset(&f, 0, sizeof f);
+        f.caplen = f.wirelen = (uint32_t)n;
+        f.data = b;
+        f.linktype = 1;
+        f.ts_ns = T0 + (int64_t)i * 1000000;
+        assert_int_equal(nmx_writer_add(w, &f), NMX_OK);
+    }
+    uint8_t *buf;
+    assert_int_equal(nmx_writer_close_memory(w, &buf, len, NULL), NMX_OK);
+    return buf;
+}
+
+/* The frames (of the four) a filter passes, as bits. */
+static unsigned text_frames(HCAPTURE hcap, HFILTER h)
+{
+    unsigned set = 0;
+    for (DWORD i = 0; i < 4; i++) {
+        DWORD r = FilterFrame(GetFrame(hcap, i), h, hcap);
+        assert_true(r == FILTER_PASSED || r == FILTER_FAILED);
+        set |= (unsigned)(r == FILTER_PASSED) << i;
+    }
+    return set;
+}
+
+static void t_compare_text(void **s)
+{
+    (void)s;
+    size_t len;
+    uint8_t *buf = make_dns_capture(&len);
+    nmx_capture *cap;
+    HCAPTURE hcap;
+    assert_int_equal(nmx_capture_open_memory(buf, len, "dns", 0, &cap, NULL), NMX_OK);
+    assert_int_equal(nmx_hcapture_wrap(cap, true, &hcap), NMX_OK);
+    nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "text",
+                            .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
+    nmx_key key;
+    assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
+    nmx_session_bind_thread(key);
+    HPROPERTY qname = prop("DNS", "Question Name");
+    struct {
+        DWORD op;
+        const char *text;
+        unsigned want; /* bit i: frame i passes */
+    } cases[] = {
+        {FILTERACTION_EQUAL, "www.example.com.", 1},       /* the name as Network Monitor shows it */
+        {FILTERACTION_EQUAL, "www.example.com", 0},
+        {FILTERACTION_EQUALNC, "MAIL.EXAMPLE.ORG.", 2},
+        {FILTERACTION_EQUAL, "MAIL.EXAMPLE.ORG.", 0},
+        {FILTERACTION_NOTEQUAL, "x.test.", 3},              /* not frame 3: no DNS there */
+        {FILTERACTION_NOTEQUALNC, "MAIL.example.ORG.", 5},
+        {FILTERACTION_CONTAINS, "example", 1},
+        {FILTERACTION_CONTAINSNC, "EXAMPLE", 3},
+        {FILTERACTION_CONTAINS, "", 7},
+        {FILTERACTION_CONTAINS, "www.example.com.x", 0},
+        {FILTERACTION_GREATER, "n", 5},                     /* www..., x.test. */
+        {FILTERACTION_LESSEQUAL, "mail.Example.org.", 2},
+        {FILTERACTION_LESS, "mail.Example.org", 0},         /* a prefix sorts first */
+        {FILTERACTION_GREATEREQUALNC, "MAIL", 7},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[64];
+        snprintf(text, sizeof text, "%s", cases[k].text);
+        HFILTER h = text_filter(qname, cases[k].op, text);
+        memset(text, 'z', sizeof text - 1); /* the filter keeps its own copy */
+        unsigned got = text_frames(hcap, h);
+        if (got != cases[k].want)
+            fail_msg("case %zu (action %lu '%s'): frames %#x, expected %#x", k,
+                     (unsigned long)cases[k].op, cases[k].text, got, cases[k].want);
+        DestroyFilter(h);
+    }
+    /* the text first: "n" < name; a duplicate outlives its original */
+    HFILTER h = CreateFilter();
+    FILTEROBJECT o;
+    memset(&o, 0, sizeof o);
+    o.Action = FILTERACTION_STRING;
+    o.lpArray = (LPVOID)(uintptr_t)"n";
+    assert_int_equal(FilterAddObject(h, &o), NMERR_SUCCESS);
+    add(h, FILTERACTION_PROPERTY, qname, NULL);
+    add(h, FILTERACTION_LESS, 0, NULL);
+    HFILTER dup = FilterDuplicate(h);
+    assert_non_null(dup);
+    DestroyFilter(h);
+    assert_int_equal(text_frames(hcap, dup), 5u);
+    DestroyFilter(dup);
+    /* refused: no text, a text too long, CONTAINS of a number, a text
+     * against a number property */
+    h = CreateFilter();
+    o.lpArray = NULL;
+    assert_int_equal(FilterAddObject(h, &o), NMERR_INVALID_PARAMETER);
+    DestroyFilter(h);
+    char *longtext = malloc(5000);
+    assert_non_null(longtext);
+    memset(longtext, 'a', 4999);
+    longtext[4999] = 0;
+    h = CreateFilter();
+    o.lpArray = longtext;
+    assert_int_equal(FilterAddObject(h, &o), NMERR_INVALID_PARAMETER);
+    DestroyFilter(h);
+    longtext[4096] = 0; /* the longest accepted */
+    h = CreateFilter();
+    assert_int_equal(FilterAddObject(h, &o), NMERR_SUCCESS);
+    DestroyFilter(h);
+    free(longtext);
+    EXPERTFRAMEDESCRIPTOR d;
+    h = cmp_filter(prop("UDP", "Source Port"), FILTERACTION_CONTAINS, 53, false);
+    assert_int_equal(ExpertGetFrame(key, GET_SPECIFIED_FRAME, 0, 0, h, &d), NMERR_NOT_SUPPORTED);
+    DestroyFilter(h);
+    h = text_filter(prop("UDP", "Source Port"), FILTERACTION_EQUAL, "53");
+    assert_int_equal(ExpertGetFrame(key, GET_SPECIFIED_FRAME, 0, 0, h, &d), NMERR_NOT_SUPPORTED);
+    DestroyFilter(h);
+    nmx_session_close(key, NULL);
+    nmx_session_bind_thread(NULL);
+    nmx_hcapture_close(hcap);
+    free(buf);
 }
 
 static void t_malformed_compare(void **s)
@@ -1401,6 +1551,102 @@ static void t_compare_vs_tshark(void **s)
     }
 }
 
+/* PROPERTY p, STRING text, op. */
+static HFILTER text_filter(HPROPERTY p, DWORD op, const char *text)
+{
+    HFILTER h = CreateFilter();
+    assert_non_null(h);
+    assert_int_equal(add(h, FILTERACTION_PROPERTY, p, NULL), NMERR_SUCCESS);
+    FILTEROBJECT o;
+    memset(&o, 0, sizeof o);
+    o.Action = FILTERACTION_STRING;
+    o.lpArray = (LPVOID)(uintptr_t)text;
+    assert_int_equal(FilterAddObject(h, &o), NMERR_SUCCESS);
+    assert_int_equal(add(h, op, 0, NULL), NMERR_SUCCESS);
+    return h;
+}
+
+/* Text comparisons frame by frame against tshark on DNS names (which
+ * Network Monitor writes with the root's final dot) and HTTP methods.
+ * tshark also reads LLMNR and mDNS as DNS, and SSDP as HTTP, which the
+ * parsers here leave as UDP payload: those frames are left out of its side. */
+static void t_compare_text_vs_tshark(void **s)
+{
+    (void)s;
+    const char *dir;
+    NMX_TEST_CAPTURES_AND_TSHARK(dir);
+    static const struct {
+        const char *file, *tshark, *proto, *label;
+        DWORD op;
+        const char *text;
+    } cmps[] = {
+        {"pcap/ppp_DnsPackets.pcap", "!llmnr && !mdns && dns.qry.name == \"www.google.com\"", "DNS", "Question Name",
+         FILTERACTION_EQUAL, "www.google.com."},
+        {"pcap/ppp_DnsPackets.pcap", "!llmnr && !mdns && dns.qry.name != \"www.google.com\"", "DNS", "Question Name",
+         FILTERACTION_NOTEQUAL, "www.google.com."},
+        {"pcap/ppp_many-protocols.pcap", "!llmnr && !mdns && dns.qry.name contains \"google\"", "DNS",
+         "Question Name", FILTERACTION_CONTAINS, "google"},
+        {"pcap/ppp_many-protocols.pcap", "!llmnr && !mdns && dns.qry.name contains \"face\"", "DNS",
+         "Question Name", FILTERACTION_CONTAINSNC, "FaCe"},
+        {"pcap/ppp_many-protocols.pcap", "!llmnr && !mdns && dns.qry.name > \"s\"", "DNS", "Question Name",
+         FILTERACTION_GREATER, "s"},
+        {"pcap/ppp_many-protocols.pcap", "!ssdp && http.request.method == \"GET\"", "HTTP",
+         "Request Method", FILTERACTION_EQUAL, "GET"},
+        {"pcap/ppp_many-protocols.pcap", "!ssdp && http.request.method == \"GET\"", "HTTP",
+         "Request Method", FILTERACTION_EQUALNC, "get"},
+        {"pcap/ppp_many-protocols.pcap", "!ssdp && http.request.method != \"GET\"", "HTTP",
+         "Request Method", FILTERACTION_NOTEQUAL, "GET"},
+    };
+    static uint8_t want[1u << 20];
+    for (size_t k = 0; k < sizeof cmps / sizeof cmps[0]; k++) {
+        char path[1024], cmd[1400];
+        HCAPTURE hcap;
+        if (!open_shared(dir, cmps[k].file, path, sizeof path, &hcap))
+            continue;
+        nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "compare",
+                                .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
+        nmx_key key;
+        assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
+        nmx_session_bind_thread(key);
+        DWORD n = GetCaptureTotalFrames(hcap);
+        assert_true(n < sizeof want);
+        /* (the parsers here read each TCP segment alone: so does tshark
+         * without reassembly) */
+        snprintf(cmd, sizeof cmd,
+                 "tshark -o tcp.desegment_tcp_streams:FALSE -r '%s' -Y '%s' -T fields -e "
+                 "frame.number 2>/dev/null",
+                 path, cmps[k].tshark);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        memset(want, 0, n);
+        char line[64];
+        unsigned nwant = 0;
+        while (fgets(line, sizeof line, p)) {
+            unsigned long fn = strtoul(line, NULL, 10);
+            assert_true(fn >= 1 && fn <= n);
+            want[fn - 1] = 1;
+            nwant++;
+        }
+        assert_int_equal(pclose(p), 0);
+        HFILTER h = text_filter(prop((char *)(uintptr_t)cmps[k].proto,
+                                     (char *)(uintptr_t)cmps[k].label),
+                                cmps[k].op, cmps[k].text);
+        for (DWORD i = 0; i < n; i++) {
+            DWORD got = FilterFrame(GetFrame(hcap, i), h, hcap);
+            if (got != (want[i] ? FILTER_PASSED : FILTER_FAILED))
+                fail_msg("%s, frame %lu: '%s' is %s for tshark, FilterFrame %ld", cmps[k].file,
+                         (unsigned long)i + 1, cmps[k].tshark, want[i] ? "true" : "false",
+                         (long)got);
+        }
+        printf("  %s: '%s': the same %u of %lu frames\n", cmps[k].file, cmps[k].tshark, nwant,
+               (unsigned long)n);
+        DestroyFilter(h);
+        nmx_session_close(key, NULL);
+        nmx_session_bind_thread(NULL);
+        nmx_hcapture_close(hcap);
+    }
+}
+
 static void fmt_addr(const ADDRESS *a, char *out, size_t n)
 {
     if (a->Type == ADDRESS_TYPE_IP)
@@ -1513,6 +1759,7 @@ int main(void)
         cmocka_unit_test(t_malformed_filters),
         cmocka_unit_test(t_compare),
         cmocka_unit_test(t_malformed_compare),
+        cmocka_unit_test(t_compare_text),
         cmocka_unit_test(t_filter_backward),
         cmocka_unit_test(t_filter_misc),
         cmocka_unit_test(t_parallel_sessions),
@@ -1522,6 +1769,7 @@ int main(void)
         cmocka_unit_test(t_portcount_generated),
         cmocka_unit_test(t_portcount_vs_tshark),
         cmocka_unit_test(t_compare_vs_tshark),
+        cmocka_unit_test(t_compare_text_vs_tshark),
         cmocka_unit_test(t_addresses_vs_tshark),
     };
     return cmocka_run_group_tests_name("property API", tests, NULL, NULL);
