@@ -184,10 +184,15 @@ nmx_filter *nmx_filter_dup(const nmx_filter *src)
         if (f->objs) {
             memcpy(f->objs, s->objs, s->nobjs * sizeof *f->objs);
             f->nobjs = f->capobjs = s->nobjs;
-            for (uint32_t i = 0; i < f->nobjs; i++) /* the texts are the copy's own */
-                if (s->objs[i].str &&
-                    !(f->objs[i].str = strndup(s->objs[i].str, s->objs[i].slen)))
+            for (uint32_t i = 0; i < f->nobjs; i++) { /* the texts are the copy's own */
+                f->objs[i].str = NULL;
+                if (!s->objs[i].str)
+                    continue;
+                if (!(f->objs[i].str = malloc(s->objs[i].slen + 1)))
                     ok = false;
+                else
+                    memcpy(f->objs[i].str, s->objs[i].str, s->objs[i].slen + 1);
+            }
         } else {
             ok = false;
         }

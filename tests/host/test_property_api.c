@@ -1234,22 +1234,77 @@ extern void *__libc_malloc(size_t n);
 extern void *__libc_calloc(size_t a, size_t b);
 extern void *__libc_realloc(void *p, size_t n);
 static _Atomic unsigned long nallocs;
-void *malloc(size_t n)
+/* when not 0: the allocation that brings it to 0 fails (one at a time) */
+static _Atomic unsigned long fail_in;
+static bool fail_now(void)
 {
     nallocs++;
-    return __libc_malloc(n);
+    unsigned long f = fail_in;
+    return f && --fail_in == 0;
+}
+void *malloc(size_t n)
+{
+    return fail_now() ? NULL : __libc_malloc(n);
 }
 void *calloc(size_t a, size_t b)
 {
-    nallocs++;
-    return __libc_calloc(a, b);
+    return fail_now() ? NULL : __libc_calloc(a, b);
 }
 void *realloc(void *p, size_t n)
 {
-    nallocs++;
-    return __libc_realloc(p, n);
+    return fail_now() ? NULL : __libc_realloc(p, n);
 }
 #endif
+
+/* A filter with texts, duplicated and added to while each allocation in
+ * turn fails: the call fails cleanly, and what it made is freed once. */
+static void t_filter_alloc_failures(void **s)
+{
+    (void)s;
+#ifndef COUNT_ALLOCS
+    printf("SKIP: allocation failures need glibc's allocator (not under a sanitizer)\n");
+    skip();
+#else
+    struct fixture *fx = fx_open();
+    HPROPERTY qname = prop("DNS", "Question Name");
+    HFILTER h = text_filter(qname, FILTERACTION_EQUAL, "www.example.com.");
+    FILTEROBJECT o;
+    memset(&o, 0, sizeof o);
+    add(h, FILTERACTION_PROPERTY, qname, NULL);
+    o.Action = FILTERACTION_STRING;
+    o.lpArray = (LPVOID)(uintptr_t)"example";
+    assert_int_equal(FilterAddObject(h, &o), NMERR_SUCCESS);
+    add(h, FILTERACTION_CONTAINS, 0, NULL);
+    add(h, FILTERACTION_OR, 0, NULL);
+    unsigned failed = 0;
+    for (unsigned long k = 1;; k++) {
+        fail_in = k;
+        HFILTER dup = FilterDuplicate(h);
+        bool hit = fail_in == 0;
+        fail_in = 0;
+        if (!hit) { /* every allocation of the copy succeeded */
+            assert_non_null(dup);
+            assert_true(FilterAttachesProperties(dup));
+            DestroyFilter(dup);
+            break;
+        }
+        assert_null(dup);
+        failed++;
+    }
+    printf("  FilterDuplicate: %u allocations, each failed in turn\n", failed);
+    assert_true(failed >= 3); /* the filter, its objects, its two texts */
+    HFILTER g = CreateFilter();
+    fail_in = 1;
+    assert_int_equal(FilterAddObject(g, &o), NMERR_OUT_OF_MEMORY);
+    fail_in = 0;
+    EXPERTFRAMEDESCRIPTOR d;
+    assert_int_equal(ExpertGetFrame(fx->key, GET_SPECIFIED_FRAME, 0, 1, g, &d),
+                     NMERR_OUT_OF_MEMORY); /* the refused object poisons the filter */
+    DestroyFilter(g);
+    DestroyFilter(h);
+    fx_close(fx);
+#endif
+}
 
 static void t_no_allocation_per_frame(void **s)
 {
@@ -1760,6 +1815,7 @@ int main(void)
         cmocka_unit_test(t_compare),
         cmocka_unit_test(t_malformed_compare),
         cmocka_unit_test(t_compare_text),
+        cmocka_unit_test(t_filter_alloc_failures),
         cmocka_unit_test(t_filter_backward),
         cmocka_unit_test(t_filter_misc),
         cmocka_unit_test(t_parallel_sessions),
