@@ -5,7 +5,9 @@
  * Input: byte 0 is the number of filter objects (up to 63); each object is
  * two bytes, an action (any value: most are refused) and an operand chosen
  * from a table that mixes real protocol and property handles with 0 and
- * garbage; the rest of the input is an Ethernet frame. Checked: the result
+ * garbage (a STRING or LARGEINT operand points to a text or number of a
+ * table, or is NULL: an expert's pointers are its own business); the rest
+ * of the input is an Ethernet frame. Checked: the result
  * is tri-state; a filter whose check passes never fails to evaluate on a
  * frame dissected with properties; a duplicate gives the same result as the
  * original; the check and the evaluator agree on malformed filters.
@@ -50,12 +52,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FILTEROBJECT o;
         memset(&o, 0, sizeof o);
         o.Action = data[pos] % 40u;
-        uintptr_t v = operand(data[pos + 1]);
+        uint8_t sel = data[pos + 1];
+        uintptr_t v = operand(sel);
         o.hProperty = v;
         o.hProtocol = (HPROTOCOL)v;
+        static const char *const texts[] = {"", "www", "GET", "www.example.com.", "\xff\xfe"};
+        static LARGE_INTEGER nums[3];
+        nums[1].QuadPart = 80;
+        nums[2].QuadPart = -1;
+        if (o.Action == FILTERACTION_STRING)
+            o.lpArray = sel % 6 == 5 ? NULL : (LPVOID)(uintptr_t)texts[sel % 6];
+        else if (o.Action == FILTERACTION_LARGEINT)
+            o.lpLargeInt = sel % 4 == 3 ? NULL : (ULPLARGEINT)(void *)&nums[sel % 4];
         uint32_t e = nmx_filter_add_object(f, &o);
         if (e != NMERR_SUCCESS && e != NMERR_INVALID_HPROPERTY && e != NMERR_INVALID_HPROTOCOL &&
-            e != NMERR_NOT_SUPPORTED && e != NMERR_FILTER_INVALID_EXPRESSION)
+            e != NMERR_NOT_SUPPORTED && e != NMERR_FILTER_INVALID_EXPRESSION &&
+            e != NMERR_INVALID_PARAMETER && e != NMERR_OUT_OF_MEMORY)
             abort();
     }
     /* An exact-size copy of the frame, so a read past its end is caught. */
