@@ -103,6 +103,8 @@ struct fixture {
 static struct fixture *fx_open(void)
 {
     struct fixture *fx = calloc(1, sizeof *fx);
+    if (!fx)
+        abort(); /* (the allocator of this test can be made to fail) */
     fx->buf = make_capture(&fx->len);
     nmx_capture *cap;
     assert_int_equal(nmx_capture_open_memory(fx->buf, fx->len, "generated", 0, &cap, NULL),
