@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "nmexpert/common.h"
+
 /*
  * Exit status of `nmexpert run` (the worst outcome of all its runs wins,
  * in the order listed from least to most severe):
@@ -23,6 +25,16 @@
  * and for every command: 2 usage error; other commands use 0, 1 (a file
  * could not be read or written) and 3.
  */
+/* The word a capture's warning is printed with on stderr: "damaged" for
+ * damage (a record cut short or impossible: the warning has an error code,
+ * and a warning past the stored ones is counted as damage), "warning" for
+ * what was read anyway (an unusual version). The message names the file and
+ * the offset. */
+static inline const char *cli_warning_kind(const nmx_diag *d)
+{
+    return !d || d->code != NMX_OK ? "damaged" : "warning";
+}
+
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_FAILED = 1,

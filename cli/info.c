@@ -333,11 +333,9 @@ static int info_one(const char *path, bool json)
     size_t nwarn = nmx_capture_warning_count(cap), ndamage = 0;
     for (size_t w = 0; w < nwarn; w++) {
         const nmx_diag *wd = nmx_capture_warning(cap, w);
-        bool dmg = !wd || wd->code != NMX_OK;
-        ndamage += dmg;
+        ndamage += !wd || wd->code != NMX_OK;
         if (wd)
-            /* (the message names the file and the offset) */
-            fprintf(stderr, "nmexpert: %s: %s\n", dmg ? "damaged" : "warning", wd->msg);
+            fprintf(stderr, "nmexpert: %s: %s\n", cli_warning_kind(wd), wd->msg);
     }
     unsigned maj = 0, min = 0;
     nmx_capture_version(cap, &maj, &min);

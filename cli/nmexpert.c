@@ -145,9 +145,8 @@ static void print_warnings(const nmx_capture *cap)
 {
     for (size_t i = 0; i < nmx_capture_warning_count(cap); i++) {
         const nmx_diag *w = nmx_capture_warning(cap, i);
-        if (w) /* damage (a record cut short or impossible) has an error code */
-            fprintf(stderr, "nmexpert: %s: %s\n", w->code != NMX_OK ? "damaged" : "warning",
-                    w->msg);
+        if (w)
+            fprintf(stderr, "nmexpert: %s: %s\n", cli_warning_kind(w), w->msg);
     }
 }
 

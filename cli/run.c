@@ -555,17 +555,17 @@ static int exit_for(const struct runner *r)
 
 /* ---- what the operands of run are ----------------------------------- */
 
-/* How a session's label names capture c of a run over several: its file
- * name, or the path as given when another capture has the same file name,
- * followed by " #N" (its place among the run's captures, from 1) when the
- * same path is given twice. Labels stay unique: outputs tell sessions apart by
- * them (docs/records.md, `label`). */
 static const char *base_name(const char *path)
 {
     const char *b = strrchr(path, '/');
     return b ? b + 1 : path;
 }
 
+/* How a session's label names capture c of a run over several: its file
+ * name, or the path as given when another capture has the same file name,
+ * followed by " #N" (its place among the run's captures, from 1) when the
+ * same path is given twice. Labels stay unique: outputs tell sessions apart by
+ * them (docs/records.md, `label`). */
 static void capture_label(const char *const *names, size_t n, size_t c, char *buf, size_t len)
 {
     bool same_base = false, same_path = false;
@@ -1330,11 +1330,10 @@ int cli_run(int argc, char **argv)
     /* The captures' warnings (damage found when the file was read): each
      * names its file. */
     for (size_t i = 0; i < cok; i++)
-        for (size_t w = 0; w < r.capinfo[i].c.nwarnings; w++) {
-            const nmx_diag *wd = nmx_capture_warning(nmx_hcapture_capture(r.hcaps[i]), w);
-            fprintf(stderr, "nmexpert: %s: %s\n", wd && wd->code != NMX_OK ? "damaged" : "warning",
+        for (size_t w = 0; w < r.capinfo[i].c.nwarnings; w++)
+            fprintf(stderr, "nmexpert: %s: %s\n",
+                    cli_warning_kind(nmx_capture_warning(nmx_hcapture_capture(r.hcaps[i]), w)),
                     r.capinfo[i].c.warnings[w]);
-        }
     rc = worse(worse(rc, exit_for(&r)), orc);
     if (interrupted)
         rc = interrupted;

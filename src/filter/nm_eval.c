@@ -24,58 +24,25 @@ struct opnd {
     uint32_t slen;
 };
 
+/* The frame's attached properties, or NULL (and *nmerr set). */
+static const PROPERTYTABLE *props_of(nmx_dissector *d, uint32_t *nmerr)
+{
+    const PROPERTYTABLE *pt = d ? nmx_dissect_properties(d) : NULL;
+    if (!pt)
+        *nmerr = NMERR_NO_ATTACHED_PROPERTIES;
+    return pt;
+}
+
 static nmx_match prop_exists(nmx_dissector *d, uintptr_t h, uint32_t *nmerr)
 {
-    PROPERTYTABLE *pt = d ? nmx_dissect_properties(d) : NULL;
-    if (!pt) {
-        *nmerr = NMERR_NO_ATTACHED_PROPERTIES;
+    const PROPERTYTABLE *pt = props_of(d, nmerr);
+    if (!pt)
         return NMX_MATCH_ERROR;
-    }
     const PROPERTYINST *pi = pt->lpFirstPropertyInst;
     for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++)
         if (pi[i].lpPropertyInfo && pi[i].lpPropertyInfo->hProperty == h)
             return NMX_MATCH;
     return NMX_NO_MATCH;
-}
-
-/* x OP y for one of the comparisons (the NC forms compare numbers as the
- * plain ones do). */
-static bool compare(uint32_t action, uint64_t x, uint64_t y)
-{
-    switch (action | 1) { /* each NC form is one below its plain form */
-    case FILTERACTION_EQUAL: return x == y;
-    case FILTERACTION_NOTEQUAL: return x != y;
-    case FILTERACTION_GREATER: return x > y;
-    case FILTERACTION_LESS: return x < y;
-    case FILTERACTION_GREATEREQUAL: return x >= y;
-    default: return x <= y; /* LESSEQUAL */
-    }
-}
-
-/* The property against the number: some instance compares true, except
- * NOTEQUAL, true when the frame has the property and no instance equals the
- * number (so NOT EQUAL and NOTEQUAL differ only on frames without it). */
-static nmx_match prop_compare(nmx_dissector *d, uintptr_t h, uint32_t action, bool flip,
-                              uint64_t num, uint32_t *nmerr)
-{
-    PROPERTYTABLE *pt = d ? nmx_dissect_properties(d) : NULL;
-    if (!pt) {
-        *nmerr = NMERR_NO_ATTACHED_PROPERTIES;
-        return NMX_MATCH_ERROR;
-    }
-    bool negate = (action | 1) == FILTERACTION_NOTEQUAL, seen = false;
-    uint32_t op = negate ? FILTERACTION_EQUAL : action;
-    const PROPERTYINST *pi = pt->lpFirstPropertyInst;
-    for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++) {
-        uint64_t v;
-        if (!pi[i].lpPropertyInfo || pi[i].lpPropertyInfo->hProperty != h ||
-            !nmx__inst_number(&pi[i], &v))
-            continue;
-        seen = true;
-        if (flip ? compare(op, num, v) : compare(op, v, num))
-            return negate ? NMX_NO_MATCH : NMX_MATCH;
-    }
-    return negate && seen ? NMX_MATCH : NMX_NO_MATCH;
 }
 
 /* A text instance's characters: 8-bit, or UTF-16LE units (IFLAG_UNICODE),
@@ -149,7 +116,8 @@ static bool text_contains(const struct text *t, const char *s, uint32_t slen, bo
     return false;
 }
 
-/* Whether a three-way result c (x against y) means x OP y. */
+/* Whether a three-way result c (x against y) means x OP y (the NC forms
+ * are one below the plain ones). */
 static bool sign_holds(uint32_t op, int c)
 {
     switch (op | 1) {
@@ -162,34 +130,44 @@ static bool sign_holds(uint32_t op, int c)
     }
 }
 
-/* The text property against the text, as prop_compare does for numbers;
- * CONTAINS holds when some instance has the text in it. */
-static nmx_match prop_compare_text(nmx_dissector *d, uintptr_t h, uint32_t action, bool flip,
-                                   const char *s, uint32_t slen, uint32_t *nmerr)
+/* The property against the operand (a number or a text): some instance
+ * satisfies the comparison, except NOTEQUAL, true when the frame has the
+ * property and no instance equals the operand (so NOT EQUAL and NOTEQUAL
+ * differ only on frames without it). flip: "operand OP property". The NC
+ * forms fold ASCII letters of texts and compare numbers as the plain ones. */
+static nmx_match prop_compare(nmx_dissector *d, uintptr_t h, uint32_t action, bool flip,
+                              const struct opnd *val, uint32_t *nmerr)
 {
-    PROPERTYTABLE *pt = d ? nmx_dissect_properties(d) : NULL;
-    if (!pt) {
-        *nmerr = NMERR_NO_ATTACHED_PROPERTIES;
+    const PROPERTYTABLE *pt = props_of(d, nmerr);
+    if (!pt)
         return NMX_MATCH_ERROR;
-    }
     bool contains = action == FILTERACTION_CONTAINS || action == FILTERACTION_CONTAINSNC;
     bool nc = action == FILTERACTION_CONTAINSNC || (!contains && !(action & 1));
     bool negate = !contains && (action | 1) == FILTERACTION_NOTEQUAL, seen = false;
-    uint32_t op = negate ? FILTERACTION_EQUAL : action | 1;
+    uint32_t op = negate ? FILTERACTION_EQUAL : action;
     const PROPERTYINST *pi = pt->lpFirstPropertyInst;
     for (DWORD i = 0; i < pt->nTotalPropertyInsts; i++) {
-        struct text t;
-        if (!pi[i].lpPropertyInfo || pi[i].lpPropertyInfo->hProperty != h ||
-            !inst_text(&pi[i], &t))
+        if (!pi[i].lpPropertyInfo || pi[i].lpPropertyInfo->hProperty != h)
             continue;
-        seen = true;
+        uint64_t v;
+        struct text t;
         bool hit;
-        if (contains) {
-            hit = text_contains(&t, s, slen, nc);
-        } else {
-            int c = text_cmp(&t, s, slen, nc);
+        if (val->kind == NMX__K_NUM) {
+            if (!nmx__inst_number(&pi[i], &v))
+                continue;
+            int c = (v > val->num) - (v < val->num);
             hit = sign_holds(op, flip ? -c : c);
+        } else {
+            if (!inst_text(&pi[i], &t))
+                continue;
+            if (contains) {
+                hit = text_contains(&t, val->str, val->slen, nc);
+            } else {
+                int c = text_cmp(&t, val->str, val->slen, nc);
+                hit = sign_holds(op, flip ? -c : c);
+            }
         }
+        seen = true;
         if (hit)
             return negate ? NMX_NO_MATCH : NMX_MATCH;
     }
@@ -256,16 +234,10 @@ nmx_match nmx__objects_eval(nmx_filter *f, nmx_dissector *d, uint32_t *nmerr)
             st[sp].slen = o->slen;
             sp++;
             continue;
-        case NMX__F_CMP_STR: {
-            const struct opnd *b = &st[--sp], *a = &st[--sp];
-            r = o->flip ? prop_compare_text(d, b->ref, o->action, true, a->str, a->slen, &e)
-                        : prop_compare_text(d, a->ref, o->action, false, b->str, b->slen, &e);
-            break;
-        }
         case NMX__F_CMP: {
             const struct opnd *b = &st[--sp], *a = &st[--sp];
-            r = o->flip ? prop_compare(d, b->ref, o->action, true, a->num, &e)
-                        : prop_compare(d, a->ref, o->action, false, b->num, &e);
+            r = o->flip ? prop_compare(d, b->ref, o->action, true, a, &e)
+                        : prop_compare(d, a->ref, o->action, false, b, &e);
             break;
         }
         case NMX__F_EXIST_TOP:

@@ -20,9 +20,8 @@ enum {
     NMX__F_PUSH_NUM,      /* VALUE, LARGEINT: push a number                   */
     NMX__F_PUSH_STR,      /* STRING: push a text                              */
     NMX__F_CMP,           /* EQUAL ... LESSEQUAL (and the NC forms): a numeric
-                           * property against a number                        */
-    NMX__F_CMP_STR,       /* the same, and CONTAINS(NC): a text property
-                           * against a text                                   */
+                           * property against a number, or a text property
+                           * against a text (also CONTAINS, CONTAINSNC)       */
 };
 
 /* The comparisons, FILTERACTION_EQUALNC to FILTERACTION_LESSEQUAL: each

@@ -284,7 +284,7 @@ void nmx__objects_compile(nmx_filter *f)
                 break;
             }
             f->needs |= NMX_FILTER_NEEDS_PROPERTIES | NMX_FILTER_NEEDS_LAYERS;
-            o->form = val == NMX__K_NUM ? NMX__F_CMP : NMX__F_CMP_STR;
+            o->form = NMX__F_CMP;
             pop = 2;
             want = 0; /* checked above */
             break;

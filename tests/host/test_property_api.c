@@ -126,6 +126,25 @@ static void fx_close(struct fixture *fx)
     free(fx);
 }
 
+/* A session over hcap, bound to this thread; session_off ends it and
+ * closes hcap. */
+static nmx_key session_on(HCAPTURE hcap, const char *name)
+{
+    nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = name,
+                            .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
+    nmx_key key;
+    assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
+    nmx_session_bind_thread(key);
+    return key;
+}
+
+static void session_off(nmx_key key, HCAPTURE hcap)
+{
+    nmx_session_close(key, NULL);
+    nmx_session_bind_thread(NULL);
+    nmx_hcapture_close(hcap);
+}
+
 static HPROPERTY prop(char *proto, char *label)
 {
     HPROTOCOL h = GetProtocolFromName(proto);
@@ -320,11 +339,7 @@ static void t_restart_all_layers(void **s)
         HCAPTURE hc;
         nmx_diag diag;
         assert_int_equal(nmx_hcapture_open(path, &hc, &diag), NMX_OK);
-        nmx_session_config c = { .version = NMX_SESSION_CONFIG_VERSION, .name = "layers",
-                                 .capture = hc, .focus_frame = INVALID_FRAME_NUMBER };
-        nmx_key key;
-        assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
-        nmx_session_bind_thread(key);
+        nmx_key key = session_on(hc, "layers");
         EXPERTFRAMEDESCRIPTOR d;
         DWORD n = INVALID_FRAME_NUMBER;
         while (ExpertGetFrame((HEXPERTKEY)key, GET_FRAME_NEXT_FORWARD, FLAGS_ATTACH_PROPERTIES,
@@ -362,9 +377,7 @@ static void t_restart_all_layers(void **s)
                 }
             }
         }
-        nmx_session_bind_thread(NULL);
-        nmx_session_close(key, NULL);
-        nmx_hcapture_close(hc);
+        session_off(key, hc);
     }
     printf("restart loops: %lu (property, frame) pairs, %lu with instances in several layers\n",
            checked, multi);
@@ -870,11 +883,7 @@ static void t_compare_text(void **s)
     HCAPTURE hcap;
     assert_int_equal(nmx_capture_open_memory(buf, len, "dns", 0, &cap, NULL), NMX_OK);
     assert_int_equal(nmx_hcapture_wrap(cap, true, &hcap), NMX_OK);
-    nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "text",
-                            .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
-    nmx_key key;
-    assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
-    nmx_session_bind_thread(key);
+    nmx_key key = session_on(hcap, "text");
     HPROPERTY qname = prop("DNS", "Question Name");
     struct {
         DWORD op;
@@ -947,9 +956,7 @@ static void t_compare_text(void **s)
     h = text_filter(prop("UDP", "Source Port"), FILTERACTION_EQUAL, "53");
     assert_int_equal(ExpertGetFrame(key, GET_SPECIFIED_FRAME, 0, 0, h, &d), NMERR_NOT_SUPPORTED);
     DestroyFilter(h);
-    nmx_session_close(key, NULL);
-    nmx_session_bind_thread(NULL);
-    nmx_hcapture_close(hcap);
+    session_off(key, hcap);
     free(buf);
 }
 
@@ -1534,6 +1541,38 @@ static void t_portcount_vs_tshark(void **s)
     }
 }
 
+/* Frame by frame, FilterFrame with h passes the frames that
+ * `tshark OPTS -r PATH -Y EXPR` shows, and no other. */
+static void filter_vs_tshark(HCAPTURE hcap, const char *path, const char *name,
+                             const char *opts, const char *expr, HFILTER h)
+{
+    static uint8_t want[1u << 20];
+    DWORD n = GetCaptureTotalFrames(hcap);
+    assert_true(n < sizeof want);
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "tshark %s -r '%s' -Y '%s' -T fields -e frame.number 2>/dev/null",
+             opts, path, expr);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    memset(want, 0, n);
+    char line[64];
+    unsigned nwant = 0;
+    while (fgets(line, sizeof line, p)) {
+        unsigned long fn = strtoul(line, NULL, 10);
+        assert_true(fn >= 1 && fn <= n);
+        want[fn - 1] = 1;
+        nwant++;
+    }
+    assert_int_equal(pclose(p), 0);
+    for (DWORD i = 0; i < n; i++) {
+        DWORD got = FilterFrame(GetFrame(hcap, i), h, hcap);
+        if (got != (want[i] ? FILTER_PASSED : FILTER_FAILED))
+            fail_msg("%s, frame %lu: '%s' is %s for tshark, FilterFrame %ld", name,
+                     (unsigned long)i + 1, expr, want[i] ? "true" : "false", (long)got);
+    }
+    printf("  %s: '%s': the same %u of %lu frames\n", name, expr, nwant, (unsigned long)n);
+}
+
 /* Comparisons frame by frame against tshark's display filter on the same
  * field (tshark 4: "==" and ">" hold when some occurrence does, "!=" when
  * the field is there and no occurrence equals the value). */
@@ -1558,53 +1597,20 @@ static void t_compare_vs_tshark(void **s)
         {"tcp.srcport < 1024", "Source Port", FILTERACTION_LESS, 1024},
         {"tcp.srcport >= 49152", "Source Port", FILTERACTION_GREATEREQUAL, 49152},
     };
-    static uint8_t want[1u << 20];
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-        char path[1024], cmd[1400];
+        char path[1024], expr[256];
         HCAPTURE hcap;
         if (!open_shared(dir, files[f], path, sizeof path, &hcap))
             continue;
-        nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "compare",
-                                .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
-        nmx_key key;
-        assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
-        nmx_session_bind_thread(key);
-        DWORD n = GetCaptureTotalFrames(hcap);
-        assert_true(n < sizeof want);
+        nmx_key key = session_on(hcap, "compare");
         for (size_t k = 0; k < sizeof cmps / sizeof cmps[0]; k++) {
-            snprintf(cmd, sizeof cmd, "tshark -r '%s' -Y '!sflow && %s' -T fields -e frame.number 2>/dev/null",
-                     path, cmps[k].tshark);
-            FILE *p = popen(cmd, "r");
-            assert_non_null(p);
-            memset(want, 0, n);
-            char line[64];
-            unsigned nwant = 0;
-            while (fgets(line, sizeof line, p)) {
-                unsigned long fn = strtoul(line, NULL, 10);
-                assert_true(fn >= 1 && fn <= n);
-                want[fn - 1] = 1;
-                nwant++;
-            }
-            assert_int_equal(pclose(p), 0);
+            snprintf(expr, sizeof expr, "!sflow && %s", cmps[k].tshark);
             HFILTER h = cmp_filter(prop("TCP", (char *)(uintptr_t)cmps[k].label), cmps[k].op,
                                    cmps[k].value, false);
-            unsigned agree = 0;
-            for (DWORD i = 0; i < n; i++) {
-                DWORD got = FilterFrame(GetFrame(hcap, i), h, hcap);
-                if (got != (want[i] ? FILTER_PASSED : FILTER_FAILED))
-                    fail_msg("%s, frame %lu: '%s' is %s for tshark, FilterFrame %ld", files[f],
-                             (unsigned long)i + 1, cmps[k].tshark, want[i] ? "true" : "false",
-                             (long)got);
-                agree += want[i];
-            }
-            assert_int_equal(agree, nwant);
-            printf("  %s: '%s': the same %u of %lu frames\n", files[f], cmps[k].tshark, agree,
-                   (unsigned long)n);
+            filter_vs_tshark(hcap, path, files[f], "", expr, h);
             DestroyFilter(h);
         }
-        nmx_session_close(key, NULL);
-        nmx_session_bind_thread(NULL);
-        nmx_hcapture_close(hcap);
+        session_off(key, hcap);
     }
 }
 
@@ -1654,53 +1660,21 @@ static void t_compare_text_vs_tshark(void **s)
         {"pcap/ppp_many-protocols.pcap", "!ssdp && http.request.method != \"GET\"", "HTTP",
          "Request Method", FILTERACTION_NOTEQUAL, "GET"},
     };
-    static uint8_t want[1u << 20];
     for (size_t k = 0; k < sizeof cmps / sizeof cmps[0]; k++) {
-        char path[1024], cmd[1400];
+        char path[1024];
         HCAPTURE hcap;
         if (!open_shared(dir, cmps[k].file, path, sizeof path, &hcap))
             continue;
-        nmx_session_config c = {.version = NMX_SESSION_CONFIG_VERSION, .name = "compare",
-                                .capture = hcap, .focus_frame = INVALID_FRAME_NUMBER};
-        nmx_key key;
-        assert_int_equal(nmx_session_open(&c, &key), NMX_OK);
-        nmx_session_bind_thread(key);
-        DWORD n = GetCaptureTotalFrames(hcap);
-        assert_true(n < sizeof want);
-        /* (the parsers here read each TCP segment alone: so does tshark
-         * without reassembly) */
-        snprintf(cmd, sizeof cmd,
-                 "tshark -o tcp.desegment_tcp_streams:FALSE -r '%s' -Y '%s' -T fields -e "
-                 "frame.number 2>/dev/null",
-                 path, cmps[k].tshark);
-        FILE *p = popen(cmd, "r");
-        assert_non_null(p);
-        memset(want, 0, n);
-        char line[64];
-        unsigned nwant = 0;
-        while (fgets(line, sizeof line, p)) {
-            unsigned long fn = strtoul(line, NULL, 10);
-            assert_true(fn >= 1 && fn <= n);
-            want[fn - 1] = 1;
-            nwant++;
-        }
-        assert_int_equal(pclose(p), 0);
+        nmx_key key = session_on(hcap, "compare");
         HFILTER h = text_filter(prop((char *)(uintptr_t)cmps[k].proto,
                                      (char *)(uintptr_t)cmps[k].label),
                                 cmps[k].op, cmps[k].text);
-        for (DWORD i = 0; i < n; i++) {
-            DWORD got = FilterFrame(GetFrame(hcap, i), h, hcap);
-            if (got != (want[i] ? FILTER_PASSED : FILTER_FAILED))
-                fail_msg("%s, frame %lu: '%s' is %s for tshark, FilterFrame %ld", cmps[k].file,
-                         (unsigned long)i + 1, cmps[k].tshark, want[i] ? "true" : "false",
-                         (long)got);
-        }
-        printf("  %s: '%s': the same %u of %lu frames\n", cmps[k].file, cmps[k].tshark, nwant,
-               (unsigned long)n);
+        /* (the parsers here read each TCP segment alone: so does tshark
+         * without reassembly) */
+        filter_vs_tshark(hcap, path, cmps[k].file, "-o tcp.desegment_tcp_streams:FALSE",
+                         cmps[k].tshark, h);
         DestroyFilter(h);
-        nmx_session_close(key, NULL);
-        nmx_session_bind_thread(NULL);
-        nmx_hcapture_close(hcap);
+        session_off(key, hcap);
     }
 }
 
